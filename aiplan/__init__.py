@@ -1,0 +1,56 @@
+"""aiplan: the ward's intranet app for its AI education plan."""
+import os
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: settings from the environment (or `test_config`), extensions, blueprints."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("AIPLAN_INSTANCE") or str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from . import config
+
+    app.config.from_mapping(config.DEFAULTS)
+    if test_config is None:
+        app.config.from_mapping(config.from_environment(app.instance_path))
+    else:
+        app.config.from_mapping(config.from_environment(app.instance_path) | test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from . import access, web  # noqa: F401  (registers the user loader)
+    from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate, select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    web.init_app(app)
+
+    from .auth import bp as auth_bp
+    from .checklists import bp as checklists_bp
+    from .core import bp as core_bp
+    from .plans import bp as plans_bp
+    from .schools import bp as schools_bp
+
+    for blueprint in (core_bp, auth_bp, schools_bp, checklists_bp, plans_bp):
+        app.register_blueprint(blueprint)
+
+    from . import cli
+
+    cli.init_app(app)
+    return app

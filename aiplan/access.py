@@ -1,0 +1,71 @@
+"""Who may do what. Views call these helpers; templates never decide access."""
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import select
+
+from .extensions import db, login_manager
+from .models import Plan, Role, School, SchoolYear, User
+
+WARD_ROLES = (Role.WARD_ADMIN, Role.SUPERVISOR, Role.VIEWER)
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    """Find the user of a session; a changed session token (password change, disabling) ends it."""
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_enabled or user.session_token != token:
+        return None
+    return user
+
+
+def roles_required(*roles: Role):
+    """Allow a view to the given roles only: anonymous visitors go to the login page, others get 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.allowed_roles = roles
+        return wrapped
+
+    return decorator
+
+
+def login_required_any(view):
+    """Any signed-in user, whatever the role."""
+    return roles_required(*Role)(view)
+
+
+def can_read_school(user, school: School) -> bool:
+    if user.role is Role.SCHOOL_STAFF:
+        return user.school_id == school.id
+    return user.role in WARD_ROLES
+
+
+def get_school(slug: str) -> School:
+    """The school at `slug` if the current user may read it; 404 if unknown, 403 if not theirs."""
+    school = db.session.scalar(select(School).filter_by(slug=slug))
+    if school is None:
+        abort(404)
+    if not can_read_school(current_user, school):
+        abort(403)
+    return school
+
+
+def current_plan(ward_id: int) -> Plan:
+    """The plan of the ward's latest school year (a year selector comes with the year rollover)."""
+    plan = db.session.scalar(
+        select(Plan).join(SchoolYear).where(Plan.ward_id == ward_id).order_by(SchoolYear.name.desc()).limit(1))
+    if plan is None:
+        abort(404, description="Chưa có kế hoạch nào được nạp. Chạy: flask --app aiplan setup")
+    return plan

@@ -1,0 +1,35 @@
+"""Writing the audit log. Callers add the event to the same session as the change it
+records, so both commit together or not at all."""
+from flask import g, has_request_context, request
+from flask_login import current_user
+
+from .extensions import db
+from .models import AuditEvent
+
+
+def record(action: str, obj=None, *, before: dict | None = None, after: dict | None = None,
+           school_id: int | None = None, ward_id: int | None = None, actor=None) -> AuditEvent:
+    """Add an audit event for `action` on `obj` to the current session (not committed here)."""
+    actor = actor if actor is not None else _current_actor()
+    event = AuditEvent(
+        actor_id=getattr(actor, "id", None),
+        actor_name=getattr(actor, "username", None) or "hệ thống",
+        action=action,
+        object_type=type(obj).__name__ if obj is not None else "",
+        object_id=getattr(obj, "id", None),
+        school_id=school_id,
+        ward_id=ward_id,
+        before=before,
+        after=after,
+    )
+    if has_request_context():
+        event.ip = request.remote_addr or ""
+        event.request_id = g.get("request_id", "")
+    db.session.add(event)
+    return event
+
+
+def _current_actor():
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user
+    return None

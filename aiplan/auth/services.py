@@ -1,0 +1,80 @@
+"""Accounts: password hashing (Argon2id), authentication and creation."""
+import re
+
+from argon2 import PasswordHasher, profiles
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import func, select
+
+from .. import audit
+from ..extensions import db
+from ..models import Role, School, User, Ward, utcnow
+
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,79}")
+MIN_PASSWORD_LENGTH = 10
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be carried out; the message is for the user."""
+
+
+def _hasher() -> PasswordHasher:
+    # RFC 9106's low-memory profile: Argon2id, 64 MiB, a few tens of milliseconds per hash.
+    # Tests use the cheapest profile so that creating personas costs nothing.
+    if current_app.config.get("PASSWORD_HASH_FAST"):
+        return PasswordHasher.from_parameters(profiles.CHEAPEST)
+    return PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The enabled user with these credentials, or None, taking the same time for every failure."""
+    user = db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+    hasher = _hasher()
+    if user is None:
+        # Spend the same effort on unknown names, so timing does not reveal which exist.
+        hasher.hash(password)
+        return None
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if not user.is_enabled:
+        return None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự.")
+
+
+def create_user(username: str, role: Role, password: str, *, ward: Ward, school: School | None = None,
+                full_name: str = "", actor=None) -> User:
+    """Create an account; school staff belong to exactly one school, other roles to none. Commits."""
+    username = username.strip().lower()
+    if not USERNAME.fullmatch(username):
+        raise AccountError("Tên đăng nhập chỉ gồm chữ thường không dấu, số, '.', '_' hoặc '-' (2–80 ký tự).")
+    if role is Role.SCHOOL_STAFF and school is None:
+        raise AccountError("Tài khoản cán bộ nhà trường phải gắn với một trường (--school).")
+    if role is not Role.SCHOOL_STAFF and school is not None:
+        raise AccountError("Chỉ tài khoản cán bộ nhà trường mới gắn với một trường.")
+    if school is not None and school.ward_id != ward.id:
+        raise AccountError("Trường này không thuộc phường của tài khoản.")
+    check_password_rules(password)
+    if db.session.scalar(select(User.id).where(func.lower(User.username) == username)):
+        raise AccountError(f"Tên đăng nhập '{username}' đã có.")
+    user = User(username=username, role=role, ward=ward, school=school, full_name=full_name.strip(),
+                password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", user, school_id=school.id if school else None, ward_id=ward.id, actor=actor,
+                 after={"username": username, "role": role.value, "school": school.slug if school else None})
+    db.session.commit()
+    return user

@@ -1,0 +1,153 @@
+"""Generating checklists from the plan, and reading them back for the pages."""
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import ChecklistItem, ItemKind, ItemStatus, Plan, RequiredOf, School
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    """What a checklist item should be, according to the plan and the school's category."""
+
+    key: str
+    kind: ItemKind
+    position: int
+    required: bool
+    due_on: date
+    milestone_id: int | None = None
+    target_id: int | None = None
+    evidence_requirement_id: int | None = None
+
+
+def items_for_school(plan: Plan, school: School) -> list[ItemSpec]:
+    """The items a school owes under the plan: its milestones, its target row and that row's evidence."""
+    year = plan.school_year
+    specs = []
+    for milestone in plan.milestones:
+        if not milestone.for_schools:
+            continue
+        deadline = plan.deadline(milestone.school_deadline_key) if milestone.school_deadline_key else None
+        due = deadline.last_day if deadline and deadline.last_day else year.window(milestone.timing)[1]
+        required = milestone.required_of is RequiredOf.ALL or school.is_pilot
+        specs.append(ItemSpec(f"m{milestone.number}", ItemKind.MILESTONE, milestone.number, required, due,
+                              milestone_id=milestone.id))
+    for target in plan.targets:
+        if not target.applies_to(school):
+            continue
+        base = 1000 + 100 * target.stt
+        specs.append(ItemSpec(f"t{target.stt}", ItemKind.TARGET, base, True, year.window(target.timing)[1],
+                              target_id=target.id))
+        for evidence in target.evidence:
+            specs.append(ItemSpec(f"t{target.stt}/{evidence.key}", ItemKind.EVIDENCE, base + evidence.position,
+                                  True, year.window(evidence.timing)[1], target_id=target.id,
+                                  evidence_requirement_id=evidence.id))
+    return specs
+
+
+def items_for_ward(plan: Plan) -> list[ItemSpec]:
+    """The ward's own checklist: the milestones the UBND phường or the Phòng VHXH carry out."""
+    year = plan.school_year
+    specs = []
+    for milestone in plan.milestones:
+        if not milestone.for_ward:
+            continue
+        deadline = plan.deadline(milestone.ward_deadline_key) if milestone.ward_deadline_key else None
+        due = deadline.last_day if deadline and deadline.last_day else year.window(milestone.timing)[1]
+        specs.append(ItemSpec(f"m{milestone.number}", ItemKind.MILESTONE, milestone.number, True, due,
+                              milestone_id=milestone.id))
+    return specs
+
+
+def sync_checklists(plan: Plan, schools: list[School] | None = None) -> int:
+    """Bring checklists in line with the plan without touching recorded progress.
+
+    Missing items are added; required flags, due dates and positions follow the plan;
+    an item that no longer applies is deleted if nobody worked on it, otherwise kept as
+    retired. Returns how many items were added. Does not commit.
+    """
+    if schools is None:
+        schools = db.session.scalars(
+            select(School).filter_by(ward_id=plan.ward_id, is_active=True)).all()
+    school_ids = [school.id for school in schools]
+    existing = {
+        (item.school_id, item.key): item
+        for item in db.session.scalars(
+            select(ChecklistItem).where(
+                ChecklistItem.plan_id == plan.id,
+                ChecklistItem.school_id.in_(school_ids) | ChecklistItem.school_id.is_(None)))
+    }
+    wanted = {(None, spec.key): spec for spec in items_for_ward(plan)}
+    for school in schools:
+        wanted.update({(school.id, spec.key): spec for spec in items_for_school(plan, school)})
+
+    added = 0
+    for (school_id, key), spec in wanted.items():
+        item = existing.get((school_id, key))
+        fields = dict(kind=spec.kind, position=spec.position, required=spec.required, due_on=spec.due_on,
+                      milestone_id=spec.milestone_id, target_id=spec.target_id,
+                      evidence_requirement_id=spec.evidence_requirement_id, retired=False)
+        if item is None:
+            db.session.add(ChecklistItem(plan_id=plan.id, school_id=school_id, key=key, **fields))
+            added += 1
+            continue
+        for attr, value in fields.items():
+            if getattr(item, attr) != value:
+                setattr(item, attr, value)
+    for (school_id, key), item in existing.items():
+        if (school_id, key) in wanted:
+            continue
+        if item.has_progress:
+            item.retired = True
+        else:
+            db.session.delete(item)
+    db.session.flush()
+    return added
+
+
+@dataclass
+class Progress:
+    """A school's standing: required items done out of all required, and how many are late."""
+
+    required: int = 0
+    done: int = 0
+    late: int = 0
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.required) if self.required else 0
+
+
+def progress_by_school(plan: Plan, school_ids: list[int], today: date) -> dict[int, Progress]:
+    """Progress of many schools in one grouped query."""
+    done = ChecklistItem.status == ItemStatus.DONE
+    rows = db.session.execute(
+        select(
+            ChecklistItem.school_id,
+            func.count().filter(ChecklistItem.required),
+            func.count().filter(ChecklistItem.required, done),
+            func.count().filter(~done, ChecklistItem.due_on < today),
+        )
+        .where(ChecklistItem.plan_id == plan.id, ChecklistItem.school_id.in_(school_ids),
+               ChecklistItem.retired.is_(False))
+        .group_by(ChecklistItem.school_id)
+    )
+    progress = {school_id: Progress() for school_id in school_ids}
+    for school_id, required, done_count, late in rows:
+        progress[school_id] = Progress(required, done_count, late)
+    return progress
+
+
+def checklist(plan: Plan, school: School | None) -> list[ChecklistItem]:
+    """A school's (or, with None, the ward's) current items, with what the page shows, in one query."""
+    owner = ChecklistItem.school_id.is_(None) if school is None else ChecklistItem.school_id == school.id
+    return list(db.session.scalars(
+        select(ChecklistItem)
+        .where(ChecklistItem.plan_id == plan.id, owner, ChecklistItem.retired.is_(False))
+        .options(joinedload(ChecklistItem.milestone), joinedload(ChecklistItem.target),
+                 joinedload(ChecklistItem.evidence_requirement), joinedload(ChecklistItem.updated_by))
+        .order_by(ChecklistItem.position)
+    ))

@@ -1,0 +1,161 @@
+"""Commands for operators: `flask --app aiplan COMMAND --help` describes each."""
+import secrets
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from .auth.services import AccountError, create_user
+from .extensions import db
+from .models import Role, School, User, Ward
+from .plans.services import BUNDLED_PLAN, BUNDLED_SCHOOLS, load_plan
+from .plans.spec import PlanFileError, read_plan_file
+from .schools.services import SchoolImportError, import_schools, parse_schools_csv
+
+DEMO_ACCOUNTS = [
+    # username, role, school slug, full name
+    ("phongvhxh", Role.WARD_ADMIN, None, "Cán bộ Phòng VHXH (demo)"),
+    ("giamsat", Role.SUPERVISOR, None, "Thành viên đoàn kiểm tra (demo)"),
+    ("doanket", Role.SCHOOL_STAFF, "th-doan-ket", "Cán bộ TH Đoàn Kết (demo)"),
+    ("thachban", Role.SCHOOL_STAFF, "thcs-thach-ban", "Cán bộ THCS Thạch Bàn (demo)"),
+    ("lanhdao", Role.VIEWER, None, "Lãnh đạo UBND phường (demo)"),
+]
+
+
+def init_app(app: Flask) -> None:
+    for command in (setup, load_plan_command, import_schools_command, create_user_command, demo_accounts):
+        app.cli.add_command(command)
+
+
+def _fail(title: str, problems: list[str]) -> None:
+    click.echo(f"Lỗi: {title}", err=True)
+    for problem in problems:
+        click.echo(f"  - {problem}", err=True)
+    sys.exit(1)
+
+
+def _load_plan_file(path: Path, replace_calendar: bool = False) -> None:
+    try:
+        report = load_plan(read_plan_file(path), replace_calendar=replace_calendar)
+    except PlanFileError as error:
+        _fail(f"không nạp được kế hoạch từ {error.source}", error.problems)
+    plan = report.plan
+    if report.unchanged:
+        click.echo(f"Kế hoạch năm học {plan.school_year.name} ({path.name}): không có thay đổi.")
+    else:
+        click.echo(f"Đã nạp kế hoạch năm học {plan.school_year.name} từ {path.name}: "
+                   f"{len(plan.milestones)} mốc, {len(plan.targets)} chỉ tiêu; "
+                   f"thêm {report.items_added} mục checklist.")
+        for label, names in (("Mới", report.created), ("Đổi", report.changed), ("Bỏ", report.removed)):
+            if names:
+                shown = ", ".join(names[:12]) + (f" và {len(names) - 12} mục khác" if len(names) > 12 else "")
+                click.echo(f"  {label}: {shown}")
+    for warning in report.warnings:
+        click.echo(f"  Lưu ý: {warning}")
+
+
+def _import_schools_file(path: Path, ward_slug: str | None) -> None:
+    ward = _ward(ward_slug)
+    try:
+        report = import_schools(ward, parse_schools_csv(path.read_bytes()))
+    except SchoolImportError as error:
+        _fail(f"không nhập được danh sách trường từ {path.name}; chưa có gì thay đổi", error.problems)
+    click.echo(f"Danh sách trường ({path.name}): thêm {len(report.created)}, cập nhật {len(report.updated)}, "
+               f"giữ nguyên {report.unchanged}; thêm {report.items_added} mục checklist.")
+
+
+def _ward(slug: str | None) -> Ward:
+    wards = db.session.scalars(select(Ward).order_by(Ward.slug)).all()
+    if slug:
+        ward = next((w for w in wards if w.slug == slug), None)
+        if ward is None:
+            _fail(f"không có phường '{slug}'", [f"các phường hiện có: {', '.join(w.slug for w in wards) or '(chưa có)'}"])
+        return ward
+    if len(wards) != 1:
+        _fail("cần chỉ rõ phường bằng --ward", [f"các phường hiện có: {', '.join(w.slug for w in wards) or '(chưa có; hãy nạp kế hoạch trước)'}"])
+    return wards[0]
+
+
+@click.command("setup")
+def setup():
+    """Create or upgrade the database, then load the bundled Long Biên plan and schools.
+
+    Safe to run again: nothing already recorded is lost or duplicated.
+    """
+    upgrade()
+    _load_plan_file(BUNDLED_PLAN)
+    _import_schools_file(BUNDLED_SCHOOLS, None)
+
+
+@click.command("load-plan")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replace-calendar", is_flag=True,
+              help="Also overwrite the school year's calendar with the file's (kept as edited otherwise).")
+def load_plan_command(file: Path, replace_calendar: bool):
+    """Load or reload a plan file (TOML) and bring every checklist up to date."""
+    _load_plan_file(file, replace_calendar)
+
+
+@click.command("import-schools")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--ward", "ward_slug", help="Ward slug; needed only when there are several wards.")
+def import_schools_command(file: Path, ward_slug: str | None):
+    """Add or update schools from a CSV file (all rows or none).
+
+    Columns: slug, tên trường, cấp học (tiểu học / THCS / liên cấp), thí điểm (có/không),
+    hoạt động (có/không). Schools missing from the file are left unchanged.
+    """
+    _import_schools_file(file, ward_slug)
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True, help="The account's role.")
+@click.option("--school", "school_slug", help="School slug; required for school_staff.")
+@click.option("--ward", "ward_slug", help="Ward slug; needed only when there are several wards.")
+@click.option("--name", "full_name", default="", help="Full name shown in the app.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of a prompt.")
+def create_user_command(username, role, school_slug, ward_slug, full_name, password_stdin):
+    """Create an account. Without --password-stdin the password is asked for twice."""
+    school = None
+    if school_slug:
+        school = db.session.scalar(select(School).filter_by(slug=school_slug))
+        if school is None:
+            _fail(f"không có trường '{school_slug}'", [])
+    ward = school.ward if school else _ward(ward_slug)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Mật khẩu", hide_input=True, confirmation_prompt="Nhập lại mật khẩu")
+    try:
+        user = create_user(username, Role(role), password, ward=ward, school=school, full_name=full_name)
+    except AccountError as error:
+        _fail("không tạo được tài khoản", [str(error)])
+    click.echo(f"Đã tạo tài khoản {user.username} ({user.role.label}).")
+
+
+@click.command("demo-accounts")
+def demo_accounts():
+    """Create one demo account per role and print their passwords (only when first created)."""
+    ward = _ward(None)
+    created = []
+    for username, role, school_slug, full_name in DEMO_ACCOUNTS:
+        if db.session.scalar(select(User.id).filter_by(username=username)):
+            continue
+        school = db.session.scalar(select(School).filter_by(slug=school_slug)) if school_slug else None
+        if school_slug and school is None:
+            click.echo(f"Bỏ qua {username}: không có trường {school_slug}.")
+            continue
+        password = secrets.token_urlsafe(9)
+        create_user(username, role, password, ward=ward, school=school, full_name=full_name)
+        created.append((username, role, password))
+    if not created:
+        click.echo("Tài khoản demo đã có từ trước (mật khẩu đã in lần đầu; đặt lại bằng create-user với tên khác "
+                   "hoặc xoá thư mục instance/).")
+        return
+    click.echo("Tài khoản demo (mật khẩu chỉ in một lần này):")
+    for username, role, password in created:
+        click.echo(f"  {username:<10} {password:<14} {role.label}")

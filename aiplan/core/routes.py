@@ -1,0 +1,46 @@
+"""Home, health check and the language switch."""
+from flask import current_app, jsonify, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from ..access import login_required_any
+from ..extensions import db
+from ..models import Role
+from . import bp
+
+
+@bp.get("/")
+@login_required_any
+def home():
+    """Send each role to where it works."""
+    if current_user.role is Role.SCHOOL_STAFF:
+        return redirect(url_for("checklists.school", slug=current_user.school.slug))
+    return redirect(url_for("schools.index"))
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 when the database answers; 503 otherwise (for load balancers and monitoring)."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 — any failure means "not healthy"
+        current_app.logger.exception("Health check failed")
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+@bp.post("/lang")
+def set_language():
+    """Remember the chosen interface language in a cookie, then go back."""
+    lang = request.form.get("lang", "vi")
+    response = redirect(_safe_back())
+    response.set_cookie("lang", lang if lang in current_app.config["LANGUAGES"] else "vi",
+                        max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+def _safe_back() -> str:
+    from ..auth.routes import safe_next
+
+    return safe_next(request.form.get("next")) or url_for("core.home")

@@ -1,0 +1,28 @@
+"""The data model, by domain. Importing this package registers every table."""
+from .audit import AuditEvent
+from .checklist import ChecklistItem, ItemKind, ItemStatus, Verdict
+from .plan import (
+    ContentArea,
+    Deadline,
+    DeliveryForm,
+    EvaluationCriterion,
+    EvidenceRequirement,
+    Milestone,
+    Owner,
+    Plan,
+    RequiredOf,
+    RoadmapStep,
+    SchoolYear,
+    Target,
+    Timing,
+)
+from .types import utcnow
+from .user import Role, User
+from .ward import School, SchoolLevel, Ward
+
+__all__ = [
+    "AuditEvent", "ChecklistItem", "ContentArea", "Deadline", "DeliveryForm", "EvaluationCriterion",
+    "EvidenceRequirement", "ItemKind", "ItemStatus", "Milestone", "Owner", "Plan", "RequiredOf",
+    "Role", "RoadmapStep", "School", "SchoolLevel", "SchoolYear", "Target", "Timing", "User",
+    "Verdict", "Ward", "utcnow",
+]

@@ -1,0 +1,24 @@
+"""The audit log: who changed what, when and from where. Rows are only ever added."""
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+
+class AuditEvent(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    actor_name: Mapped[str] = mapped_column(String(80))  # kept even if the account is renamed
+    ward_id: Mapped[int | None] = mapped_column(ForeignKey("ward.id"), index=True)
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
+    action: Mapped[str] = mapped_column(String(60), index=True)  # "plan.load", "user.create"…
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    request_id: Mapped[str] = mapped_column(String(32), default="")

@@ -1,0 +1,111 @@
+"""Checklist items: what one school (or the ward itself) must do under a plan."""
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .plan import EvidenceRequirement, Milestone, Plan, Target, str_enum
+from .types import UTCDateTime
+
+
+class ItemKind(enum.StrEnum):
+    MILESTONE = "milestone"
+    TARGET = "target"
+    EVIDENCE = "evidence"
+
+
+class ItemStatus(enum.StrEnum):
+    """The school's own account of an item."""
+
+    NOT_STARTED = "chua_thuc_hien"
+    IN_PROGRESS = "dang_thuc_hien"
+    DONE = "da_hoan_thanh"
+
+    @property
+    def label(self) -> str:
+        return {"chua_thuc_hien": "Chưa thực hiện", "dang_thuc_hien": "Đang thực hiện",
+                "da_hoan_thanh": "Đã hoàn thành"}[self.value]
+
+
+class Verdict(enum.StrEnum):
+    """The supervisor's finding, kept apart from the school's own status."""
+
+    UNCHECKED = "chua_kiem_tra"
+    PASSED = "dat"
+    NEEDS_MORE = "can_bo_sung"
+
+    @property
+    def label(self) -> str:
+        return {"chua_kiem_tra": "Chưa kiểm tra", "dat": "Đạt", "can_bo_sung": "Cần bổ sung"}[self.value]
+
+
+class ChecklistItem(db.Model):
+    """One line of a checklist, generated from the plan by the school's category."""
+
+    __table_args__ = (
+        UniqueConstraint("plan_id", "school_id", "key"),
+        # Ward items have no school; NULLs are distinct in a unique constraint, hence this index.
+        Index("uq_checklist_item_ward_key", "plan_id", "key", unique=True,
+              sqlite_where=db.text("school_id IS NULL"), postgresql_where=db.text("school_id IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
+    key: Mapped[str] = mapped_column(String(120))  # "m3", "t1", "t1/ke-hoach-nha-truong"
+    kind: Mapped[ItemKind] = mapped_column(str_enum(ItemKind))
+    position: Mapped[int] = mapped_column(Integer)
+    milestone_id: Mapped[int | None] = mapped_column(ForeignKey("milestone.id"), index=True)
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("target.id"), index=True)
+    evidence_requirement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("evidence_requirement.id"), index=True
+    )
+    required: Mapped[bool] = mapped_column(Boolean, default=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    # Kept, not deleted, when the school's category changes after work was recorded.
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    status: Mapped[ItemStatus] = mapped_column(str_enum(ItemStatus), default=ItemStatus.NOT_STARTED)
+    note: Mapped[str] = mapped_column(Text, default="")
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    verdict: Mapped[Verdict] = mapped_column(str_enum(Verdict), default=Verdict.UNCHECKED)
+    verdict_reason: Mapped[str] = mapped_column(Text, default="")
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    plan: Mapped[Plan] = relationship()
+    school: Mapped["School | None"] = relationship()  # noqa: F821
+    milestone: Mapped[Milestone | None] = relationship()
+    target: Mapped[Target | None] = relationship()
+    evidence_requirement: Mapped[EvidenceRequirement | None] = relationship()
+    updated_by: Mapped["User | None"] = relationship(foreign_keys=[updated_by_id])  # noqa: F821
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def title(self) -> str:
+        if self.kind is ItemKind.MILESTONE:
+            return self.milestone.title
+        if self.kind is ItemKind.TARGET:
+            return self.target.minimum
+        return self.evidence_requirement.title
+
+    @property
+    def is_done(self) -> bool:
+        return self.status is ItemStatus.DONE
+
+    def is_late(self, today: date) -> bool:
+        return not self.is_done and self.due_on < today
+
+    @property
+    def has_progress(self) -> bool:
+        """Whether anyone has recorded work on the item, which a plan reload must keep."""
+        return (self.status is not ItemStatus.NOT_STARTED or bool(self.note)
+                or self.verdict is not Verdict.UNCHECKED)

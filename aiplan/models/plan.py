@@ -1,0 +1,325 @@
+"""A school year's calendar and the plan the ward carries out in it (plan-as-data)."""
+import enum
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+from .ward import LEVEL_LABELS, SchoolLevel
+
+
+def str_enum(enum_cls, length=20):
+    """A portable enum column that stores the member's value (a short ASCII code)."""
+    return Enum(enum_cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+
+
+class Timing(enum.StrEnum):
+    """When in the school year a milestone falls, in the plan's own words."""
+
+    DAU_HK1 = "dau_hk1"
+    TRONG_HK1 = "trong_hk1"
+    GIUA_HK1 = "giua_hk1"
+    CUOI_HK1 = "cuoi_hk1"
+    DAU_HK2 = "dau_hk2"
+    TRONG_HK2 = "trong_hk2"
+    GIUA_HK2 = "giua_hk2"
+    CUOI_HK2 = "cuoi_hk2"
+    CA_NAM = "ca_nam"
+    CUOI_NAM = "cuoi_nam"
+    SAU_NAM = "sau_nam"
+
+    @property
+    def label(self) -> str:
+        return TIMING_LABELS[self]
+
+
+TIMING_LABELS = {
+    Timing.DAU_HK1: "Đầu HK I",
+    Timing.TRONG_HK1: "Trong HK I",
+    Timing.GIUA_HK1: "Giữa HK I",
+    Timing.CUOI_HK1: "Cuối HK I",
+    Timing.DAU_HK2: "Đầu HK II",
+    Timing.TRONG_HK2: "Trong HK II",
+    Timing.GIUA_HK2: "Giữa HK II",
+    Timing.CUOI_HK2: "Cuối HK II",
+    Timing.CA_NAM: "Cả năm học",
+    Timing.CUOI_NAM: "Cuối năm học",
+    Timing.SAU_NAM: "Sau khi kết thúc năm học",
+}
+
+
+class Owner(enum.StrEnum):
+    """Who carries out a milestone."""
+
+    UBND_PHUONG = "ubnd_phuong"
+    PHONG_VHXH = "phong_vhxh"
+    CO_SO_GD = "co_so_gd"
+
+    @property
+    def label(self) -> str:
+        return OWNER_LABELS[self]
+
+
+OWNER_LABELS = {
+    Owner.UBND_PHUONG: "UBND phường",
+    Owner.PHONG_VHXH: "Phòng VHXH",
+    Owner.CO_SO_GD: "Cơ sở giáo dục",
+}
+WARD_OWNERS = frozenset({Owner.UBND_PHUONG, Owner.PHONG_VHXH})
+
+
+class RequiredOf(enum.StrEnum):
+    """Which schools must do a school-owned milestone; the others are encouraged to."""
+
+    ALL = "all"
+    PILOT = "pilot"
+
+
+class SchoolYear(db.Model):
+    """A ward's school year and its calendar; every timing of the plan maps into it."""
+
+    __table_args__ = (UniqueConstraint("ward_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ward_id: Mapped[int] = mapped_column(ForeignKey("ward.id"), index=True)
+    name: Mapped[str] = mapped_column(String(20))  # "2025-2026"
+    hk1_start: Mapped[date] = mapped_column(Date)
+    hk1_end: Mapped[date] = mapped_column(Date)
+    hk2_start: Mapped[date] = mapped_column(Date)
+    hk2_end: Mapped[date] = mapped_column(Date)
+    # The mid-HK II window in which the ward inspects its schools (milestone 6).
+    midterm_start: Mapped[date] = mapped_column(Date)
+    midterm_end: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)  # last day of the school year
+    closes_on: Mapped[date] = mapped_column(Date)  # end of the summing-up after the year
+
+    ward: Mapped["Ward"] = relationship()  # noqa: F821
+    plans: Mapped[list["Plan"]] = relationship(back_populates="school_year")
+
+    def window(self, timing: Timing) -> tuple[date, date]:
+        """The concrete dates a timing stands for in this year's calendar."""
+        weeks = timedelta(weeks=1)
+        mid_hk1 = self.hk1_start + (self.hk1_end - self.hk1_start) / 2
+        windows = {
+            Timing.DAU_HK1: (self.hk1_start, self.hk1_start + 4 * weeks - timedelta(days=1)),
+            Timing.TRONG_HK1: (self.hk1_start, self.hk1_end),
+            Timing.GIUA_HK1: (mid_hk1 - 1 * weeks, mid_hk1 + 2 * weeks),
+            Timing.CUOI_HK1: (self.hk1_end - 3 * weeks + timedelta(days=1), self.hk1_end),
+            Timing.DAU_HK2: (self.hk2_start, self.hk2_start + 4 * weeks - timedelta(days=1)),
+            Timing.TRONG_HK2: (self.hk2_start, self.hk2_end),
+            Timing.GIUA_HK2: (self.midterm_start, self.midterm_end),
+            Timing.CUOI_HK2: (self.hk2_end - 3 * weeks + timedelta(days=1), self.hk2_end),
+            Timing.CA_NAM: (self.hk1_start, self.ends_on),
+            Timing.CUOI_NAM: (self.hk2_end + timedelta(days=1), self.ends_on),
+            Timing.SAU_NAM: (self.ends_on + timedelta(days=1), self.closes_on),
+        }
+        start, end = windows[timing]
+        return start, max(start, end)
+
+    def __repr__(self) -> str:
+        return f"<SchoolYear {self.name}>"
+
+
+class Plan(db.Model):
+    """One ward's plan for one school year, loaded from a plan file."""
+
+    __table_args__ = (UniqueConstraint("ward_id", "school_year_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ward_id: Mapped[int] = mapped_column(ForeignKey("ward.id"), index=True)
+    school_year_id: Mapped[int] = mapped_column(ForeignKey("school_year.id"), index=True)
+    number: Mapped[str] = mapped_column(String(80))  # số/ký hiệu, e.g. "…/KH-UBND"
+    title: Mapped[str] = mapped_column(Text)
+    signer: Mapped[str] = mapped_column(String(200), default="")
+    signer_title: Mapped[str] = mapped_column(String(200), default="")
+    targets_note: Mapped[str] = mapped_column(Text, default="")
+    source_name: Mapped[str] = mapped_column(String(255))
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    ward: Mapped["Ward"] = relationship()  # noqa: F821
+    school_year: Mapped[SchoolYear] = relationship(back_populates="plans")
+    milestones: Mapped[list["Milestone"]] = relationship(
+        back_populates="plan", order_by="Milestone.number", cascade="all, delete-orphan"
+    )
+    targets: Mapped[list["Target"]] = relationship(
+        back_populates="plan", order_by="Target.stt", cascade="all, delete-orphan"
+    )
+    deadlines: Mapped[list["Deadline"]] = relationship(
+        back_populates="plan", order_by="Deadline.position", cascade="all, delete-orphan"
+    )
+    content_areas: Mapped[list["ContentArea"]] = relationship(
+        order_by="ContentArea.position", cascade="all, delete-orphan"
+    )
+    delivery_forms: Mapped[list["DeliveryForm"]] = relationship(
+        order_by="DeliveryForm.position", cascade="all, delete-orphan"
+    )
+    criteria: Mapped[list["EvaluationCriterion"]] = relationship(
+        order_by="EvaluationCriterion.position", cascade="all, delete-orphan"
+    )
+    roadmap: Mapped[list["RoadmapStep"]] = relationship(
+        order_by="RoadmapStep.position", cascade="all, delete-orphan"
+    )
+
+    def deadline(self, key: str) -> "Deadline | None":
+        return next((d for d in self.deadlines if d.key == key), None)
+
+
+class Milestone(db.Model):
+    """A row of Phụ lục I.1: what is done, when, and by whom."""
+
+    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    timing: Mapped[Timing] = mapped_column(str_enum(Timing))
+    timing_text: Mapped[str] = mapped_column(String(200))  # as printed
+    owners_code: Mapped[str] = mapped_column(String(100))  # "ubnd_phuong,co_so_gd"
+    owner_text: Mapped[str] = mapped_column(String(200))  # as printed
+    required_of: Mapped[RequiredOf] = mapped_column(str_enum(RequiredOf), default=RequiredOf.ALL)
+    school_deadline_key: Mapped[str | None] = mapped_column(String(50))
+    ward_deadline_key: Mapped[str | None] = mapped_column(String(50))
+
+    plan: Mapped[Plan] = relationship(back_populates="milestones")
+
+    @property
+    def owners(self) -> list[Owner]:
+        return [Owner(code) for code in self.owners_code.split(",") if code]
+
+    @property
+    def for_schools(self) -> bool:
+        return Owner.CO_SO_GD in self.owners
+
+    @property
+    def for_ward(self) -> bool:
+        return any(owner in WARD_OWNERS for owner in self.owners)
+
+
+class Deadline(db.Model):
+    """A dated obligation of Phụ lục I.2/I.3, such as the schools' report before 15/6."""
+
+    __table_args__ = (UniqueConstraint("plan_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
+    key: Mapped[str] = mapped_column(String(50))
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    owner_text: Mapped[str] = mapped_column(String(200))
+    # The plan says "trước ngày 15/6/2026": that date itself is already too late.
+    before: Mapped[date | None] = mapped_column(Date)
+    # From the following years on: "trước ngày 09/6" every year, as day and month.
+    yearly_before: Mapped[str | None] = mapped_column(String(5))  # "09/06"
+
+    plan: Mapped[Plan] = relationship(back_populates="deadlines")
+
+    @property
+    def last_day(self) -> date | None:
+        return self.before - timedelta(days=1) if self.before else None
+
+
+class Target(db.Model):
+    """A row of Phụ lục II, keeping the plan's own row number (STT 1, 4, 5)."""
+
+    __table_args__ = (UniqueConstraint("plan_id", "stt"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
+    stt: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(Text)  # Cấp học / Đối tượng triển khai
+    managing_body: Mapped[str] = mapped_column(String(200))  # Đơn vị quản lý, chỉ đạo
+    minimum: Mapped[str] = mapped_column(Text)  # Chỉ tiêu triển khai tối thiểu
+    forms_text: Mapped[str] = mapped_column(Text)  # Hình thức tổ chức thực hiện
+    evidence_text: Mapped[str] = mapped_column(Text)  # Minh chứng thực hiện, as printed
+    levels_code: Mapped[str] = mapped_column(String(100))  # "tieu_hoc,thcs"
+    pilot: Mapped[bool | None] = mapped_column()  # None: pilot or not
+    measure: Mapped[str] = mapped_column(String(40))  # how the actual value is computed
+    measure_min: Mapped[int] = mapped_column(Integer)
+    timing: Mapped[Timing] = mapped_column(str_enum(Timing))
+
+    plan: Mapped[Plan] = relationship(back_populates="targets")
+    evidence: Mapped[list["EvidenceRequirement"]] = relationship(
+        back_populates="target", order_by="EvidenceRequirement.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def levels(self) -> list[SchoolLevel]:
+        return [SchoolLevel(code) for code in self.levels_code.split(",") if code]
+
+    @property
+    def applies_to_text(self) -> str:
+        levels = ", ".join(LEVEL_LABELS[level] for level in self.levels)
+        if self.pilot is None:
+            return levels
+        return f"{levels} — {'thí điểm' if self.pilot else 'không thí điểm'}"
+
+    def applies_to(self, school) -> bool:
+        return school.level in self.levels and (self.pilot is None or self.pilot == school.is_pilot)
+
+
+class EvidenceRequirement(db.Model):
+    """One kind of minh chứng a target row asks for."""
+
+    __table_args__ = (UniqueConstraint("target_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("target.id"), index=True)
+    key: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))  # as printed
+    timing: Mapped[Timing] = mapped_column(str_enum(Timing))
+
+    target: Mapped[Target] = relationship(back_populates="evidence")
+
+
+class ContentArea(db.Model):
+    """A core content of section II.1 (the framework's NLa–NLd)."""
+
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
+    code: Mapped[str] = mapped_column(String(20))
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    framework_code: Mapped[str] = mapped_column(String(20), default="")
+
+
+class DeliveryForm(db.Model):
+    """A way AI education is delivered (II.2) or supported (training, outreach…)."""
+
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
+    code: Mapped[str] = mapped_column(String(20))
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    section: Mapped[str] = mapped_column(String(20), default="")  # "2.1" as numbered in the plan
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class EvaluationCriterion(db.Model):
+    """One of the yearly evaluation criteria of Phụ lục I.2."""
+
+    __table_args__ = (UniqueConstraint("plan_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+
+
+class RoadmapStep(db.Model):
+    """A line of Phụ lục I.3, the roadmap for the following years."""
+
+    __table_args__ = (UniqueConstraint("plan_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,197 @@
+"""Writing a validated plan into the database, and the checks a plan's own dates call for."""
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from .. import audit
+from ..checklists.services import sync_checklists
+from ..extensions import db
+from ..models import (
+    ChecklistItem,
+    ContentArea,
+    Deadline,
+    DeliveryForm,
+    EvaluationCriterion,
+    EvidenceRequirement,
+    Milestone,
+    Plan,
+    RoadmapStep,
+    SchoolYear,
+    Target,
+    Ward,
+)
+from .spec import PlanFileError, PlanSpec
+
+BUNDLED_PLAN = Path(__file__).with_name("long-bien-2025-2026.toml")
+BUNDLED_SCHOOLS = Path(__file__).with_name("long-bien-schools.csv")
+
+
+@dataclass
+class LoadReport:
+    plan: Plan
+    created: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    items_added: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def unchanged(self) -> bool:
+        return not (self.created or self.changed or self.removed or self.items_added)
+
+
+def load_plan(spec: PlanSpec, *, replace_calendar: bool = False, actor=None) -> LoadReport:
+    """Create or update the plan a file describes, then bring every checklist up to date.
+
+    Loading the same file twice changes nothing; an entry removed from the file is dropped
+    only if no school has recorded work against it. Commits, or raises and changes nothing.
+    """
+    try:
+        report = _apply(spec, replace_calendar)
+        report.items_added = sync_checklists(report.plan)
+        report.warnings = plan_warnings(report.plan)
+        if not report.unchanged:
+            audit.record("plan.load", report.plan, ward_id=report.plan.ward_id, actor=actor,
+                         after={"source": spec.source_name, "sha256": spec.sha256,
+                                "created": report.created, "changed": report.changed,
+                                "removed": report.removed, "items_added": report.items_added})
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return report
+
+
+def _apply(spec: PlanSpec, replace_calendar: bool) -> LoadReport:
+    ward = db.session.scalar(select(Ward).filter_by(slug=spec.ward["slug"]))
+    created, changed = [], []
+    if ward is None:
+        ward = Ward(**spec.ward)
+        db.session.add(ward)
+        created.append(f"phường {spec.ward['name']}")
+    elif _assign(ward, spec.ward):
+        changed.append(f"phường {ward.name}")
+    db.session.flush()
+
+    year = db.session.scalar(select(SchoolYear).filter_by(ward_id=ward.id, name=spec.school_year))
+    if year is None:
+        year = SchoolYear(ward=ward, name=spec.school_year, **spec.calendar)
+        db.session.add(year)
+        created.append(f"năm học {spec.school_year}")
+    elif replace_calendar and _assign(year, spec.calendar):
+        changed.append(f"lịch năm học {year.name}")
+    db.session.flush()
+
+    plan = db.session.scalar(select(Plan).filter_by(ward_id=ward.id, school_year_id=year.id))
+    head = {"number": spec.number, "title": spec.title, "signer": spec.signer,
+            "signer_title": spec.signer_title, "targets_note": spec.targets_note}
+    if plan is None:
+        plan = Plan(ward=ward, school_year=year, source_name=spec.source_name,
+                    source_sha256=spec.sha256, **head)
+        db.session.add(plan)
+        created.append(f"kế hoạch năm học {spec.school_year}")
+    else:
+        if _assign(plan, head):
+            changed.append("thông tin kế hoạch")
+        plan.source_name, plan.source_sha256 = spec.source_name, spec.sha256
+    db.session.flush()
+    report = LoadReport(plan=plan, created=created, changed=changed)
+
+    _sync_children(report, plan.content_areas, "code", [
+        ContentArea(code=a["code"], position=i, title=a["title"], framework_code=a["framework_code"])
+        for i, a in enumerate(spec.content_areas, start=1)], "nội dung")
+    _sync_children(report, plan.delivery_forms, "code", [
+        DeliveryForm(code=f["code"], position=i, title=f["title"], section=f["section"],
+                     description=f["description"])
+        for i, f in enumerate(spec.delivery_forms, start=1)], "hình thức")
+    _sync_children(report, plan.criteria, "position", [
+        EvaluationCriterion(position=i, title=title) for i, title in enumerate(spec.criteria, start=1)],
+        "tiêu chí đánh giá")
+    _sync_children(report, plan.roadmap, "position", [
+        RoadmapStep(position=i, text=text) for i, text in enumerate(spec.roadmap, start=1)], "lộ trình")
+    _sync_children(report, plan.deadlines, "key", [
+        Deadline(key=d.key, position=i, title=d.title, owner_text=d.owner_text, before=d.before,
+                 yearly_before=d.yearly_before) for i, d in enumerate(spec.deadlines, start=1)], "thời hạn")
+    _sync_children(report, plan.milestones, "number", [
+        Milestone(number=m.number, title=m.title, timing=m.timing, timing_text=m.timing_text,
+                  owners_code=",".join(o.value for o in m.owners), owner_text=m.owner_text,
+                  required_of=m.required_of, school_deadline_key=m.school_deadline,
+                  ward_deadline_key=m.ward_deadline) for m in spec.milestones], "mốc",
+        guard=lambda m: ChecklistItem.milestone_id == m.id)
+    _sync_children(report, plan.targets, "stt", [
+        Target(stt=t.stt, category=t.category, managing_body=t.managing_body, minimum=t.minimum,
+               forms_text=t.forms_text, evidence_text=t.evidence_text,
+               levels_code=",".join(level.value for level in t.levels), pilot=t.pilot, measure=t.measure,
+               measure_min=t.measure_min, timing=t.timing) for t in spec.targets], "chỉ tiêu STT",
+        guard=lambda t: ChecklistItem.target_id == t.id)
+    by_stt = {t.stt: t for t in plan.targets}
+    for target_spec in spec.targets:
+        target = by_stt[target_spec.stt]
+        _sync_children(report, target.evidence, "key", [
+            EvidenceRequirement(key=e.key, position=i, title=e.title, timing=e.timing)
+            for i, e in enumerate(target_spec.evidence, start=1)], f"minh chứng của STT {target.stt}:",
+            guard=lambda e: ChecklistItem.evidence_requirement_id == e.id)
+    db.session.flush()
+    return report
+
+
+def _sync_children(report: LoadReport, current: list, key: str, wanted: list, label: str, guard=None) -> None:
+    """Make the collection `current` match `wanted`, matching rows on `key` and keeping ids."""
+    existing = {getattr(row, key): row for row in current}
+    wanted_keys = {getattr(row, key) for row in wanted}
+    for row in list(current):
+        name = getattr(row, key)
+        if name in wanted_keys:
+            continue
+        if guard is not None:
+            db.session.flush()
+            items = db.session.scalars(select(ChecklistItem).where(guard(row))).all()
+            if any(item.has_progress for item in items):
+                raise PlanFileError(report.plan.source_name, [
+                    f"{label} {name} không còn trong tệp nhưng đã có trường ghi nhận tiến độ; "
+                    "giữ lại mục này trong tệp kế hoạch"])
+            for item in items:
+                db.session.delete(item)
+        current.remove(row)
+        report.removed.append(f"{label} {name}")
+    for row in wanted:
+        name = getattr(row, key)
+        if name not in existing:
+            current.append(row)
+            report.created.append(f"{label} {name}")
+            continue
+        values = {column.key: getattr(row, column.key) for column in row.__table__.columns
+                  if not column.primary_key and not column.foreign_keys}
+        if _assign(existing[name], values):
+            report.changed.append(f"{label} {name}")
+
+
+def _assign(obj, values: dict) -> bool:
+    """Set attributes that differ; return whether anything changed."""
+    changed = False
+    for attr, value in values.items():
+        if getattr(obj, attr) != value:
+            setattr(obj, attr, value)
+            changed = True
+    return changed
+
+
+def plan_warnings(plan: Plan) -> list[str]:
+    """Where the plan's own dates contradict each other or the calendar; shown, never hidden."""
+    warnings = []
+    year = plan.school_year
+    deadlines = {d.key: d for d in plan.deadlines}
+    for milestone in plan.milestones:
+        school = deadlines.get(milestone.school_deadline_key or "")
+        ward = deadlines.get(milestone.ward_deadline_key or "")
+        if school and ward and school.before and ward.before and ward.before < school.before:
+            warnings.append(
+                f"Mốc {milestone.number}: hạn tổng hợp của {ward.owner_text} (trước {ward.before:%d/%m/%Y}) "
+                f"sớm hơn hạn báo cáo của {school.owner_text} (trước {school.before:%d/%m/%Y}); "
+                "phường phải tổng hợp trước khi các trường nộp báo cáo.")
+    for deadline in plan.deadlines:
+        if deadline.before and not (year.hk1_start <= deadline.before <= year.closes_on):
+            warnings.append(f"Thời hạn “{deadline.title}” (trước {deadline.before:%d/%m/%Y}) "
+                            f"nằm ngoài năm học {year.name}.")
+    return warnings

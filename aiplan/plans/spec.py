@@ -1,0 +1,398 @@
+"""Reading and validating a plan file (TOML) into plain data, before anything touches the database.
+
+Every problem is reported with the file, the entry and the field, in Vietnamese, so that a
+ward official who edits a plan file can fix it without a developer.
+"""
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from ..models import Owner, RequiredOf, SchoolLevel, Timing
+
+FORMAT_VERSION = 1
+MEASURES = {
+    "elective_classes": "số lớp học chuyên đề học tập lựa chọn (hình thức 2.2)",
+    "integration_share": "tỷ lệ trường có hoạt động lồng ghép (hình thức 2.1), %",
+}
+CALENDAR_FIELDS = ("hk1_start", "hk1_end", "hk2_start", "hk2_end", "midterm_start", "midterm_end",
+                   "ends_on", "closes_on")
+
+
+class PlanFileError(Exception):
+    """A plan file that cannot be loaded; `problems` lists every reason, one line each."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(problems))
+
+
+@dataclass
+class EvidenceSpec:
+    key: str
+    title: str
+    timing: Timing
+
+
+@dataclass
+class TargetSpec:
+    stt: int
+    category: str
+    managing_body: str
+    minimum: str
+    forms_text: str
+    evidence_text: str
+    levels: list[SchoolLevel]
+    pilot: bool | None
+    measure: str
+    measure_min: int
+    timing: Timing
+    evidence: list[EvidenceSpec]
+
+
+@dataclass
+class MilestoneSpec:
+    number: int
+    title: str
+    timing: Timing
+    timing_text: str
+    owners: list[Owner]
+    owner_text: str
+    required_of: RequiredOf
+    school_deadline: str | None
+    ward_deadline: str | None
+
+
+@dataclass
+class DeadlineSpec:
+    key: str
+    title: str
+    owner_text: str
+    before: date | None
+    yearly_before: str | None
+
+
+@dataclass
+class PlanSpec:
+    source_name: str
+    sha256: str
+    ward: dict
+    school_year: str
+    number: str
+    title: str
+    signer: str
+    signer_title: str
+    targets_note: str
+    calendar: dict[str, date]
+    content_areas: list[dict] = field(default_factory=list)
+    delivery_forms: list[dict] = field(default_factory=list)
+    milestones: list[MilestoneSpec] = field(default_factory=list)
+    deadlines: list[DeadlineSpec] = field(default_factory=list)
+    criteria: list[str] = field(default_factory=list)
+    roadmap: list[str] = field(default_factory=list)
+    targets: list[TargetSpec] = field(default_factory=list)
+
+
+def read_plan_file(path: str | Path) -> PlanSpec:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PlanFileError(path.name, [f"không đọc được tệp: {exc.strerror}"]) from exc
+    return parse_plan(raw, path.name)
+
+
+def parse_plan(raw: bytes, source_name: str) -> PlanSpec:
+    """Validate a plan file's bytes; raise PlanFileError listing every problem found."""
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise PlanFileError(source_name, ["tệp không phải văn bản UTF-8"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PlanFileError(source_name, [f"sai cú pháp TOML: {exc}"]) from None
+    checker = _Checker()
+    spec = checker.plan(data, source_name, hashlib.sha256(raw).hexdigest())
+    if checker.problems:
+        raise PlanFileError(source_name, checker.problems)
+    return spec
+
+
+class _Checker:
+    """Collects problems instead of stopping at the first, so one run shows them all."""
+
+    def __init__(self):
+        self.problems: list[str] = []
+
+    def fail(self, where: str, message: str) -> None:
+        self.problems.append(f"{where}: {message}")
+
+    # -- field readers ---------------------------------------------------------------------
+    def table(self, data: dict, name: str) -> dict:
+        value = data.get(name)
+        if value is None:
+            self.fail(f"[{name}]", "thiếu mục này")
+            return {}
+        if not isinstance(value, dict):
+            self.fail(f"[{name}]", "phải là một bảng [ ]")
+            return {}
+        return value
+
+    def entries(self, data: dict, name: str, required: bool = True) -> list[tuple[str, dict]]:
+        value = data.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.fail(f"[[{name}]]", "phải là danh sách các bảng [[" + name + "]]")
+            return []
+        if required and not value:
+            self.fail(f"[[{name}]]", "cần ít nhất một mục")
+        return [(f"[[{name}]] thứ {i}", entry) for i, entry in enumerate(value, start=1)]
+
+    def unknown(self, entry: dict, where: str, allowed: set[str]) -> None:
+        for key in sorted(set(entry) - allowed):
+            self.fail(where, f"trường '{key}' không có trong định dạng kế hoạch (gõ sai tên?)")
+
+    def text(self, entry: dict, where: str, key: str, required: bool = True, default: str = "") -> str:
+        if key not in entry:
+            if required:
+                self.fail(where, f"thiếu trường '{key}'")
+            return default
+        value = entry[key]
+        if not isinstance(value, str):
+            self.fail(where, f"trường '{key}' phải là chuỗi ký tự, không phải {_type_name(value)}")
+            return default
+        if required and not value.strip():
+            self.fail(where, f"trường '{key}' không được để trống")
+        return value.strip()
+
+    def integer(self, entry: dict, where: str, key: str, minimum: int = 0) -> int:
+        if key not in entry:
+            self.fail(where, f"thiếu trường '{key}'")
+            return 0
+        value = entry[key]
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(where, f"trường '{key}' phải là số nguyên, không phải {_type_name(value)}")
+            return 0
+        if value < minimum:
+            self.fail(where, f"trường '{key}' phải từ {minimum} trở lên (đang là {value})")
+        return value
+
+    def day(self, entry: dict, where: str, key: str, required: bool = True) -> date | None:
+        if key not in entry:
+            if required:
+                self.fail(where, f"thiếu trường '{key}'")
+            return None
+        value = entry[key]
+        if isinstance(value, datetime) or not isinstance(value, date):
+            self.fail(where, f"trường '{key}' phải là ngày dạng 2026-06-15 (không có giờ, không có ngoặc kép)")
+            return None
+        return value
+
+    def choice(self, entry: dict, where: str, key: str, enum_cls, default=None):
+        if key not in entry:
+            if default is None:
+                self.fail(where, f"thiếu trường '{key}'")
+            return default
+        value = entry[key]
+        try:
+            return enum_cls(value)
+        except ValueError:
+            allowed = ", ".join(member.value for member in enum_cls)
+            self.fail(where, f"trường '{key}': '{value}' không hợp lệ; dùng một trong: {allowed}")
+            return default
+
+    def choices(self, entry: dict, where: str, key: str, enum_cls) -> list:
+        value = entry.get(key)
+        if not isinstance(value, list) or not value:
+            self.fail(where, f"trường '{key}' phải là danh sách không rỗng, ví dụ {key} = [\"…\"]")
+            return []
+        found = []
+        for item in value:
+            member = self.choice({key: item}, where, key, enum_cls, default=False)
+            if member:
+                found.append(member)
+        return found
+
+    def unique(self, where: str, label: str, values: list) -> None:
+        seen = set()
+        for value in values:
+            if value in seen:
+                self.fail(where, f"{label} '{value}' bị trùng")
+            seen.add(value)
+
+    # -- sections ----------------------------------------------------------------------------
+    def plan(self, data: dict, source_name: str, sha256: str) -> PlanSpec:
+        self.unknown(data, "tệp", {"format", "ward", "plan", "calendar", "content_area", "delivery_form",
+                                    "milestone", "deadline", "criterion", "roadmap", "target"})
+        if data.get("format") != FORMAT_VERSION:
+            self.fail("format", f"phải là {FORMAT_VERSION} (đang là {data.get('format')!r})")
+        ward = self.table(data, "ward")
+        self.unknown(ward, "[ward]", {"slug", "name", "city", "authority", "office"})
+        ward_values = {key: self.text(ward, "[ward]", key) for key in ("slug", "name", "city", "authority", "office")}
+        if ward_values["slug"] and not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", ward_values["slug"]):
+            self.fail("[ward]", f"trường 'slug': '{ward_values['slug']}' chỉ được gồm chữ thường không dấu, số và '-'")
+        head = self.table(data, "plan")
+        self.unknown(head, "[plan]", {"school_year", "number", "title", "signer", "signer_title", "targets_note"})
+        school_year = self.text(head, "[plan]", "school_year")
+        if school_year and not _is_school_year(school_year):
+            self.fail("[plan]", f"trường 'school_year': '{school_year}' phải có dạng 2025-2026 (hai năm liền nhau)")
+        spec = PlanSpec(
+            source_name=source_name, sha256=sha256, ward=ward_values, school_year=school_year,
+            number=self.text(head, "[plan]", "number"), title=self.text(head, "[plan]", "title"),
+            signer=self.text(head, "[plan]", "signer", required=False),
+            signer_title=self.text(head, "[plan]", "signer_title", required=False),
+            targets_note=self.text(head, "[plan]", "targets_note", required=False),
+            calendar=self.calendar(data),
+        )
+        spec.content_areas = self.content_areas(data)
+        spec.delivery_forms = self.delivery_forms(data)
+        spec.deadlines = self.deadlines(data)
+        spec.milestones = self.milestones(data, {d.key for d in spec.deadlines})
+        for where, entry in self.entries(data, "criterion"):
+            self.unknown(entry, where, {"title"})
+            spec.criteria.append(self.text(entry, where, "title"))
+        roadmap = data.get("roadmap", {"steps": []})
+        steps = roadmap.get("steps") if isinstance(roadmap, dict) else None
+        if not isinstance(steps, list) or not all(isinstance(s, str) and s.strip() for s in steps):
+            self.fail("[roadmap]", "trường 'steps' phải là danh sách các câu")
+        else:
+            spec.roadmap = [s.strip() for s in steps]
+        spec.targets = self.targets(data)
+        return spec
+
+    def calendar(self, data: dict) -> dict[str, date]:
+        table = self.table(data, "calendar")
+        self.unknown(table, "[calendar]", set(CALENDAR_FIELDS))
+        days = {key: self.day(table, "[calendar]", key) for key in CALENDAR_FIELDS}
+        if all(days.values()):
+            order = ("hk1_start", "hk1_end", "hk2_start", "hk2_end", "ends_on", "closes_on")
+            for earlier, later in zip(order, order[1:]):
+                if days[earlier] > days[later]:
+                    self.fail("[calendar]", f"'{earlier}' ({days[earlier]:%d/%m/%Y}) phải trước '{later}' ({days[later]:%d/%m/%Y})")
+            if not (days["hk2_start"] <= days["midterm_start"] <= days["midterm_end"] <= days["hk2_end"]):
+                self.fail("[calendar]", "khoảng giữa HK II (midterm_start…midterm_end) phải nằm trong HK II")
+        return days
+
+    def content_areas(self, data: dict) -> list[dict]:
+        areas = []
+        for where, entry in self.entries(data, "content_area"):
+            self.unknown(entry, where, {"code", "title", "framework_code"})
+            areas.append({"code": self.text(entry, where, "code"), "title": self.text(entry, where, "title"),
+                          "framework_code": self.text(entry, where, "framework_code", required=False)})
+        self.unique("[[content_area]]", "mã", [a["code"] for a in areas])
+        return areas
+
+    def delivery_forms(self, data: dict) -> list[dict]:
+        forms = []
+        for where, entry in self.entries(data, "delivery_form"):
+            self.unknown(entry, where, {"code", "title", "section", "description"})
+            forms.append({"code": self.text(entry, where, "code"), "title": self.text(entry, where, "title"),
+                          "section": self.text(entry, where, "section", required=False),
+                          "description": self.text(entry, where, "description", required=False)})
+        self.unique("[[delivery_form]]", "mã", [f["code"] for f in forms])
+        return forms
+
+    def deadlines(self, data: dict) -> list[DeadlineSpec]:
+        deadlines = []
+        for where, entry in self.entries(data, "deadline", required=False):
+            self.unknown(entry, where, {"key", "title", "owner_text", "before", "yearly_before"})
+            before = self.day(entry, where, "before", required=False)
+            yearly = self.text(entry, where, "yearly_before", required=False) or None
+            if (before is None) == (yearly is None):
+                self.fail(where, "cần đúng một trong hai trường 'before' (một ngày) hoặc 'yearly_before' (dd/mm hằng năm)")
+            if yearly and not _is_day_month(yearly):
+                self.fail(where, f"trường 'yearly_before': '{yearly}' phải có dạng dd/mm, ví dụ 09/06")
+            deadlines.append(DeadlineSpec(key=self.text(entry, where, "key"), title=self.text(entry, where, "title"),
+                                          owner_text=self.text(entry, where, "owner_text"), before=before,
+                                          yearly_before=yearly))
+        self.unique("[[deadline]]", "key", [d.key for d in deadlines])
+        return deadlines
+
+    def milestones(self, data: dict, deadline_keys: set[str]) -> list[MilestoneSpec]:
+        milestones = []
+        for where, entry in self.entries(data, "milestone"):
+            self.unknown(entry, where, {"number", "title", "timing", "timing_text", "owners", "owner_text",
+                                        "required_of", "school_deadline", "ward_deadline"})
+            number = self.integer(entry, where, "number", minimum=1)
+            where = f"{where} (number = {number})"
+            milestone = MilestoneSpec(
+                number=number, title=self.text(entry, where, "title"),
+                timing=self.choice(entry, where, "timing", Timing),
+                timing_text=self.text(entry, where, "timing_text"),
+                owners=self.choices(entry, where, "owners", Owner),
+                owner_text=self.text(entry, where, "owner_text"),
+                required_of=self.choice(entry, where, "required_of", RequiredOf, default=RequiredOf.ALL),
+                school_deadline=self.text(entry, where, "school_deadline", required=False) or None,
+                ward_deadline=self.text(entry, where, "ward_deadline", required=False) or None,
+            )
+            for key in ("school_deadline", "ward_deadline"):
+                ref = getattr(milestone, key)
+                if ref and ref not in deadline_keys:
+                    self.fail(where, f"trường '{key}': không có [[deadline]] nào có key = '{ref}'")
+            milestones.append(milestone)
+        self.unique("[[milestone]]", "số thứ tự (number)", [m.number for m in milestones])
+        return milestones
+
+    def targets(self, data: dict) -> list[TargetSpec]:
+        targets = []
+        for where, entry in self.entries(data, "target"):
+            self.unknown(entry, where, {"stt", "category", "managing_body", "minimum", "forms_text",
+                                        "evidence_text", "levels", "pilot", "measure", "measure_min",
+                                        "timing", "evidence"})
+            stt = self.integer(entry, where, "stt", minimum=1)
+            where = f"{where} (stt = {stt})"
+            pilot = entry.get("pilot")
+            if pilot is not None and not isinstance(pilot, bool):
+                self.fail(where, f"trường 'pilot' phải là true hoặc false, không phải {_type_name(pilot)}")
+                pilot = None
+            measure = self.text(entry, where, "measure")
+            if measure and measure not in MEASURES:
+                self.fail(where, f"trường 'measure': '{measure}' không hợp lệ; dùng một trong: {', '.join(MEASURES)}")
+            target_timing = self.choice(entry, where, "timing", Timing)
+            targets.append(TargetSpec(
+                stt=stt, category=self.text(entry, where, "category"),
+                managing_body=self.text(entry, where, "managing_body"),
+                minimum=self.text(entry, where, "minimum"), forms_text=self.text(entry, where, "forms_text"),
+                evidence_text=self.text(entry, where, "evidence_text"),
+                levels=self.choices(entry, where, "levels", SchoolLevel), pilot=pilot, measure=measure,
+                measure_min=self.integer(entry, where, "measure_min", minimum=1), timing=target_timing,
+                evidence=self.evidence(entry, where, target_timing),
+            ))
+        self.unique("[[target]]", "STT", [t.stt for t in targets])
+        return targets
+
+    def evidence(self, target: dict, target_where: str, default_timing: Timing | None) -> list[EvidenceSpec]:
+        items = target.get("evidence")
+        if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
+            self.fail(target_where, "trường 'evidence' phải là danh sách minh chứng { key = …, title = … }")
+            return []
+        evidence = []
+        for i, item in enumerate(items, start=1):
+            where = f"{target_where}, minh chứng thứ {i}"
+            self.unknown(item, where, {"key", "title", "timing"})
+            evidence.append(EvidenceSpec(key=self.text(item, where, "key"), title=self.text(item, where, "title"),
+                                         timing=self.choice(item, where, "timing", Timing, default=default_timing)))
+        self.unique(target_where, "key minh chứng", [e.key for e in evidence])
+        return evidence
+
+
+def _type_name(value) -> str:
+    return {bool: "true/false", int: "số", float: "số thực", str: "chuỗi", list: "danh sách",
+            dict: "bảng", date: "ngày", datetime: "ngày giờ"}.get(type(value), type(value).__name__)
+
+
+def _is_school_year(name: str) -> bool:
+    match = re.fullmatch(r"(\d{4})-(\d{4})", name)
+    return bool(match) and int(match[2]) == int(match[1]) + 1
+
+
+def _is_day_month(text: str) -> bool:
+    match = re.fullmatch(r"(\d{2})/(\d{2})", text)
+    if not match:
+        return False
+    try:
+        date(2024, int(match[2]), int(match[1]))  # a leap year accepts 29/02
+    except ValueError:
+        return False
+    return True

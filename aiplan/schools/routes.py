@@ -1,0 +1,24 @@
+"""The ward's list of schools with their progress."""
+from flask import render_template
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..access import current_plan, login_required_any
+from ..checklists.services import progress_by_school
+from ..extensions import db
+from ..models import Role, School
+from ..timeutil import local_today
+from . import bp
+
+
+@bp.get("/schools")
+@login_required_any
+def index():
+    """Every active school of the ward with its progress bar; school staff see only their own."""
+    plan = current_plan(current_user.ward_id)
+    query = select(School).filter_by(ward_id=current_user.ward_id, is_active=True)
+    if current_user.role is Role.SCHOOL_STAFF:
+        query = query.filter_by(id=current_user.school_id)
+    schools = db.session.scalars(query.order_by(School.level, School.name)).all()
+    progress = progress_by_school(plan, [s.id for s in schools], local_today())
+    return render_template("schools/index.html", plan=plan, schools=schools, progress=progress)

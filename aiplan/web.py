@@ -1,0 +1,90 @@
+"""What every response shares: request ids, security headers, error pages, template helpers."""
+import logging
+import secrets
+
+from flask import Flask, g, render_template, request
+from flask_babel import get_locale
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import timeutil
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+       "frame-ancestors 'none'")
+
+ERROR_MESSAGES = {
+    400: ("Yêu cầu không hợp lệ", "Trang đã hết hạn hoặc dữ liệu gửi lên không đúng. Hãy tải lại trang rồi thử lại."),
+    403: ("Không có quyền truy cập", "Tài khoản của bạn không được phép xem hoặc thay đổi nội dung này."),
+    404: ("Không tìm thấy", "Trang hoặc dữ liệu bạn tìm không tồn tại."),
+    405: ("Thao tác không được hỗ trợ", "Địa chỉ này không nhận kiểu yêu cầu vừa gửi."),
+    409: ("Dữ liệu đã thay đổi", "Người khác vừa cập nhật mục này. Hãy xem lại rồi lưu lại."),
+    413: ("Tệp quá lớn", "Tệp gửi lên vượt quá dung lượng cho phép."),
+    429: ("Thử quá nhiều lần", "Bạn đã thử quá nhiều lần. Vui lòng đợi ít phút rồi thử lại."),
+    500: ("Đã có lỗi xảy ra", "Hệ thống gặp lỗi. Lỗi đã được ghi lại; hãy thử lại sau hoặc báo cho quản trị."),
+}
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record):
+        try:
+            record.request_id = g.get("request_id", "-")
+        except RuntimeError:
+            record.request_id = "-"
+        return True
+
+
+def init_app(app: Flask) -> None:
+    if app.config.get("TRUSTED_PROXIES"):
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    handler = logging.StreamHandler()
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
+    app.logger.handlers[:] = [handler]
+    app.logger.setLevel(logging.INFO)
+
+    @app.before_request
+    def assign_request_id():
+        g.request_id = secrets.token_hex(8)
+
+    @app.after_request
+    def secure_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        response.vary.add("HX-Request")
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        title, message = ERROR_MESSAGES.get(error.code, (error.name, error.description))
+        if error.code in (403, 404) and error.description and _is_ours(error.description):
+            message = error.description
+        return render_template("errors/error.html", code=error.code, title=title, message=message), error.code
+
+    @app.errorhandler(Exception)
+    def server_error(error: Exception):
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        title, message = ERROR_MESSAGES[500]
+        try:
+            return render_template("errors/error.html", code=500, title=title, message=message,
+                                   request_id=g.get("request_id", "")), 500
+        except Exception:  # noqa: BLE001 — the error page itself failed; answer in plain text
+            app.logger.exception("Error page failed to render")
+            return f"{title}. {message} ({g.get('request_id', '')})", 500, {"Content-Type": "text/plain; charset=utf-8"}
+
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.filters["vn_date"] = timeutil.format_date
+    app.jinja_env.filters["vn_datetime"] = timeutil.format_datetime
+    app.jinja_env.filters["capfirst"] = lambda s: s[:1].upper() + s[1:] if s else s
+
+
+def _is_ours(description: str) -> bool:
+    """Werkzeug's default English descriptions are replaced; messages we wrote are kept."""
+    return not description.isascii()

@@ -1,0 +1,30 @@
+// Behaviour shared by every page. No inline scripts: the Content-Security-Policy forbids them.
+(function () {
+  "use strict";
+
+  // htmx does not swap 4xx/5xx responses; show their message instead of failing silently.
+  document.addEventListener("htmx:responseError", function (event) {
+    var region = document.getElementById("error-region");
+    if (!region) return;
+    var xhr = event.detail.xhr;
+    var doc = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+    var heading = doc.querySelector(".error-page h1, h1");
+    var message = doc.querySelector(".error-page p:not(.error-code), .flash-error");
+    region.textContent = [heading && heading.textContent, message && message.textContent]
+      .filter(Boolean).join(": ") || ("Lỗi " + xhr.status);
+    region.hidden = false;
+    region.focus && region.focus();
+  });
+
+  document.addEventListener("htmx:sendError", function () {
+    var region = document.getElementById("error-region");
+    if (!region) return;
+    region.textContent = "Không kết nối được máy chủ. Thay đổi chưa được lưu; hãy kiểm tra mạng rồi thử lại.";
+    region.hidden = false;
+  });
+
+  document.addEventListener("htmx:beforeRequest", function () {
+    var region = document.getElementById("error-region");
+    if (region) region.hidden = true;
+  });
+})();
