@@ -6,9 +6,11 @@ from sqlalchemy import select
 from ..access import current_plan, login_required_any
 from ..checklists.services import progress_by_school
 from ..extensions import db
-from ..models import Role, School
+from ..models import Role, School, SchoolLevel
 from ..timeutil import local_today
 from . import bp
+
+LEVEL_ORDER = {SchoolLevel.TIEU_HOC: 0, SchoolLevel.THCS: 1, SchoolLevel.LIEN_CAP: 2}
 
 
 @bp.get("/schools")
@@ -19,6 +21,6 @@ def index():
     query = select(School).filter_by(ward_id=current_user.ward_id, is_active=True)
     if current_user.role is Role.SCHOOL_STAFF:
         query = query.filter_by(id=current_user.school_id)
-    schools = db.session.scalars(query.order_by(School.level, School.name)).all()
+    schools = sorted(db.session.scalars(query), key=lambda s: (not s.is_pilot, LEVEL_ORDER[s.level], s.name))
     progress = progress_by_school(plan, [s.id for s in schools], local_today())
     return render_template("schools/index.html", plan=plan, schools=schools, progress=progress)

@@ -1,0 +1,33 @@
+# The README's two commands: `make run` and `make test`. Everything they need is set up here.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app aiplan
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test install translations clean
+
+## run: set up a virtual environment and the database with the bundled plan, then serve on 127.0.0.1:5000
+run: install
+	$(FLASK) setup
+	$(FLASK) demo-accounts
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## test: set up and run every test (SQLite; set TEST_DATABASE_URL for PostgreSQL)
+test: install
+	$(BIN)/pytest
+
+install: $(VENV)/.installed translations
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+translations: $(VENV)/.installed
+	@if [ -d aiplan/translations ]; then $(BIN)/pybabel compile --statistics -d aiplan/translations 2>&1 | grep -v '^$$' || true; fi
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

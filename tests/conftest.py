@@ -1,0 +1,255 @@
+"""Fixtures in the manner of flaskr's conftest: `app`, `client`, `runner`, and a login helper.
+
+The same suite runs on SQLite (default: a temporary file) and on PostgreSQL when
+TEST_DATABASE_URL is set, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test.
+The schema is built once per run from the Alembic migrations; each test starts from the
+bundled Long Biên plan and schools, plus one account per persona.
+"""
+import os
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from aiplan import create_app
+from aiplan.auth.services import create_user
+from aiplan.extensions import db
+from aiplan.models import Role, School, Ward
+from aiplan.plans.services import BUNDLED_PLAN, BUNDLED_SCHOOLS, load_plan
+from aiplan.plans.spec import read_plan_file
+from aiplan.schools.services import import_schools, parse_schools_csv
+
+PASSWORD = "mat-khau-thu-nghiem"
+SCHOOL_A = "th-doan-ket"  # pilot primary school
+SCHOOL_B = "thcs-thach-ban"  # pilot lower-secondary school
+# persona -> (username, role, school slug)
+PERSONAS = {
+    "ward_admin": ("admin", Role.WARD_ADMIN, None),
+    "supervisor": ("giamsat", Role.SUPERVISOR, None),
+    "staff_a": ("canbo-a", Role.SCHOOL_STAFF, SCHOOL_A),
+    "staff_b": ("canbo-b", Role.SCHOOL_STAFF, SCHOOL_B),
+    "viewer": ("lanhdao", Role.VIEWER, None),
+}
+
+
+def base_config(database_url: str, instance: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH_FAST": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "EVIDENCE_DIR": os.path.join(instance, "evidence"),
+    }
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or (
+        f"sqlite:///{tmp_path_factory.mktemp('db') / 'aiplan-test.sqlite3'}")
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url, tmp_path_factory):
+    """Build the schema once, from the migrations, on an empty database."""
+    instance = str(tmp_path_factory.mktemp("instance"))
+    os.environ["AIPLAN_INSTANCE"] = instance
+    app = create_app(base_config(database_url, instance))
+    with app.app_context():
+        reset_database()
+        upgrade()
+        db.engine.dispose()
+    return instance
+
+
+def reset_database() -> None:
+    """Drop every table, including Alembic's, so a run never inherits a schema."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    else:
+        db.metadata.drop_all(db.engine)
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def clear_rows() -> None:
+    tables = [table.name for table in db.metadata.sorted_tables]
+    with db.engine.begin() as connection:
+        if db.engine.dialect.name == "postgresql":
+            connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                connection.execute(text(f'DELETE FROM "{table}"'))
+
+
+def seed() -> None:
+    """The bundled plan and schools, and one account per persona."""
+    load_plan(read_plan_file(BUNDLED_PLAN))
+    ward = db.session.scalar(db.select(Ward))
+    import_schools(ward, parse_schools_csv(BUNDLED_SCHOOLS.read_bytes()))
+    for username, role, slug in PERSONAS.values():
+        school = db.session.scalar(db.select(School).filter_by(slug=slug)) if slug else None
+        create_user(username, role, PASSWORD, ward=ward, school=school)
+
+
+@pytest.fixture
+def make_app(_schema, database_url):
+    """Build an app on the test database; extra settings override the test defaults."""
+    apps = []
+
+    def factory(**overrides):
+        app = create_app(base_config(database_url, _schema) | overrides)
+        apps.append(app)
+        return app
+
+    yield factory
+    with apps[0].app_context():
+        db.session.remove()
+        clear_rows()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        seed()
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, persona: str = "staff_a", password: str = PASSWORD):
+        username = PERSONAS[persona][0] if persona in PERSONAS else persona
+        return self._client.post("/login", data={"username": username, "password": password})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def as_persona(app):
+    """A fresh client signed in as the given persona, or anonymous for None."""
+
+    def signed_in(persona: str | None):
+        client = app.test_client()
+        if persona is not None:
+            response = AuthActions(client).login(persona)
+            assert response.status_code == 302, f"{persona} could not sign in"
+        return client
+
+    return signed_in
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(statement)
+
+
+@pytest.fixture
+def count_queries(app):
+    """Count the SQL statements a block runs: `with count_queries() as counter: ...`."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", counter)
+
+    return counting
+
+
+# -- browser journeys: a real Chromium (Debian's), driven by Playwright ---------------------
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        message = (f"Chromium not found at {CHROMIUM}; the browser journeys need it "
+                   "(apt-get install chromium, or set CHROMIUM_PATH)")
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_server(app):
+    """The test app served over HTTP on a free port of 127.0.0.1, in a thread."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Open a page in a fresh browser context: `new_page(width=360, height=740)`."""
+    contexts = []
+
+    def opener(width: int = 1280, height: int = 800, javascript: bool = True):
+        context = browser.new_context(base_url=live_server, viewport={"width": width, "height": height},
+                                      java_script_enabled=javascript, locale="vi-VN",
+                                      timezone_id="Asia/Ho_Chi_Minh")
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield opener
+    for context in contexts:
+        context.close()
+
+
+def browser_login(page, persona: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Tên đăng nhập").fill(PERSONAS[persona][0])
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()

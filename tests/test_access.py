@@ -1,0 +1,53 @@
+"""SECURITY.md line 1: every route is in one access table (route × role), checked against app.url_map."""
+import pytest
+
+from conftest import SCHOOL_A
+
+ROLES = ("anonymous", "staff_a", "staff_b", "supervisor", "ward_admin", "viewer")
+OK, LOGIN, FORBIDDEN = "ok", "login", 403
+EVERYONE_SIGNED_IN = {"anonymous": LOGIN} | {role: OK for role in ROLES[1:]}
+WARD_ONLY = EVERYONE_SIGNED_IN | {"staff_a": FORBIDDEN, "staff_b": FORBIDDEN}
+
+# endpoint -> (method, url, {role: expected}). "ok" is any 2xx/3xx that is not a trip to the login page.
+ACCESS = {
+    "core.healthz": ("GET", "/healthz", {role: OK for role in ROLES}),
+    "core.set_language": ("POST", "/lang", {role: OK for role in ROLES}),
+    "core.home": ("GET", "/", EVERYONE_SIGNED_IN),
+    "auth.login": ("GET", "/login", {role: OK for role in ROLES}),
+    "auth.logout": ("POST", "/logout", {role: OK for role in ROLES}),
+    "schools.index": ("GET", "/schools", EVERYONE_SIGNED_IN),
+    "checklists.school": ("GET", f"/schools/{SCHOOL_A}", EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
+    "checklists.ward": ("GET", "/ward", WARD_ONLY),
+    "plans.show": ("GET", "/plan", EVERYONE_SIGNED_IN),
+}
+NOT_ROUTES = {"static"}
+
+
+def test_every_route_is_in_the_access_table(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - NOT_ROUTES
+    missing = endpoints - set(ACCESS)
+    assert not missing, f"add these routes to ACCESS in tests/test_access.py: {sorted(missing)}"
+    assert not set(ACCESS) - endpoints, "ACCESS names routes that no longer exist"
+
+
+def test_every_table_entry_names_every_role():
+    for endpoint, (_, _, expected) in ACCESS.items():
+        assert set(expected) == set(ROLES), endpoint
+
+
+@pytest.mark.parametrize("endpoint", sorted(ACCESS))
+@pytest.mark.parametrize("role", ROLES)
+def test_route_answers_each_role_as_the_access_table_says(as_persona, endpoint, role):
+    method, url, expected = ACCESS[endpoint]
+    client = as_persona(None if role == "anonymous" else role)
+    response = client.open(url, method=method)
+    outcome = expected[role]
+    if outcome == OK:
+        assert response.status_code < 400, f"{role} {method} {url} -> {response.status_code}"
+        assert "/login" not in (response.location or "") or endpoint in ("auth.logout", "auth.login"), \
+            f"{role} was sent to the login page by {url}"
+    elif outcome == LOGIN:
+        assert response.status_code == 302 and response.location.startswith("/login"), \
+            f"{role} {method} {url} -> {response.status_code} {response.location}"
+    else:
+        assert response.status_code == outcome, f"{role} {method} {url} -> {response.status_code}"
