@@ -9,10 +9,12 @@ PORT   ?= 5000
 .PHONY: run test install translations clean
 
 ## run: set up a virtual environment and the database with the bundled plan, then serve on 127.0.0.1:5000
+## (gunicorn, one process with threads, so the in-memory login rate limit holds)
 run: install
 	$(FLASK) setup
 	$(FLASK) demo-accounts
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@echo "Serving on http://$(HOST):$(PORT) (Ctrl+C to stop)"
+	$(BIN)/gunicorn --workers 1 --threads 8 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 ## test: set up and run every test (SQLite; set TEST_DATABASE_URL for PostgreSQL)
 test: install
