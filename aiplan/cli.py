@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -80,6 +81,7 @@ def _ward(slug: str | None) -> Ward:
 
 
 @click.command("setup")
+@with_appcontext
 def setup():
     """Create or upgrade the database, then load the bundled Long Biên plan and schools.
 
@@ -91,6 +93,7 @@ def setup():
 
 
 @click.command("load-plan")
+@with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--replace-calendar", is_flag=True,
               help="Also overwrite the school year's calendar with the file's (kept as edited otherwise).")
@@ -100,6 +103,7 @@ def load_plan_command(file: Path, replace_calendar: bool):
 
 
 @click.command("import-schools")
+@with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--ward", "ward_slug", help="Ward slug; needed only when there are several wards.")
 def import_schools_command(file: Path, ward_slug: str | None):
@@ -112,6 +116,7 @@ def import_schools_command(file: Path, ward_slug: str | None):
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True, help="The account's role.")
 @click.option("--school", "school_slug", help="School slug; required for school_staff.")
@@ -138,6 +143,7 @@ def create_user_command(username, role, school_slug, ward_slug, full_name, passw
 
 
 @click.command("demo-accounts")
+@with_appcontext
 def demo_accounts():
     """Create one demo account per role and print their passwords (only when first created)."""
     ward = _ward(None)

@@ -1,7 +1,7 @@
 """Flask extensions, created once here and bound to the app in create_app."""
 import sqlite3
 
-from flask import request
+from flask import has_request_context, request
 from flask_babel import Babel
 from flask_htmx import HTMX
 from flask_limiter import Limiter
@@ -42,6 +42,23 @@ def _configure_sqlite(dbapi_connection, _record):
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # Let SQLAlchemy emit BEGIN itself (below) instead of the driver's implicit, deferred one.
+    dbapi_connection.isolation_level = None
+
+
+@event.listens_for(Engine, "begin")
+def _begin_sqlite(connection):
+    """Writing requests take SQLite's write lock up front (BEGIN IMMEDIATE).
+
+    A deferred transaction that reads and then writes cannot wait for the lock: SQLite fails
+    it at once with "database is locked" when another writer got there first. Taking the
+    lock at BEGIN lets the busy timeout queue writers instead; reads stay deferred, and WAL
+    keeps them from ever waiting on a writer.
+    """
+    if connection.dialect.name != "sqlite":
+        return
+    writing = not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 def select_locale():

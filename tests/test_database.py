@@ -27,3 +27,30 @@ def test_a_row_pointing_at_nothing_is_refused(app):
         with pytest.raises(IntegrityError):
             db.session.commit()
         db.session.rollback()
+
+
+def test_concurrent_writes_never_fail_with_database_is_locked(live_server):
+    """Logins read the account, then write last_login_at and an audit record: the pattern
+    that fails at once under SQLite's deferred transactions when two writers meet."""
+    from concurrent.futures import ThreadPoolExecutor
+    from urllib.error import HTTPError
+    from urllib.parse import urlencode
+    from urllib.request import HTTPRedirectHandler, build_opener
+
+    from conftest import PASSWORD
+
+    class NoRedirect(HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    def login(_):
+        opener = build_opener(NoRedirect)
+        data = urlencode({"username": "canbo-a", "password": PASSWORD}).encode()
+        try:
+            return opener.open(f"{live_server}/login", data=data, timeout=30).status
+        except HTTPError as error:
+            return error.code
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = list(pool.map(login, range(48)))
+    assert statuses.count(302) == 48, statuses
