@@ -25,6 +25,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(config.from_environment(app.instance_path) | test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    from flask_babel import lazy_gettext
+
     from . import access, web  # noqa: F401  (registers the user loader)
     from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate, select_locale
 
@@ -32,7 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message = lazy_gettext("Vui lòng đăng nhập để tiếp tục.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     csrf.init_app(app)

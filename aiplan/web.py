@@ -4,6 +4,7 @@ import secrets
 
 from flask import Flask, g, render_template, request
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -14,14 +15,14 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "frame-ancestors 'none'")
 
 ERROR_MESSAGES = {
-    400: ("Yêu cầu không hợp lệ", "Trang đã hết hạn hoặc dữ liệu gửi lên không đúng. Hãy tải lại trang rồi thử lại."),
-    403: ("Không có quyền truy cập", "Tài khoản của bạn không được phép xem hoặc thay đổi nội dung này."),
-    404: ("Không tìm thấy", "Trang hoặc dữ liệu bạn tìm không tồn tại."),
-    405: ("Thao tác không được hỗ trợ", "Địa chỉ này không nhận kiểu yêu cầu vừa gửi."),
-    409: ("Dữ liệu đã thay đổi", "Người khác vừa cập nhật mục này. Hãy xem lại rồi lưu lại."),
-    413: ("Tệp quá lớn", "Tệp gửi lên vượt quá dung lượng cho phép."),
-    429: ("Thử quá nhiều lần", "Bạn đã thử quá nhiều lần. Vui lòng đợi ít phút rồi thử lại."),
-    500: ("Đã có lỗi xảy ra", "Hệ thống gặp lỗi. Lỗi đã được ghi lại; hãy thử lại sau hoặc báo cho quản trị."),
+    400: (_l("Yêu cầu không hợp lệ"), _l("Trang đã hết hạn hoặc dữ liệu gửi lên không đúng. Hãy tải lại trang rồi thử lại.")),
+    403: (_l("Không có quyền truy cập"), _l("Tài khoản của bạn không được phép xem hoặc thay đổi nội dung này.")),
+    404: (_l("Không tìm thấy"), _l("Trang hoặc dữ liệu bạn tìm không tồn tại.")),
+    405: (_l("Thao tác không được hỗ trợ"), _l("Địa chỉ này không nhận kiểu yêu cầu vừa gửi.")),
+    409: (_l("Dữ liệu đã thay đổi"), _l("Người khác vừa cập nhật mục này. Hãy xem lại rồi lưu lại.")),
+    413: (_l("Tệp quá lớn"), _l("Tệp gửi lên vượt quá dung lượng cho phép.")),
+    429: (_l("Thử quá nhiều lần"), _l("Bạn đã thử quá nhiều lần. Vui lòng đợi ít phút rồi thử lại.")),
+    500: (_l("Đã có lỗi xảy ra"), _l("Hệ thống gặp lỗi. Lỗi đã được ghi lại; hãy thử lại sau hoặc báo cho quản trị.")),
 }
 
 
@@ -64,6 +65,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         title, message = ERROR_MESSAGES.get(error.code, (error.name, error.description))
+        title, message = str(title), str(message)
         if error.code in (403, 404) and error.description and _is_ours(error.description):
             message = error.description
         return render_template("errors/error.html", code=error.code, title=title, message=message), error.code
@@ -71,7 +73,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def server_error(error: Exception):
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
-        title, message = ERROR_MESSAGES[500]
+        title, message = (str(text) for text in ERROR_MESSAGES[500])
         try:
             return render_template("errors/error.html", code=500, title=title, message=message,
                                    request_id=g.get("request_id", "")), 500

@@ -2,6 +2,7 @@
 from urllib.parse import urlsplit
 
 from flask import current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from .. import audit
@@ -10,7 +11,7 @@ from . import bp
 from .forms import LoginForm
 from .services import authenticate
 
-LOGIN_FAILED = "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đã bị khóa."
+LOGIN_FAILED = _l("Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đã bị khóa.")
 
 
 def safe_next(target: str | None) -> str | None:

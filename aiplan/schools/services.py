@@ -63,7 +63,8 @@ def parse_schools_csv(raw: bytes) -> list[dict]:
         raise SchoolImportError([f"Thiếu cột: {', '.join(missing)}"])
 
     rows, problems, seen = [], [], {}
-    for line, raw_row in enumerate(reader, start=2):
+    for raw_row in reader:
+        line = reader.line_num  # the file's own line: blank lines are skipped by the reader
         def cell(name, default=""):
             column = column_of.get(name)
             return (raw_row.get(column) or default).strip() if column else default
