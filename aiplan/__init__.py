@@ -43,13 +43,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     web.init_app(app)
 
+    from .activities import bp as activities_bp
     from .auth import bp as auth_bp
     from .checklists import bp as checklists_bp
     from .core import bp as core_bp
+    from .evidence import bp as evidence_bp
     from .plans import bp as plans_bp
     from .schools import bp as schools_bp
 
-    for blueprint in (core_bp, auth_bp, schools_bp, checklists_bp, plans_bp):
+    for blueprint in (core_bp, auth_bp, schools_bp, checklists_bp, plans_bp, activities_bp, evidence_bp):
         app.register_blueprint(blueprint)
 
     from . import cli

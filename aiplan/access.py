@@ -52,6 +52,16 @@ def can_read_school(user, school: School) -> bool:
     return user.role in WARD_ROLES
 
 
+def can_write_school(user, school: School) -> bool:
+    """Only the school's own staff record its work; the ward reads, supervisors give verdicts."""
+    return user.role is Role.SCHOOL_STAFF and user.school_id == school.id
+
+
+def can_see_restricted(user, school: School) -> bool:
+    """Files showing pupils: the school itself, supervisors and ward admins; never viewers."""
+    return can_write_school(user, school) or user.role in (Role.SUPERVISOR, Role.WARD_ADMIN)
+
+
 def get_school(slug: str) -> School:
     """The school at `slug` if the current user may read it; 404 if unknown, 403 if not theirs."""
     school = db.session.scalar(select(School).filter_by(slug=slug))

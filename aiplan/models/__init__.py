@@ -1,6 +1,8 @@
 """The data model, by domain. Importing this package registers every table."""
+from .activity import Activity, CriterionRating, Rating, SelfEvaluation, activity_content_area
 from .audit import AuditEvent
 from .checklist import ChecklistItem, ItemKind, ItemStatus, Verdict
+from .evidence import EvidenceFile
 from .plan import (
     ContentArea,
     Deadline,
@@ -21,6 +23,7 @@ from .user import Role, User
 from .ward import School, SchoolLevel, Ward
 
 __all__ = [
+    "Activity", "CriterionRating", "EvidenceFile", "Rating", "SelfEvaluation", "activity_content_area",
     "AuditEvent", "ChecklistItem", "ContentArea", "Deadline", "DeliveryForm", "EvaluationCriterion",
     "EvidenceRequirement", "ItemKind", "ItemStatus", "Milestone", "Owner", "Plan", "RequiredOf",
     "Role", "RoadmapStep", "School", "SchoolLevel", "SchoolYear", "Target", "Timing", "User",

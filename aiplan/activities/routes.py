@@ -1,0 +1,2 @@
+"""Routes of the activities feature."""
+from . import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""Routes of the evidence feature."""
+from . import bp  # noqa: F401

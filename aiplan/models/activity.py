@@ -1,0 +1,101 @@
+"""AI activities a school runs, and its yearly self-evaluation."""
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .plan import ContentArea, DeliveryForm, EvaluationCriterion, Plan, str_enum
+from .types import UTCDateTime, utcnow
+
+activity_content_area = Table(
+    "activity_content_area",
+    db.metadata,
+    Column("activity_id", ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True),
+    Column("content_area_id", ForeignKey("content_area.id"), primary_key=True),
+)
+
+
+class Activity(db.Model):
+    """An AI activity: a lesson series integrated into a subject (2.1), a pilot class of the
+    elective module (2.2), a club (2.3), teacher training, outreach… The targets of Phụ lục II
+    are computed from these records."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("delivery_form.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(120), default="")  # môn học, for integration (2.1)
+    grade: Mapped[str] = mapped_column(String(40), default="")  # khối lớp, e.g. "4" or "6, 7"
+    class_name: Mapped[str] = mapped_column(String(80), default="")  # lớp, e.g. "4A1"
+    participants: Mapped[int] = mapped_column(Integer, default=0)  # pupils, or teachers/parents
+    lessons: Mapped[int] = mapped_column(Integer, default=0)  # số tiết
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    products: Mapped[str] = mapped_column(Text, default="")  # sản phẩm
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    school: Mapped["School"] = relationship()  # noqa: F821
+    plan: Mapped[Plan] = relationship()
+    form: Mapped[DeliveryForm] = relationship()
+    content_areas: Mapped[list[ContentArea]] = relationship(secondary=activity_content_area,
+                                                           order_by=ContentArea.position)
+    files: Mapped[list["EvidenceFile"]] = relationship(back_populates="activity")  # noqa: F821
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Rating(enum.StrEnum):
+    """The usual four-step scale of Vietnamese school evaluation."""
+
+    TOT = "tot"
+    KHA = "kha"
+    DAT = "dat"
+    CHUA_DAT = "chua_dat"
+
+    @property
+    def label(self) -> str:
+        return {"tot": "Tốt", "kha": "Khá", "dat": "Đạt", "chua_dat": "Chưa đạt"}[self.value]
+
+
+class SelfEvaluation(db.Model):
+    """A school's evaluation of its year on the plan's criteria (milestone 7), editable until submitted."""
+
+    __table_args__ = (UniqueConstraint("school_id", "plan_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    school: Mapped["School"] = relationship()  # noqa: F821
+    plan: Mapped[Plan] = relationship()
+    ratings: Mapped[list["CriterionRating"]] = relationship(back_populates="evaluation",
+                                                            cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class CriterionRating(db.Model):
+    __table_args__ = (UniqueConstraint("evaluation_id", "criterion_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("self_evaluation.id"), index=True)
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("evaluation_criterion.id"), index=True)
+    rating: Mapped[Rating | None] = mapped_column(str_enum(Rating))
+    text: Mapped[str] = mapped_column(Text, default="")
+
+    evaluation: Mapped[SelfEvaluation] = relationship(back_populates="ratings")
+    criterion: Mapped[EvaluationCriterion] = relationship()

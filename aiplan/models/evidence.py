@@ -1,0 +1,44 @@
+"""Evidence files (minh chứng) attached to checklist items and activities."""
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+
+class EvidenceFile(db.Model):
+    """One uploaded file. Its bytes live in the evidence store under their SHA-256, so the
+    same file uploaded twice is stored once; deleting only marks the row."""
+
+    __table_args__ = (
+        CheckConstraint("item_id IS NOT NULL OR activity_id IS NOT NULL", name="attached"),
+        Index("ix_evidence_file_sha256", "sha256"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("checklist_item.id"), index=True)
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    content_type: Mapped[str] = mapped_column(String(120))
+    original_name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    # Shows pupils' faces or personal data: only the school, supervisors and ward admins see it,
+    # and it never goes into bundles or exports.
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    school: Mapped["School"] = relationship()  # noqa: F821
+    item: Mapped["ChecklistItem | None"] = relationship()  # noqa: F821
+    activity: Mapped["Activity | None"] = relationship(back_populates="files")  # noqa: F821
+    uploaded_by: Mapped["User | None"] = relationship(foreign_keys=[uploaded_by_id])  # noqa: F821
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
