@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .extensions import db, login_manager
-from .models import Plan, Role, School, SchoolYear, User
+from .models import ChecklistItem, Plan, Role, School, SchoolYear, User
 
 WARD_ROLES = (Role.WARD_ADMIN, Role.SUPERVISOR, Role.VIEWER)
 
@@ -70,6 +70,21 @@ def get_school(slug: str) -> School:
     if not can_read_school(current_user, school):
         abort(403)
     return school
+
+
+def get_item(slug: str, item_id: int, write: bool = False) -> tuple[School, ChecklistItem]:
+    """A school's checklist item, 404 if it is not that school's; for writes, only the school's
+    staff, and only on the current plan (a past year is read-only)."""
+    school = get_school(slug)
+    item = db.session.get(ChecklistItem, item_id)
+    if item is None or item.school_id != school.id:
+        abort(404)
+    if write:
+        if not can_write_school(current_user, school):
+            abort(403)
+        if item.plan_id != current_plan(school.ward_id).id:
+            abort(403, description="Năm học này đã khép lại; checklist chỉ còn để xem.")
+    return school, item
 
 
 def current_plan(ward_id: int) -> Plan:

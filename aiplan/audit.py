@@ -33,3 +33,40 @@ def _current_actor():
     if has_request_context() and current_user and current_user.is_authenticated:
         return current_user
     return None
+
+
+ACTION_LABELS = {
+    "auth.login": "Đăng nhập",
+    "user.create": "Tạo tài khoản",
+    "plan.load": "Nạp kế hoạch",
+    "school.create": "Thêm trường",
+    "school.update": "Cập nhật thông tin trường",
+    "item.update": "Cập nhật mục checklist",
+}
+FIELD_LABELS = {
+    "status": "Trạng thái", "note": "Ghi chú", "verdict": "Kết luận kiểm tra", "reason": "Lý do",
+    "name": "Tên", "level": "Cấp học", "is_pilot": "Thí điểm", "is_active": "Hoạt động",
+    "title": "Tiêu đề", "username": "Tên đăng nhập", "role": "Vai trò", "school": "Trường",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
+
+
+def field_label(field: str) -> str:
+    return FIELD_LABELS.get(field, field)
+
+
+def value_label(value) -> str:
+    """Show stored codes (status, verdict, booleans) in the words the UI uses."""
+    from .models import ItemStatus, Verdict
+
+    if isinstance(value, bool):
+        return "có" if value else "không"
+    for enum_cls in (ItemStatus, Verdict):
+        try:
+            return enum_cls(value).label
+        except ValueError:
+            continue
+    return "" if value is None else str(value)

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import timeutil
+from . import audit, timeutil
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
@@ -84,6 +84,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["vn_date"] = timeutil.format_date
     app.jinja_env.filters["vn_datetime"] = timeutil.format_datetime
+    app.jinja_env.filters["audit_action"] = audit.action_label
+    app.jinja_env.filters["audit_field"] = audit.field_label
+    app.jinja_env.filters["audit_value"] = audit.value_label
     app.jinja_env.filters["capfirst"] = lambda s: s[:1].upper() + s[1:] if s else s
 
 

@@ -46,8 +46,16 @@ def base_config(database_url: str, instance: str) -> dict:
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
-    return os.environ.get("TEST_DATABASE_URL") or (
-        f"sqlite:///{tmp_path_factory.mktemp('db') / 'aiplan-test.sqlite3'}")
+    """A temporary SQLite file, or TEST_DATABASE_URL. On PostgreSQL each run works in a schema
+    of its own, so that two runs against the same server never drop each other's tables."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'aiplan-test.sqlite3'}"
+    if url.startswith("postgresql"):
+        schema = f"test_{os.getpid()}"
+        separator = "&" if "?" in url else "?"
+        return f"{url}{separator}options=-csearch_path%3D{schema}"
+    return url
 
 
 @pytest.fixture(scope="session")
@@ -60,14 +68,25 @@ def _schema(database_url, tmp_path_factory):
         reset_database()
         upgrade()
         db.engine.dispose()
-    return instance
+    yield instance
+    if db_is_postgresql(database_url):
+        with app.app_context():
+            with db.engine.begin() as connection:
+                schema = connection.execute(text("SHOW search_path")).scalar()
+                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            db.engine.dispose()
+
+
+def db_is_postgresql(url: str) -> bool:
+    return url.startswith("postgresql")
 
 
 def reset_database() -> None:
     """Drop every table, including Alembic's, so a run never inherits a schema."""
     if db.engine.dialect.name == "postgresql":
         with db.engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            schema = connection.execute(text("SHOW search_path")).scalar()
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE; CREATE SCHEMA "{schema}"'))
     else:
         db.metadata.drop_all(db.engine)
         with db.engine.begin() as connection:

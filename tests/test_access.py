@@ -1,6 +1,9 @@
 """SECURITY.md line 1: every route is in one access table (route × role), checked against app.url_map."""
 import pytest
+from sqlalchemy import select
 
+from aiplan.extensions import db
+from aiplan.models import ChecklistItem, School
 from conftest import SCHOOL_A
 
 ROLES = ("anonymous", "staff_a", "staff_b", "supervisor", "ward_admin", "viewer")
@@ -8,7 +11,17 @@ OK, LOGIN, FORBIDDEN = "ok", "login", 403
 EVERYONE_SIGNED_IN = {"anonymous": LOGIN} | {role: OK for role in ROLES[1:]}
 WARD_ONLY = EVERYONE_SIGNED_IN | {"staff_a": FORBIDDEN, "staff_b": FORBIDDEN}
 
-# endpoint -> (method, url, {role: expected}). "ok" is any 2xx/3xx that is not a trip to the login page.
+
+def item_url(key: str = "m3", slug: str = SCHOOL_A) -> str:
+    item_id = db.session.scalar(select(ChecklistItem.id).join(School).where(
+        School.slug == slug, ChecklistItem.key == key))
+    return f"/schools/{slug}/items/{item_id}"
+
+
+STAFF_A_ONLY = {role: FORBIDDEN for role in ROLES} | {"anonymous": LOGIN, "staff_a": OK}
+
+# endpoint -> (method, url, {role: expected}[, form data]). A url may be a function, called in
+# an app context, for routes that need ids. "ok" is any 2xx/3xx that is not a trip to the login page.
 ACCESS = {
     "core.healthz": ("GET", "/healthz", {role: OK for role in ROLES}),
     "core.set_language": ("POST", "/lang", {role: OK for role in ROLES}),
@@ -19,6 +32,8 @@ ACCESS = {
     "checklists.school": ("GET", f"/schools/{SCHOOL_A}", EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
     "checklists.ward": ("GET", "/ward", WARD_ONLY),
     "plans.show": ("GET", "/plan", EVERYONE_SIGNED_IN),
+    "checklists.update": ("POST", item_url, STAFF_A_ONLY, {"status": "dang_thuc_hien", "version": "1"}),
+    "checklists.history": ("GET", f"/schools/{SCHOOL_A}/history", EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
 }
 NOT_ROUTES = {"static"}
 
@@ -31,16 +46,19 @@ def test_every_route_is_in_the_access_table(app):
 
 
 def test_every_table_entry_names_every_role():
-    for endpoint, (_, _, expected) in ACCESS.items():
+    for endpoint, (_, _, expected, *_) in ACCESS.items():
         assert set(expected) == set(ROLES), endpoint
 
 
 @pytest.mark.parametrize("endpoint", sorted(ACCESS))
 @pytest.mark.parametrize("role", ROLES)
-def test_route_answers_each_role_as_the_access_table_says(as_persona, endpoint, role):
-    method, url, expected = ACCESS[endpoint]
+def test_route_answers_each_role_as_the_access_table_says(app, as_persona, endpoint, role):
+    method, url, expected, *data = ACCESS[endpoint]
+    if callable(url):
+        with app.app_context():
+            url = url()
     client = as_persona(None if role == "anonymous" else role)
-    response = client.open(url, method=method)
+    response = client.open(url, method=method, data=data[0] if data else None)
     outcome = expected[role]
     if outcome == OK:
         assert response.status_code < 400, f"{role} {method} {url} -> {response.status_code}"

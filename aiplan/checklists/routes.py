@@ -1,26 +1,28 @@
-"""A school's checklist, and the ward's own."""
+"""A school's checklist and its updates, the school's history, and the ward's own checklist."""
 from itertools import groupby
 
-from flask import render_template
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
-from ..access import WARD_ROLES, current_plan, get_school, roles_required
-from ..models import ItemKind, Role
+from ..access import WARD_ROLES, can_write_school, current_plan, get_item, get_school, roles_required
+from ..extensions import db, htmx
+from ..models import AuditEvent, ItemKind, ItemStatus, Role
 from ..timeutil import local_today
 from . import bp
-from .services import checklist, progress_by_school
+from .forms import ItemForm
+from .services import ItemRuleError, StaleItem, checklist, progress_by_school, update_item
+
+HISTORY_PAGE_SIZE = 50
 
 
-@bp.get("/schools/<slug>")
-@roles_required(*Role)
-def school(slug):
-    """One school's checklist: what is due soon and late first, then every item by milestone and target."""
-    school = get_school(slug)
-    plan = current_plan(school.ward_id)
-    items = checklist(plan, school)
+def _school_context(school, plan):
+    """What the checklist page and its item fragments need, in a fixed number of queries."""
     today = local_today()
-    return render_template(
-        "checklists/school.html", plan=plan, school=school, today=today,
+    items = checklist(plan, school)
+    return dict(
+        plan=plan, school=school, today=today, can_write=can_write_school(current_user, school),
         progress=progress_by_school(plan, [school.id], today)[school.id],
         milestone_items=[i for i in items if i.kind is ItemKind.MILESTONE],
         target_groups=[list(group) for _, group in groupby(
@@ -30,10 +32,65 @@ def school(slug):
     )
 
 
+@bp.get("/schools/<slug>")
+@roles_required(*Role)
+def school(slug):
+    """One school's checklist: what is due soon and late first, then every item by milestone and target."""
+    school = get_school(slug)
+    return render_template("checklists/school.html", **_school_context(school, current_plan(school.ward_id)))
+
+
+@bp.post("/schools/<slug>/items/<int:item_id>")
+@roles_required(Role.SCHOOL_STAFF)
+def update(slug, item_id):
+    """Set an item's status (idempotent) or note; htmx gets the item back, a plain form a redirect."""
+    school, item = get_item(slug, item_id, write=True)
+    form = ItemForm()
+    error, code = None, 200
+    if not form.validate_on_submit():
+        error, code = " ".join(e for errors in form.errors.values() for e in errors), 422
+    else:
+        try:
+            update_item(item, version=form.version.data, actor=current_user,
+                        status=ItemStatus(form.status.data) if form.status.data else None,
+                        note=form.note.data if "note" in request.form else None)
+        except StaleItem as stale:
+            item = stale.item
+            error, code = _("Người khác vừa cập nhật mục này; đây là nội dung mới nhất. "
+                            "Hãy xem lại rồi lưu lại."), 409
+        except ItemRuleError as rule:
+            error, code = str(rule), 422
+    if htmx and htmx.target == f"item-{item.id}":
+        today = local_today()
+        return render_template(
+            "checklists/_item_update.html", item=item, school=school, today=today, can_write=True,
+            error=error, progress=progress_by_school(item.plan, [school.id], today)[school.id]), code
+    if error:
+        flash(error, "error")
+        context = _school_context(school, item.plan)
+        return render_template("checklists/school.html", **context, error_item_id=item.id), code
+    flash(_("Đã lưu: %(title)s", title=item.title), "success")
+    return redirect(url_for(".school", slug=slug, _anchor=f"item-{item.id}"), 303)
+
+
+@bp.get("/schools/<slug>/history")
+@roles_required(*Role)
+def history(slug):
+    """The school's audit log, newest first: who changed what, when, and from what to what."""
+    school = get_school(slug)
+    page = max(request.args.get("page", 1, type=int), 1)
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.school_id == school.id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .offset((page - 1) * HISTORY_PAGE_SIZE).limit(HISTORY_PAGE_SIZE + 1)).all()
+    return render_template("checklists/history.html", school=school, events=events[:HISTORY_PAGE_SIZE],
+                           page=page, has_more=len(events) > HISTORY_PAGE_SIZE)
+
+
 @bp.get("/ward")
 @roles_required(*WARD_ROLES)
 def ward():
     """The ward's own checklist: the milestones the UBND phường and the Phòng VHXH carry out."""
     plan = current_plan(current_user.ward_id)
-    today = local_today()
-    return render_template("checklists/ward.html", plan=plan, items=checklist(plan, None), today=today)
+    return render_template("checklists/ward.html", plan=plan, items=checklist(plan, None),
+                           today=local_today(), can_write=False)

@@ -4,9 +4,11 @@ from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
 
+from .. import audit
 from ..extensions import db
-from ..models import ChecklistItem, ItemKind, ItemStatus, Plan, RequiredOf, School
+from ..models import ChecklistItem, EvidenceFile, ItemKind, ItemStatus, Plan, RequiredOf, School, utcnow
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,7 @@ def progress_by_school(plan: Plan, school_ids: list[int], today: date) -> dict[i
             ChecklistItem.school_id,
             func.count().filter(ChecklistItem.required),
             func.count().filter(ChecklistItem.required, done),
-            func.count().filter(~done, ChecklistItem.due_on < today),
+            func.count().filter(ChecklistItem.required, ~done, ChecklistItem.due_on < today),
         )
         .where(ChecklistItem.plan_id == plan.id, ChecklistItem.school_id.in_(school_ids),
                ChecklistItem.retired.is_(False))
@@ -151,3 +153,56 @@ def checklist(plan: Plan, school: School | None) -> list[ChecklistItem]:
                  joinedload(ChecklistItem.evidence_requirement), joinedload(ChecklistItem.updated_by))
         .order_by(ChecklistItem.position)
     ))
+
+
+class StaleItem(Exception):
+    """The item changed since the user loaded it; `item` holds its current state."""
+
+    def __init__(self, item: ChecklistItem):
+        self.item = item
+        super().__init__(f"item {item.id} is at version {item.version}")
+
+
+class ItemRuleError(ValueError):
+    """A change the plan's rules do not allow; the message is for the user."""
+
+
+def _snapshot(item: ChecklistItem) -> dict:
+    return {"status": item.status.value, "note": item.note}
+
+
+def update_item(item: ChecklistItem, *, version: int, actor, status: ItemStatus | None = None,
+                note: str | None = None) -> ChecklistItem:
+    """Set the school's own status and/or note of an item, with its audit record, and commit.
+
+    Setting a status is idempotent. A change based on a stale `version` raises StaleItem, and
+    so does one that loses a race with a concurrent save; nothing is ever overwritten unseen.
+    """
+    if item.version != version:
+        raise StaleItem(item)
+    if status is not None and item.kind is ItemKind.TARGET:
+        raise ItemRuleError("Chỉ tiêu được tính từ các hoạt động AI đã ghi nhận, không đánh dấu bằng tay.")
+    if status is ItemStatus.DONE and item.kind is ItemKind.EVIDENCE and not _has_evidence(item):
+        raise ItemRuleError("Cần tải lên ít nhất một tệp minh chứng trước khi đánh dấu “Đã hoàn thành”.")
+    before = _snapshot(item)
+    if status is not None:
+        item.status = status
+        item.completed_at = (item.completed_at or utcnow()) if status is ItemStatus.DONE else None
+    if note is not None:
+        item.note = note.strip()
+    after = _snapshot(item)
+    if after == before:
+        return item
+    item.updated_at, item.updated_by_id = utcnow(), actor.id
+    audit.record("item.update", item, before=before, after=after, school_id=item.school_id, actor=actor)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleItem(db.session.get(ChecklistItem, item.id)) from None
+    return item
+
+
+def _has_evidence(item: ChecklistItem) -> bool:
+    return bool(db.session.scalar(select(func.count(EvidenceFile.id)).where(
+        EvidenceFile.item_id == item.id, EvidenceFile.deleted_at.is_(None))))

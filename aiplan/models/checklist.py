@@ -102,7 +102,8 @@ class ChecklistItem(db.Model):
         return self.status is ItemStatus.DONE
 
     def is_late(self, today: date) -> bool:
-        return not self.is_done and self.due_on < today
+        """Past due and not done; only what the school must do can be late (not what is encouraged)."""
+        return self.required and not self.is_done and self.due_on < today
 
     @property
     def has_progress(self) -> bool:

@@ -69,9 +69,9 @@ def _apply(spec: PlanSpec, replace_calendar: bool) -> LoadReport:
     if ward is None:
         ward = Ward(**spec.ward)
         db.session.add(ward)
-        created.append(f"phường {spec.ward['name']}")
+        created.append(spec.ward["name"])
     elif _assign(ward, spec.ward):
-        changed.append(f"phường {ward.name}")
+        changed.append(ward.name)
     db.session.flush()
 
     year = db.session.scalar(select(SchoolYear).filter_by(ward_id=ward.id, name=spec.school_year))

@@ -112,7 +112,9 @@ def parse_plan(raw: bytes, source_name: str) -> PlanSpec:
     except UnicodeDecodeError:
         raise PlanFileError(source_name, ["tệp không phải văn bản UTF-8"]) from None
     except tomllib.TOMLDecodeError as exc:
-        raise PlanFileError(source_name, [f"sai cú pháp TOML: {exc}"]) from None
+        where = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        place = f" ở dòng {where[1]}, cột {where[2]}" if where else ""
+        raise PlanFileError(source_name, [f"sai cú pháp TOML{place} (chi tiết: {exc})"]) from None
     checker = _Checker()
     spec = checker.plan(data, source_name, hashlib.sha256(raw).hexdigest())
     if checker.problems:
@@ -299,7 +301,7 @@ class _Checker:
             self.unknown(entry, where, {"key", "title", "owner_text", "before", "yearly_before"})
             before = self.day(entry, where, "before", required=False)
             yearly = self.text(entry, where, "yearly_before", required=False) or None
-            if (before is None) == (yearly is None):
+            if (before is None and "before" not in entry) == (yearly is None):
                 self.fail(where, "cần đúng một trong hai trường 'before' (một ngày) hoặc 'yearly_before' (dd/mm hằng năm)")
             if yearly and not _is_day_month(yearly):
                 self.fail(where, f"trường 'yearly_before': '{yearly}' phải có dạng dd/mm, ví dụ 09/06")
@@ -315,7 +317,7 @@ class _Checker:
             self.unknown(entry, where, {"number", "title", "timing", "timing_text", "owners", "owner_text",
                                         "required_of", "school_deadline", "ward_deadline"})
             number = self.integer(entry, where, "number", minimum=1)
-            where = f"{where} (number = {number})"
+            where = f"{where} (number = {entry.get('number')!r})" if "number" in entry else where
             milestone = MilestoneSpec(
                 number=number, title=self.text(entry, where, "title"),
                 timing=self.choice(entry, where, "timing", Timing),
@@ -331,7 +333,7 @@ class _Checker:
                 if ref and ref not in deadline_keys:
                     self.fail(where, f"trường '{key}': không có [[deadline]] nào có key = '{ref}'")
             milestones.append(milestone)
-        self.unique("[[milestone]]", "số thứ tự (number)", [m.number for m in milestones])
+        self.unique("[[milestone]]", "số thứ tự (number)", [m.number for m in milestones if m.number])
         return milestones
 
     def targets(self, data: dict) -> list[TargetSpec]:
@@ -341,7 +343,7 @@ class _Checker:
                                         "evidence_text", "levels", "pilot", "measure", "measure_min",
                                         "timing", "evidence"})
             stt = self.integer(entry, where, "stt", minimum=1)
-            where = f"{where} (stt = {stt})"
+            where = f"{where} (stt = {entry.get('stt')!r})" if "stt" in entry else where
             pilot = entry.get("pilot")
             if pilot is not None and not isinstance(pilot, bool):
                 self.fail(where, f"trường 'pilot' phải là true hoặc false, không phải {_type_name(pilot)}")
@@ -359,7 +361,7 @@ class _Checker:
                 measure_min=self.integer(entry, where, "measure_min", minimum=1), timing=target_timing,
                 evidence=self.evidence(entry, where, target_timing),
             ))
-        self.unique("[[target]]", "STT", [t.stt for t in targets])
+        self.unique("[[target]]", "STT", [t.stt for t in targets if t.stt])
         return targets
 
     def evidence(self, target: dict, target_where: str, default_timing: Timing | None) -> list[EvidenceSpec]:

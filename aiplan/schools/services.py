@@ -57,8 +57,7 @@ def parse_schools_csv(raw: bytes) -> list[dict]:
         found = next((headers[a] for a in aliases if a in headers), None)
         if found is not None:
             column_of[name] = found
-    missing = [COLUMNS[name][1] if name == "slug" else COLUMNS[name][0]
-               for name in REQUIRED_COLUMNS if name not in column_of]
+    missing = [COLUMNS[name][0] for name in REQUIRED_COLUMNS if name not in column_of]
     if missing:
         raise SchoolImportError([f"Thiếu cột: {', '.join(missing)}"])
 
