@@ -32,10 +32,9 @@ def items_for_school(plan: Plan, school: School) -> list[ItemSpec]:
     for milestone in plan.milestones:
         if not milestone.for_schools:
             continue
-        deadline = plan.deadline(milestone.school_deadline_key) if milestone.school_deadline_key else None
-        due = deadline.last_day if deadline and deadline.last_day else year.window(milestone.timing)[1]
         required = milestone.required_of is RequiredOf.ALL or school.is_pilot
-        specs.append(ItemSpec(f"m{milestone.number}", ItemKind.MILESTONE, milestone.number, required, due,
+        specs.append(ItemSpec(f"m{milestone.number}", ItemKind.MILESTONE, milestone.number, required,
+                              _milestone_due(plan, milestone, milestone.school_deadline_key),
                               milestone_id=milestone.id))
     for target in plan.targets:
         if not target.applies_to(school):
@@ -52,16 +51,17 @@ def items_for_school(plan: Plan, school: School) -> list[ItemSpec]:
 
 def items_for_ward(plan: Plan) -> list[ItemSpec]:
     """The ward's own checklist: the milestones the UBND phường or the Phòng VHXH carry out."""
-    year = plan.school_year
-    specs = []
-    for milestone in plan.milestones:
-        if not milestone.for_ward:
-            continue
-        deadline = plan.deadline(milestone.ward_deadline_key) if milestone.ward_deadline_key else None
-        due = deadline.last_day if deadline and deadline.last_day else year.window(milestone.timing)[1]
-        specs.append(ItemSpec(f"m{milestone.number}", ItemKind.MILESTONE, milestone.number, True, due,
-                              milestone_id=milestone.id))
-    return specs
+    return [ItemSpec(f"m{milestone.number}", ItemKind.MILESTONE, milestone.number, True,
+                     _milestone_due(plan, milestone, milestone.ward_deadline_key), milestone_id=milestone.id)
+            for milestone in plan.milestones if milestone.for_ward]
+
+
+def _milestone_due(plan: Plan, milestone, deadline_key: str | None) -> date:
+    """The day before the milestone's deadline if it names one, else the end of its timing's window."""
+    deadline = plan.deadline(deadline_key) if deadline_key else None
+    if deadline and deadline.last_day:
+        return deadline.last_day
+    return plan.school_year.window(milestone.timing)[1]
 
 
 def sync_checklists(plan: Plan, schools: list[School] | None = None) -> int:
