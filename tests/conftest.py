@@ -131,11 +131,21 @@ def make_app(_schema, database_url):
 
 
 @pytest.fixture
-def app(make_app):
-    app = make_app()
-    with app.app_context():
-        seed()
-    return app
+def seeded_app(make_app):
+    """Build an app with extra settings, seeded like `app`: `seeded_app(WTF_CSRF_ENABLED=True)`."""
+
+    def factory(**overrides):
+        app = make_app(**overrides)
+        with app.app_context():
+            seed()
+        return app
+
+    return factory
+
+
+@pytest.fixture
+def app(seeded_app):
+    return seeded_app()
 
 
 @pytest.fixture

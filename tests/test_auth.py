@@ -75,12 +75,8 @@ def test_production_hashing_uses_argon2id_with_64_mib(make_app):
         assert hash_password("một mật khẩu dài").startswith("$argon2id$v=19$m=65536,")
 
 
-def test_repeated_failures_for_one_account_are_rate_limited(make_app):
-    app = make_app(LOGIN_LIMIT_PER_ACCOUNT="3 per 15 minutes")
-    with app.app_context():
-        from conftest import seed
-
-        seed()
+def test_repeated_failures_for_one_account_are_rate_limited(seeded_app):
+    app = seeded_app(LOGIN_LIMIT_PER_ACCOUNT="3 per 15 minutes")
     client = app.test_client()
     for _ in range(3):
         assert client.post("/login", data={"username": "canbo-a", "password": "sai"}).status_code == 401
@@ -91,12 +87,8 @@ def test_repeated_failures_for_one_account_are_rate_limited(make_app):
     assert client.post("/login", data={"username": "canbo-b", "password": PASSWORD}).status_code == 302
 
 
-def test_repeated_failures_from_one_address_are_rate_limited(make_app):
-    app = make_app(LOGIN_LIMIT_PER_IP="4 per 15 minutes")
-    with app.app_context():
-        from conftest import seed
-
-        seed()
+def test_repeated_failures_from_one_address_are_rate_limited(seeded_app):
+    app = seeded_app(LOGIN_LIMIT_PER_IP="4 per 15 minutes")
     client = app.test_client()
     for i in range(4):
         client.post("/login", data={"username": f"khong-co-{i}", "password": "sai"})
@@ -106,19 +98,15 @@ def test_repeated_failures_from_one_address_are_rate_limited(make_app):
     assert other_address.status_code == 302
 
 
-def test_successful_logins_do_not_count_towards_the_limit(make_app):
-    app = make_app(LOGIN_LIMIT_PER_ACCOUNT="2 per 15 minutes")
-    with app.app_context():
-        from conftest import seed
-
-        seed()
+def test_successful_logins_do_not_count_towards_the_limit(seeded_app):
+    app = seeded_app(LOGIN_LIMIT_PER_ACCOUNT="2 per 15 minutes")
     client = app.test_client()
     for _ in range(4):
         assert client.post("/login", data={"username": "canbo-a", "password": PASSWORD}).status_code == 302
         client.post("/logout")
 
 
-def test_rate_limits_are_shared_through_redis_across_processes(make_app):
+def test_rate_limits_are_shared_through_redis_across_processes(make_app, seeded_app):
     redis = pytest.importorskip("redis")
     url = "redis://127.0.0.1:6379/15"
     try:
@@ -126,11 +114,7 @@ def test_rate_limits_are_shared_through_redis_across_processes(make_app):
     except redis.exceptions.ConnectionError:
         pytest.skip("no Redis server on 127.0.0.1:6379")
     # Two app objects stand for two worker processes sharing the one Redis.
-    first = make_app(RATELIMIT_STORAGE_URI=url, LOGIN_LIMIT_PER_ACCOUNT="2 per 15 minutes")
-    with first.app_context():
-        from conftest import seed
-
-        seed()
+    first = seeded_app(RATELIMIT_STORAGE_URI=url, LOGIN_LIMIT_PER_ACCOUNT="2 per 15 minutes")
     second = make_app(RATELIMIT_STORAGE_URI=url, LOGIN_LIMIT_PER_ACCOUNT="2 per 15 minutes")
     try:
         first.test_client().post("/login", data={"username": "canbo-a", "password": "sai"})
@@ -141,12 +125,8 @@ def test_rate_limits_are_shared_through_redis_across_processes(make_app):
         redis.Redis.from_url(url).flushdb()
 
 
-def test_posts_without_a_csrf_token_are_refused(make_app):
-    app = make_app(WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        from conftest import seed
-
-        seed()
+def test_posts_without_a_csrf_token_are_refused(seeded_app):
+    app = seeded_app(WTF_CSRF_ENABLED=True)
     client = app.test_client()
     refused = client.post("/login", data={"username": "canbo-a", "password": PASSWORD})
     assert refused.status_code == 400
@@ -227,12 +207,8 @@ def test_session_cookie_is_httponly_and_samesite_lax(client):
     assert "Secure" not in cookie  # served over plain HTTP on the intranet by default
 
 
-def test_session_cookie_is_secure_when_served_over_https(make_app):
-    app = make_app(SESSION_COOKIE_SECURE=True)
-    with app.app_context():
-        from conftest import seed
-
-        seed()
+def test_session_cookie_is_secure_when_served_over_https(seeded_app):
+    app = seeded_app(SESSION_COOKIE_SECURE=True)
     response = app.test_client().post("/login", data={"username": "canbo-a", "password": PASSWORD})
     assert "Secure" in response.headers["Set-Cookie"]
 

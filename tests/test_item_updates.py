@@ -228,12 +228,11 @@ def test_notes_are_saved_trimmed_and_limited_in_length(app, as_persona):
     assert item_state(app)[2] == "Kế hoạch đã trình Hiệu trưởng"
 
 
-def test_a_post_without_csrf_token_is_refused(make_app):
-    app = make_app(WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        from conftest import PASSWORD, seed
+def test_a_post_without_csrf_token_is_refused(seeded_app):
+    from conftest import PASSWORD
 
-        seed()
+    app = seeded_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
         item = find_item("m3")
         item_id, version = item.id, item.version
     client = app.test_client()
