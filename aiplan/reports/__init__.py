@@ -1,0 +1,5 @@
+"""Reports the ward and its schools hand to the levels above.
+
+`admin_doc` lays documents out as Vietnamese administrative documents
+(Nghị định 30/2020/NĐ-CP) in DOCX; see docs/documents.md.
+"""
