@@ -2,11 +2,12 @@
 from functools import wraps
 
 from flask import abort
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
 from .extensions import db, login_manager
-from .models import ChecklistItem, Plan, Role, School, SchoolYear, User
+from .models import Activity, ChecklistItem, Plan, Role, School, SchoolYear, User
 
 WARD_ROLES = (Role.WARD_ADMIN, Role.SUPERVISOR, Role.VIEWER)
 
@@ -80,11 +81,31 @@ def get_item(slug: str, item_id: int, write: bool = False) -> tuple[School, Chec
     if item is None or item.school_id != school.id:
         abort(404)
     if write:
-        if not can_write_school(current_user, school):
-            abort(403)
-        if item.plan_id != current_plan(school.ward_id).id:
-            abort(403, description="Năm học này đã khép lại; checklist chỉ còn để xem.")
+        check_writable(school, item.plan_id)
     return school, item
+
+
+def get_activity(slug: str, activity_id: int, write: bool = False) -> tuple[School, Activity]:
+    """A school's activity (not deleted), 404 otherwise; for writes as get_item."""
+    school = get_school(slug)
+    activity = db.session.get(Activity, activity_id)
+    if activity is None or activity.school_id != school.id or activity.deleted_at is not None:
+        abort(404)
+    if write:
+        check_writable(school, activity.plan_id)
+    return school, activity
+
+
+def check_writable(school: School, plan_id: int) -> None:
+    """403 unless the current user is the school's staff and the record is of the current plan."""
+    if not can_write_school(current_user, school):
+        abort(403)
+    if plan_id != current_plan(school.ward_id).id:
+        abort(403, description=closed_year_message())
+
+
+def closed_year_message() -> str:
+    return gettext("Năm học này đã khép lại; dữ liệu của năm đó chỉ còn để xem.")
 
 
 def current_plan(ward_id: int) -> Plan:

@@ -42,11 +42,27 @@ ACTION_LABELS = {
     "school.create": "Thêm trường",
     "school.update": "Cập nhật thông tin trường",
     "item.update": "Cập nhật mục checklist",
+    "item.target_computed": "Chỉ tiêu được tính lại từ hoạt động",
+    "activity.create": "Ghi nhận hoạt động AI",
+    "activity.update": "Sửa hoạt động AI",
+    "activity.delete": "Xoá hoạt động AI",
+    "evidence.upload": "Tải lên minh chứng",
+    "evidence.delete": "Xoá minh chứng",
+    "evidence.restore": "Khôi phục minh chứng",
+    "evidence.restrict": "Đổi chế độ hạn chế của minh chứng",
+    "self_evaluation.save": "Lưu bản tự đánh giá",
+    "self_evaluation.submit": "Nộp bản tự đánh giá",
+    "self_evaluation.reopen": "Mở lại bản tự đánh giá",
 }
 FIELD_LABELS = {
     "status": "Trạng thái", "note": "Ghi chú", "verdict": "Kết luận kiểm tra", "reason": "Lý do",
     "name": "Tên", "level": "Cấp học", "is_pilot": "Thí điểm", "is_active": "Hoạt động",
     "title": "Tiêu đề", "username": "Tên đăng nhập", "role": "Vai trò", "school": "Trường",
+    "form": "Hình thức", "subject": "Môn học", "grade": "Khối", "class_name": "Lớp", "participants": "Số người tham gia",
+    "lessons": "Số tiết", "content_areas": "Nội dung", "starts_on": "Bắt đầu", "ends_on": "Kết thúc",
+    "products": "Sản phẩm", "notes": "Ghi chú", "deleted": "Đã xoá", "restricted": "Hạn chế",
+    "description": "Mô tả", "size": "Dung lượng (byte)", "sha256": "SHA-256", "item_id": "Mục checklist",
+    "activity_id": "Hoạt động", "criteria": "Các tiêu chí", "submitted": "Đã nộp",
 }
 
 
@@ -60,11 +76,15 @@ def field_label(field: str) -> str:
 
 def value_label(value) -> str:
     """Show stored codes (status, verdict, booleans) in the words the UI uses."""
-    from .models import ItemStatus, Verdict
+    from .models import ItemStatus, Rating, Verdict
 
     if isinstance(value, bool):
         return "có" if value else "không"
-    for enum_cls in (ItemStatus, Verdict):
+    if isinstance(value, list):
+        return ", ".join(value_label(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {value_label(v)}" for key, v in value.items())
+    for enum_cls in (ItemStatus, Verdict, Rating):
         try:
             return enum_cls(value).label
         except ValueError:

@@ -17,6 +17,8 @@ def from_environment(instance_path: str) -> dict:
         # Secure cookies only when the app is really served over HTTPS.
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # The largest request, so the largest evidence upload; a larger one gets 413 and nothing is stored.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "50")) * 1024 * 1024,
     }
 
 
@@ -33,7 +35,6 @@ DEFAULTS = {
     "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
     "LANGUAGES": {"vi": "Tiếng Việt", "en": "English"},
     "RATELIMIT_HEADERS_ENABLED": False,
-    "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
 }
 
 

@@ -1,9 +1,12 @@
 """SECURITY.md line 1: every route is in one access table (route × role), checked against app.url_map."""
+import io
+
 import pytest
 from sqlalchemy import select
 
+from aiplan.evidence.services import Upload, save_uploads
 from aiplan.extensions import db
-from aiplan.models import ChecklistItem, School
+from aiplan.models import Activity, ChecklistItem, DeliveryForm, EvidenceFile, Plan, School, User
 from conftest import SCHOOL_A
 
 ROLES = ("anonymous", "staff_a", "staff_b", "supervisor", "ward_admin", "viewer")
@@ -18,7 +21,42 @@ def item_url(key: str = "m3", slug: str = SCHOOL_A) -> str:
     return f"/schools/{slug}/items/{item_id}"
 
 
+def an_activity(slug: str = SCHOOL_A) -> Activity:
+    """School A's activity for the table's rows (a pilot class), created once per test."""
+    school = db.session.scalar(select(School).filter_by(slug=slug))
+    activity = db.session.scalar(select(Activity).filter_by(school_id=school.id))
+    if activity is None:
+        plan = db.session.scalar(select(Plan))
+        form = db.session.scalar(select(DeliveryForm).filter_by(plan_id=plan.id, code="2.2"))
+        activity = Activity(school=school, plan=plan, form=form, title="Lớp chuyên đề AI 5A", class_name="5A",
+                            participants=35, lessons=8)
+        db.session.add(activity)
+        db.session.commit()
+    return activity
+
+
+def a_file(slug: str = SCHOOL_A) -> EvidenceFile:
+    """A stored, unrestricted evidence file on school A's milestone 3."""
+    item = db.session.scalar(select(ChecklistItem).join(School).where(School.slug == slug, ChecklistItem.key == "m3"))
+    existing = db.session.scalar(select(EvidenceFile).filter_by(item_id=item.id))
+    if existing:
+        return existing
+    staff = db.session.scalar(select(User).filter_by(username="canbo-a"))
+    [file] = save_uploads([Upload(io.BytesIO(b"%PDF-1.4\n%access table\n%%EOF\n"), "ke-hoach.pdf")],
+                          school=item.school, actor=staff, item=item)
+    return file
+
+
+def activity_url(suffix: str = ""):
+    return lambda: f"/schools/{SCHOOL_A}/activities/{an_activity().id}{suffix}"
+
+
+def file_url(suffix: str = ""):
+    return lambda: f"/files/{a_file().id}{suffix}"
+
+
 STAFF_A_ONLY = {role: FORBIDDEN for role in ROLES} | {"anonymous": LOGIN, "staff_a": OK}
+ADMIN_ONLY = {role: FORBIDDEN for role in ROLES} | {"anonymous": LOGIN, "ward_admin": OK}
 
 # endpoint -> (method, url, {role: expected}[, form data]). A url may be a function, called in
 # an app context, for routes that need ids. "ok" is any 2xx/3xx that is not a trip to the login page.
@@ -34,6 +72,21 @@ ACCESS = {
     "plans.show": ("GET", "/plan", EVERYONE_SIGNED_IN),
     "checklists.update": ("POST", item_url, STAFF_A_ONLY, {"status": "dang_thuc_hien", "version": "1"}),
     "checklists.history": ("GET", f"/schools/{SCHOOL_A}/history", EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
+    # Uploads without a file are refused (422) once access is granted: enough to tell the roles apart.
+    "evidence.upload_to_item": ("POST", lambda: item_url() + "/files", STAFF_A_ONLY | {"staff_a": 422}),
+    "evidence.upload_to_activity": ("POST", activity_url("/files"), STAFF_A_ONLY | {"staff_a": 422}),
+    "evidence.download": ("GET", file_url(), EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
+    "evidence.delete": ("POST", file_url("/delete"), STAFF_A_ONLY),
+    "evidence.restricted": ("POST", file_url("/restricted"), STAFF_A_ONLY, {"value": "1"}),
+    "evidence.restore": ("POST", file_url("/restore"), ADMIN_ONLY),
+    "evidence.deleted": ("GET", "/files/deleted", ADMIN_ONLY),
+    # Writes through the GET/POST pages (activities, self-evaluation) are checked in their own files.
+    "activities.index": ("GET", f"/schools/{SCHOOL_A}/activities", EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
+    "activities.detail": ("GET", activity_url(), EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
+    "activities.delete": ("POST", activity_url("/delete"), STAFF_A_ONLY, {"version": "1"}),
+    "activities.self_evaluation": ("GET", f"/schools/{SCHOOL_A}/self-evaluation",
+                                   EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
+    "activities.reopen_self_evaluation": ("POST", f"/schools/{SCHOOL_A}/self-evaluation/reopen", ADMIN_ONLY),
 }
 NOT_ROUTES = {"static"}
 
@@ -60,7 +113,9 @@ def test_route_answers_each_role_as_the_access_table_says(app, as_persona, endpo
     client = as_persona(None if role == "anonymous" else role)
     response = client.open(url, method=method, data=data[0] if data else None)
     outcome = expected[role]
-    if outcome == OK:
+    if isinstance(outcome, int) and outcome != FORBIDDEN:
+        assert response.status_code == outcome, f"{role} {method} {url} -> {response.status_code}"
+    elif outcome == OK:
         assert response.status_code < 400, f"{role} {method} {url} -> {response.status_code}"
         assert "/login" not in (response.location or "") or endpoint in ("auth.logout", "auth.login"), \
             f"{role} was sent to the login page by {url}"

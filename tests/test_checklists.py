@@ -289,3 +289,26 @@ def test_the_checklist_counts_every_school_of_the_ward(app):
         assert per_school == {"th-doan-ket": 9, "thcs-thach-ban": 9} | {
             slug: 8 for slug in ("th-thach-ban-a", "th-thach-ban-b", "th-long-bien", "thcs-long-bien",
                                  "th-cu-khoi", "thcs-cu-khoi")}
+
+
+def test_a_new_target_item_starts_from_the_activities_the_school_already_has(app):
+    """A school that becomes a pilot gets the pilot target, already met by its recorded class."""
+    from datetime import date
+
+    from aiplan.activities.services import create_activity
+    from aiplan.models import ItemStatus
+    from aiplan.schools.services import import_schools
+
+    with app.app_context():
+        plan = db.session.scalar(select(Plan))
+        school = db.session.scalar(select(School).filter_by(slug="th-long-bien"))
+        form = next(f for f in plan.delivery_forms if f.code == "2.2")
+        create_activity(plan, school, {
+            "form_id": form.id, "title": "Lớp chuyên đề AI 4A", "subject": "", "grade": "4", "class_name": "4A",
+            "participants": 30, "lessons": 6, "content_area_ids": [], "starts_on": date(2026, 2, 2),
+            "ends_on": None, "products": "", "notes": ""})
+        import_schools(school.ward, [{"slug": "th-long-bien", "name": school.name, "level": school.level,
+                                      "is_pilot": True, "is_active": True}])
+        item = db.session.scalar(select(ChecklistItem).where(ChecklistItem.school_id == school.id,
+                                                             ChecklistItem.key == "t1"))
+        assert item.status is ItemStatus.DONE

@@ -450,3 +450,40 @@ def test_it_refuses_to_drop_evidence_a_school_has_worked_on(app):
         db.session.expire_all()
         assert row_counts() == before
         assert item_of(SCHOOL_A, "t1/san-pham-trai-nghiem").note == "Ảnh sản phẩm của lớp 5A"
+
+
+def _record_pilot_class(slug: str = SCHOOL_A):
+    from aiplan.activities.services import create_activity
+    from aiplan.models import School
+
+    plan = the_plan()
+    school = db.session.scalar(select(School).filter_by(slug=slug))
+    form = next(f for f in plan.delivery_forms if f.code == "2.2")
+    area = plan.content_areas[0]
+    return create_activity(plan, school, {
+        "form_id": form.id, "title": "Lớp chuyên đề AI 5A", "subject": "", "grade": "5", "class_name": "5A",
+        "participants": 35, "lessons": 8, "content_area_ids": [area.id], "starts_on": date(2026, 2, 2),
+        "ends_on": None, "products": "", "notes": ""})
+
+
+def test_it_refuses_to_drop_a_delivery_form_that_activities_use(app):
+    with app.app_context():
+        _record_pilot_class()
+        raw = BUNDLED_PLAN.read_bytes().decode()
+        start = raw.index('[[delivery_form]]\ncode = "2.2"')
+        end = raw.index("[[delivery_form]]", start + 1)
+        with pytest.raises(PlanFileError) as refused:
+            load_plan(parse_plan((raw[:start] + raw[end:]).encode(), "bo-hinh-thuc.toml"))
+        assert any("hình thức 2.2 không còn trong tệp nhưng đã có 1 hoạt động" in p for p in refused.value.problems)
+        assert any(f.code == "2.2" for f in the_plan().delivery_forms)
+
+
+def test_it_refuses_to_drop_a_content_area_that_activities_cover(app):
+    with app.app_context():
+        _record_pilot_class()
+        raw = BUNDLED_PLAN.read_bytes().decode()
+        start = raw.index('[[content_area]]\ncode = "a"')
+        end = raw.index("[[content_area]]", start + 1)
+        with pytest.raises(PlanFileError) as refused:
+            load_plan(parse_plan((raw[:start] + raw[end:]).encode(), "bo-noi-dung.toml"))
+        assert any("nội dung a không còn trong tệp" in p for p in refused.value.problems)

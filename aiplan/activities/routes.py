@@ -1,2 +1,194 @@
-"""Routes of the activities feature."""
-from . import bp  # noqa: F401
+"""A school's AI activities and its self-evaluation: staff of the school write, the ward reads."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..access import can_write_school, current_plan, get_activity, get_school, roles_required
+from ..evidence.services import files_for_activity
+from ..extensions import db
+from ..models import Activity, Role, School, User
+from . import bp
+from . import self_evaluation as evaluations
+from . import services
+from .forms import RATING_LABELS, SUBJECTS, ActivityForm, SelfEvaluationForm
+
+UNPROCESSABLE, CONFLICT = 422, 409
+
+
+def can_edit(activity: Activity) -> bool:
+    """Whether the current user may change this activity (what get_activity(write=True) allows)."""
+    return can_write_school(current_user, activity.school) and activity.plan_id == current_plan(
+        activity.school.ward_id).id
+
+
+def get_writable_school(slug: str) -> School:
+    """The school at `slug` if the current user records its work; 403 otherwise."""
+    school = get_school(slug)
+    if not can_write_school(current_user, school):
+        abort(403)
+    return school
+
+
+def posted_version() -> int:
+    """The version the form was loaded at; a form without one is refused (400)."""
+    version = request.form.get("version", "")
+    if not version.isdigit():
+        abort(400)
+    return int(version)
+
+
+@bp.route("/schools/<slug>/activities", methods=["GET", "POST"])
+@roles_required(*Role)
+def index(slug):
+    """The school's activities by delivery form with their totals, and the form to record a new one."""
+    school = get_writable_school(slug) if request.method == "POST" else get_school(slug)
+    plan = current_plan(school.ward_id)
+    form = ActivityForm(plan)
+    status = 200
+    if request.method == "POST":
+        if form.validate_with_rules(plan):
+            try:
+                activity = services.create_activity(plan, school, form.values(), actor=current_user)
+            except services.InvalidActivity as refused:
+                form.add_errors(refused.errors)
+            else:
+                flash(_("Đã ghi nhận hoạt động “%(title)s”.", title=activity.title), "success")
+                for warning in services.date_warnings(plan, activity):
+                    flash(warning, "warning")
+                return redirect(url_for(".index", slug=school.slug) + f"#activity-{activity.id}")
+        status = UNPROCESSABLE
+    activities = services.school_activities(plan, school)
+    groups = services.group_by_form(plan, activities)
+    shown = request.args.get("form", "")
+    return render_template(
+        "activities/index.html", school=school, plan=plan, form=form, groups=groups, shown=shown,
+        visible=[g for g in groups if g.activities and (not shown or g.form.code == shown)],
+        actuals=services.target_actuals(plan, [school]), can_write=can_write_school(current_user, school),
+        subjects=SUBJECTS,
+    ), status
+
+
+@bp.route("/schools/<slug>/activities/<int:activity_id>", methods=["GET", "POST"])
+@roles_required(*Role)
+def detail(slug, activity_id):
+    """One activity; its staff edit it here, and an edit made on an older version is refused (409)."""
+    school, activity = get_activity(slug, activity_id, write=request.method == "POST")
+    plan = activity.plan
+    form = ActivityForm(plan, data=None if request.method == "POST" else edit_data(activity))
+    status, conflict = 200, None
+    if request.method == "POST":
+        version = posted_version()
+        if form.validate_with_rules(plan):
+            try:
+                changed = services.update_activity(activity, form.values(), version, actor=current_user)
+            except services.InvalidActivity as refused:
+                form.add_errors(refused.errors)
+            except services.StaleActivity:
+                conflict = "edit"
+            else:
+                flash(_("Đã lưu thay đổi.") if changed else _("Không có thay đổi nào để lưu."), "success")
+                for warning in services.date_warnings(plan, activity):
+                    flash(warning, "warning")
+                return redirect(url_for(".detail", slug=school.slug, activity_id=activity.id))
+        status = CONFLICT if conflict else UNPROCESSABLE
+        if conflict:
+            # Show what is saved now; the user's own changes stay in the form, on the new version.
+            activity = get_activity(slug, activity_id, write=True)[1]
+            form.version.data = activity.version
+    return _render_detail(school, activity, form, conflict), status
+
+
+def _render_detail(school, activity, form, conflict):
+    return render_template("activities/detail.html", school=school, plan=activity.plan, activity=activity,
+                           form=form, conflict=conflict, can_write=can_edit(activity), people=_people(activity),
+                           subjects=SUBJECTS, files=files_for_activity(activity.id, current_user))
+
+
+@bp.post("/schools/<slug>/activities/<int:activity_id>/delete")
+@roles_required(*Role)
+def delete(slug, activity_id):
+    """Delete an activity (kept in the audit log); refused if it changed since the page was loaded."""
+    school, activity = get_activity(slug, activity_id, write=True)
+    version = posted_version()
+    title = activity.title
+    try:
+        services.delete_activity(activity, version, actor=current_user)
+    except services.StaleActivity:
+        activity = get_activity(slug, activity_id)[1]
+        return _render_detail(school, activity, ActivityForm(activity.plan, data=edit_data(activity)),
+                              "delete"), CONFLICT
+    flash(_("Đã xóa hoạt động “%(title)s”.", title=title), "success")
+    return redirect(url_for(".index", slug=school.slug))
+
+
+@bp.route("/schools/<slug>/self-evaluation", methods=["GET", "POST"])
+@roles_required(*Role)
+def self_evaluation(slug):
+    """The school's self-evaluation on the plan's criteria: drafts, then submission, which locks it."""
+    school = get_writable_school(slug) if request.method == "POST" else get_school(slug)
+    plan = current_plan(school.ward_id)
+    evaluation = evaluations.get_self_evaluation(plan, school)
+    form = SelfEvaluationForm.for_criteria(
+        plan.criteria, data=None if request.method == "POST" else evaluation_data(evaluation))
+    status, refusal = 200, None
+    if request.method == "POST":
+        version, submit = posted_version(), request.form.get("action") == "submit"
+        if form.validate():
+            try:
+                evaluations.save_self_evaluation(plan, school, form.values(), version, submit=submit,
+                                                 actor=current_user)
+            except evaluations.IncompleteEvaluation as refused:
+                form.add_errors(refused.errors)
+            except evaluations.EvaluationLocked:
+                refusal = "locked"
+            except evaluations.StaleEvaluation:
+                refusal = "stale"
+            else:
+                flash(_("Đã nộp bản tự đánh giá.") if submit else _("Đã lưu bản nháp."), "success")
+                return redirect(url_for(".self_evaluation", slug=school.slug))
+        status = CONFLICT if refusal else UNPROCESSABLE
+        if refusal:
+            evaluation = evaluations.get_self_evaluation(plan, school)
+            form.version.data = evaluations.current_version(evaluation)
+    return render_template(
+        "activities/self_evaluation.html", school=school, plan=plan, evaluation=evaluation, form=form,
+        refusal=refusal, can_write=can_write_school(current_user, school),
+        can_reopen=current_user.role is Role.WARD_ADMIN, saved=evaluation_data(evaluation),
+        people=_people(evaluation), rating_labels=RATING_LABELS,
+    ), status
+
+
+@bp.post("/schools/<slug>/self-evaluation/reopen")
+@roles_required(Role.WARD_ADMIN)
+def reopen_self_evaluation(slug):
+    """Let the school edit its submitted self-evaluation again (ward admins only)."""
+    school = get_school(slug)
+    plan = current_plan(school.ward_id)
+    if evaluations.reopen_self_evaluation(plan, school, actor=current_user):
+        flash(_("Đã mở lại bản tự đánh giá; nhà trường có thể sửa và nộp lại."), "success")
+    else:
+        flash(_("Bản tự đánh giá chưa được nộp nên không cần mở lại."), "info")
+    return redirect(url_for(".self_evaluation", slug=school.slug))
+
+
+def edit_data(activity: Activity) -> dict:
+    return {"form_id": activity.form_id, "title": activity.title, "subject": activity.subject,
+            "grade": activity.grade, "class_name": activity.class_name, "participants": activity.participants,
+            "lessons": activity.lessons, "content_area_ids": [a.id for a in activity.content_areas],
+            "starts_on": activity.starts_on, "ends_on": activity.ends_on, "products": activity.products,
+            "notes": activity.notes, "version": activity.version}
+
+
+def evaluation_data(evaluation) -> dict:
+    data = {"version": evaluations.current_version(evaluation)}
+    for row in evaluation.ratings if evaluation is not None else []:
+        data[f"rating_{row.criterion_id}"] = row.rating
+        data[f"text_{row.criterion_id}"] = row.text
+    return data
+
+
+def _people(record) -> dict[int, User]:
+    """The accounts a record names (who created, changed or submitted it), in one query."""
+    ids = {getattr(record, name, None) for name in ("created_by_id", "updated_by_id", "submitted_by_id")} - {None}
+    return {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}

@@ -7,6 +7,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..access import WARD_ROLES, can_write_school, current_plan, get_item, get_school, roles_required
+from ..activities.self_evaluation import get_self_evaluation
+from ..activities.services import target_actuals
+from ..evidence.services import files_for_items
 from ..extensions import db, htmx
 from ..models import AuditEvent, ItemKind, ItemStatus, Role
 from ..timeutil import local_today
@@ -23,6 +26,7 @@ def _school_context(school, plan):
     items = checklist(plan, school)
     return dict(
         plan=plan, school=school, today=today, can_write=can_write_school(current_user, school),
+        **_item_extras(plan, school, items),
         progress=progress_by_school(plan, [school.id], today)[school.id],
         milestone_items=[i for i in items if i.kind is ItemKind.MILESTONE],
         target_groups=[list(group) for _, group in groupby(
@@ -30,6 +34,12 @@ def _school_context(school, plan):
         late=[i for i in items if i.is_late(today)],
         due_soon=[i for i in items if not i.is_done and 0 <= (i.due_on - today).days <= 14],
     )
+
+
+def _item_extras(plan, school, items) -> dict:
+    """What items show beside their own fields: evidence files, computed targets, the self-evaluation."""
+    return dict(files_by_item=files_for_items([i.id for i in items], current_user),
+                actuals=target_actuals(plan, [school]), evaluation=get_self_evaluation(plan, school))
 
 
 @bp.get("/schools/<slug>")
@@ -64,7 +74,8 @@ def update(slug, item_id):
         today = local_today()
         return render_template(
             "checklists/_item_update.html", item=item, school=school, today=today, can_write=True,
-            error=error, progress=progress_by_school(item.plan, [school.id], today)[school.id]), code
+            error=error, progress=progress_by_school(item.plan, [school.id], today)[school.id],
+            **_item_extras(item.plan, school, [item])), code
     if error:
         flash(error, "error")
         context = _school_context(school, item.plan)
@@ -83,7 +94,7 @@ def history(slug):
         select(AuditEvent).where(AuditEvent.school_id == school.id)
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .offset((page - 1) * HISTORY_PAGE_SIZE).limit(HISTORY_PAGE_SIZE + 1)).all()
-    return render_template("checklists/history.html", school=school, events=events[:HISTORY_PAGE_SIZE],
+    return render_template("checklists/history.html", school=school, events=events[:HISTORY_PAGE_SIZE], active="history",
                            page=page, has_more=len(events) > HISTORY_PAGE_SIZE)
 
 

@@ -7,8 +7,10 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
+from ..activities.services import refresh_target_items
 from ..extensions import db
-from ..models import ChecklistItem, EvidenceFile, ItemKind, ItemStatus, Plan, RequiredOf, School, utcnow
+from ..evidence.services import live_file_count
+from ..models import ChecklistItem, ItemKind, ItemStatus, Plan, RequiredOf, School, utcnow
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ def sync_checklists(plan: Plan, schools: list[School] | None = None) -> int:
     for school in schools:
         wanted.update({(school.id, spec.key): spec for spec in items_for_school(plan, school)})
 
-    added = 0
+    added, new_targets = 0, set()
     for (school_id, key), spec in wanted.items():
         item = existing.get((school_id, key))
         fields = dict(kind=spec.kind, position=spec.position, required=spec.required, due_on=spec.due_on,
@@ -95,6 +97,8 @@ def sync_checklists(plan: Plan, schools: list[School] | None = None) -> int:
         if item is None:
             db.session.add(ChecklistItem(plan_id=plan.id, school_id=school_id, key=key, **fields))
             added += 1
+            if spec.kind is ItemKind.TARGET:
+                new_targets.add(school_id)
             continue
         for attr, value in fields.items():
             if getattr(item, attr) != value:
@@ -107,6 +111,11 @@ def sync_checklists(plan: Plan, schools: list[School] | None = None) -> int:
         else:
             db.session.delete(item)
     db.session.flush()
+    if new_targets:
+        # A target item is computed from the school's activities, which may already meet it.
+        for school in schools:
+            if school.id in new_targets:
+                refresh_target_items(plan, school)
     return added
 
 
@@ -182,7 +191,7 @@ def update_item(item: ChecklistItem, *, version: int, actor, status: ItemStatus 
         raise StaleItem(item)
     if status is not None and item.kind is ItemKind.TARGET:
         raise ItemRuleError("Chỉ tiêu được tính từ các hoạt động AI đã ghi nhận, không đánh dấu bằng tay.")
-    if status is ItemStatus.DONE and item.kind is ItemKind.EVIDENCE and not _has_evidence(item):
+    if status is ItemStatus.DONE and item.kind is ItemKind.EVIDENCE and not live_file_count(item.id):
         raise ItemRuleError("Cần tải lên ít nhất một tệp minh chứng trước khi đánh dấu “Đã hoàn thành”.")
     before = _snapshot(item)
     if status is not None:
@@ -202,7 +211,3 @@ def update_item(item: ChecklistItem, *, version: int, actor, status: ItemStatus 
         raise StaleItem(db.session.get(ChecklistItem, item.id)) from None
     return item
 
-
-def _has_evidence(item: ChecklistItem) -> bool:
-    return bool(db.session.scalar(select(func.count(EvidenceFile.id)).where(
-        EvidenceFile.item_id == item.id, EvidenceFile.deleted_at.is_(None))))

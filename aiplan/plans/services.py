@@ -2,13 +2,15 @@
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import audit
 from ..checklists.services import sync_checklists
 from ..extensions import db
 from ..models import (
+    Activity,
     ChecklistItem,
+    CriterionRating,
     ContentArea,
     Deadline,
     DeliveryForm,
@@ -20,6 +22,7 @@ from ..models import (
     SchoolYear,
     Target,
     Ward,
+    activity_content_area,
 )
 from .spec import PlanFileError, PlanSpec
 
@@ -100,14 +103,16 @@ def _apply(spec: PlanSpec, replace_calendar: bool) -> LoadReport:
 
     _sync_children(report, plan.content_areas, "code", [
         ContentArea(code=a["code"], position=i, title=a["title"], framework_code=a["framework_code"])
-        for i, a in enumerate(spec.content_areas, start=1)], "nội dung")
+        for i, a in enumerate(spec.content_areas, start=1)], "nội dung",
+        used_by=lambda a: _count(activity_content_area.c.content_area_id == a.id, "hoạt động dùng nội dung này"))
     _sync_children(report, plan.delivery_forms, "code", [
         DeliveryForm(code=f["code"], position=i, title=f["title"], section=f["section"],
                      description=f["description"])
-        for i, f in enumerate(spec.delivery_forms, start=1)], "hình thức")
+        for i, f in enumerate(spec.delivery_forms, start=1)], "hình thức",
+        used_by=lambda f: _count(Activity.form_id == f.id, "hoạt động theo hình thức này"))
     _sync_children(report, plan.criteria, "position", [
         EvaluationCriterion(position=i, title=title) for i, title in enumerate(spec.criteria, start=1)],
-        "tiêu chí đánh giá")
+        "tiêu chí đánh giá", used_by=lambda c: _count(CriterionRating.criterion_id == c.id, "bản tự đánh giá"))
     _sync_children(report, plan.roadmap, "position", [
         RoadmapStep(position=i, text=text) for i, text in enumerate(spec.roadmap, start=1)], "lộ trình")
     _sync_children(report, plan.deadlines, "key", [
@@ -136,23 +141,29 @@ def _apply(spec: PlanSpec, replace_calendar: bool) -> LoadReport:
     return report
 
 
-def _sync_children(report: LoadReport, current: list, key: str, wanted: list, label: str, guard=None) -> None:
-    """Make the collection `current` match `wanted`, matching rows on `key` and keeping ids."""
+def _sync_children(report: LoadReport, current: list, key: str, wanted: list, label: str, guard=None,
+                   used_by=None) -> None:
+    """Make the collection `current` match `wanted`, matching rows on `key` and keeping ids.
+
+    A row dropped from the file goes only if nothing recorded depends on it: `guard` selects its
+    checklist items (refused when one has progress, otherwise deleted with it); `used_by` says
+    what else refers to it (refused when anything does).
+    """
     existing = {getattr(row, key): row for row in current}
     wanted_keys = {getattr(row, key) for row in wanted}
     for row in list(current):
         name = getattr(row, key)
         if name in wanted_keys:
             continue
-        if guard is not None:
-            db.session.flush()
-            items = db.session.scalars(select(ChecklistItem).where(guard(row))).all()
-            if any(item.has_progress for item in items):
-                raise PlanFileError(report.plan.source_name, [
-                    f"{label} {name} không còn trong tệp nhưng đã có trường ghi nhận tiến độ; "
-                    "giữ lại mục này trong tệp kế hoạch"])
-            for item in items:
-                db.session.delete(item)
+        db.session.flush()
+        items = db.session.scalars(select(ChecklistItem).where(guard(row))).all() if guard else []
+        blocker = "trường ghi nhận tiến độ" if any(item.has_progress for item in items) else (
+            used_by(row) if used_by else None)
+        if blocker:
+            raise PlanFileError(report.plan.source_name, [
+                f"{label} {name} không còn trong tệp nhưng đã có {blocker}; giữ lại mục này trong tệp kế hoạch"])
+        for item in items:
+            db.session.delete(item)
         current.remove(row)
         report.removed.append(f"{label} {name}")
     for row in wanted:
@@ -165,6 +176,13 @@ def _sync_children(report: LoadReport, current: list, key: str, wanted: list, la
                   if not column.primary_key and not column.foreign_keys}
         if _assign(existing[name], values):
             report.changed.append(f"{label} {name}")
+
+
+def _count(condition, what: str) -> str | None:
+    """'3 hoạt động' when rows match `condition`, None when none do."""
+    table = condition.left.table
+    count = db.session.scalar(select(func.count()).select_from(table).where(condition))
+    return f"{count} {what}" if count else None
 
 
 def _assign(obj, values: dict) -> bool:

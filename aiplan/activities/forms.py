@@ -1,0 +1,172 @@
+"""Forms for AI activities and the self-evaluation. Rules that need the plan live in services.py."""
+import re
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..models import Plan, Rating
+from .services import check_activity
+
+try:
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # WTForms before 3.3 takes (value, label) pairs, which 3.3 deprecates
+    def SelectChoice(value, label):  # noqa: N802
+        return value, label
+
+# dd/mm/yyyy as the ward writes dates; "-" and "." are accepted as separators too.
+VN_DATE = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*")
+RATING_LABELS = {Rating.TOT: _l("Tốt"), Rating.KHA: _l("Khá"), Rating.DAT: _l("Đạt"),
+                 Rating.CHUA_DAT: _l("Chưa đạt")}
+TEXT_MAX = 2000
+# Suggestions for the subject field (a datalist: any other subject may be typed). Data, not UI text.
+SUBJECTS = ("Tin học", "Toán", "Tiếng Việt", "Ngữ văn", "Tiếng Anh", "Khoa học", "Khoa học tự nhiên",
+            "Công nghệ", "Lịch sử và Địa lí", "Giáo dục công dân", "Đạo đức", "Mĩ thuật", "Âm nhạc",
+            "Hoạt động trải nghiệm", "Hoạt động trải nghiệm, hướng nghiệp")
+
+
+class VnDateField(StringField):
+    """A date typed as dd/mm/yyyy, shown back the same way."""
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.strftime("%d/%m/%Y") if self.data else ""
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if not text:
+            return
+        match = VN_DATE.fullmatch(text)
+        try:
+            if not match:
+                raise ValueError
+            day, month, year = (int(part) for part in match.groups())
+            if not 2000 <= year <= 2100:
+                raise ValueError
+            self.data = date(year, month, day)
+        except ValueError:
+            raise ValueError(_l("Ngày không hợp lệ: nhập theo dạng ngày/tháng/năm, ví dụ 15/03/2026.")) from None
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def count_field(label, maximum: int):
+    return IntegerField(label, validators=[
+        Optional(), NumberRange(min=0, max=maximum, message=_l("Nhập một số từ %(min)d đến %(max)d."))],
+        invalid_value_message=_l("Nhập một số nguyên, ví dụ 35."),
+        render_kw={"min": 0, "max": maximum, "inputmode": "numeric"})
+
+
+class ActivityForm(FlaskForm):
+    """An activity as staff type it; the school and the plan come from the URL, never from here."""
+
+    form_id = SelectField(_l("Hình thức"), coerce=int,
+                          validators=[DataRequired(_l("Chọn hình thức tổ chức."))],
+                          invalid_value_message=_l("Chọn một hình thức trong danh sách."),
+                          invalid_choice_message=_l("Chọn một hình thức trong danh sách."))
+    title = StringField(_l("Tên hoạt động"), validators=[
+        DataRequired(_l("Nhập tên hoạt động.")), Length(max=300, message=_l("Tối đa %(max)d ký tự."))])
+    subject = StringField(_l("Môn học"), validators=[Length(max=120, message=_l("Tối đa %(max)d ký tự."))],
+                          render_kw={"list": "subject-options", "autocomplete": "off"})
+    grade = StringField(_l("Khối lớp"), validators=[Length(max=40, message=_l("Tối đa %(max)d ký tự."))])
+    class_name = StringField(_l("Lớp"), validators=[Length(max=80, message=_l("Tối đa %(max)d ký tự."))])
+    participants = count_field(_l("Số học sinh hoặc người tham gia"), 100_000)
+    lessons = count_field(_l("Số tiết"), 10_000)
+    content_area_ids = CheckboxesField(_l("Nội dung giáo dục AI"), coerce=int,
+                                       invalid_value_message=_l("Chọn nội dung trong danh sách."),
+                                       invalid_choice_message=_l("Chọn nội dung trong danh sách."))
+    starts_on = VnDateField(_l("Ngày bắt đầu"), validators=[InputRequired(_l("Nhập ngày bắt đầu."))],
+                            render_kw={"autocomplete": "off"})
+    ends_on = VnDateField(_l("Ngày kết thúc"), render_kw={"autocomplete": "off"})
+    products = TextAreaField(_l("Sản phẩm"), validators=[Length(max=TEXT_MAX, message=_l("Tối đa %(max)d ký tự."))],
+                             render_kw={"rows": 3})
+    notes = TextAreaField(_l("Ghi chú"), validators=[Length(max=TEXT_MAX, message=_l("Tối đa %(max)d ký tự."))],
+                          render_kw={"rows": 3})
+    version = HiddenField()
+
+    def __init__(self, plan: Plan, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        teaching = [SelectChoice(f.id, f"{f.section} — {f.title}") for f in plan.delivery_forms if f.section]
+        support = [SelectChoice(f.id, f.title) for f in plan.delivery_forms if not f.section]
+        self.form_id.choices = [SelectChoice(0, _l("— Chọn hình thức —"))] + teaching + support
+        self.content_area_ids.choices = [SelectChoice(a.id, a.title) for a in plan.content_areas]
+
+    def validate_ends_on(self, field):
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("Ngày kết thúc không được trước ngày bắt đầu."))
+
+    def values(self) -> dict:
+        """What the services need, with blanks made explicit."""
+        return {
+            "form_id": self.form_id.data, "title": (self.title.data or "").strip(),
+            "subject": (self.subject.data or "").strip(), "grade": (self.grade.data or "").strip(),
+            "class_name": (self.class_name.data or "").strip(),
+            "participants": self.participants.data or 0, "lessons": self.lessons.data or 0,
+            "content_area_ids": list(self.content_area_ids.data or []),
+            "starts_on": self.starts_on.data, "ends_on": self.ends_on.data,
+            "products": (self.products.data or "").strip(), "notes": (self.notes.data or "").strip(),
+        }
+
+    def validate_with_rules(self, plan: Plan) -> bool:
+        """The form's own checks and the plan's rules (services.check_activity), every problem at once."""
+        valid = self.validate()
+        rules = {name: message for name, message in check_activity(plan, self.values()).items()
+                 if not self[name].errors}  # one message per field: the form's own comes first
+        self.add_errors(rules)
+        return valid and not rules
+
+    def add_errors(self, errors: dict) -> None:
+        """Show the services' rule errors next to their fields."""
+        for name, message in errors.items():
+            self[name].errors = list(self[name].errors) + [message]
+
+
+class SelfEvaluationForm(FlaskForm):
+    """The three criteria of Phụ lục I.2, as fields rating_<id> and text_<id>, built per plan."""
+
+    version = HiddenField()
+
+    @classmethod
+    def for_criteria(cls, criteria, *args, **kwargs) -> "SelfEvaluationForm":
+        fields = {}
+        for criterion in criteria:
+            fields[f"rating_{criterion.id}"] = RadioField(
+                _l("Mức đánh giá"), coerce=Rating, validate_choice=False,
+                choices=[SelectChoice(rating.value, RATING_LABELS[rating]) for rating in Rating],
+                invalid_value_message=_l("Chọn một mức trong danh sách."))
+            fields[f"text_{criterion.id}"] = TextAreaField(
+                _l("Nhận xét ngắn về tiêu chí %(number)d", number=criterion.position),
+                validators=[Length(max=TEXT_MAX, message=_l("Tối đa %(max)d ký tự."))], render_kw={"rows": 3})
+        form = type("PlanSelfEvaluationForm", (cls,), fields)(*args, **kwargs)
+        form.criteria = list(criteria)
+        return form
+
+    def rows(self):
+        """(criterion, rating field, text field) for each criterion, in the plan's order."""
+        return [(c, self[f"rating_{c.id}"], self[f"text_{c.id}"]) for c in self.criteria]
+
+    def values(self) -> dict[int, tuple[Rating | None, str]]:
+        return {c.id: (rating.data or None, (text.data or "").strip()) for c, rating, text in self.rows()}
+
+    def add_errors(self, errors: dict[int, str]) -> None:
+        for criterion_id, message in errors.items():
+            field = self[f"rating_{criterion_id}"]
+            field.errors = list(field.errors) + [message]

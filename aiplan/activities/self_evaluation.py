@@ -1,0 +1,130 @@
+"""The school's yearly self-evaluation on the criteria of Phụ lục I.2 (milestone 7): drafts, submission,
+and reopening by the ward. Each write commits together with its audit record."""
+from contextlib import contextmanager
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import audit
+from ..extensions import db
+from ..models import CriterionRating, Plan, Rating, School, SelfEvaluation, utcnow
+
+
+class EvaluationRefused(Exception):
+    """A change to the self-evaluation that was not made; nothing was changed."""
+
+
+class StaleEvaluation(EvaluationRefused):
+    """Someone saved the evaluation after this form was loaded."""
+
+
+class EvaluationLocked(EvaluationRefused):
+    """The evaluation was submitted: only a ward admin's reopening makes it editable again."""
+
+
+class IncompleteEvaluation(EvaluationRefused):
+    def __init__(self, errors: dict[int, str]):
+        self.errors = errors  # criterion id -> message
+        super().__init__(f"missing ratings for criteria {sorted(errors)}")
+
+
+def get_self_evaluation(plan: Plan, school: School) -> SelfEvaluation | None:
+    """The school's self-evaluation under the plan with its ratings (two queries), or None if not begun.
+
+    Its state: None → not begun; `submitted_at` None → draft; otherwise submitted (locked).
+    """
+    return db.session.scalar(
+        select(SelfEvaluation).filter_by(plan_id=plan.id, school_id=school.id)
+        .options(selectinload(SelfEvaluation.ratings)))
+
+
+def current_version(evaluation: SelfEvaluation | None) -> int:
+    """The version a form must carry to save; 0 while nothing has been saved."""
+    return evaluation.version if evaluation is not None else 0
+
+
+def save_self_evaluation(plan: Plan, school: School, values: dict[int, tuple[Rating | None, str]],
+                         version: int, *, submit: bool = False, actor=None) -> SelfEvaluation:
+    """Save the ratings and texts (criterion id -> (rating, text)) as a draft, or submit them.
+
+    Refuses a stale `version`, a submitted evaluation, and a submission missing a rating. Commits.
+    """
+    evaluation = get_self_evaluation(plan, school)
+    if evaluation is not None and evaluation.submitted_at is not None:
+        raise EvaluationLocked()
+    if version != current_version(evaluation):
+        raise StaleEvaluation()
+    if submit:
+        missing = {c.id: _l("Chọn mức đánh giá cho tiêu chí này trước khi nộp.")
+                   for c in plan.criteria if not values.get(c.id, (None, ""))[0]}
+        if missing:
+            raise IncompleteEvaluation(missing)
+    before = describe(plan, evaluation) if evaluation is not None else None
+    with _transaction():
+        if evaluation is None:
+            evaluation = SelfEvaluation(school_id=school.id, plan_id=plan.id)
+            db.session.add(evaluation)
+        rows = {row.criterion_id: row for row in evaluation.ratings}
+        for criterion in plan.criteria:
+            rating, text = values.get(criterion.id, (None, ""))
+            row = rows.get(criterion.id)
+            if row is None:
+                row = CriterionRating(criterion_id=criterion.id, text="")
+                evaluation.ratings.append(row)
+            row.rating, row.text = rating, text
+        if submit:
+            evaluation.submitted_at, evaluation.submitted_by_id = utcnow(), getattr(actor, "id", None)
+        after = describe(plan, evaluation)
+        if after == before:
+            db.session.rollback()
+            return get_self_evaluation(plan, school)
+        evaluation.updated_at, evaluation.updated_by_id = utcnow(), getattr(actor, "id", None)
+        db.session.flush()
+        audit.record("self_evaluation.submit" if submit else "self_evaluation.save", evaluation,
+                     before=before, after=after, school_id=school.id, ward_id=school.ward_id, actor=actor)
+    return evaluation
+
+
+def reopen_self_evaluation(plan: Plan, school: School, actor=None) -> bool:
+    """Make a submitted evaluation editable again (the ward admin's decision). Returns whether it was
+    submitted. Commits."""
+    evaluation = get_self_evaluation(plan, school)
+    if evaluation is None or evaluation.submitted_at is None:
+        return False
+    before = describe(plan, evaluation)
+    with _transaction():
+        evaluation.submitted_at = evaluation.submitted_by_id = None
+        evaluation.updated_at, evaluation.updated_by_id = utcnow(), getattr(actor, "id", None)
+        audit.record("self_evaluation.reopen", evaluation, before=before, after=describe(plan, evaluation),
+                     school_id=school.id, ward_id=school.ward_id, actor=actor)
+    return True
+
+
+def describe(plan: Plan, evaluation: SelfEvaluation) -> dict:
+    """The evaluation as the audit log keeps it: each criterion by its number in the plan."""
+    rows = {row.criterion_id: row for row in evaluation.ratings}
+    criteria = {}
+    for criterion in plan.criteria:
+        row = rows.get(criterion.id)
+        criteria[str(criterion.position)] = {
+            "rating": row.rating.value if row is not None and row.rating else None,
+            "text": row.text if row is not None else ""}
+    return {"criteria": criteria, "submitted": evaluation.submitted_at is not None}
+
+
+@contextmanager
+def _transaction():
+    """Commit what the block changes, or none of it; a concurrent save is StaleEvaluation."""
+    try:
+        yield
+        db.session.commit()
+    except (StaleDataError, IntegrityError):
+        # Another request saved (or first created) the evaluation between our read and our write.
+        db.session.rollback()
+        raise StaleEvaluation() from None
+    except BaseException:
+        db.session.rollback()
+        raise

@@ -1,0 +1,206 @@
+"""Writing evidence (uploads, soft delete and restore, the restricted mark) and reading it for pages.
+
+An upload is streamed into a temporary file while its SHA-256 is computed, checked, recorded
+(row and audit event in one transaction), and only after the commit moved into the store:
+a refusal or a failed commit leaves neither a file nor a row.
+"""
+import hashlib
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from .. import audit
+from ..access import can_read_school, can_see_restricted
+from ..extensions import db
+from ..models import Activity, ChecklistItem, EvidenceFile, School, utcnow
+from .storage import get_storage
+from .validation import CHUNK, FileRefused, check_file, display_name, policy_from_config
+
+MAX_DESCRIPTION = 500
+
+
+@dataclass
+class Upload:
+    """One file as it came in: its stream, the name the client gave it, and what the form said."""
+
+    stream: BinaryIO
+    filename: str | None
+    description: str = ""
+    restricted: bool = False
+
+
+class UploadRefused(Exception):
+    """Some files were refused, so none was stored; `problems` lists (file name, reason)."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        super().__init__(problems)
+        self.problems = problems
+
+
+def save_uploads(uploads: list[Upload], *, school: School, actor, item: ChecklistItem | None = None,
+                 activity: Activity | None = None) -> list[EvidenceFile]:
+    """Store the files for a checklist item or an activity of `school`: all of them, or none
+    (UploadRefused). The caller has checked that the item or activity is the school's and that
+    `actor` may write there. Commits."""
+    if (item is None) == (activity is None):
+        raise ValueError("evidence belongs to exactly one checklist item or activity")
+    policy = policy_from_config(current_app.config)
+    storage = get_storage()
+    temps: list[Path] = []
+    staged, problems = [], []
+    try:
+        for upload in uploads:
+            name = display_name(upload.filename)
+            temp, sha256, size = _stream_to_temp(upload.stream, storage, temps)
+            try:
+                accepted = check_file(temp, name, policy)
+            except FileRefused as refused:
+                problems.append((name, refused.reason))
+                continue
+            staged.append((temp, EvidenceFile(
+                school_id=school.id, item_id=item.id if item else None,
+                activity_id=activity.id if activity else None, sha256=sha256, size=size,
+                content_type=accepted.content_type, original_name=accepted.name,
+                description=clean_description(upload.description), restricted=bool(upload.restricted),
+                uploaded_at=utcnow(), uploaded_by_id=actor.id)))
+        if problems:
+            raise UploadRefused(problems)
+        db.session.add_all(file for _, file in staged)
+        db.session.flush()
+        for _, file in staged:
+            audit.record("evidence.upload", file, actor=actor, school_id=school.id, ward_id=school.ward_id,
+                         after={"name": file.original_name, "size": file.size, "sha256": file.sha256,
+                                "restricted": file.restricted, "description": file.description,
+                                "item_id": file.item_id, "activity_id": file.activity_id})
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        for temp in temps:
+            temp.unlink(missing_ok=True)
+        raise
+    for temp, file in staged:
+        try:
+            storage.put(temp, file.sha256)
+        except Exception:
+            # The row is committed; the bytes are still whole in the temporary file. Leave it
+            # there for the operator (the check command reports both) rather than lose it.
+            current_app.logger.exception("Evidence %s committed but not moved into place; its bytes are in %s",
+                                         file.sha256, temp)
+            raise
+    return [file for _, file in staged]
+
+
+def _stream_to_temp(stream: BinaryIO, storage, temps: list[Path]) -> tuple[Path, str, int]:
+    """Copy an upload into a temporary file of the store chunk by chunk, hashing as it goes."""
+    out, path = storage.new_temp()
+    temps.append(path)
+    digest, size = hashlib.sha256(), 0
+    with out:
+        while chunk := stream.read(CHUNK):
+            digest.update(chunk)
+            out.write(chunk)
+            size += len(chunk)
+        out.flush()
+        os.fsync(out.fileno())
+    return path, digest.hexdigest(), size
+
+
+def clean_description(text: str | None) -> str:
+    """A description as typed, without control characters (line breaks stay), at most 500 characters."""
+    text = unicodedata.normalize("NFC", text or "")
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf"))
+    return re.sub(r"\n{3,}", "\n\n", text.replace("\r", "")).strip()[:MAX_DESCRIPTION]
+
+
+def delete_file(file: EvidenceFile, actor) -> bool:
+    """Soft-delete: the row is marked, the bytes stay. Idempotent; True if something changed. Commits."""
+    if file.deleted_at is not None:
+        return False
+    file.deleted_at, file.deleted_by_id = utcnow(), actor.id
+    _record("evidence.delete", file, actor, {"name": file.original_name, "deleted": False},
+            {"name": file.original_name, "deleted": True})
+    db.session.commit()
+    return True
+
+
+def restore_file(file: EvidenceFile, actor) -> bool:
+    """Undo a soft delete (a ward admin's decision). Idempotent; True if something changed. Commits."""
+    if file.deleted_at is None:
+        return False
+    file.deleted_at, file.deleted_by_id = None, None
+    _record("evidence.restore", file, actor, {"name": file.original_name, "deleted": True},
+            {"name": file.original_name, "deleted": False})
+    db.session.commit()
+    return True
+
+
+def set_restricted(file: EvidenceFile, restricted: bool, actor) -> bool:
+    """Mark a file as showing pupils (or not). Idempotent; True if something changed. Commits."""
+    if file.restricted == restricted:
+        return False
+    file.restricted = restricted
+    _record("evidence.restrict", file, actor, {"name": file.original_name, "restricted": not restricted},
+            {"name": file.original_name, "restricted": restricted})
+    db.session.commit()
+    return True
+
+
+def _record(action, file, actor, before, after):
+    school = file.school
+    audit.record(action, file, actor=actor, before=before, after=after, school_id=school.id,
+                 ward_id=school.ward_id)
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+def may_see(user, file: EvidenceFile) -> bool:
+    """Whether `user` may see a live file in a list: their school's, and not restricted from them."""
+    return can_read_school(user, file.school) and (not file.restricted or can_see_restricted(user, file.school))
+
+
+def _live_files():
+    return (select(EvidenceFile).where(EvidenceFile.deleted_at.is_(None))
+            .options(joinedload(EvidenceFile.school), joinedload(EvidenceFile.uploaded_by))
+            .order_by(EvidenceFile.uploaded_at, EvidenceFile.id))
+
+
+def files_for_items(item_ids: list[int], user) -> dict[int, list[EvidenceFile]]:
+    """The files `user` may see on each of these checklist items (every id is a key), in one query."""
+    by_item: dict[int, list[EvidenceFile]] = {item_id: [] for item_id in item_ids}
+    if not by_item:
+        return by_item
+    for file in db.session.scalars(_live_files().where(EvidenceFile.item_id.in_(list(by_item)))).unique():
+        if may_see(user, file):
+            by_item[file.item_id].append(file)
+    return by_item
+
+
+def files_for_activity(activity_id: int, user) -> list[EvidenceFile]:
+    """The files `user` may see on an activity, in one query."""
+    files = db.session.scalars(_live_files().where(EvidenceFile.activity_id == activity_id)).unique()
+    return [file for file in files if may_see(user, file)]
+
+
+def live_file_count(item_id: int) -> int:
+    """How many files (not deleted, restricted or not) an item has: evidence it can be marked done with."""
+    return db.session.scalar(select(func.count()).select_from(EvidenceFile).where(
+        EvidenceFile.item_id == item_id, EvidenceFile.deleted_at.is_(None)))
+
+
+def deleted_files(ward_id: int, limit: int = 500) -> list[EvidenceFile]:
+    """The ward's deleted files, most recently deleted first, with what the restore page shows."""
+    return list(db.session.scalars(
+        select(EvidenceFile).join(School).where(School.ward_id == ward_id, EvidenceFile.deleted_at.is_not(None))
+        .options(joinedload(EvidenceFile.school), joinedload(EvidenceFile.uploaded_by),
+                 joinedload(EvidenceFile.activity),
+                 joinedload(EvidenceFile.item).joinedload(ChecklistItem.milestone),
+                 joinedload(EvidenceFile.item).joinedload(ChecklistItem.target),
+                 joinedload(EvidenceFile.item).joinedload(ChecklistItem.evidence_requirement))
+        .order_by(EvidenceFile.deleted_at.desc(), EvidenceFile.id.desc()).limit(limit)).unique())
