@@ -105,7 +105,7 @@ def check_writable(school: School, plan_id: int) -> None:
 
 
 def closed_year_message() -> str:
-    return gettext("Năm học này đã khép lại; dữ liệu của năm đó chỉ còn để xem.")
+    return gettext("Năm học này đã kết thúc; dữ liệu chỉ còn để xem.")
 
 
 def current_plan(ward_id: int) -> Plan:

@@ -160,7 +160,7 @@ def demo_accounts():
         created.append((username, role, password))
     if not created:
         click.echo("Tài khoản demo đã có từ trước (mật khẩu đã in lần đầu; đặt lại bằng create-user với tên khác "
-                   "hoặc xoá thư mục instance/).")
+                   "hoặc xóa thư mục instance/).")
         return
     click.echo("Tài khoản demo (mật khẩu chỉ in một lần này):")
     for username, role, password in created:

@@ -481,7 +481,7 @@ def test_activities_of_a_past_school_year_are_read_only(app, as_persona):
     before = snapshot(app)
     response = client.post(url, data=activity_form(app, title="Sửa năm cũ", version="1"))
     assert response.status_code == 403
-    assert "Năm học này đã khép lại" in text_of(response)
+    assert "Năm học này đã kết thúc" in text_of(response)
     assert client.post(f"{url}/delete", data={"version": "1"}).status_code == 403
     assert snapshot(app) == before
 

@@ -474,7 +474,7 @@ def test_a_deleted_file_leaves_the_list_keeps_its_bytes_and_a_ward_admin_restore
     deleted = staff.post(f"/files/{file_id}/delete", headers={"HX-Request": "true", "HX-Target": f"files-item-{item_a}"})
     assert deleted.status_code == 200
     body = deleted.get_data(as_text=True)
-    assert "Đã xoá tệp nham.pdf" in body and f'href="/files/{file_id}"' not in body
+    assert "Đã xóa tệp nham.pdf" in body and f'href="/files/{file_id}"' not in body
     assert rows(app)[0].deleted_by_id == user(app, "staff_a").id
     assert len(blobs(evidence_dir)) == 1, "a soft delete keeps the bytes"
     with app.app_context():

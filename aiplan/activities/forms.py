@@ -88,7 +88,7 @@ class ActivityForm(FlaskForm):
                           render_kw={"list": "subject-options", "autocomplete": "off"})
     grade = StringField(_l("Khối lớp"), validators=[Length(max=40, message=_l("Tối đa %(max)d ký tự."))])
     class_name = StringField(_l("Lớp"), validators=[Length(max=80, message=_l("Tối đa %(max)d ký tự."))])
-    participants = count_field(_l("Số học sinh hoặc người tham gia"), 100_000)
+    participants = count_field(_l("Số người tham gia"), 100_000)
     lessons = count_field(_l("Số tiết"), 10_000)
     content_area_ids = CheckboxesField(_l("Nội dung giáo dục AI"), coerce=int,
                                        invalid_value_message=_l("Chọn nội dung trong danh sách."),

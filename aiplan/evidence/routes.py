@@ -84,7 +84,7 @@ def delete(file_id):
     file = get_file(file_id, write=True)
     form = FileActionForm()
     delete_file(file, current_user)
-    return _changed(file, form.next.data, _("Đã xoá tệp %(name)s. Cán bộ Phòng VHXH có thể khôi phục nếu cần.",
+    return _changed(file, form.next.data, _("Đã xóa tệp %(name)s. Cán bộ Phòng VHXH có thể khôi phục nếu cần.",
                                             name=file.original_name))
 
 

@@ -140,7 +140,7 @@ def check_file(path: Path, name: str, policy: Policy) -> Accepted:
         if seen:
             raise FileRefused("mismatch", _l("Nội dung tệp là %(seen)s, không khớp với đuôi .%(ext)s.",
                                              seen=seen, ext=extension))
-        raise FileRefused("mismatch", _l("Nội dung tệp không phải là tệp .%(ext)s hợp lệ.", ext=extension))
+        raise FileRefused("mismatch", _l("Tệp không phải là tệp .%(ext)s hợp lệ.", ext=extension))
     if "text" in kinds and _is_utf8(path):
         content_type += "; charset=utf-8"
     return Accepted(name, extension, content_type)
