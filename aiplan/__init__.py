@@ -48,10 +48,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .checklists import bp as checklists_bp
     from .core import bp as core_bp
     from .evidence import bp as evidence_bp
+    from .inspections import bp as inspections_bp
     from .plans import bp as plans_bp
     from .schools import bp as schools_bp
 
-    for blueprint in (core_bp, auth_bp, schools_bp, checklists_bp, plans_bp, activities_bp, evidence_bp):
+    for blueprint in (core_bp, auth_bp, schools_bp, checklists_bp, plans_bp, activities_bp, evidence_bp,
+                      inspections_bp):
         app.register_blueprint(blueprint)
 
     from . import cli

@@ -3,6 +3,7 @@ from .activity import Activity, CriterionRating, Rating, SelfEvaluation, activit
 from .audit import AuditEvent
 from .checklist import ChecklistItem, ItemKind, ItemStatus, Verdict
 from .evidence import EvidenceFile
+from .inspection import Inspection, InspectionStatus, VerdictRecord, inspection_member
 from .plan import (
     ContentArea,
     Deadline,
@@ -23,6 +24,7 @@ from .user import Role, User
 from .ward import School, SchoolLevel, Ward
 
 __all__ = [
+    "Inspection", "InspectionStatus", "VerdictRecord", "inspection_member",
     "Activity", "CriterionRating", "EvidenceFile", "Rating", "SelfEvaluation", "activity_content_area",
     "AuditEvent", "ChecklistItem", "ContentArea", "Deadline", "DeliveryForm", "EvaluationCriterion",
     "EvidenceRequirement", "ItemKind", "ItemStatus", "Milestone", "Owner", "Plan", "RequiredOf",

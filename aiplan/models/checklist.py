@@ -77,6 +77,9 @@ class ChecklistItem(db.Model):
     verdict_reason: Mapped[str] = mapped_column(Text, default="")
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # Set when the school changes the item after a verdict: it waits in the supervisors'
+    # queue, and a "đạt" given before no longer counts as verified until it is checked again.
+    resubmitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -86,6 +89,7 @@ class ChecklistItem(db.Model):
     target: Mapped[Target | None] = relationship()
     evidence_requirement: Mapped[EvidenceRequirement | None] = relationship()
     updated_by: Mapped["User | None"] = relationship(foreign_keys=[updated_by_id])  # noqa: F821
+    verified_by: Mapped["User | None"] = relationship(foreign_keys=[verified_by_id])  # noqa: F821
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -104,6 +108,11 @@ class ChecklistItem(db.Model):
     def is_late(self, today: date) -> bool:
         """Past due and not done; only what the school must do can be late (not what is encouraged)."""
         return self.required and not self.is_done and self.due_on < today
+
+    @property
+    def is_verified(self) -> bool:
+        """Passed by a supervisor, and not changed by the school since."""
+        return self.verdict is Verdict.PASSED and self.resubmitted_at is None
 
     @property
     def has_progress(self) -> bool:

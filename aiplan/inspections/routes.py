@@ -1,0 +1,2 @@
+"""Routes of the inspections feature."""
+from . import bp  # noqa: F401

@@ -1,0 +1,80 @@
+"""The ward's mid-semester inspections of its schools (milestone 6) and the verdicts given."""
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .checklist import Verdict
+from .plan import Plan, str_enum
+from .types import UTCDateTime, utcnow
+
+inspection_member = Table(
+    "inspection_member",
+    db.metadata,
+    Column("inspection_id", ForeignKey("inspection.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("user.id"), primary_key=True),
+)
+
+
+class InspectionStatus(enum.StrEnum):
+    PLANNED = "planned"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return {"planned": "Đã lên lịch", "closed": "Đã kết thúc"}[self.value]
+
+
+class Inspection(db.Model):
+    """A visit of the inspection team to one school, with its conclusion and minutes."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    visit_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[InspectionStatus] = mapped_column(str_enum(InspectionStatus), default=InspectionStatus.PLANNED)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # trưởng đoàn
+    minutes_number: Mapped[str] = mapped_column(String(80), default="")  # số biên bản
+    school_representative: Mapped[str] = mapped_column(String(200), default="")  # name, title
+    conclusion: Mapped[str] = mapped_column(Text, default="")
+    recommendations: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    plan: Mapped[Plan] = relationship()
+    school: Mapped["School"] = relationship()  # noqa: F821
+    lead: Mapped["User | None"] = relationship(foreign_keys=[lead_id])  # noqa: F821
+    members: Mapped[list["User"]] = relationship(secondary=inspection_member, order_by="User.full_name")  # noqa: F821
+    verdicts: Mapped[list["VerdictRecord"]] = relationship(back_populates="inspection",
+                                                           order_by="VerdictRecord.id")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status is InspectionStatus.CLOSED
+
+
+class VerdictRecord(db.Model):
+    """Every verdict ever given on an item, during a visit or later from the re-verification queue.
+    The item itself carries the latest one."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("checklist_item.id"), index=True)
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspection.id"), index=True)
+    verdict: Mapped[Verdict] = mapped_column(str_enum(Verdict))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    # The school's own status when the verdict was given, as the minutes record it.
+    school_status: Mapped[str] = mapped_column(String(20))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    given_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # False once a later verdict on the same item replaces it.
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    item: Mapped["ChecklistItem"] = relationship()  # noqa: F821
+    inspection: Mapped[Inspection | None] = relationship(back_populates="verdicts")
+    given_by: Mapped["User | None"] = relationship()  # noqa: F821
