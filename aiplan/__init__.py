@@ -28,6 +28,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from flask_babel import lazy_gettext
 
     from . import access, web  # noqa: F401  (registers the user loader)
+
+    # Before any blueprint adds its routes, so that every <int:…> is bounded.
+    app.url_map.converters["int"] = web.BoundedIntConverter
     from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate, select_locale
 
     db.init_app(app)

@@ -48,9 +48,10 @@ def login_required_any(view):
 
 
 def can_read_school(user, school: School) -> bool:
+    """School staff read their own school; the ward's roles read the schools of their own ward."""
     if user.role is Role.SCHOOL_STAFF:
         return user.school_id == school.id
-    return user.role in WARD_ROLES
+    return user.role in WARD_ROLES and user.ward_id == school.ward_id
 
 
 def can_write_school(user, school: School) -> bool:
@@ -60,7 +61,8 @@ def can_write_school(user, school: School) -> bool:
 
 def can_see_restricted(user, school: School) -> bool:
     """Files showing pupils: the school itself, supervisors and ward admins; never viewers."""
-    return can_write_school(user, school) or user.role in (Role.SUPERVISOR, Role.WARD_ADMIN)
+    return can_write_school(user, school) or (
+        user.role in (Role.SUPERVISOR, Role.WARD_ADMIN) and user.ward_id == school.ward_id)
 
 
 def get_school(slug: str) -> School:

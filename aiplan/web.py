@@ -2,13 +2,15 @@
 import logging
 import secrets
 
-from flask import Flask, g, render_template, request
+from flask import Flask, abort, g, render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from . import audit, timeutil
+from .extensions import db
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
@@ -35,6 +37,14 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class BoundedIntConverter(IntegerConverter):
+    """<int:…> in every route, capped at the database's integer range, so a huge id is a 404."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
     if app.config.get("TRUSTED_PROXIES"):
         hops = app.config["TRUSTED_PROXIES"]
@@ -49,6 +59,12 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def assign_request_id():
         g.request_id = secrets.token_hex(8)
+
+    @app.before_request
+    def refuse_nul_bytes():
+        """No text the app keeps may hold NUL: PostgreSQL refuses it, and nobody types one."""
+        if any("\x00" in value for value in (*request.args.values(), *request.form.values())):
+            abort(400)
 
     @app.after_request
     def secure_headers(response):
@@ -73,6 +89,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def server_error(error: Exception):
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()  # the page below reads the user; a failed transaction must not stop it
         title, message = (str(text) for text in ERROR_MESSAGES[500])
         try:
             return render_template("errors/error.html", code=500, title=title, message=message,

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from aiplan.evidence.services import Upload, save_uploads
 from aiplan.extensions import db
-from aiplan.models import Activity, ChecklistItem, DeliveryForm, EvidenceFile, Plan, School, User
+from aiplan.models import Activity, ChecklistItem, DeliveryForm, EvidenceFile, Inspection, Plan, School, User
 from conftest import SCHOOL_A
 
 ROLES = ("anonymous", "staff_a", "staff_b", "supervisor", "ward_admin", "viewer")
@@ -55,8 +55,32 @@ def file_url(suffix: str = ""):
     return lambda: f"/files/{a_file().id}{suffix}"
 
 
+def an_inspection() -> Inspection:
+    """A visit of the supervisor persona to school A, inside the mid-HK II window."""
+    school = db.session.scalar(select(School).filter_by(slug=SCHOOL_A))
+    inspection = db.session.scalar(select(Inspection).filter_by(school_id=school.id))
+    if inspection is None:
+        plan = db.session.scalar(select(Plan))
+        supervisor = db.session.scalar(select(User).filter_by(username="giamsat"))
+        inspection = Inspection(plan=plan, school=school, visit_on=plan.school_year.midterm_start,
+                                members=[supervisor], lead=supervisor)
+        db.session.add(inspection)
+        db.session.commit()
+    return inspection
+
+
+def inspection_url(suffix: str = ""):
+    return lambda: f"/inspections/{an_inspection().id}{suffix}"
+
+
+def visit_verdict_url() -> str:
+    item_id = item_url().rsplit("/", 1)[1]
+    return f"/inspections/{an_inspection().id}/items/{item_id}/verdict"
+
+
 STAFF_A_ONLY = {role: FORBIDDEN for role in ROLES} | {"anonymous": LOGIN, "staff_a": OK}
 ADMIN_ONLY = {role: FORBIDDEN for role in ROLES} | {"anonymous": LOGIN, "ward_admin": OK}
+SUPERVISOR_ONLY = {role: FORBIDDEN for role in ROLES} | {"anonymous": LOGIN, "supervisor": OK}
 
 # endpoint -> (method, url, {role: expected}[, form data]). A url may be a function, called in
 # an app context, for routes that need ids. "ok" is any 2xx/3xx that is not a trip to the login page.
@@ -87,6 +111,17 @@ ACCESS = {
     "activities.self_evaluation": ("GET", f"/schools/{SCHOOL_A}/self-evaluation",
                                    EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
     "activities.reopen_self_evaluation": ("POST", f"/schools/{SCHOOL_A}/self-evaluation/reopen", ADMIN_ONLY),
+    "inspections.index": ("GET", "/inspections", WARD_ONLY),
+    "inspections.new": ("GET", "/inspections/new", ADMIN_ONLY),
+    "inspections.show": ("GET", inspection_url(), WARD_ONLY),
+    "inspections.verdict_in_visit": ("POST", visit_verdict_url, SUPERVISOR_ONLY, {"verdict": "dat", "version": "1"}),
+    "inspections.verdict": ("POST", lambda: item_url() + "/verdict", SUPERVISOR_ONLY,
+                            {"verdict": "dat", "version": "1"}),
+    "inspections.close": ("POST", inspection_url("/close"), SUPERVISOR_ONLY,
+                          {"conclusion": "Nhà trường triển khai đúng kế hoạch.", "version": "1"}),
+    # The school receives its minutes; other schools do not.
+    "inspections.minutes": ("GET", inspection_url("/minutes"), EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
+    "inspections.minutes_docx": ("GET", inspection_url("/minutes.docx"), EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
 }
 NOT_ROUTES = {"static"}
 
@@ -124,3 +159,19 @@ def test_route_answers_each_role_as_the_access_table_says(app, as_persona, endpo
             f"{role} {method} {url} -> {response.status_code} {response.location}"
     else:
         assert response.status_code == outcome, f"{role} {method} {url} -> {response.status_code}"
+
+
+def test_the_ward_roles_of_one_ward_cannot_read_another_wards_schools(app, as_persona):
+    from aiplan.models import SchoolLevel, Ward
+
+    with app.app_context():
+        other = Ward(slug="phuong-khac", name="Phường Khác", city="Thành phố Hà Nội", authority="UBND phường Khác",
+                     office="Phòng Văn hóa - Xã hội")
+        db.session.add(School(ward=other, slug="th-phuong-khac", name="Trường Tiểu học Phường Khác",
+                              level=SchoolLevel.TIEU_HOC))
+        db.session.commit()
+    for persona in ("ward_admin", "supervisor", "viewer"):
+        client = as_persona(persona)
+        for url in ("/schools/th-phuong-khac", "/schools/th-phuong-khac/history",
+                    "/schools/th-phuong-khac/activities", "/schools/th-phuong-khac/self-evaluation"):
+            assert client.get(url).status_code == 403, (persona, url)

@@ -21,10 +21,15 @@ def test_staff_sign_in_and_land_on_their_own_school(client, auth):
     assert "Trường Tiểu học Đoàn Kết" in home.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("persona", ["ward_admin", "supervisor", "viewer"])
+@pytest.mark.parametrize("persona", ["ward_admin", "viewer"])
 def test_ward_roles_land_on_the_school_list(client, auth, persona):
     auth.login(persona)
     assert client.get("/", follow_redirects=True).request.path == "/schools"
+
+
+def test_supervisors_land_on_their_inspections(client, auth):
+    auth.login("supervisor")
+    assert client.get("/", follow_redirects=True).request.path == "/inspections"
 
 
 def test_the_username_is_not_case_sensitive(client):

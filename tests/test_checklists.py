@@ -312,3 +312,21 @@ def test_a_new_target_item_starts_from_the_activities_the_school_already_has(app
         item = db.session.scalar(select(ChecklistItem).where(ChecklistItem.school_id == school.id,
                                                              ChecklistItem.key == "t1"))
         assert item.status is ItemStatus.DONE
+
+
+def test_an_item_with_files_is_kept_as_retired_when_the_school_changes_category(app):
+    """A file uploaded to an item nobody ticked is still work: the item is retired, never deleted."""
+    from aiplan.models import EvidenceFile
+    from aiplan.schools.services import import_schools
+
+    with app.app_context():
+        school = db.session.scalar(select(School).filter_by(slug="th-doan-ket"))
+        item = db.session.scalar(select(ChecklistItem).where(ChecklistItem.school_id == school.id,
+                                                             ChecklistItem.key == "t1/ke-hoach-nha-truong"))
+        db.session.add(EvidenceFile(school_id=school.id, item_id=item.id, sha256="a" * 64, size=5,
+                                    content_type="application/pdf", original_name="ke-hoach.pdf"))
+        db.session.commit()
+        import_schools(school.ward, [{"slug": school.slug, "name": school.name, "level": school.level,
+                                      "is_pilot": False, "is_active": True}])
+        kept = db.session.get(ChecklistItem, item.id)
+        assert kept is not None and kept.retired

@@ -612,3 +612,26 @@ def test_the_checklist_page_can_include_the_component_with_files_by_item(app, as
     assert f'id="files-item-{item_a}"' in html and f'href="/files/{file_id}"' in html
     assert "Lỗi của mục checklist" not in html
     assert "<form" not in html, "readers get no forms"
+
+
+def test_deleting_the_last_file_of_a_done_evidence_item_reopens_it(app, as_persona, item_a):
+    from aiplan.models import ItemKind, ItemStatus
+
+    with app.app_context():
+        item = db.session.get(ChecklistItem, item_a)
+        if item.kind is not ItemKind.EVIDENCE:
+            item = db.session.scalar(select(ChecklistItem).where(
+                ChecklistItem.school_id == item.school_id, ChecklistItem.kind == ItemKind.EVIDENCE))
+        evidence_item = item.id
+    client = as_persona("staff_a")
+    file_id = stored_file(app, as_persona, evidence_item)
+    with app.app_context():
+        version = db.session.get(ChecklistItem, evidence_item).version
+    assert client.post(f"/schools/{SCHOOL_A}/items/{evidence_item}",
+                       data={"status": "da_hoan_thanh", "version": version}).status_code == 303
+    client.post(f"/files/{file_id}/delete")
+    with app.app_context():
+        assert db.session.get(ChecklistItem, evidence_item).status is ItemStatus.IN_PROGRESS
+        assert db.session.scalar(select(AuditEvent).where(
+            AuditEvent.action == "item.update", AuditEvent.object_id == evidence_item).order_by(
+            AuditEvent.id.desc())).after["status"] == "dang_thuc_hien"

@@ -263,3 +263,26 @@ def test_readers_see_the_note_but_no_forms(app, as_persona):
     body = as_persona("viewer").get(f"/schools/{SCHOOL_A}").get_data(as_text=True)
     assert "Đã xong dự thảo" in body
     assert "<form class=\"item-status\"" not in body and "Lưu ghi chú" not in body
+
+
+def test_the_attention_list_follows_an_htmx_update(app, as_persona):
+    item_id, _, _, version = item_state(app)
+    body = post_item(as_persona("staff_a"), item_id, htmx=True, status="da_hoan_thanh",
+                     version=version).get_data(as_text=True)
+    assert 'id="attention" aria-labelledby="attention-h" hx-swap-oob="true"' in body
+    assert "Quá hạn (8)" in body
+
+
+def test_the_history_hides_restricted_files_from_viewers_and_addresses_from_all_but_admins(app, as_persona):
+    import io
+
+    item_id, _, _, _ = item_state(app, "t1/san-pham-trai-nghiem")
+    as_persona("staff_a").post(f"/schools/{SCHOOL_A}/items/{item_id}/files", content_type="multipart/form-data",
+                               data={"file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "Nguyen Van An 4A1.pdf"),
+                                     "description": "Ảnh chân dung em An", "restricted": "y"})
+    url = f"/schools/{SCHOOL_A}/history"
+    viewer = as_persona("viewer").get(url).get_data(as_text=True)
+    assert "Nguyen Van An" not in viewer and "chân dung" not in viewer
+    assert "chi tiết được ẩn" in viewer and "127.0.0.1" not in viewer
+    assert "Nguyen Van An 4A1.pdf" in as_persona("supervisor").get(url).get_data(as_text=True)
+    assert "127.0.0.1" in as_persona("ward_admin").get(url).get_data(as_text=True)

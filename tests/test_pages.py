@@ -175,3 +175,33 @@ def test_the_interface_can_switch_to_english_and_back(as_persona):
 
 def test_the_language_switch_never_redirects_off_site(client):
     assert client.post("/lang", data={"lang": "en", "next": "//evil.example"}).location == "/"
+
+
+@pytest.mark.parametrize("url", ["/files/99999999999999999999", f"/schools/{SCHOOL_A}/items/99999999999999999999"])
+def test_an_id_beyond_the_database_range_is_a_404_not_an_error(as_persona, url):
+    client = as_persona("staff_a")
+    assert client.open(url, method="POST" if "items" in url else "GET").status_code == 404
+
+
+def test_a_nul_byte_in_input_is_refused_with_400(client):
+    assert client.post("/login", data={"username": "a\x00b", "password": "x"}).status_code == 400
+
+
+def test_the_error_page_renders_after_a_database_error(make_app):
+    from sqlalchemy import text as sql
+
+    from conftest import seed
+
+    app = make_app(TESTING=False)
+    with app.app_context():
+        seed()
+
+    @app.get("/broken-query-for-test")
+    def broken():
+        db.session.execute(sql("SELECT * FROM no_such_table"))
+
+    client = app.test_client()
+    client.post("/login", data={"username": "admin", "password": "mat-khau-thu-nghiem"})
+    response = client.get("/broken-query-for-test")
+    assert response.status_code == 500
+    assert response.content_type.startswith("text/html") and "Đã có lỗi xảy ra" in response.get_data(as_text=True)

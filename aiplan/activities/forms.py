@@ -1,6 +1,4 @@
 """Forms for AI activities and the self-evaluation. Rules that need the plan live in services.py."""
-import re
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -9,13 +7,12 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..fields import CheckboxesField, VnDateField
 from ..models import Plan, Rating
 from .services import check_activity
 
@@ -25,8 +22,6 @@ except ImportError:  # WTForms before 3.3 takes (value, label) pairs, which 3.3 
     def SelectChoice(value, label):  # noqa: N802
         return value, label
 
-# dd/mm/yyyy as the ward writes dates; "-" and "." are accepted as separators too.
-VN_DATE = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*")
 RATING_LABELS = {Rating.TOT: _l("Tốt"), Rating.KHA: _l("Khá"), Rating.DAT: _l("Đạt"),
                  Rating.CHUA_DAT: _l("Chưa đạt")}
 TEXT_MAX = 2000
@@ -34,38 +29,6 @@ TEXT_MAX = 2000
 SUBJECTS = ("Tin học", "Toán", "Tiếng Việt", "Ngữ văn", "Tiếng Anh", "Khoa học", "Khoa học tự nhiên",
             "Công nghệ", "Lịch sử và Địa lí", "Giáo dục công dân", "Đạo đức", "Mĩ thuật", "Âm nhạc",
             "Hoạt động trải nghiệm", "Hoạt động trải nghiệm, hướng nghiệp")
-
-
-class VnDateField(StringField):
-    """A date typed as dd/mm/yyyy, shown back the same way."""
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.strftime("%d/%m/%Y") if self.data else ""
-
-    def process_formdata(self, valuelist):
-        text = (valuelist[0] if valuelist else "").strip()
-        self.data = None
-        if not text:
-            return
-        match = VN_DATE.fullmatch(text)
-        try:
-            if not match:
-                raise ValueError
-            day, month, year = (int(part) for part in match.groups())
-            if not 2000 <= year <= 2100:
-                raise ValueError
-            self.data = date(year, month, day)
-        except ValueError:
-            raise ValueError(_l("Ngày không hợp lệ: nhập theo dạng ngày/tháng/năm, ví dụ 15/03/2026.")) from None
-
-
-class CheckboxesField(SelectMultipleField):
-    """Several choices as a list of checkboxes."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def count_field(label, maximum: int):

@@ -6,12 +6,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import WARD_ROLES, can_write_school, current_plan, get_item, get_school, roles_required
+from ..access import WARD_ROLES, can_see_restricted, can_write_school, current_plan, get_item, get_school, roles_required
 from ..activities.self_evaluation import get_self_evaluation
 from ..activities.services import target_actuals
 from ..evidence.services import files_for_items
 from ..extensions import db, htmx
-from ..models import AuditEvent, ItemKind, ItemStatus, Role
+from ..models import AuditEvent, EvidenceFile, ItemKind, ItemStatus, Role
 from ..timeutil import local_today
 from . import bp
 from .forms import ItemForm
@@ -71,11 +71,8 @@ def update(slug, item_id):
         except ItemRuleError as rule:
             error, code = str(rule), 422
     if htmx and htmx.target == f"item-{item.id}":
-        today = local_today()
-        return render_template(
-            "checklists/_item_update.html", item=item, school=school, today=today, can_write=True,
-            error=error, progress=progress_by_school(item.plan, [school.id], today)[school.id],
-            **_item_extras(item.plan, school, [item])), code
+        return render_template("checklists/_item_update.html", item=item, error=error,
+                               **_school_context(school, item.plan)), code
     if error:
         flash(error, "error")
         context = _school_context(school, item.plan)
@@ -89,19 +86,36 @@ def update(slug, item_id):
 def history(slug):
     """The school's audit log, newest first: who changed what, when, and from what to what."""
     school = get_school(slug)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), 100_000)
     events = db.session.scalars(
         select(AuditEvent).where(AuditEvent.school_id == school.id)
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .offset((page - 1) * HISTORY_PAGE_SIZE).limit(HISTORY_PAGE_SIZE + 1)).all()
-    return render_template("checklists/history.html", school=school, events=events[:HISTORY_PAGE_SIZE], active="history",
-                           page=page, has_more=len(events) > HISTORY_PAGE_SIZE)
+    has_more = len(events) > HISTORY_PAGE_SIZE
+    events = events[:HISTORY_PAGE_SIZE]
+    return render_template("checklists/history.html", school=school, events=events, active="history",
+                           page=page, has_more=has_more,
+                           hidden_files=_hidden_files(school, events),
+                           show_ip=current_user.role is Role.WARD_ADMIN)
+
+
+def _hidden_files(school, events) -> set[int]:
+    """Ids of restricted files whose names and descriptions this user may not read in the log."""
+    if can_see_restricted(current_user, school):
+        return set()
+    file_ids = {e.object_id for e in events if e.object_type == "EvidenceFile" and e.object_id}
+    if not file_ids:
+        return set()
+    return set(db.session.scalars(select(EvidenceFile.id).where(EvidenceFile.id.in_(file_ids),
+                                                                EvidenceFile.restricted)))
 
 
 @bp.get("/ward")
 @roles_required(*WARD_ROLES)
 def ward():
     """The ward's own checklist: the milestones the UBND phường and the Phòng VHXH carry out."""
+    from ..inspections.services import inspected_count
+
     plan = current_plan(current_user.ward_id)
     return render_template("checklists/ward.html", plan=plan, items=checklist(plan, None),
-                           today=local_today(), can_write=False)
+                           today=local_today(), can_write=False, inspected=inspected_count(plan))

@@ -10,7 +10,7 @@ from .. import audit
 from ..activities.services import refresh_target_items
 from ..extensions import db
 from ..evidence.services import live_file_count
-from ..models import ChecklistItem, ItemKind, ItemStatus, Plan, RequiredOf, School, utcnow
+from ..models import ChecklistItem, EvidenceFile, ItemKind, ItemStatus, Plan, RequiredOf, School, utcnow
 
 
 @dataclass(frozen=True)
@@ -103,10 +103,10 @@ def sync_checklists(plan: Plan, schools: list[School] | None = None) -> int:
         for attr, value in fields.items():
             if getattr(item, attr) != value:
                 setattr(item, attr, value)
-    for (school_id, key), item in existing.items():
-        if (school_id, key) in wanted:
-            continue
-        if item.has_progress:
+    gone = [item for (school_id, key), item in existing.items() if (school_id, key) not in wanted]
+    with_files = items_with_files([item.id for item in gone])
+    for item in gone:
+        if item.has_progress or item.id in with_files:
             item.retired = True
         else:
             db.session.delete(item)
@@ -117,6 +117,13 @@ def sync_checklists(plan: Plan, schools: list[School] | None = None) -> int:
             if school.id in new_targets:
                 refresh_target_items(plan, school)
     return added
+
+
+def items_with_files(item_ids: list[int]) -> set[int]:
+    """Items that hold evidence files, deleted ones included (a file is never lost with its item)."""
+    if not item_ids:
+        return set()
+    return set(db.session.scalars(select(EvidenceFile.item_id).where(EvidenceFile.item_id.in_(item_ids)).distinct()))
 
 
 @dataclass
@@ -203,6 +210,8 @@ def update_item(item: ChecklistItem, *, version: int, actor, status: ItemStatus 
     if after == before:
         return item
     item.updated_at, item.updated_by_id = utcnow(), actor.id
+    if item.note_school_change(item.updated_at):
+        after["resubmitted"] = True
     audit.record("item.update", item, before=before, after=after, school_id=item.school_id, actor=actor)
     try:
         db.session.commit()

@@ -15,6 +15,8 @@ def home():
     """Send each role to where it works."""
     if current_user.role is Role.SCHOOL_STAFF:
         return redirect(url_for("checklists.school", slug=current_user.school.slug))
+    if current_user.role is Role.SUPERVISOR:
+        return redirect(url_for("inspections.index"))
     return redirect(url_for("schools.index"))
 
 

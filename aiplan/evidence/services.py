@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from .. import audit
 from ..access import can_read_school, can_see_restricted
 from ..extensions import db
-from ..models import Activity, ChecklistItem, EvidenceFile, School, utcnow
+from ..models import Activity, ChecklistItem, EvidenceFile, ItemKind, ItemStatus, School, utcnow
 from .storage import get_storage
 from .validation import CHUNK, FileRefused, check_file, display_name, policy_from_config
 
@@ -74,6 +74,8 @@ def save_uploads(uploads: list[Upload], *, school: School, actor, item: Checklis
             raise UploadRefused(problems)
         db.session.add_all(file for _, file in staged)
         db.session.flush()
+        if item is not None:
+            item.note_school_change(utcnow())
         for _, file in staged:
             audit.record("evidence.upload", file, actor=actor, school_id=school.id, ward_id=school.ward_id,
                          after={"name": file.original_name, "size": file.size, "sha256": file.sha256,
@@ -124,10 +126,25 @@ def delete_file(file: EvidenceFile, actor) -> bool:
     if file.deleted_at is not None:
         return False
     file.deleted_at, file.deleted_by_id = utcnow(), actor.id
+    if file.item is not None:
+        file.item.note_school_change(file.deleted_at)
+        _reopen_if_unproven(file.item, actor)
     _record("evidence.delete", file, actor, {"name": file.original_name, "deleted": False},
             {"name": file.original_name, "deleted": True})
     db.session.commit()
     return True
+
+
+def _reopen_if_unproven(item: ChecklistItem, actor) -> None:
+    """An evidence item cannot stay done once its last file is gone: it goes back to in progress."""
+    db.session.flush()
+    if item.kind is not ItemKind.EVIDENCE or item.status is not ItemStatus.DONE or live_file_count(item.id):
+        return
+    item.status, item.completed_at = ItemStatus.IN_PROGRESS, None
+    item.updated_at, item.updated_by_id = utcnow(), actor.id
+    audit.record("item.update", item, school_id=item.school_id, actor=actor,
+                 before={"status": ItemStatus.DONE.value},
+                 after={"status": ItemStatus.IN_PROGRESS.value, "note": "Tệp minh chứng cuối cùng đã bị xóa"})
 
 
 def restore_file(file: EvidenceFile, actor) -> bool:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
+from ..timeutil import LOCAL_TZ
+
 MB = 1024 * 1024
 CHUNK = 1024 * 1024
 MAX_NAME_LENGTH = 180  # characters; the column holds 255, and a name past 180 helps nobody
@@ -272,7 +274,7 @@ def display_name(raw: str | None, now: datetime | None = None) -> str:
                    if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn") or ch.isspace())
     name = re.sub(r"\s+", " ", name).strip(" .")
     if not name:
-        stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+        stamp = (now or datetime.now(LOCAL_TZ)).strftime("%Y%m%d-%H%M%S")
         return f"minh-chung-{stamp}"
     if len(name) > MAX_NAME_LENGTH:
         stem, extension = split_extension(name)

@@ -109,6 +109,14 @@ class ChecklistItem(db.Model):
         """Past due and not done; only what the school must do can be late (not what is encouraged)."""
         return self.required and not self.is_done and self.due_on < today
 
+    def note_school_change(self, now: datetime) -> bool:
+        """After a verdict, a change by the school sends the item back to the supervisors' queue.
+        Returns whether it was newly resubmitted."""
+        if self.verdict is Verdict.UNCHECKED or self.resubmitted_at is not None:
+            return False
+        self.resubmitted_at = now
+        return True
+
     @property
     def is_verified(self) -> bool:
         """Passed by a supervisor, and not changed by the school since."""

@@ -183,6 +183,9 @@ class Milestone(db.Model):
     required_of: Mapped[RequiredOf] = mapped_column(str_enum(RequiredOf), default=RequiredOf.ALL)
     school_deadline_key: Mapped[str | None] = mapped_column(String(50))
     ward_deadline_key: Mapped[str | None] = mapped_column(String(50))
+    # What the app records for this milestone besides its tick: "inspections" (the visits of
+    # milestone 6) or "self_evaluation" (milestone 7); shown beside the item.
+    tracks: Mapped[str | None] = mapped_column(String(40))
 
     plan: Mapped[Plan] = relationship(back_populates="milestones")
 

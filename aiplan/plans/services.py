@@ -5,7 +5,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from .. import audit
-from ..checklists.services import sync_checklists
+from ..checklists.services import items_with_files, sync_checklists
 from ..extensions import db
 from ..models import (
     Activity,
@@ -122,7 +122,7 @@ def _apply(spec: PlanSpec, replace_calendar: bool) -> LoadReport:
         Milestone(number=m.number, title=m.title, timing=m.timing, timing_text=m.timing_text,
                   owners_code=",".join(o.value for o in m.owners), owner_text=m.owner_text,
                   required_of=m.required_of, school_deadline_key=m.school_deadline,
-                  ward_deadline_key=m.ward_deadline) for m in spec.milestones], "mốc",
+                  ward_deadline_key=m.ward_deadline, tracks=m.tracks) for m in spec.milestones], "mốc",
         guard=lambda m: ChecklistItem.milestone_id == m.id)
     _sync_children(report, plan.targets, "stt", [
         Target(stt=t.stt, category=t.category, managing_body=t.managing_body, minimum=t.minimum,
@@ -157,7 +157,8 @@ def _sync_children(report: LoadReport, current: list, key: str, wanted: list, la
             continue
         db.session.flush()
         items = db.session.scalars(select(ChecklistItem).where(guard(row))).all() if guard else []
-        blocker = "trường ghi nhận tiến độ" if any(item.has_progress for item in items) else (
+        worked_on = any(item.has_progress for item in items) or items_with_files([item.id for item in items])
+        blocker = "trường ghi nhận tiến độ" if worked_on else (
             used_by(row) if used_by else None)
         if blocker:
             raise PlanFileError(report.plan.source_name, [

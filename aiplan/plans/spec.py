@@ -13,6 +13,10 @@ from pathlib import Path
 from ..models import Owner, RequiredOf, SchoolLevel, Timing
 
 FORMAT_VERSION = 1
+TRACKS = {
+    "inspections": "các đợt kiểm tra của phường tại trường (mốc kiểm tra, giám sát)",
+    "self_evaluation": "bản tự đánh giá của nhà trường theo các tiêu chí",
+}
 MEASURES = {
     "elective_classes": "số lớp học chuyên đề học tập lựa chọn (hình thức 2.2)",
     "integration_share": "tỷ lệ trường có hoạt động lồng ghép (hình thức 2.1), %",
@@ -64,6 +68,7 @@ class MilestoneSpec:
     required_of: RequiredOf
     school_deadline: str | None
     ward_deadline: str | None
+    tracks: str | None = None
 
 
 @dataclass
@@ -315,7 +320,7 @@ class _Checker:
         milestones = []
         for where, entry in self.entries(data, "milestone"):
             self.unknown(entry, where, {"number", "title", "timing", "timing_text", "owners", "owner_text",
-                                        "required_of", "school_deadline", "ward_deadline"})
+                                        "required_of", "school_deadline", "ward_deadline", "tracks"})
             number = self.integer(entry, where, "number", minimum=1)
             where = f"{where} (number = {entry.get('number')!r})" if "number" in entry else where
             milestone = MilestoneSpec(
@@ -327,7 +332,10 @@ class _Checker:
                 required_of=self.choice(entry, where, "required_of", RequiredOf, default=RequiredOf.ALL),
                 school_deadline=self.text(entry, where, "school_deadline", required=False) or None,
                 ward_deadline=self.text(entry, where, "ward_deadline", required=False) or None,
+                tracks=self.text(entry, where, "tracks", required=False) or None,
             )
+            if milestone.tracks and milestone.tracks not in TRACKS:
+                self.fail(where, f"trường 'tracks': '{milestone.tracks}' không hợp lệ; dùng một trong: {', '.join(TRACKS)}")
             for key in ("school_deadline", "ward_deadline"):
                 ref = getattr(milestone, key)
                 if ref and ref not in deadline_keys:

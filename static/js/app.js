@@ -11,15 +11,15 @@
     var heading = doc.querySelector(".error-page h1, h1");
     var message = doc.querySelector(".error-page p:not(.error-code), .flash-error");
     region.textContent = [heading && heading.textContent, message && message.textContent]
-      .filter(Boolean).join(": ") || ("Lỗi " + xhr.status);
+      .filter(Boolean).join(": ") || ((region.dataset.error || "Lỗi") + " " + xhr.status);
     region.hidden = false;
-    region.focus && region.focus();
+    region.focus();
   });
 
   document.addEventListener("htmx:sendError", function () {
     var region = document.getElementById("error-region");
     if (!region) return;
-    region.textContent = "Không kết nối được máy chủ. Thay đổi chưa được lưu; hãy kiểm tra mạng rồi thử lại.";
+    region.textContent = region.dataset.offline;
     region.hidden = false;
   });
 

@@ -1,0 +1,183 @@
+"""Scheduling visits, giving verdicts, closing a visit; the queues and shares supervisors read."""
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import audit
+from ..checklists.services import StaleItem
+from ..extensions import db
+from ..models import (
+    ChecklistItem,
+    Inspection,
+    InspectionStatus,
+    Plan,
+    Role,
+    School,
+    User,
+    Verdict,
+    VerdictRecord,
+    utcnow,
+)
+
+
+class InspectionError(ValueError):
+    """Input that cannot be accepted; `errors` maps a form field to its message (Vietnamese)."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(errors.values()))
+
+
+class StaleInspection(Exception):
+    """The visit changed since the page was loaded."""
+
+
+def schedule(plan: Plan, school: School, visit_on: date, members: list[User], lead: User | None,
+             actor) -> Inspection:
+    """Plan a visit of the team to a school inside the mid-HK II window. Commits."""
+    year = plan.school_year
+    errors = {}
+    if not school.is_active or school.ward_id != plan.ward_id:
+        errors["school"] = "Chỉ lên lịch kiểm tra cho trường đang hoạt động của phường."
+    if not (year.midterm_start <= visit_on <= year.midterm_end):
+        errors["visit_on"] = (f"Ngày kiểm tra phải trong đợt kiểm tra giữa HK II: "
+                              f"{year.midterm_start:%d/%m/%Y} – {year.midterm_end:%d/%m/%Y}.")
+    if not members:
+        errors["members"] = "Chọn ít nhất một thành viên đoàn kiểm tra."
+    elif any(m.role is not Role.SUPERVISOR or m.ward_id != plan.ward_id or not m.is_enabled for m in members):
+        errors["members"] = "Thành viên đoàn phải là tài khoản đoàn kiểm tra của phường."
+    if lead is not None and lead not in members:
+        errors["lead"] = "Trưởng đoàn phải là một thành viên của đoàn."
+    if errors:
+        raise InspectionError(errors)
+    inspection = Inspection(plan=plan, school=school, visit_on=visit_on, members=list(members),
+                            lead=lead or members[0], created_by_id=actor.id)
+    db.session.add(inspection)
+    db.session.flush()
+    audit.record("inspection.create", inspection, school_id=school.id, ward_id=school.ward_id, actor=actor,
+                 after=describe(inspection))
+    db.session.commit()
+    return inspection
+
+
+def give_verdict(item: ChecklistItem, verdict: Verdict, reason: str, *, version: int, actor,
+                 inspection: Inspection | None = None) -> ChecklistItem:
+    """Record a supervisor's verdict on a school's item (and close its resubmission). Commits.
+
+    "Cần bổ sung" needs a reason. The school's own status is never touched. A verdict based
+    on a stale version of the item raises StaleItem, as the school's own changes do.
+    """
+    reason = (reason or "").strip()
+    if verdict is Verdict.NEEDS_MORE and not reason:
+        raise InspectionError({"reason": "Ghi rõ cần bổ sung gì để nhà trường biết và làm tiếp."})
+    if item.version != version:
+        raise StaleItem(item)
+    before = {"verdict": item.verdict.value, "reason": item.verdict_reason}
+    now = utcnow()
+    item.verdict, item.verdict_reason = verdict, reason if verdict is Verdict.NEEDS_MORE else ""
+    item.verified_at, item.verified_by_id, item.resubmitted_at = now, actor.id, None
+    db.session.execute(update(VerdictRecord).where(VerdictRecord.item_id == item.id, VerdictRecord.is_current)
+                       .values(is_current=False))
+    db.session.add(VerdictRecord(item_id=item.id, inspection_id=inspection.id if inspection else None,
+                                 verdict=verdict, reason=item.verdict_reason, school_status=item.status.value,
+                                 given_at=now, given_by_id=actor.id))
+    audit.record("item.verdict", item, school_id=item.school_id, actor=actor, before=before,
+                 after={"verdict": verdict.value, "reason": item.verdict_reason,
+                        "inspection": inspection.id if inspection else None})
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleItem(db.session.get(ChecklistItem, item.id)) from None
+    return item
+
+
+def close(inspection: Inspection, *, version: int, conclusion: str, recommendations: str,
+          school_representative: str, minutes_number: str, actor) -> Inspection:
+    """Write the visit's conclusion and close it (its minutes can then be signed). Commits."""
+    if inspection.version != version:
+        raise StaleInspection()
+    if not conclusion.strip():
+        raise InspectionError({"conclusion": "Ghi kết luận của đoàn kiểm tra trước khi kết thúc."})
+    before = describe(inspection)
+    inspection.conclusion, inspection.recommendations = conclusion.strip(), recommendations.strip()
+    inspection.school_representative, inspection.minutes_number = (school_representative.strip(),
+                                                                   minutes_number.strip())
+    if not inspection.is_closed:
+        inspection.status, inspection.closed_at = InspectionStatus.CLOSED, utcnow()
+    audit.record("inspection.close", inspection, school_id=inspection.school_id, actor=actor,
+                 before=before, after=describe(inspection))
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleInspection() from None
+    return inspection
+
+
+def describe(inspection: Inspection) -> dict:
+    return {"school": inspection.school.slug, "visit_on": inspection.visit_on.isoformat(),
+            "members": [m.username for m in inspection.members],
+            "lead": inspection.lead.username if inspection.lead else None,
+            "status": inspection.status.value, "conclusion": inspection.conclusion,
+            "recommendations": inspection.recommendations}
+
+
+def inspections(plan: Plan, supervisor: User | None = None) -> list[Inspection]:
+    """The plan's visits, soonest first; only a supervisor's own when one is given."""
+    query = (select(Inspection).where(Inspection.plan_id == plan.id)
+             .options(joinedload(Inspection.school), joinedload(Inspection.lead), selectinload(Inspection.members))
+             .order_by(Inspection.visit_on, Inspection.id))
+    if supervisor is not None:
+        query = query.where(Inspection.members.any(User.id == supervisor.id))
+    return list(db.session.scalars(query).unique())
+
+
+def resubmitted_queue(plan: Plan) -> list[ChecklistItem]:
+    """Items the schools changed after a verdict, oldest first: what supervisors check next."""
+    return list(db.session.scalars(
+        select(ChecklistItem).join(School)
+        .where(ChecklistItem.plan_id == plan.id, ChecklistItem.resubmitted_at.is_not(None),
+               ChecklistItem.retired.is_(False), School.is_active)
+        .options(joinedload(ChecklistItem.school), joinedload(ChecklistItem.milestone),
+                 joinedload(ChecklistItem.target), joinedload(ChecklistItem.evidence_requirement))
+        .order_by(ChecklistItem.resubmitted_at)))
+
+
+@dataclass
+class VerifiedShare:
+    required: int = 0
+    verified: int = 0
+    needs_more: int = 0
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.verified / self.required) if self.required else 0
+
+
+def verified_share(plan: Plan, school_ids: list[int]) -> dict[int, VerifiedShare]:
+    """Per school: required items, those passed and not changed since, those sent back; one query."""
+    verified = (ChecklistItem.verdict == Verdict.PASSED) & ChecklistItem.resubmitted_at.is_(None)
+    rows = db.session.execute(
+        select(ChecklistItem.school_id, func.count().filter(ChecklistItem.required),
+               func.count().filter(ChecklistItem.required, verified),
+               func.count().filter(ChecklistItem.verdict == Verdict.NEEDS_MORE))
+        .where(ChecklistItem.plan_id == plan.id, ChecklistItem.school_id.in_(school_ids),
+               ChecklistItem.retired.is_(False))
+        .group_by(ChecklistItem.school_id))
+    shares = {school_id: VerifiedShare() for school_id in school_ids}
+    for school_id, required, passed, needs_more in rows:
+        shares[school_id] = VerifiedShare(required, passed, needs_more)
+    return shares
+
+
+def inspected_count(plan: Plan) -> tuple[int, int]:
+    """(schools with a closed visit, active schools of the ward): milestone 6 at a glance."""
+    inspected = db.session.scalar(
+        select(func.count(func.distinct(Inspection.school_id))).join(School)
+        .where(Inspection.plan_id == plan.id, Inspection.status == InspectionStatus.CLOSED, School.is_active))
+    total = db.session.scalar(select(func.count(School.id)).where(School.ward_id == plan.ward_id, School.is_active))
+    return inspected or 0, total or 0
