@@ -52,11 +52,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .core import bp as core_bp
     from .evidence import bp as evidence_bp
     from .inspections import bp as inspections_bp
+    from .rollup import bp as rollup_bp
     from .plans import bp as plans_bp
     from .schools import bp as schools_bp
 
     for blueprint in (core_bp, auth_bp, schools_bp, checklists_bp, plans_bp, activities_bp, evidence_bp,
-                      inspections_bp):
+                      inspections_bp, rollup_bp):
         app.register_blueprint(blueprint)
 
     from . import cli

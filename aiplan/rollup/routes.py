@@ -1,0 +1,2 @@
+"""Routes of the rollup feature."""
+from . import bp  # noqa: F401
