@@ -54,10 +54,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .inspections import bp as inspections_bp
     from .rollup import bp as rollup_bp
     from .plans import bp as plans_bp
+    from .reports import bp as reports_bp
     from .schools import bp as schools_bp
 
     for blueprint in (core_bp, auth_bp, schools_bp, checklists_bp, plans_bp, activities_bp, evidence_bp,
-                      inspections_bp, rollup_bp):
+                      inspections_bp, rollup_bp, reports_bp):
         app.register_blueprint(blueprint)
 
     from . import cli

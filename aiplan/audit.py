@@ -53,6 +53,7 @@ ACTION_LABELS = {
     "self_evaluation.save": "Lưu bản tự đánh giá",
     "self_evaluation.submit": "Nộp bản tự đánh giá",
     "self_evaluation.reopen": "Mở lại bản tự đánh giá",
+    "report_text.save": "Lưu nội dung báo cáo",
 }
 FIELD_LABELS = {
     "status": "Trạng thái", "note": "Ghi chú", "verdict": "Kết luận kiểm tra", "reason": "Lý do",
@@ -63,6 +64,8 @@ FIELD_LABELS = {
     "products": "Sản phẩm", "notes": "Ghi chú", "deleted": "Đã xóa", "restricted": "Hạn chế",
     "description": "Mô tả", "size": "Dung lượng (byte)", "sha256": "SHA-256", "item_id": "Mục checklist",
     "activity_id": "Hoạt động", "criteria": "Các tiêu chí", "submitted": "Đã nộp",
+    "number": "Số văn bản", "signer_name": "Người ký", "signer_title": "Chức vụ người ký",
+    "difficulties": "Khó khăn, vướng mắc", "proposals": "Đề xuất, kiến nghị",
 }
 
 

@@ -122,6 +122,18 @@ ACCESS = {
     # The school receives its minutes; other schools do not.
     "inspections.minutes": ("GET", inspection_url("/minutes"), EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
     "inspections.minutes_docx": ("GET", inspection_url("/minutes.docx"), EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
+    # Reports: everyone who reads the school reads its report; writes are checked in test_reports.py.
+    "reports.school": ("GET", f"/schools/{SCHOOL_A}/report", EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
+    "reports.school_docx": ("GET", f"/schools/{SCHOOL_A}/report.docx", EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
+    "reports.ward": ("GET", "/ward/report", WARD_ONLY),
+    "reports.ward_docx": ("GET", "/ward/report.docx", WARD_ONLY),
+    "reports.evidence_bundle": ("GET", f"/schools/{SCHOOL_A}/evidence.zip",
+                                EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
+    # The rollup is the ward's; staff may fetch the exports, which then hold their own school's row only.
+    "rollup.index": ("GET", "/rollup", WARD_ONLY),
+    "rollup.export_json": ("GET", "/rollup.json", EVERYONE_SIGNED_IN),
+    "rollup.export_csv": ("GET", "/rollup.csv", EVERYONE_SIGNED_IN),
+    "rollup.export_xlsx": ("GET", "/rollup.xlsx", EVERYONE_SIGNED_IN),
 }
 NOT_ROUTES = {"static"}
 

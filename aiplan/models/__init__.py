@@ -19,6 +19,7 @@ from .plan import (
     Target,
     Timing,
 )
+from .report import ReportKind, ReportText
 from .types import utcnow
 from .user import Role, User
 from .ward import School, SchoolLevel, Ward
@@ -30,4 +31,5 @@ __all__ = [
     "EvidenceRequirement", "ItemKind", "ItemStatus", "Milestone", "Owner", "Plan", "RequiredOf",
     "Role", "RoadmapStep", "School", "SchoolLevel", "SchoolYear", "Target", "Timing", "User",
     "Verdict", "Ward", "utcnow",
+    "ReportKind", "ReportText",
 ]

@@ -3,3 +3,8 @@
 `admin_doc` lays documents out as Vietnamese administrative documents
 (Nghị định 30/2020/NĐ-CP) in DOCX; see docs/documents.md.
 """
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__)
+
+from . import routes  # noqa: E402,F401

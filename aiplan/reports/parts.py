@@ -1,0 +1,116 @@
+"""What the school's and the ward's reports share: the number, the signature, the sentence that cites
+the plan, the parts people write, and a preview of the document for the page.
+
+The page shows `preview(document)`, built from the very `AdminDocument` that becomes the DOCX,
+so the page and the file never say different things.
+"""
+import re
+
+from ..models import Plan, ReportText, School, Ward
+from .admin_doc import (
+    AdminDocument,
+    Bullets,
+    Heading,
+    Paragraph,
+    Signature,
+    Table,
+    _cell_text,
+    format_number_line,
+    format_vietnamese_date,
+)
+from .services import paragraphs
+
+DOTS = "…" * 28  # a line to fill by hand, as in the minutes
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+_LOCALITY = re.compile(r"^(phường|xã|thị trấn)\s+", re.IGNORECASE)
+
+
+def place_name(ward: Ward) -> str:
+    """Where documents are signed: "Phường Long Biên" -> "Long Biên"."""
+    return _LOCALITY.sub("", ward.name).strip()
+
+
+def in_sentence(name: str) -> str:
+    """"Phường Long Biên" -> "phường Long Biên", as a ward is named inside a sentence."""
+    return _LOCALITY.sub(lambda m: m.group(0).lower(), name)
+
+
+def school_code(school: School) -> str:
+    """A school's initials as in its document numbers: "Trường Tiểu học Đoàn Kết" -> "THĐK",
+    "Trường THCS Thạch Bàn" -> "THCSTB" (a word in capitals is kept whole)."""
+    words = re.findall(r"\w+", school.name)
+    if words and words[0].lower() == "trường":
+        words = words[1:]
+    return "".join(word if word.isupper() else word[0].upper() for word in words)
+
+
+def document_number(typed: str, suffix: str) -> str:
+    """The number a report carries: nothing typed -> "/BC-THĐK" (a blank to fill by hand);
+    "12" -> "12/BC-THĐK"; anything else as typed."""
+    typed = (typed or "").strip()
+    if not typed or typed.isdigit():
+        return typed + suffix
+    return typed
+
+
+def signature(text: ReportText | None, default_role: str) -> Signature:
+    """The signature block: the typed title, split on "/" or a line break into authority and title
+    ("KT. HIỆU TRƯỞNG / PHÓ HIỆU TRƯỞNG"), or the default role; the signer's name below."""
+    typed = text.signer_title if text is not None else ""
+    parts = [part.strip() for part in re.split(r"/|\n", typed or "") if part.strip()] or [default_role]
+    return Signature(parts[0], title=" ".join(parts[1:]), name=text.signer_name if text is not None else "")
+
+
+def plan_reference(plan: Plan) -> str:
+    """"Kế hoạch số …/KH-UBND của UBND phường Long Biên về việc triển khai thực hiện thí điểm …"."""
+    number = plan.number.strip()
+    number = f"…{number}" if number.startswith("/") else number
+    title = plan.title.strip()
+    head = "Kế hoạch"
+    about = title[len(head):].strip() if title.lower().startswith(head.lower()) else title
+    cited = f"{head} số {number}" if number else head
+    return f"{cited} của {plan.ward.authority} về việc {about}"
+
+
+def written_parts(doc: AdminDocument, numeral: str, text: ReportText | None) -> None:
+    """The last section: what people wrote about difficulties and proposals, or lines to fill by hand."""
+    doc.heading(f"{numeral}. KHÓ KHĂN, VƯỚNG MẮC VÀ ĐỀ XUẤT, KIẾN NGHỊ")
+    for heading, value in (("1. Khó khăn, vướng mắc", text.difficulties if text else ""),
+                           ("2. Đề xuất, kiến nghị", text.proposals if text else "")):
+        doc.heading(heading)
+        for line in paragraphs(value) or [DOTS, DOTS]:
+            doc.paragraph(line)
+
+
+def preview(doc: AdminDocument) -> dict:
+    """The document as templates/reports/_document.html shows it."""
+    blocks = []
+    for block in doc.body:
+        if isinstance(block, Heading):
+            blocks.append({"type": "heading", "text": block.text, "level": block.level})
+        elif isinstance(block, Paragraph):
+            blocks.append({"type": "paragraph", "text": block.text, "bold": block.bold, "italic": block.italic})
+        elif isinstance(block, Bullets):
+            blocks.append({"type": "bullets", "items": [item.lstrip("-+• ").strip() for item in block.items]})
+        elif isinstance(block, Table):
+            rows = [[{"text": _cell_text(value), "align": align or _default_align(value)}
+                     for value, align in zip(row, block.align)] for row in block.rows]
+            blocks.append({"type": "table", "headers": block.headers, "rows": rows,
+                           "align": [align or "left" for align in block.align]})
+    place = f"{doc.place}, " if doc.place else ""
+    return {"authority": doc.authority, "number_line": format_number_line(doc.number),
+            "date_line": place + format_vietnamese_date(doc.date, doc.year), "kind": doc.kind,
+            "subject": doc.subject, "blocks": blocks, "signatures": doc.signatures,
+            "recipients": [line.lstrip("- ").strip() for line in doc.recipients]}
+
+
+def _default_align(value) -> str:
+    return "right" if isinstance(value, (int, float)) and not isinstance(value, bool) else "left"
+
+
+def office_code(office: str) -> str:
+    """"Phòng Văn hóa - Xã hội" -> "VHXH", the code the minutes number with."""
+    # Imported here, not at the top: inspections.minutes imports admin_doc from this package.
+    from ..inspections.minutes import office_code as code
+
+    return code(office)

@@ -1,0 +1,135 @@
+"""The school's report and the ward's consolidated report (a page with the parts people write, and the
+DOCX), and a school's evidence bundle (ZIP)."""
+from urllib.parse import quote
+
+from flask import abort, flash, make_response, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..access import WARD_ROLES, can_write_school, current_plan, get_school, roles_required
+from ..models import Plan, Role, School
+from . import bp, services
+from .admin_doc import render
+from .bundle import build_bundle, bundle_filename
+from .forms import ReportTextForm
+from .parts import preview
+from .school_report import build_school_report, school_report, school_report_filename
+from .ward_report import build_ward_report, ward_report, ward_report_filename
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+UNPROCESSABLE, CONFLICT = 422, 409
+
+
+@bp.route("/schools/<slug>/report", methods=["GET", "POST"])
+@roles_required(*Role)
+def school(slug):
+    """The school's report as it will print, and the parts its staff write (difficulties, proposals, signer)."""
+    school = get_school(slug)
+    can_write = can_write_school(current_user, school)
+    if request.method == "POST" and not can_write:
+        abort(403)
+    plan = current_plan(school.ward_id)
+    return _report_page(plan, school, can_write)
+
+
+@bp.get("/schools/<slug>/report.docx")
+@roles_required(*Role)
+def school_docx(slug):
+    """The school's report as a DOCX laid out per Nghị định 30/2020, ready to sign."""
+    school = get_school(slug)
+    plan = current_plan(school.ward_id)
+    return _docx(render(build_school_report(school_report(plan, school))), school_report_filename(plan, school))
+
+
+@bp.route("/ward/report", methods=["GET", "POST"])
+@roles_required(*WARD_ROLES)
+def ward():
+    """The ward's consolidated report as it will print; ward admins write its difficulties and proposals."""
+    can_write = current_user.role is Role.WARD_ADMIN
+    if request.method == "POST" and not can_write:
+        abort(403)
+    return _report_page(current_plan(current_user.ward_id), None, can_write)
+
+
+@bp.get("/ward/report.docx")
+@roles_required(*WARD_ROLES)
+def ward_docx():
+    """The ward's consolidated report as a DOCX laid out per Nghị định 30/2020, ready to sign."""
+    plan = current_plan(current_user.ward_id)
+    return _docx(render(build_ward_report(ward_report(plan))), ward_report_filename(plan))
+
+
+@bp.get("/schools/<slug>/evidence.zip")
+@roles_required(*Role)
+def evidence_bundle(slug):
+    """The school's non-restricted evidence of the current plan as a ZIP, one folder per item, with an index."""
+    school = get_school(slug)
+    plan = current_plan(school.ward_id)
+    archive, size = build_bundle(plan, school)
+    response = send_file(archive, mimetype="application/zip", as_attachment=True,
+                         download_name=bundle_filename(plan, school))
+    response.content_length = size
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _report_page(plan: Plan, school: School | None, can_write: bool):
+    """GET shows the report; POST saves its text: a stale version answers 409 with the saved text shown
+    and the user's own still in the form."""
+    text = services.get_report_text(plan, school)
+    form = ReportTextForm(data=None if request.method == "POST" else _form_data(text))
+    status, stale = 200, False
+    if request.method == "POST":
+        version = _posted_version()
+        if form.validate():
+            try:
+                changed = services.save_report_text(plan, school, form.values(), version, actor=current_user)
+            except services.StaleReportText:
+                stale = True
+            else:
+                flash(_("Đã lưu nội dung báo cáo.") if changed else _("Không có thay đổi nào để lưu."), "success")
+                return redirect(_page_url(school), 303)
+        status = CONFLICT if stale else UNPROCESSABLE
+        text = services.get_report_text(plan, school)
+        if stale:
+            form.version.data = services.current_version(text)
+    if school is None:
+        report = ward_report(plan)
+        document = build_ward_report(report)
+    else:
+        report = school_report(plan, school)
+        document = build_school_report(report)
+    return render_template(
+        "reports/ward.html" if school is None else "reports/school.html",
+        plan=plan, school=school, report=report, document=preview(document), form=form, text=text,
+        can_write=can_write, stale=stale, docx_url=_page_url(school, docx=True),
+        bundle_url=url_for(".evidence_bundle", slug=school.slug) if school is not None else None,
+    ), status
+
+
+def _posted_version() -> int:
+    """The version the form was loaded at; a form without one (or with "²" or 40 digits) is refused (400)."""
+    version = request.form.get("version", "")
+    if not (version.isascii() and version.isdigit() and len(version) <= 9):
+        abort(400)
+    return int(version)
+
+
+def _form_data(text) -> dict:
+    data = services.describe(text)
+    data["version"] = services.current_version(text)
+    return data
+
+
+def _page_url(school: School | None, docx: bool = False) -> str:
+    if school is None:
+        return url_for(".ward_docx" if docx else ".ward")
+    return url_for(".school_docx" if docx else ".school", slug=school.slug)
+
+
+def _docx(data: bytes, name: str):
+    response = make_response(data)
+    response.headers["Content-Type"] = DOCX_TYPE
+    response.headers["Content-Disposition"] = f"attachment; filename={name}; filename*=UTF-8''{quote(name)}"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,273 @@
+"""The ward's consolidated report (Phụ lục I.2: the Phòng VHXH reports to the UBND phường before 12/6),
+as a DOCX laid out per Nghị định 30/2020: the Phụ lục II targets with their results, the milestones,
+each school's standing, the self-evaluations, what is late, and the plan's own contradictions.
+
+Every figure is read in a fixed number of queries whatever the number of schools.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from ..activities.services import TargetActual, integration_share, target_actuals
+from ..checklists.services import Progress, checklist, progress_by_school
+from ..extensions import db
+from ..inspections.services import VerifiedShare, inspected_count, verified_share
+from ..models import (
+    ChecklistItem,
+    Deadline,
+    Plan,
+    Rating,
+    ReportKind,
+    ReportText,
+    School,
+    Target,
+    Ward,
+)
+from ..plans.services import plan_warnings
+from ..timeutil import local_today
+from .admin_doc import AdminDocument, Authority
+from .parts import (
+    ROMAN,
+    document_number,
+    in_sentence,
+    office_code,
+    place_name,
+    plan_reference,
+    signature,
+    written_parts,
+)
+from .school_report import form_label, status_text
+from .services import (
+    EvaluationSummary,
+    FormTotal,
+    MilestoneProgress,
+    activity_totals,
+    evaluation_summary,
+    get_report_text,
+    item_label,
+    late_items,
+    milestone_progress,
+    report_deadline,
+)
+
+KIND = "BÁO CÁO"
+SIGNER = "TRƯỞNG PHÒNG"
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    """A row of Phụ lục II across the ward: its result in words, and whether it is met (None: nobody owes it)."""
+
+    target: Target
+    text: str
+    met: bool | None
+
+
+@dataclass
+class WardReport:
+    plan: Plan
+    ward: Ward
+    today: date
+    schools: list[School]
+    targets: list[TargetResult]
+    actuals: dict[tuple[int, int], TargetActual]
+    forms: list[FormTotal]
+    milestones: list[MilestoneProgress]
+    inspected: tuple[int, int]
+    progress: dict[int, Progress]
+    verified: dict[int, VerifiedShare]
+    evaluations: EvaluationSummary
+    late: list[ChecklistItem]
+    warnings: list[str]
+    text: ReportText | None
+    deadline: Deadline | None
+
+
+def ward_report(plan: Plan, today: date | None = None) -> WardReport:
+    """The figures of the ward's active schools under the plan, as of `today` (Hà Nội) unless given."""
+    today = today or local_today()
+    schools = list(db.session.scalars(select(School).where(School.ward_id == plan.ward_id, School.is_active)
+                                      .order_by(School.name)))
+    ids = [school.id for school in schools]
+    actuals = target_actuals(plan, schools)
+    return WardReport(
+        plan=plan, ward=plan.ward, today=today, schools=schools, actuals=actuals,
+        targets=target_results(plan, schools, actuals), forms=activity_totals(plan, ids),
+        milestones=milestone_progress(plan, ids, checklist(plan, None)), inspected=inspected_count(plan),
+        progress=progress_by_school(plan, ids, today), verified=verified_share(plan, ids),
+        evaluations=evaluation_summary(plan, ids), late=late_items(plan, ids, today),
+        warnings=plan_warnings(plan), text=get_report_text(plan, None),
+        deadline=report_deadline(plan, ReportKind.WARD))
+
+
+def target_results(plan: Plan, schools: list[School], actuals: dict) -> list[TargetResult]:
+    """Each target of Phụ lục II over the schools it applies to: the pilot rows as "x/n schools with
+    their classes", the integration row as the ward-wide share (activities.services.integration_share)."""
+    found, owing = integration_share(plan, schools)
+    results = []
+    for target in plan.targets:
+        applying = [school for school in schools if target.applies_to(school)]
+        if target.measure == "integration_share":
+            if not owing:
+                results.append(TargetResult(target, "Không có trường thuộc đối tượng", None))
+                continue
+            met = found * 100 >= target.measure_min * owing
+            results.append(TargetResult(target, f"{found}/{owing} trường thực hiện lồng ghép "
+                                                f"({round(100 * found / owing)}%)", met))
+        elif target.measure == "elective_classes":
+            if not applying:
+                results.append(TargetResult(target, "Không có trường thuộc đối tượng", None))
+                continue
+            met = [school for school in applying if actuals[(school.id, target.id)].met]
+            classes = "; ".join(f"{school.name}: {actuals[(school.id, target.id)].value} lớp" for school in applying)
+            results.append(TargetResult(target, f"{len(met)}/{len(applying)} trường đạt ({classes})",
+                                        len(met) == len(applying)))
+        else:
+            results.append(TargetResult(target, "Chưa có cách tính chỉ tiêu này", None))
+    return results
+
+
+def build_ward_report(report: WardReport) -> AdminDocument:
+    """The ward's consolidated report as an administrative document, ready to render."""
+    plan, ward, year = report.plan, report.ward, report.plan.school_year.name
+    code = office_code(ward.office)
+    doc = AdminDocument(
+        Authority(ward.authority.upper(), ward.office.upper()), KIND,
+        subject=f"Kết quả triển khai thí điểm giáo dục trí tuệ nhân tạo trên địa bàn {in_sentence(ward.name)} "
+                f"năm học {year}",
+        number=document_number(report.text.number if report.text else "", f"/BC-{code}"),
+        place=place_name(ward), date=None,
+        year=report.deadline.before.year if report.deadline else report.today.year,
+        recipients=["- UBND phường (để báo cáo);", f"- Lưu: VT, {code}."],
+        signatures=[signature(report.text, SIGNER)])
+    doc.paragraph(f"Thực hiện {plan_reference(plan)}, {ward.office} báo cáo kết quả triển khai thí điểm giáo dục "
+                  f"trí tuệ nhân tạo tại {len(report.schools)} trường trên địa bàn năm học {year} (số liệu tính "
+                  f"đến ngày {report.today:%d/%m/%Y}) như sau:")
+    numerals = iter(ROMAN)
+    _targets(doc, next(numerals), report)
+    _milestones(doc, next(numerals), report)
+    _schools(doc, next(numerals), report)
+    _evaluations(doc, next(numerals), report)
+    _late(doc, next(numerals), report)
+    if report.warnings:
+        doc.heading(f"{next(numerals)}. LƯU Ý VỀ CÁC THỜI HẠN TRONG KẾ HOẠCH")
+        doc.bullets(report.warnings)
+    written_parts(doc, next(numerals), report.text)
+    doc.paragraph(f"Trên đây là báo cáo kết quả triển khai thí điểm giáo dục trí tuệ nhân tạo năm học {year} "
+                  f"trên địa bàn {in_sentence(ward.name)} của {ward.office}./.")
+    return doc
+
+
+def _verdict(met: bool | None) -> str:
+    return "—" if met is None else "Đạt" if met else "Chưa đạt"
+
+
+def _targets(doc: AdminDocument, numeral: str, report: WardReport) -> None:
+    doc.heading(f"{numeral}. KẾT QUẢ THỰC HIỆN CHỈ TIÊU VÀ CÁC HOẠT ĐỘNG")
+    doc.heading("1. Kết quả thực hiện chỉ tiêu (Phụ lục II)")
+    doc.table(("STT", "Cấp học / đối tượng", "Chỉ tiêu triển khai tối thiểu", "Kết quả thực hiện", "Đánh giá"),
+              [(r.target.stt, r.target.category, r.target.minimum, r.text, _verdict(r.met)) for r in report.targets],
+              widths=(1.2, 3, 4.5, 5, 1.8), align=("center", None, None, None, "center"))
+    doc.heading("2. Hoạt động giáo dục AI theo hình thức tổ chức")
+    doc.table(("STT", "Hình thức tổ chức", "Số trường", "Số hoạt động", "Số người tham gia", "Số tiết"),
+              [(n, form_label(t.form), t.schools, t.activities, t.participants, t.lessons)
+               for n, t in enumerate(report.forms, start=1)],
+              widths=(1.2, 6.2, 1.6, 1.8, 2.3, 1.6), align=("center", None, None, None, None, None))
+    teaching = [t for t in report.forms if t.form.section]
+    doc.paragraph(f"Tổng cộng {sum(t.activities for t in report.forms)} hoạt động, "
+                  f"{sum(t.lessons for t in report.forms)} tiết; {sum(t.participants for t in teaching)} lượt học "
+                  "sinh tham gia các hình thức tổ chức dạy học (mục II.2 của Kế hoạch).")
+
+
+def _milestones(doc: AdminDocument, numeral: str, report: WardReport) -> None:
+    doc.heading(f"{numeral}. TIẾN ĐỘ THỰC HIỆN THEO LỊCH TRIỂN KHAI (PHỤ LỤC I)")
+    rows = []
+    for row in report.milestones:
+        milestone, ward_item = row.milestone, row.ward_item
+        schools = on_time = "—"
+        if milestone.for_schools:
+            schools = f"{row.done}/{row.required}" if row.required else "0/0"
+            schools += f" (+{row.encouraged_done} khuyến khích)" if row.encouraged_done else ""
+            on_time = f"{row.on_time}/{row.done}" if row.done else "—"
+        rows.append((milestone.number, milestone.title, milestone.timing_text, schools, on_time,
+                     status_text(ward_item, report.today) if ward_item is not None else "—"))
+    doc.table(("Mốc", "Nội dung công việc", "Thời gian", "Các trường hoàn thành", "Đúng hạn", "Phường"), rows,
+              widths=(1.2, 5, 2.6, 2.3, 1.7, 2.5), align=("center", None, None, "center", "center", None))
+    inspected, total = report.inspected
+    doc.paragraph("Cột “Các trường hoàn thành” tính trên số trường phải thực hiện mốc; cột “Đúng hạn” là số trường "
+                  "hoàn thành trước hoặc đúng thời hạn trên số trường đã hoàn thành. Đoàn kiểm tra đã kết thúc "
+                  f"kiểm tra tại {inspected}/{total} trường.")
+
+
+def _schools(doc: AdminDocument, numeral: str, report: WardReport) -> None:
+    doc.heading(f"{numeral}. KẾT QUẢ CỦA TỪNG TRƯỜNG")
+    if not report.schools:
+        doc.paragraph("Phường chưa có trường nào đang hoạt động.")
+        return
+    owed: dict[int, list[TargetActual]] = {}
+    for (school_id, _), actual in report.actuals.items():
+        owed.setdefault(school_id, []).append(actual)
+    rows = []
+    for n, school in enumerate(report.schools, start=1):
+        progress, verified = report.progress[school.id], report.verified[school.id]
+        actuals = owed.get(school.id)
+        targets = _verdict(all(actual.met for actual in actuals)) if actuals else "—"
+        evaluation = report.evaluations.by_school.get(school.id)
+        state = ("Chưa thực hiện" if evaluation is None else "Bản nháp" if evaluation.submitted_at is None
+                 else "Đã nộp")
+        rows.append((n, school.name + (" (thí điểm)" if school.is_pilot else ""),
+                     f"{progress.done}/{progress.required}", progress.late,
+                     f"{verified.verified}/{verified.required}", targets, state))
+    doc.table(("STT", "Trường", "Nội dung bắt buộc đã hoàn thành", "Quá hạn", "Kiểm tra đạt", "Chỉ tiêu Phụ lục II",
+               "Tự đánh giá"), rows,
+              widths=(1.2, 4.1, 2.4, 1.4, 1.8, 1.9, 2.1), align=("center", None, "center", "center", "center",
+                                                             "center", None))
+
+
+def _evaluations(doc: AdminDocument, numeral: str, report: WardReport) -> None:
+    summary = report.evaluations
+    doc.heading(f"{numeral}. ĐÁNH GIÁ KẾT QUẢ TRIỂN KHAI TẠI CÁC TRƯỜNG (PHỤ LỤC I.2)")
+    doc.paragraph(f"Số trường đã nộp bản tự đánh giá: {summary.submitted}/{summary.schools}; bản nháp chưa nộp: "
+                  f"{summary.drafts}; chưa thực hiện: {summary.not_begun}. Số trường theo từng mức đánh giá "
+                  "(chỉ tính các bản đã nộp):")
+    ratings = list(Rating)
+    doc.table(("STT", "Tiêu chí", *(rating.label for rating in ratings)),
+              [(c.position, c.title, *(summary.counts[c.id][rating] for rating in ratings))
+               for c in report.plan.criteria],
+              widths=(1.2, 7.4, 1.5, 1.5, 1.5, 1.8), align=("center", None, "center", "center", "center", "center"))
+
+
+def _late(doc: AdminDocument, numeral: str, report: WardReport) -> None:
+    doc.heading(f"{numeral}. CÁC NỘI DUNG CHẬM TIẾN ĐỘ")
+    if not report.late:
+        doc.paragraph(f"Không có nội dung nào quá hạn tính đến ngày {report.today:%d/%m/%Y}.")
+        return
+    groups = late_groups(report)
+    doc.paragraph(f"Có {len(report.late)} nội dung quá hạn chưa hoàn thành tại "
+                  f"{len({item.school_id for item in report.late})} đơn vị, xếp từ hạn sớm nhất:")
+    # One row per item and due date, naming its late units: a ward of many schools stays readable
+    # (and the DOCX quick to write: python-docx costs about a millisecond per table cell).
+    doc.table(("STT", "Nội dung", "Hạn", "Quá hạn (ngày)", "Số đơn vị", "Đơn vị chưa hoàn thành"),
+              [(n, label, f"{due:%d/%m/%Y}", (report.today - due).days, len(units), "; ".join(units))
+               for n, ((due, label), units) in enumerate(groups.items(), start=1)],
+              widths=(1.2, 4.2, 2.4, 1.6, 1.5, 5.4), align=("center", None, "center", "center", "center", None))
+
+
+def late_groups(report: WardReport) -> dict[tuple[date, str], list[str]]:
+    """(due date, item) -> the units late on it (the ward first, then schools by name), oldest first."""
+    groups: dict[tuple[date, str], list[str]] = {}
+    for item in report.late:  # already oldest first
+        unit = item.school.name if item.school is not None else report.ward.authority
+        groups.setdefault((item.due_on, item_label(item)), []).append(unit)
+    return groups
+
+
+def ward_report_filename(plan: Plan) -> str:
+    """An ASCII download name: "bao-cao-tong-hop-long-bien-2025-2026.docx"."""
+    slug = re.sub(r"[^a-z0-9]+", "-", plan.ward.slug.lower()).strip("-") or "phuong"
+    year = re.sub(r"[^0-9-]+", "", plan.school_year.name) or "nam-hoc"
+    return f"bao-cao-tong-hop-{slug}-{year}.docx"

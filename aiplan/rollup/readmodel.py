@@ -1,0 +1,308 @@
+"""The rollup's read model: plain dataclasses that the page and every export read.
+
+`services.rollup()` fills them in a fixed number of queries; nothing here touches the database.
+"""
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+
+from ..activities.services import TargetActual
+from ..models import (
+    ContentArea,
+    DeliveryForm,
+    EvidenceRequirement,
+    ItemKind,
+    ItemStatus,
+    Milestone,
+    Plan,
+    School,
+    Target,
+    Verdict,
+)
+
+TRAINING = "boi-duong"  # the plan's form for teacher training: its participants are teachers trained
+
+
+@dataclass(frozen=True, slots=True)
+class ItemState:
+    """A checklist item as the rollup reads it: a row of one query, not an ORM object."""
+
+    id: int
+    school_id: int | None
+    key: str
+    kind: ItemKind
+    milestone_id: int | None
+    target_id: int | None
+    evidence_requirement_id: int | None
+    required: bool
+    due_on: date
+    status: ItemStatus
+    completed_on: date | None  # the local (Hà Nội) date
+    verdict: Verdict
+    verdict_reason: str
+    resubmitted: bool  # changed by the school after the verdict
+    verified_on: date | None
+    late: bool
+
+    @property
+    def done(self) -> bool:
+        return self.status is ItemStatus.DONE
+
+    @property
+    def verified(self) -> bool:
+        """Passed by a supervisor and not changed since (as ChecklistItem.is_verified)."""
+        return self.verdict is Verdict.PASSED and not self.resubmitted
+
+    @property
+    def on_time(self) -> bool:
+        return self.done and self.completed_on is not None and self.completed_on <= self.due_on
+
+    @property
+    def awaiting_check(self) -> bool:
+        """Done, and either never checked or changed since the last verdict."""
+        return self.done and (self.verdict is Verdict.UNCHECKED or self.resubmitted)
+
+    @property
+    def shown_verdict(self) -> str:
+        """The verdict's code, or "resubmitted" when the school changed the item after it."""
+        return "resubmitted" if self.resubmitted and self.verdict is not Verdict.UNCHECKED else self.verdict.value
+
+
+@dataclass
+class FormTotals:
+    """Activities of one delivery form, with their participants and lessons."""
+
+    form: DeliveryForm
+    activities: int = 0
+    participants: int = 0
+    lessons: int = 0
+
+    @property
+    def teaching(self) -> bool:
+        """Forms of section II.2 (2.1–2.3) reach pupils; the others teachers, parents, the community."""
+        return bool(self.form.section)
+
+    @property
+    def short(self) -> str:
+        """"2.1", or the form's title up to its first comma ("Bồi dưỡng")."""
+        return self.form.section or self.form.title.split(",")[0]
+
+
+@dataclass(frozen=True)
+class SchoolTarget:
+    """A target of Phụ lục II that applies to a school, what its activities show, and its item."""
+
+    target: Target
+    actual: TargetActual
+    item: ItemState | None
+
+    @property
+    def amount(self) -> int:
+        """The school's number for the target: pilot classes, or integration activities."""
+        return self.actual.activities if self.target.measure == "integration_share" else self.actual.value
+
+
+def _count(items, test) -> int:
+    return sum(1 for item in items if test(item))
+
+
+@dataclass
+class SchoolRow:
+    """One school's line of the rollup: its items, targets, activities and files."""
+
+    school: School
+    items: list[ItemState]
+    targets: list[SchoolTarget]
+    forms: dict[str, FormTotals]  # by form code, every form of the plan
+    evidence_files: int = 0
+    restricted_files: int = 0
+    inspected: bool = False
+
+    @cached_property
+    def required_items(self) -> list[ItemState]:
+        return [i for i in self.items if i.required]
+
+    @cached_property
+    def evidence_items(self) -> list[ItemState]:
+        return [i for i in self.items if i.kind is ItemKind.EVIDENCE]
+
+    @cached_property
+    def by_milestone(self) -> dict[int, ItemState]:
+        return {i.milestone_id: i for i in self.items if i.kind is ItemKind.MILESTONE}
+
+    required = property(lambda self: len(self.required_items))
+    done = cached_property(lambda self: _count(self.required_items, lambda i: i.done))
+    verified = cached_property(lambda self: _count(self.required_items, lambda i: i.verified))
+    late = cached_property(lambda self: _count(self.items, lambda i: i.late))
+    needs_more = cached_property(lambda self: _count(self.items, lambda i: i.verdict is Verdict.NEEDS_MORE))
+    awaiting_check = cached_property(lambda self: _count(self.items, lambda i: i.awaiting_check))
+    evidence_done = property(lambda self: _count(self.evidence_items, lambda i: i.done))
+    evidence_verified = property(lambda self: _count(self.evidence_items, lambda i: i.verified))
+    evidence_needs_more = property(lambda self: _count(self.evidence_items,
+                                                       lambda i: i.verdict is Verdict.NEEDS_MORE))
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.required) if self.required else 0
+
+    @property
+    def pupils(self) -> int:
+        return sum(f.participants for f in self.forms.values() if f.teaching)
+
+    @property
+    def lessons_taught(self) -> int:
+        return sum(f.lessons for f in self.forms.values() if f.teaching)
+
+    @property
+    def teachers_trained(self) -> int:
+        return self.forms[TRAINING].participants if TRAINING in self.forms else 0
+
+    @property
+    def targets_met(self) -> dict[int, bool]:
+        return {t.target.stt: t.actual.met for t in self.targets}
+
+
+@dataclass
+class TargetSummary:
+    """A row of Phụ lục II across the schools it applies to: x of n schools, against its minimum."""
+
+    target: Target
+    schools: list[tuple[School, SchoolTarget]]
+
+    total = property(lambda self: len(self.schools))
+    met_count = property(lambda self: _count(self.schools, lambda pair: pair[1].actual.met))
+
+    @property
+    def required_percent(self) -> int:
+        """"Every pilot school runs a class" is 100%; a share target names its own (STT 5: 100%)."""
+        return self.target.measure_min if self.target.measure == "integration_share" else 100
+
+    @property
+    def required_count(self) -> int:
+        return -(-self.required_percent * self.total // 100)
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.met_count / self.total) if self.total else None
+
+    @property
+    def matrix_args(self) -> dict[str, str]:
+        """The matrix filter that shows the schools of this row (by pilot, and level when it has one)."""
+        args = {} if self.target.pilot is None else {"pilot": "1" if self.target.pilot else "0"}
+        levels = self.target.levels
+        return args | ({"level": levels[0].value} if len(levels) == 1 else {})
+
+    @property
+    def met(self) -> bool | None:
+        """None when no school in scope falls under the row."""
+        return 100 * self.met_count >= self.required_percent * self.total if self.total else None
+
+
+@dataclass
+class MilestoneSummary:
+    """A milestone of Phụ lục I: its schools' items (done, on time) and the ward's own item."""
+
+    milestone: Milestone
+    school_items: list[tuple[School, ItemState]]
+    ward_item: ItemState | None = None
+    inspected: int | None = None  # milestone 6: schools with a closed visit
+
+    @cached_property
+    def _required(self) -> list[ItemState]:
+        return [item for _, item in self.school_items if item.required]
+
+    required = property(lambda self: len(self._required))
+    done = property(lambda self: _count(self._required, lambda i: i.done))
+    on_time = property(lambda self: _count(self._required, lambda i: i.on_time))
+    late = property(lambda self: _count(self._required, lambda i: i.late))
+    verified = property(lambda self: _count(self._required, lambda i: i.verified))
+    encouraged = property(lambda self: _count(self.school_items, lambda pair: not pair[1].required))
+    encouraged_done = property(lambda self: _count(self.school_items,
+                                                   lambda pair: not pair[1].required and pair[1].done))
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.required) if self.required else 0
+
+    @property
+    def on_time_percent(self) -> int | None:
+        return round(100 * self.on_time / self.done) if self.done else None
+
+    @property
+    def due_on(self) -> date | None:
+        return min((item.due_on for _, item in self.school_items), default=None)
+
+
+@dataclass(frozen=True)
+class AreaCoverage:
+    """A content area of section II.1 and how many pilot classes (form 2.2) covered it."""
+
+    area: ContentArea
+    classes: int
+
+
+@dataclass
+class LateGroup:
+    """One late item of the plan, with every school late on it (or the ward, for its own)."""
+
+    due_on: date
+    kind: ItemKind
+    milestone: Milestone | None
+    target: Target | None
+    evidence: EvidenceRequirement | None
+    ward: bool
+    schools: list[School] = field(default_factory=list)
+
+    @property
+    def order(self) -> tuple:
+        """Oldest due date first; then the ward's own, then by the plan's order."""
+        return (self.due_on, not self.ward, self.milestone.number if self.milestone else 100,
+                self.target.stt if self.target else 0, self.evidence.position if self.evidence else 0)
+
+
+@dataclass(frozen=True)
+class WeekPoint:
+    """Items done and verified by the end of a week (cumulative)."""
+
+    starts_on: date
+    ends_on: date
+    done: int
+    verified: int
+
+
+@dataclass
+class Rollup:
+    """Where the plan stands for a set of schools (the ward's, or one school's for its staff)."""
+
+    plan: Plan
+    today: date
+    generated_at: datetime
+    rows: list[SchoolRow]
+    targets: list[TargetSummary]
+    milestones: list[MilestoneSummary]
+    forms: list[FormTotals]
+    coverage: list[AreaCoverage]
+    late: list[LateGroup]
+    weeks: list[WeekPoint]
+    ward_items: list[ItemState]
+    single_school: School | None = None  # set when the rollup covers one school only
+
+    @property
+    def year(self):
+        return self.plan.school_year
+
+    @property
+    def school_milestones(self) -> list[MilestoneSummary]:
+        return [s for s in self.milestones if s.milestone.for_schools]
+
+    @property
+    def ward_milestones(self) -> list[MilestoneSummary]:
+        return [s for s in self.milestones if s.ward_item is not None]
+
+    def total(self, attr: str) -> int:
+        """The sum of a SchoolRow attribute over every school: total("pupils")."""
+        return sum(getattr(row, attr) for row in self.rows)
+
+    @property
+    def activities(self) -> int:
+        return sum(f.activities for f in self.forms)
