@@ -213,6 +213,11 @@ def update_item(item: ChecklistItem, *, version: int, actor, status: ItemStatus 
     if item.note_school_change(item.updated_at):
         after["resubmitted"] = True
     audit.record("item.update", item, before=before, after=after, school_id=item.school_id, actor=actor)
+    return commit_item(item)
+
+
+def commit_item(item: ChecklistItem) -> ChecklistItem:
+    """Commit a change to an item; losing a race with a concurrent save raises StaleItem (409)."""
     try:
         db.session.commit()
     except StaleDataError:

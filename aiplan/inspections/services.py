@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
-from ..checklists.services import StaleItem
+from ..checklists.services import StaleItem, commit_item
 from ..extensions import db
 from ..models import (
     ChecklistItem,
@@ -87,12 +87,7 @@ def give_verdict(item: ChecklistItem, verdict: Verdict, reason: str, *, version:
     audit.record("item.verdict", item, school_id=item.school_id, actor=actor, before=before,
                  after={"verdict": verdict.value, "reason": item.verdict_reason,
                         "inspection": inspection.id if inspection else None})
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise StaleItem(db.session.get(ChecklistItem, item.id)) from None
-    return item
+    return commit_item(item)
 
 
 def close(inspection: Inspection, *, version: int, conclusion: str, recommendations: str,
