@@ -145,6 +145,30 @@ def test_every_route_is_in_the_access_table(app):
     assert not set(ACCESS) - endpoints, "ACCESS names routes that no longer exist"
 
 
+# Endpoints that take a second method beside the one in ACCESS; that side's roles are tested here.
+SECOND_METHOD_TESTED_IN = {
+    ("auth.login", "POST"): "test_auth.py",
+    ("activities.index", "POST"): "test_activities.py",
+    ("activities.detail", "POST"): "test_activities.py",
+    ("activities.self_evaluation", "POST"): "test_self_evaluation.py",
+    ("inspections.new", "POST"): "test_inspections.py",
+    ("reports.school", "POST"): "test_reports.py",
+    ("reports.ward", "POST"): "test_reports.py",
+}
+
+
+def test_every_method_of_every_route_has_its_access_tested(app):
+    """A new POST on a GET endpoint would slip past the table keyed by endpoint; this catches it."""
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in NOT_ROUTES:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if method != ACCESS[rule.endpoint][0] and (rule.endpoint, method) not in SECOND_METHOD_TESTED_IN:
+                missing.append(f"{method} {rule.rule}")
+    assert not missing, f"test the access of these, and name the test in SECOND_METHOD_TESTED_IN: {missing}"
+
+
 def test_every_table_entry_names_every_role():
     for endpoint, (_, _, expected, *_) in ACCESS.items():
         assert set(expected) == set(ROLES), endpoint

@@ -225,3 +225,9 @@ def test_inspection_mode_runs_a_fixed_number_of_queries(app, as_persona, visit, 
     with count_queries() as after:
         assert client.get(f"/inspections/{visit}").status_code == 200
     assert after.count == before.count, after.statements
+
+
+@pytest.mark.parametrize("persona", ["staff_a", "supervisor", "viewer"])
+def test_only_ward_admins_schedule_visits(app, as_persona, persona):
+    assert as_persona(persona).post("/inspections/new", data=schedule_form(app)).status_code == 403
+    assert visit_count(app) == 0
