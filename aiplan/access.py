@@ -65,12 +65,13 @@ def can_see_restricted(user, school: School) -> bool:
         user.role in (Role.SUPERVISOR, Role.WARD_ADMIN) and user.ward_id == school.ward_id)
 
 
-def get_school(slug: str) -> School:
-    """The school at `slug` if the current user may read it; 404 if unknown, 403 if not theirs."""
+def get_school(slug: str, write: bool = False) -> School:
+    """The school at `slug` if the current user may read it (or, with `write`, record its work);
+    404 if unknown, 403 if not theirs."""
     school = db.session.scalar(select(School).filter_by(slug=slug))
     if school is None:
         abort(404)
-    if not can_read_school(current_user, school):
+    if not can_read_school(current_user, school) or (write and not can_write_school(current_user, school)):
         abort(403)
     return school
 
@@ -96,6 +97,11 @@ def get_activity(slug: str, activity_id: int, write: bool = False) -> tuple[Scho
     if write:
         check_writable(school, activity.plan_id)
     return school, activity
+
+
+def can_write_record(school: School, plan_id: int) -> bool:
+    """Whether the current user may change a school's record of the plan `plan_id` (see check_writable)."""
+    return can_write_school(current_user, school) and plan_id == current_plan(school.ward_id).id
 
 
 def check_writable(school: School, plan_id: int) -> None:

@@ -4,30 +4,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import can_write_school, current_plan, get_activity, get_school, roles_required
+from ..access import can_write_record, can_write_school, current_plan, get_activity, get_school, roles_required
 from ..evidence.services import files_for_activity
 from ..extensions import db
-from ..models import Activity, Role, School, User
+from ..models import Activity, Role, User
 from . import bp
 from . import self_evaluation as evaluations
 from . import services
 from .forms import RATING_LABELS, SUBJECTS, ActivityForm, SelfEvaluationForm
 
 UNPROCESSABLE, CONFLICT = 422, 409
-
-
-def can_edit(activity: Activity) -> bool:
-    """Whether the current user may change this activity (what get_activity(write=True) allows)."""
-    return can_write_school(current_user, activity.school) and activity.plan_id == current_plan(
-        activity.school.ward_id).id
-
-
-def get_writable_school(slug: str) -> School:
-    """The school at `slug` if the current user records its work; 403 otherwise."""
-    school = get_school(slug)
-    if not can_write_school(current_user, school):
-        abort(403)
-    return school
 
 
 def posted_version() -> int:
@@ -42,7 +28,7 @@ def posted_version() -> int:
 @roles_required(*Role)
 def index(slug):
     """The school's activities by delivery form with their totals, and the form to record a new one."""
-    school = get_writable_school(slug) if request.method == "POST" else get_school(slug)
+    school = get_school(slug, write=request.method == "POST")
     plan = current_plan(school.ward_id)
     form = ActivityForm(plan)
     status = 200
@@ -101,7 +87,7 @@ def detail(slug, activity_id):
 
 def _render_detail(school, activity, form, conflict):
     return render_template("activities/detail.html", school=school, plan=activity.plan, activity=activity,
-                           form=form, conflict=conflict, can_write=can_edit(activity), people=_people(activity),
+                           form=form, conflict=conflict, can_write=can_write_record(activity.school, activity.plan_id), people=_people(activity),
                            subjects=SUBJECTS, files=files_for_activity(activity.id, current_user))
 
 
@@ -126,7 +112,7 @@ def delete(slug, activity_id):
 @roles_required(*Role)
 def self_evaluation(slug):
     """The school's self-evaluation on the plan's criteria: drafts, then submission, which locks it."""
-    school = get_writable_school(slug) if request.method == "POST" else get_school(slug)
+    school = get_school(slug, write=request.method == "POST")
     plan = current_plan(school.ward_id)
     evaluation = evaluations.get_self_evaluation(plan, school)
     form = SelfEvaluationForm.for_criteria(

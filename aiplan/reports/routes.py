@@ -24,10 +24,8 @@ UNPROCESSABLE, CONFLICT = 422, 409
 @roles_required(*Role)
 def school(slug):
     """The school's report as it will print, and the parts its staff write (difficulties, proposals, signer)."""
-    school = get_school(slug)
+    school = get_school(slug, write=request.method == "POST")
     can_write = can_write_school(current_user, school)
-    if request.method == "POST" and not can_write:
-        abort(403)
     plan = current_plan(school.ward_id)
     return _report_page(plan, school, can_write)
 
