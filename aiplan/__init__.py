@@ -47,6 +47,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     web.init_app(app)
 
     from .activities import bp as activities_bp
+    from .admin import bp as admin_bp
+    from .auditlog import bp as auditlog_bp
     from .auth import bp as auth_bp
     from .checklists import bp as checklists_bp
     from .core import bp as core_bp
@@ -56,12 +58,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .plans import bp as plans_bp
     from .reports import bp as reports_bp
     from .schools import bp as schools_bp
+    from .years import bp as years_bp
 
     for blueprint in (core_bp, auth_bp, schools_bp, checklists_bp, plans_bp, activities_bp, evidence_bp,
-                      inspections_bp, rollup_bp, reports_bp):
+                      inspections_bp, rollup_bp, reports_bp, admin_bp, auditlog_bp, years_bp):
         app.register_blueprint(blueprint)
 
     from . import cli
+    from .auditlog import cli as auditlog_cli
+    from .backups import cli as backups_cli
+    from .demo import cli as demo_cli
 
     cli.init_app(app)
+    auditlog_cli.init_app(app)
+    backups_cli.init_app(app)
+    demo_cli.init_app(app)
     return app

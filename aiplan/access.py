@@ -1,7 +1,7 @@
 """Who may do what. Views call these helpers; templates never decide access."""
 from functools import wraps
 
-from flask import abort
+from flask import abort, request, session
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
@@ -117,9 +117,27 @@ def closed_year_message() -> str:
 
 
 def current_plan(ward_id: int) -> Plan:
-    """The plan of the ward's latest school year (a year selector comes with the year rollover)."""
-    plan = db.session.scalar(
-        select(Plan).join(SchoolYear).where(Plan.ward_id == ward_id).order_by(SchoolYear.name.desc()).limit(1))
+    """The plan of the ward's current school year (the latest opened): the one schools work on."""
+    from .years.state import current_plan_or_none  # the years blueprint imports this module
+
+    plan = current_plan_or_none(ward_id)
     if plan is None:
         abort(404, description="Chưa có kế hoạch nào được nạp. Chạy: flask --app aiplan setup")
+    return plan
+
+
+def viewed_plan(ward_id: int) -> Plan:
+    """The plan of the year the reader chose with the year selector (`?nam=2025-2026`, kept in
+    the session), else the current one. A year in preparation is shown to ward admins only.
+    Writes always go to the current year, whatever is being viewed."""
+    wanted = request.args.get("nam") or session.get("nam")
+    current = current_plan(ward_id)
+    if not wanted or wanted == current.school_year.name or request.method not in ("GET", "HEAD"):
+        return current
+    plan = db.session.scalar(select(Plan).join(SchoolYear).where(Plan.ward_id == ward_id, SchoolYear.name == wanted))
+    if plan is None or (plan.school_year.opened_at is None and current_user.role is not Role.WARD_ADMIN):
+        if "nam" in request.args:
+            abort(404, description=gettext("Không có năm học %(name)s.", name=wanted))
+        session.pop("nam", None)
+        return current
     return plan

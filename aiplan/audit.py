@@ -1,17 +1,50 @@
 """Writing the audit log. Callers add the event to the same session as the change it
-records, so both commit together or not at all."""
+records, so both commit together or not at all. Events are chained by hash (see
+models/audit.py); `event_hash` is the one definition of what an event's hash covers."""
+import hashlib
+import json
+
 from flask import g, has_request_context, request
 from flask_login import current_user
+from sqlalchemy import select
 
 from .extensions import db
-from .models import AuditEvent
+from .models import AuditEvent, AuditHead
+from .models.audit import GENESIS
+from .models.types import utcnow
+
+HASHED_FIELDS = ("seq", "at", "actor_id", "actor_name", "ward_id", "school_id", "action", "object_type",
+                 "object_id", "before", "after", "ip", "request_id", "prev_hash")
+
+
+def event_hash(event: AuditEvent) -> str:
+    """SHA-256 of the event's fields (canonical JSON, time as UTC ISO 8601) and its predecessor's hash."""
+    fields = {name: getattr(event, name) for name in HASHED_FIELDS}
+    fields["at"] = event.at.astimezone(utcnow().tzinfo).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def record(action: str, obj=None, *, before: dict | None = None, after: dict | None = None,
            school_id: int | None = None, ward_id: int | None = None, actor=None) -> AuditEvent:
-    """Add an audit event for `action` on `obj` to the current session (not committed here)."""
+    """Add an audit event for `action` on `obj` to the current session (not committed here).
+
+    Takes the chain's head row FOR UPDATE (held until the caller commits), so concurrent
+    writers append one after the other. Pending changes are not flushed here (a lost race
+    must surface at the caller's commit, where it becomes a 409), except a new `obj`, which
+    needs its id.
+    """
+    if obj is not None and getattr(obj, "id", 0) is None:
+        db.session.flush()
+    with db.session.no_autoflush:
+        head = db.session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
+    if head is None:
+        head = AuditHead(id=1, seq=0, hash=GENESIS)
+        db.session.add(head)
     actor = actor if actor is not None else _current_actor()
     event = AuditEvent(
+        seq=head.seq + 1,
+        at=utcnow(),
         actor_id=getattr(actor, "id", None),
         actor_name=getattr(actor, "username", None) or "hệ thống",
         action=action,
@@ -19,14 +52,24 @@ def record(action: str, obj=None, *, before: dict | None = None, after: dict | N
         object_id=getattr(obj, "id", None),
         school_id=school_id,
         ward_id=ward_id,
-        before=before,
-        after=after,
+        before=_plain(before),
+        after=_plain(after),
+        ip="",
+        request_id="",
+        prev_hash=head.hash,
     )
     if has_request_context():
         event.ip = request.remote_addr or ""
         event.request_id = g.get("request_id", "")
+    event.hash = event_hash(event)
+    head.seq, head.hash = event.seq, event.hash
     db.session.add(event)
     return event
+
+
+def _plain(value):
+    """The value as the JSON column will give it back, so the hash is the same before and after storing."""
+    return None if value is None else json.loads(json.dumps(value, ensure_ascii=False, default=str))
 
 
 def _current_actor():
@@ -38,6 +81,12 @@ def _current_actor():
 ACTION_LABELS = {
     "auth.login": "Đăng nhập",
     "user.create": "Tạo tài khoản",
+    # Ward administration (admin/, auth/)
+    "user.update": "Sửa tài khoản",
+    "user.reset_password": "Đặt lại mật khẩu",
+    "user.change_password": "Đổi mật khẩu",
+    "user.disable": "Khóa tài khoản",
+    "user.enable": "Mở khóa tài khoản",
     "plan.load": "Nạp kế hoạch",
     "school.create": "Thêm trường",
     "school.update": "Cập nhật thông tin trường",
@@ -54,8 +103,23 @@ ACTION_LABELS = {
     "self_evaluation.submit": "Nộp bản tự đánh giá",
     "self_evaluation.reopen": "Mở lại bản tự đánh giá",
     "report_text.save": "Lưu nội dung báo cáo",
+    "year.start": "Bắt đầu năm học mới (chép kế hoạch)",
+    "year.pilots": "Chọn trường thí điểm của năm học",
+    "year.open": "Mở năm học",
+    "item.verdict": "Ghi kết luận kiểm tra mục checklist",
+    "inspection.create": "Lập đợt kiểm tra",
+    "inspection.close": "Kết thúc đợt kiểm tra",
+    # Editing the plan (plans/editing.py, plans/target_editing.py)
+    "plan.calendar": "Sửa lịch năm học",
+    "plan.deadline": "Sửa thời hạn của kế hoạch",
+    "plan.milestone": "Sửa mốc của kế hoạch",
+    "plan.target": "Sửa chỉ tiêu của kế hoạch",
+    "plan.evidence": "Sửa minh chứng của chỉ tiêu",
+    "plan.evidence_add": "Thêm minh chứng cho chỉ tiêu",
+    "plan.evidence_remove": "Bỏ minh chứng của chỉ tiêu",
 }
 FIELD_LABELS = {
+    "full_name": "Họ tên", "is_enabled": "Được đăng nhập",  # ward administration
     "status": "Trạng thái", "note": "Ghi chú", "verdict": "Kết luận kiểm tra", "reason": "Lý do",
     "name": "Tên", "level": "Cấp học", "is_pilot": "Thí điểm", "is_active": "Hoạt động",
     "title": "Tiêu đề", "username": "Tên đăng nhập", "role": "Vai trò", "school": "Trường",
@@ -66,6 +130,22 @@ FIELD_LABELS = {
     "activity_id": "Hoạt động", "criteria": "Các tiêu chí", "submitted": "Đã nộp",
     "number": "Số văn bản", "signer_name": "Người ký", "signer_title": "Chức vụ người ký",
     "difficulties": "Khó khăn, vướng mắc", "proposals": "Đề xuất, kiến nghị",
+    "school_year": "Năm học", "from": "Chép từ năm học", "deadlines": "Thời hạn", "pilots": "Trường thí điểm",
+    "source": "Tệp kế hoạch", "created": "Mục mới", "changed": "Mục thay đổi", "removed": "Mục bỏ",
+    "items_added": "Số mục checklist thêm", "slug": "Mã trường", "inspection": "Đợt kiểm tra",
+    "visit_on": "Ngày kiểm tra", "members": "Thành viên đoàn", "lead": "Trưởng đoàn", "conclusion": "Kết luận",
+    "recommendations": "Kiến nghị",
+    # Editing the plan
+    "hk1_start": "Bắt đầu HK I", "hk1_end": "Kết thúc HK I", "hk2_start": "Bắt đầu HK II",
+    "hk2_end": "Kết thúc HK II", "midterm_start": "Bắt đầu đợt kiểm tra giữa HK II",
+    "midterm_end": "Kết thúc đợt kiểm tra giữa HK II", "closes_on": "Hạn sơ kết, tổng kết",
+    "before": "Trước ngày", "yearly_before": "Trước ngày (hằng năm)", "owner_text": "Đơn vị thực hiện (như in)",
+    "timing": "Thời gian", "timing_text": "Thời gian (như in)", "owners": "Đơn vị thực hiện",
+    "required_of": "Bắt buộc với", "school_deadline": "Hạn của trường", "ward_deadline": "Hạn của phường",
+    "category": "Cấp học / Đối tượng", "managing_body": "Đơn vị quản lý, chỉ đạo", "minimum": "Chỉ tiêu tối thiểu",
+    "forms_text": "Hình thức tổ chức", "evidence_text": "Minh chứng (như in)", "levels": "Cấp học áp dụng",
+    "pilot": "Trường thí điểm", "measure": "Cách tính", "measure_min": "Mức tối thiểu", "key": "Mã",
+    "target": "Chỉ tiêu STT", "retired_items": "Số mục chuyển lưu trữ", "items_removed": "Số mục checklist bỏ",
 }
 
 
@@ -79,7 +159,7 @@ def field_label(field: str) -> str:
 
 def value_label(value) -> str:
     """Show stored codes (status, verdict, booleans) in the words the UI uses."""
-    from .models import ItemStatus, Rating, Verdict
+    from .models import ItemStatus, Rating, Role, SchoolLevel, Verdict
 
     if isinstance(value, bool):
         return "có" if value else "không"
@@ -87,7 +167,7 @@ def value_label(value) -> str:
         return ", ".join(value_label(v) for v in value)
     if isinstance(value, dict):
         return "; ".join(f"{key}: {value_label(v)}" for key, v in value.items())
-    for enum_cls in (ItemStatus, Verdict, Rating):
+    for enum_cls in (ItemStatus, Verdict, Rating, Role, SchoolLevel):
         try:
             return enum_cls(value).label
         except ValueError:

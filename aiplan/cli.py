@@ -7,11 +7,11 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .auth.services import AccountError, create_user
 from .extensions import db
-from .models import Role, School, User, Ward
+from .models import Plan, Role, School, User, Ward
 from .plans.services import BUNDLED_PLAN, BUNDLED_SCHOOLS, load_plan
 from .plans.spec import PlanFileError, read_plan_file
 from .schools.services import SchoolImportError, import_schools, parse_schools_csv
@@ -85,11 +85,23 @@ def _ward(slug: str | None) -> Ward:
 def setup():
     """Create or upgrade the database, then load the bundled Long Biên plan and schools.
 
-    Safe to run again: nothing already recorded is lost or duplicated.
+    The bundled plan and schools are loaded only into a ward that has none yet, so running it
+    again (every `make run` does) keeps what the ward's admins have edited since.
     """
     upgrade()
-    _load_plan_file(BUNDLED_PLAN)
-    _import_schools_file(BUNDLED_SCHOOLS, None)
+    spec = read_plan_file(BUNDLED_PLAN)
+    ward = db.session.scalar(select(Ward).filter_by(slug=spec.ward["slug"]))
+    if ward is None or not db.session.scalar(select(Plan.id).filter_by(ward_id=ward.id).limit(1)):
+        _load_plan_file(BUNDLED_PLAN)
+    else:  # the ward keeps its plans as its admins edited them, and its later years
+        click.echo(f"Kế hoạch của {ward.name} đã có: giữ nguyên (sửa trong trang Quản trị hoặc bằng load-plan).")
+    ward = db.session.scalar(select(Ward).filter_by(slug=spec.ward["slug"]))
+    schools = db.session.scalar(select(func.count(School.id)).filter_by(ward_id=ward.id))
+    if not schools:
+        _import_schools_file(BUNDLED_SCHOOLS, None)
+    else:
+        click.echo(f"Danh sách trường đã có {schools} trường: giữ nguyên (sửa trong trang Quản trị hoặc bằng "
+                   "import-schools).")
 
 
 @click.command("load-plan")

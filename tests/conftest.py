@@ -103,8 +103,33 @@ def clear_rows() -> None:
                 connection.execute(text(f'DELETE FROM "{table}"'))
 
 
+_SEEDED_ROWS: list[tuple] | None = None  # (table, rows) of the first seed, replayed for the next tests
+
+
 def seed() -> None:
-    """The bundled plan and schools, and one account per persona."""
+    """The bundled plan and schools, and one account per persona.
+
+    The first test of a run builds them through the app's own services; later tests get the
+    same rows back by bulk insert (≈100× faster), sequences included."""
+    global _SEEDED_ROWS
+    if _SEEDED_ROWS is None:
+        _seed_through_the_services()
+        with db.engine.connect() as connection:
+            _SEEDED_ROWS = [(table, [dict(row) for row in connection.execute(table.select()).mappings()])
+                            for table in db.metadata.sorted_tables]
+        return
+    with db.engine.begin() as connection:
+        for table, rows in _SEEDED_ROWS:
+            if rows:
+                connection.execute(table.insert(), rows)
+        if db.engine.dialect.name == "postgresql":
+            for table, rows in _SEEDED_ROWS:
+                if rows and "id" in table.c and table.c.id.autoincrement in (True, "auto"):
+                    connection.execute(text(
+                        f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), {max(r['id'] for r in rows)})"))
+
+
+def _seed_through_the_services() -> None:
     load_plan(read_plan_file(BUNDLED_PLAN))
     ward = db.session.scalar(db.select(Ward))
     import_schools(ward, parse_schools_csv(BUNDLED_SCHOOLS.read_bytes()))

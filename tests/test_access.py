@@ -134,7 +134,48 @@ ACCESS = {
     "rollup.export_json": ("GET", "/rollup.json", EVERYONE_SIGNED_IN),
     "rollup.export_csv": ("GET", "/rollup.csv", EVERYONE_SIGNED_IN),
     "rollup.export_xlsx": ("GET", "/rollup.xlsx", EVERYONE_SIGNED_IN),
+    # Audit log viewer: the ward admins only.
+    "auditlog.index": ("GET", "/audit", ADMIN_ONLY),
+    # School years: anyone chooses the year they look at; only ward admins start, prepare and open one.
+    # (2025-2026 is open already, so choosing its pilots or opening it again answers 409.)
+    "years.select_year": ("POST", "/year", EVERYONE_SIGNED_IN, {"nam": "2025-2026"}),
+    "years.index": ("GET", "/years", ADMIN_ONLY),
+    "years.start": ("POST", "/years", ADMIN_ONLY | {"ward_admin": 422}),
+    "years.prepare": ("GET", "/years/2025-2026", ADMIN_ONLY),
+    "years.set_pilots": ("POST", "/years/2025-2026/pilots", ADMIN_ONLY | {"ward_admin": 409}),
+    "years.open_year": ("POST", "/years/2025-2026/open", ADMIN_ONLY | {"ward_admin": 409}),
+    # Editing the plan: ward admins only (writes checked in test_plan_editing.py and test_plan_export.py).
+    "plans.edit": ("GET", "/admin/plan/2025-2026", ADMIN_ONLY),
+    "plans.edit_calendar": ("GET", "/admin/plan/2025-2026/calendar", ADMIN_ONLY),
+    "plans.edit_deadline": ("GET", "/admin/plan/2025-2026/deadlines/bao-cao-co-so", ADMIN_ONLY),
+    "plans.edit_milestone": ("GET", "/admin/plan/2025-2026/milestones/8", ADMIN_ONLY),
+    "plans.edit_target": ("GET", "/admin/plan/2025-2026/targets/1", ADMIN_ONLY),
+    # Without the form's fingerprint the admin is sent back (303) and nothing is removed.
+    "plans.remove_evidence": ("POST", "/admin/plan/2025-2026/targets/1/evidence/ho-so-lop-hoc/remove", ADMIN_ONLY),
+    "plans.export": ("GET", "/admin/plan/2025-2026.toml", ADMIN_ONLY),
+    "plans.upload": ("GET", "/admin/plan/upload", ADMIN_ONLY),
 }
+# Ward administration (admin/) and the password change: ward admins only, every one of them;
+# the POST side of the GET/POST pages is checked in test_admin_*.py and test_password_change.py.
+def account_url(suffix: str = "", username: str = "canbo-b"):
+    return lambda: f"/admin/accounts/{db.session.scalar(select(User.id).filter_by(username=username))}{suffix}"
+
+
+ACCESS.update({
+    "admin.schools": ("GET", "/admin/schools", ADMIN_ONLY),
+    "admin.school_new": ("GET", "/admin/schools/new", ADMIN_ONLY),
+    "admin.school_edit": ("GET", f"/admin/schools/{SCHOOL_A}/edit", ADMIN_ONLY),
+    "admin.school_set_active": ("POST", f"/admin/schools/{SCHOOL_A}/active", ADMIN_ONLY, {"active": "1"}),
+    "admin.accounts": ("GET", "/admin/accounts", ADMIN_ONLY),
+    "admin.account_new": ("GET", "/admin/accounts/new", ADMIN_ONLY),
+    "admin.account_edit": ("GET", account_url(), ADMIN_ONLY),
+    "admin.account_set_enabled": ("POST", account_url("/enabled"), ADMIN_ONLY, {"enabled": "1"}),
+    "admin.account_reset_password": ("POST", account_url("/password"), ADMIN_ONLY),
+    "admin.import_file": ("GET", "/admin/import", ADMIN_ONLY),
+    # Without a previewed file the admin is told to upload again (422) and nothing is imported.
+    "admin.import_confirm": ("POST", "/admin/import/confirm", ADMIN_ONLY | {"ward_admin": 422}),
+    "auth.change_password": ("GET", "/account/password", EVERYONE_SIGNED_IN),
+})
 NOT_ROUTES = {"static"}
 
 
@@ -154,7 +195,24 @@ SECOND_METHOD_TESTED_IN = {
     ("inspections.new", "POST"): "test_inspections.py",
     ("reports.school", "POST"): "test_reports.py",
     ("reports.ward", "POST"): "test_reports.py",
+    # Editing the plan
+    ("plans.edit_calendar", "POST"): "test_plan_editing.py",
+    ("plans.edit_deadline", "POST"): "test_plan_editing.py",
+    ("plans.edit_milestone", "POST"): "test_plan_editing.py",
+    ("plans.edit_target", "POST"): "test_plan_editing.py",
+    ("plans.upload", "POST"): "test_plan_export.py",
 }
+
+
+# Ward administration
+SECOND_METHOD_TESTED_IN.update({
+    ("admin.school_new", "POST"): "test_admin_schools.py",
+    ("admin.school_edit", "POST"): "test_admin_schools.py",
+    ("admin.account_new", "POST"): "test_admin_accounts.py",
+    ("admin.account_edit", "POST"): "test_admin_accounts.py",
+    ("admin.import_file", "POST"): "test_admin_import.py",
+    ("auth.change_password", "POST"): "test_password_change.py",
+})
 
 
 def test_every_method_of_every_route_has_its_access_tested(app):

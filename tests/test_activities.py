@@ -354,10 +354,10 @@ def test_target_actuals_run_the_same_number_of_queries_for_5_and_100_schools(app
                 actuals = services.target_actuals(plan, schools)
             counts[size] = counter.count
             assert len({sid for sid, _ in actuals}) == size
-    assert counts[5] == counts[100] <= 2, counts
+    assert counts[5] == counts[100] <= 3, counts  # activities, the target rows, the plan's pilot schools
     with app.app_context():
         plan, schools = the_plan(), db.session.scalars(select(School)).all()
-        assert plan.targets  # loaded, as on any page that shows them
+        assert plan.targets and plan.pilot_ids is not None  # loaded, as on any page that shows them
         with count_queries() as counter:
             found, owing = services.integration_share(plan, schools)
         assert counter.count == 1

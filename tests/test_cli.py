@@ -6,13 +6,14 @@ import pytest
 from sqlalchemy import func, select
 
 from aiplan.extensions import db
-from aiplan.models import AuditEvent, ChecklistItem, Role, SchoolYear, User
+from aiplan.models import AuditEvent, ChecklistItem, Role, School, SchoolYear, User
 from aiplan.plans.services import BUNDLED_PLAN
 
 from conftest import SCHOOL_A, SCHOOL_B
 
 # Every command the app adds; a new one must be added here (and so gets its --help checked).
-COMMANDS = ("setup", "load-plan", "import-schools", "create-user", "demo-accounts", "db", "evidence")
+COMMANDS = ("setup", "load-plan", "import-schools", "create-user", "demo-accounts", "db", "evidence", "verify",
+            "backup", "restore")
 NEW_PASSWORD = "mot-mat-khau-du-dai"
 
 
@@ -47,9 +48,30 @@ def test_setup_loads_the_plan_and_schools_and_running_it_again_changes_nothing(m
     second = runner.invoke(args=["setup"])
 
     assert second.exit_code == 0, second.output
-    assert "Kế hoạch năm học 2025-2026 (long-bien-2025-2026.toml): không có thay đổi." in second.output
-    assert "thêm 0, cập nhật 0, giữ nguyên 8; thêm 0 mục checklist" in second.output
+    assert "Kế hoạch của Phường Long Biên đã có: giữ nguyên" in second.output
+    assert "Danh sách trường đã có 8 trường: giữ nguyên" in second.output
     assert row_counts(app) == counts
+
+
+def test_setup_keeps_what_the_ward_changed_since_and_its_new_year(app, as_persona, runner):
+    admin = as_persona("ward_admin")
+    calendar = {"hk1_start": "05/09/2026", "hk1_end": "16/01/2027", "hk2_start": "18/01/2027",
+                "hk2_end": "25/05/2027", "midterm_start": "08/03/2027", "midterm_end": "03/04/2027",
+                "ends_on": "31/05/2027", "closes_on": "31/08/2027"}
+    assert admin.post("/years", data=calendar).status_code == 302
+    with app.app_context():
+        school = db.session.scalar(select(School).filter_by(slug="th-thach-ban-a"))
+        school.is_pilot, school.name = True, "Trường Tiểu học Thạch Bàn A (tên mới)"
+        db.session.commit()
+    counts = row_counts(app)
+
+    result = runner.invoke(args=["setup"])
+
+    assert result.exit_code == 0, result.output
+    assert row_counts(app) == counts
+    with app.app_context():
+        school = db.session.scalar(select(School).filter_by(slug="th-thach-ban-a"))
+        assert school.is_pilot and school.name.endswith("(tên mới)")
 
 
 def test_setup_keeps_the_work_schools_have_recorded(app, runner):

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import can_write_record, can_write_school, current_plan, get_activity, get_school, roles_required
+from ..access import can_write_record, can_write_school, current_plan, viewed_plan, get_activity, get_school, roles_required
 from ..evidence.services import files_for_activity
 from ..extensions import db
 from ..models import Activity, Role, User
@@ -29,7 +29,7 @@ def posted_version() -> int:
 def index(slug):
     """The school's activities by delivery form with their totals, and the form to record a new one."""
     school = get_school(slug, write=request.method == "POST")
-    plan = current_plan(school.ward_id)
+    plan = viewed_plan(school.ward_id)
     form = ActivityForm(plan)
     status = 200
     if request.method == "POST":
@@ -50,7 +50,7 @@ def index(slug):
     return render_template(
         "activities/index.html", school=school, plan=plan, form=form, groups=groups, shown=shown,
         visible=[g for g in groups if g.activities and (not shown or g.form.code == shown)],
-        actuals=services.target_actuals(plan, [school]), can_write=can_write_school(current_user, school),
+        actuals=services.target_actuals(plan, [school]), can_write=can_write_record(school, plan.id),
         subjects=SUBJECTS,
     ), status
 
@@ -113,7 +113,7 @@ def delete(slug, activity_id):
 def self_evaluation(slug):
     """The school's self-evaluation on the plan's criteria: drafts, then submission, which locks it."""
     school = get_school(slug, write=request.method == "POST")
-    plan = current_plan(school.ward_id)
+    plan = viewed_plan(school.ward_id)
     evaluation = evaluations.get_self_evaluation(plan, school)
     form = SelfEvaluationForm.for_criteria(
         plan.criteria, data=None if request.method == "POST" else evaluation_data(evaluation))
@@ -139,7 +139,7 @@ def self_evaluation(slug):
             form.version.data = evaluations.current_version(evaluation)
     return render_template(
         "activities/self_evaluation.html", school=school, plan=plan, evaluation=evaluation, form=form,
-        refusal=refusal, can_write=can_write_school(current_user, school),
+        refusal=refusal, can_write=can_write_record(school, plan.id),
         can_reopen=current_user.role is Role.WARD_ADMIN, saved=evaluation_data(evaluation),
         people=_people(evaluation), rating_labels=RATING_LABELS,
     ), status

@@ -1,15 +1,21 @@
-"""Signing in and out."""
+"""Signing in and out; changing one's own password (required after a reset)."""
 from urllib.parse import urlsplit
 
-from flask import current_app, g, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, make_response, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from .. import audit
-from ..extensions import db, limiter
+from ..access import login_required_any
+from ..extensions import db, htmx, limiter
 from . import bp
-from .forms import LoginForm
-from .services import authenticate
+from .forms import LoginForm, PasswordChangeForm
+from .services import MIN_PASSWORD_LENGTH, AccountError, authenticate, change_password as change_own_password
+
+# What an account with a temporary password may still reach before choosing its own.
+PASSWORD_CHANGE_EXEMPT = {"auth.change_password", "auth.logout", "auth.login", "static", "core.healthz",
+                          "core.set_language"}
 
 LOGIN_FAILED = _l("Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đã bị khóa.")
 
@@ -59,6 +65,8 @@ def login():
             login_user(user)
             audit.record("auth.login", user, school_id=user.school_id, actor=user)
             db.session.commit()
+            if user.must_change_password:
+                return redirect(url_for("auth.change_password", next=safe_next(form.next.data)))
             return redirect(safe_next(form.next.data) or url_for("core.home"))
         g.login_failed = True
         db.session.rollback()
@@ -73,3 +81,45 @@ def logout():
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
+
+
+def _password_key() -> str:
+    return f"password:{current_user.id if current_user.is_authenticated else '-'}"
+
+
+@bp.before_app_request
+def require_password_change():
+    """An account given a temporary password is sent to choose its own before anything else."""
+    if request.endpoint in PASSWORD_CHANGE_EXEMPT or not current_user.is_authenticated \
+            or not current_user.must_change_password:
+        return None
+    target = url_for("auth.change_password", next=safe_next(request.full_path) if request.method == "GET" else None)
+    if htmx:
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@limiter.limit(_account_limit, key_func=_password_key, methods=["POST"], deduct_when=_failed)
+@login_required_any
+def change_password():
+    """Change one's own password; other sessions end, this one stays signed in."""
+    form = PasswordChangeForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            change_own_password(user, form.current_password.data, form.new_password.data)
+        except AccountError as refused:
+            db.session.rollback()
+            g.login_failed = refused.field == "current_password"
+            getattr(form, refused.field or "new_password").errors.append(str(refused))
+        else:
+            login_user(user)  # the new session token: this browser stays signed in, others are out
+            flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác của tài khoản đã kết thúc."), "success")
+            return redirect(safe_next(form.next.data) or url_for("core.home"), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/password.html", form=form, min_length=MIN_PASSWORD_LENGTH), status

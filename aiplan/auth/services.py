@@ -1,5 +1,6 @@
 """Accounts: password hashing (Argon2id), authentication and creation."""
 import re
+import secrets
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,7 +16,12 @@ MIN_PASSWORD_LENGTH = 10
 
 
 class AccountError(ValueError):
-    """A request about an account that cannot be carried out; the message is for the user."""
+    """A request about an account that cannot be carried out; the message is for the user, and
+    `field` names the form field it is about, if one."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def _hasher() -> PasswordHasher:
@@ -56,8 +62,21 @@ def check_password_rules(password: str) -> None:
 
 
 def create_user(username: str, role: Role, password: str, *, ward: Ward, school: School | None = None,
-                full_name: str = "", actor=None) -> User:
+                full_name: str = "", actor=None, must_change_password: bool = False) -> User:
     """Create an account; school staff belong to exactly one school, other roles to none. Commits."""
+    try:
+        user = add_user(username, role, password, ward=ward, school=school, full_name=full_name, actor=actor,
+                        must_change_password=must_change_password)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return user
+
+
+def add_user(username: str, role: Role, password: str, *, ward: Ward, school: School | None = None,
+             full_name: str = "", actor=None, must_change_password: bool = False) -> User:
+    """create_user without the commit, for imports that add many accounts or none."""
     username = username.strip().lower()
     if not USERNAME.fullmatch(username):
         raise AccountError("Tên đăng nhập chỉ gồm chữ thường không dấu, số, '.', '_' hoặc '-' (2–80 ký tự).")
@@ -71,10 +90,41 @@ def create_user(username: str, role: Role, password: str, *, ward: Ward, school:
     if db.session.scalar(select(User.id).where(func.lower(User.username) == username)):
         raise AccountError(f"Tên đăng nhập '{username}' đã có.")
     user = User(username=username, role=role, ward=ward, school=school, full_name=full_name.strip(),
-                password_hash=hash_password(password))
+                password_hash=hash_password(password), must_change_password=must_change_password)
     db.session.add(user)
     db.session.flush()
     audit.record("user.create", user, school_id=school.id if school else None, ward_id=ward.id, actor=actor,
                  after={"username": username, "role": role.value, "school": school.slug if school else None})
-    db.session.commit()
     return user
+
+
+def temporary_password() -> str:
+    """A password to hand over once, easy to read aloud and type: no 0/O, 1/l/I; 72 bits."""
+    alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
+    groups = ("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(3))
+    return "-".join(groups)
+
+
+def check_password(user: User, password: str) -> bool:
+    try:
+        return _hasher().verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """The user's own change: the current password, then a new one that meets the rules and differs.
+    Ends every session of the user (the caller signs the current one in again). Commits."""
+    if not check_password(user, current):
+        raise AccountError("Mật khẩu hiện tại không đúng.", "current_password")
+    try:
+        check_password_rules(new)
+    except AccountError as refused:
+        raise AccountError(str(refused), "new_password") from None
+    if new == current:
+        raise AccountError("Mật khẩu mới phải khác mật khẩu hiện tại.", "new_password")
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    user.end_sessions()
+    audit.record("user.change_password", user, school_id=user.school_id, ward_id=user.ward_id, actor=user)
+    db.session.commit()

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import WARD_ROLES, can_see_restricted, can_write_school, current_plan, get_item, get_school, roles_required
+from ..access import WARD_ROLES, can_see_restricted, can_write_record, viewed_plan, get_item, get_school, roles_required
 from ..activities.self_evaluation import get_self_evaluation
 from ..activities.services import target_actuals
 from ..evidence.services import files_for_items
@@ -25,7 +25,7 @@ def _school_context(school, plan):
     today = local_today()
     items = checklist(plan, school)
     return dict(
-        plan=plan, school=school, today=today, can_write=can_write_school(current_user, school),
+        plan=plan, school=school, today=today, can_write=can_write_record(school, plan.id),
         **_item_extras(plan, school, items),
         progress=progress_by_school(plan, [school.id], today)[school.id],
         milestone_items=[i for i in items if i.kind is ItemKind.MILESTONE],
@@ -47,7 +47,7 @@ def _item_extras(plan, school, items) -> dict:
 def school(slug):
     """One school's checklist: what is due soon and late first, then every item by milestone and target."""
     school = get_school(slug)
-    return render_template("checklists/school.html", **_school_context(school, current_plan(school.ward_id)))
+    return render_template("checklists/school.html", **_school_context(school, viewed_plan(school.ward_id)))
 
 
 @bp.post("/schools/<slug>/items/<int:item_id>")
@@ -116,6 +116,6 @@ def ward():
     """The ward's own checklist: the milestones the UBND phường and the Phòng VHXH carry out."""
     from ..inspections.services import inspected_count
 
-    plan = current_plan(current_user.ward_id)
+    plan = viewed_plan(current_user.ward_id)
     return render_template("checklists/ward.html", plan=plan, items=checklist(plan, None),
                            today=local_today(), can_write=False, inspected=inspected_count(plan))

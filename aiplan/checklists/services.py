@@ -34,7 +34,7 @@ def items_for_school(plan: Plan, school: School) -> list[ItemSpec]:
     for milestone in plan.milestones:
         if not milestone.for_schools:
             continue
-        required = milestone.required_of is RequiredOf.ALL or school.is_pilot
+        required = milestone.required_of is RequiredOf.ALL or plan.is_pilot(school)
         specs.append(ItemSpec(f"m{milestone.number}", ItemKind.MILESTONE, milestone.number, required,
                               _milestone_due(plan, milestone, milestone.school_deadline_key),
                               milestone_id=milestone.id))

@@ -1,6 +1,6 @@
 """The data model, by domain. Importing this package registers every table."""
 from .activity import Activity, CriterionRating, Rating, SelfEvaluation, activity_content_area
-from .audit import AuditEvent
+from .audit import AuditEvent, AuditHead
 from .checklist import ChecklistItem, ItemKind, ItemStatus, Verdict
 from .evidence import EvidenceFile
 from .inspection import Inspection, InspectionStatus, VerdictRecord, inspection_member
@@ -16,6 +16,7 @@ from .plan import (
     RequiredOf,
     RoadmapStep,
     SchoolYear,
+    plan_pilot_school,
     Target,
     Timing,
 )
@@ -27,9 +28,9 @@ from .ward import School, SchoolLevel, Ward
 __all__ = [
     "Inspection", "InspectionStatus", "VerdictRecord", "inspection_member",
     "Activity", "CriterionRating", "EvidenceFile", "Rating", "SelfEvaluation", "activity_content_area",
-    "AuditEvent", "ChecklistItem", "ContentArea", "Deadline", "DeliveryForm", "EvaluationCriterion",
+    "AuditEvent", "AuditHead", "ChecklistItem", "ContentArea", "Deadline", "DeliveryForm", "EvaluationCriterion",
     "EvidenceRequirement", "ItemKind", "ItemStatus", "Milestone", "Owner", "Plan", "RequiredOf",
-    "Role", "RoadmapStep", "School", "SchoolLevel", "SchoolYear", "Target", "Timing", "User",
+    "Role", "RoadmapStep", "School", "SchoolLevel", "SchoolYear", "plan_pilot_school", "Target", "Timing", "User",
     "Verdict", "Ward", "utcnow",
     "ReportKind", "ReportText",
 ]

@@ -1,4 +1,9 @@
-"""The audit log: who changed what, when and from where. Rows are only ever added."""
+"""The audit log: who changed what, when and from where. Rows are only ever added.
+
+Each event carries the hash of the one before it (`prev_hash`) and its own (`hash`), in the
+order of `seq`; `AuditHead` holds the chain's end. Changing, removing or reordering any
+event breaks the chain, which `flask --app aiplan verify` reports.
+"""
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Integer, String
@@ -7,9 +12,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 from .types import UTCDateTime, utcnow
 
+GENESIS = "0" * 64  # the prev_hash of the first event
+
 
 class AuditEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)  # 1, 2, 3… with no gaps
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     actor_name: Mapped[str] = mapped_column(String(80))  # kept even if the account is renamed
@@ -22,3 +30,14 @@ class AuditEvent(db.Model):
     after: Mapped[dict | None] = mapped_column(JSON)
     ip: Mapped[str] = mapped_column(String(45), default="")
     request_id: Mapped[str] = mapped_column(String(32), default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(db.Model):
+    """The end of the chain: one row (id 1), locked while an event is added so that
+    concurrent writers line up instead of forking the chain."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    hash: Mapped[str] = mapped_column(String(64), default=GENESIS)

@@ -1,8 +1,9 @@
 """A school year's calendar and the plan the ward carries out in it (plan-as-data)."""
 import enum
+from functools import cached_property
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Column, Date, Enum, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -94,6 +95,9 @@ class SchoolYear(db.Model):
     midterm_end: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)  # last day of the school year
     closes_on: Mapped[date] = mapped_column(Date)  # end of the summing-up after the year
+    # None while the ward prepares the year (copied plan, pilot being widened): only ward
+    # admins see it then. The latest opened year is the current one; earlier ones are read-only.
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     ward: Mapped["Ward"] = relationship()  # noqa: F821
     plans: Mapped[list["Plan"]] = relationship(back_populates="school_year")
@@ -120,6 +124,16 @@ class SchoolYear(db.Model):
 
     def __repr__(self) -> str:
         return f"<SchoolYear {self.name}>"
+
+
+# The schools that pilot the plan in its year. Kept per plan, so that widening the pilot in a
+# new year leaves the past year's rollup as it was.
+plan_pilot_school = Table(
+    "plan_pilot_school",
+    db.metadata,
+    Column("plan_id", ForeignKey("plan.id", ondelete="CASCADE"), primary_key=True),
+    Column("school_id", ForeignKey("school.id"), primary_key=True),
+)
 
 
 class Plan(db.Model):
@@ -162,6 +176,26 @@ class Plan(db.Model):
     roadmap: Mapped[list["RoadmapStep"]] = relationship(
         order_by="RoadmapStep.position", cascade="all, delete-orphan"
     )
+    pilot_schools: Mapped[list["School"]] = relationship(secondary=plan_pilot_school)  # noqa: F821
+
+    @cached_property
+    def pilot_ids(self) -> frozenset[int]:
+        return frozenset(school.id for school in self.pilot_schools)
+
+    def is_pilot(self, school) -> bool:
+        """Whether `school` pilots the plan in this plan's year."""
+        return school.id in self.pilot_ids
+
+    def set_pilot(self, school, is_pilot: bool) -> None:
+        if is_pilot and school not in self.pilot_schools:
+            self.pilot_schools.append(school)
+        elif not is_pilot and school in self.pilot_schools:
+            self.pilot_schools.remove(school)
+        self.__dict__.pop("pilot_ids", None)
+
+    @property
+    def is_open(self) -> bool:
+        return self.school_year.opened_at is not None
 
     def deadline(self, key: str) -> "Deadline | None":
         return next((d for d in self.deadlines if d.key == key), None)
@@ -261,7 +295,7 @@ class Target(db.Model):
         return f"{levels} — {'thí điểm' if self.pilot else 'không thí điểm'}"
 
     def applies_to(self, school) -> bool:
-        return school.level in self.levels and (self.pilot is None or self.pilot == school.is_pilot)
+        return school.level in self.levels and (self.pilot is None or self.pilot == self.plan.is_pilot(school))
 
 
 class EvidenceRequirement(db.Model):

@@ -1,17 +1,258 @@
-"""The plan itself: Phụ lục I's timeline with concrete dates, Phụ lục II's targets."""
-from flask import render_template
-from flask_login import current_user
+"""The plan itself: Phụ lục I's timeline with concrete dates, Phụ lục II's targets; and for ward
+admins, editing it (calendar, deadlines, milestones, targets), exporting it as a plan file and
+loading a plan file from the browser."""
+import re
+from datetime import date
+from functools import partial
+from urllib.parse import quote
 
-from ..access import current_plan, login_required_any
-from ..models import Role
-from . import bp
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..access import closed_year_message, login_required_any, roles_required, viewed_plan
+from ..audit import field_label
+from ..extensions import db
+from ..models import Plan, Role, SchoolYear
+from ..timeutil import local_today
+from ..years.state import is_closed
+from . import bp, editing, target_editing
+from .export import plan_filename, plan_to_toml
+from .forms import CalendarForm, DeadlineForm, MilestoneForm, RemoveEvidenceForm, TargetForm, UploadForm
 from .services import plan_warnings
+from .spec import PlanFileError
+
+UNPROCESSABLE, CONFLICT = 422, 409
 
 
 @bp.get("/plan")
 @login_required_any
 def show():
     """The plan's timeline, deadlines, evaluation criteria, roadmap and targets."""
-    plan = current_plan(current_user.ward_id)
-    warnings = plan_warnings(plan) if current_user.role is Role.WARD_ADMIN else []
-    return render_template("plans/show.html", plan=plan, year=plan.school_year, warnings=warnings)
+    plan = viewed_plan(current_user.ward_id)
+    is_admin = current_user.role is Role.WARD_ADMIN
+    warnings = plan_warnings(plan) if is_admin else []
+    edit_url = url_for(".edit", year=plan.school_year.name) if is_admin and not is_closed(plan) else None
+    return render_template("plans/show.html", plan=plan, year=plan.school_year, warnings=warnings, edit_url=edit_url)
+
+
+def get_plan(year: str, editable: bool = True) -> Plan:
+    """The ward's plan of the school year named `year` (404 otherwise); for edits, 403 once the year is past."""
+    plan = db.session.scalar(select(Plan).join(SchoolYear).where(
+        Plan.ward_id == current_user.ward_id, SchoolYear.name == year))
+    if plan is None:
+        abort(404)
+    if editable and is_closed(plan):
+        abort(403, description=closed_year_message())
+    return plan
+
+
+def _one(rows, attr: str, value):
+    """The row of a plan's collection with `attr` == `value`, else 404."""
+    row = next((row for row in rows if getattr(row, attr) == value), None)
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.get("/admin/plan/<year>")
+@roles_required(Role.WARD_ADMIN)
+def edit(year):
+    """What of the year's plan can be edited, with links to each part, the export and the upload."""
+    plan = get_plan(year)
+    return render_template("plans/edit.html", plan=plan, year=plan.school_year, warnings=plan_warnings(plan),
+                           visits_outside=editing.visits_outside_window(plan))
+
+
+@bp.route("/admin/plan/<year>/calendar", methods=["GET", "POST"])
+@roles_required(Role.WARD_ADMIN)
+def edit_calendar(year):
+    """The year's term dates, the mid-HK II inspection window, the end of the year and of its summing-up."""
+    plan = get_plan(year)
+    read = partial(editing.calendar_values, plan)
+    form = CalendarForm(data=_initial(read(), dates=editing.CALENDAR_FIELDS))
+    done, status = _submit(form, lambda: editing.update_calendar(plan, form.days(), version=form.version.data,
+                                                                 actor=current_user), read, plan,
+                           _("Đã lưu lịch năm học; hạn của các mục checklist đã được tính lại."))
+    if done:
+        outside = editing.visits_outside_window(plan)
+        if outside:
+            flash(_("Lưu ý: %(count)d đợt kiểm tra đã lên lịch nằm ngoài đợt kiểm tra giữa HK II mới; "
+                    "hãy xem lại lịch kiểm tra.", count=outside), "warning")
+    return done or _page("plans/calendar.html", plan, form, status, read)
+
+
+@bp.route("/admin/plan/<year>/deadlines/<key>", methods=["GET", "POST"])
+@roles_required(Role.WARD_ADMIN)
+def edit_deadline(year, key):
+    """A deadline of Phụ lục I.2/I.3: its wording, who owes it, and its date (once or every year)."""
+    plan = get_plan(year)
+    deadline = _one(plan.deadlines, "key", key)
+    read = partial(editing.deadline_values, deadline)
+    values = read()
+    form = DeadlineForm(data=_initial(values, dates=("before",)) | {
+        "kind": "yearly" if values["yearly_before"] else "before"})
+    done, status = _submit(form, lambda: editing.update_deadline(plan, deadline, form.values(),
+                                                                 version=form.version.data, actor=current_user),
+                           read, plan, _("Đã lưu thời hạn; hạn của các mục checklist đã được tính lại."))
+    return done or _page("plans/deadline.html", plan, form, status, read, deadline=deadline)
+
+
+@bp.route("/admin/plan/<year>/milestones/<int:number>", methods=["GET", "POST"])
+@roles_required(Role.WARD_ADMIN)
+def edit_milestone(year, number):
+    """A milestone of Phụ lục I.1: its title, timing and owners, and which deadlines it follows."""
+    plan = get_plan(year)
+    milestone = _one(plan.milestones, "number", number)
+    read = partial(editing.milestone_values, milestone)
+    values = read()
+    form = MilestoneForm(data=_initial(values) | {"school_deadline": values["school_deadline"] or "",
+                                                  "ward_deadline": values["ward_deadline"] or ""})
+    form.set_deadlines(plan)
+    done, status = _submit(form, lambda: editing.update_milestone(
+        plan, milestone, form.values(), version=form.version.data, actor=current_user, confirm=form.confirm.data),
+        read, plan, _("Đã lưu mốc %(number)d; checklist của các trường đã được cập nhật.", number=number))
+    return done or _page("plans/milestone.html", plan, form, status, read, milestone=milestone)
+
+
+@bp.route("/admin/plan/<year>/targets/<int:stt>", methods=["GET", "POST"])
+@roles_required(Role.WARD_ADMIN)
+def edit_target(year, stt):
+    """A target row of Phụ lục II with its evidence requirements (edit each, add one)."""
+    plan = get_plan(year)
+    target = _one(plan.targets, "stt", stt)
+    read = partial(target_editing.target_state, target)
+    values = target_editing.target_values(target)
+    form = TargetForm(data=_initial(values, version_of=read()) | {
+        "pilot": {True: "1", False: "0"}.get(values["pilot"], ""),
+        "evidence": [{"key": e.key, "title": e.title, "timing": e.timing.value} for e in target.evidence]})
+    done, status = _submit(form, lambda: target_editing.update_target(
+        plan, target, form.values(), form.evidence_rows(), form.new_evidence(), version=form.version.data,
+        actor=current_user, confirm=form.confirm.data), read, plan,
+        _("Đã lưu chỉ tiêu STT %(stt)d; checklist của các trường đã được cập nhật.", stt=stt))
+    return done or _page("plans/target.html", plan, form, status, read, target=target,
+                         remove_form=RemoveEvidenceForm(data={"version": editing.fingerprint(read())}))
+
+
+@bp.post("/admin/plan/<year>/targets/<int:stt>/evidence/<key>/remove")
+@roles_required(Role.WARD_ADMIN)
+def remove_evidence(year, stt, key):
+    """Drop an evidence requirement that no school has worked on."""
+    plan = get_plan(year)
+    target = _one(plan.targets, "stt", stt)
+    _one(target.evidence, "key", key)
+    form = RemoveEvidenceForm()
+    back = url_for(".edit_target", year=year, stt=stt)
+    try:
+        if not form.validate_on_submit():
+            abort(400)
+        removed = target_editing.remove_evidence(plan, target, key, version=form.version.data or "",
+                                                 actor=current_user)
+    except editing.StaleEdit:
+        flash(_("Chỉ tiêu vừa được người khác sửa; minh chứng chưa bị bỏ. Hãy xem lại rồi thử lại."), "error")
+        return redirect(back, 303)
+    except editing.PlanEditError as refused:
+        flash(" ".join(refused.errors.values()), "error")
+        return redirect(back, 303)
+    flash(_("Đã bỏ minh chứng “%(title)s” khỏi chỉ tiêu STT %(stt)d.", title=removed.title, stt=stt), "success")
+    return redirect(back, 303)
+
+
+@bp.get("/admin/plan/<year>.toml")
+@roles_required(Role.WARD_ADMIN)
+def export(year):
+    """The year's plan as a plan file (TOML), to keep, review or load again."""
+    plan = get_plan(year, editable=False)
+    response = make_response(plan_to_toml(plan, exported_on=local_today()))
+    name = plan_filename(plan)
+    response.headers["Content-Type"] = "application/toml; charset=utf-8"
+    response.headers["Content-Disposition"] = f"attachment; filename={name}; filename*=UTF-8''{quote(name)}"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/admin/plan/upload", methods=["GET", "POST"])
+@roles_required(Role.WARD_ADMIN)
+def upload():
+    """Load a plan file from the browser, checked and reported as `flask load-plan` does."""
+    form = UploadForm()
+    report, refused = None, None
+    if form.validate_on_submit():
+        chosen = form.file.data
+        if chosen is None or not chosen.filename:
+            refused = PlanFileError(_("(chưa chọn tệp)"), [_("Chọn một tệp kế hoạch .toml để nạp.")])
+        else:
+            source = editing.upload_name(chosen.filename)
+            try:
+                report = editing.load_uploaded(chosen.stream.read(editing.UPLOAD_LIMIT + 1), source,
+                                               ward=current_user.ward, replace_calendar=form.replace_calendar.data,
+                                               actor=current_user)
+            except PlanFileError as error:
+                refused = error
+    status = UNPROCESSABLE if refused is not None or (request.method == "POST" and report is None) else 200
+    return render_template("plans/upload.html", form=form, report=report, refused=refused,
+                           closed=report is not None and is_closed(report.plan)), status
+
+
+def _initial(values: dict, dates: tuple = (), version_of: dict | None = None) -> dict:
+    """A form's first values: the stored ones (`dates` as dates) and the fingerprint of what it shows."""
+    data = {name: date.fromisoformat(value) if name in dates and value else value for name, value in values.items()}
+    return data | {"version": editing.fingerprint(values if version_of is None else version_of)}
+
+
+def _submit(form, save, read, plan: Plan, saved: str):
+    """Save a posted form: (redirect, None) once saved; (None, status) to show the form again with
+    its messages — 422 for bad input or an unconfirmed retirement, 409 when someone saved first."""
+    if request.method != "POST":
+        return None, 200
+    if form.validate_on_submit():
+        try:
+            changed = save()
+        except editing.StaleEdit:
+            form.version.data = editing.fingerprint(read())
+            return None, CONFLICT
+        except editing.PlanEditError as refused:
+            _show_errors(form, refused.errors)
+        else:
+            flash(saved if changed else _("Không có thay đổi nào để lưu."), "success")
+            return redirect(url_for(".edit", year=plan.school_year.name), 303), None
+    return None, UNPROCESSABLE
+
+
+def _show_errors(form, errors: dict[str, str]) -> None:
+    rows = {row.form.key.data: row.form for row in getattr(form, "evidence", [])}
+    for name, message in errors.items():
+        if name.startswith("evidence:") and name[9:] in rows:
+            field = rows[name[9:]].title
+        else:
+            field = getattr(form, {"new_evidence": "new_evidence_title"}.get(name, name), None)
+        if field is None:
+            form.form_errors.append(message)
+        else:
+            field.errors = [*field.errors, message]
+
+
+def _page(template: str, plan: Plan, form, status: int, read, **context):
+    """An edit page; after a conflict it also shows what is stored now."""
+    stored = None
+    if status == CONFLICT:
+        stored = [(form[name].label.text if name in form else field_label(name), _shown(form, name, value))
+                  for name, value in read().items() if name != "evidence"]
+    return render_template(template, plan=plan, year=plan.school_year, form=form, stored=stored,
+                           **context), status
+
+
+def _shown(form, name: str, value) -> str:
+    """A stored value in the words of the form: choices by their labels, dates as dd/mm/yyyy."""
+    choices = getattr(form[name], "choices", None) or [] if name in form else []
+    labels = dict((c.value, c.label) if hasattr(c, "value") else c for c in choices)
+    values = value if isinstance(value, list) else [value]
+    shown = []
+    for one in values:
+        if isinstance(one, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", one):
+            one = f"{date.fromisoformat(one):%d/%m/%Y}"
+        elif name == "pilot":
+            one = {True: "1", False: "0"}.get(one, "")
+        shown.append(str(labels.get(one, one) if one not in (None, "") or one in labels else "—"))
+    return ", ".join(shown)

@@ -19,11 +19,14 @@ from ..models import (
     Milestone,
     Plan,
     RoadmapStep,
+    School,
     SchoolYear,
     Target,
     Ward,
+    utcnow,
     activity_content_area,
 )
+from ..years.state import current_plan_or_none, is_closed
 from .spec import PlanFileError, PlanSpec
 
 BUNDLED_PLAN = Path(__file__).with_name("long-bien-2025-2026.toml")
@@ -44,14 +47,23 @@ class LoadReport:
         return not (self.created or self.changed or self.removed or self.items_added)
 
 
-def load_plan(spec: PlanSpec, *, replace_calendar: bool = False, actor=None) -> LoadReport:
+def load_plan(spec: PlanSpec, *, replace_calendar: bool = False, actor=None, open_new_year: bool = True) -> LoadReport:
     """Create or update the plan a file describes, then bring every checklist up to date.
 
     Loading the same file twice changes nothing; an entry removed from the file is dropped
-    only if no school has recorded work against it. Commits, or raises and changes nothing.
+    only if no school has recorded work against it. A year new to the ward opens at once
+    (with `open_new_year=False` it is created in preparation, unless the ward has no open
+    year yet); a past year's plan is read-only (reloading it unchanged is fine). Commits, or raises and
+    changes nothing.
     """
     try:
-        report = _apply(spec, replace_calendar)
+        report = _apply(spec, replace_calendar, open_new_year)
+        if is_closed(report.plan):
+            if not report.unchanged:
+                raise PlanFileError(spec.source_name, [
+                    f"Năm học {spec.school_year} đã kết thúc; kế hoạch của năm này chỉ còn để xem, "
+                    "không nạp lại được với nội dung khác."])
+            return report
         report.items_added = sync_checklists(report.plan)
         report.warnings = plan_warnings(report.plan)
         if not report.unchanged:
@@ -66,7 +78,7 @@ def load_plan(spec: PlanSpec, *, replace_calendar: bool = False, actor=None) -> 
     return report
 
 
-def _apply(spec: PlanSpec, replace_calendar: bool) -> LoadReport:
+def _apply(spec: PlanSpec, replace_calendar: bool, open_new_year: bool = True) -> LoadReport:
     ward = db.session.scalar(select(Ward).filter_by(slug=spec.ward["slug"]))
     created, changed = [], []
     if ward is None:
@@ -79,7 +91,8 @@ def _apply(spec: PlanSpec, replace_calendar: bool) -> LoadReport:
 
     year = db.session.scalar(select(SchoolYear).filter_by(ward_id=ward.id, name=spec.school_year))
     if year is None:
-        year = SchoolYear(ward=ward, name=spec.school_year, **spec.calendar)
+        opens = open_new_year or ward.id is None or current_plan_or_none(ward.id) is None
+        year = SchoolYear(ward=ward, name=spec.school_year, opened_at=utcnow() if opens else None, **spec.calendar)
         db.session.add(year)
         created.append(f"năm học {spec.school_year}")
     elif replace_calendar and _assign(year, spec.calendar):
@@ -90,8 +103,9 @@ def _apply(spec: PlanSpec, replace_calendar: bool) -> LoadReport:
     head = {"number": spec.number, "title": spec.title, "signer": spec.signer,
             "signer_title": spec.signer_title, "targets_note": spec.targets_note}
     if plan is None:
+        pilots = list(db.session.scalars(select(School).filter_by(ward_id=ward.id, is_pilot=True, is_active=True)))
         plan = Plan(ward=ward, school_year=year, source_name=spec.source_name,
-                    source_sha256=spec.sha256, **head)
+                    source_sha256=spec.sha256, pilot_schools=pilots, **head)
         db.session.add(plan)
         created.append(f"kế hoạch năm học {spec.school_year}")
     else:

@@ -6,7 +6,8 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import WARD_ROLES, can_write_school, current_plan, get_school, roles_required
+from ..access import WARD_ROLES, can_write_record, viewed_plan, get_school, roles_required
+from ..years.state import is_closed
 from ..models import Plan, Role, School
 from . import bp, services
 from .admin_doc import render
@@ -25,9 +26,8 @@ UNPROCESSABLE, CONFLICT = 422, 409
 def school(slug):
     """The school's report as it will print, and the parts its staff write (difficulties, proposals, signer)."""
     school = get_school(slug, write=request.method == "POST")
-    can_write = can_write_school(current_user, school)
-    plan = current_plan(school.ward_id)
-    return _report_page(plan, school, can_write)
+    plan = viewed_plan(school.ward_id)
+    return _report_page(plan, school, can_write_record(school, plan.id))
 
 
 @bp.get("/schools/<slug>/report.docx")
@@ -35,7 +35,7 @@ def school(slug):
 def school_docx(slug):
     """The school's report as a DOCX laid out per Nghị định 30/2020, ready to sign."""
     school = get_school(slug)
-    plan = current_plan(school.ward_id)
+    plan = viewed_plan(school.ward_id)
     return _docx(render(build_school_report(school_report(plan, school))), school_report_filename(plan, school))
 
 
@@ -43,17 +43,17 @@ def school_docx(slug):
 @roles_required(*WARD_ROLES)
 def ward():
     """The ward's consolidated report as it will print; ward admins write its difficulties and proposals."""
-    can_write = current_user.role is Role.WARD_ADMIN
-    if request.method == "POST" and not can_write:
+    if request.method == "POST" and current_user.role is not Role.WARD_ADMIN:
         abort(403)
-    return _report_page(current_plan(current_user.ward_id), None, can_write)
+    plan = viewed_plan(current_user.ward_id)
+    return _report_page(plan, None, current_user.role is Role.WARD_ADMIN and not is_closed(plan))
 
 
 @bp.get("/ward/report.docx")
 @roles_required(*WARD_ROLES)
 def ward_docx():
     """The ward's consolidated report as a DOCX laid out per Nghị định 30/2020, ready to sign."""
-    plan = current_plan(current_user.ward_id)
+    plan = viewed_plan(current_user.ward_id)
     return _docx(render(build_ward_report(ward_report(plan))), ward_report_filename(plan))
 
 
@@ -62,7 +62,7 @@ def ward_docx():
 def evidence_bundle(slug):
     """The school's non-restricted evidence of the current plan as a ZIP, one folder per item, with an index."""
     school = get_school(slug)
-    plan = current_plan(school.ward_id)
+    plan = viewed_plan(school.ward_id)
     archive, size = build_bundle(plan, school)
     response = send_file(archive, mimetype="application/zip", as_attachment=True,
                          download_name=bundle_filename(plan, school))

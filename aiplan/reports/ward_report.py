@@ -29,6 +29,7 @@ from ..models import (
 )
 from ..plans.services import plan_warnings
 from ..timeutil import local_today
+from ..years.state import plan_schools
 from .admin_doc import AdminDocument, Authority
 from .parts import (
     ROMAN,
@@ -90,8 +91,7 @@ class WardReport:
 def ward_report(plan: Plan, today: date | None = None) -> WardReport:
     """The figures of the ward's active schools under the plan, as of `today` (Hà Nội) unless given."""
     today = today or local_today()
-    schools = list(db.session.scalars(select(School).where(School.ward_id == plan.ward_id, School.is_active)
-                                      .order_by(School.name)))
+    schools = sorted(plan_schools(plan), key=lambda school: school.name)
     ids = [school.id for school in schools]
     actuals = target_actuals(plan, schools)
     return WardReport(
@@ -219,7 +219,7 @@ def _schools(doc: AdminDocument, numeral: str, report: WardReport) -> None:
         evaluation = report.evaluations.by_school.get(school.id)
         state = ("Chưa thực hiện" if evaluation is None else "Bản nháp" if evaluation.submitted_at is None
                  else "Đã nộp")
-        rows.append((n, school.name + (" (thí điểm)" if school.is_pilot else ""),
+        rows.append((n, school.name + (" (thí điểm)" if report.plan.is_pilot(school) else ""),
                      f"{progress.done}/{progress.required}", progress.late,
                      f"{verified.verified}/{verified.required}", targets, state))
     doc.table(("STT", "Trường", "Nội dung bắt buộc đã hoàn thành", "Quá hạn", "Kiểm tra đạt", "Chỉ tiêu Phụ lục II",

@@ -65,7 +65,7 @@ def school_table(r: Rollup) -> tuple[list[str], list[list]]:
 
 def _school_line(r: Rollup, number: int, row: SchoolRow) -> list:
     school = row.school
-    line = [number, school.slug, school.name, school.level.label, YES if school.is_pilot else NO, row.required,
+    line = [number, school.slug, school.name, school.level.label, YES if row.pilot else NO, row.required,
             row.done, row.percent, row.verified, row.needs_more, row.late]
     for summary in r.school_milestones:
         item = row.by_milestone.get(summary.milestone.id)
@@ -142,7 +142,7 @@ def _school_json(row: SchoolRow, milestones) -> dict:
     school = row.school
     forms = row.forms.values()
     return {
-        "slug": school.slug, "name": school.name, "level": school.level.value, "pilot": school.is_pilot,
+        "slug": school.slug, "name": school.name, "level": school.level.value, "pilot": row.pilot,
         "items": {"total": row.required, "done": row.done, "verified": row.verified, "late": row.late,
                   "needs_more": row.needs_more},
         "milestones": {str(m.number): _item_json(row.by_milestone[m.id])
@@ -275,7 +275,7 @@ def _milestone_sheet(sheet, r: Rollup, summary) -> None:
     headers = ["STT", "Đơn vị", "Cấp học", "Trường thí điểm", "Bắt buộc", "Trạng thái", "Hạn hoàn thành",
                "Ngày hoàn thành", "Đúng hạn", "Quá hạn", "Kết quả kiểm tra", "Nội dung cần bổ sung"]
     entries = ([(f"{r.plan.ward.name} (việc của phường)", "", "", summary.ward_item)] if summary.ward_item else [])
-    entries += [(school.name, school.level.label, YES if school.is_pilot else NO, item)
+    entries += [(school.name, school.level.label, YES if r.plan.is_pilot(school) else NO, item)
                 for school, item in summary.school_items]
     rows = [[number, name, level, pilot, YES if item.required else "Khuyến khích", item.status.label, item.due_on,
              item.completed_on, (YES if item.on_time else NO) if item.done else "", YES if item.late else NO,

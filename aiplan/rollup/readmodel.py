@@ -114,6 +114,7 @@ class SchoolRow:
     items: list[ItemState]
     targets: list[SchoolTarget]
     forms: dict[str, FormTotals]  # by form code, every form of the plan
+    pilot: bool = False  # in the plan's year
     evidence_files: int = 0
     restricted_files: int = 0
     inspected: bool = False

@@ -5,7 +5,8 @@ from urllib.parse import quote
 from flask import abort, make_response, render_template, request
 from flask_login import current_user
 
-from ..access import WARD_ROLES, current_plan, login_required_any, roles_required
+from ..access import WARD_ROLES, login_required_any, roles_required, viewed_plan
+from ..years.state import plan_schools
 from ..extensions import htmx
 from ..models import Role
 from ..plans.services import plan_warnings
@@ -21,13 +22,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def readable_rollup():
     """The rollup the current user may read: the ward's, or for school staff their own school's
     row only (and not the ward's own items)."""
-    plan = current_plan(current_user.ward_id)
+    plan = viewed_plan(current_user.ward_id)
     if current_user.role is Role.SCHOOL_STAFF:
         school = current_user.school
         if school is None or school.ward_id != current_user.ward_id:
             abort(403)
         return services.rollup(plan, [school], include_ward=False, single_school=school)
-    return services.rollup(plan, services.ward_schools(current_user.ward_id))
+    return services.rollup(plan, plan_schools(plan))
 
 
 @bp.get("/rollup")

@@ -81,7 +81,7 @@ class MatrixFilter:
     def matches(self, row: SchoolRow) -> bool:
         school = row.school
         return ((self.level is None or school.level is self.level)
-                and (self.pilot is None or school.is_pilot == self.pilot)
+                and (self.pilot is None or row.pilot == self.pilot)
                 and (not self.status or ROW_STATUS[self.status](row))
                 and (not self.late or row.late > 0))
 
@@ -91,14 +91,9 @@ class MatrixFilter:
 
 # -- reading -------------------------------------------------------------------------------------
 
-def school_order(school: School):
-    """Pilot schools first, then by level and name, as on the school list."""
-    return (not school.is_pilot, LEVEL_ORDER[school.level], school.name)
-
-
-def ward_schools(ward_id: int) -> list[School]:
-    """The ward's active schools (one query)."""
-    return list(db.session.scalars(select(School).filter_by(ward_id=ward_id, is_active=True)))
+def school_order(plan: Plan):
+    """Pilot schools (of the plan's year) first, then by level and name, as on the school list."""
+    return lambda school: (not plan.is_pilot(school), LEVEL_ORDER[school.level], school.name)
 
 
 def rollup(plan: Plan, schools: list[School], *, include_ward: bool = True, today: date | None = None,
@@ -106,7 +101,7 @@ def rollup(plan: Plan, schools: list[School], *, include_ward: bool = True, toda
     """Everything the rollup page and its exports show about `schools` under `plan`, plus the
     ward's own items when `include_ward`, in a fixed number of queries."""
     today = today or local_today()
-    schools = sorted(schools, key=school_order)
+    schools = sorted(schools, key=school_order(plan))
     ids = [school.id for school in schools]
     evidence = {e.id: e for e in db.session.scalars(
         select(EvidenceRequirement).join(Target).where(Target.plan_id == plan.id))}
@@ -124,7 +119,8 @@ def rollup(plan: Plan, schools: list[School], *, include_ward: bool = True, toda
         target_items = {i.target_id: i for i in items if i.kind is ItemKind.TARGET}
         total_files, restricted = files.get(school.id, (0, 0))
         rows.append(SchoolRow(
-            school=school, items=items, evidence_files=total_files, restricted_files=restricted,
+            school=school, pilot=plan.is_pilot(school), items=items, evidence_files=total_files,
+            restricted_files=restricted,
             inspected=school.id in inspected,
             forms={form.code: FormTotals(form, *activity_totals.get((school.id, form.id), (0, 0, 0)))
                    for form in plan.delivery_forms},

@@ -3,7 +3,7 @@ from flask import render_template
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import current_plan, login_required_any
+from ..access import viewed_plan, login_required_any
 from ..checklists.services import progress_by_school
 from ..extensions import db
 from ..models import Role, School, SchoolLevel
@@ -17,7 +17,7 @@ LEVEL_ORDER = {SchoolLevel.TIEU_HOC: 0, SchoolLevel.THCS: 1, SchoolLevel.LIEN_CA
 @login_required_any
 def index():
     """Every active school of the ward with its progress bar; school staff see only their own."""
-    plan = current_plan(current_user.ward_id)
+    plan = viewed_plan(current_user.ward_id)
     query = select(School).filter_by(ward_id=current_user.ward_id, is_active=True)
     if current_user.role is Role.SCHOOL_STAFF:
         query = query.filter_by(id=current_user.school_id)

@@ -1,7 +1,11 @@
-"""Importing the ward's schools from a CSV file, all or nothing."""
+"""The ward's schools: one saved from a form, or many imported from a file, all or nothing.
+
+Both go through `apply_schools`, so one code path decides what a school change does (audit,
+pilot flags of the plans that may still change, checklists)."""
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -9,7 +13,8 @@ from sqlalchemy import select
 from .. import audit
 from ..checklists.services import sync_checklists
 from ..extensions import db
-from ..models import Plan, School, SchoolLevel, Ward
+from ..models import School, SchoolLevel, Ward
+from ..years.state import open_plans
 
 # Offices name their columns in Vietnamese; the English names are accepted too.
 COLUMNS = {
@@ -26,6 +31,9 @@ LEVELS = {"tiểu học": SchoolLevel.TIEU_HOC, "th": SchoolLevel.TIEU_HOC, "tie
 YES = {"có", "x", "1", "true", "yes", "c"}
 NO = {"không", "0", "false", "no", "k"}
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+NAME_MAX = 200
+SLUG_MAX = 80
+NOT_UTF8 = "Tệp không phải UTF-8. Trong Excel, hãy lưu dạng “CSV UTF-8”."
 
 
 class SchoolImportError(Exception):
@@ -36,6 +44,14 @@ class SchoolImportError(Exception):
         super().__init__("; ".join(problems))
 
 
+class SchoolFormError(ValueError):
+    """A school from the form that cannot be saved; `errors` maps a form field to its message."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(errors.values()))
+
+
 @dataclass
 class ImportReport:
     created: list[str] = field(default_factory=list)
@@ -44,58 +60,50 @@ class ImportReport:
     items_added: int = 0
 
 
+def normalize(text: str | None) -> str:
+    """A cell as typed, trimmed and in NFC (files saved on a Mac may carry decomposed accents)."""
+    return unicodedata.normalize("NFC", text or "").strip()
+
+
+def match_columns(header: list[str], columns: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> dict[str, int]:
+    """Where each known column is in `header`; SchoolImportError naming the required ones missing."""
+    positions = {}
+    for index, title in enumerate(header):
+        positions.setdefault(normalize(title).lower(), index)
+    found = {}
+    for name, aliases in columns.items():
+        index = next((positions[a] for a in aliases if a in positions), None)
+        if index is not None:
+            found[name] = index
+    missing = [columns[name][0] for name in required if name not in found]
+    if missing:
+        raise SchoolImportError([f"Thiếu cột: {', '.join(missing)}"])
+    return found
+
+
+def cells_of(values: list, column_of: dict[str, int]) -> dict[str, str]:
+    """The row's known cells by column name; a short row reads as empty cells."""
+    return {name: normalize(values[index]) if index < len(values) else "" for name, index in column_of.items()}
+
+
 def parse_schools_csv(raw: bytes) -> list[dict]:
     """Read a schools CSV (UTF-8, with or without BOM); raise SchoolImportError listing every bad row."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise SchoolImportError(["Tệp không phải UTF-8. Trong Excel, hãy lưu dạng “CSV UTF-8”."]) from None
-    reader = csv.DictReader(io.StringIO(text))
-    headers = {(h or "").strip().lower(): h for h in reader.fieldnames or []}
-    column_of = {}
-    for name, aliases in COLUMNS.items():
-        found = next((headers[a] for a in aliases if a in headers), None)
-        if found is not None:
-            column_of[name] = found
-    missing = [COLUMNS[name][0] for name in REQUIRED_COLUMNS if name not in column_of]
-    if missing:
-        raise SchoolImportError([f"Thiếu cột: {', '.join(missing)}"])
-
+        raise SchoolImportError([NOT_UTF8]) from None
+    reader = csv.reader(io.StringIO(text))
+    column_of = match_columns(next(reader, []), COLUMNS, REQUIRED_COLUMNS)
     rows, problems, seen = [], [], {}
-    for raw_row in reader:
+    for values in reader:
         line = reader.line_num  # the file's own line: blank lines are skipped by the reader
-        def cell(name, default=""):
-            column = column_of.get(name)
-            return (raw_row.get(column) or default).strip() if column else default
-
-        slug, name, level_text = cell("slug").lower(), cell("name"), cell("level").lower()
-        if not any((raw_row.get(c) or "").strip() for c in column_of.values()):
+        cells = cells_of(values, column_of)
+        if not any(cells.values()):
             continue  # a blank line
-        row_problems = []
-        if not SLUG.fullmatch(slug):
-            row_problems.append(f"cột slug: '{slug}' chỉ được gồm chữ thường không dấu, số và dấu '-'")
-        elif slug in seen:
-            row_problems.append(f"cột slug: '{slug}' trùng với dòng {seen[slug]}")
-        else:
-            seen[slug] = line
-        if not name:
-            row_problems.append("cột tên trường: không được để trống")
-        if level_text not in LEVELS:
-            row_problems.append(f"cột cấp học: '{cell('level')}' không hợp lệ; dùng tiểu học, THCS hoặc liên cấp")
-        flags = {}
-        for flag, default in (("pilot", "không"), ("active", "có")):
-            value = cell(flag).lower() or default
-            if value in YES:
-                flags[flag] = True
-            elif value in NO:
-                flags[flag] = False
-            else:
-                row_problems.append(f"cột {COLUMNS[flag][0]}: '{cell(flag)}' phải là “có” hoặc “không”")
-        if row_problems:
-            problems.extend(f"Dòng {line}, {p}" for p in row_problems)
-            continue
-        rows.append({"slug": slug, "name": name, "level": LEVELS[level_text],
-                     "is_pilot": flags["pilot"], "is_active": flags["active"]})
+        row, row_problems = check_school_row(cells, line, seen)
+        problems.extend(f"Dòng {line}, {p}" for p in row_problems)
+        if row is not None:
+            rows.append(row)
     if problems:
         raise SchoolImportError(problems)
     if not rows:
@@ -103,46 +111,66 @@ def parse_schools_csv(raw: bytes) -> list[dict]:
     return rows
 
 
-def import_schools(ward: Ward, rows: list[dict], actor=None) -> ImportReport:
-    """Create or update the schools of `rows` in `ward` and their checklists; commit or change nothing.
+def check_school_row(cells: dict[str, str], line: int, seen: dict[str, int]) -> tuple[dict | None, list[str]]:
+    """One row of a schools file as import_schools takes it, or None and the problems of each cell
+    ("cột cấp học: …"). `seen` maps the slugs of earlier rows to their lines."""
+    slug, name, level_text = cells.get("slug", "").lower(), cells.get("name", ""), cells.get("level", "").lower()
+    problems = []
+    if not SLUG.fullmatch(slug) or len(slug) > SLUG_MAX:
+        problems.append(f"cột slug: '{slug}' chỉ được gồm chữ thường không dấu, số và dấu '-'")
+    elif slug in seen:
+        problems.append(f"cột slug: '{slug}' trùng với dòng {seen[slug]}")
+    else:
+        seen[slug] = line
+    if not name:
+        problems.append("cột tên trường: không được để trống")
+    elif len(name) > NAME_MAX:
+        problems.append(f"cột tên trường: dài quá {NAME_MAX} ký tự")
+    if level_text not in LEVELS:
+        problems.append(f"cột cấp học: '{cells.get('level', '')}' không hợp lệ; dùng tiểu học, THCS hoặc liên cấp")
+    flags = {}
+    for flag, default in (("pilot", "không"), ("active", "có")):
+        value = cells.get(flag, "").lower() or default
+        if value in YES:
+            flags[flag] = True
+        elif value in NO:
+            flags[flag] = False
+        else:
+            problems.append(f"cột {COLUMNS[flag][0]}: '{cells.get(flag, '')}' phải là “có” hoặc “không”")
+    if problems:
+        return None, problems
+    return {"slug": slug, "name": name, "level": LEVELS[level_text],
+            "is_pilot": flags["pilot"], "is_active": flags["active"]}, []
 
-    Schools missing from the file are left as they are: a list is added to, never pruned.
+
+def save_school(ward: Ward, row: dict, actor, *, new: bool) -> ImportReport:
+    """Add (`new`) or change one school of `ward` from the admin's form, as an import of one row. Commits.
+
+    The slug names the school in every URL, so it is chosen once and never changed.
     """
-    report = ImportReport()
+    errors = {}
+    slug, name = row["slug"], row["name"].strip()
+    existing = db.session.scalar(select(School).filter_by(slug=slug))
+    if new:
+        if not SLUG.fullmatch(slug) or len(slug) > SLUG_MAX:
+            errors["slug"] = "Mã trường chỉ gồm chữ thường không dấu, số và dấu '-', ví dụ th-doan-ket."
+        elif existing is not None:
+            errors["slug"] = f"Mã '{slug}' đã được dùng cho một trường khác; hãy chọn mã khác."
+    elif existing is None or existing.ward_id != ward.id:
+        raise LookupError(slug)
+    if not name:
+        errors["name"] = "Nhập tên trường."
+    elif len(name) > NAME_MAX or name[0] in "=+-@":
+        errors["name"] = f"Tên trường tối đa {NAME_MAX} ký tự và không bắt đầu bằng =, +, - hoặc @."
+    if errors:
+        raise SchoolFormError(errors)
+    return import_schools(ward, [row | {"name": name}], actor)
+
+
+def import_schools(ward: Ward, rows: list[dict], actor=None) -> ImportReport:
+    """Create or update the schools of `rows` in `ward` and their checklists; commit or change nothing."""
     try:
-        existing = {s.slug: s for s in db.session.scalars(select(School).where(
-            School.slug.in_([row["slug"] for row in rows])))}
-        problems = [f"Trường '{slug}' đã thuộc phường khác" for slug, s in existing.items()
-                    if s.ward_id != ward.id]
-        if problems:
-            raise SchoolImportError(problems)
-        touched = []
-        for row in rows:
-            school = existing.get(row["slug"])
-            if school is None:
-                school = School(ward=ward, **row)
-                db.session.add(school)
-                db.session.flush()
-                audit.record("school.create", school, school_id=school.id, ward_id=ward.id, actor=actor,
-                             after=_describe(school))
-                report.created.append(school.slug)
-                touched.append(school)
-                continue
-            before = _describe(school)
-            for attr, value in row.items():
-                setattr(school, attr, value)
-            after = _describe(school)
-            if before == after:
-                report.unchanged += 1
-                continue
-            audit.record("school.update", school, school_id=school.id, ward_id=ward.id, actor=actor,
-                         before=before, after=after)
-            report.updated.append(school.slug)
-            touched.append(school)
-        db.session.flush()
-        active = [school for school in touched if school.is_active]
-        for plan in db.session.scalars(select(Plan).filter_by(ward_id=ward.id)):
-            report.items_added += sync_checklists(plan, active) if active else 0
+        report = apply_schools(ward, rows, actor)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -150,6 +178,50 @@ def import_schools(ward: Ward, rows: list[dict], actor=None) -> ImportReport:
     return report
 
 
-def _describe(school: School) -> dict:
+def apply_schools(ward: Ward, rows: list[dict], actor=None) -> ImportReport:
+    """Create or update the schools of `rows` in `ward` and their checklists, in the session (not committed).
+
+    Schools missing from the file are left as they are: a list is added to, never pruned.
+    """
+    report = ImportReport()
+    existing = {s.slug: s for s in db.session.scalars(select(School).where(
+        School.slug.in_([row["slug"] for row in rows])))}
+    problems = [f"Trường '{slug}' đã thuộc phường khác" for slug, s in existing.items()
+                if s.ward_id != ward.id]
+    if problems:
+        raise SchoolImportError(problems)
+    touched = []
+    for row in rows:
+        school = existing.get(row["slug"])
+        if school is None:
+            school = School(ward=ward, **row)
+            db.session.add(school)
+            db.session.flush()
+            audit.record("school.create", school, school_id=school.id, ward_id=ward.id, actor=actor,
+                         after=describe(school))
+            report.created.append(school.slug)
+            touched.append(school)
+            continue
+        before = describe(school)
+        for attr, value in row.items():
+            setattr(school, attr, value)
+        after = describe(school)
+        if before == after:
+            report.unchanged += 1
+            continue
+        audit.record("school.update", school, school_id=school.id, ward_id=ward.id, actor=actor,
+                     before=before, after=after)
+        report.updated.append(school.slug)
+        touched.append(school)
+    db.session.flush()
+    active = [school for school in touched if school.is_active]
+    for plan in open_plans(ward.id):  # a past year keeps its schools and pilots as they were
+        for school in touched:
+            plan.set_pilot(school, school.is_pilot and school.is_active)
+        report.items_added += sync_checklists(plan, active) if active else 0
+    return report
+
+
+def describe(school: School) -> dict:
     return {"slug": school.slug, "name": school.name, "level": school.level.value,
             "is_pilot": school.is_pilot, "is_active": school.is_active}

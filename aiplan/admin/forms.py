@@ -1,0 +1,66 @@
+"""Forms of the ward administration. Rules that need the database live in services.py."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, FileField, HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
+
+from ..models import Role
+from ..models.ward import LEVEL_LABELS
+
+try:
+    from wtforms.fields.choices import SelectChoice as choice
+except ImportError:  # WTForms before 3.3 takes (value, label) pairs, which 3.3 deprecates
+    def choice(value, label):
+        return value, label
+
+ROLE_CHOICES = [choice(role.value, role.label) for role in Role]
+
+
+def _no_formula(form, field):
+    """Text that spreadsheets would run as a formula when the ward exports it is refused."""
+    if (field.data or "").strip()[:1] in ("=", "+", "-", "@"):
+        raise ValidationError(_l("Không được bắt đầu bằng =, +, - hoặc @."))
+
+
+def _trimmed_lower(value):
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+class SchoolForm(FlaskForm):
+    name = StringField(_l("Tên trường"), validators=[
+        DataRequired(_l("Nhập tên trường.")), Length(max=200, message=_l("Tối đa %(max)d ký tự.")), _no_formula])
+    level = SelectField(_l("Cấp học"), choices=[choice(level.value, label) for level, label in LEVEL_LABELS.items()],
+                        validators=[InputRequired(_l("Chọn cấp học."))])
+    is_pilot = BooleanField(_l("Trường thí điểm"))
+    is_active = BooleanField(_l("Đang hoạt động"), default=True)
+
+
+class NewSchoolForm(SchoolForm):
+    slug = StringField(_l("Mã trường"), validators=[
+        DataRequired(_l("Nhập mã trường.")), Length(max=80, message=_l("Tối đa %(max)d ký tự.")),
+        Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$",
+               message=_l("Mã trường chỉ gồm chữ thường không dấu, số và dấu '-', ví dụ th-doan-ket."))],
+        filters=[_trimmed_lower], render_kw={"autocapitalize": "none", "spellcheck": "false"})
+
+
+class AccountForm(FlaskForm):
+    full_name = StringField(_l("Họ tên"), validators=[
+        DataRequired(_l("Nhập họ tên.")), Length(max=200, message=_l("Tối đa %(max)d ký tự.")), _no_formula])
+    role = SelectField(_l("Vai trò"), choices=ROLE_CHOICES, validators=[InputRequired(_l("Chọn vai trò."))])
+    school = SelectField(_l("Trường"), coerce=int, validate_choice=False)
+    is_enabled = BooleanField(_l("Đang hoạt động (được đăng nhập)"), default=True)
+
+
+class NewAccountForm(AccountForm):
+    username = StringField(_l("Tên đăng nhập"), validators=[
+        DataRequired(_l("Nhập tên đăng nhập.")), Length(max=80, message=_l("Tối đa %(max)d ký tự."))],
+        filters=[_trimmed_lower], render_kw={"autocapitalize": "none", "spellcheck": "false", "autocomplete": "off"})
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Tệp CSV hoặc XLSX"))
+
+
+class ConfirmImportForm(FlaskForm):
+    token = HiddenField(validators=[DataRequired()])
+    sha256 = HiddenField(validators=[DataRequired()])

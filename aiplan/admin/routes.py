@@ -1,0 +1,194 @@
+"""The ward's schools and accounts, kept by its admins (ward admins of that ward only)."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..access import roles_required
+from ..auth.services import AccountError
+from ..extensions import db
+from ..models import Role, School, SchoolLevel, User
+from ..schools.services import SchoolFormError, save_school
+from . import bp
+from .forms import AccountForm, NewAccountForm, NewSchoolForm, SchoolForm, choice
+from .services import create_account, reset_password, save_account, set_enabled, ward_accounts, ward_schools
+
+ADMIN = Role.WARD_ADMIN
+
+
+def get_school(slug: str) -> School:
+    """A school of the admin's own ward; 404 for any other."""
+    school = db.session.scalar(select(School).filter_by(slug=slug, ward_id=current_user.ward_id))
+    if school is None:
+        abort(404)
+    return school
+
+
+def get_account(user_id: int) -> User:
+    """An account of the admin's own ward; 404 for any other."""
+    user = db.session.get(User, user_id)
+    if user is None or user.ward_id != current_user.ward_id:
+        abort(404)
+    return user
+
+
+def _status() -> int:
+    return 422 if request.method == "POST" else 200
+
+
+def _add_errors(form, errors: dict[str, str]) -> None:
+    for name, message in errors.items():
+        getattr(form, name).errors = [*getattr(form, name).errors, message]
+
+
+@bp.get("/schools")
+@roles_required(ADMIN)
+def schools():
+    """The ward's schools, active and not, with their level and pilot flag."""
+    return render_template("admin/schools.html", schools=ward_schools(current_user.ward_id))
+
+
+@bp.route("/schools/new", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def school_new():
+    """Add a school; its checklists for the open years are made at once."""
+    form = NewSchoolForm()
+    if form.validate_on_submit():
+        row = {"slug": form.slug.data, "name": form.name.data, "level": SchoolLevel(form.level.data),
+               "is_pilot": form.is_pilot.data, "is_active": form.is_active.data}
+        try:
+            save_school(current_user.ward, row, current_user, new=True)
+        except SchoolFormError as refused:
+            _add_errors(form, refused.errors)
+        else:
+            flash(_("Đã thêm trường %(name)s.", name=form.name.data.strip()), "success")
+            return redirect(url_for(".schools"), 303)
+    return render_template("admin/school_form.html", form=form, school=None), _status()
+
+
+@bp.route("/schools/<slug>/edit", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def school_edit(slug):
+    """Change a school's name, level, pilot flag or whether it is active; its slug stays."""
+    school = get_school(slug)
+    form = SchoolForm(name=school.name, level=school.level.value, is_pilot=school.is_pilot,
+                      is_active=school.is_active)
+    if form.validate_on_submit():
+        row = {"slug": school.slug, "name": form.name.data, "level": SchoolLevel(form.level.data),
+               "is_pilot": form.is_pilot.data, "is_active": form.is_active.data}
+        try:
+            save_school(current_user.ward, row, current_user, new=False)
+        except SchoolFormError as refused:
+            _add_errors(form, refused.errors)
+        else:
+            flash(_("Đã lưu thông tin %(name)s.", name=school.name), "success")
+            return redirect(url_for(".schools"), 303)
+    return render_template("admin/school_form.html", form=form, school=school), _status()
+
+
+@bp.post("/schools/<slug>/active")
+@roles_required(ADMIN)
+def school_set_active(slug):
+    """Stop following a school (active=0) or follow it again (active=1); its records are kept."""
+    school = get_school(slug)
+    wanted = request.form.get("active")
+    if wanted not in ("0", "1"):
+        abort(400)
+    save_school(current_user.ward, {"slug": school.slug, "name": school.name, "level": school.level,
+                                    "is_pilot": school.is_pilot, "is_active": wanted == "1"}, current_user, new=False)
+    message = _("%(name)s đang hoạt động.") if wanted == "1" else _("%(name)s đã ngừng hoạt động.")
+    flash(message % {"name": school.name}, "success")
+    return redirect(url_for(".schools"), 303)
+
+
+@bp.get("/accounts")
+@roles_required(ADMIN)
+def accounts():
+    """The ward's accounts with their role, school, state and last sign-in."""
+    return render_template("admin/accounts.html", users=ward_accounts(current_user.ward_id))
+
+
+def _school_choices(form) -> dict[int, School]:
+    schools = ward_schools(current_user.ward_id)
+    form.school.choices = [choice(0, _("— Không gắn với trường —"))] + [
+        choice(s.id, s.name if s.is_active else _("%(name)s (ngừng hoạt động)", name=s.name)) for s in schools]
+    return {s.id: s for s in schools}
+
+
+def _chosen(form, schools: dict[int, School]) -> tuple[Role, School | None]:
+    """The role and school picked; a school id from outside the ward's list counts as a bad choice."""
+    if form.school.data and form.school.data not in schools:
+        raise AccountError(_("Chọn một trường trong danh sách."), "school")
+    return Role(form.role.data), schools.get(form.school.data)
+
+
+@bp.route("/accounts/new", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def account_new():
+    """Create an account; its temporary password is shown once, and must be changed at first sign-in."""
+    form = NewAccountForm()
+    schools = _school_choices(form)
+    if form.validate_on_submit():
+        try:
+            role, school = _chosen(form, schools)
+            user, password = create_account(current_user.ward, username=form.username.data,
+                                            full_name=form.full_name.data, role=role, school=school,
+                                            is_enabled=form.is_enabled.data, actor=current_user)
+        except AccountError as refused:
+            _add_errors(form, {refused.field or "username": str(refused)})
+        else:
+            return render_template("admin/password_issued.html", user=user, password=password, created=True)
+    return render_template("admin/account_form.html", form=form, user=None), _status()
+
+
+@bp.route("/accounts/<int:user_id>", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def account_edit(user_id):
+    """Change an account's name, role, school and whether it may sign in."""
+    user = get_account(user_id)
+    form = AccountForm(full_name=user.full_name, role=user.role.value, school=user.school_id or 0,
+                       is_enabled=user.is_enabled)
+    schools = _school_choices(form)
+    if form.validate_on_submit():
+        try:
+            role, school = _chosen(form, schools)
+            save_account(user, full_name=form.full_name.data, role=role, school=school,
+                         is_enabled=form.is_enabled.data, actor=current_user)
+        except AccountError as refused:
+            db.session.refresh(user)
+            _add_errors(form, {refused.field or "role": str(refused)})
+        else:
+            flash(_("Đã lưu tài khoản %(username)s.", username=user.username), "success")
+            return redirect(url_for(".accounts"), 303)
+    return render_template("admin/account_form.html", form=form, user=user), _status()
+
+
+@bp.post("/accounts/<int:user_id>/enabled")
+@roles_required(ADMIN)
+def account_set_enabled(user_id):
+    """Let an account sign in again (enabled=1) or lock it (enabled=0: its sessions end at once)."""
+    user = get_account(user_id)
+    wanted = request.form.get("enabled")
+    if wanted not in ("0", "1"):
+        abort(400)
+    try:
+        set_enabled(user, wanted == "1", actor=current_user)
+    except AccountError as refused:
+        db.session.refresh(user)
+        flash(str(refused), "error")
+        return redirect(url_for(".account_edit", user_id=user.id), 303)
+    message = _("Đã mở khóa tài khoản %(username)s.") if wanted == "1" else _("Đã khóa tài khoản %(username)s.")
+    flash(message % {"username": user.username}, "success")
+    return redirect(url_for(".accounts"), 303)
+
+
+@bp.post("/accounts/<int:user_id>/password")
+@roles_required(ADMIN)
+def account_reset_password(user_id):
+    """Give an account a new temporary password, shown once; its sessions end."""
+    user = get_account(user_id)
+    if user.id == current_user.id:
+        flash(_("Để đổi mật khẩu của chính bạn, hãy dùng trang “Đổi mật khẩu”."), "error")
+        return redirect(url_for("auth.change_password"), 303)
+    password = reset_password(user, actor=current_user)
+    return render_template("admin/password_issued.html", user=user, password=password, created=False)

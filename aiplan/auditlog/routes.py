@@ -1,0 +1,44 @@
+"""Routes of the audit log viewer."""
+from flask import render_template, request, url_for
+from flask_login import current_user
+
+from ..access import roles_required
+from ..extensions import htmx
+from ..models import Role
+from . import bp
+from .services import (SYSTEM, action_groups, changes, events_page, object_names, object_type_label,
+                       parse_filter, ward_schools, ward_users)
+
+
+@bp.get("/audit")
+@roles_required(Role.WARD_ADMIN)
+def index():
+    """The ward's audit log, newest first, filtered by school, account, kind of change and dates."""
+    ward_id = current_user.ward_id
+    schools, users = ward_schools(ward_id), ward_users(ward_id)
+    found = parse_filter(request.args, schools, users)
+    events, has_newer, has_older = [], False, False  # a bad date is explained rather than ignored
+    if not found.errors:
+        events, has_newer, has_older = events_page(
+            ward_id, found, older_than=request.args.get("truoc", type=int),
+            newer_than=request.args.get("sau", type=int))
+    context = dict(events=events, found=found, **_pager(events, found, has_newer, has_older),
+                   schools=schools, users=users, system=SYSTEM, action_groups=action_groups(),
+                   school_names={s.id: s.name for s in schools},
+                   names=object_names(events, schools, users), changes=changes,
+                   object_type_label=object_type_label)
+    template = "auditlog/_results.html" if htmx and htmx.target == "audit-results" else "auditlog/index.html"
+    response = render_template(template, **context)
+    return response, 200, {"Vary": "HX-Request"}
+
+
+def _pager(events, found, has_newer: bool, has_older: bool) -> dict:
+    """Links to the next newer and older pages, keeping the filter; the newest page has no `sau`."""
+    params = found.params()
+    newer_url = older_url = None
+    if has_newer:
+        newer_url = url_for(".index", sau=events[0].seq, **params) if events else url_for(".index", **params)
+    if has_older:
+        older_url = url_for(".index", truoc=events[-1].seq if events else request.args.get("sau", type=int) + 1,
+                            **params)
+    return dict(newer_url=newer_url, older_url=older_url)

@@ -1,0 +1,72 @@
+"""What a database holds, read the same way from a backup's snapshot and from a restored database:
+row counts per table, the audit chain's head, the migration revision, the evidence blobs."""
+import sqlite3
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+
+
+class Reader(Protocol):
+    def table_names(self) -> list[str]: ...
+
+    def rows(self, sql: str) -> list[tuple]: ...
+
+
+class ConnectionReader:
+    """A SQLAlchemy connection, inside whatever transaction (snapshot) the caller opened."""
+
+    def __init__(self, connection: Connection):
+        self.connection = connection
+
+    def table_names(self) -> list[str]:
+        return sorted(inspect(self.connection).get_table_names())
+
+    def rows(self, sql: str) -> list[tuple]:
+        return [tuple(row) for row in self.connection.execute(text(sql))]
+
+
+class SqliteFileReader:
+    """A database file read with the bare driver, so nothing (WAL mode included) is written to it."""
+
+    def __init__(self, connection: sqlite3.Connection):
+        self.connection = connection
+
+    def table_names(self) -> list[str]:
+        return [name for (name,) in self.connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+
+    def rows(self, sql: str) -> list[tuple]:
+        return self.connection.execute(sql).fetchall()
+
+
+@dataclass
+class Contents:
+    tables: dict[str, int]
+    audit_head: dict | None  # {"seq": …, "hash": …}; None before the chain existed (migration 0005)
+    revision: str | None
+    blobs: list[str]  # SHA-256 of every evidence file row, deleted ones included (they can be restored)
+
+
+def describe(reader: Reader, blobs: bool = True) -> Contents:
+    names = reader.table_names()
+    tables = {name: reader.rows(f'SELECT count(*) FROM "{_quoted(name)}"')[0][0] for name in names}
+    head = reader.rows("SELECT seq, hash FROM audit_head WHERE id = 1") if "audit_head" in names else []
+    revision = reader.rows("SELECT version_num FROM alembic_version") if "alembic_version" in names else []
+    shas = []
+    if blobs and "evidence_file" in names:
+        shas = [sha for (sha,) in reader.rows("SELECT DISTINCT sha256 FROM evidence_file ORDER BY sha256")]
+    return Contents(tables=tables, audit_head={"seq": head[0][0], "hash": head[0][1]} if head else None,
+                    revision=revision[0][0] if revision else None, blobs=shas)
+
+
+def holds_data(tables: dict[str, int], head: dict | None) -> dict[str, int]:
+    """The tables that make a database not empty. The migrations themselves write the revision
+    and an audit head at #0, so those alone leave a database empty."""
+    ignored = {"alembic_version"} | ({"audit_head"} if head is None or head["seq"] == 0 else set())
+    return {name: count for name, count in tables.items() if count and name not in ignored}
+
+
+def _quoted(name: str) -> str:
+    return name.replace('"', '""')

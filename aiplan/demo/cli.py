@@ -1,0 +1,6 @@
+"""`flask --app aiplan generate-demo`."""
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the command."""

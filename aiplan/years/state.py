@@ -1,0 +1,54 @@
+"""Which school year is which: the current one (latest opened), past ones (read-only) and
+the one the ward is preparing (not opened yet, seen by ward admins only)."""
+from flask import g, has_request_context
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import ChecklistItem, Plan, School, SchoolYear
+
+
+def ward_plans(ward_id: int) -> list[Plan]:
+    """Every plan of the ward, newest year first."""
+    return list(db.session.scalars(
+        select(Plan).join(SchoolYear).where(Plan.ward_id == ward_id).order_by(SchoolYear.name.desc())))
+
+
+def current_plan_or_none(ward_id: int) -> Plan | None:
+    """The plan of the ward's latest opened school year (looked up once per request)."""
+    cache = g.setdefault("current_plans", {}) if has_request_context() else {}
+    if ward_id not in cache:
+        cache[ward_id] = db.session.scalar(
+            select(Plan).join(SchoolYear)
+            .where(Plan.ward_id == ward_id, SchoolYear.opened_at.is_not(None))
+            .order_by(SchoolYear.name.desc()).limit(1))
+    return cache[ward_id]
+
+
+def forget_current_plans() -> None:
+    """After opening a year, within the same request."""
+    if has_request_context():
+        g.pop("current_plans", None)
+
+
+def is_closed(plan: Plan) -> bool:
+    """A past year: opened once, and a later year has been opened since."""
+    if plan.school_year.opened_at is None:
+        return False
+    current = current_plan_or_none(plan.ward_id)
+    return current is not None and current.id != plan.id
+
+
+def open_plans(ward_id: int) -> list[Plan]:
+    """The plans that may still change: the current one and any year in preparation."""
+    return [plan for plan in ward_plans(ward_id) if not is_closed(plan)]
+
+
+def plan_schools(plan: Plan) -> list[School]:
+    """The schools a plan's figures cover: the ward's active schools, or for a past year the
+    schools that took part in it (had a checklist), as they were."""
+    query = select(School).where(School.ward_id == plan.ward_id)
+    if is_closed(plan):
+        query = query.where(School.id.in_(select(ChecklistItem.school_id).where(ChecklistItem.plan_id == plan.id)))
+    else:
+        query = query.where(School.is_active)
+    return list(db.session.scalars(query))
