@@ -106,6 +106,7 @@ ACTION_LABELS = {
     "year.start": "Bắt đầu năm học mới (chép kế hoạch)",
     "year.pilots": "Chọn trường thí điểm của năm học",
     "year.open": "Mở năm học",
+    "demo.generate": "Tạo dữ liệu mẫu",
     "item.verdict": "Ghi kết luận kiểm tra mục checklist",
     "inspection.create": "Lập đợt kiểm tra",
     "inspection.close": "Kết thúc đợt kiểm tra",
