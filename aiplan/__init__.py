@@ -31,7 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     # Before any blueprint adds its routes, so that every <int:…> is bounded.
     app.url_map.converters["int"] = web.BoundedIntConverter
-    from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate, select_locale
+    from .extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate, select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
@@ -44,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     htmx.init_app(app)
     limiter.init_app(app)
+    compress.init_app(app)
     web.init_app(app)
 
     from .activities import bp as activities_bp

@@ -35,6 +35,14 @@ DEFAULTS = {
     "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
     "LANGUAGES": {"vi": "Tiếng Việt", "en": "English"},
     "RATELIMIT_HEADERS_ENABLED": False,
+    # Pages, fragments, styles, scripts and text exports go out gzip-compressed (an intranet PC
+    # or a phone on a school's slow link). Evidence files are sent as stored.
+    "COMPRESS_ALGORITHM": ["gzip"],
+    "COMPRESS_ALGORITHM_STREAMING": ["gzip"],
+    "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript", "application/javascript",
+                           "application/json", "text/csv", "image/svg+xml"],
+    # Static files carry their content hash in the URL (see web.static_url), so browsers keep them.
+    "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,
 }
 
 

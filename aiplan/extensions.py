@@ -3,6 +3,7 @@ import sqlite3
 
 from flask import has_request_context, request
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_htmx import HTMX
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -28,6 +29,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 htmx = HTMX()
+compress = Compress()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 

@@ -1,6 +1,8 @@
 """What every response shares: request ids, security headers, error pages, template helpers."""
+import hashlib
 import logging
 import secrets
+from pathlib import Path
 
 from flask import Flask, abort, g, render_template, request
 from flask_babel import get_locale
@@ -55,6 +57,22 @@ def init_app(app: Flask) -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
     app.logger.handlers[:] = [handler]
     app.logger.setLevel(logging.INFO)
+
+    static_versions: dict[str, str] = {}
+
+    @app.url_defaults
+    def version_static_files(endpoint, values):
+        """`?v=<content hash>` on every static URL: browsers keep files a year and fetch a new
+        one as soon as it changes."""
+        if endpoint != "static" or "filename" not in values:
+            return
+        filename = values["filename"]
+        if filename not in static_versions:
+            path = Path(app.static_folder) / filename
+            static_versions[filename] = (hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+                                         if path.is_file() else "")
+        if static_versions[filename]:
+            values["v"] = static_versions[filename]
 
     @app.before_request
     def assign_request_id():

@@ -205,3 +205,23 @@ def test_the_error_page_renders_after_a_database_error(make_app):
     response = client.get("/broken-query-for-test")
     assert response.status_code == 500
     assert response.content_type.startswith("text/html") and "Đã có lỗi xảy ra" in response.get_data(as_text=True)
+
+
+def test_pages_and_static_files_go_out_gzipped_and_static_urls_change_with_their_content(client, auth):
+    import gzip
+    import re as regex
+
+    auth.login("ward_admin")
+    page = client.get("/schools", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert page.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in page.headers["Vary"]
+    html = gzip.decompress(page.data).decode()
+    assert "Các trường" in html
+    assets = regex.findall(r'(?:href|src)="(/static/[^"]+)"', html)
+    assert any(a.startswith("/static/css/app.css?v=") for a in assets), assets
+    for url in set(assets):
+        response = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert response.status_code == 200 and "max-age=31536000" in response.headers["Cache-Control"], url
+        if url.endswith((".css", ".js")) or ".js?" in url or ".css?" in url:
+            assert response.headers.get("Content-Encoding") == "gzip", url
+    plain = client.get("/schools")  # a client that does not ask for gzip gets plain HTML
+    assert "Content-Encoding" not in plain.headers and "Các trường" in plain.get_data(as_text=True)
