@@ -1,5 +1,6 @@
 """Flask extensions, created once here and bound to the app in create_app."""
 import sqlite3
+from contextlib import contextmanager
 
 from flask import has_request_context, request
 from flask_babel import Babel
@@ -59,8 +60,27 @@ def _begin_sqlite(connection):
     """
     if connection.dialect.name != "sqlite":
         return
+    if connection.get_execution_options().get("read_only"):
+        connection.exec_driver_sql("BEGIN")
+        return
     writing = not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS")
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+@contextmanager
+def read_snapshot():
+    """Run the block's reads in one consistent snapshot that takes no write lock: REPEATABLE READ
+    on PostgreSQL, a deferred transaction on SQLite (WAL). For long checks such as `verify`,
+    which must neither block the app's writers nor see half of a later change."""
+    db.session.rollback()
+    options = {"read_only": True}
+    if db.engine.dialect.name == "postgresql":
+        options["isolation_level"] = "REPEATABLE READ"
+    db.session.connection(execution_options=options)
+    try:
+        yield
+    finally:
+        db.session.rollback()
 
 
 def select_locale():

@@ -236,3 +236,35 @@ def test_concurrent_writers_append_to_one_chain_without_forking_it(app):
         assert _event_count() == before + 80
         assert db.session.get(AuditHead, 1).seq == before + 80
         assert verify_audit_chain() == []
+
+
+def test_verify_reads_one_snapshot_and_does_not_block_the_apps_writers(app):
+    """While verify holds its snapshot, the app commits audited changes; verify sees none of them
+    (no false "missing record" at the head) and the writer never waits for it."""
+    from aiplan.extensions import read_snapshot
+
+    with app.app_context():
+        item_id = _item().id
+        with read_snapshot():
+            seen_before = db.session.scalar(select(func.count(AuditEvent.id)))
+            errors = []
+
+            def writer():
+                try:
+                    with app.app_context():
+                        item = db.session.get(ChecklistItem, item_id)
+                        audit.record("item.update", item, after={"note": "trong lúc kiểm tra"},
+                                     school_id=item.school_id)
+                        db.session.commit()
+                        db.session.remove()
+                except Exception as error:  # noqa: BLE001 - the assertion below shows it
+                    errors.append(repr(error))
+
+            thread = threading.Thread(target=writer)
+            thread.start()
+            thread.join(10)
+            assert not thread.is_alive() and errors == []
+            assert db.session.scalar(select(func.count(AuditEvent.id))) == seen_before
+            assert verify.check_audit_chain().problems == []
+        assert _event_count() == seen_before + 1
+        assert verify_all() == []

@@ -209,3 +209,69 @@ def test_a_plan_file_for_a_new_year_uploaded_in_the_browser_waits_in_preparation
     with app.app_context():
         assert plan_of("2026-2027").school_year.opened_at is None
     assert "Năm học 2025-2026" in text_of(as_persona("staff_a").get(f"/schools/{SCHOOL_A}"))
+
+
+def test_a_year_older_than_the_current_one_cannot_be_created_or_opened(app, admin):
+    import io
+
+    from aiplan.plans.services import BUNDLED_PLAN
+
+    start_year(admin)
+    admin.post("/years/2026-2027/open")
+    text = BUNDLED_PLAN.read_text(encoding="utf-8").replace('school_year = "2025-2026"', 'school_year = "2024-2025"')
+    text = re.sub(r"= (\d{4})-(\d\d-\d\d)", lambda m: f"= {int(m[1]) - 1}-{m[2]}", text)
+    response = admin.post("/admin/plan/upload", data={"file": (io.BytesIO(text.encode()), "cu.toml")},
+                          content_type="multipart/form-data")
+    assert response.status_code == 422 and "năm học 2024-2025 đã qua" in text_of(response)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(SchoolYear.id))) == 2
+
+
+def test_editing_a_school_keeps_the_pilots_chosen_for_the_year_in_preparation(app, admin):
+    start_year(admin)
+    with app.app_context():
+        widened = db.session.scalar(select(School).filter_by(slug=WIDENED))
+        pilots = [s.id for s in plan_of("2026-2027").pilot_schools] + [widened.id]
+    admin.post("/years/2026-2027/pilots", data={"schools": [str(i) for i in pilots]})
+    with app.app_context():
+        from aiplan.schools.services import import_schools
+        from aiplan.models import Ward
+
+        ward = db.session.scalar(select(Ward))
+        import_schools(ward, [{"slug": WIDENED, "name": "Trường Tiểu học Thạch Bàn A (đổi tên)",
+                               "level": widened.level, "is_pilot": False, "is_active": True}])
+        assert WIDENED in {s.slug for s in plan_of("2026-2027").pilot_schools}
+        assert WIDENED not in {s.slug for s in plan_of("2025-2026").pilot_schools}
+
+
+def test_past_year_visits_and_deleted_files_cannot_be_changed(app, admin, as_persona):
+    import io
+
+    from aiplan.evidence.services import Upload, delete_file, save_uploads
+    from aiplan.models import EvidenceFile, Inspection, User
+
+    with app.app_context():
+        staff = db.session.scalar(select(User).filter_by(username="canbo-a"))
+        item = items_of("2025-2026", SCHOOL_A)["m3"]
+        [file] = save_uploads([Upload(io.BytesIO(b"%PDF-1.4\n%cu\n%%EOF\n"), "cu.pdf")], school=item.school,
+                              actor=staff, item=item)
+        delete_file(file, staff)
+        file_id = file.id
+        plan = plan_of("2025-2026")
+        school = db.session.scalar(select(School).filter_by(slug=SCHOOL_A))
+        supervisor = db.session.scalar(select(User).filter_by(username="giamsat"))
+        visit = Inspection(plan=plan, school=school, visit_on=plan.school_year.midterm_start,
+                           members=[supervisor], lead=supervisor)
+        db.session.add(visit)
+        db.session.commit()
+        visit_id = visit.id
+    start_year(admin)
+    admin.post("/years/2026-2027/open")
+    response = as_persona("supervisor").post(f"/inspections/{visit_id}/close",
+                                             data={"conclusion": "Sửa năm cũ", "version": "1"})
+    assert response.status_code == 403 and "Năm học này đã kết thúc" in text_of(response)
+    response = admin.post(f"/files/{file_id}/restore")
+    assert response.status_code == 403 and "Năm học này đã kết thúc" in text_of(response)
+    with app.app_context():
+        assert db.session.get(Inspection, visit_id).conclusion in ("", None)
+        assert db.session.get(EvidenceFile, file_id).deleted_at is not None

@@ -5,6 +5,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from ..extensions import read_snapshot
 from .verify import check_audit_chain, check_files
 
 
@@ -26,8 +27,9 @@ def verify(quick: bool):
     still match their SHA-256. Reads in batches, so it works on logs of millions of records.
     Changes nothing. Prints each problem and exits with status 1 when anything is wrong.
     """
-    chain = check_audit_chain()
-    files = check_files(quick=quick)
+    with read_snapshot():  # one moment of the log and the files, without blocking the app's writers
+        chain = check_audit_chain()
+        files = check_files(quick=quick)
     for line in chain.lines() + files.lines():
         click.echo(line)
     if not chain.problems:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from ..audit import action_label, event_hash
 from ..evidence.integrity import compare_store
-from ..extensions import db
+from ..extensions import db, read_snapshot
 from ..models import AuditEvent, AuditHead, ChecklistItem, EvidenceFile
 from ..models.audit import GENESIS
 from ..timeutil import LOCAL_TZ
@@ -54,7 +54,9 @@ def verify_files(quick: bool = False) -> list[str]:
 
 
 def verify_all(quick: bool = False) -> list[str]:
-    return verify_audit_chain() + verify_files(quick)
+    """Both checks, in one snapshot of the database."""
+    with read_snapshot():
+        return verify_audit_chain() + verify_files(quick)
 
 
 def check_audit_chain() -> Findings:

@@ -13,10 +13,11 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import (can_read_school, can_see_restricted, check_writable, get_activity,
+from ..access import (can_read_school, can_see_restricted, closed_year_message, check_writable, get_activity,
                       get_item, roles_required)
 from ..extensions import db, htmx
 from ..models import EvidenceFile, Role, User
+from ..years.state import is_closed
 from . import bp
 from .forms import FileActionForm, RestrictedForm, UploadForm
 from .services import (Upload, UploadRefused, delete_file, deleted_files, files_for_activity, files_for_items,
@@ -105,8 +106,10 @@ def restricted(file_id):
 @bp.post("/files/<int:file_id>/restore")
 @roles_required(Role.WARD_ADMIN)
 def restore(file_id):
-    """Restore a deleted file (ward admins)."""
+    """Restore a deleted file (ward admins), of the current year only."""
     file = get_file(file_id)
+    if is_closed((file.item or file.activity).plan):
+        abort(403, description=closed_year_message())
     form = FileActionForm()
     if restore_file(file, current_user):
         flash(_("Đã khôi phục tệp %(name)s.", name=file.original_name), "success")

@@ -4,12 +4,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import can_read_school, current_plan, get_item, roles_required
+from ..access import can_read_school, closed_year_message, current_plan, get_item, roles_required
 from ..activities.services import target_actuals
 from ..checklists.services import StaleItem, checklist, progress_by_school
 from ..evidence.services import files_for_items
 from ..extensions import db, htmx
 from ..models import Inspection, Role, School, User, Verdict
+from ..years.state import is_closed
 from ..timeutil import local_today
 from . import bp, services
 from .forms import CloseForm, ScheduleForm, VerdictForm
@@ -154,6 +155,8 @@ def _give_verdict(item, inspection):
 def close(inspection_id):
     """Write the conclusion and close the visit; its minutes are then ready to print and sign."""
     inspection = get_inspection(inspection_id)
+    if is_closed(inspection.plan):
+        abort(403, description=closed_year_message())
     form = CloseForm()
     if form.validate_on_submit():
         try:

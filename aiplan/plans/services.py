@@ -90,6 +90,11 @@ def _apply(spec: PlanSpec, replace_calendar: bool, open_new_year: bool = True) -
     db.session.flush()
 
     year = db.session.scalar(select(SchoolYear).filter_by(ward_id=ward.id, name=spec.school_year))
+    current = current_plan_or_none(ward.id) if ward.id is not None else None
+    if year is None and current is not None and spec.school_year < current.school_year.name:
+        raise PlanFileError(spec.source_name, [
+            f"[plan] school_year: năm học {spec.school_year} đã qua (năm học hiện tại là "
+            f"{current.school_year.name}); không tạo lại được một năm học cũ"])
     if year is None:
         opens = open_new_year or ward.id is None or current_plan_or_none(ward.id) is None
         year = SchoolYear(ward=ward, name=spec.school_year, opened_at=utcnow() if opens else None, **spec.calendar)

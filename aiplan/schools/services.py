@@ -14,7 +14,7 @@ from .. import audit
 from ..checklists.services import sync_checklists
 from ..extensions import db
 from ..models import School, SchoolLevel, Ward
-from ..years.state import open_plans
+from ..years.state import current_plan_or_none, open_plans
 
 # Offices name their columns in Vietnamese; the English names are accepted too.
 COLUMNS = {
@@ -215,9 +215,11 @@ def apply_schools(ward: Ward, rows: list[dict], actor=None) -> ImportReport:
         touched.append(school)
     db.session.flush()
     active = [school for school in touched if school.is_active]
+    current = current_plan_or_none(ward.id)
     for plan in open_plans(ward.id):  # a past year keeps its schools and pilots as they were
-        for school in touched:
-            plan.set_pilot(school, school.is_pilot and school.is_active)
+        if plan is current:  # a year in preparation gets its pilots from years.services.set_pilots
+            for school in touched:
+                plan.set_pilot(school, school.is_pilot and school.is_active)
         report.items_added += sync_checklists(plan, active) if active else 0
     return report
 

@@ -112,7 +112,10 @@ def set_pilots(name):
     form.schools.choices = [(school_id, "") for school_id in schools]
     if not form.validate():
         return _prepare_page(plan, form, 422)
-    services.set_pilots(plan, set(form.schools.data), actor=current_user)
+    try:
+        services.set_pilots(plan, set(form.schools.data), actor=current_user)
+    except services.YearError as error:
+        abort(409, description=" ".join(error.problems))
     flash(_("Đã lưu %(n)d trường thí điểm của năm học %(name)s.", n=len(form.schools.data), name=name), "success")
     return redirect(url_for(".prepare", name=name))
 
@@ -125,7 +128,10 @@ def open_year(name):
     if not ConfirmForm().validate():
         abort(400)
     previous = current_plan(current_user.ward_id)
-    services.open_year(plan, actor=current_user)
+    try:
+        services.open_year(plan, actor=current_user)
+    except services.YearError as error:
+        abort(409, description=" ".join(error.problems))
     session.pop("nam", None)
     flash(_("Đã mở năm học %(name)s. Năm học %(old)s chỉ còn để xem.", name=name,
             old=previous.school_year.name), "success")

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..checklists.services import sync_checklists
@@ -112,6 +113,9 @@ def start_next_year(current: Plan, calendar: dict[str, date], actor=None) -> Rol
                             "deadlines": changes, "pilots": sorted(s.slug for s in plan.pilot_schools)})
         added = sync_checklists(plan)
         db.session.commit()
+    except IntegrityError:  # another admin started the same year a moment earlier
+        db.session.rollback()
+        raise YearError([f"Năm học {name} vừa được tạo."]) from None
     except Exception:
         db.session.rollback()
         raise
@@ -188,6 +192,8 @@ def _printed(day: date | None) -> str:
 
 def set_pilots(plan: Plan, school_ids: set[int], actor=None) -> int:
     """Choose the pilot schools of a year in preparation (widening the pilot); checklists follow."""
+    # Lock the year (as plan edits lock the plan) so it cannot be opened half-way through.
+    db.session.refresh(plan.school_year, with_for_update=True)
     if plan.school_year.opened_at is not None:
         raise YearError(["Chỉ chọn lại trường thí điểm khi năm học đang chuẩn bị; trong năm học hiện tại, "
                          "hãy sửa từng trường ở trang Trường học."])
@@ -215,8 +221,14 @@ def set_pilots(plan: Plan, school_ids: set[int], actor=None) -> int:
 def open_year(plan: Plan, actor=None) -> None:
     """Open a year in preparation: it becomes the current year, schools work on its checklists
     and the previous year becomes read-only. The schools' pilot flags follow the new year."""
+    db.session.refresh(plan.school_year, with_for_update=True)
     if plan.school_year.opened_at is not None:
         raise YearError([f"Năm học {plan.school_year.name} đã được mở."])
+    current = current_plan_or_none(plan.ward_id)
+    if current is not None and plan.school_year.name < current.school_year.name:
+        db.session.rollback()
+        raise YearError([f"Năm học {plan.school_year.name} cũ hơn năm học hiện tại "
+                         f"({current.school_year.name}); không mở được."])
     try:
         plan.school_year.opened_at = utcnow()
         for school in db.session.scalars(select(School).filter_by(ward_id=plan.ward_id)):
