@@ -2,7 +2,7 @@
 import sqlite3
 from contextlib import contextmanager
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_babel import Babel
 from flask_compress import Compress
 from flask_htmx import HTMX
@@ -63,8 +63,15 @@ def _begin_sqlite(connection):
     if connection.get_execution_options().get("read_only"):
         connection.exec_driver_sql("BEGIN")
         return
-    writing = not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS")
+    writing = not has_request_context() or (request.method not in ("GET", "HEAD", "OPTIONS")
+                                            and not g.get("done_writing"))
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+def done_writing() -> None:
+    """The request has committed its writes: what it still reads (to render its answer) need
+    not hold SQLite's write lock, which would keep the next writer waiting."""
+    g.done_writing = True
 
 
 @contextmanager
