@@ -48,6 +48,17 @@ def login(client, username, password):
     return client.post("/login", data={"username": username, "password": password})
 
 
+def version_of(client, url) -> str:
+    """The fingerprint the edit form carries, as a browser would send it back."""
+    page = client.get(url).get_data(as_text=True)
+    return html.unescape(re.search(r'name="version" type="hidden" value="([^"]*)"', page).group(1))
+
+
+def edit(client, url, data):
+    """Post the account form as a browser does: loaded first, then sent with its fingerprint."""
+    return client.post(url, data=data | {"version": version_of(client, url)})
+
+
 def test_the_list_shows_each_account_with_role_school_state_and_last_sign_in_in_hanoi_time(app, as_persona):
     with app.app_context():
         user("canbo-b").is_enabled = False
@@ -133,7 +144,7 @@ def test_an_account_that_does_not_fit_is_refused_beside_its_field_and_not_create
 
 
 def test_editing_an_account_changes_name_role_and_school_with_an_audit_record(app, as_persona):
-    response = as_persona("ward_admin").post(f"/admin/accounts/{user_id(app, 'canbo-a')}", data={
+    response = edit(as_persona("ward_admin"), f"/admin/accounts/{user_id(app, 'canbo-a')}", {
         "full_name": "Lê Văn Bình", "role": "school_staff", "school": school_id(app, SCHOOL_B), "is_enabled": "y"})
 
     assert response.status_code == 303
@@ -147,7 +158,7 @@ def test_editing_an_account_changes_name_role_and_school_with_an_audit_record(ap
 
 
 def test_the_username_cannot_be_changed_by_the_edit_form(app, as_persona):
-    as_persona("ward_admin").post(f"/admin/accounts/{user_id(app, 'lanhdao')}", data={
+    edit(as_persona("ward_admin"), f"/admin/accounts/{user_id(app, 'lanhdao')}", {
         "username": "doi-ten", "full_name": "Lãnh đạo UBND", "role": "viewer", "school": "0", "is_enabled": "y"})
     with app.app_context():
         assert user("lanhdao").full_name == "Lãnh đạo UBND"
@@ -172,7 +183,7 @@ def test_locking_an_account_ends_its_open_session_at_once(app, as_persona):
 def test_unticking_active_in_the_edit_form_also_ends_the_session(app, as_persona):
     viewer = as_persona("viewer")
 
-    as_persona("ward_admin").post(f"/admin/accounts/{user_id(app, 'lanhdao')}", data={
+    edit(as_persona("ward_admin"), f"/admin/accounts/{user_id(app, 'lanhdao')}", {
         "full_name": "Lãnh đạo", "role": "viewer", "school": "0"})
 
     assert viewer.get("/schools").location.startswith("/login")
@@ -195,10 +206,10 @@ def test_the_last_active_ward_admin_cannot_lock_or_demote_themselves(app, as_per
     admin_id = user_id(app, "admin")
 
     locked = admin.post(f"/admin/accounts/{admin_id}/enabled", data={"enabled": "0"}, follow_redirects=True)
-    demoted = admin.post(f"/admin/accounts/{admin_id}", data={"full_name": "Quản trị", "role": "viewer",
-                                                               "school": "0", "is_enabled": "y"})
-    unticked = admin.post(f"/admin/accounts/{admin_id}", data={"full_name": "Quản trị", "role": "ward_admin",
-                                                                "school": "0"})
+    demoted = edit(admin, f"/admin/accounts/{admin_id}", {"full_name": "Quản trị", "role": "viewer",
+                                                           "school": "0", "is_enabled": "y"})
+    unticked = edit(admin, f"/admin/accounts/{admin_id}", {"full_name": "Quản trị", "role": "ward_admin",
+                                                            "school": "0"})
 
     message = "Phường cần ít nhất một tài khoản “Cán bộ Phòng VHXH” đang hoạt động"
     assert message in text_of(locked)
@@ -219,10 +230,10 @@ def test_a_locked_second_admin_does_not_count_but_an_active_one_lets_the_first_s
     admin_id = user_id(app, "admin")
     data = {"full_name": "Quản trị", "role": "viewer", "school": "0", "is_enabled": "y"}
 
-    assert admin.post(f"/admin/accounts/{admin_id}", data=data).status_code == 422
+    assert edit(admin, f"/admin/accounts/{admin_id}", data).status_code == 422
 
     admin.post(f"/admin/accounts/{user_id(app, 'admin2')}/enabled", data={"enabled": "1"})
-    assert admin.post(f"/admin/accounts/{admin_id}", data=data).status_code == 303
+    assert edit(admin, f"/admin/accounts/{admin_id}", data).status_code == 303
     with app.app_context():
         assert user("admin").role is Role.VIEWER
     assert admin.get("/admin/accounts").status_code == 403  # a viewer now
@@ -285,3 +296,62 @@ def test_only_ward_admins_create_or_edit_accounts(app, as_persona, persona):
     with app.app_context():
         assert user("nguyen.thi.hoa") is None
         assert user("canbo-b").role is Role.SCHOOL_STAFF
+
+
+def second_admin(app) -> None:
+    with app.app_context():
+        create_user("admin2", Role.WARD_ADMIN, PASSWORD, ward=db.session.scalar(select(Ward)))
+
+
+def test_when_two_admins_edit_an_account_the_second_save_is_refused_and_shown_the_first(app, as_persona):
+    second_admin(app)
+    first, second = as_persona("ward_admin"), app.test_client()
+    assert login(second, "admin2", PASSWORD).status_code == 302
+    url = f"/admin/accounts/{user_id(app, 'canbo-a')}"
+    first_version, second_version = version_of(first, url), version_of(second, url)
+    form = {"role": "school_staff", "school": school_id(app, SCHOOL_A), "is_enabled": "y"}
+
+    saved = first.post(url, data=form | {"full_name": "Trần Văn An", "version": first_version})
+    events_after_first = len(events(app))
+    refused = second.post(url, data=form | {"full_name": "Trần Văn Anh", "version": second_version})
+
+    assert saved.status_code == 303
+    assert refused.status_code == 409
+    page = text_of(refused)
+    assert "Người khác vừa sửa tài khoản này; đây là nội dung mới nhất" in page
+    assert "Họ tên Trần Văn An" in page  # what is stored now
+    assert 'value="Trần Văn Anh"' in refused.get_data(as_text=True)  # what the second admin typed, kept
+    with app.app_context():
+        assert user("canbo-a").full_name == "Trần Văn An"
+    assert len(events(app)) == events_after_first
+
+    again = second.post(url, data=form | {"full_name": "Trần Văn Anh",
+                                           "version": re.search(r'name="version" type="hidden" value="([^"]*)"',
+                                                                refused.get_data(as_text=True)).group(1)})
+    assert again.status_code == 303  # saved knowingly, over the change now seen
+    with app.app_context():
+        assert user("canbo-a").full_name == "Trần Văn Anh"
+
+
+def test_an_account_locked_after_its_form_was_shown_is_not_unlocked_by_saving_that_form(app, as_persona):
+    admin = as_persona("ward_admin")
+    url = f"/admin/accounts/{user_id(app, 'canbo-b')}"
+    version = version_of(admin, url)
+    admin.post(f"{url}/enabled", data={"enabled": "0"})
+
+    response = admin.post(url, data={"full_name": "Cán bộ B", "role": "school_staff", "is_enabled": "y",
+                                     "school": school_id(app, SCHOOL_B), "version": version})
+
+    assert response.status_code == 409
+    assert "Đang hoạt động (được đăng nhập) Không" in text_of(response)
+    with app.app_context():
+        assert (user("canbo-b").is_enabled, user("canbo-b").full_name) == (False, "")
+
+
+def test_an_account_form_sent_without_its_fingerprint_changes_nothing(app, as_persona):
+    response = as_persona("ward_admin").post(f"/admin/accounts/{user_id(app, 'lanhdao')}", data={
+        "full_name": "Lãnh đạo UBND", "role": "viewer", "school": "0", "is_enabled": "y"})
+
+    assert response.status_code == 409
+    with app.app_context():
+        assert user("lanhdao").full_name == ""

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from aiplan.extensions import db
 from aiplan.models import AuditEvent, ChecklistItem, Plan, School, SchoolLevel, Ward
-from conftest import SCHOOL_A
+from conftest import SCHOOL_A, AuthActions
 
 NEW_SCHOOL = {"slug": "th-ngoc-thuy", "name": "Trường Tiểu học Ngọc Thụy", "level": "tieu_hoc", "is_active": "y"}
 
@@ -18,6 +18,12 @@ def text_of(response) -> str:
 
 def school(slug) -> School | None:
     return db.session.scalar(select(School).filter_by(slug=slug))
+
+
+def version_of(client, url) -> str:
+    """The fingerprint the edit form carries, as a browser would send it back."""
+    page = client.get(url).get_data(as_text=True)
+    return html.unescape(re.search(r'name="version" type="hidden" value="([^"]*)"', page).group(1))
 
 
 def count(app, model) -> int:
@@ -133,9 +139,10 @@ def test_a_slug_typed_in_capitals_is_kept_in_lowercase(app, as_persona):
 
 
 def test_editing_a_school_changes_it_applies_the_pilot_flag_and_keeps_its_slug(app, as_persona):
-    response = as_persona("ward_admin").post("/admin/schools/th-long-bien/edit", data={
+    admin = as_persona("ward_admin")
+    response = admin.post("/admin/schools/th-long-bien/edit", data={
         "slug": "doi-ma", "name": "Trường Tiểu học Long Biên (cơ sở 2)", "level": "tieu_hoc", "is_pilot": "y",
-        "is_active": "y"})
+        "is_active": "y", "version": version_of(admin, "/admin/schools/th-long-bien/edit")})
 
     assert response.status_code == 303
     with app.app_context():
@@ -223,3 +230,40 @@ def test_an_anonymous_visitor_posting_is_sent_to_sign_in(app, as_persona):
     assert response.status_code == 302 and response.location.startswith("/login")
     with app.app_context():
         assert school("th-ngoc-thuy") is None
+
+
+def test_when_two_admins_edit_a_school_the_second_save_is_refused_and_shown_the_first(app, as_persona):
+    first, second = as_persona("ward_admin"), app.test_client()
+    AuthActions(second).login("ward_admin")  # a second tab, or a second admin: the same race
+    url = f"/admin/schools/{SCHOOL_A}/edit"
+    first_version, second_version = version_of(first, url), version_of(second, url)
+    form = {"level": "tieu_hoc", "is_pilot": "y", "is_active": "y"}
+
+    saved = first.post(url, data=form | {"name": "Trường Tiểu học Đoàn Kết (cơ sở 1)", "version": first_version})
+    events = count(app, AuditEvent)
+    refused = second.post(url, data=form | {"name": "Trường TH Đoàn Kết", "version": second_version})
+
+    assert saved.status_code == 303
+    assert refused.status_code == 409
+    page = text_of(refused)
+    assert "Người khác vừa sửa thông tin trường này; đây là nội dung mới nhất" in page
+    assert "Tên trường Trường Tiểu học Đoàn Kết (cơ sở 1)" in page
+    assert 'value="Trường TH Đoàn Kết"' in refused.get_data(as_text=True)
+    assert count(app, AuditEvent) == events
+    with app.app_context():
+        assert school(SCHOOL_A).name == "Trường Tiểu học Đoàn Kết (cơ sở 1)"
+
+
+def test_a_school_stopped_after_its_form_was_shown_is_not_restarted_by_saving_that_form(app, as_persona):
+    admin = as_persona("ward_admin")
+    url = f"/admin/schools/{SCHOOL_A}/edit"
+    version = version_of(admin, url)
+    admin.post(f"/admin/schools/{SCHOOL_A}/active", data={"active": "0"})
+
+    response = admin.post(url, data={"name": "Trường Tiểu học Đoàn Kết", "level": "tieu_hoc", "is_pilot": "y",
+                                     "is_active": "y", "version": version})
+
+    assert response.status_code == 409
+    assert "Đang hoạt động Không" in text_of(response)
+    with app.app_context():
+        assert school(SCHOOL_A).is_active is False

@@ -184,6 +184,34 @@ def test_a_bad_date_is_explained_not_a_server_error(app, as_persona, query, mess
     assert seqs(html) == []
 
 
+@pytest.mark.parametrize("query, message", [
+    ("den=31/12/9999", "Ngày “31/12/9999” phải trong khoảng từ năm 2000 đến năm 2100."),
+    ("tu=01/01/0001", "Ngày “01/01/0001” phải trong khoảng từ năm 2000 đến năm 2100."),
+    ("tu=1999-12-31", "Ngày “1999-12-31” phải trong khoảng từ năm 2000 đến năm 2100."),
+])
+def test_a_date_outside_2000_to_2100_is_explained_not_a_server_error(app, as_persona, query, message):
+    response = as_persona("ward_admin").get(f"/audit?{query}")
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert message in html and 'aria-invalid="true"' in html
+
+
+@pytest.mark.parametrize("query", ["truoc=", "truoc=99999999999999999999999", "sau=99999999999999999999999",
+                                   "sau=-99999999999999999999", f"sau={2**31}", f"truoc={2**63}", "truoc=0",
+                                   "sau=abc"])
+def test_a_page_cursor_out_of_range_shows_the_newest_page(app, as_persona, query):
+    client = as_persona("ward_admin")
+    with app.app_context():
+        newest = item_update(SCHOOL_A, "canbo-a", {"note": ""}, {"note": "mới nhất"}).seq
+        db.session.commit()
+
+    response = client.get(f"/audit?{query}")
+
+    assert response.status_code == 200
+    assert seqs(response.get_data(as_text=True))[0] == newest
+
+
 def test_pages_follow_each_other_and_keep_the_filter(app, as_persona, monkeypatch):
     monkeypatch.setattr(services, "PAGE_SIZE", 3)
     with app.app_context():

@@ -35,6 +35,10 @@ class SchoolForm(FlaskForm):
     is_active = BooleanField(_l("Đang hoạt động"), default=True)
 
 
+class EditSchoolForm(SchoolForm):
+    version = HiddenField()  # the fingerprint of the values shown: a save over someone else's is refused
+
+
 class NewSchoolForm(SchoolForm):
     slug = StringField(_l("Mã trường"), validators=[
         DataRequired(_l("Nhập mã trường.")), Length(max=80, message=_l("Tối đa %(max)d ký tự.")),
@@ -49,6 +53,10 @@ class AccountForm(FlaskForm):
     role = SelectField(_l("Vai trò"), choices=ROLE_CHOICES, validators=[InputRequired(_l("Chọn vai trò."))])
     school = SelectField(_l("Trường"), coerce=int, validate_choice=False)
     is_enabled = BooleanField(_l("Đang hoạt động (được đăng nhập)"), default=True)
+
+
+class EditAccountForm(AccountForm):
+    version = HiddenField()  # the fingerprint of the values shown: a save over someone else's is refused
 
 
 class NewAccountForm(AccountForm):

@@ -10,8 +10,9 @@ from ..extensions import db
 from ..models import Role, School, SchoolLevel, User
 from ..schools.services import SchoolFormError, save_school
 from . import bp
-from .forms import AccountForm, NewAccountForm, NewSchoolForm, SchoolForm, choice
-from .services import create_account, reset_password, save_account, set_enabled, ward_accounts, ward_schools
+from .forms import EditAccountForm, EditSchoolForm, NewAccountForm, NewSchoolForm, choice
+from .services import (StaleEdit, account_values, create_account, fingerprint, reset_password, save_account,
+                       save_school_edit, school_values, set_enabled, set_school_active, ward_accounts, ward_schools)
 
 ADMIN = Role.WARD_ADMIN
 
@@ -32,8 +33,21 @@ def get_account(user_id: int) -> User:
     return user
 
 
+CONFLICT = 409
+
+
 def _status() -> int:
     return 422 if request.method == "POST" else 200
+
+
+def _version(values: dict) -> dict:
+    """The edit form's fingerprint, set when the form is shown; a POST must bring it back, or it is
+    refused as stale (a missing field must not stand for the values as they are now)."""
+    return {"version": fingerprint(values)} if request.method == "GET" else {}
+
+
+def _yes_no(value: bool) -> str:
+    return _("Có") if value else _("Không")
 
 
 def _add_errors(form, errors: dict[str, str]) -> None:
@@ -71,19 +85,25 @@ def school_new():
 def school_edit(slug):
     """Change a school's name, level, pilot flag or whether it is active; its slug stays."""
     school = get_school(slug)
-    form = SchoolForm(name=school.name, level=school.level.value, is_pilot=school.is_pilot,
-                      is_active=school.is_active)
+    form = EditSchoolForm(name=school.name, level=school.level.value, is_pilot=school.is_pilot,
+                          is_active=school.is_active, **_version(school_values(school)))
     if form.validate_on_submit():
         row = {"slug": school.slug, "name": form.name.data, "level": SchoolLevel(form.level.data),
                "is_pilot": form.is_pilot.data, "is_active": form.is_active.data}
         try:
-            save_school(current_user.ward, row, current_user, new=False)
+            save_school_edit(school, row, version=form.version.data, actor=current_user)
+        except StaleEdit:
+            form.version.data = fingerprint(school_values(school))
+            stored = [(form.name.label.text, school.name), (form.level.label.text, school.level.label),
+                      (form.is_pilot.label.text, _yes_no(school.is_pilot)),
+                      (form.is_active.label.text, _yes_no(school.is_active))]
+            return render_template("admin/school_form.html", form=form, school=school, stored=stored), CONFLICT
         except SchoolFormError as refused:
             _add_errors(form, refused.errors)
         else:
             flash(_("Đã lưu thông tin %(name)s.", name=school.name), "success")
             return redirect(url_for(".schools"), 303)
-    return render_template("admin/school_form.html", form=form, school=school), _status()
+    return render_template("admin/school_form.html", form=form, school=school, stored=None), _status()
 
 
 @bp.post("/schools/<slug>/active")
@@ -94,8 +114,7 @@ def school_set_active(slug):
     wanted = request.form.get("active")
     if wanted not in ("0", "1"):
         abort(400)
-    save_school(current_user.ward, {"slug": school.slug, "name": school.name, "level": school.level,
-                                    "is_pilot": school.is_pilot, "is_active": wanted == "1"}, current_user, new=False)
+    set_school_active(school, wanted == "1", actor=current_user)
     message = _("%(name)s đang hoạt động.") if wanted == "1" else _("%(name)s đã ngừng hoạt động.")
     flash(message % {"name": school.name}, "success")
     return redirect(url_for(".schools"), 303)
@@ -146,21 +165,27 @@ def account_new():
 def account_edit(user_id):
     """Change an account's name, role, school and whether it may sign in."""
     user = get_account(user_id)
-    form = AccountForm(full_name=user.full_name, role=user.role.value, school=user.school_id or 0,
-                       is_enabled=user.is_enabled)
+    form = EditAccountForm(full_name=user.full_name, role=user.role.value, school=user.school_id or 0,
+                           is_enabled=user.is_enabled, **_version(account_values(user)))
     schools = _school_choices(form)
     if form.validate_on_submit():
         try:
             role, school = _chosen(form, schools)
-            save_account(user, full_name=form.full_name.data, role=role, school=school,
+            save_account(user, version=form.version.data, full_name=form.full_name.data, role=role, school=school,
                          is_enabled=form.is_enabled.data, actor=current_user)
+        except StaleEdit:
+            form.version.data = fingerprint(account_values(user))
+            stored = [(form.full_name.label.text, user.full_name), (form.role.label.text, user.role.label),
+                      (form.school.label.text, user.school.name if user.school else _("— Không gắn với trường —")),
+                      (form.is_enabled.label.text, _yes_no(user.is_enabled))]
+            return render_template("admin/account_form.html", form=form, user=user, stored=stored), CONFLICT
         except AccountError as refused:
             db.session.refresh(user)
             _add_errors(form, {refused.field or "role": str(refused)})
         else:
             flash(_("Đã lưu tài khoản %(username)s.", username=user.username), "success")
             return redirect(url_for(".accounts"), 303)
-    return render_template("admin/account_form.html", form=form, user=user), _status()
+    return render_template("admin/account_form.html", form=form, user=user, stored=None), _status()
 
 
 @bp.post("/accounts/<int:user_id>/enabled")

@@ -1,8 +1,20 @@
-"""The ward's accounts as its admins keep them: create, change, disable, reset a password.
+"""The ward's accounts and schools as its admins keep them: create, change, disable, reset a password.
 
 One rule holds across all of them (and the import): a ward always keeps at least one enabled
-ward admin, or nobody could manage it any more."""
-from sqlalchemy import func, select
+ward admin, or nobody could manage it any more.
+
+Locks are taken in one order everywhere, so that two admins (or an admin and an import) never
+wait on each other in a circle, which PostgreSQL ends with an error: first the accounts about
+to change together with the ward's admin rows, in id order (`lock_accounts`); then the schools
+about to change (`lock_schools`); the audit chain's head last, which `audit.record` takes.
+
+The edit forms carry a fingerprint of the values they showed; a save is refused (StaleEdit,
+shown as 409) when the locked row no longer has it, so a second admin never overwrites the
+first unseen."""
+import hashlib
+import json
+
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -10,6 +22,7 @@ from .. import audit
 from ..auth.services import AccountError, add_user, hash_password, temporary_password
 from ..extensions import db
 from ..models import Role, School, User, Ward
+from ..schools.services import ImportReport, save_school
 
 TAKEN = "Tên đăng nhập '{}' đã có; hãy chọn tên khác."
 LAST_ADMIN = ("Phường cần ít nhất một tài khoản “Cán bộ Phòng VHXH” đang hoạt động: không thể khóa "
@@ -30,6 +43,45 @@ def ward_schools(ward_id: int) -> list[School]:
                                    .order_by(School.is_active.desc(), School.name)))
 
 
+class StaleEdit(Exception):
+    """The account or school changed since its form was shown."""
+
+
+def fingerprint(values: dict) -> str:
+    """What an edit form carries as its version: a short digest of the values it showed."""
+    canonical = json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:24]
+
+
+def account_values(user: User) -> dict:
+    """What the account form edits: the base of its fingerprint."""
+    return {"full_name": user.full_name, "role": user.role.value, "school_id": user.school_id,
+            "is_enabled": user.is_enabled}
+
+
+def school_values(school: School) -> dict:
+    """What the school form edits: the base of its fingerprint."""
+    return {"name": school.name, "level": school.level.value, "is_pilot": school.is_pilot,
+            "is_active": school.is_active}
+
+
+def lock_accounts(ward_id: int, changing) -> list[User]:
+    """Lock, until commit, the ward's accounts that `changing` (a condition on User) names and
+    its ward admins (whose count a change may lower), in id order; reread them as committed."""
+    return list(db.session.scalars(
+        select(User).where(User.ward_id == ward_id, or_(User.role == Role.WARD_ADMIN, changing))
+        .order_by(User.id).with_for_update().execution_options(populate_existing=True)))
+
+
+def lock_schools(ward_id: int, slugs: list[str]) -> list[School]:
+    """Lock, until commit, the ward's schools of `slugs`, in id order; reread them as committed."""
+    if not slugs:
+        return []
+    return list(db.session.scalars(
+        select(School).where(School.ward_id == ward_id, School.slug.in_(slugs))
+        .order_by(School.id).with_for_update().execution_options(populate_existing=True)))
+
+
 def check_role_and_school(ward_id: int, role: Role, school: School | None) -> dict[str, str]:
     """Form errors for a role and school that do not go together (empty if they do)."""
     if role is Role.SCHOOL_STAFF and school is None:
@@ -46,7 +98,7 @@ def check_keeps_an_admin(ward_id: int, after: dict[int, tuple[Role, bool]], adde
     without an enabled ward admin. The ward's admin rows stay locked until the caller commits,
     so two admins disabling each other at once cannot both succeed."""
     rows = db.session.execute(select(User.id, User.role, User.is_enabled).where(
-        User.ward_id == ward_id, User.role == Role.WARD_ADMIN).with_for_update()).all()
+        User.ward_id == ward_id, User.role == Role.WARD_ADMIN).order_by(User.id).with_for_update()).all()
     states = {user_id: (role, enabled) for user_id, role, enabled in rows}
     losing = any(states.get(user_id, (None, False)) == (Role.WARD_ADMIN, True) and state != (Role.WARD_ADMIN, True)
                  for user_id, state in after.items())
@@ -108,10 +160,14 @@ def update_account(user: User, *, full_name: str, role: Role, school: School | N
     return apply_enabled(user, is_enabled, actor) or changed
 
 
-def save_account(user: User, *, full_name: str, role: Role, school: School | None, is_enabled: bool,
-                 actor) -> bool:
-    """update_account, committed."""
+def save_account(user: User, *, version: str, full_name: str, role: Role, school: School | None,
+                 is_enabled: bool, actor) -> bool:
+    """update_account from the edit form, committed; StaleEdit if the account is no longer as the
+    form (`version`) showed it, and then nothing changes."""
     try:
+        lock_accounts(user.ward_id, User.id == user.id)  # before anything audits: see the module's docstring
+        if fingerprint(account_values(user)) != version:
+            raise StaleEdit()
         changed = update_account(user, full_name=full_name, role=role, school=school, is_enabled=is_enabled,
                                  actor=actor)
         db.session.commit()
@@ -124,6 +180,7 @@ def save_account(user: User, *, full_name: str, role: Role, school: School | Non
 def set_enabled(user: User, enabled: bool, *, actor) -> bool:
     """Let an account sign in, or stop it (its open sessions end at once). Idempotent. Commits."""
     try:
+        lock_accounts(user.ward_id, User.id == user.id)  # before anything audits: see the module's docstring
         check_keeps_an_admin(user.ward_id, {user.id: (user.role, enabled)})
         changed = apply_enabled(user, enabled, actor)
         db.session.commit()
@@ -149,9 +206,40 @@ def reset_password(user: User, *, actor) -> str:
     """Give the account a new temporary password, to be changed at next sign-in; its sessions end.
     Returns the password, to be shown once. The audit records that it happened, never the value. Commits."""
     password = temporary_password()
-    user.password_hash = hash_password(password)
-    user.must_change_password = True
-    user.end_sessions()
-    audit.record("user.reset_password", user, school_id=user.school_id, ward_id=user.ward_id, actor=actor)
-    db.session.commit()
+    password_hash = hash_password(password)  # slow on purpose: done before taking any lock
+    try:
+        lock_accounts(user.ward_id, User.id == user.id)  # before anything audits: see the module's docstring
+        user.password_hash = password_hash
+        user.must_change_password = True
+        user.end_sessions()
+        audit.record("user.reset_password", user, school_id=user.school_id, ward_id=user.ward_id, actor=actor)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
     return password
+
+
+def save_school_edit(school: School, row: dict, *, version: str, actor) -> ImportReport:
+    """A school changed from its edit form (see schools.services.save_school), committed;
+    StaleEdit if it is no longer as the form (`version`) showed it, and then nothing changes."""
+    try:
+        lock_schools(school.ward_id, [school.slug])  # before anything audits: see the module's docstring
+        if fingerprint(school_values(school)) != version:
+            raise StaleEdit()
+        return save_school(school.ward, row, actor, new=False)
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def set_school_active(school: School, active: bool, *, actor) -> ImportReport:
+    """Stop following a school or follow it again; idempotent, its other values kept. Commits."""
+    try:
+        lock_schools(school.ward_id, [school.slug])  # before anything audits: see the module's docstring
+        row = {"slug": school.slug, "name": school.name, "level": school.level, "is_pilot": school.is_pilot,
+               "is_active": active}
+        return save_school(school.ward, row, actor, new=False)
+    except Exception:
+        db.session.rollback()
+        raise

@@ -6,7 +6,7 @@ from ..access import roles_required
 from ..extensions import htmx
 from ..models import Role
 from . import bp
-from .services import (SYSTEM, action_groups, changes, events_page, object_names, object_type_label,
+from .services import (MAX_SEQ, SYSTEM, action_groups, changes, events_page, object_names, object_type_label,
                        parse_filter, ward_schools, ward_users)
 
 
@@ -20,8 +20,7 @@ def index():
     events, has_newer, has_older = [], False, False  # a bad date is explained rather than ignored
     if not found.errors:
         events, has_newer, has_older = events_page(
-            ward_id, found, older_than=request.args.get("truoc", type=int),
-            newer_than=request.args.get("sau", type=int))
+            ward_id, found, older_than=_cursor("truoc"), newer_than=_cursor("sau"))
     context = dict(events=events, found=found, **_pager(events, found, has_newer, has_older),
                    schools=schools, users=users, system=SYSTEM, action_groups=action_groups(),
                    school_names={s.id: s.name for s in schools},
@@ -32,6 +31,13 @@ def index():
     return response, 200, {"Vary": "HX-Request"}
 
 
+def _cursor(name: str) -> int | None:
+    """A page cursor (an event's seq) from the URL; one no event can have is ignored, so an edited
+    or stale link shows the newest page rather than failing in the database."""
+    seq = request.args.get(name, type=int)
+    return seq if seq is not None and 1 <= seq <= MAX_SEQ else None
+
+
 def _pager(events, found, has_newer: bool, has_older: bool) -> dict:
     """Links to the next newer and older pages, keeping the filter; the newest page has no `sau`."""
     params = found.params()
@@ -39,6 +45,6 @@ def _pager(events, found, has_newer: bool, has_older: bool) -> dict:
     if has_newer:
         newer_url = url_for(".index", sau=events[0].seq, **params) if events else url_for(".index", **params)
     if has_older:
-        older_url = url_for(".index", truoc=events[-1].seq if events else request.args.get("sau", type=int) + 1,
+        older_url = url_for(".index", truoc=events[-1].seq if events else _cursor("sau") + 1,
                             **params)
     return dict(newer_url=newer_url, older_url=older_url)

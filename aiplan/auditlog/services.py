@@ -15,6 +15,8 @@ from ..models import Activity, AuditEvent, ChecklistItem, EvidenceFile, School, 
 from ..timeutil import LOCAL_TZ
 
 PAGE_SIZE = 50
+MAX_SEQ = 2**31 - 1  # the largest seq a page cursor may name: the column is a 32-bit integer
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # dates outside are typing mistakes, and beyond what the database takes
 SYSTEM = "he-thong"  # the "user" filter's value for events without an account (commands, jobs)
 
 # The kinds of change, grouped for the filter's <optgroup>s by the action's prefix.
@@ -84,9 +86,14 @@ def _parse_date(text: str, key: str, found: AuditFilter) -> date | None:
         return None
     for pattern in ("%d/%m/%Y", "%Y-%m-%d"):  # dd/mm/yyyy as typed; ISO from a date picker
         try:
-            return datetime.strptime(text, pattern).date()
+            day = datetime.strptime(text, pattern).date()
         except ValueError:
             continue
+        if FIRST_YEAR <= day.year <= LAST_YEAR:
+            return day
+        found.errors[key] = _("Ngày “%(text)s” phải trong khoảng từ năm %(first)d đến năm %(last)d.",
+                              text=text, first=FIRST_YEAR, last=LAST_YEAR)
+        return None
     found.errors[key] = _("Ngày “%(text)s” không hợp lệ; hãy nhập theo dạng ngày/tháng/năm, ví dụ 05/09/2025.",
                           text=text)
     return None
