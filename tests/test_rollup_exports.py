@@ -15,7 +15,7 @@ from aiplan.checklists.services import sync_checklists
 from aiplan.extensions import db
 from aiplan.models import Plan, School, SchoolLevel, Ward
 from conftest import SCHOOL_A, SCHOOL_B
-from test_rollup import COMPLETE, RESTRICTED_NAME, matrix_of, seed_progress
+from test_rollup import COMPLETE, RESTRICTED_NAME, _grow_ward, item, matrix_of, seed_progress
 
 DIACRITICS = "Trường Tiểu học Ngọc Thụy – Đặng Thị Ngữ"  # every tone mark, đ and a dash
 
@@ -214,6 +214,39 @@ def test_names_with_diacritics_survive_every_format(seeded, as_persona):
     assert DIACRITICS.encode() in client.get("/rollup.json").data
 
 
+def test_every_export_holds_every_school_whatever_the_page_shows(seeded, as_persona):
+    _grow_ward(seeded, 120)
+    client = as_persona("ward_admin")
+    data = get_json(client)
+    slugs = [s["slug"] for s in data["schools"]]
+    assert len(slugs) == 120 == data["totals"]["schools"]
+    assert [r["Mã trường"] for r in get_csv(client)] == slugs
+    book = get_xlsx(client)
+    assert [r["Mã trường"] for r in sheet_rows(book["Theo trường"], 3)] == slugs
+    assert len([c.value for c in book["Phụ lục II"][3]][11::2]) == 120
+    assert len(sheet_rows(book["Mốc 3"], 3)) == 120
+    assert all(s["milestones"]["3"]["status"] for s in data["schools"])  # every school's items, not a page's
+
+
+def test_the_json_and_csv_are_sent_in_pieces_that_make_the_whole_document(seeded, as_persona, monkeypatch):
+    from aiplan.rollup import exports, services
+    from aiplan.years.state import plan_schools
+
+    monkeypatch.setattr(exports, "CHUNK", 3)
+    with seeded.test_request_context():
+        plan = db.session.scalar(select(Plan))
+        r = services.rollup(plan, plan_schools(plan), late_and_weekly=False)
+        services.load_items(r, r.rows)
+        pieces = list(exports.json_chunks(r))
+        assert len(pieces) > 2 and "".join(pieces) == exports.json_text(exports.to_json(r))
+        lines = list(exports.csv_chunks(r))
+        assert len(lines) > 2 and b"".join(lines).startswith(b"\xef\xbb\xbf")
+    # And as downloaded, whole.
+    rows = get_csv(as_persona("ward_admin"))
+    assert len(rows) == 8 and all(r["Mã trường"] for r in rows)
+    assert len(get_json(as_persona("ward_admin"))["schools"]) == 8
+
+
 # -- who gets what -------------------------------------------------------------------------------
 
 OTHER_SCHOOLS = ("th-cu-khoi", "thcs-cu-khoi", "th-long-bien", "th-thach-ban-a")
@@ -272,3 +305,26 @@ def test_an_empty_ward_exports_headers_and_no_rows(app, as_persona):
     book = get_xlsx(client)
     assert sheet_rows(book["Theo trường"], 3) == []
     assert [r["STT"] for r in targets_rows(book)] == [1, 4, 5]
+
+
+def test_text_a_spreadsheet_would_run_as_a_formula_stays_text_in_the_csv_and_the_xlsx(seeded, as_persona):
+    """A supervisor's reason or a school's name (the CLI import and older data were not always checked)
+    that starts like a formula must open as text, never as something Excel runs."""
+    attack = "=HYPERLINK(\"http://example.invalid\",\"Bấm\")"
+    with seeded.app_context():
+        db.session.scalar(select(School).filter_by(slug=SCHOOL_A)).name = "@SUM(1+1)"
+        sent_back = item(SCHOOL_B, "m3")
+        sent_back.verdict_reason = attack
+        db.session.commit()
+    client = as_persona("ward_admin")
+
+    names = [r["Tên trường"] for r in get_csv(client)]
+    assert "'@SUM(1+1)" in names and "@SUM(1+1)" not in names
+
+    book = get_xlsx(client)
+    reasons = {r["Đơn vị"]: r["Nội dung cần bổ sung"] for r in sheet_rows(book["Mốc 3"], 3)}
+    assert attack in reasons.values()
+    cells = [cell for row in book["Mốc 3"].iter_rows() for cell in row if cell.value == attack]
+    assert cells and all(cell.data_type == "s" for cell in cells)
+    assert not [cell for sheet in book for row in sheet.iter_rows() for cell in row if cell.data_type == "f"]
+    assert "@SUM(1+1)" in [r["Tên trường"] for r in sheet_rows(book["Theo trường"], 3)]

@@ -248,22 +248,31 @@ def target_actuals(plan: Plan, schools: list[School]) -> dict[tuple[int, int], T
     """
     counts = _form_counts(plan, [school.id for school in schools])
     actuals = {}
+    same = {}  # (target id, count): the TargetActual, worded once, shared by every school with that count
     for school in schools:
         for target in plan.targets:
             if target.applies_to(school):
-                actuals[(school.id, target.id)] = _actual(target, counts, school.id)
+                count = counts.get((school.id, _FORM_OF.get(target.measure)), 0)
+                key = (target.id, count)
+                if key not in same:
+                    same[key] = _actual(target, count)
+                actuals[(school.id, target.id)] = same[key]
     return actuals
 
 
-def _actual(target, counts: dict, school_id: int) -> TargetActual:
+_FORM_OF = {"elective_classes": ELECTIVE, "integration_share": INTEGRATION}
+
+
+def _actual(target, count: int) -> TargetActual:
+    """The target against `count`: the school's pilot classes or integration activities."""
     if target.measure == "elective_classes":
-        value = counts.get((school_id, ELECTIVE), 0)
+        value = count
         unit = _translate(N_("lớp"))
         return TargetActual(value, target.measure_min, unit, value >= target.measure_min,
                             _translate(N_("%(value)d/%(minimum)d lớp"), value=value, minimum=target.measure_min),
                             activities=value)
     if target.measure == "integration_share":
-        found = counts.get((school_id, INTEGRATION), 0)
+        found = count
         text = (_translate(N_("Số hoạt động lồng ghép: %(num)d"), num=found) if found
                 else _translate(N_("Chưa có hoạt động lồng ghép")))
         return TargetActual(1 if found else 0, 1, _translate(N_("trường")), bool(found), text, activities=found)

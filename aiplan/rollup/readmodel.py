@@ -68,6 +68,11 @@ class ItemState:
         return "resubmitted" if self.resubmitted and self.verdict is not Verdict.UNCHECKED else self.verdict.value
 
 
+def teaches_pupils(form: DeliveryForm) -> bool:
+    """Forms of section II.2 (2.1–2.3) reach pupils; the others teachers, parents, the community."""
+    return bool(form.section)
+
+
 @dataclass
 class FormTotals:
     """Activities of one delivery form, with their participants and lessons."""
@@ -79,8 +84,7 @@ class FormTotals:
 
     @property
     def teaching(self) -> bool:
-        """Forms of section II.2 (2.1–2.3) reach pupils; the others teachers, parents, the community."""
-        return bool(self.form.section)
+        return teaches_pupils(self.form)
 
     @property
     def short(self) -> str:
@@ -90,11 +94,10 @@ class FormTotals:
 
 @dataclass(frozen=True)
 class SchoolTarget:
-    """A target of Phụ lục II that applies to a school, what its activities show, and its item."""
+    """A target of Phụ lục II that applies to a school, and what its activities show."""
 
     target: Target
     actual: TargetActual
-    item: ItemState | None
 
     @property
     def amount(self) -> int:
@@ -102,65 +105,63 @@ class SchoolTarget:
         return self.actual.activities if self.target.measure == "integration_share" else self.actual.value
 
 
-def _count(items, test) -> int:
-    return sum(1 for item in items if test(item))
-
-
 @dataclass
 class SchoolRow:
-    """One school's line of the rollup: its items, targets, activities and files."""
+    """One school's line of the rollup: its items counted, its targets, activities and files, and
+    for the schools a page or an export shows item by item, the items themselves."""
 
     school: School
-    items: list[ItemState]
     targets: list[SchoolTarget]
-    forms: dict[str, FormTotals]  # by form code, every form of the plan
+    activity: dict[int, tuple[int, int, int]]  # form id -> (activities, participants, lessons); forms with none left out
     pilot: bool = False  # in the plan's year
+    pupils: int = 0  # participants of the forms that teach pupils (2.1–2.3)
+    lessons_taught: int = 0  # lessons of those forms
+    teachers_trained: int = 0  # participants of the training form
+    # Its current items, counted in the database (queries.item_counts):
+    required: int = 0
+    done: int = 0  # of the required ones
+    verified: int = 0  # of the required ones
+    late: int = 0
+    needs_more: int = 0
+    awaiting_check: int = 0
+    evidence_total: int = 0  # items of kind "evidence", required or not
+    evidence_done: int = 0
+    evidence_verified: int = 0
+    evidence_needs_more: int = 0
     evidence_files: int = 0
     restricted_files: int = 0
     inspected: bool = False
+    items: list[ItemState] | None = None  # None until services.load_items reads them
 
-    @cached_property
-    def required_items(self) -> list[ItemState]:
-        return [i for i in self.items if i.required]
-
-    @cached_property
-    def evidence_items(self) -> list[ItemState]:
-        return [i for i in self.items if i.kind is ItemKind.EVIDENCE]
+    def _loaded(self) -> list[ItemState]:
+        if self.items is None:
+            raise LookupError(f"the items of {self.school.slug} were not loaded (services.load_items)")
+        return self.items
 
     @cached_property
     def by_milestone(self) -> dict[int, ItemState]:
-        return {i.milestone_id: i for i in self.items if i.kind is ItemKind.MILESTONE}
+        return {i.milestone_id: i for i in self._loaded() if i.kind is ItemKind.MILESTONE}
 
-    required = property(lambda self: len(self.required_items))
-    done = cached_property(lambda self: _count(self.required_items, lambda i: i.done))
-    verified = cached_property(lambda self: _count(self.required_items, lambda i: i.verified))
-    late = cached_property(lambda self: _count(self.items, lambda i: i.late))
-    needs_more = cached_property(lambda self: _count(self.items, lambda i: i.verdict is Verdict.NEEDS_MORE))
-    awaiting_check = cached_property(lambda self: _count(self.items, lambda i: i.awaiting_check))
-    evidence_done = property(lambda self: _count(self.evidence_items, lambda i: i.done))
-    evidence_verified = property(lambda self: _count(self.evidence_items, lambda i: i.verified))
-    evidence_needs_more = property(lambda self: _count(self.evidence_items,
-                                                       lambda i: i.verdict is Verdict.NEEDS_MORE))
+    @cached_property
+    def by_target(self) -> dict[int, ItemState]:
+        """The school's item for each target row of Phụ lục II (the verdict on its result)."""
+        return {i.target_id: i for i in self._loaded() if i.kind is ItemKind.TARGET}
 
     @property
     def percent(self) -> int:
         return round(100 * self.done / self.required) if self.required else 0
 
-    @property
-    def pupils(self) -> int:
-        return sum(f.participants for f in self.forms.values() if f.teaching)
-
-    @property
-    def lessons_taught(self) -> int:
-        return sum(f.lessons for f in self.forms.values() if f.teaching)
-
-    @property
-    def teachers_trained(self) -> int:
-        return self.forms[TRAINING].participants if TRAINING in self.forms else 0
+    def activities_of(self, form_id: int) -> tuple[int, int, int]:
+        """(activities, participants, lessons) of one form of the plan."""
+        return self.activity.get(form_id, (0, 0, 0))
 
     @property
     def targets_met(self) -> dict[int, bool]:
         return {t.target.stt: t.actual.met for t in self.targets}
+
+
+def _count(items, test) -> int:
+    return sum(1 for item in items if test(item))
 
 
 @dataclass
@@ -201,25 +202,24 @@ class TargetSummary:
 
 @dataclass
 class MilestoneSummary:
-    """A milestone of Phụ lục I: its schools' items (done, on time) and the ward's own item."""
+    """A milestone of Phụ lục I: its schools' items counted (done, on time) and the ward's own item."""
 
     milestone: Milestone
-    school_items: list[tuple[School, ItemState]]
+    required: int = 0
+    done: int = 0  # of the required items
+    on_time: int = 0  # of those done
+    late: int = 0
+    verified: int = 0
+    encouraged: int = 0  # items the schools may do without having to
+    encouraged_done: int = 0
+    due_on: date | None = None  # the earliest due date of the schools' items
     ward_item: ItemState | None = None
     inspected: int | None = None  # milestone 6: schools with a closed visit
 
-    @cached_property
-    def _required(self) -> list[ItemState]:
-        return [item for _, item in self.school_items if item.required]
-
-    required = property(lambda self: len(self._required))
-    done = property(lambda self: _count(self._required, lambda i: i.done))
-    on_time = property(lambda self: _count(self._required, lambda i: i.on_time))
-    late = property(lambda self: _count(self._required, lambda i: i.late))
-    verified = property(lambda self: _count(self._required, lambda i: i.verified))
-    encouraged = property(lambda self: _count(self.school_items, lambda pair: not pair[1].required))
-    encouraged_done = property(lambda self: _count(self.school_items,
-                                                   lambda pair: not pair[1].required and pair[1].done))
+    @property
+    def school_count(self) -> int:
+        """Schools with an item for the milestone, required or encouraged."""
+        return self.required + self.encouraged
 
     @property
     def percent(self) -> int:
@@ -228,10 +228,6 @@ class MilestoneSummary:
     @property
     def on_time_percent(self) -> int | None:
         return round(100 * self.on_time / self.done) if self.done else None
-
-    @property
-    def due_on(self) -> date | None:
-        return min((item.due_on for _, item in self.school_items), default=None)
 
 
 @dataclass(frozen=True)
@@ -244,7 +240,8 @@ class AreaCoverage:
 
 @dataclass
 class LateGroup:
-    """One late item of the plan, with every school late on it (or the ward, for its own)."""
+    """One late item of the plan: how many schools are late on it and the first of them in the
+    matrix's order (up to services.LIST_LIMIT), or the ward, for its own."""
 
     due_on: date
     kind: ItemKind
@@ -252,6 +249,7 @@ class LateGroup:
     target: Target | None
     evidence: EvidenceRequirement | None
     ward: bool
+    count: int = 1  # late items: schools late on it, or 1 for the ward's own
     schools: list[School] = field(default_factory=list)
 
     @property
@@ -283,8 +281,8 @@ class Rollup:
     milestones: list[MilestoneSummary]
     forms: list[FormTotals]
     coverage: list[AreaCoverage]
-    late: list[LateGroup]
-    weeks: list[WeekPoint]
+    late: list[LateGroup] | None  # None when not read (the exports do not show them)
+    weeks: list[WeekPoint] | None
     ward_items: list[ItemState]
     single_school: School | None = None  # set when the rollup covers one school only
 
@@ -304,6 +302,16 @@ class Rollup:
         """The sum of a SchoolRow attribute over every school: total("pupils")."""
         return sum(getattr(row, attr) for row in self.rows)
 
+    def milestone_items(self, summary: MilestoneSummary) -> list[tuple[School, ItemState]]:
+        """Each school's item for the milestone, for rows whose items were loaded."""
+        wanted = summary.milestone.id
+        return [(row.school, row.by_milestone[wanted]) for row in self.rows if wanted in row.by_milestone]
+
     @property
     def activities(self) -> int:
         return sum(f.activities for f in self.forms)
+
+    # As the SchoolRow fields of the same names, for every school.
+    pupils = property(lambda self: sum(f.participants for f in self.forms if f.teaching))
+    lessons_taught = property(lambda self: sum(f.lessons for f in self.forms if f.teaching))
+    teachers_trained = property(lambda self: sum(f.participants for f in self.forms if f.form.code == TRAINING))

@@ -1,25 +1,26 @@
 """The ward rollup page and its exports. Everything here only reads: there is no POST route."""
-import json
 from urllib.parse import quote
 
 from flask import abort, make_response, render_template, request
+from flask_babel import format_decimal
 from flask_login import current_user
 
 from ..access import WARD_ROLES, login_required_any, roles_required, viewed_plan
-from ..years.state import plan_schools
 from ..extensions import htmx
-from ..models import Role
+from ..models import ItemKind, Role
 from ..plans.services import plan_warnings
+from ..years.state import plan_schools
 from . import bp, exports, services
 from .chart import progress_chart
 from .labels import matrix_labels
+from .matrix import MatrixFilter, MatrixPage
+from .xlsx import to_xlsx
 
 MATRIX_ID = "rollup-matrix"
-LIST_LIMIT = 40  # schools named under a target or a late item; the matrix shows the rest
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def readable_rollup():
+def readable_rollup(**options):
     """The rollup the current user may read: the ward's, or for school staff their own school's
     row only (and not the ward's own items)."""
     plan = viewed_plan(current_user.ward_id)
@@ -27,50 +28,64 @@ def readable_rollup():
         school = current_user.school
         if school is None or school.ward_id != current_user.ward_id:
             abort(403)
-        return services.rollup(plan, [school], include_ward=False, single_school=school)
-    return services.rollup(plan, plan_schools(plan))
+        return services.rollup(plan, [school], include_ward=False, single_school=school, **options)
+    return services.rollup(plan, plan_schools(plan), **options)
+
+
+def exported_rollup():
+    """The readable rollup with every row's milestone items, which the exports list school by school
+    (and without the late items and weekly series, which they do not)."""
+    rollup = readable_rollup(late_and_weekly=False)
+    services.load_items(rollup, rollup.rows, kinds=(ItemKind.MILESTONE,))
+    return rollup
 
 
 @bp.get("/rollup")
 @roles_required(*WARD_ROLES)
 def index():
     """Where the plan stands: targets, milestones, the school matrix, counts, late items, progress."""
-    rollup = readable_rollup()
-    matrix_filter = services.MatrixFilter.from_args(request.args)
-    context = dict(r=rollup, matrix_filter=matrix_filter, rows=matrix_filter.rows(rollup), labels=matrix_labels())
-    if htmx and htmx.target == MATRIX_ID:
+    matrix_alone = bool(htmx) and htmx.target == MATRIX_ID  # a filter or a page link, through htmx
+    rollup = readable_rollup(late_and_weekly=not matrix_alone)
+    matrix = MatrixPage.of(rollup, MatrixFilter.from_args(request.args), request.args.get("trang"))
+    services.load_items(rollup, matrix.rows)
+    context = dict(r=rollup, matrix=matrix, labels=matrix_labels(), number=format_decimal)
+    if matrix_alone:
         return render_template("rollup/_matrix.html", **context, oob=True)
     warnings = plan_warnings(rollup.plan) if current_user.role is Role.WARD_ADMIN else []
     return render_template("rollup/index.html", **context, warnings=warnings, matrix_id=MATRIX_ID,
-                           list_limit=LIST_LIMIT, chart=progress_chart(rollup.weeks, rollup.total("required")))
+                           list_limit=services.LIST_LIMIT,
+                           chart=progress_chart(rollup.weeks, rollup.total("required")))
 
 
 @bp.get("/rollup.json")
 @login_required_any
 def export_json():
     """The rollup as JSON for other systems; school staff get their own school's row only."""
-    rollup = readable_rollup()
-    body = json.dumps(exports.to_json(rollup), ensure_ascii=False, separators=(",", ":"))
-    return _attachment(body.encode("utf-8"), "application/json", exports.download_name(rollup, "json"))
+    rollup = exported_rollup()
+    return _attachment(exports.json_chunks(rollup), "application/json",
+                       exports.download_name(rollup, "json"))
 
 
 @bp.get("/rollup.csv")
 @login_required_any
 def export_csv():
     """One row per school as CSV (UTF-8 with BOM, for Excel); school staff get their own row only."""
-    rollup = readable_rollup()
-    return _attachment(exports.to_csv(rollup), "text/csv; charset=utf-8", exports.download_name(rollup, "csv"))
+    rollup = exported_rollup()
+    return _attachment(exports.csv_chunks(rollup), "text/csv; charset=utf-8",
+                       exports.download_name(rollup, "csv"))
 
 
 @bp.get("/rollup.xlsx")
 @login_required_any
 def export_xlsx():
     """Phụ lục II with each school's results and a sheet per milestone; staff get their own school only."""
-    rollup = readable_rollup()
-    return _attachment(exports.to_xlsx(rollup), XLSX, exports.download_name(rollup, "xlsx"))
+    rollup = exported_rollup()
+    return _attachment(to_xlsx(rollup), XLSX, exports.download_name(rollup, "xlsx"))
 
 
-def _attachment(body: bytes, content_type: str, names: tuple[str, str]):
+def _attachment(body, content_type: str, names: tuple[str, str]):
+    """A download: `body` is bytes, or chunks written as they are sent. Those run after the view has
+    returned, outside its request and session: everything they read is read before."""
     name, fallback = names
     response = make_response(body)
     response.headers["Content-Type"] = content_type

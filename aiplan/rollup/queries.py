@@ -1,0 +1,177 @@
+"""The rollup's reads of checklist items, counted in the database.
+
+At 3,000 schools a ward has some 27,000 current items; turning each into a Python object costs
+most of a second, so the page's figures are grouped counts here (a row per school, milestone,
+day or late item) and only the schools on the matrix page, or the milestone items an export
+lists, are read item by item (`item_states`).
+"""
+from collections import Counter
+from datetime import date, datetime
+
+from sqlalchemy import Date, Integer, String, and_, any_, case, func, literal, select, union_all
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from ..extensions import db
+from ..models import ChecklistItem, ItemKind, ItemStatus, Plan, Verdict
+from ..timeutil import LOCAL_TZ
+from .readmodel import ItemState
+
+C = ChecklistItem
+DONE = C.status == ItemStatus.DONE
+VERIFIED = (C.verdict == Verdict.PASSED) & C.resubmitted_at.is_(None)  # as ItemState.verified
+AWAITING_CHECK = DONE & ((C.verdict == Verdict.UNCHECKED) | C.resubmitted_at.is_not(None))
+NEEDS_MORE = C.verdict == Verdict.NEEDS_MORE
+EVIDENCE = C.kind == ItemKind.EVIDENCE
+
+
+def late(today: date):
+    """As ItemState.late: required, not done, due before today."""
+    return C.required & ~DONE & (C.due_on < today)
+
+
+def among(column, ids: list[int]):
+    """`column IN ids`. PostgreSQL gets the ids as one array parameter: 3,000 separate parameters
+    cost it some 20 ms a query, and the rollup runs several."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(ids, ARRAY(Integer)))
+    return column.in_(ids)
+
+
+class local_date(FunctionElement):
+    """The Hà Nội calendar date of a moment stored as naive UTC (Viet Nam keeps one offset all year)."""
+
+    type = Date()
+    inherit_cache = True
+
+
+OFFSET_HOURS = int(datetime(2025, 1, 1, tzinfo=LOCAL_TZ).utcoffset().total_seconds()) // 3600
+
+
+@compiles(local_date)  # SQLite, the default
+def _local_date_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(element.clauses, **kw)}, '+{OFFSET_HOURS} hours')"
+
+
+@compiles(local_date, "postgresql")
+def _local_date_postgresql(element, compiler, **kw):
+    return f"CAST({compiler.process(element.clauses, **kw)} + INTERVAL '{OFFSET_HOURS} hours' AS DATE)"
+
+
+def _school_items(plan: Plan, school_ids: list[int]):
+    return and_(C.plan_id == plan.id, C.retired.is_(False), among(C.school_id, school_ids))
+
+
+def _keyed(result) -> dict:
+    """{first column: {the other columns by label}} for grouped rows."""
+    _, *labels = result.keys()
+    return {key: dict(zip(labels, values)) for key, *values in result}
+
+
+# -- grouped counts --------------------------------------------------------------------------------
+
+def item_counts(plan: Plan, school_ids: list[int], today: date) -> dict[int, dict[str, int]]:
+    """school id -> the SchoolRow counts of its current items (required, done, …); one query."""
+    if not school_ids:
+        return {}
+    count = func.count
+    rows = db.session.execute(
+        select(C.school_id,
+               count().filter(C.required).label("required"),
+               count().filter(C.required, DONE).label("done"),
+               count().filter(C.required, VERIFIED).label("verified"),
+               count().filter(late(today)).label("late"),
+               count().filter(NEEDS_MORE).label("needs_more"),
+               count().filter(AWAITING_CHECK).label("awaiting_check"),
+               count().filter(EVIDENCE).label("evidence_total"),
+               count().filter(EVIDENCE, DONE).label("evidence_done"),
+               count().filter(EVIDENCE, VERIFIED).label("evidence_verified"),
+               count().filter(EVIDENCE, NEEDS_MORE).label("evidence_needs_more"))
+        .where(_school_items(plan, school_ids))
+        .group_by(C.school_id))
+    return _keyed(rows)
+
+
+def milestone_counts(plan: Plan, school_ids: list[int], today: date) -> dict[int, dict]:
+    """milestone id -> the MilestoneSummary counts of the schools' milestone items; one query."""
+    if not school_ids:
+        return {}
+    count, optional = func.count, ~C.required
+    on_time = DONE & C.completed_at.is_not(None) & (local_date(C.completed_at) <= C.due_on)  # as ItemState
+    rows = db.session.execute(
+        select(C.milestone_id,
+               count().filter(C.required).label("required"),
+               count().filter(C.required, DONE).label("done"),
+               count().filter(C.required, on_time).label("on_time"),
+               count().filter(late(today)).label("late"),
+               count().filter(C.required, VERIFIED).label("verified"),
+               count().filter(optional).label("encouraged"),
+               count().filter(optional, DONE).label("encouraged_done"),
+               func.min(C.due_on).label("due_on"))
+        .where(_school_items(plan, school_ids), C.kind == ItemKind.MILESTONE)
+        .group_by(C.milestone_id))
+    return _keyed(rows)
+
+
+def completion_days(plan: Plan, school_ids: list[int]) -> tuple[Counter, Counter]:
+    """How many of the schools' required items were done, and verified, on each local date (None:
+    no date recorded); one query, a row per day."""
+    done, verified = Counter(), Counter()
+    if not school_ids:
+        return done, verified
+    scope = _school_items(plan, school_ids) & C.required
+    done_on, verified_on = local_date(C.completed_at), local_date(C.verified_at)
+    rows = db.session.execute(union_all(
+        select(literal(True).label("done"), done_on.label("day"), func.count()).where(scope, DONE).group_by(done_on),
+        select(literal(False), verified_on, func.count()).where(scope, VERIFIED).group_by(verified_on)))
+    for is_done, day, number in rows:
+        (done if is_done else verified)[day] += number
+    return done, verified
+
+
+class id_list(FunctionElement):
+    """The ids of a group as text, "3,17,42": an aggregate both databases have (SQLite has no arrays)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(id_list)  # SQLite, the default
+def _id_list_sqlite(element, compiler, **kw):
+    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
+
+
+@compiles(id_list, "postgresql")
+def _id_list_postgresql(element, compiler, **kw):
+    return f"string_agg(CAST({compiler.process(element.clauses, **kw)} AS TEXT), ',')"
+
+
+def late_items(plan: Plan, school_ids: list[int], today: date) -> list[tuple]:
+    """The schools' late items grouped by item and due date: (key, due date, kind, milestone id,
+    target id, evidence requirement id, [school ids]); one query, a row per group."""
+    if not school_ids:
+        return []
+    rows = db.session.execute(
+        select(C.key, C.due_on, C.kind, C.milestone_id, C.target_id, C.evidence_requirement_id,
+               id_list(C.school_id))
+        .where(_school_items(plan, school_ids), late(today))
+        .group_by(C.key, C.due_on, C.kind, C.milestone_id, C.target_id, C.evidence_requirement_id))
+    return [(*group, [int(school_id) for school_id in ids.split(",")]) for *group, ids in rows]
+
+
+# -- items one by one ------------------------------------------------------------------------------
+
+def item_states(plan: Plan, school_ids: list[int] | None, today: date,
+                kinds: tuple[ItemKind, ...] | None = None) -> list[ItemState]:
+    """The current items of the schools (all kinds, or `kinds`), or of the ward with None, in the
+    plan's order; one query, whose columns are ItemState's fields in order."""
+    owner = C.school_id.is_(None) if school_ids is None else among(C.school_id, school_ids)
+    wanted = [C.plan_id == plan.id, C.retired.is_(False), owner] + ([C.kind.in_(kinds)] if kinds else [])
+    rows = db.session.execute(
+        select(C.id, C.school_id, C.key, C.kind, C.milestone_id, C.target_id, C.evidence_requirement_id,
+               C.required, C.due_on, C.status, case((DONE, local_date(C.completed_at))), C.verdict,
+               C.verdict_reason, C.resubmitted_at.is_not(None), local_date(C.verified_at), late(today))
+        .where(*wanted)
+        .order_by(C.position, C.id))
+    return [ItemState(*row) for row in rows]
