@@ -54,3 +54,69 @@ def test_concurrent_writes_never_fail_with_database_is_locked(live_server):
     with ThreadPoolExecutor(max_workers=12) as pool:
         statuses = list(pool.map(login, range(48)))
     assert statuses.count(302) == 48, statuses
+
+
+def test_a_login_checks_the_password_without_holding_the_write_lock(app, sqlite_only, monkeypatch):
+    """Argon2 takes tens of milliseconds: while it runs, other writers (other logins, a school
+    ticking an item) must be able to write at once, not queue behind the login."""
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    from aiplan.auth import services
+    from conftest import PASSWORD
+
+    path = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
+    real_hasher = services._hasher
+    others = []
+
+    class Hasher:
+        def __init__(self):
+            self._real = real_hasher()
+
+        def verify(self, hash_, password):
+            other = sqlite3.connect(path, timeout=0)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+                others.append("wrote")
+            except sqlite3.OperationalError as error:
+                others.append(str(error))
+            finally:
+                other.close()
+            return self._real.verify(hash_, password)
+
+        def __getattr__(self, name):
+            return getattr(self._real, name)
+
+    monkeypatch.setattr(services, "_hasher", Hasher)
+    response = app.test_client().post("/login", data={"username": "canbo-a", "password": PASSWORD})
+    assert response.status_code == 302
+    assert others == ["wrote"]
+
+
+def test_a_password_changed_during_the_check_does_not_sign_in_with_the_old_one(app, monkeypatch):
+    from aiplan.auth import services
+    from aiplan.models import User
+    from conftest import PASSWORD
+
+    real_hasher = services._hasher
+
+    class Hasher:
+        def __init__(self):
+            self._real = real_hasher()
+
+        def verify(self, hash_, password):
+            result = self._real.verify(hash_, password)
+            with app.app_context():  # an admin resets the password meanwhile, in another session
+                db.session.execute(db.update(User).where(User.username == "canbo-a")
+                                   .values(password_hash=self._real.hash("mot-mat-khau-moi-hoan-toan")))
+                db.session.commit()
+            return result
+
+        def __getattr__(self, name):
+            return getattr(self._real, name)
+
+    monkeypatch.setattr(services, "_hasher", Hasher)
+    response = app.test_client().post("/login", data={"username": "canbo-a", "password": PASSWORD})
+    assert response.status_code == 401

@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from .. import audit
-from ..extensions import db
+from ..extensions import db, read_snapshot
 from ..models import Role, School, User, Ward, utcnow
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,79}")
@@ -37,18 +37,25 @@ def hash_password(password: str) -> str:
 
 
 def authenticate(username: str, password: str) -> User | None:
-    """The enabled user with these credentials, or None, taking the same time for every failure."""
-    user = db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+    """The enabled user with these credentials, or None, taking the same time for every failure.
+
+    The account is read and the password checked outside any write transaction: Argon2 takes tens
+    of milliseconds, and on SQLite a writing request holds the database's one write lock from its
+    first statement, so checking inside it made every other writer (other logins too) wait."""
+    with read_snapshot():
+        user = db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+        checked_hash = user.password_hash if user is not None else None
     hasher = _hasher()
-    if user is None:
+    if checked_hash is None:
         # Spend the same effort on unknown names, so timing does not reveal which exist.
         hasher.hash(password)
         return None
     try:
-        hasher.verify(user.password_hash, password)
+        hasher.verify(checked_hash, password)
     except (VerificationError, InvalidHashError):
         return None
-    if not user.is_enabled:
+    # Reloaded in the request's write transaction: refuse if the password changed meanwhile.
+    if user.password_hash != checked_hash or not user.is_enabled:
         return None
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
