@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app aiplan
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install translations clean
+.PHONY: run test install translations clean bench
 
 ## run: set up a virtual environment and the database with the bundled plan, then serve on 127.0.0.1:5000
 ## (gunicorn, one process with threads, so the in-memory login rate limit holds)
@@ -19,6 +19,11 @@ run: install
 ## test: set up and run every test (SQLite; set TEST_DATABASE_URL for PostgreSQL)
 test: install
 	$(BIN)/pytest
+
+## bench: benchmark gunicorn on SQLite and PostgreSQL (running at 127.0.0.1:5432, as in .ci/run);
+## 10–20 minutes; writes bench/results.json and bench/results.md (see docs/benchmarks.md)
+bench: install
+	$(BIN)/python bench/run.py --database both
 
 install: $(VENV)/.installed translations
 
