@@ -120,3 +120,17 @@ def test_a_password_changed_during_the_check_does_not_sign_in_with_the_old_one(a
     monkeypatch.setattr(services, "_hasher", Hasher)
     response = app.test_client().post("/login", data={"username": "canbo-a", "password": PASSWORD})
     assert response.status_code == 401
+
+
+def test_among_selects_exactly_the_given_ids_from_a_long_list(app):
+    """The rollup's `IN` for a ward's thousands of schools, sent as one parameter."""
+    from sqlalchemy import select
+
+    from aiplan.extensions import among
+
+    with app.app_context():
+        ids = list(db.session.scalars(select(School.id).order_by(School.id)))
+        wanted = ids[::2] + [10_000_000 + n for n in range(3000)]  # most of them match nothing
+        found = db.session.scalars(select(School.id).where(among(School.id, wanted)).order_by(School.id)).all()
+        assert found == ids[::2]
+        assert db.session.scalars(select(School.id).where(among(School.id, []))).all() == []

@@ -14,7 +14,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
-from ..extensions import db
+from ..extensions import among, db
 from ..models import Activity, ChecklistItem, DeliveryForm, ItemKind, ItemStatus, Plan, School, utcnow
 
 # The delivery forms the rules and targets depend on, by their code in the plan file.
@@ -249,9 +249,11 @@ def target_actuals(plan: Plan, schools: list[School]) -> dict[tuple[int, int], T
     counts = _form_counts(plan, [school.id for school in schools])
     actuals = {}
     same = {}  # (target id, count): the TargetActual, worded once, shared by every school with that count
+    targets = [(target, set(target.levels)) for target in plan.targets]  # as Target.applies_to, read once
     for school in schools:
-        for target in plan.targets:
-            if target.applies_to(school):
+        pilot = plan.is_pilot(school)
+        for target, levels in targets:
+            if school.level in levels and (target.pilot is None or target.pilot == pilot):
                 count = counts.get((school.id, _FORM_OF.get(target.measure)), 0)
                 key = (target.id, count)
                 if key not in same:
@@ -288,7 +290,7 @@ def _form_counts(plan: Plan, school_ids: list[int]) -> dict[tuple[int, str], int
     rows = db.session.execute(
         select(Activity.school_id, DeliveryForm.code, func.count(Activity.id), classes)
         .join(DeliveryForm, Activity.form_id == DeliveryForm.id)
-        .where(Activity.plan_id == plan.id, Activity.school_id.in_(school_ids), Activity.deleted_at.is_(None),
+        .where(Activity.plan_id == plan.id, among(Activity.school_id, school_ids), Activity.deleted_at.is_(None),
                DeliveryForm.code.in_((INTEGRATION, ELECTIVE)))
         .group_by(Activity.school_id, DeliveryForm.code))
     return {(school_id, code): (class_count if code == ELECTIVE else count)

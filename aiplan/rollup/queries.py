@@ -8,12 +8,11 @@ lists, are read item by item (`item_states`).
 from collections import Counter
 from datetime import date, datetime
 
-from sqlalchemy import Date, Integer, String, and_, any_, case, func, literal, select, union_all
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Date, Integer, String, and_, case, func, literal, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from ..extensions import db
+from ..extensions import among, db
 from ..models import ChecklistItem, ItemKind, ItemStatus, Plan, Verdict
 from ..timeutil import LOCAL_TZ
 from .readmodel import ItemState
@@ -29,14 +28,6 @@ EVIDENCE = C.kind == ItemKind.EVIDENCE
 def late(today: date):
     """As ItemState.late: required, not done, due before today."""
     return C.required & ~DONE & (C.due_on < today)
-
-
-def among(column, ids: list[int]):
-    """`column IN ids`. PostgreSQL gets the ids as one array parameter: 3,000 separate parameters
-    cost it some 20 ms a query, and the rollup runs several."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == any_(literal(ids, ARRAY(Integer)))
-    return column.in_(ids)
 
 
 class local_date(FunctionElement):

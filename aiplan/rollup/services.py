@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, or_, select
 
 from ..activities.services import ELECTIVE, target_actuals
-from ..extensions import db
+from ..extensions import among, db
 from ..models import (
     Activity,
     ChecklistItem,
@@ -32,7 +32,6 @@ from ..models import (
 )
 from ..timeutil import local_today
 from . import queries
-from .queries import among
 from .readmodel import (
     TRAINING,
     AreaCoverage,
@@ -136,9 +135,14 @@ def _reach(plan: Plan):
     training = {form.id for form in plan.delivery_forms if form.code == TRAINING}
 
     def reach(activity: dict[int, tuple[int, int, int]]) -> dict[str, int]:
-        return {"pupils": sum(numbers[1] for form_id, numbers in activity.items() if form_id in teaching),
-                "lessons_taught": sum(numbers[2] for form_id, numbers in activity.items() if form_id in teaching),
-                "teachers_trained": sum(numbers[1] for form_id, numbers in activity.items() if form_id in training)}
+        pupils = lessons = teachers = 0
+        for form_id, (_count, participants, lessons_of_form) in activity.items():
+            if form_id in teaching:
+                pupils += participants
+                lessons += lessons_of_form
+            if form_id in training:
+                teachers += participants
+        return {"pupils": pupils, "lessons_taught": lessons, "teachers_trained": teachers}
 
     return reach
 
