@@ -54,7 +54,9 @@ def authenticate(username: str, password: str) -> User | None:
         hasher.verify(checked_hash, password)
     except (VerificationError, InvalidHashError):
         return None
-    # Reloaded in the request's write transaction: refuse if the password changed meanwhile.
+    # Reloaded, and locked before the audit head as every writer does, in the request's write
+    # transaction: refuse if the password changed meanwhile.
+    db.session.refresh(user, with_for_update=True)
     if user.password_hash != checked_hash or not user.is_enabled:
         return None
     if hasher.check_needs_rehash(user.password_hash):

@@ -184,8 +184,8 @@ def apply_schools(ward: Ward, rows: list[dict], actor=None) -> ImportReport:
     Schools missing from the file are left as they are: a list is added to, never pruned.
     """
     report = ImportReport()
-    existing = {s.slug: s for s in db.session.scalars(select(School).where(
-        School.slug.in_([row["slug"] for row in rows])))}
+    existing = {s.slug: s for s in db.session.scalars(select(School).where(  # rows locked before the audit head
+        School.slug.in_([row["slug"] for row in rows])).with_for_update())}
     problems = [f"Trường '{slug}' đã thuộc phường khác" for slug, s in existing.items()
                 if s.ward_id != ward.id]
     if problems:
