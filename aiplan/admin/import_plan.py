@@ -14,7 +14,7 @@ from ..schools.services import (COLUMNS as SCHOOL_COLUMNS, NO, REQUIRED_COLUMNS 
                                 ImportReport, SchoolImportError, apply_schools, cells_of, check_school_row,
                                 describe as describe_school, match_columns, normalize)
 from .imports import Table, formula_problem
-from .services import LAST_ADMIN, apply_enabled, lock_accounts, lock_schools, update_account
+from .services import LAST_ADMIN, apply_enabled, lock_accounts, update_account
 
 ACCOUNT_COLUMNS = {
     "username": ("tên đăng nhập", "username"),
@@ -260,10 +260,10 @@ def apply_import(ward: Ward, plan: ImportPlan, actor) -> ImportResult:
         # The rows this import changes are locked before anything is audited (audit.record takes
         # the audit head's lock): an admin editing one of them at the same time locks that row
         # first and the head second, and the opposite order here could deadlock on PostgreSQL.
-        # Accounts (with the ward's admins) first, then schools, as everywhere in admin/services.py.
+        # Accounts (with the ward's admins) first, then schools (apply_schools locks them before
+        # it audits), as everywhere in admin/services.py.
         changing = [row.data["username"] for row in plan.accounts if row.action == UPDATE]
         lock_accounts(ward.id, func.lower(User.username).in_(changing))
-        lock_schools(ward.id, [row.data["slug"] for row in plan.schools])
         report = apply_schools(ward, [row.data for row in plan.schools], actor) if plan.schools else ImportReport()
         schools = {s.slug: s for s in db.session.scalars(select(School).where(School.ward_id == ward.id))}
         users = {u.username: u for u in db.session.scalars(select(User).where(User.ward_id == ward.id))}

@@ -22,7 +22,7 @@ from .. import audit
 from ..auth.services import AccountError, add_user, hash_password, temporary_password
 from ..extensions import db
 from ..models import Role, School, User, Ward
-from ..schools.services import ImportReport, save_school
+from ..schools.services import ImportReport, lock_schools, save_school
 
 TAKEN = "Tên đăng nhập '{}' đã có; hãy chọn tên khác."
 LAST_ADMIN = ("Phường cần ít nhất một tài khoản “Cán bộ Phòng VHXH” đang hoạt động: không thể khóa "
@@ -71,15 +71,6 @@ def lock_accounts(ward_id: int, changing) -> list[User]:
     return list(db.session.scalars(
         select(User).where(User.ward_id == ward_id, or_(User.role == Role.WARD_ADMIN, changing))
         .order_by(User.id).with_for_update().execution_options(populate_existing=True)))
-
-
-def lock_schools(ward_id: int, slugs: list[str]) -> list[School]:
-    """Lock, until commit, the ward's schools of `slugs`, in id order; reread them as committed."""
-    if not slugs:
-        return []
-    return list(db.session.scalars(
-        select(School).where(School.ward_id == ward_id, School.slug.in_(slugs))
-        .order_by(School.id).with_for_update().execution_options(populate_existing=True)))
 
 
 def check_role_and_school(ward_id: int, role: Role, school: School | None) -> dict[str, str]:

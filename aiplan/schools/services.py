@@ -178,14 +178,25 @@ def import_schools(ward: Ward, rows: list[dict], actor=None) -> ImportReport:
     return report
 
 
+def lock_schools(ward_id: int, slugs: list[str]) -> list[School]:
+    """Lock, until commit, the ward's schools of `slugs`, in id order; reread them as committed.
+    Every writer locks the rows it changes before the audit head (admin/services.py)."""
+    if not slugs:
+        return []
+    return list(db.session.scalars(
+        select(School).where(School.ward_id == ward_id, School.slug.in_(slugs))
+        .order_by(School.id).with_for_update().execution_options(populate_existing=True)))
+
+
 def apply_schools(ward: Ward, rows: list[dict], actor=None) -> ImportReport:
     """Create or update the schools of `rows` in `ward` and their checklists, in the session (not committed).
 
     Schools missing from the file are left as they are: a list is added to, never pruned.
     """
     report = ImportReport()
-    existing = {s.slug: s for s in db.session.scalars(select(School).where(  # rows locked before the audit head
-        School.slug.in_([row["slug"] for row in rows])).with_for_update())}
+    slugs = [row["slug"] for row in rows]
+    lock_schools(ward.id, slugs)  # the rows before the audit head, which audit.record takes
+    existing = {s.slug: s for s in db.session.scalars(select(School).where(School.slug.in_(slugs)))}
     problems = [f"Trường '{slug}' đã thuộc phường khác" for slug, s in existing.items()
                 if s.ward_id != ward.id]
     if problems:
