@@ -23,6 +23,7 @@ from .. import audit
 from ..access import can_read_school, can_see_restricted
 from ..extensions import db
 from ..models import Activity, ChecklistItem, EvidenceFile, ItemKind, ItemStatus, School, utcnow
+from . import zipbudget
 from .storage import get_storage
 from .validation import CHUNK, FileRefused, check_file, display_name, policy_from_config
 
@@ -40,11 +41,12 @@ class Upload:
 
 
 class UploadRefused(Exception):
-    """Some files were refused, so none was stored; `problems` lists (file name, reason)."""
+    """Some files were refused, so none was stored; `problems` lists (file name, reason), and
+    `message`, when set, says why the request as a whole was refused."""
 
-    def __init__(self, problems: list[tuple[str, str]]):
+    def __init__(self, problems: list[tuple[str, str]], message=None):
         super().__init__(problems)
-        self.problems = problems
+        self.problems, self.message = problems, message
 
 
 def save_uploads(uploads: list[Upload], *, school: School, actor, item: ChecklistItem | None = None,
@@ -59,9 +61,13 @@ def save_uploads(uploads: list[Upload], *, school: School, actor, item: Checklis
     temps: list[Path] = []
     staged, problems = [], []
     try:
-        for upload in uploads:
-            name = display_name(upload.filename)
-            temp, sha256, size = _stream_to_temp(upload.stream, storage, temps)
+        received = [(upload, display_name(upload.filename), *_stream_to_temp(upload.stream, storage, temps))
+                    for upload in uploads]
+        try:
+            zipbudget.check_request([temp for _, _, temp, _, _ in received], policy)  # before inflating any
+        except FileRefused as refused:
+            raise UploadRefused([], message=refused.reason) from None
+        for upload, name, temp, sha256, size in received:
             try:
                 accepted = check_file(temp, name, policy)
             except FileRefused as refused:
