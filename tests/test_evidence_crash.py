@@ -2,7 +2,9 @@
 stopped by SIGKILL between putting the blob and committing the row, then the store is checked,
 repaired and verified as an operator would. Also what `evidence check --repair` does with rows
 whose bytes a crash of an older version lost."""
+import hashlib
 import http.cookiejar
+import io
 import os
 import re
 import signal
@@ -12,6 +14,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
@@ -19,6 +22,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from aiplan.evidence.storage import get_storage
 from aiplan.extensions import db
 from aiplan.models import EvidenceFile
 from conftest import PASSWORD, PERSONAS, SCHOOL_A
@@ -153,7 +157,7 @@ def test_a_worker_killed_between_blob_and_commit_leaves_no_row_without_its_bytes
     # The shared blob is still there, and the school can send the lost file again.
     client = as_persona("staff_a")
     assert client.get(f"/files/{kept}").data == PDF
-    assert client.post(item_url(item_id), data={"file": (__import__("io").BytesIO(OTHER_PDF), "moi.pdf")},
+    assert client.post(item_url(item_id), data={"file": (io.BytesIO(OTHER_PDF), "moi.pdf")},
                        content_type="multipart/form-data").status_code == 303
 
 
@@ -199,3 +203,44 @@ def test_repair_names_a_row_whose_bytes_are_gone_and_the_checklist_asks_to_uploa
     page = as_persona("staff_a").get(f"/schools/{SCHOOL_A}").get_data(as_text=True)
     assert "Mất nội dung tệp" in page and "hãy tải lên lại tệp" in page
     assert f'href="/files/{file_id}"' not in page
+
+
+def age(path: Path, seconds: float) -> None:
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+def test_repair_leaves_a_young_blob_that_an_upload_in_progress_has_just_put(app, evidence_dir):
+    with app.app_context():
+        storage = get_storage()
+        out, temp = storage.new_temp()
+        with out:
+            out.write(PDF)
+        sha256 = hashlib.sha256(PDF).hexdigest()
+        storage.put(temp, sha256)  # its row has not committed yet
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["evidence", "check", "--repair"]).exit_code == 0
+    assert [path.name for path in blobs(evidence_dir)] == [sha256]
+    age(blobs(evidence_dir)[0], 2 * 3600)  # nobody ever named it: garbage, an hour past the threshold
+    repaired = runner.invoke(args=["evidence", "check", "--repair"])
+    assert repaired.exit_code == 0 and f"    {sha256}" in repaired.output
+    assert blobs(evidence_dir) == []
+
+
+def test_an_old_unnamed_blob_that_a_new_upload_of_the_same_bytes_reuses_is_not_collected(
+        app, as_persona, evidence_dir):
+    with app.app_context():
+        storage = get_storage()
+        out, temp = storage.new_temp()
+        with out:
+            out.write(PDF)
+        sha256 = hashlib.sha256(PDF).hexdigest()
+        storage.put(temp, sha256)
+        blob = blobs(evidence_dir)[0]
+        age(blob, 2 * 3600)  # left by a failed upload long ago
+        out, temp = storage.new_temp()
+        with out:
+            out.write(PDF)
+        assert storage.put(temp, sha256) is False  # a new upload finds it stored: its row commits next
+        assert storage.collect(sha256, older_than_seconds=3600) is False  # a cleanup at that moment keeps it
+    assert blob.exists()
