@@ -34,9 +34,9 @@ def check_request(paths: list[Path], policy: Policy) -> None:
         size += sum(entry.file_size for entry in listed)
     if entries > policy.zip_request_max_entries:
         raise FileRefused("zip_request_entries", _l(
-            "Chưa lưu tệp nào: các tệp Office, OpenDocument và Scratch gửi cùng một lần chứa tổng cộng quá nhiều thành phần "
-            "(trên %(limit)s). Hãy gửi ít tệp hơn mỗi lần.", limit=policy.zip_request_max_entries))
+            "Chưa lưu tệp nào: các tệp Office, OpenDocument và Scratch gửi cùng một lần chứa tổng cộng "
+            "quá nhiều thành phần (trên %(limit)s). Hãy gửi ít tệp hơn mỗi lần.", limit=policy.zip_request_max_entries))
     if size > policy.zip_request_max_bytes:
         raise FileRefused("zip_request_size", _l(
-            "Chưa lưu tệp nào: các tệp Office, OpenDocument và Scratch gửi cùng một lần giải nén ra tổng cộng quá lớn "
-            "(trên %(limit)s MB). Hãy gửi ít tệp hơn mỗi lần.", limit=policy.zip_request_max_bytes // MB))
+            "Chưa lưu tệp nào: các tệp Office, OpenDocument và Scratch gửi cùng một lần giải nén ra "
+            "tổng cộng quá lớn (trên %(limit)s MB). Hãy gửi ít tệp hơn mỗi lần.", limit=policy.zip_request_max_bytes // MB))
