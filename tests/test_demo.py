@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from aiplan.auditlog.verify import verify_audit_chain, verify_files
 from aiplan.demo import files
-from aiplan.evidence.storage import get_storage
+from aiplan.evidence.storage import LocalStorage, get_storage
 from aiplan.evidence.validation import Policy, check_file
 from aiplan.extensions import db
 from aiplan.models import (
@@ -211,3 +211,23 @@ def test_generated_files_are_what_their_names_say_and_as_large_as_asked(tmp_path
     if kind == "docx":
         with zipfile.ZipFile(tmp_path / "0.docx") as archive:
             assert "Kế hoạch (dự thảo)" in archive.read("word/document.xml").decode()
+
+
+def test_a_disk_failing_while_files_are_stored_leaves_no_file_row_without_its_bytes(make_app, tmp_path, monkeypatch):
+    app = make_app(EVIDENCE_DIR=str(tmp_path / "evidence"))
+    put, calls = LocalStorage.put, []
+
+    def fail_on_the_third(self, temp, sha256):
+        calls.append(sha256)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        return put(self, temp, sha256)
+
+    monkeypatch.setattr(LocalStorage, "put", fail_on_the_third)
+    result = generate(app, *SMALL)
+    monkeypatch.undo()
+
+    assert result.exit_code != 0
+    with app.app_context():
+        assert verify_files() == []
+        assert db.session.scalar(select(func.count()).select_from(EvidenceFile)) == 0

@@ -330,8 +330,8 @@ def test_an_upload_without_a_csrf_token_is_refused(seeded_app, evidence_dir):
     assert len(rows(app)) == 1
 
 
-def test_a_database_failure_during_upload_leaves_no_file_and_no_row(app, as_persona, item_a, evidence_dir,
-                                                                     monkeypatch):
+def test_a_database_failure_during_upload_leaves_no_row_and_only_bytes_that_repair_collects(
+        app, as_persona, item_a, evidence_dir, monkeypatch):
     client = as_persona("staff_a")
 
     def fail():
@@ -341,6 +341,14 @@ def test_a_database_failure_during_upload_leaves_no_file_and_no_row(app, as_pers
     response = upload(client, item_url(item_a), ("ke-hoach.pdf", PDF), ("anh.png", PNG))
     monkeypatch.undo()
     assert response.status_code == 500
+    assert rows(app) == [] and events(app, "evidence.upload") == [] and temps(evidence_dir) == []
+    # The blobs were put before the commit: another upload of the same bytes might have been about
+    # to name them, so they stay until they are old, and nobody sees them meanwhile.
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["evidence", "check"]).exit_code == 0
+    repaired = runner.invoke(args=["evidence", "check", "--repair", "--temp-age", "0"])
+    assert repaired.exit_code == 0, repaired.output
+    assert "Đã xóa 2 tệp lưu trữ không có dòng dữ liệu nào" in repaired.output
     nothing_stored(app, evidence_dir)
 
 

@@ -23,7 +23,10 @@ from . import postgres, sqlite
 from .archive import DATABASE_MEMBERS, FORMAT, FORMAT_VERSION, MANIFEST, ArchiveWriter, blob_member
 from .snapshot import Contents
 
-BLOB_WAIT_SECONDS = 10.0  # an upload's row commits a moment before its blob is moved into the store
+# Versions before issue 12 committed an upload's row a moment before moving its blob into the
+# store; uploads now put the blob first, so a blob missing here is truly missing and the wait
+# only delays the report. Kept for a store still written by an older app server.
+BLOB_WAIT_SECONDS = 10.0
 ENGINE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
@@ -95,8 +98,8 @@ def _write(directory: Path, staging: Path, now: datetime, started: float, kind: 
 
 
 def _copy_blobs(writer: ArchiveWriter, shas: list[str], storage: Storage, wait: float):
-    """Add every blob to the archive, hashing as it is copied. A blob not in the store yet may be
-    an upload between its commit and its move into place: those are tried again for `wait` seconds."""
+    """Add every blob to the archive, hashing as it is copied. A blob not in the store is tried
+    again for `wait` seconds (see BLOB_WAIT_SECONDS)."""
     files, problems = [], []
     pending = [sha for sha in shas if not _copy_blob(writer, storage, sha, files, problems)]
     deadline = time.monotonic() + wait

@@ -136,7 +136,7 @@ class FileSpec:
 def upload(ctx: WardContext, when: datetime, school: School, actor: User, spec: FileSpec,
            item: ChecklistItem | None = None, activity: ActivityHolder | None = None) -> None:
     """As evidence.services.save_uploads: checked by the store's own rules, recorded, and moved
-    into the store after the ward's commit."""
+    into the store just before the ward's commit."""
     rng = random.Random(spec.seed)
     size = files.file_size(spec.kind, rng, ctx.max_file_kb)
     data = files.make_file(spec.kind, size, spec.title, spec.lines, rng)

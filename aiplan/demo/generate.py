@@ -171,7 +171,7 @@ def _plan_for(job: WardJob, spec: PlanSpec, seed: int) -> Plan:
 
 
 def generate_ward(job: WardJob, options: Options, spec: PlanSpec, password_hash: str) -> Counts:
-    """One ward in one transaction; its files go into the store once the rows are committed."""
+    """One ward in one transaction; its files go into the store just before it commits."""
     head_before = db.session.scalar(select(AuditHead.seq).where(AuditHead.id == 1)) or 0
     plan = _plan_for(job, spec, options.seed)
     ward = plan.ward
@@ -206,14 +206,15 @@ def generate_ward(job: WardJob, options: Options, spec: PlanSpec, password_hash:
         audit.record(MARKER, ward, ward_id=ward.id, after={
             "seed": options.seed, "schools": [job.schools[0].index, len(job.schools)],
             "files_per_school": options.files_per_school, "max_file_kb": options.max_file_kb})
+        # The blobs first, as save_uploads does: a crash or a full disk now leaves no row without its bytes.
+        for temp, sha256 in ctx.staged:
+            storage.put(temp, sha256)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         for temp, _ in (ctx.staged if ctx else []):
             temp.unlink(missing_ok=True)
         raise
-    for temp, sha256 in ctx.staged:
-        storage.put(temp, sha256)
     ctx.counts.audit_events = (db.session.scalar(select(AuditHead.seq).where(AuditHead.id == 1)) or 0) - head_before
     db.session.expunge_all()  # the next ward starts with an empty session: memory stays flat
     return ctx.counts

@@ -152,7 +152,8 @@ def _upload(school, item=None, activity=None):
         try:
             saved = save_uploads(uploads, school=school, item=item, activity=activity, actor=current_user)
         except UploadRefused as refused:
-            error, code = _("Chưa lưu tệp nào: có tệp không được nhận. Hãy bỏ tệp đó rồi gửi lại."), 422
+            error = refused.message or _("Chưa lưu tệp nào: có tệp không được nhận. Hãy bỏ tệp đó rồi gửi lại.")
+            code = 422
             problems = refused.problems
         else:
             notice = ngettext("Đã tải lên %(num)d tệp.", "Đã tải lên %(num)d tệp.", len(saved))

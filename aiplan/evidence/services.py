@@ -1,12 +1,15 @@
 """Writing evidence (uploads, soft delete and restore, the restricted mark) and reading it for pages.
 
-An upload is streamed into a temporary file while its SHA-256 is computed, checked, recorded
-(row and audit event in one transaction), and only after the commit moved into the store:
-a refusal or a failed commit leaves neither a file nor a row.
+An upload is streamed into a temporary file while its SHA-256 is computed and checked; then
+its blob is put into the store (durably), and only then is it recorded (row and audit event in
+one transaction). A crash or a failed commit at any point leaves no row without its bytes: at
+worst a blob that no row names, which `evidence check --repair` collects once it is old.
+A refusal leaves nothing.
 """
 import hashlib
 import os
 import re
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +23,7 @@ from .. import audit
 from ..access import can_read_school, can_see_restricted
 from ..extensions import db
 from ..models import Activity, ChecklistItem, EvidenceFile, ItemKind, ItemStatus, School, utcnow
+from . import zipbudget
 from .storage import get_storage
 from .validation import CHUNK, FileRefused, check_file, display_name, policy_from_config
 
@@ -37,11 +41,12 @@ class Upload:
 
 
 class UploadRefused(Exception):
-    """Some files were refused, so none was stored; `problems` lists (file name, reason)."""
+    """Some files were refused, so none was stored; `problems` lists (file name, reason), and
+    `message`, when set, says why the request as a whole was refused."""
 
-    def __init__(self, problems: list[tuple[str, str]]):
+    def __init__(self, problems: list[tuple[str, str]], message=None):
         super().__init__(problems)
-        self.problems = problems
+        self.problems, self.message = problems, message
 
 
 def save_uploads(uploads: list[Upload], *, school: School, actor, item: ChecklistItem | None = None,
@@ -56,9 +61,13 @@ def save_uploads(uploads: list[Upload], *, school: School, actor, item: Checklis
     temps: list[Path] = []
     staged, problems = [], []
     try:
-        for upload in uploads:
-            name = display_name(upload.filename)
-            temp, sha256, size = _stream_to_temp(upload.stream, storage, temps)
+        received = [(upload, display_name(upload.filename), *_stream_to_temp(upload.stream, storage, temps))
+                    for upload in uploads]
+        try:
+            zipbudget.check_request([temp for _, _, temp, _, _ in received], policy)  # before inflating any
+        except FileRefused as refused:
+            raise UploadRefused([], message=refused.reason) from None
+        for upload, name, temp, sha256, size in received:
             try:
                 accepted = check_file(temp, name, policy)
             except FileRefused as refused:
@@ -72,6 +81,8 @@ def save_uploads(uploads: list[Upload], *, school: School, actor, item: Checklis
                 uploaded_at=utcnow(), uploaded_by_id=actor.id)))
         if problems:
             raise UploadRefused(problems)
+        for temp, file in staged:
+            storage.put(temp, file.sha256)
         db.session.add_all(file for _, file in staged)
         db.session.flush()
         if item is not None:
@@ -81,26 +92,30 @@ def save_uploads(uploads: list[Upload], *, school: School, actor, item: Checklis
                          after={"name": file.original_name, "size": file.size, "sha256": file.sha256,
                                 "restricted": file.restricted, "description": file.description,
                                 "item_id": file.item_id, "activity_id": file.activity_id})
+        _pause_before_commit()
         db.session.commit()
     except BaseException:
         db.session.rollback()
+        # Blobs already put stay: another upload of the same bytes may be about to commit a row
+        # naming one of them. Unnamed ones are collected later, past the age threshold.
         for temp in temps:
             temp.unlink(missing_ok=True)
         raise
-    for temp, file in staged:
-        try:
-            storage.put(temp, file.sha256)
-        except Exception:
-            # The row is committed; the bytes are still whole in the temporary file. Leave it
-            # there for the operator (the check command reports both) rather than lose it.
-            current_app.logger.exception("Evidence %s committed but not moved into place; its bytes are in %s",
-                                         file.sha256, temp)
-            raise
     return [file for _, file in staged]
 
 
+def _pause_before_commit() -> None:
+    """TEST ONLY (tests/test_evidence_crash.py): with EVIDENCE_TEST_PAUSE_FILE set, write this
+    process's id there and wait, so a test can kill the worker between blob and commit."""
+    path = current_app.config.get("EVIDENCE_TEST_PAUSE_FILE")
+    if path:
+        Path(path).write_text(str(os.getpid()))
+        time.sleep(60)
+
+
 def _stream_to_temp(stream: BinaryIO, storage, temps: list[Path]) -> tuple[Path, str, int]:
-    """Copy an upload into a temporary file of the store chunk by chunk, hashing as it goes."""
+    """Copy an upload into a temporary file of the store chunk by chunk, hashing as it goes (not
+    synced yet: `put` does that for the files that are kept)."""
     out, path = storage.new_temp()
     temps.append(path)
     digest, size = hashlib.sha256(), 0
@@ -109,8 +124,6 @@ def _stream_to_temp(stream: BinaryIO, storage, temps: list[Path]) -> tuple[Path,
             digest.update(chunk)
             out.write(chunk)
             size += len(chunk)
-        out.flush()
-        os.fsync(out.fileno())
     return path, digest.hexdigest(), size
 
 
@@ -195,14 +208,22 @@ def files_for_items(item_ids: list[int], user) -> dict[int, list[EvidenceFile]]:
         return by_item
     for file in db.session.scalars(_live_files().where(EvidenceFile.item_id.in_(list(by_item)))).unique():
         if may_see(user, file):
-            by_item[file.item_id].append(file)
+            by_item[file.item_id].append(_note_lost(file))
     return by_item
 
 
 def files_for_activity(activity_id: int, user) -> list[EvidenceFile]:
     """The files `user` may see on an activity, in one query."""
     files = db.session.scalars(_live_files().where(EvidenceFile.activity_id == activity_id)).unique()
-    return [file for file in files if may_see(user, file)]
+    return [_note_lost(file) for file in files if may_see(user, file)]
+
+
+def _note_lost(file: EvidenceFile) -> EvidenceFile:
+    """Mark a file whose bytes are not in the store (lost before uploads were crash-safe, or to a
+    disk fault; `evidence check` names it): the list shows it, says it must be uploaded again,
+    and offers no download. One stat per listed file."""
+    file.lost = not get_storage().exists(file.sha256)
+    return file
 
 
 def live_file_count(item_id: int) -> int:

@@ -1,8 +1,11 @@
 """Where the bytes of evidence files live: a small interface, and the local folder behind it.
 
 Blobs are named by their SHA-256 alone (`ab/cd/<sha256>`), never by anything a client sent,
-so the same file uploaded twice is stored once. There is deliberately no delete: deleting
-evidence only marks its row, so a ward admin's restore always finds the bytes. A shared
+so the same file uploaded twice is stored once. A blob is put (durably) BEFORE the row that
+names it commits, so a crash at any moment leaves at worst a blob without a row, never a row
+without its bytes. Deleting evidence only marks its row, so a ward admin's restore always finds
+the bytes; the only removal is `collect`, of a blob no row names that is older than an age
+threshold (younger ones may belong to an upload whose row has not committed yet). A shared
 object store (S3-compatible, for several app servers) can replace LocalStorage by
 implementing the same methods and being set as `app.extensions["evidence_storage"]`.
 """
@@ -24,16 +27,21 @@ class Storage(Protocol):
         """A fresh temporary file to stream an upload into, and its path."""
 
     def put(self, temp_path: Path, sha256: str) -> bool:
-        """Move a temporary file into place as the blob `sha256`; False if that blob was already
-        stored (the temporary file is then simply removed)."""
+        """Move a temporary file into place as the blob `sha256`, durably (before its row commits);
+        False if that blob was already stored (the temporary file is then removed, and the blob's
+        age starts again, so that `collect` leaves it to the row about to name it)."""
 
     def open(self, sha256: str) -> BinaryIO:
         """The blob's bytes, for reading; FileNotFoundError if it is missing."""
 
     def exists(self, sha256: str) -> bool: ...
 
-    def blobs(self) -> Iterator[str]:
-        """Every stored blob's SHA-256 (for the orphan check)."""
+    def blobs(self, older_than_seconds: float = 0) -> Iterator[str]:
+        """Every stored blob's SHA-256 (for the orphan check), or those put at least this long ago."""
+
+    def collect(self, sha256: str, older_than_seconds: float) -> bool:
+        """Remove a blob that no row names, unless it was put (or put again) within this many
+        seconds; True if removed. The caller has checked that no row names it."""
 
     def strays(self) -> list[str]:
         """Anything in the store that is neither a blob nor a temporary file."""
@@ -63,10 +71,48 @@ class LocalStorage:
     def put(self, temp_path: Path, sha256: str) -> bool:
         target = self._path(sha256)
         if target.exists():
-            temp_path.unlink(missing_ok=True)
-            return False
-        target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.utime(target)  # young again: `collect` must not take it before our row commits
+            except FileNotFoundError:
+                pass  # collected this very moment: put ours instead
+            else:
+                temp_path.unlink(missing_ok=True)
+                return False
+        _fsync_file(temp_path)
+        self._make_dirs(target.parent)
         os.replace(temp_path, target)  # atomic; a concurrent upload of the same bytes changes nothing
+        _fsync_dir(target.parent)
+        return True
+
+    def _make_dirs(self, path: Path) -> None:
+        """Create `ab/cd/` with each new folder's entry made durable in its parent."""
+        missing = []
+        while not path.is_dir():
+            missing.append(path)
+            path = path.parent
+        for folder in reversed(missing):
+            folder.mkdir(exist_ok=True)
+            _fsync_dir(folder.parent)
+
+    def collect(self, sha256: str, older_than_seconds: float) -> bool:
+        # Moved aside first (atomic), then its age looked at again: an upload that refreshed the
+        # blob before the move is seen here and the blob goes back; one that comes after the move
+        # no longer finds it and puts its own bytes. Either way its row never lacks them.
+        target = self._path(sha256)
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        aside = self.tmp / f"collect-{sha256}.part"
+        try:
+            os.replace(target, aside)
+        except FileNotFoundError:
+            return False
+        if aside.stat().st_mtime > time.time() - older_than_seconds:
+            try:
+                os.link(aside, target)  # back, unless an upload has put the same bytes meanwhile
+            except FileExistsError:
+                pass
+            aside.unlink()
+            return False
+        aside.unlink()
         _fsync_dir(target.parent)
         return True
 
@@ -83,9 +129,10 @@ class LocalStorage:
             if path.is_file() and self.tmp not in path.parents:
                 yield path
 
-    def blobs(self) -> Iterator[str]:
+    def blobs(self, older_than_seconds: float = 0) -> Iterator[str]:
+        cutoff = time.time() - older_than_seconds
         for path in self._files():
-            if self._is_blob(path):
+            if self._is_blob(path) and (not older_than_seconds or path.stat().st_mtime <= cutoff):
                 yield path.name
 
     def strays(self) -> list[str]:
@@ -100,6 +147,15 @@ class LocalStorage:
             return []
         cutoff = time.time() - older_than_seconds
         return sorted(path for path in self.tmp.iterdir() if path.is_file() and path.stat().st_mtime <= cutoff)
+
+
+def _fsync_file(path: Path) -> None:
+    """The bytes on disk before the rename that names them (the rename may reach the disk first)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -101,6 +101,8 @@ class Policy:
     allowed: frozenset = frozenset(DEFAULT_ALLOWED_TYPES)
     zip_max_bytes: int = 512 * MB
     zip_max_entries: int = 5000
+    zip_request_max_bytes: int = 512 * MB  # all the zip containers of one request together
+    zip_request_max_entries: int = 10000
 
 
 def policy_from_config(config) -> Policy:
@@ -108,6 +110,8 @@ def policy_from_config(config) -> Policy:
         allowed=frozenset(ext.lower().lstrip(".") for ext in config["EVIDENCE_ALLOWED_TYPES"]) & set(TYPES),
         zip_max_bytes=int(config["EVIDENCE_ZIP_MAX_BYTES"]),
         zip_max_entries=int(config["EVIDENCE_ZIP_MAX_ENTRIES"]),
+        zip_request_max_bytes=int(config["EVIDENCE_ZIP_REQUEST_MAX_BYTES"]),
+        zip_request_max_entries=int(config["EVIDENCE_ZIP_REQUEST_MAX_ENTRIES"]),
     )
 
 
@@ -178,9 +182,14 @@ def sniff(path: Path, policy: Policy) -> set[str]:
         return {"mp3"}
     if head.startswith(OLE_MAGIC):
         return _ole_kinds(path)
-    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+    if is_zip(head):
         return {_zip_kind(path, policy)}
     return _text_kind(path, head)
+
+
+def is_zip(head: bytes) -> bool:
+    """Whether a file starting with these bytes is read as a zip container (and inflated)."""
+    return head[:4] in (b"PK\x03\x04", b"PK\x05\x06")
 
 
 def _ole_kinds(path: Path) -> set[str]:
