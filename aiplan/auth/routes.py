@@ -1,6 +1,4 @@
 """Signing in and out; changing one's own password (required after a reset)."""
-from urllib.parse import urlsplit
-
 from flask import current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -9,6 +7,7 @@ from flask_login import current_user, login_user, logout_user
 from .. import audit
 from ..access import login_required_any
 from ..extensions import db, htmx, limiter
+from ..redirects import safe_next
 from . import bp
 from .forms import LoginForm, PasswordChangeForm
 from .services import MIN_PASSWORD_LENGTH, AccountError, authenticate, change_password as change_own_password
@@ -18,17 +17,6 @@ PASSWORD_CHANGE_EXEMPT = {"auth.change_password", "auth.logout", "auth.login", "
                           "core.set_language"}
 
 LOGIN_FAILED = _l("Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đã bị khóa.")
-
-
-def safe_next(target: str | None) -> str | None:
-    """A redirect target only if it is a path inside this app (no scheme, host or `//`)."""
-    if not target:
-        return None
-    target = target.strip()
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    return target
 
 
 def _username_key() -> str:
