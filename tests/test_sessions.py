@@ -81,6 +81,7 @@ def test_the_account_page_lists_the_open_sign_ins_and_which_is_this_one(app):
     assert "Các phiên đăng nhập đang mở" in page and "Đăng xuất khỏi mọi thiết bị" in page
     assert "Chrome · Android" in page
     assert page.count("(phiên này)") == 1
+    assert "Phiên không dùng quá 8 giờ sẽ tự kết thúc" in page
     phone.post("/logout")
     assert "Chrome · Android" not in text_of(office.get("/account"))
 
