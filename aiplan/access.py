@@ -1,27 +1,81 @@
 """Who may do what. Views call these helpers; templates never decide access."""
+import hmac
+from datetime import timedelta
 from functools import wraps
 
-from flask import abort, request, session
+from flask import abort, current_app, flash, g, redirect, request, session
 from flask_babel import gettext
-from flask_login import current_user
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_url
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import joinedload
 
 from .extensions import db, login_manager
-from .models import Activity, ChecklistItem, Plan, Role, School, SchoolYear, User
+from .models import Activity, ChecklistItem, Plan, Role, School, SchoolYear, User, UserSession, utcnow
 
 WARD_ROLES = (Role.WARD_ADMIN, Role.SUPERVISOR, Role.VIEWER)
 
 
+# How often a sign-in's last_seen_at is written. Reading pages must not write on every request
+# (on SQLite a GET reads in a deferred transaction; see _touch), and the idle limit is hours long.
+TOUCH_EVERY = timedelta(minutes=5)
+IDLE_MESSAGE = _l("Phiên đăng nhập đã hết hạn vì quá lâu không dùng. Vui lòng đăng nhập lại.")
+
+
 @login_manager.user_loader
-def load_user(session_id: str) -> User | None:
-    """Find the user of a session; a changed session token (password change, disabling) ends it."""
-    user_id, _, token = session_id.partition(":")
-    if not user_id.isdigit() or not token:
+def load_user(session_key: str) -> User | None:
+    """The user of a live sign-in: its row not ended (logout, password change, disabling), not idle
+    longer than SESSION_IDLE_MINUTES, and the cookie's token matching the stored hash."""
+    record_id, _, token = session_key.partition(":")
+    if not record_id.isdigit() or len(record_id) > 9 or not token:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.is_enabled or user.session_token != token:
+    record = db.session.get(UserSession, int(record_id), options=[joinedload(UserSession.user)])
+    if record is None or record.ended_at is not None \
+            or not hmac.compare_digest(record.token_hash, UserSession.hash_token(token)):
         return None
+    now = utcnow()
+    if now - record.last_seen_at > idle_limit():
+        g.session_expired = True
+        return None
+    user = record.user
+    if not user.is_enabled:
+        return None
+    _touch(record, now)
+    user.current_session, user.session_key = record, session_key
     return user
+
+
+def idle_limit() -> timedelta:
+    return timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+
+
+def _touch(record: UserSession, now) -> None:
+    """Move the sign-in's idle clock on, at most every TOUCH_EVERY (or a quarter of a short limit).
+
+    A writing request does it in its own transaction, which already holds SQLite's write lock,
+    and flushes at once so the row is locked before anything takes the audit head. A reading
+    request writes in a short transaction of its own: upgrading its deferred read transaction to
+    a write would fail with "database is locked" whenever another writer got in first. If even
+    that cannot get the lock, the clock moves at the next request."""
+    if now - record.last_seen_at < min(TOUCH_EVERY, idle_limit() / 4):
+        return
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        record.last_seen_at = now
+        db.session.flush()
+        return
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(update(UserSession).where(UserSession.id == record.id).values(last_seen_at=now))
+    except OperationalError:
+        current_app.logger.warning("Could not record that session %s was seen; will retry", record.id)
+
+
+@login_manager.unauthorized_handler
+def send_to_login():
+    """To the login page, coming back here after; saying why when the sign-in went idle."""
+    flash(str(IDLE_MESSAGE if g.get("session_expired") else login_manager.login_message), "info")
+    return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
 def roles_required(*roles: Role):

@@ -85,6 +85,7 @@ ACTION_LABELS = {
     "user.update": "Sửa tài khoản",
     "user.reset_password": "Đặt lại mật khẩu",
     "user.change_password": "Đổi mật khẩu",
+    "user.end_sessions": "Đăng xuất khỏi mọi thiết bị",
     "user.disable": "Khóa tài khoản",
     "user.enable": "Mở khóa tài khoản",
     "plan.load": "Nạp kế hoạch",

@@ -7,13 +7,25 @@ def from_environment(instance_path: str) -> dict:
     """Return the settings the environment gives, falling back to safe defaults."""
     instance = Path(instance_path)
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'aiplan.sqlite3'}"
+    idle_minutes = int(os.environ.get("SESSION_IDLE_MINUTES", "480"))
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(instance),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "EVIDENCE_DIR": os.environ.get("EVIDENCE_DIR") or str(instance / "evidence"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
-        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
+        # Wrong passwords for one account from one address: strict. The old name still counts,
+        # since what an operator set it to was meant to stop guessing.
+        "LOGIN_LIMIT_PER_ACCOUNT_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT_ADDRESS")
+        or os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "50 per 15 minutes"),
+        # For the account as a whole, from every address together: high, so that nobody can lock a
+        # colleague out with a few wrong passwords, yet a guessing run from many addresses stops.
+        "LOGIN_LIMIT_ACCOUNT_CEILING": os.environ.get("LOGIN_LIMIT_ACCOUNT_CEILING", "100 per hour"),
+        # A sign-in not used for this long ends (checked on the server; see access.load_user).
+        "SESSION_IDLE_MINUTES": idle_minutes,
+        # Flask refuses a session cookie this long after it was last written (its signature's age):
+        # a backstop behind the idle limit, long enough for an office day of reading.
+        "PERMANENT_SESSION_LIFETIME": max(12 * 60, idle_minutes) * 60,
         # Secure cookies only when the app is really served over HTTPS.
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
@@ -28,7 +40,6 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
-    "PERMANENT_SESSION_LIFETIME": 8 * 3600,
     "WTF_CSRF_TIME_LIMIT": None,  # a token lives as long as the session it belongs to
     "WTF_CSRF_HEADERS": ["X-CSRFToken"],
     "BABEL_DEFAULT_LOCALE": "vi",

@@ -175,6 +175,8 @@ ACCESS.update({
     # Without a previewed file the admin is told to upload again (422) and nothing is imported.
     "admin.import_confirm": ("POST", "/admin/import/confirm", ADMIN_ONLY | {"ward_admin": 422}),
     "auth.change_password": ("GET", "/account/password", EVERYONE_SIGNED_IN),
+    "auth.account": ("GET", "/account", EVERYONE_SIGNED_IN),
+    "auth.end_all_sessions": ("POST", "/account/sessions/end", EVERYONE_SIGNED_IN),
 })
 NOT_ROUTES = {"static"}
 
@@ -246,7 +248,7 @@ def test_route_answers_each_role_as_the_access_table_says(app, as_persona, endpo
         assert response.status_code == outcome, f"{role} {method} {url} -> {response.status_code}"
     elif outcome == OK:
         assert response.status_code < 400, f"{role} {method} {url} -> {response.status_code}"
-        assert "/login" not in (response.location or "") or endpoint in ("auth.logout", "auth.login"), \
+        assert "/login" not in (response.location or "") or endpoint in ("auth.logout", "auth.login", "auth.end_all_sessions"), \
             f"{role} was sent to the login page by {url}"
     elif outcome == LOGIN:
         assert response.status_code == 302 and response.location.startswith("/login"), \

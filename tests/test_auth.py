@@ -80,8 +80,8 @@ def test_production_hashing_uses_argon2id_with_64_mib(make_app):
         assert hash_password("một mật khẩu dài").startswith("$argon2id$v=19$m=65536,")
 
 
-def test_repeated_failures_for_one_account_are_rate_limited(seeded_app):
-    app = seeded_app(LOGIN_LIMIT_PER_ACCOUNT="3 per 15 minutes")
+def test_repeated_failures_for_one_account_from_one_address_are_rate_limited(seeded_app):
+    app = seeded_app(LOGIN_LIMIT_PER_ACCOUNT_ADDRESS="3 per 15 minutes")
     client = app.test_client()
     for _ in range(3):
         assert client.post("/login", data={"username": "canbo-a", "password": "sai"}).status_code == 401
@@ -104,7 +104,7 @@ def test_repeated_failures_from_one_address_are_rate_limited(seeded_app):
 
 
 def test_successful_logins_do_not_count_towards_the_limit(seeded_app):
-    app = seeded_app(LOGIN_LIMIT_PER_ACCOUNT="2 per 15 minutes")
+    app = seeded_app(LOGIN_LIMIT_PER_ACCOUNT_ADDRESS="2 per 15 minutes", LOGIN_LIMIT_ACCOUNT_CEILING="2 per 15 minutes")
     client = app.test_client()
     for _ in range(4):
         assert client.post("/login", data={"username": "canbo-a", "password": PASSWORD}).status_code == 302
@@ -119,8 +119,8 @@ def test_rate_limits_are_shared_through_redis_across_processes(make_app, seeded_
     except redis.exceptions.ConnectionError:
         pytest.skip("no Redis server on 127.0.0.1:6379")
     # Two app objects stand for two worker processes sharing the one Redis.
-    first = seeded_app(RATELIMIT_STORAGE_URI=url, LOGIN_LIMIT_PER_ACCOUNT="2 per 15 minutes")
-    second = make_app(RATELIMIT_STORAGE_URI=url, LOGIN_LIMIT_PER_ACCOUNT="2 per 15 minutes")
+    first = seeded_app(RATELIMIT_STORAGE_URI=url, LOGIN_LIMIT_PER_ACCOUNT_ADDRESS="2 per 15 minutes")
+    second = make_app(RATELIMIT_STORAGE_URI=url, LOGIN_LIMIT_PER_ACCOUNT_ADDRESS="2 per 15 minutes")
     try:
         first.test_client().post("/login", data={"username": "canbo-a", "password": "sai"})
         second.test_client().post("/login", data={"username": "canbo-a", "password": "sai"})
@@ -176,7 +176,7 @@ def test_login_starts_a_new_session(client, auth):
         assert "planted" not in session
 
 
-def test_changing_the_session_token_ends_existing_sessions(app, client, auth):
+def test_ending_an_accounts_sessions_signs_it_out_at_once(app, client, auth):
     auth.login("staff_a")
     assert client.get("/schools").status_code == 200
     with app.app_context():

@@ -1,17 +1,20 @@
 """Signing in and out; changing one's own password (required after a reset)."""
-from urllib.parse import urlsplit
-
 from flask import current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from .. import audit
 from ..access import login_required_any
 from ..extensions import db, htmx, limiter
+from ..redirects import safe_next
+from ..timeutil import format_datetime
 from . import bp
 from .forms import LoginForm, PasswordChangeForm
-from .services import MIN_PASSWORD_LENGTH, AccountError, authenticate, change_password as change_own_password
+from .services import (MIN_PASSWORD_LENGTH, AccountError, active_sessions, authenticate, device_label, end_session,
+                       record_failed_login, start_session, take_failed_logins)
+from .services import change_password as change_own_password
 
 # What an account with a temporary password may still reach before choosing its own.
 PASSWORD_CHANGE_EXEMPT = {"auth.change_password", "auth.logout", "auth.login", "static", "core.healthz",
@@ -20,35 +23,44 @@ PASSWORD_CHANGE_EXEMPT = {"auth.change_password", "auth.logout", "auth.login", "
 LOGIN_FAILED = _l("Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đã bị khóa.")
 
 
-def safe_next(target: str | None) -> str | None:
-    """A redirect target only if it is a path inside this app (no scheme, host or `//`)."""
-    if not target:
-        return None
-    target = target.strip()
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    return target
+def _address() -> str:
+    return request.remote_addr or "-"
 
 
-def _username_key() -> str:
-    return "login:" + (request.form.get("username") or "").strip().lower()
+def _typed_username() -> str:
+    return (request.form.get("username") or "").strip().lower()[:80]
+
+
+def _pair_key() -> str:
+    return f"login:{_typed_username()}@{_address()}"
+
+
+def _account_key() -> str:
+    return f"login-account:{_typed_username()}"
 
 
 def _failed(response) -> bool:
     return g.get("login_failed", False)
 
 
-def _account_limit() -> str:
-    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
+def _pair_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT_ADDRESS"]
+
+
+def _account_ceiling() -> str:
+    return current_app.config["LOGIN_LIMIT_ACCOUNT_CEILING"]
 
 
 def _ip_limit() -> str:
     return current_app.config["LOGIN_LIMIT_PER_IP"]
 
 
+# Wrong passwords are limited strictly per account *and* address (the guesser's), per address for
+# all names, and per account from everywhere only at a high ceiling: five wrong passwords typed by
+# someone else no longer lock the owner out (see docs/security.md).
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_account_limit, key_func=_username_key, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_pair_limit, key_func=_pair_key, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_account_ceiling, key_func=_account_key, methods=["POST"], deduct_when=_failed)
 @limiter.limit(_ip_limit, methods=["POST"], deduct_when=_failed)
 def login():
     """Show the login form; on success start a fresh session and go where the user was headed."""
@@ -62,14 +74,24 @@ def login():
         user = authenticate(form.username.data, form.password.data)
         if user is not None:
             session.clear()  # a new session at login: nothing from before survives
-            login_user(user)
+            start_session(user, user_agent=request.user_agent.string, ip=_address())
+            failures, last_failure = take_failed_logins(user)
             audit.record("auth.login", user, school_id=user.school_id, actor=user)
             db.session.commit()
+            login_user(user)
+            if failures:
+                flash(ngettext("Có %(num)d lần đăng nhập sai vào tài khoản của bạn kể từ lần đăng nhập trước, lần "
+                               "gần nhất lúc %(when)s. Nếu không phải bạn, hãy đổi mật khẩu.",
+                               "Có %(num)d lần đăng nhập sai vào tài khoản của bạn kể từ lần đăng nhập trước, lần "
+                               "gần nhất lúc %(when)s. Nếu không phải bạn, hãy đổi mật khẩu.",
+                               failures, when=format_datetime(last_failure)), "warning")
             if user.must_change_password:
                 return redirect(url_for("auth.change_password", next=safe_next(form.next.data)))
             return redirect(safe_next(form.next.data) or url_for("core.home"))
         g.login_failed = True
         db.session.rollback()
+        record_failed_login(form.username.data)
+        db.session.commit()
         current_app.logger.info("Failed login for %r from %s", form.username.data[:80], request.remote_addr)
         error = LOGIN_FAILED
     return render_template("auth/login.html", form=form, error=error), 401 if error else 200
@@ -77,10 +99,36 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """End the session (a POST, so that no link or image can sign anyone out)."""
+    """End this sign-in (a POST, so that no link or image can sign anyone out); other devices stay in."""
+    if current_user.is_authenticated:
+        end_session(current_user)
+        db.session.commit()
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
+
+
+@bp.get("/account")
+@login_required_any
+def account():
+    """One's own account: the sign-ins still open, signing out of all of them, changing the password."""
+    return render_template("auth/account.html", sessions=active_sessions(current_user),
+                           this_session=current_user.current_session, device_label=device_label,
+                           idle_hours=f"{current_app.config['SESSION_IDLE_MINUTES'] / 60:g}".replace(".", ","))
+
+
+@bp.post("/account/sessions/end")
+@login_required_any
+def end_all_sessions():
+    """Sign out everywhere: every sign-in of this account ends, this browser's too."""
+    user = current_user._get_current_object()
+    user.end_sessions()
+    audit.record("user.end_sessions", user, school_id=user.school_id, ward_id=user.ward_id, actor=user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("Đã đăng xuất khỏi mọi thiết bị. Hãy đăng nhập lại để tiếp tục."), "success")
+    return redirect(url_for("auth.login"), 303)
 
 
 def _password_key() -> str:
@@ -102,7 +150,7 @@ def require_password_change():
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
-@limiter.limit(_account_limit, key_func=_password_key, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_pair_limit, key_func=_password_key, methods=["POST"], deduct_when=_failed)
 @login_required_any
 def change_password():
     """Change one's own password; other sessions end, this one stays signed in."""
@@ -118,7 +166,10 @@ def change_password():
             g.login_failed = refused.field == "current_password"
             getattr(form, refused.field or "new_password").errors.append(str(refused))
         else:
-            login_user(user)  # the new session token: this browser stays signed in, others are out
+            # Every sign-in ended with the change; this browser gets a new one and stays in.
+            start_session(user, user_agent=request.user_agent.string, ip=_address())
+            db.session.commit()
+            login_user(user)
             flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác của tài khoản đã kết thúc."), "success")
             return redirect(safe_next(form.next.data) or url_for("core.home"), 303)
     status = 422 if request.method == "POST" else 200

@@ -1,15 +1,16 @@
 """Accounts: password hashing (Argon2id), authentication and creation."""
 import re
 import secrets
+from datetime import timedelta
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select, update
 
 from .. import audit
 from ..extensions import db, read_snapshot
-from ..models import Role, School, User, Ward, utcnow
+from ..models import Role, School, User, UserSession, Ward, utcnow
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,79}")
 MIN_PASSWORD_LENGTH = 10
@@ -63,6 +64,54 @@ def authenticate(username: str, password: str) -> User | None:
         user.password_hash = hasher.hash(password)
     user.last_login_at = utcnow()
     return user
+
+
+def record_failed_login(username: str) -> None:
+    """Count a wrong password against the account, for its owner to be told at the next sign-in.
+    The same one UPDATE runs whether or not the name exists, so failures take the same path.
+    Not committed."""
+    db.session.execute(update(User).where(func.lower(User.username) == username.strip().lower()[:80])
+                       .values(failed_logins=User.failed_logins + 1, last_failed_login_at=utcnow()))
+
+
+def take_failed_logins(user: User) -> tuple[int, object]:
+    """The wrong passwords typed since the last sign-in (how many, the latest when), now told."""
+    told = (user.failed_logins, user.last_failed_login_at)
+    user.failed_logins, user.last_failed_login_at = 0, None
+    return told
+
+
+# Ended or idle sign-ins are kept this long (the account page and support questions), then dropped.
+KEEP_SESSIONS = timedelta(days=30)
+
+
+def start_session(user: User, *, user_agent: str, ip: str) -> str:
+    """A new sign-in for this browser: its row, and the key its cookie will carry. Not committed."""
+    now = utcnow()
+    db.session.execute(delete(UserSession).where(
+        UserSession.user_id == user.id, or_(UserSession.ended_at < now - KEEP_SESSIONS,
+                                            UserSession.last_seen_at < now - KEEP_SESSIONS)))
+    token = secrets.token_urlsafe(32)
+    record = UserSession(user=user, token_hash=UserSession.hash_token(token), created_at=now, last_seen_at=now,
+                         user_agent=(user_agent or "")[:200], ip=(ip or "")[:45])
+    db.session.add(record)
+    db.session.flush()
+    user.current_session, user.session_key = record, f"{record.id}:{token}"
+    return user.session_key
+
+
+def end_session(user: User) -> None:
+    """End the sign-in this request runs under; the user's other devices stay signed in. Not committed."""
+    if user.current_session is not None:
+        user.current_session.ended_at = utcnow()
+
+
+def active_sessions(user: User) -> list[UserSession]:
+    """The user's sign-ins that still open pages: not ended, not idle past the limit; newest first."""
+    idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+    return db.session.scalars(select(UserSession).where(
+        UserSession.user_id == user.id, UserSession.ended_at.is_(None), UserSession.last_seen_at >= utcnow() - idle)
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())).all()
 
 
 def check_password_rules(password: str) -> None:
@@ -137,3 +186,16 @@ def change_password(user: User, current: str, new: str) -> None:
     user.end_sessions()
     audit.record("user.change_password", user, school_id=user.school_id, ward_id=user.ward_id, actor=user)
     db.session.commit()
+
+
+_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("CocCoc", "Cốc Cốc"), ("Firefox/", "Firefox"),
+             ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+_SYSTEMS = (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Windows", "Windows"),
+            ("Mac OS X", "macOS"), ("Linux", "Linux"))
+
+
+def device_label(user_agent: str) -> str:
+    """"Chrome · Windows": enough for a person to recognise their own devices in the list."""
+    browser = next((name for mark, name in _BROWSERS if mark in user_agent), "")
+    system = next((name for mark, name in _SYSTEMS if mark in user_agent), "")
+    return " · ".join(part for part in (browser, system) if part) or (user_agent[:60] or "?")

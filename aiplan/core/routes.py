@@ -6,6 +6,7 @@ from sqlalchemy import text
 from ..access import login_required_any
 from ..extensions import db
 from ..models import Role
+from ..redirects import safe_next
 from . import bp
 
 
@@ -35,14 +36,8 @@ def healthz():
 def set_language():
     """Remember the chosen interface language in a cookie, then go back."""
     lang = request.form.get("lang", "vi")
-    response = redirect(_safe_back())
+    response = redirect(safe_next(request.form.get("next")) or url_for("core.home"))
     response.set_cookie("lang", lang if lang in current_app.config["LANGUAGES"] else "vi",
                         max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
                         secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
-
-
-def _safe_back() -> str:
-    from ..auth.routes import safe_next
-
-    return safe_next(request.form.get("next")) or url_for("core.home")

@@ -17,6 +17,7 @@ from ..access import (can_read_school, can_see_restricted, closed_year_message, 
                       get_item, roles_required)
 from ..extensions import db, htmx
 from ..models import EvidenceFile, Role, User
+from ..redirects import safe_next
 from ..years.state import is_closed
 from . import bp
 from .forms import FileActionForm, RestrictedForm, UploadForm
@@ -113,7 +114,7 @@ def restore(file_id):
     form = FileActionForm()
     if restore_file(file, current_user):
         flash(_("Đã khôi phục tệp %(name)s.", name=file.original_name), "success")
-    return redirect(_safe_next(form.next.data) or url_for(".deleted"), 303)
+    return redirect(safe_next(form.next.data) or url_for(".deleted"), 303)
 
 
 @bp.get("/files/deleted")
@@ -138,7 +139,7 @@ def too_large(error):
 
 def _upload(school, item=None, activity=None):
     form = UploadForm()
-    back = _safe_next(form.next.data) or _default_back(school, item, activity)
+    back = safe_next(form.next.data) or _default_back(school, item, activity)
     chosen = [f for f in request.files.getlist(form.file.name) if _was_chosen(f)]
     error, problems, notice, code = None, [], None, 200
     if not form.validate_on_submit():
@@ -170,7 +171,7 @@ def _upload(school, item=None, activity=None):
 def _changed(file: EvidenceFile, next_url: str | None, notice: str):
     """After a delete or a mark: the component again for htmx, else back where the user was."""
     item, activity = (file.item, None) if file.item_id else (None, file.activity)
-    back = _safe_next(next_url) or _default_back(file.school, item, activity)
+    back = safe_next(next_url) or _default_back(file.school, item, activity)
     if htmx and htmx.target == component_id(item, activity):
         return render_template("evidence/_files.html", files=_files_of(item, activity), school=file.school,
                                item=item, activity=activity, can_write=True, files_notice=notice, back_url=back)
@@ -191,12 +192,6 @@ def _files_of(item, activity):
 
 def _default_back(school, item, activity) -> str:
     return url_for("checklists.school", slug=school.slug, _anchor=component_id(item, activity))
-
-
-def _safe_next(target: str | None) -> str | None:
-    from ..auth.routes import safe_next
-
-    return safe_next(target)
 
 
 def _was_chosen(upload) -> bool:

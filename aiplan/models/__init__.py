@@ -22,7 +22,7 @@ from .plan import (
 )
 from .report import ReportKind, ReportText
 from .types import utcnow
-from .user import Role, User
+from .user import Role, User, UserSession
 from .ward import School, SchoolLevel, Ward
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "AuditEvent", "AuditHead", "ChecklistItem", "ContentArea", "Deadline", "DeliveryForm", "EvaluationCriterion",
     "EvidenceRequirement", "ItemKind", "ItemStatus", "Milestone", "Owner", "Plan", "RequiredOf",
     "Role", "RoadmapStep", "School", "SchoolLevel", "SchoolYear", "plan_pilot_school", "Target", "Timing", "User",
+    "UserSession",
     "Verdict", "Ward", "utcnow",
     "ReportKind", "ReportText",
 ]

@@ -1,10 +1,10 @@
 """Accounts and roles."""
 import enum
-import secrets
+import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -24,10 +24,6 @@ class Role(enum.StrEnum):
                 "school_staff": "Cán bộ nhà trường", "viewer": "Lãnh đạo (xem)"}[self.value]
 
 
-def new_session_token() -> str:
-    return secrets.token_urlsafe(16)
-
-
 class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
@@ -38,24 +34,31 @@ class User(UserMixin, db.Model):
     school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Part of the session cookie's identity: a new token ends every existing session.
-    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Wrong passwords typed for this account since its last sign-in, told to the owner at the next one.
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     ward: Mapped["Ward"] = relationship()  # noqa: F821
     school: Mapped["School | None"] = relationship()  # noqa: F821
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+    # The sign-in this request runs under (not a column): set by the user loader and at login.
+    current_session = None
+    session_key = None  # "<UserSession.id>:<token>", what Flask-Login keeps in the cookie
+
+    def get_id(self) -> str | None:
+        return self.session_key
 
     @property
     def is_active(self) -> bool:
         return self.is_enabled
 
     def end_sessions(self) -> None:
-        self.session_token = new_session_token()
+        """End every sign-in of the account, on every device (password change, reset, disabling)."""
+        db.session.execute(update(UserSession).where(UserSession.user_id == self.id, UserSession.ended_at.is_(None))
+                           .values(ended_at=utcnow()))
 
     @property
     def display_name(self) -> str:
@@ -63,3 +66,27 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+
+class UserSession(db.Model):
+    """One sign-in, on one browser. Its cookie holds the id and a random token; the table keeps only
+    the token's hash, so that a copy of the database cannot be replayed as cookies. Logging out ends
+    this row alone; the user's other devices stay signed in."""
+
+    __tablename__ = "user_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Updated at most every few minutes (see access.load_user), so that reading pages writes nothing.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    ip: Mapped[str] = mapped_column(String(45), default="")
+
+    user: Mapped[User] = relationship()
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        # The token is 256 random bits: a plain SHA-256 is enough, no slow hash needed.
+        return hashlib.sha256(token.encode()).hexdigest()

@@ -5,9 +5,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..access import current_plan, login_required_any, roles_required
-from ..auth.routes import safe_next
 from ..extensions import db
 from ..models import Plan, Role, School, SchoolYear
+from ..redirects import safe_next
 from . import bp, services
 from .forms import CALENDAR_LABELS, ConfirmForm, PilotForm, StartYearForm
 from .state import is_closed, ward_plans
