@@ -11,6 +11,7 @@ from ..activities.self_evaluation import get_self_evaluation
 from ..activities.services import target_actuals
 from ..evidence.services import files_for_items
 from ..extensions import db, done_writing, htmx
+from ..fields import error_text
 from ..models import AuditEvent, EvidenceFile, ItemKind, ItemStatus, Role
 from ..timeutil import local_today
 from . import bp
@@ -78,7 +79,7 @@ def update(slug, item_id):
     form = ItemForm()
     error, code = None, 200
     if not form.validate_on_submit():
-        error, code = " ".join(e for errors in form.errors.values() for e in errors), 422
+        error, code = error_text(form), 422
     else:
         try:
             update_item(item, version=form.version.data, actor=current_user,
