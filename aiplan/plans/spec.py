@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from ..inputs import has_nul
 from ..models import Owner, RequiredOf, SchoolLevel, Timing
 
 FORMAT_VERSION = 1
@@ -21,6 +22,8 @@ MEASURES = {
     "elective_classes": "số lớp học chuyên đề học tập lựa chọn (hình thức 2.2)",
     "integration_share": "tỷ lệ trường có hoạt động lồng ghép (hình thức 2.1), %",
 }
+# TOML writes it as \u0000; PostgreSQL cannot store it, and no plan means it.
+NUL_IN_TEXT = "trường '{}' chứa ký tự NUL (mã 0, trong tệp là \\u0000), không được phép; hãy xóa ký tự này"
 CALENDAR_FIELDS = ("hk1_start", "hk1_end", "hk2_start", "hk2_end", "midterm_start", "midterm_end",
                    "ends_on", "closes_on")
 
@@ -169,6 +172,9 @@ class _Checker:
         if not isinstance(value, str):
             self.fail(where, f"trường '{key}' phải là chuỗi ký tự, không phải {_type_name(value)}")
             return default
+        if has_nul(value):
+            self.fail(where, NUL_IN_TEXT.format(key))
+            return default
         if required and not value.strip():
             self.fail(where, f"trường '{key}' không được để trống")
         return value.strip()
@@ -263,6 +269,8 @@ class _Checker:
         steps = roadmap.get("steps") if isinstance(roadmap, dict) else None
         if not isinstance(steps, list) or not all(isinstance(s, str) and s.strip() for s in steps):
             self.fail("[roadmap]", "trường 'steps' phải là danh sách các câu")
+        elif any(has_nul(s) for s in steps):
+            self.fail("[roadmap]", NUL_IN_TEXT.format("steps"))
         else:
             spec.roadmap = [s.strip() for s in steps]
         spec.targets = self.targets(data)
