@@ -14,9 +14,10 @@ from flask_babel import lazy_gettext as _l
 NUL = "\x00"
 # What spreadsheets take as the start of a formula (OWASP's CSV injection list).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# A record's version as the app writes it: ASCII digits only ("²" and "١" pass str.isdigit() and
-# int() reads "١" as 1), at most 9 of them so it stays inside the database's integer.
-VERSION = re.compile(r"[0-9]{1,9}")
+# A number the app wrote into a form or a link (a version, a page): ASCII digits only ("²" and "١"
+# pass str.isdigit(), int() fails on the first and reads the second as 1), at most 9 of them so it
+# stays inside the database's integer.
+DIGITS = re.compile(r"[0-9]{1,9}")
 # An edit form's fingerprint as `fingerprint` writes it.
 FINGERPRINT = re.compile(r"[0-9a-f]{24}")
 BAD_VERSION = _l("Trang gửi lên thiếu hoặc sai phiên bản dữ liệu, nên chưa có gì được lưu. "
@@ -24,11 +25,14 @@ BAD_VERSION = _l("Trang gửi lên thiếu hoặc sai phiên bản dữ liệu, 
 NUL_TEXT = _l("Dữ liệu gửi lên chứa ký tự NUL (mã 0), không được phép; chưa có gì được lưu.")
 
 
-def parse_version(text: str | None) -> int | None:
-    """The version a form carries, or None when it is missing or not the app's own shape."""
-    if text is None or not VERSION.fullmatch(text):
+def parse_digits(text: str | None) -> int | None:
+    """A number the app wrote itself (a version, a page), or None when it is missing or not its shape."""
+    if text is None or not DIGITS.fullmatch(text):
         return None
     return int(text)
+
+
+parse_version = parse_digits
 
 
 def is_fingerprint(text: str | None) -> bool:

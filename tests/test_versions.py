@@ -1,6 +1,8 @@
 """Every form that carries a version (or, where a record has none, a fingerprint) accepts only the
 shape the app writes: a missing, blank or odd one ("²", "١", " 1", forty nines…) is refused with
 400 or 422 and a message to reload, never a 500, never read as another number, and nothing changes."""
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -98,3 +100,18 @@ def test_the_right_version_still_saves(app, as_persona):
 
     assert response.status_code == 303
     assert all_rows(app) != before
+
+
+@pytest.mark.parametrize("page", ["²", "١", "-1", "9" * 40, "1_0"])
+@pytest.mark.parametrize("url", ["/rollup?trang={}", f"/schools/{SCHOOL_A}/history?page={{}}"])
+def test_a_page_number_in_a_link_that_is_not_ascii_digits_shows_the_first_page(as_persona, url, page):
+    """Page numbers follow the same rule as versions: "²" was a 500 on the rollup."""
+    client = as_persona("ward_admin")
+    first = client.get(url.format(1)).get_data(as_text=True)
+
+    response = client.get(url.format(page))
+
+    assert response.status_code == 200
+    # Per-response tokens, and the page's own address (the language switch sends you back to it).
+    strip = re.compile(r"""name="csrf_token"[^>]*>|hx-headers='[^']*'|[0-9a-f]{16}|(trang|page)=[^"&#]*""")
+    assert strip.sub("", response.get_data(as_text=True)) == strip.sub("", first)
