@@ -144,3 +144,19 @@ def test_the_plan_upload_refuses_a_plan_file_holding_a_nul_and_names_the_field(a
     assert response.status_code == 422
     assert PLAN_MESSAGE in text_of(response)
     assert all_rows(app) == before
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ('number = "/KH-UBND"', 'number = "' + "1" * 81 + '/KH-UBND"', "[plan]: trường 'number' dài quá 80 ký tự"),
+    ('signer = "Phạm Thị Bích Hằng"', 'signer = "' + "Hằng " * 41 + '"', "[plan]: trường 'signer' dài quá 200 ký tự"),
+])
+def test_a_plan_file_with_text_longer_than_the_database_keeps_is_refused_by_field(app, as_persona, old, new, message):
+    """The same class as NUL: PostgreSQL refuses what its column cannot hold (a 500), SQLite kept it."""
+    admin = as_persona("ward_admin")
+    before = all_rows(app)
+    response = admin.post("/admin/plan/upload", content_type="multipart/form-data", data={
+        "file": (io.BytesIO(BUNDLED_PLAN.read_text("utf-8").replace(old, new).encode()), "ke-hoach.toml")})
+
+    assert response.status_code == 422
+    assert message in text_of(response)
+    assert all_rows(app) == before
