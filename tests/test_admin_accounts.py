@@ -353,6 +353,6 @@ def test_an_account_form_sent_without_its_fingerprint_changes_nothing(app, as_pe
         "full_name": "Lãnh đạo UBND", "role": "viewer", "school": "0", "is_enabled": "y"})
 
     assert response.status_code == 422
-    assert "hãy tải lại trang" in response.get_data(as_text=True)
+    assert "phiên bản dữ liệu" in response.get_data(as_text=True)
     with app.app_context():
         assert user("lanhdao").full_name == ""
