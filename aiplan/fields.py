@@ -1,10 +1,15 @@
-"""Form fields shared by the features: dates as Vietnamese offices write them, checkbox lists."""
+"""Form fields shared by the features: dates as Vietnamese offices write them, checkbox lists,
+and the version or fingerprint an edit form carries."""
 import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectMultipleField, StringField
-from wtforms.widgets import CheckboxInput, ListWidget
+from markupsafe import Markup
+from wtforms import HiddenField, SelectMultipleField, StringField
+from wtforms.validators import StopValidation
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+
+from .inputs import BAD_VERSION, is_fingerprint, parse_version
 
 # dd/mm/yyyy as the ward writes dates; "-" and "." are accepted as separators too.
 VN_DATE = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*")
@@ -40,3 +45,50 @@ class CheckboxesField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class _HiddenWithError(HiddenInput):
+    """A hidden input that shows its error beside it: pages list their visible fields' errors,
+    and a refused version would otherwise be a 422 with no word about why."""
+
+    def __call__(self, field, **kwargs):
+        html = super().__call__(field, **kwargs)
+        if field.errors:
+            html += Markup('<p class="flash flash-error" role="alert">{}</p>').format(" ".join(map(str, field.errors)))
+        return html
+
+
+class VersionField(HiddenField):
+    """The version of the record a form was loaded at: ASCII digits as the app writes them, or
+    the form is refused with a message to reload (inputs.parse_version)."""
+
+    widget = _HiddenWithError()
+
+    def _value(self):
+        return "" if self.data is None else str(self.data)
+
+    def process_formdata(self, valuelist):
+        self.data = parse_version(valuelist[0] if valuelist else None)
+        if self.data is None:
+            raise ValueError(BAD_VERSION)
+
+    def pre_validate(self, form):
+        # A POST with no fields at all is not processed as form data, so nothing above ran.
+        if self.data is None and not self.errors:
+            raise StopValidation(BAD_VERSION)
+
+
+class FingerprintField(VersionField):
+    """The fingerprint of the values an edit form showed (inputs.fingerprint), in its exact shape."""
+
+    def process_formdata(self, valuelist):
+        text = valuelist[0] if valuelist else None
+        self.data = text if is_fingerprint(text) else None
+        if self.data is None:
+            raise ValueError(BAD_VERSION)
+
+
+def error_text(form) -> str:
+    """A form's messages as one line, for a component that shows them together (they may be lazy
+    strings, which str.join does not take)."""
+    return " ".join(str(message) for messages in form.errors.values() for message in messages)

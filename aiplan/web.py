@@ -13,6 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from . import audit, timeutil
 from .extensions import db
+from .inputs import NUL_TEXT, has_nul
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
@@ -80,9 +81,10 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def refuse_nul_bytes():
-        """No text the app keeps may hold NUL: PostgreSQL refuses it, and nobody types one."""
-        if any("\x00" in value for value in (*request.args.values(), *request.form.values())):
-            abort(400)
+        """No text the app keeps may hold NUL: PostgreSQL refuses it (a 500 deep in a query),
+        SQLite keeps it silently, and nobody types one. Refused here, once, for all of a request."""
+        if any(has_nul(text) for text in _request_texts()):
+            abort(400, description=str(NUL_TEXT))
 
     @app.after_request
     def secure_headers(response):
@@ -100,7 +102,7 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         title, message = ERROR_MESSAGES.get(error.code, (error.name, error.description))
         title, message = str(title), str(message)
-        if error.code in (403, 404) and error.description and _is_ours(error.description):
+        if error.code in (400, 403, 404) and error.description and _is_ours(error.description):
             message = error.description
         return render_template("errors/error.html", code=error.code, title=title, message=message), error.code
 
@@ -123,6 +125,23 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["audit_field"] = audit.field_label
     app.jinja_env.filters["audit_value"] = audit.value_label
     app.jinja_env.filters["capfirst"] = lambda s: s[:1].upper() + s[1:] if s else s
+
+
+def _request_texts():
+    """Every piece of text a request brings that the app may read: the path and its variables,
+    query and form keys and values, uploaded files' field and file names, and the headers
+    (cookies, htmx's HX-* and the proxy's X-Forwarded-For among them)."""
+    yield request.path
+    yield from (value for value in (request.view_args or {}).values() if isinstance(value, str))
+    for key, values in (*request.args.lists(), *request.form.lists()):
+        yield key
+        yield from values
+    for key, files in request.files.lists():
+        yield key
+        yield from (file.filename for file in files)
+    for key, value in request.headers.items():
+        yield key
+        yield value
 
 
 def _is_ours(description: str) -> bool:

@@ -150,8 +150,9 @@ ACCESS = {
     "plans.edit_deadline": ("GET", "/admin/plan/2025-2026/deadlines/bao-cao-co-so", ADMIN_ONLY),
     "plans.edit_milestone": ("GET", "/admin/plan/2025-2026/milestones/8", ADMIN_ONLY),
     "plans.edit_target": ("GET", "/admin/plan/2025-2026/targets/1", ADMIN_ONLY),
-    # Without the form's fingerprint the admin is sent back (303) and nothing is removed.
-    "plans.remove_evidence": ("POST", "/admin/plan/2025-2026/targets/1/evidence/ho-so-lop-hoc/remove", ADMIN_ONLY),
+    # Without the form's fingerprint the admin is refused (400, tests/test_versions.py) and nothing is removed.
+    "plans.remove_evidence": ("POST", "/admin/plan/2025-2026/targets/1/evidence/ho-so-lop-hoc/remove",
+                              ADMIN_ONLY | {"ward_admin": 400}),
     "plans.export": ("GET", "/admin/plan/2025-2026.toml", ADMIN_ONLY),
     "plans.upload": ("GET", "/admin/plan/upload", ADMIN_ONLY),
 }

@@ -352,6 +352,7 @@ def test_an_account_form_sent_without_its_fingerprint_changes_nothing(app, as_pe
     response = as_persona("ward_admin").post(f"/admin/accounts/{user_id(app, 'lanhdao')}", data={
         "full_name": "Lãnh đạo UBND", "role": "viewer", "school": "0", "is_enabled": "y"})
 
-    assert response.status_code == 409
+    assert response.status_code == 422
+    assert "phiên bản dữ liệu" in response.get_data(as_text=True)
     with app.app_context():
         assert user("lanhdao").full_name == ""

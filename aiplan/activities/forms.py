@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..fields import CheckboxesField, VnDateField
+from ..fields import CheckboxesField, VersionField, VnDateField
 from ..models import Plan, Rating
 from .services import check_activity
 
@@ -63,6 +63,8 @@ class ActivityForm(FlaskForm):
                              render_kw={"rows": 3})
     notes = TextAreaField(_l("Ghi chú"), validators=[Length(max=TEXT_MAX, message=_l("Tối đa %(max)d ký tự."))],
                           render_kw={"rows": 3})
+    # Absent when recording a new activity; an edit or a delete is checked by the view through
+    # inputs.posted_version, the same rule as VersionField.
     version = HiddenField()
 
     def __init__(self, plan: Plan, *args, **kwargs):
@@ -105,7 +107,7 @@ class ActivityForm(FlaskForm):
 class SelfEvaluationForm(FlaskForm):
     """The three criteria of Phụ lục I.2, as fields rating_<id> and text_<id>, built per plan."""
 
-    version = HiddenField()
+    version = VersionField()
 
     @classmethod
     def for_criteria(cls, criteria, *args, **kwargs) -> "SelfEvaluationForm":

@@ -1,5 +1,5 @@
 """A school's AI activities and its self-evaluation: staff of the school write, the ward reads."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -7,6 +7,7 @@ from sqlalchemy import select
 from ..access import can_write_record, can_write_school, current_plan, viewed_plan, get_activity, get_school, roles_required
 from ..evidence.services import files_for_activity
 from ..extensions import db
+from ..inputs import posted_version
 from ..models import Activity, Role, User
 from . import bp
 from . import self_evaluation as evaluations
@@ -14,14 +15,6 @@ from . import services
 from .forms import RATING_LABELS, SUBJECTS, ActivityForm, SelfEvaluationForm
 
 UNPROCESSABLE, CONFLICT = 422, 409
-
-
-def posted_version() -> int:
-    """The version the form was loaded at; a form without one is refused (400)."""
-    version = request.form.get("version", "")
-    if not version.isdigit():
-        abort(400)
-    return int(version)
 
 
 @bp.route("/schools/<slug>/activities", methods=["GET", "POST"])

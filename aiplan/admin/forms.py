@@ -4,6 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FileField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
 
+from ..fields import FingerprintField
+from ..inputs import formula_start
 from ..models import Role
 from ..models.ward import LEVEL_LABELS
 
@@ -18,7 +20,7 @@ ROLE_CHOICES = [choice(role.value, role.label) for role in Role]
 
 def _no_formula(form, field):
     """Text that spreadsheets would run as a formula when the ward exports it is refused."""
-    if (field.data or "").strip()[:1] in ("=", "+", "-", "@"):
+    if formula_start(field.data) is not None:
         raise ValidationError(_l("Không được bắt đầu bằng =, +, - hoặc @."))
 
 
@@ -36,7 +38,7 @@ class SchoolForm(FlaskForm):
 
 
 class EditSchoolForm(SchoolForm):
-    version = HiddenField()  # the fingerprint of the values shown: a save over someone else's is refused
+    version = FingerprintField()  # the fingerprint of the values shown: a save over someone else's is refused
 
 
 class NewSchoolForm(SchoolForm):
@@ -56,7 +58,7 @@ class AccountForm(FlaskForm):
 
 
 class EditAccountForm(AccountForm):
-    version = HiddenField()  # the fingerprint of the values shown: a save over someone else's is refused
+    version = FingerprintField()  # the fingerprint of the values shown: a save over someone else's is refused
 
 
 class NewAccountForm(AccountForm):

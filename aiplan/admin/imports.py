@@ -8,6 +8,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from ..inputs import cell_problem
 from ..schools.services import NOT_UTF8, normalize
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -17,8 +18,6 @@ MAX_COLUMNS = 50
 # A workbook is a zip: refuse one that would inflate far past what a list of schools needs.
 XLSX_MAX_ENTRIES = 500
 XLSX_MAX_INFLATED = 50 * 1024 * 1024
-# What spreadsheets take as the start of a formula (OWASP's CSV injection list).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ImportFileError(Exception):
@@ -146,9 +145,8 @@ def _check_row_count(rows: list) -> None:
 
 
 def formula_problem(table: Table, line: int, index: int, value: str) -> str | None:
-    """Why a cell must not be imported as it is, if it looks like or is a spreadsheet formula."""
+    """Why a cell must not be imported as it is: it is or looks like a spreadsheet formula, or
+    holds what no text the app keeps may hold (inputs.cell_problem, as the command line says)."""
     if (line, index) in table.formula_cells:
         return "ô chứa công thức; hãy thay bằng giá trị (Dán đặc biệt → Giá trị)"
-    if value.startswith(FORMULA_STARTS):
-        return f"ô bắt đầu bằng “{value[0]}” sẽ bị bảng tính hiểu là công thức; hãy bỏ ký tự này"
-    return None
+    return cell_problem(value)

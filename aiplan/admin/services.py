@@ -11,16 +11,15 @@ about to change (`lock_schools`); the audit chain's head last, which `audit.reco
 The edit forms carry a fingerprint of the values they showed; a save is refused (StaleEdit,
 shown as 409) when the locked row no longer has it, so a second admin never overwrites the
 first unseen."""
-import hashlib
-import json
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from .. import audit
-from ..auth.services import AccountError, add_user, hash_password, temporary_password
+from ..auth.services import AccountError, add_user, check_full_name, hash_password, temporary_password
 from ..extensions import db
+from ..inputs import fingerprint  # the one shape that FingerprintField accepts
 from ..models import Role, School, User, Ward
 from ..schools.services import ImportReport, lock_schools, save_school
 
@@ -45,12 +44,6 @@ def ward_schools(ward_id: int) -> list[School]:
 
 class StaleEdit(Exception):
     """The account or school changed since its form was shown."""
-
-
-def fingerprint(values: dict) -> str:
-    """What an edit form carries as its version: a short digest of the values it showed."""
-    canonical = json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:24]
 
 
 def account_values(user: User) -> dict:
@@ -134,6 +127,7 @@ def update_account(user: User, *, full_name: str, role: Role, school: School | N
                    actor) -> bool:
     """Change an account's name, role, school and whether it may sign in, in the session (not
     committed). Audited as "user.update" and "user.disable"/"user.enable". Returns whether anything changed."""
+    check_full_name(full_name)
     errors = check_role_and_school(user.ward_id, role, school)
     if errors:
         raise AccountError(errors["school"], "school")

@@ -10,10 +10,12 @@ from sqlalchemy import delete, func, or_, select, update
 
 from .. import audit
 from ..extensions import db, read_snapshot
+from ..inputs import formula_start, has_nul
 from ..models import Role, School, User, UserSession, Ward, utcnow
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,79}")
 MIN_PASSWORD_LENGTH = 10
+FULL_NAME_MAX = 200
 
 
 class AccountError(ValueError):
@@ -119,6 +121,17 @@ def check_password_rules(password: str) -> None:
         raise AccountError(f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự.")
 
 
+def check_full_name(full_name: str) -> None:
+    """The rules the account form applies to a name, for every other way in (the command line,
+    imports): exports must not run it as a formula, and the database must be able to keep it."""
+    if has_nul(full_name):
+        raise AccountError("Họ tên chứa ký tự NUL (mã 0), không được phép.", "full_name")
+    if len(full_name.strip()) > FULL_NAME_MAX:
+        raise AccountError(f"Họ tên tối đa {FULL_NAME_MAX} ký tự.", "full_name")
+    if formula_start(full_name) is not None:
+        raise AccountError("Họ tên không được bắt đầu bằng =, +, - hoặc @.", "full_name")
+
+
 def create_user(username: str, role: Role, password: str, *, ward: Ward, school: School | None = None,
                 full_name: str = "", actor=None, must_change_password: bool = False) -> User:
     """Create an account; school staff belong to exactly one school, other roles to none. Commits."""
@@ -144,6 +157,7 @@ def add_user(username: str, role: Role, password: str, *, ward: Ward, school: Sc
         raise AccountError("Chỉ tài khoản cán bộ nhà trường mới gắn với một trường.")
     if school is not None and school.ward_id != ward.id:
         raise AccountError("Trường này không thuộc phường của tài khoản.")
+    check_full_name(full_name)
     check_password_rules(password)
     if db.session.scalar(select(User.id).where(func.lower(User.username) == username)):
         raise AccountError(f"Tên đăng nhập '{username}' đã có.")

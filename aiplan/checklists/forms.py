@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, TextAreaField
-from wtforms.validators import AnyOf, InputRequired, Length, Optional
+from wtforms import HiddenField, TextAreaField
+from wtforms.validators import AnyOf, Length, Optional
+
+from ..fields import VersionField
 
 from ..models import ItemStatus
 
@@ -13,4 +15,4 @@ class ItemForm(FlaskForm):
                                                        message=_l("Trạng thái không hợp lệ."))])
     note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000, message=_l(
         "Ghi chú dài tối đa %(max)d ký tự."))])
-    version = IntegerField(validators=[InputRequired(_l("Thiếu phiên bản của mục; hãy tải lại trang."))])
+    version = VersionField()

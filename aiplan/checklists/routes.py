@@ -11,6 +11,8 @@ from ..activities.self_evaluation import get_self_evaluation
 from ..activities.services import target_actuals
 from ..evidence.services import files_for_items
 from ..extensions import db, done_writing, htmx
+from ..fields import error_text
+from ..inputs import parse_digits
 from ..models import AuditEvent, EvidenceFile, ItemKind, ItemStatus, Role
 from ..timeutil import local_today
 from . import bp
@@ -78,7 +80,7 @@ def update(slug, item_id):
     form = ItemForm()
     error, code = None, 200
     if not form.validate_on_submit():
-        error, code = " ".join(e for errors in form.errors.values() for e in errors), 422
+        error, code = error_text(form), 422
     else:
         try:
             update_item(item, version=form.version.data, actor=current_user,
@@ -107,7 +109,7 @@ def update(slug, item_id):
 def history(slug):
     """The school's audit log, newest first: who changed what, when, and from what to what."""
     school = get_school(slug)
-    page = min(max(request.args.get("page", 1, type=int), 1), 100_000)
+    page = min(max(parse_digits(request.args.get("page")) or 1, 1), 100_000)
     events = db.session.scalars(
         select(AuditEvent).where(AuditEvent.school_id == school.id)
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from ..access import (can_read_school, can_see_restricted, closed_year_message, check_writable, get_activity,
                       get_item, roles_required)
 from ..extensions import db, htmx
+from ..fields import error_text
 from ..models import EvidenceFile, Role, User
 from ..redirects import safe_next
 from ..years.state import is_closed
@@ -143,7 +144,7 @@ def _upload(school, item=None, activity=None):
     chosen = [f for f in request.files.getlist(form.file.name) if _was_chosen(f)]
     error, problems, notice, code = None, [], None, 200
     if not form.validate_on_submit():
-        error, code = " ".join(e for errors in form.errors.values() for e in errors), 422
+        error, code = error_text(form), 422
     elif not chosen:
         error, code = _("Hãy chọn ít nhất một tệp."), 422
     elif len(chosen) > current_app.config["EVIDENCE_MAX_FILES"]:

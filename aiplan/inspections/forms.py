@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
-from ..fields import CheckboxesField, VnDateField
+from ..fields import CheckboxesField, VersionField, VnDateField
 from ..models import Verdict
 
 
@@ -17,7 +17,7 @@ class ScheduleForm(FlaskForm):
 class VerdictForm(FlaskForm):
     verdict = HiddenField(validators=[AnyOf([v.value for v in Verdict], message=_l("Kết luận không hợp lệ."))])
     reason = TextAreaField(_l("Lý do, cần bổ sung gì"), validators=[Length(max=2000)])
-    version = IntegerField(validators=[InputRequired(_l("Thiếu phiên bản của mục; hãy tải lại trang."))])
+    version = VersionField()
 
 
 class CloseForm(FlaskForm):
@@ -25,4 +25,4 @@ class CloseForm(FlaskForm):
     school_representative = StringField(_l("Đại diện nhà trường (họ tên, chức vụ)"), validators=[Length(max=200)])
     conclusion = TextAreaField(_l("Kết luận"), validators=[Length(max=5000)])
     recommendations = TextAreaField(_l("Kiến nghị"), validators=[Length(max=5000)])
-    version = IntegerField(validators=[InputRequired()])
+    version = VersionField()

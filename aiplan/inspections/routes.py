@@ -9,6 +9,7 @@ from ..activities.services import target_actuals
 from ..checklists.services import StaleItem, checklist, progress_by_school
 from ..evidence.services import files_for_items
 from ..extensions import db, htmx
+from ..fields import error_text
 from ..models import Inspection, Role, School, User, Verdict
 from ..years.state import is_closed
 from ..timeutil import local_today
@@ -125,7 +126,7 @@ def _give_verdict(item, inspection):
     form = VerdictForm()
     error, code = None, 200
     if not form.validate_on_submit():
-        error, code = " ".join(e for errors in form.errors.values() for e in errors), 422
+        error, code = error_text(form), 422
     else:
         try:
             services.give_verdict(item, Verdict(form.verdict.data), form.reason.data, version=form.version.data,

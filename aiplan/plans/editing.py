@@ -7,8 +7,6 @@ once, in one transaction. Plan rows carry no version column: each form carries a
 of what it showed, and a save is refused (StaleEdit → 409) when the stored part no longer has
 that fingerprint, so a second editor never overwrites the first unseen.
 """
-import hashlib
-import json
 import re
 import unicodedata
 from datetime import date
@@ -18,6 +16,7 @@ from sqlalchemy import select
 from .. import audit
 from ..checklists.services import items_for_school, items_for_ward, items_with_files, sync_checklists
 from ..extensions import db
+from ..inputs import fingerprint  # the one shape that FingerprintField accepts
 from ..models import ChecklistItem, Deadline, Inspection, Milestone, Owner, Plan, RequiredOf, School, Timing
 from .services import LoadReport, load_plan
 from .spec import CALENDAR_FIELDS, PlanFileError, parse_plan
@@ -62,12 +61,6 @@ class WouldRetire(PlanEditError):
 
 class StaleEdit(Exception):
     """The part of the plan changed since the form was loaded."""
-
-
-def fingerprint(values: dict) -> str:
-    """What a form carries as its version: a digest of the values it showed."""
-    canonical = json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:24]
 
 
 def line(value: str | None) -> str:

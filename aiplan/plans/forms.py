@@ -7,7 +7,7 @@ from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, Integ
 from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..fields import CheckboxesField, VnDateField
+from ..fields import CheckboxesField, FingerprintField, VnDateField
 from ..models.plan import OWNER_LABELS, TIMING_LABELS
 from ..models.ward import LEVEL_LABELS
 from .editing import day_month
@@ -54,7 +54,7 @@ class CalendarForm(FlaskForm):
     hk2_start, hk2_end = _date("hk2_start"), _date("hk2_end")
     midterm_start, midterm_end = _date("midterm_start"), _date("midterm_end")
     ends_on, closes_on = _date("ends_on"), _date("closes_on")
-    version = HiddenField()
+    version = FingerprintField()
 
     def days(self) -> dict:
         return {name: self[name].data for name in CALENDAR_LABELS}
@@ -68,7 +68,7 @@ class DeadlineForm(FlaskForm):
                    field=RadioField, validators=[InputRequired(_l("Chọn loại thời hạn."))])
     before = VnDateField(_l("Trước ngày (ngày/tháng/năm)"), validators=[Optional()])
     yearly_before = StringField(_l("Trước ngày hằng năm (ngày/tháng)"), validators=[Optional()])
-    version = HiddenField()
+    version = FingerprintField()
 
     def validate_before(self, field):
         if self.kind.data == "before" and field.data is None and not field.errors:
@@ -100,7 +100,7 @@ class MilestoneForm(FlaskForm):
     school_deadline = _select(_l("Hạn báo cáo của trường"))
     ward_deadline = _select(_l("Hạn của phường"))
     confirm = BooleanField(_l("Tôi hiểu: các mục đã có tiến độ sẽ được giữ lại ở dạng lưu trữ"))
-    version = HiddenField()
+    version = FingerprintField()
 
     def set_deadlines(self, plan) -> None:
         choices = [("", _l("— Không có (hạn là cuối khoảng thời gian) —"))]
@@ -144,7 +144,7 @@ class TargetForm(FlaskForm):
     new_evidence_timing = _select(_l("Thêm minh chứng: thời gian"),
                                   _choices([("", _l("— Như chỉ tiêu —"))]) + TIMING_CHOICES)
     confirm = BooleanField(_l("Tôi hiểu: các mục đã có tiến độ sẽ được giữ lại ở dạng lưu trữ"))
-    version = HiddenField()
+    version = FingerprintField()
 
     def values(self) -> dict:
         values = {name: self[name].data for name in ("category", "managing_body", "minimum", "forms_text",
@@ -162,7 +162,7 @@ class TargetForm(FlaskForm):
 
 
 class RemoveEvidenceForm(FlaskForm):
-    version = HiddenField()
+    version = FingerprintField()
 
 
 class UploadForm(FlaskForm):

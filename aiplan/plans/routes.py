@@ -14,6 +14,7 @@ from sqlalchemy import select
 from ..access import closed_year_message, login_required_any, roles_required, viewed_plan
 from ..audit import field_label
 from ..extensions import db
+from ..fields import error_text
 from ..models import Plan, Role, SchoolYear
 from ..timeutil import local_today
 from ..years.state import is_closed
@@ -146,7 +147,7 @@ def remove_evidence(year, stt, key):
     back = url_for(".edit_target", year=year, stt=stt)
     try:
         if not form.validate_on_submit():
-            abort(400)
+            abort(400, description=error_text(form))
         removed = target_editing.remove_evidence(plan, target, key, version=form.version.data or "",
                                                  actor=current_user)
     except editing.StaleEdit:

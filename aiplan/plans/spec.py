@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from ..inputs import has_nul
 from ..models import Owner, RequiredOf, SchoolLevel, Timing
+from ..models.plan import ContentArea, Deadline, DeliveryForm, EvidenceRequirement, Milestone, Plan, Target
+from ..models.ward import Ward
 
 FORMAT_VERSION = 1
 TRACKS = {
@@ -21,6 +24,19 @@ MEASURES = {
     "elective_classes": "số lớp học chuyên đề học tập lựa chọn (hình thức 2.2)",
     "integration_share": "tỷ lệ trường có hoạt động lồng ghép (hình thức 2.1), %",
 }
+# TOML writes it as \u0000; PostgreSQL cannot store it, and no plan means it.
+NUL_IN_TEXT = "trường '{}' chứa ký tự NUL (mã 0, trong tệp là \\u0000), không được phép; hãy xóa ký tự này"
+# How long a text field may be: the length of the column that keeps it (PostgreSQL refuses longer
+# with an error, SQLite would keep it). Fields kept as Text have no limit.
+TEXT_LIMITS = {key: column.type.length for key, column in {
+    "slug": Ward.slug, "name": Ward.name, "city": Ward.city, "authority": Ward.authority, "office": Ward.office,
+    "number": Plan.number, "signer": Plan.signer, "signer_title": Plan.signer_title,
+    "timing_text": Milestone.timing_text, "owner_text": Milestone.owner_text,
+    "school_deadline": Milestone.school_deadline_key, "ward_deadline": Milestone.ward_deadline_key,
+    "key": Deadline.key, "managing_body": Target.managing_body,
+    "code": ContentArea.code, "framework_code": ContentArea.framework_code, "section": DeliveryForm.section,
+}.items()}
+EVIDENCE_LIMITS = {"key": EvidenceRequirement.key.type.length, "title": EvidenceRequirement.title.type.length}
 CALENDAR_FIELDS = ("hk1_start", "hk1_end", "hk2_start", "hk2_end", "midterm_start", "midterm_end",
                    "ends_on", "closes_on")
 
@@ -160,7 +176,8 @@ class _Checker:
         for key in sorted(set(entry) - allowed):
             self.fail(where, f"trường '{key}' không có trong định dạng kế hoạch (gõ sai tên?)")
 
-    def text(self, entry: dict, where: str, key: str, required: bool = True, default: str = "") -> str:
+    def text(self, entry: dict, where: str, key: str, required: bool = True, default: str = "",
+             limit: int | None = None) -> str:
         if key not in entry:
             if required:
                 self.fail(where, f"thiếu trường '{key}'")
@@ -168,6 +185,13 @@ class _Checker:
         value = entry[key]
         if not isinstance(value, str):
             self.fail(where, f"trường '{key}' phải là chuỗi ký tự, không phải {_type_name(value)}")
+            return default
+        if has_nul(value):
+            self.fail(where, NUL_IN_TEXT.format(key))
+            return default
+        limit = limit or TEXT_LIMITS.get(key)
+        if limit and len(value.strip()) > limit:
+            self.fail(where, f"trường '{key}' dài quá {limit} ký tự (đang có {len(value.strip())})")
             return default
         if required and not value.strip():
             self.fail(where, f"trường '{key}' không được để trống")
@@ -263,6 +287,8 @@ class _Checker:
         steps = roadmap.get("steps") if isinstance(roadmap, dict) else None
         if not isinstance(steps, list) or not all(isinstance(s, str) and s.strip() for s in steps):
             self.fail("[roadmap]", "trường 'steps' phải là danh sách các câu")
+        elif any(has_nul(s) for s in steps):
+            self.fail("[roadmap]", NUL_IN_TEXT.format("steps"))
         else:
             spec.roadmap = [s.strip() for s in steps]
         spec.targets = self.targets(data)
@@ -381,7 +407,8 @@ class _Checker:
         for i, item in enumerate(items, start=1):
             where = f"{target_where}, minh chứng thứ {i}"
             self.unknown(item, where, {"key", "title", "timing"})
-            evidence.append(EvidenceSpec(key=self.text(item, where, "key"), title=self.text(item, where, "title"),
+            evidence.append(EvidenceSpec(key=self.text(item, where, "key", limit=EVIDENCE_LIMITS["key"]),
+                                         title=self.text(item, where, "title", limit=EVIDENCE_LIMITS["title"]),
                                          timing=self.choice(item, where, "timing", Timing, default=default_timing)))
         self.unique(target_where, "key minh chứng", [e.key for e in evidence])
         return evidence

@@ -1,9 +1,10 @@
 """The parts of a report people write themselves; the figures are computed, never typed."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
+from ..fields import VersionField
 from .services import TEXT_FIELDS
 
 
@@ -21,7 +22,7 @@ class ReportTextForm(FlaskForm):
     difficulties = TextAreaField(_l("Khó khăn, vướng mắc"), validators=[_max("difficulties")],
                                  render_kw={"rows": 6})
     proposals = TextAreaField(_l("Đề xuất, kiến nghị"), validators=[_max("proposals")], render_kw={"rows": 6})
-    version = HiddenField()
+    version = VersionField()
 
     def values(self) -> dict:
         return {name: self[name].data or "" for name in TEXT_FIELDS}

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import WARD_ROLES, can_write_record, viewed_plan, get_school, roles_required
+from ..inputs import posted_version
 from ..years.state import is_closed
 from ..models import Plan, Role, School
 from . import bp, services
@@ -78,7 +79,7 @@ def _report_page(plan: Plan, school: School | None, can_write: bool):
     form = ReportTextForm(data=None if request.method == "POST" else _form_data(text))
     status, stale = 200, False
     if request.method == "POST":
-        version = _posted_version()
+        version = posted_version()
         if form.validate():
             try:
                 changed = services.save_report_text(plan, school, form.values(), version, actor=current_user)
@@ -103,14 +104,6 @@ def _report_page(plan: Plan, school: School | None, can_write: bool):
         can_write=can_write, stale=stale, docx_url=_page_url(school, docx=True),
         bundle_url=url_for(".evidence_bundle", slug=school.slug) if school is not None else None,
     ), status
-
-
-def _posted_version() -> int:
-    """The version the form was loaded at; a form without one (or with "²" or 40 digits) is refused (400)."""
-    version = request.form.get("version", "")
-    if not (version.isascii() and version.isdigit() and len(version) <= 9):
-        abort(400)
-    return int(version)
 
 
 def _form_data(text) -> dict:

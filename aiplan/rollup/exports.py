@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..admin.imports import FORMULA_STARTS
+from ..inputs import FORMULA_STARTS
 from ..timeutil import LOCAL_TZ
 from .readmodel import ItemState, Rollup, SchoolRow
 

@@ -5,6 +5,7 @@ into pages of PAGE_SIZE rows, so that the page reads and renders the items of th
 """
 from dataclasses import dataclass
 
+from ..inputs import parse_digits
 from ..models import SchoolLevel
 from .readmodel import Rollup, SchoolRow
 
@@ -71,7 +72,7 @@ class MatrixPage:
     def of(cls, rollup: Rollup, matrix_filter: MatrixFilter, page: str | None) -> "MatrixPage":
         """The page `page` (from the query string; 1 if it is not a number, the last if past it)."""
         matching = matrix_filter.rows(rollup)
-        number = min(max(int(page), 1), _pages(len(matching))) if page and page.isdigit() else 1
+        number = min(max(parse_digits(page) or 1, 1), _pages(len(matching)))
         start = (number - 1) * PAGE_SIZE
         return cls(matrix_filter, len(matching), len(rollup.rows), number, matching[start:start + PAGE_SIZE])
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from .. import audit
 from ..checklists.services import sync_checklists
 from ..extensions import db
+from ..inputs import cell_problem, formula_start
 from ..models import School, SchoolLevel, Ward
 from ..years.state import current_plan_or_none, open_plans
 
@@ -115,7 +116,11 @@ def check_school_row(cells: dict[str, str], line: int, seen: dict[str, int]) -> 
     """One row of a schools file as import_schools takes it, or None and the problems of each cell
     ("cột cấp học: …"). `seen` maps the slugs of earlier rows to their lines."""
     slug, name, level_text = cells.get("slug", "").lower(), cells.get("name", ""), cells.get("level", "").lower()
-    problems = []
+    # What the web import refuses in any cell (admin/imports.py), the command line refuses too.
+    problems = [f"cột {COLUMNS[column][0]}: {problem}" for column, value in cells.items()
+                if (problem := cell_problem(value))]
+    if problems:
+        return None, problems
     if not SLUG.fullmatch(slug) or len(slug) > SLUG_MAX:
         problems.append(f"cột slug: '{slug}' chỉ được gồm chữ thường không dấu, số và dấu '-'")
     elif slug in seen:
@@ -160,7 +165,7 @@ def save_school(ward: Ward, row: dict, actor, *, new: bool) -> ImportReport:
         raise LookupError(slug)
     if not name:
         errors["name"] = "Nhập tên trường."
-    elif len(name) > NAME_MAX or name[0] in "=+-@":
+    elif len(name) > NAME_MAX or formula_start(name) is not None:
         errors["name"] = f"Tên trường tối đa {NAME_MAX} ký tự và không bắt đầu bằng =, +, - hoặc @."
     if errors:
         raise SchoolFormError(errors)
