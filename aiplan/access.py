@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 
 from .extensions import db, login_manager
+from .inputs import parse_digits
 from .models import Activity, ChecklistItem, Plan, Role, School, SchoolYear, User, UserSession, utcnow
 
 WARD_ROLES = (Role.WARD_ADMIN, Role.SUPERVISOR, Role.VIEWER)
@@ -28,9 +29,10 @@ def load_user(session_key: str) -> User | None:
     """The user of a live sign-in: its row not ended (logout, password change, disabling), not idle
     longer than SESSION_IDLE_MINUTES, and the cookie's token matching the stored hash."""
     record_id, _, token = session_key.partition(":")
-    if not record_id.isdigit() or len(record_id) > 9 or not token:
+    record_id = parse_digits(record_id)
+    if record_id is None or not token:
         return None
-    record = db.session.get(UserSession, int(record_id), options=[joinedload(UserSession.user)])
+    record = db.session.get(UserSession, record_id, options=[joinedload(UserSession.user)])
     if record is None or record.ended_at is not None \
             or not hmac.compare_digest(record.token_hash, UserSession.hash_token(token)):
         return None
