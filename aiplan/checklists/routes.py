@@ -13,6 +13,7 @@ from ..evidence.services import files_for_items
 from ..extensions import db, done_writing, htmx
 from ..models import AuditEvent, EvidenceFile, ItemKind, ItemStatus, Role
 from ..timeutil import local_today
+from ..years.state import written_after_closing
 from . import bp
 from .forms import ItemForm
 from .services import ItemRuleError, Progress, StaleItem, checklist, progress_by_school, update_item
@@ -117,6 +118,7 @@ def history(slug):
     return render_template("checklists/history.html", school=school, events=events, active="history",
                            page=page, has_more=has_more,
                            hidden_files=_hidden_files(school, events),
+                           late=written_after_closing(school.ward_id, events),
                            show_ip=current_user.role is Role.WARD_ADMIN)
 
 
