@@ -48,16 +48,22 @@ def past_closing(plan: Plan, today: date) -> bool:
     return plan.school_year.opened_at is not None and not is_closed(plan) and today > plan.school_year.closes_on
 
 
+# The audit actions that record a school's own work on its year (not sign-ins, accounts or the
+# ward's verdicts): these are the ones a late report consists of.
+SCHOOL_WORK = ("item.update", "item.target_computed", "activity.", "evidence.", "self_evaluation.save",
+               "self_evaluation.submit", "report_text.")
+
+
 def written_after_closing(ward_id: int, events: list[AuditEvent]) -> dict[int, SchoolYear]:
-    """The events recorded while the ward's current year was past its closing date (from the next
-    day, Hà Nội time, until the next year was opened), each with that year; one query."""
+    """The school's work recorded while the ward's current year was past its closing date (from
+    the next day, Hà Nội time, until the next year was opened), each with that year; one query."""
     years = [year for year in db.session.scalars(select(SchoolYear).where(SchoolYear.ward_id == ward_id)
                                                  .order_by(SchoolYear.name)) if year.opened_at is not None]
     windows = [(year, datetime.combine(year.closes_on + timedelta(days=1), time(), LOCAL_TZ),
                 later.opened_at if later else None)
                for year, later in zip(years, [*years[1:], None])]
-    return {event.id: year for event in events for year, start, end in windows
-            if start <= event.at and (end is None or event.at < end)}
+    return {event.id: year for event in events if event.action.startswith(SCHOOL_WORK)
+            for year, start, end in windows if start <= event.at and (end is None or event.at < end)}
 
 
 def open_plans(ward_id: int) -> list[Plan]:
