@@ -83,6 +83,10 @@ def get_item(slug: str, item_id: int, write: bool = False) -> tuple[School, Chec
     item = db.session.get(ChecklistItem, item_id)
     if item is None or item.school_id != school.id:
         abort(404)
+    if item.retired and request.method not in ("GET", "HEAD"):
+        # The plan no longer asks it of the school: kept, with its work, for reading only. No
+        # status, note, file or verdict goes to it (every write that names an item comes here).
+        abort(404)
     if write:
         check_writable(school, item.plan_id)
     return school, item

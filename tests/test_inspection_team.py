@@ -226,3 +226,23 @@ def test_reopening_without_the_csrf_token_is_refused(seeded_app):
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)[1]
     answer = client.post(f"/inspections/{visit}/reopen", data={"reason": "Sửa", "version": 1, "csrf_token": token})
     assert answer.status_code == 303
+
+
+def test_an_item_the_plan_no_longer_asks_for_takes_no_status_file_or_verdict(app, as_persona, visit):
+    import io
+
+    with app.app_context():
+        item = item_of("m4")
+        item.note, item.retired = "Đã làm trước khi kế hoạch sửa", True
+        db.session.commit()
+        item_id, version = item.id, item.version
+    staff, supervisor = as_persona("staff_a"), as_persona("supervisor")
+    before = snapshot(app, visit)
+    item_url = f"/schools/{SCHOOL_A}/items/{item_id}"
+    assert staff.post(item_url, data={"status": "dang_thuc_hien", "version": version}).status_code == 404
+    assert staff.post(item_url + "/files", data={"file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "a.pdf")},
+                      content_type="multipart/form-data").status_code == 404
+    assert supervisor.post(f"/inspections/{visit}/items/{item_id}/verdict",
+                           data={"verdict": "dat", "version": version}).status_code == 404
+    assert snapshot(app, visit) == before
+    assert as_persona("ward_admin").get(f"/schools/{SCHOOL_A}").status_code == 200
