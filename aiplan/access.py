@@ -13,7 +13,8 @@ from sqlalchemy.orm import joinedload
 
 from .extensions import db, login_manager
 from .inputs import parse_digits
-from .models import Activity, ChecklistItem, Plan, Role, School, SchoolYear, User, UserSession, utcnow
+from .models import (Activity, ChecklistItem, Inspection, Plan, Role, School, SchoolYear, User, UserSession,
+                     inspection_member, utcnow)
 
 WARD_ROLES = (Role.WARD_ADMIN, Role.SUPERVISOR, Role.VIEWER)
 
@@ -139,6 +140,10 @@ def get_item(slug: str, item_id: int, write: bool = False) -> tuple[School, Chec
     item = db.session.get(ChecklistItem, item_id)
     if item is None or item.school_id != school.id:
         abort(404)
+    if item.retired and request.method not in ("GET", "HEAD"):
+        # The plan no longer asks it of the school: kept, with its work, for reading only. No
+        # status, note, file or verdict goes to it (every write that names an item comes here).
+        abort(404)
     if write:
         check_writable(school, item.plan_id)
     return school, item
@@ -166,6 +171,64 @@ def check_writable(school: School, plan_id: int) -> None:
         abort(403)
     if plan_id != current_plan(school.ward_id).id:
         abort(403, description=closed_year_message())
+
+
+def on_team(user, inspection: Inspection) -> bool:
+    """Whether `user` is on the visit's team (đoàn kiểm tra), as the ward admin named it."""
+    return user.role is Role.SUPERVISOR and any(member.id == user.id for member in inspection.members)
+
+
+def can_change_visit(user, inspection: Inspection) -> bool:
+    """Who may act on a visit of the current year: its team (verdicts, conclusion) and the ward's
+    admins (reopening); which of the two an action is for is the view's role check."""
+    if inspection.plan.ward_id != user.ward_id or inspection.plan_id != current_plan(user.ward_id).id:
+        return False
+    return user.role is Role.WARD_ADMIN or on_team(user, inspection)
+
+
+def get_inspection(inspection_id: int, *, write: bool = False, school_staff_may_read: bool = False) -> Inspection:
+    """A visit of the user's ward; 404 otherwise. School staff read only their own school's minutes.
+    With `write`, only the visit's team or a ward admin, and only in the current year (403)."""
+    inspection = db.session.get(Inspection, inspection_id)
+    if inspection is None or inspection.plan.ward_id != current_user.ward_id:
+        abort(404)
+    if current_user.role is Role.SCHOOL_STAFF and not (
+            school_staff_may_read and can_read_school(current_user, inspection.school)):
+        abort(403)
+    if write and not can_change_visit(current_user, inspection):
+        if inspection.plan_id != current_plan(current_user.ward_id).id:
+            abort(403, description=closed_year_message())
+        abort(403, description=not_on_team_message())
+    return inspection
+
+
+def recheck_school_ids(user, plan: Plan) -> set[int]:
+    """The schools whose resubmitted items `user` may check again outside a visit: those that a
+    team they were on visited during the plan's year."""
+    if user.role is not Role.SUPERVISOR:
+        return set()
+    return set(db.session.scalars(
+        select(Inspection.school_id).join(inspection_member)
+        .where(Inspection.plan_id == plan.id, inspection_member.c.user_id == user.id)))
+
+
+def get_item_to_recheck(slug: str, item_id: int) -> tuple[School, ChecklistItem]:
+    """An item resubmitted by its school, for a verdict outside a visit: only a supervisor who was
+    on a team that visited the school this year (403), and only while the item waits (409)."""
+    school, item = get_item(slug, item_id)
+    plan = current_plan(school.ward_id)
+    if item.plan_id != plan.id:
+        abort(403, description=closed_year_message())
+    if school.id not in recheck_school_ids(current_user, plan):
+        abort(403, description=not_on_team_message())
+    if item.resubmitted_at is None:
+        abort(409, description=gettext("Mục này không chờ kiểm tra lại. Kết luận về mục được ghi trong "
+                                       "đợt kiểm tra của đoàn."))
+    return school, item
+
+
+def not_on_team_message() -> str:
+    return gettext("Chỉ đoàn kiểm tra được phân công cho trường này mới ghi kết luận và biên bản.")
 
 
 def closed_year_message() -> str:

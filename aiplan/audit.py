@@ -111,6 +111,7 @@ ACTION_LABELS = {
     "item.verdict": "Ghi kết luận kiểm tra mục checklist",
     "inspection.create": "Lập đợt kiểm tra",
     "inspection.close": "Kết thúc đợt kiểm tra",
+    "inspection.reopen": "Mở lại đợt kiểm tra",
     # Editing the plan (plans/editing.py, plans/target_editing.py)
     "plan.calendar": "Sửa lịch năm học",
     "plan.deadline": "Sửa thời hạn của kế hoạch",

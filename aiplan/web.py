@@ -102,7 +102,8 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         title, message = ERROR_MESSAGES.get(error.code, (error.name, error.description))
         title, message = str(title), str(message)
-        if error.code in (400, 403, 404) and error.description and _is_ours(error.description):
+        # A refusal that says why (400, 403, 404, and 409: the state does not allow it) shows its own words.
+        if error.code in (400, 403, 404, 409) and error.description and _is_ours(error.description):
             message = error.description
         return render_template("errors/error.html", code=error.code, title=title, message=message), error.code
 

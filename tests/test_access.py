@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from aiplan.evidence.services import Upload, save_uploads
 from aiplan.extensions import db
-from aiplan.models import Activity, ChecklistItem, DeliveryForm, EvidenceFile, Inspection, Plan, School, User
+from aiplan.models import (Activity, ChecklistItem, DeliveryForm, EvidenceFile, Inspection, Plan, School, User,
+                           Verdict, utcnow)
 from conftest import SCHOOL_A
 
 ROLES = ("anonymous", "staff_a", "staff_b", "supervisor", "ward_admin", "viewer")
@@ -73,6 +74,15 @@ def inspection_url(suffix: str = ""):
     return lambda: f"/inspections/{an_inspection().id}{suffix}"
 
 
+def recheck_url() -> str:
+    """An item of school A that its school changed after the team's verdict: in the re-check queue."""
+    an_inspection()
+    item = db.session.get(ChecklistItem, int(item_url().rsplit("/", 1)[1]))
+    item.verdict, item.resubmitted_at = Verdict.PASSED, utcnow()
+    db.session.commit()
+    return f"/schools/{SCHOOL_A}/items/{item.id}/verdict"
+
+
 def visit_verdict_url() -> str:
     item_id = item_url().rsplit("/", 1)[1]
     return f"/inspections/{an_inspection().id}/items/{item_id}/verdict"
@@ -115,10 +125,12 @@ ACCESS = {
     "inspections.new": ("GET", "/inspections/new", ADMIN_ONLY),
     "inspections.show": ("GET", inspection_url(), WARD_ONLY),
     "inspections.verdict_in_visit": ("POST", visit_verdict_url, SUPERVISOR_ONLY, {"verdict": "dat", "version": "1"}),
-    "inspections.verdict": ("POST", lambda: item_url() + "/verdict", SUPERVISOR_ONLY,
-                            {"verdict": "dat", "version": "1"}),
+    "inspections.verdict": ("POST", recheck_url, SUPERVISOR_ONLY, {"verdict": "dat", "version": "1"}),
     "inspections.close": ("POST", inspection_url("/close"), SUPERVISOR_ONLY,
                           {"conclusion": "Nhà trường triển khai đúng kế hoạch.", "version": "1"}),
+    # Reopening a visit that is still open is refused (409) once access is granted.
+    "inspections.reopen": ("POST", inspection_url("/reopen"), ADMIN_ONLY | {"ward_admin": 409},
+                           {"reason": "Sửa số biên bản", "version": "1"}),
     # The school receives its minutes; other schools do not.
     "inspections.minutes": ("GET", inspection_url("/minutes"), EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
     "inspections.minutes_docx": ("GET", inspection_url("/minutes.docx"), EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),

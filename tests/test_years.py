@@ -270,8 +270,16 @@ def test_past_year_visits_and_deleted_files_cannot_be_changed(app, admin, as_per
     response = as_persona("supervisor").post(f"/inspections/{visit_id}/close",
                                              data={"conclusion": "Sửa năm cũ", "version": "1"})
     assert response.status_code == 403 and "Năm học này đã kết thúc" in text_of(response)
+    with app.app_context():  # this year's item, given a verdict in last year's visit
+        new_item = items_of("2026-2027", SCHOOL_A)["m3"]
+        url, data = f"/inspections/{visit_id}/items/{new_item.id}/verdict", {"verdict": "dat",
+                                                                             "version": new_item.version}
+    response = as_persona("supervisor").post(url, data=data)
+    assert response.status_code == 403 and "Năm học này đã kết thúc" in text_of(response)
     response = admin.post(f"/files/{file_id}/restore")
     assert response.status_code == 403 and "Năm học này đã kết thúc" in text_of(response)
     with app.app_context():
+        assert items_of("2026-2027", SCHOOL_A)["m3"].verdict is Verdict.UNCHECKED
+        assert db.session.get(Inspection, visit_id).verdicts == []
         assert db.session.get(Inspection, visit_id).conclusion in ("", None)
         assert db.session.get(EvidenceFile, file_id).deleted_at is not None

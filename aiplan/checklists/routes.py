@@ -15,6 +15,7 @@ from ..fields import error_text
 from ..inputs import parse_digits
 from ..models import AuditEvent, EvidenceFile, ItemKind, ItemStatus, Role
 from ..timeutil import local_today
+from ..years.state import written_after_closing
 from . import bp
 from .forms import ItemForm
 from .services import ItemRuleError, Progress, StaleItem, checklist, progress_by_school, update_item
@@ -119,6 +120,7 @@ def history(slug):
     return render_template("checklists/history.html", school=school, events=events, active="history",
                            page=page, has_more=has_more,
                            hidden_files=_hidden_files(school, events),
+                           late=written_after_closing(school.ward_id, events),
                            show_ip=current_user.role is Role.WARD_ADMIN)
 
 

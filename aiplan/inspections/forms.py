@@ -26,3 +26,9 @@ class CloseForm(FlaskForm):
     conclusion = TextAreaField(_l("Kết luận"), validators=[Length(max=5000)])
     recommendations = TextAreaField(_l("Kiến nghị"), validators=[Length(max=5000)])
     version = VersionField()
+
+
+class ReopenForm(FlaskForm):
+    reason = TextAreaField(_l("Lý do mở lại"), validators=[InputRequired(_l("Ghi lý do mở lại biên bản.")),
+                                                           Length(max=1000)])
+    version = VersionField()

@@ -4,31 +4,20 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import can_read_school, closed_year_message, current_plan, get_item, roles_required
+from ..access import (can_change_visit, current_plan, get_inspection, get_item, get_item_to_recheck,
+                      recheck_school_ids, roles_required)
 from ..activities.services import target_actuals
 from ..checklists.services import StaleItem, checklist, progress_by_school
 from ..evidence.services import files_for_items
 from ..extensions import db, htmx
 from ..fields import error_text
 from ..models import Inspection, Role, School, User, Verdict
-from ..years.state import is_closed
 from ..timeutil import local_today
 from . import bp, services
-from .forms import CloseForm, ScheduleForm, VerdictForm
+from .forms import CloseForm, ReopenForm, ScheduleForm, VerdictForm
 from .minutes import minutes_context, minutes_filename, render_minutes_docx
 
 SUPERVISING = (Role.SUPERVISOR, Role.WARD_ADMIN, Role.VIEWER)
-
-
-def get_inspection(inspection_id: int, school_staff_may_read: bool = False) -> Inspection:
-    """A visit of the user's ward; 404 otherwise. School staff read only their own school's minutes."""
-    inspection = db.session.get(Inspection, inspection_id)
-    if inspection is None or inspection.plan.ward_id != current_user.ward_id:
-        abort(404)
-    if current_user.role is Role.SCHOOL_STAFF and not (
-            school_staff_may_read and can_read_school(current_user, inspection.school)):
-        abort(403)
-    return inspection
 
 
 @bp.get("/inspections")
@@ -42,7 +31,7 @@ def index():
     inspected, total = services.inspected_count(plan)
     return render_template(
         "inspections/index.html", plan=plan, visits=services.inspections(plan, mine), today=local_today(),
-        queue=services.resubmitted_queue(plan), schools=schools, inspected=inspected, total=total,
+        queue=services.resubmitted_queue(plan), recheck=recheck_school_ids(current_user, plan), schools=schools, inspected=inspected, total=total,
         shares=services.verified_share(plan, [s.id for s in schools]))
 
 
@@ -89,16 +78,20 @@ def show(inspection_id):
     return render_template("inspections/show.html", **_mode_context(inspection))
 
 
-def _mode_context(inspection: Inspection, close_form: CloseForm | None = None) -> dict:
+def _mode_context(inspection: Inspection, close_form: CloseForm | None = None,
+                  reopen_form: ReopenForm | None = None) -> dict:
     plan, school = inspection.plan, inspection.school
     items = checklist(plan, school)
     today = local_today()
-    if close_form is None:
-        close_form = CloseForm(obj=inspection)
+    may_change = can_change_visit(current_user, inspection)
     return dict(inspection=inspection, plan=plan, school=school, items=items, today=today,
-                can_verify=current_user.role is Role.SUPERVISOR and plan.id == current_plan(plan.ward_id).id,
+                # The team acts while the visit is open; once closed, only a ward admin reopens it.
+                can_verify=may_change and current_user.role is Role.SUPERVISOR and not inspection.is_closed,
+                can_reopen=may_change and current_user.role is Role.WARD_ADMIN and inspection.is_closed,
+                close_form=close_form or CloseForm(obj=inspection), reopen_form=reopen_form or ReopenForm(),
+                reopened=services.last_reopening(inspection),
                 files_by_item=files_for_items([i.id for i in items], current_user),
-                actuals=target_actuals(plan, [school]), close_form=close_form,
+                actuals=target_actuals(plan, [school]),
                 progress=progress_by_school(plan, [school.id], today)[school.id],
                 checked=sum(1 for i in items if i.verdict is not Verdict.UNCHECKED))
 
@@ -106,23 +99,24 @@ def _mode_context(inspection: Inspection, close_form: CloseForm | None = None) -
 @bp.post("/inspections/<int:inspection_id>/items/<int:item_id>/verdict")
 @roles_required(Role.SUPERVISOR)
 def verdict_in_visit(inspection_id, item_id):
-    """Give a verdict during a visit; htmx gets the item back."""
-    inspection = get_inspection(inspection_id)
+    """Give a verdict during a visit (its team only); htmx gets the item back."""
+    inspection = get_inspection(inspection_id, write=True)
     _, item = get_item(inspection.school.slug, item_id)
+    if item.plan_id != inspection.plan_id:
+        abort(404)
     return _give_verdict(item, inspection)
 
 
 @bp.post("/schools/<slug>/items/<int:item_id>/verdict")
 @roles_required(Role.SUPERVISOR)
 def verdict(slug, item_id):
-    """Give a verdict outside a visit, from the resubmitted queue."""
-    _, item = get_item(slug, item_id)
+    """Check a resubmitted item again outside a visit (the teams that visited the school)."""
+    _, item = get_item_to_recheck(slug, item_id)
     return _give_verdict(item, None)
 
 
 def _give_verdict(item, inspection):
-    if item.plan_id != current_plan(item.school.ward_id).id:
-        abort(403, description=_("Năm học này đã kết thúc; dữ liệu chỉ còn để xem."))
+    fragment = htmx and htmx.target == f"verdict-{item.id}"
     form = VerdictForm()
     error, code = None, 200
     if not form.validate_on_submit():
@@ -137,9 +131,15 @@ def _give_verdict(item, inspection):
                             "Đây là nội dung mới nhất; hãy xem lại rồi chọn lại."), 409
         except services.InspectionError as refused:
             error, code = " ".join(refused.errors.values()), 422
-    if htmx and htmx.target == f"verdict-{item.id}":
+        except services.VisitClosed:
+            if not fragment:
+                return _refused(inspection, closed_visit_message())
+            db.session.rollback()
+            error, code = closed_visit_message(), 409
+    if fragment:
         return render_template("inspections/_item.html", item=item, inspection=inspection, school=item.school,
-                               can_verify=True, error=error, today=local_today(),
+                               can_verify=inspection is None or not inspection.is_closed,
+                               error=error, today=local_today(),
                                files_by_item=files_for_items([item.id], current_user),
                                actuals=target_actuals(item.plan, [item.school])), code
     if error:
@@ -154,10 +154,8 @@ def _give_verdict(item, inspection):
 @bp.post("/inspections/<int:inspection_id>/close")
 @roles_required(Role.SUPERVISOR)
 def close(inspection_id):
-    """Write the conclusion and close the visit; its minutes are then ready to print and sign."""
-    inspection = get_inspection(inspection_id)
-    if is_closed(inspection.plan):
-        abort(403, description=closed_year_message())
+    """Write the conclusion and close the visit (its team only); its minutes are then ready to print and sign."""
+    inspection = get_inspection(inspection_id, write=True)
     form = CloseForm()
     if form.validate_on_submit():
         try:
@@ -169,6 +167,8 @@ def close(inspection_id):
             db.session.refresh(inspection)
             flash(_("Biên bản vừa được người khác cập nhật; đây là nội dung mới nhất."), "error")
             return render_template("inspections/show.html", **_mode_context(inspection)), 409
+        except services.VisitClosed:
+            return _refused(inspection, closed_visit_message())
         except services.InspectionError as refused:
             for field, message in refused.errors.items():
                 getattr(form, field).errors = [*getattr(form, field).errors, message]
@@ -176,6 +176,43 @@ def close(inspection_id):
             flash(_("Đã kết thúc đợt kiểm tra; biên bản sẵn sàng để in và ký."), "success")
             return redirect(url_for(".minutes", inspection_id=inspection.id), 303)
     return render_template("inspections/show.html", **_mode_context(inspection, form)), 422
+
+
+@bp.post("/inspections/<int:inspection_id>/reopen")
+@roles_required(Role.WARD_ADMIN)
+def reopen(inspection_id):
+    """Reopen a closed visit, with a reason kept in the audit log, so its team can change it again."""
+    inspection = get_inspection(inspection_id, write=True)
+    form = ReopenForm()
+    if form.validate_on_submit():
+        try:
+            services.reopen(inspection, version=form.version.data, reason=form.reason.data or "",
+                            actor=current_user)
+        except services.StaleInspection:
+            db.session.refresh(inspection)
+            flash(_("Biên bản vừa được người khác cập nhật; đây là nội dung mới nhất."), "error")
+            return render_template("inspections/show.html", **_mode_context(inspection)), 409
+        except services.VisitOpen:
+            return _refused(inspection, _("Đợt kiểm tra này chưa kết thúc nên không cần mở lại."))
+        except services.InspectionError as refused:
+            form.reason.errors = [*form.reason.errors, *refused.errors.values()]
+        else:
+            flash(_("Đã mở lại đợt kiểm tra; đoàn kiểm tra có thể sửa kết luận và biên bản, rồi kết thúc lại."),
+                  "success")
+            return redirect(url_for(".show", inspection_id=inspection.id), 303)
+    return render_template("inspections/show.html", **_mode_context(inspection, reopen_form=form)), 422
+
+
+def closed_visit_message() -> str:
+    return _("Đợt kiểm tra đã kết thúc, biên bản đã khóa: không sửa được kết luận hay biên bản. "
+             "Nếu cần sửa, đề nghị quản trị phường mở lại đợt kiểm tra.")
+
+
+def _refused(inspection: Inspection, message: str):
+    """409: the visit as it is now, with why the change was not made."""
+    db.session.rollback()
+    flash(message, "error")
+    return render_template("inspections/show.html", **_mode_context(inspection)), 409
 
 
 @bp.get("/inspections/<int:inspection_id>/minutes")

@@ -10,6 +10,7 @@ from .. import audit
 from ..checklists.services import StaleItem, commit_item
 from ..extensions import db
 from ..models import (
+    AuditEvent,
     ChecklistItem,
     Inspection,
     InspectionStatus,
@@ -33,6 +34,20 @@ class InspectionError(ValueError):
 
 class StaleInspection(Exception):
     """The visit changed since the page was loaded."""
+
+
+class VisitClosed(Exception):
+    """The visit is closed: its verdicts and minutes are locked until a ward admin reopens it."""
+
+
+class VisitOpen(Exception):
+    """The visit is not closed, so there is nothing to reopen."""
+
+
+def lock_visit(inspection: Inspection) -> None:
+    """Reload the visit FOR UPDATE (before the audit head, as every writer does), so that a verdict
+    and the closing of its visit happen one after the other and a closed visit stays closed."""
+    db.session.refresh(inspection, with_for_update=True)
 
 
 def schedule(plan: Plan, school: School, visit_on: date, members: list[User], lead: User | None,
@@ -71,6 +86,12 @@ def give_verdict(item: ChecklistItem, verdict: Verdict, reason: str, *, version:
     on a stale version of the item raises StaleItem, as the school's own changes do.
     """
     reason = (reason or "").strip()
+    if inspection is not None:
+        if item.plan_id != inspection.plan_id or item.school_id != inspection.school_id:
+            raise ValueError("the item is not one the visit inspects")
+        lock_visit(inspection)
+        if inspection.is_closed:
+            raise VisitClosed()
     if verdict is Verdict.NEEDS_MORE and not reason:
         raise InspectionError({"reason": "Ghi rõ cần bổ sung gì để nhà trường biết và làm tiếp."})
     if item.version != version:
@@ -92,7 +113,11 @@ def give_verdict(item: ChecklistItem, verdict: Verdict, reason: str, *, version:
 
 def close(inspection: Inspection, *, version: int, conclusion: str, recommendations: str,
           school_representative: str, minutes_number: str, actor) -> Inspection:
-    """Write the visit's conclusion and close it (its minutes can then be signed). Commits."""
+    """Write the visit's conclusion and close it (its minutes can then be signed): from then on its
+    verdicts and minutes are locked. Commits."""
+    lock_visit(inspection)
+    if inspection.is_closed:
+        raise VisitClosed()
     if inspection.version != version:
         raise StaleInspection()
     if not conclusion.strip():
@@ -101,8 +126,7 @@ def close(inspection: Inspection, *, version: int, conclusion: str, recommendati
     inspection.conclusion, inspection.recommendations = conclusion.strip(), recommendations.strip()
     inspection.school_representative, inspection.minutes_number = (school_representative.strip(),
                                                                    minutes_number.strip())
-    if not inspection.is_closed:
-        inspection.status, inspection.closed_at = InspectionStatus.CLOSED, utcnow()
+    inspection.status, inspection.closed_at = InspectionStatus.CLOSED, utcnow()
     audit.record("inspection.close", inspection, school_id=inspection.school_id, actor=actor,
                  before=before, after=describe(inspection))
     try:
@@ -111,6 +135,37 @@ def close(inspection: Inspection, *, version: int, conclusion: str, recommendati
         db.session.rollback()
         raise StaleInspection() from None
     return inspection
+
+
+def reopen(inspection: Inspection, *, version: int, reason: str, actor) -> Inspection:
+    """Reopen a closed visit (a ward admin's decision, with its reason in the audit log) so that its
+    team can change verdicts and minutes again; it counts as inspected once closed again. Commits."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InspectionError({"reason": "Ghi lý do mở lại biên bản."})
+    lock_visit(inspection)
+    if not inspection.is_closed:
+        raise VisitOpen()
+    if inspection.version != version:
+        raise StaleInspection()
+    before = describe(inspection)
+    inspection.status, inspection.closed_at = InspectionStatus.PLANNED, None
+    audit.record("inspection.reopen", inspection, school_id=inspection.school_id, actor=actor,
+                 before=before, after=describe(inspection) | {"reason": reason})
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleInspection() from None
+    return inspection
+
+
+def last_reopening(inspection: Inspection):
+    """The latest reopening of the visit (the audit event: who, when, why), or None."""
+    return db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "inspection.reopen", AuditEvent.object_type == "Inspection",
+                                 AuditEvent.object_id == inspection.id)
+        .order_by(AuditEvent.seq.desc()).limit(1))
 
 
 def describe(inspection: Inspection) -> dict:

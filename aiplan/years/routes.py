@@ -4,13 +4,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import timeutil
 from ..access import current_plan, login_required_any, roles_required
 from ..extensions import db
 from ..models import Plan, Role, School, SchoolYear
 from ..redirects import safe_next
 from . import bp, services
 from .forms import CALENDAR_LABELS, ConfirmForm, PilotForm, StartYearForm
-from .state import is_closed, ward_plans
+from .state import current_plan_or_none, is_closed, past_closing, ward_plans
 
 
 @bp.post("/year")
@@ -140,7 +141,22 @@ def open_year(name):
 
 @bp.app_context_processor
 def year_bar_context():
-    return {"year_bar": year_bar}
+    return {"year_bar": year_bar, "year_closing": year_closing}
+
+
+def year_closing() -> dict | None:
+    """The notice on every page of the current year once it is past its closing date: what is
+    still possible (late work, marked as late) and until when (the next year's opening)."""
+    if not current_user.is_authenticated:
+        return None
+    plan = current_plan_or_none(current_user.ward_id)
+    # timeutil.local_today is looked up at each call, so that a test can set "today".
+    if plan is None or not past_closing(plan, timeutil.local_today()):
+        return None
+    wanted = request.args.get("nam") or session.get("nam")
+    if wanted and wanted != plan.school_year.name:
+        return None
+    return {"year": plan.school_year}
 
 
 def year_bar() -> dict | None:

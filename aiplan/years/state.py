@@ -1,10 +1,13 @@
 """Which school year is which: the current one (latest opened), past ones (read-only) and
 the one the ward is preparing (not opened yet, seen by ward admins only)."""
+from datetime import date, datetime, time, timedelta
+
 from flask import g, has_request_context
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import ChecklistItem, Plan, School, SchoolYear
+from ..models import AuditEvent, ChecklistItem, Plan, School, SchoolYear
+from ..timeutil import LOCAL_TZ
 
 
 def ward_plans(ward_id: int) -> list[Plan]:
@@ -36,6 +39,31 @@ def is_closed(plan: Plan) -> bool:
         return False
     current = current_plan_or_none(plan.ward_id)
     return current is not None and current.id != plan.id
+
+
+def past_closing(plan: Plan, today: date) -> bool:
+    """The current year after its closing date (hạn sơ kết, tổng kết, in the year's calendar).
+    Schools still record late work in it until the ward opens the next year, which makes it
+    read-only: late reports are real, and the ward sees them marked as late."""
+    return plan.school_year.opened_at is not None and not is_closed(plan) and today > plan.school_year.closes_on
+
+
+# The audit actions that record a school's own work on its year (not sign-ins, accounts or the
+# ward's verdicts): these are the ones a late report consists of.
+SCHOOL_WORK = ("item.update", "item.target_computed", "activity.", "evidence.", "self_evaluation.save",
+               "self_evaluation.submit", "report_text.")
+
+
+def written_after_closing(ward_id: int, events: list[AuditEvent]) -> dict[int, SchoolYear]:
+    """The school's work recorded while the ward's current year was past its closing date (from
+    the next day, Hà Nội time, until the next year was opened), each with that year; one query."""
+    years = [year for year in db.session.scalars(select(SchoolYear).where(SchoolYear.ward_id == ward_id)
+                                                 .order_by(SchoolYear.name)) if year.opened_at is not None]
+    windows = [(year, datetime.combine(year.closes_on + timedelta(days=1), time(), LOCAL_TZ),
+                later.opened_at if later else None)
+               for year, later in zip(years, [*years[1:], None])]
+    return {event.id: year for event in events if event.action.startswith(SCHOOL_WORK)
+            for year, start, end in windows if start <= event.at and (end is None or event.at < end)}
 
 
 def open_plans(ward_id: int) -> list[Plan]:
