@@ -9,7 +9,7 @@ from sqlalchemy import select
 from aiplan.extensions import db
 from aiplan.models import DeliveryForm, Plan, School
 from conftest import SCHOOL_A
-from test_access import account_url, activity_url, an_inspection, item_url, visit_verdict_url
+from test_access import account_url, activity_url, an_inspection, item_url, recheck_url, visit_verdict_url
 from test_backup import all_rows
 from test_plan_editing import CALENDAR, M8
 
@@ -34,7 +34,7 @@ def _account_form() -> dict:
 # endpoint -> (persona, url or a function for it, the rest of a valid form, or a function for it)
 ROUTES = {
     "checklists.update": ("staff_a", item_url, {"status": "dang_thuc_hien"}),
-    "inspections.verdict": ("supervisor", lambda: item_url() + "/verdict", {"verdict": "dat"}),
+    "inspections.verdict": ("supervisor", recheck_url, {"verdict": "dat"}),
     "inspections.verdict_in_visit": ("supervisor", visit_verdict_url, {"verdict": "dat"}),
     "inspections.close": ("supervisor", lambda: f"/inspections/{an_inspection().id}/close",
                           {"conclusion": "Nhà trường triển khai đúng kế hoạch."}),
