@@ -9,18 +9,20 @@ PORT   ?= 5000
 .PHONY: run test install translations clean bench
 
 ## run: set up a virtual environment and the database with the bundled plan, then serve on 127.0.0.1:5000
-## (gunicorn, one process with threads, so the in-memory login rate limit holds)
+## (waitress, one process with threads, so the in-memory login rate limit holds; it reads each request
+## whole before a thread sees it, so slow clients cannot hold the threads: see aiplan/serving.py).
+## tests/test_slow_clients.py starts the server with this recipe's last line (`make -n run`).
 run: install
 	$(FLASK) setup
 	$(FLASK) demo-accounts
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl+C to stop)"
-	$(BIN)/gunicorn --workers 1 --threads 8 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	$(BIN)/python wsgi.py --host $(HOST) --port $(PORT)
 
 ## test: set up and run every test (SQLite; set TEST_DATABASE_URL for PostgreSQL)
 test: install
 	$(BIN)/pytest
 
-## bench: benchmark gunicorn on SQLite and PostgreSQL (running at 127.0.0.1:5432, as in .ci/run);
+## bench: benchmark the served app (as `make run` serves it) on SQLite and PostgreSQL (running at 127.0.0.1:5432, as in .ci/run);
 ## 10–20 minutes; writes bench/results.json and bench/results.md (see docs/benchmarks.md)
 bench: install
 	$(BIN)/python bench/run.py --database both

@@ -1,10 +1,13 @@
-"""Entry point for a WSGI server: `gunicorn --workers 1 --threads 8 -b 127.0.0.1:8000 wsgi:app`
-(README, "In production")."""
+"""The app for a WSGI server, and how `make run` and production serve it:
+`python wsgi.py --host 127.0.0.1 --port 8000` (waitress; see aiplan/serving.py and the README)."""
 import gc
 
-from aiplan import create_app
+from aiplan import create_app, serving
 
 app = create_app()
 # Everything built so far (modules, templates, the app) lives as long as the process: moved out
 # of the collector's sight, it is no longer walked by every full collection during requests.
 gc.freeze()
+
+if __name__ == "__main__":
+    serving.main(app)

@@ -1,9 +1,11 @@
-"""The framework's floor: a trivial Flask route, served by gunicorn with the app's own options.
+"""The framework's floor: a trivial Flask route, served with the app's own server and options.
 
 `make bench` compares the item status change with this: what is left is the app's own work
 (session, CSRF, the database write and its audit record, the partial it renders).
 """
 from flask import Flask
+
+from aiplan import serving
 
 app = Flask(__name__)
 
@@ -17,3 +19,7 @@ def hello():
 @app.get("/healthz")
 def healthz():
     return {"status": "ok"}
+
+
+if __name__ == "__main__":
+    serving.main(app)

@@ -1,8 +1,8 @@
-"""The load generator: a process of its own (asyncio + aiohttp) that drives gunicorn over HTTP.
+"""The load generator: a process of its own (asyncio + aiohttp) that drives the app's server over HTTP.
 
 Usage: python bench/loadgen.py CONFIG.json OUT.json
 CONFIG: {"base": URL, "scenario": "floor" | "status" | "mixed", "duration": s, "concurrency": n
-(floor, status), "vus": n (mixed), "think": [lo, hi] (mixed), "warmup": s (floor, status), "accounts": {...}, "server_pids": [gunicorn's processes]}.
+(floor, status), "vus": n (mixed), "think": [lo, hi] (mixed), "warmup": s (floor, status), "accounts": {...}, "server_pids": [the server's processes]}.
 Users log in first (not timed); then they all act for `duration` seconds. Only requests that
 start inside that window are counted; those in flight at its end are waited for.
 """

@@ -33,7 +33,8 @@ class Context:
 
     def app_server(self, dataset: Dataset, name: str, **env) -> Server:
         return Server("wsgi:app", dataset.env(**LOGIN_LIMITS, **env), self.workdir / f"{dataset.dialect}-{name}.log",
-                      workers=self.settings["workers"], threads=self.settings["threads"], cpus=self.server_cpus)
+                      server=self.settings["server"], workers=self.settings["workers"],
+                      threads=self.settings["threads"], cpus=self.server_cpus)
 
     def loadgen(self, name: str, config: dict) -> dict:
         """Run the load generator in a process of its own (pinned to its cores) and read its result."""
@@ -54,7 +55,7 @@ def explained(server: Server):
     try:
         yield
     except Exception as error:
-        raise RuntimeError(f"{error}\n--- end of the gunicorn log ---\n{server.log_tail()}") from error
+        raise RuntimeError(f"{error}\n--- end of the server's log ---\n{server.log_tail()}") from error
 
 
 def server_time(ctx: Context, sets: list[Dataset]) -> dict:
@@ -71,9 +72,10 @@ def server_time(ctx: Context, sets: list[Dataset]) -> dict:
 
 
 def floor(ctx: Context, dialect: str) -> dict:
-    """Requests per second of a trivial Flask route in the same gunicorn configuration."""
-    with Server("bench.floor_app:app", {}, ctx.workdir / f"{dialect}-floor.log", workers=ctx.settings["workers"],
-                threads=ctx.settings["threads"], cpus=ctx.server_cpus) as server, explained(server):
+    """Requests per second of a trivial Flask route in the same server configuration."""
+    with Server("bench.floor_app:app", {}, ctx.workdir / f"{dialect}-floor.log", server=ctx.settings["server"],
+                workers=ctx.settings["workers"], threads=ctx.settings["threads"],
+                cpus=ctx.server_cpus) as server, explained(server):
         result = ctx.loadgen(f"{dialect}-floor", {"scenario": "floor", "base": server.url,
                                                  "duration": ctx.settings["rps_duration"],
                                                  "warmup": ctx.settings["warmup"],

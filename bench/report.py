@@ -82,7 +82,7 @@ def markdown(results: dict) -> str:
              f"Measured {results['finished_at']} on {machine['cores']} cores ({machine['cpu_model']}), "
              f"{machine['ram_gb']} GB RAM, Python {machine['python']}, load average at start "
              f"{', '.join(map(str, machine['load_average_at_start']))}. "
-             f"Server: `{settings['gunicorn']}` pinned to CPU {_cpus(machine['server_cpus'])}; "
+             f"Server: `{settings.get('server_command') or settings['gunicorn']}` pinned to CPU {_cpus(machine['server_cpus'])}; "
              f"load generator (a separate process) pinned to CPU {_cpus(machine['load_generator_cpus'])}; "
              "the databases are not pinned. "
              f"Code: commit {results['code']['commit']} with {results['code']['uncommitted_files']} "

@@ -1,7 +1,7 @@
-"""`make bench`: the benchmark suite against gunicorn, on SQLite and on PostgreSQL.
+"""`make bench`: the benchmark suite against the app as `make run` serves it, on SQLite and PostgreSQL.
 
 Usage: .venv/bin/python bench/run.py [--smoke] [--only PART] [--database sqlite|postgresql|both]
-                                     [--vus 200] [--duration 120] [--think 1,5] …
+                                     [--server waitress|gunicorn] [--vus 200] [--duration 120] …
 Writes bench/results.json and bench/results.md (a full run), bench/results-smoke.* (--smoke)
 or bench/results-partial.* (anything less than a full run); see docs/benchmarks.md.
 PostgreSQL (BENCH_POSTGRES_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/test) must be
@@ -22,6 +22,7 @@ import datasets
 import machine
 import parts
 import report
+import server
 
 BENCH = Path(__file__).resolve().parent
 PARTS = ("server-time", "weight", "upload", "floor", "status", "mixed")  # the order they run in
@@ -46,8 +47,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, help="connections of the floor and status-change runs (16)")
     parser.add_argument("--upload-mb", type=int, help="size of the streamed upload (200)")
     parser.add_argument("--runs", type=int, help="timed requests per page for server time (5)")
-    parser.add_argument("--workers", type=int, default=1, help="gunicorn workers (1, as `make run`)")
-    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads (8, as `make run`)")
+    parser.add_argument("--server", choices=server.SERVERS, default="waitress",
+                        help="waitress: `make run`'s server (default); gunicorn: its gthread worker, as before")
+    parser.add_argument("--workers", type=int, default=1, help="gunicorn's workers (1; waitress has one process)")
+    parser.add_argument("--threads", type=int, default=8, help="the server's threads (8, as `make run`)")
     parser.add_argument("--no-pin", action="store_true", help="do not pin server and load generator to cores")
     parser.add_argument("--keep", action="store_true", help="keep the databases, logs and schemas")
     parser.add_argument("--out", help="results file (default: see above); the .md is written beside it")
@@ -60,12 +63,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         settings["think"] = [float(x) for x in args.think.split(",")]
     if args.sizes:
         settings["sizes"] = [int(x) for x in args.sizes.split(",")]
-    settings.update(workers=args.workers, threads=args.threads,
-                    gunicorn=f"gunicorn --workers {args.workers} --threads {args.threads} "
-                             "--bind 127.0.0.1:<free port> wsgi:app")
+    if args.server == "waitress" and args.workers != 1:
+        parser.error("waitress serves from one process: --workers is for --server gunicorn")
+    settings.update(server=args.server, workers=args.workers, threads=args.threads,
+                    server_command=server.describe(args.server, args.workers, args.threads))
     args.settings = settings
     full = not args.smoke and not args.only and args.database == "both" and settings == {
-        **FULL, **{k: settings[k] for k in ("workers", "threads", "gunicorn")}}
+        **FULL, "server": "waitress", "workers": 1, "threads": 8,
+        "server_command": server.describe("waitress")}
     args.out = Path(args.out) if args.out else BENCH / ("results.json" if full else
                                                         "results-smoke.json" if args.smoke else "results-partial.json")
     return args

@@ -5,7 +5,7 @@ Usage (run by bench/run.py, with the databases it generated):
 Logs in through the form with Flask's test client (as the staff of the first pilot school,
 then as the ward admin) and requests /schools/<slug>, /rollup and /rollup.xlsx: one warm-up,
 then N timed runs each. Server time is the whole request inside the app (routing, session,
-queries, rendering), without the network and gunicorn; statements are counted with an
+queries, rendering), without the network and the server; statements are counted with an
 SQLAlchemy `before_cursor_execute` listener (on SQLite that includes the BEGIN the app emits).
 """
 import argparse

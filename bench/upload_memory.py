@@ -2,7 +2,7 @@
 
 The file looks like an MP4 to the evidence store (a valid `ftyp` box, then an `mdat` box of
 filler), is generated while it is sent (the client holds 1 MB at a time), and goes to one
-checklist item of a school's staff, as the item's file form sends it. The gunicorn worker's
+checklist item of a school's staff, as the item's file form sends it. The app process's
 resident memory is sampled every 10 ms with psutil: the baseline is taken just before the
 upload (after a small warm-up upload), the peak from its start until the answer came back.
 """

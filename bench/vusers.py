@@ -18,7 +18,7 @@ from aiplan.demo.files import pdf
 
 STATUSES = ("chua_thuc_hien", "dang_thuc_hien", "da_hoan_thanh")
 REASON = "Cần bổ sung hồ sơ lớp học (kiểm tra tải)."
-KEEP_IDLE = 1.0  # seconds; below gunicorn's --keep-alive (2 by default)
+KEEP_IDLE = 1.0  # seconds; below gunicorn's --keep-alive (2 by default) and waitress's channel_timeout (60)
 
 
 class Recorder:
@@ -40,7 +40,7 @@ class User:
     def __init__(self, base: str, username: str, password: str, recorder: Recorder, rng: random.Random):
         self.base, self.username, self.password = base, username, password
         self.recorder, self.rng = recorder, rng
-        # An idle connection is dropped after 1 s, before gunicorn closes it (its keep-alive is 2 s):
+        # An idle connection is dropped after 1 s, before the server closes it (gunicorn after 2 s):
         # reusing a connection the server is closing fails a POST with "Server disconnected",
         # which a browser hides by sending the request again; this client does not resend.
         self.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True),
