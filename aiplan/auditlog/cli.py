@@ -55,7 +55,8 @@ def verify(quick: bool, backups: Path | None):
         click.echo(line)
     if not chain.problems:
         click.echo(f"Nhật ký: {chain.checked} bản ghi, chuỗi hash nguyên vẹn.")
-        click.echo(f"  Đầu chuỗi có chữ ký hợp lệ (mã khóa {audit_mac.key_id(audit_mac.current_key())}).")
+        if chain.signed_by:
+            click.echo(f"  Đầu chuỗi có chữ ký hợp lệ (mã khóa {chain.signed_by}).")
         if isinstance(anchor, Anchor):
             click.echo(f"  Khớp với {anchor.source}: còn nguyên bản ghi #{anchor.seq}.")
     if not files.problems:
@@ -77,7 +78,8 @@ def _backup_anchor(directory: Path) -> Anchor | Findings:
     try:
         manifest = read_manifest(archive)
     except ArchiveError as error:
-        return Findings(problems=[f"Không đọc được bản sao lưu {archive.name} để đối chiếu: {'; '.join(error.problems)}."])
+        reasons = "; ".join(error.problems)
+        return Findings(problems=[f"Không đọc được bản sao lưu {archive.name} để đối chiếu: {reasons}."])
     head = manifest.get("audit_head")
     source = f"bản sao lưu {archive.name} (lúc {manifest.get('created_at_hanoi', '?')})"
     if not isinstance(head, dict):  # a backup of a database from before the chain

@@ -31,6 +31,7 @@ class Findings:
     checked: int = 0
     problems: list[str] = field(default_factory=list)
     dropped: int = 0
+    signed_by: str | None = None  # the key id of a head whose signature was checked and good
 
     def add(self, line: str) -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -98,8 +99,12 @@ def _check_event(event, previous, found: Findings) -> None:
 
 def _check_head(last, found: Findings, signature: bool) -> None:
     head = db.session.get(AuditHead, 1)
-    if signature and head is not None and (problem := audit_mac.signature_problem(head, audit_mac.current_key())):
-        found.add(problem)
+    if signature and head is not None:
+        key = audit_mac.current_key()
+        if problem := audit_mac.signature_problem(head, key):
+            found.add(problem)
+        else:
+            found.signed_by = audit_mac.key_id(key)
     if last is None:
         if head is not None and head.seq != 0:
             found.add(f"Nhật ký trống nhưng đầu chuỗi ghi đã có {head.seq} bản ghi: các bản ghi đã bị xóa.")
