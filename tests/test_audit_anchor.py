@@ -2,7 +2,10 @@
 `verify --against-backup DIR` holds the log against the newest backup's manifest. Tampering is
 done as someone with only database access would: delete the newest events and set the head row
 back to the last event kept, consistently, with raw SQL."""
+import io
+import json
 import stat
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -205,3 +208,26 @@ def test_the_key_is_made_once_in_the_instance_folder_for_its_owner_only(tmp_path
     assert first.config["AUDIT_KEY"] == second.config["AUDIT_KEY"] == path.read_text().strip()
     assert len(first.config["AUDIT_KEY"]) == 64
     assert [p.name for p in path.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_backup_manifest_whose_head_was_edited_is_named(app, tmp_path):
+    backups = tmp_path / "backups"
+    assert app.test_cli_runner().invoke(args=["backup", str(backups)]).exit_code == 0
+    [archive] = backups.glob("aiplan-backup-*.tar")
+    edited = tmp_path / "edited.tar"
+    with tarfile.open(archive) as source, tarfile.open(edited, "w", format=tarfile.PAX_FORMAT) as target:
+        for member in source:
+            data = source.extractfile(member).read()
+            if member.name == "manifest.json":
+                manifest = json.loads(data)
+                manifest["audit_head"]["seq"] -= 2  # as if the backup had been taken two records earlier
+                data = json.dumps(manifest).encode()
+                member.size = len(data)
+            target.addfile(member, io.BytesIO(data))
+    edited.replace(archive)
+
+    result = _verify(app, "--against-backup", str(backups))
+
+    assert result.exit_code == 1
+    assert f"Đầu chuỗi ghi trong bản sao lưu {archive.name}" in result.output
+    assert "manifest.json của bản sao lưu đã bị sửa" in result.output
