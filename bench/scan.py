@@ -37,6 +37,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=5099)
     parser.add_argument("--max-scan-time", type=int, default=600, help="seconds per Wapiti run")
     parser.add_argument("--roles", default="admin,staff", help=f"Wapiti runs, comma-separated: {', '.join(ROLES)}")
+    parser.add_argument("--sqlmap", default="", help="only these sqlmap targets, comma-separated (default: all)")
     parser.add_argument("--technique", default="BEU",
                         help="sqlmap techniques: boolean, error, union by default; add T and S for time-based "
                              "and stacked queries (much slower)")
@@ -60,10 +61,11 @@ def main() -> int:
     try:
         _wait(base)
         results = {"started": time.strftime("%Y-%m-%d %H:%M"), "technique": args.technique, "wapiti": {}, "sqlmap": {}}
-        for role in args.roles.split(","):
+        for role in filter(None, args.roles.split(",")):
             cookie = _sign_in(base, ROLES[role], passwords[ROLES[role]])
             results["wapiti"][role] = _wapiti(scanners, base, cookie, out / f"wapiti-{role}.json", args.max_scan_time)
-        results["sqlmap"] = _sqlmap_all(scanners, base, passwords, out, args.technique)
+        results["sqlmap"] = _sqlmap_all(scanners, base, passwords, out, args.technique,
+                                        [t for t in args.sqlmap.split(",") if t])
     finally:
         server.terminate()
         server.wait(30)
@@ -106,12 +108,6 @@ def _sign_in(base: str, username: str, password: str) -> str:
     return f"{cookie.name}={cookie.value}"
 
 
-def _csrf(base: str, cookie: str, path: str) -> str:
-    request = urllib.request.Request(base + path, headers={"Cookie": cookie})
-    page = urllib.request.urlopen(request).read().decode()
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-
-
 def _wapiti(scanners: Path, base: str, cookie: str, report: Path, seconds: int) -> dict:
     command = [str(scanners / "wapiti"), "-u", f"{base}/", "--scope", "folder", "-H", f"Cookie: {cookie}",
                "-m", MODULES, "--max-scan-time", str(seconds), "--max-attack-time", str(seconds // 8),
@@ -129,32 +125,41 @@ def _wapiti(scanners: Path, base: str, cookie: str, report: Path, seconds: int) 
             "vulnerabilities": {k: len(v) for k, v in found.get("vulnerabilities", {}).items() if v},
             "anomalies": {k: len(v) for k, v in found.get("anomalies", {}).items() if v},
             "details": {k: v for k, v in (found.get("vulnerabilities", {}) | found.get("anomalies", {})).items() if v},
-            "urls": len(found.get("infos", {}).get("crawled_pages", []) or [])}
+            "additionals": {k: len(v) for k, v in found.get("additionals", {}).items() if v},
+            "urls": found.get("infos", {}).get("crawled_pages_nbr", 0)}
 
 
-def _sqlmap_all(scanners: Path, base: str, passwords: dict, out: Path, technique: str) -> dict:
+def _sqlmap_all(scanners: Path, base: str, passwords: dict, out: Path, technique: str, only: list[str]) -> dict:
     admin = _sign_in(base, ROLES["admin"], passwords[ROLES["admin"]])
     staff = _sign_in(base, ROLES["staff"], passwords[ROLES["staff"]])
-    item = _first_item(base, staff)
+    form_id = _first_activity_form(base, staff)
     targets = {
         "login": (None, "/login", "username=x&password=y&csrf_token=t", "username,password"),
         "audit-filter": (admin, "/audit?truong=th-doan-ket&nguoi=1&loai=item.update&tu=01/09/2025&den=31/05/2026",
                          None, "truong,nguoi,loai,tu,den"),
         "audit-pager": (admin, "/audit?truoc=10", None, "truoc"),
-        "rollup-filter": (admin, "/rollup?level=tieu_hoc&status=late&pilot=1&trang=1", None, "level,status,pilot,trang"),
+        "rollup-filter": (admin, "/rollup?level=tieu_hoc&status=late&pilot=1&trang=1", None,
+                          "level,status,pilot,trang"),
         "school-year": (staff, "/schools/th-doan-ket?nam=2025-2026", None, "nam"),
         "activities": (staff, "/schools/th-doan-ket/activities?form=x", None, "form"),
-        "item-note": (staff, item, "note=ghi+chu&status=in_progress&version=1&csrf_token=t", "note,status,version"),
+        # Each request records a new activity: the text fields reach the INSERT.
+        "activity-create": (staff, "/schools/th-doan-ket/activities",
+                            f"form_id={form_id}&title=Tiet+hoc+AI&subject=Tin+hoc&grade=5&class_name=5A"
+                            "&participants=30&lessons=1&starts_on=15/10/2025&products=&notes=ghi+chu&csrf_token=t",
+                            "title,subject,class_name,notes"),
     }
     results = {}
     for name, (cookie, path, data, params) in targets.items():
+        if only and name not in only:
+            continue
         command = [str(scanners / "sqlmap"), "-u", base + path, "--batch", "--level", "2", "--risk", "1",
                    "-p", params, "--flush-session", "--output-dir", str(out / "sqlmap"),
-                   f"--technique={technique}", "--timeout", "10", "--skip-waf"]
+                   f"--technique={technique}", "--timeout", "10", "--skip-waf",
+                   "--ignore-code", "401"]  # a failed sign-in answers 401: an answer to compare, not a stop
         if cookie:
             command += ["--cookie", cookie]
-        if data:
-            csrf_page = path if cookie else "/login"
+        if data:  # a fresh token from a small page with a form, before each request
+            csrf_page = "/account/password" if cookie else "/login"
             command += ["--data", data, "--csrf-token", "csrf_token", "--csrf-url", base + csrf_page]
         try:
             run = subprocess.run(command, capture_output=True, text=True, timeout=1800)
@@ -163,24 +168,30 @@ def _sqlmap_all(scanners: Path, base: str, passwords: dict, out: Path, technique
             text = (stopped.stdout or b"").decode(errors="replace") + "\n[stopped after 30 minutes]"
         (out / f"sqlmap-{name}.log").write_text(text)
         results[name] = {"path": path, "params": params,
-                         "injectable": bool(re.search(r"is vulnerable|appears to be .*injectable|Parameter: .* \(", text)),
-                         "not_injectable": "do not appear to be injectable" in text or "not injectable" in text,
+                         # sqlmap's own conclusions (its "appears to be … injectable" lines are hunches it
+                         # often takes back a moment later)
+                         "injectable": "identified the following injection point" in text,
+                         "not_injectable": "all tested parameters do not appear to be injectable" in text,
                          "http_500": len(re.findall(r"500 \(Internal Server Error\)", text))}
     return results
 
 
-def _first_item(base: str, cookie: str) -> str:
-    """The path of the first checklist item form on the staff's school page."""
-    request = urllib.request.Request(f"{base}/schools/th-doan-ket", headers={"Cookie": cookie})
+def _first_activity_form(base: str, cookie: str) -> str:
+    """The id of the first kind of activity (hình thức) the school's activity form offers."""
+    request = urllib.request.Request(f"{base}/schools/th-doan-ket/activities", headers={"Cookie": cookie})
     page = urllib.request.urlopen(request).read().decode()
-    return re.search(r'action="(/schools/th-doan-ket/items/\d+)"', page).group(1)
+    select = page[page.index('name="form_id"'):]
+    select = select[:select.index("</select>")]
+    return next(v for v in re.findall(r'<option[^>]*value="(\d+)"', select) if v != "0")  # 0: "choose one"
 
 
 def _summary(results: dict, path: Path) -> None:
     lines = [f"# Scan of {results['started']}", "", "## Wapiti", ""]
     for role, found in results["wapiti"].items():
-        lines.append(f"- {role}: {found['seconds']} s, vulnerabilities {found['vulnerabilities'] or 'none'}, "
-                     f"anomalies {found['anomalies'] or 'none'}")
+        lines.append(f"- {role}: {found['urls']} pages crawled in {found['seconds']} s; vulnerabilities "
+                     f"{found['vulnerabilities'] or 'none'}; anomalies (500s, timeouts) "
+                     f"{found['anomalies'] or 'none'}; "
+                     f"informational {found.get('additionals') or 'none'}")
         for kind, entries in found["details"].items():
             for entry in entries[:10]:
                 lines.append(f"  - {kind}: {entry.get('method')} {entry.get('path')} {entry.get('parameter', '')} "
