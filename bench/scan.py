@@ -13,6 +13,7 @@ import http.cookiejar
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -69,6 +70,7 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(30)
+        shutil.rmtree(instance, ignore_errors=True)
     results["server_errors"] = [line for line in (out / "server.log").read_text().splitlines()
                                 if re.search(r'" 5\d\d ', line)]
     (out / "summary.json").write_text(json.dumps(results, ensure_ascii=False, indent=1))
@@ -160,7 +162,9 @@ def _sqlmap_all(scanners: Path, base: str, passwords: dict, out: Path, technique
             command += ["--cookie", cookie]
         if data:  # a fresh token from a small page with a form, before each request
             csrf_page = "/account/password" if cookie else "/login"
-            command += ["--data", data, "--csrf-token", "csrf_token", "--csrf-url", base + csrf_page]
+            # sqlmap now and then fails to read a token from a page that has one: let it retry
+            command += ["--data", data, "--csrf-token", "csrf_token", "--csrf-url", base + csrf_page,
+                        "--csrf-retries", "5"]
         try:
             run = subprocess.run(command, capture_output=True, text=True, timeout=1800)
             text = run.stdout + run.stderr
