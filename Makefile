@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app aiplan
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install translations clean bench
+.PHONY: run test install translations clean bench scan
 
 ## run: set up a virtual environment and the database with the bundled plan, then serve on 127.0.0.1:5000
 ## (waitress, one process with threads, so the in-memory login rate limit holds; it reads each request
@@ -26,6 +26,11 @@ test: install
 ## 10–20 minutes; writes bench/results.json and bench/results.md (see docs/benchmarks.md)
 bench: install
 	$(BIN)/python bench/run.py --database both
+
+## scan: Wapiti and sqlmap against a throw-away copy on 127.0.0.1 only, signed in per role (about 25
+## minutes); the scanners in their own venv SCANNERS=/tmp/scanners (see docs/security-checks.md)
+scan: install
+	$(BIN)/python bench/scan.py --scanners $(or $(SCANNERS),/tmp/scanners)
 
 install: $(VENV)/.installed translations
 

@@ -8,6 +8,7 @@ from flask import g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from . import audit_mac
 from .extensions import db
 from .models import AuditEvent, AuditHead
 from .models.audit import GENESIS
@@ -34,13 +35,38 @@ def record(action: str, obj=None, *, before: dict | None = None, after: dict | N
     must surface at the caller's commit, where it becomes a 409), except a new `obj`, which
     needs its id.
     """
+    return _append(action, obj, before=before, after=after, school_id=school_id, ward_id=ward_id, actor=actor)
+
+
+def resign_head(reason: str, actor=None) -> AuditEvent:
+    """Sign the head with the current key whatever its signature was (a new key, a restore on
+    another machine), recording that it was done, by whom, and what the signature was before."""
+    key = audit_mac.current_key()
+    if key is None:
+        raise ValueError("no AUDIT_KEY")
+    with db.session.no_autoflush:
+        head = db.session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
+    before = None if head is None else {
+        "key_id": head.key_id, "signature": "hợp lệ" if audit_mac.is_signed(head, key) else "không hợp lệ"}
+    return _append("audit.sign", None, before=before, after={"key_id": audit_mac.key_id(key), "reason": reason},
+                   actor=actor, resign=True)
+
+
+def _append(action: str, obj, *, before, after, school_id=None, ward_id=None, actor=None,
+            resign: bool = False) -> AuditEvent:
     if obj is not None and getattr(obj, "id", 0) is None:
         db.session.flush()
     with db.session.no_autoflush:
         head = db.session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
+    key = audit_mac.current_key()
     if head is None:
         head = AuditHead(id=1, seq=0, hash=GENESIS)
         db.session.add(head)
+        trusted = True
+    else:
+        # Sign the new head only over a good one: a head set back outside the app must stay
+        # unsigned through later writes, or the next save would cover the rewind up.
+        trusted = resign or audit_mac.is_signed(head, key)
     actor = actor if actor is not None else _current_actor()
     event = AuditEvent(
         seq=head.seq + 1,
@@ -63,6 +89,8 @@ def record(action: str, obj=None, *, before: dict | None = None, after: dict | N
         event.request_id = g.get("request_id", "")
     event.hash = event_hash(event)
     head.seq, head.hash = event.seq, event.hash
+    if trusted and key is not None:
+        audit_mac.sign(head, key)
     db.session.add(event)
     return event
 
@@ -108,6 +136,7 @@ ACTION_LABELS = {
     "year.pilots": "Chọn trường thí điểm của năm học",
     "year.open": "Mở năm học",
     "demo.generate": "Tạo dữ liệu mẫu",
+    "audit.sign": "Ký lại đầu chuỗi nhật ký",
     "item.verdict": "Ghi kết luận kiểm tra mục checklist",
     "inspection.create": "Lập đợt kiểm tra",
     "inspection.close": "Kết thúc đợt kiểm tra",
@@ -148,6 +177,7 @@ FIELD_LABELS = {
     "category": "Cấp học / Đối tượng", "managing_body": "Đơn vị quản lý, chỉ đạo", "minimum": "Chỉ tiêu tối thiểu",
     "forms_text": "Hình thức tổ chức", "evidence_text": "Minh chứng (như in)", "levels": "Cấp học áp dụng",
     "pilot": "Trường thí điểm", "measure": "Cách tính", "measure_min": "Mức tối thiểu", "key": "Mã",
+    "key_id": "Mã khóa ký", "signature": "Chữ ký đầu chuỗi",
     "target": "Chỉ tiêu STT", "retired_items": "Số mục chuyển lưu trữ", "items_removed": "Số mục checklist bỏ",
 }
 

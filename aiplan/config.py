@@ -9,7 +9,10 @@ def from_environment(instance_path: str) -> dict:
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'aiplan.sqlite3'}"
     idle_minutes = int(os.environ.get("SESSION_IDLE_MINUTES", "480"))
     return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(instance),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(instance, "secret_key"),
+        # Signs the audit chain's head (aiplan/audit_mac.py): kept outside the database, so that
+        # someone with only database access cannot rewind the log unnoticed.
+        "AUDIT_KEY": os.environ.get("AUDIT_KEY") or _instance_secret(instance, "audit_key"),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "EVIDENCE_DIR": os.environ.get("EVIDENCE_DIR") or str(instance / "evidence"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
@@ -57,13 +60,27 @@ DEFAULTS = {
 }
 
 
-def _instance_secret(instance: Path) -> str:
-    """A random key kept in instance/ so sessions survive restarts without configuration."""
+def _instance_secret(instance: Path, name: str) -> str:
+    """A random key kept in instance/NAME (mode 600), so it survives restarts without configuration.
+
+    Written to a temporary file and linked into place, so that two worker processes starting at
+    once never read a half-written file nor end up with two different keys: the first link wins
+    and both read the winner.
+    """
     instance.mkdir(parents=True, exist_ok=True)
-    path = instance / "secret_key"
+    path = instance / name
     if not path.exists():
         import secrets
+        import tempfile
 
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        fd, temp = tempfile.mkstemp(dir=instance, prefix=f".{name}-")  # mode 600 from the start
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_hex(32))
+            try:
+                os.link(temp, path)
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(temp)
     return path.read_text().strip()

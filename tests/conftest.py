@@ -36,6 +36,7 @@ def base_config(database_url: str, instance: str) -> dict:
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
+        "AUDIT_KEY": "test-audit-key",  # one key for every app of a run, as one server has one
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_FAST": True,

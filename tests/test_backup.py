@@ -16,7 +16,7 @@ from flask_migrate import upgrade
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import make_url
 
-from aiplan import create_app
+from aiplan import audit, create_app
 from aiplan.auditlog.verify import verify_all
 from aiplan.evidence.storage import get_storage
 from aiplan.extensions import db
@@ -39,10 +39,10 @@ def app(seeded_app, tmp_path):
 def instances(database_url, tmp_path):
     """`instances("name", migrated=True)`: a new app on an empty database (a SQLite file, or a
     PostgreSQL schema of its own, created unless schema_exists=False) and an evidence folder
-    that does not exist yet."""
+    that does not exist yet; extra settings override the test defaults."""
     made = []
 
-    def new(name: str, migrated: bool = False, schema_exists: bool = True):
+    def new(name: str, migrated: bool = False, schema_exists: bool = True, **overrides):
         folder = tmp_path / name
         folder.mkdir()
         schema = None
@@ -52,7 +52,7 @@ def instances(database_url, tmp_path):
             url = url.render_as_string(hide_password=False)
         else:
             url = f"sqlite:///{folder / 'aiplan.sqlite3'}"
-        instance = create_app(base_config(url, str(folder)))
+        instance = create_app(base_config(url, str(folder)) | overrides)
         made.append((instance, schema))
         if schema and schema_exists:
             with instance.app_context(), db.engine.begin() as connection:
@@ -220,6 +220,39 @@ def test_an_archive_of_an_older_version_is_restored_and_upgraded(instances, tmp_
     with target.app_context():
         assert verify_all() == []
         assert db.session.get(AuditHead, 1).seq == 2
+
+
+def test_a_fresh_install_verifies_clean_before_and_after_its_first_change(instances):
+    fresh = instances("fresh", migrated=True)
+
+    before = fresh.test_cli_runner().invoke(args=["verify"])
+    with fresh.app_context():
+        audit.record("plan.load", after={"source": "ke-hoach.md"})
+        db.session.commit()
+    after = fresh.test_cli_runner().invoke(args=["verify"])
+
+    assert before.exit_code == 0, before.output
+    assert after.exit_code == 0, after.output
+    assert "Đầu chuỗi có chữ ký hợp lệ" in after.output
+
+
+def test_a_restore_on_a_machine_with_another_key_signs_the_head_again_on_the_record(app, instances, tmp_path):
+    some_work(app)
+    result, archive = take_backup(app, tmp_path / "backups")
+    assert result.exit_code == 0, result.output
+    saved = manifest_of(archive)["audit_head"]
+    assert saved["mac"] and saved["key_id"]  # the manifest carries the signed head
+
+    target = instances("newmachine", migrated=True, AUDIT_KEY="khoa-cua-may-moi")
+    restored = restore(target, archive)
+
+    assert restored.exit_code == 0, restored.output
+    assert f"Lưu ý: đầu chuỗi nhật ký được ký bằng khóa khác (mã khóa {saved['key_id']})" in restored.output
+    with target.app_context():
+        assert verify_all() == []
+        last = db.session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1))
+        assert last.seq == saved["seq"] + 1 and last.action == "audit.sign"
+        assert last.before["key_id"] == saved["key_id"]
 
 
 # -- while the app runs -------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from conftest import SCHOOL_A, SCHOOL_B
 
 # Every command the app adds; a new one must be added here (and so gets its --help checked).
 COMMANDS = ("setup", "load-plan", "import-schools", "create-user", "demo-accounts", "db", "evidence",
-            "verify",  # audit log viewer feature
+            "verify", "sign-audit-head",  # audit log viewer feature
             "backup", "restore",
             "generate-demo")
 NEW_PASSWORD = "mot-mat-khau-du-dai"

@@ -5,9 +5,10 @@ Each function returns one Vietnamese line per problem, empty when all is well; t
 """
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from .. import audit_mac
 from ..audit import action_label, event_hash
 from ..evidence.integrity import compare_store
 from ..extensions import db, read_snapshot
@@ -30,6 +31,7 @@ class Findings:
     checked: int = 0
     problems: list[str] = field(default_factory=list)
     dropped: int = 0
+    signed_by: str | None = None  # the key id of a head whose signature was checked and good
 
     def add(self, line: str) -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -59,8 +61,9 @@ def verify_all(quick: bool = False) -> list[str]:
         return verify_audit_chain() + verify_files(quick)
 
 
-def check_audit_chain() -> Findings:
-    """Walk the events in seq order, a batch at a time (keyset on seq), as plain rows."""
+def check_audit_chain(signature: bool = True) -> Findings:
+    """Walk the events in seq order, a batch at a time (keyset on seq), as plain rows; then the
+    head, and (unless `signature` is False) the head's signature."""
     found = Findings()
     previous = None  # the last event read
     while True:
@@ -74,7 +77,7 @@ def check_audit_chain() -> Findings:
         found.checked += len(batch)
         if len(batch) < BATCH:
             break
-    _check_head(previous, found)
+    _check_head(previous, found, signature)
     return found
 
 
@@ -94,8 +97,14 @@ def _check_event(event, previous, found: Findings) -> None:
         found.add(f"{_describe(event)}: nội dung đã bị sửa (hash không khớp).")
 
 
-def _check_head(last, found: Findings) -> None:
+def _check_head(last, found: Findings, signature: bool) -> None:
     head = db.session.get(AuditHead, 1)
+    if signature and head is not None:
+        key = audit_mac.current_key()
+        if problem := audit_mac.signature_problem(head, key):
+            found.add(problem)
+        else:
+            found.signed_by = audit_mac.key_id(key)
     if last is None:
         if head is not None and head.seq != 0:
             found.add(f"Nhật ký trống nhưng đầu chuỗi ghi đã có {head.seq} bản ghi: các bản ghi đã bị xóa.")
@@ -109,6 +118,42 @@ def _check_head(last, found: Findings) -> None:
             found.add(f"Đầu chuỗi ghi bản ghi cuối là #{head.seq} nhưng nhật ký có đến bản ghi #{last.seq}.")
     elif head.hash != last.hash:
         found.add(f"{_describe(last)}: hash khác với hash lưu ở đầu chuỗi (bản ghi cuối đã bị thay).")
+
+
+@dataclass
+class Anchor:
+    """A head of the chain seen outside the live database (a backup's manifest): the live log must
+    still hold that event, with that hash, at that seq."""
+
+    seq: int
+    hash: str
+    source: str  # "bản sao lưu aiplan-backup-….tar (lúc …)"
+    mac: str | None = None
+    key_id: str | None = None
+
+
+def check_anchor(anchor: Anchor) -> Findings:
+    """What differs between the live log and `anchor`: events cut off the end, or rewritten."""
+    found = Findings(checked=1)
+    key = audit_mac.current_key()
+    if anchor.mac is not None and key is not None and anchor.key_id == audit_mac.key_id(key) \
+            and not audit_mac.is_signed(anchor, key):
+        found.add(f"Đầu chuỗi ghi trong {anchor.source} (bản ghi #{anchor.seq}) có chữ ký không khớp: "
+                  "manifest.json của bản sao lưu đã bị sửa.")
+    if anchor.seq == 0:
+        return found
+    last = db.session.scalar(select(func.max(AuditEvent.seq))) or 0
+    if last < anchor.seq:
+        found.add(f"Nhật ký chỉ có đến bản ghi #{last} nhưng {anchor.source} đã có đến bản ghi #{anchor.seq}: "
+                  f"{_gap(last + 1, anchor.seq)} (và mọi bản ghi sau đó) đã bị xóa khỏi cuối nhật ký.")
+        return found
+    kept = db.session.execute(select(*_COLUMNS).where(AuditEvent.seq == anchor.seq)).first()
+    if kept is None:
+        found.add(f"Thiếu bản ghi #{anchor.seq}, bản ghi cuối của {anchor.source}.")
+    elif kept.hash != anchor.hash:
+        found.add(f"{_describe(kept)}: khác với bản ghi #{anchor.seq} trong {anchor.source} (hash khác): "
+                  "nhật ký đã bị viết lại.")
+    return found
 
 
 def _gap(first: int, last: int) -> str:

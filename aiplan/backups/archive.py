@@ -19,6 +19,7 @@ FORMAT = "aiplan-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 DATABASE_MEMBERS = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
+ARCHIVE_NAME = re.compile(r"aiplan-backup-(\d{8}-\d{6})(?:-(\d+))?\.tar")
 BLOB_MEMBER = re.compile(r"evidence/[0-9a-f]{2}/[0-9a-f]{2}/([0-9a-f]{64})")
 CHUNK = 1024 * 1024
 MAX_MANIFEST = 256 * 1024 * 1024  # a million files' entries fit well inside this
@@ -68,6 +69,13 @@ class ArchiveWriter:
 
     def close(self) -> None:
         self.tar.close()
+
+
+def newest_archive(directory: Path) -> Path | None:
+    """The last archive `backup` wrote into `directory`: by the time in its name, then its -2, -3…"""
+    found = [((match.group(1), int(match.group(2) or 1)), path) for path in directory.glob("aiplan-backup-*.tar")
+             if (match := ARCHIVE_NAME.fullmatch(path.name))]
+    return max(found)[1] if found else None
 
 
 def read_manifest(path: Path) -> dict:

@@ -86,6 +86,8 @@ def restore_command(archive: Path):
                f"{len(manifest['tables'])} bảng, {sum(manifest['tables'].values())} dòng, "
                f"{sum(not f.get('damaged') for f in manifest['files'])} tệp minh chứng"
                + (f", nhật ký đến bản ghi #{head['seq']}" if head else "") + f"; {_seconds(report.seconds)}.")
+    for notice in report.notices:
+        click.echo(f"  Lưu ý: {notice}.")
     if report.revision != manifest["database"]["revision"]:
         click.echo(f"  Đã nâng cấp cơ sở dữ liệu từ phiên bản {manifest['database']['revision']} "
                    f"lên {report.revision}.")

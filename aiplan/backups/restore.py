@@ -3,7 +3,8 @@
 Order: refuse a database or evidence store that holds anything; read and check the whole
 archive (written only to temporary files); put the database in place; move the blobs into the
 store; compare row counts and the audit chain's head with the manifest; run the migrations (an
-archive from an older version is upgraded); verify the audit chain and every blob's SHA-256.
+archive from an older version is upgraded); re-sign the chain's head if another key signed it
+(a restore on another machine); verify the audit chain and every blob's SHA-256.
 The counts are compared before the migrations, which may legitimately add rows.
 """
 import shutil
@@ -17,9 +18,11 @@ from alembic.script import ScriptDirectory
 from flask import current_app
 from flask_migrate import upgrade
 
+from .. import audit, audit_mac
 from ..auditlog.verify import verify_all
 from ..evidence.storage import get_storage
 from ..extensions import db
+from ..models import AuditHead
 from . import postgres, sqlite
 from .archive import DATABASE_MEMBERS, ArchiveError, Staged, read_manifest, stage
 from .services import ENGINE_NAMES, BackupError
@@ -32,6 +35,7 @@ class RestoreReport:
     revision: str | None  # the database's migration revision after the upgrade
     seconds: float
     problems: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
 
 
 def restore_backup(archive: Path) -> RestoreReport:
@@ -69,9 +73,28 @@ def restore_backup(archive: Path) -> RestoreReport:
     problems = _compare(staged.manifest, _contents(kind))
     upgrade()
     db.session.remove()
+    notices = [] if problems else _resign_foreign_head(archive.name)
     problems += verify_all()
     return RestoreReport(manifest=staged.manifest, revision=_contents(kind).revision,
-                         seconds=time.monotonic() - started, problems=problems)
+                         seconds=time.monotonic() - started, problems=problems, notices=notices)
+
+
+def _resign_foreign_head(name: str) -> list[str]:
+    """A head signed with another instance's key (restored on a new machine, without its old
+    AUDIT_KEY) cannot be checked here. The archive was just proved to match its manifest, so sign
+    the head with this instance's key, on the record, and say so; a head with no signature, or
+    a bad one under this very key, is left for `verify` to report."""
+    key = audit_mac.current_key()
+    head = db.session.get(AuditHead, 1)
+    if key is None or head is None or head.mac is None or head.key_id == audit_mac.key_id(key):
+        db.session.rollback()
+        return []
+    old = head.key_id
+    audit.resign_head(f"khôi phục {name} vào bản cài đặt có khóa ký khác")
+    db.session.commit()
+    return [f"đầu chuỗi nhật ký được ký bằng khóa khác (mã khóa {old}); đã ký lại bằng khóa của bản cài đặt "
+            f"này (mã khóa {audit_mac.key_id(key)}) và ghi việc đó vào nhật ký. Nếu còn giữ khóa cũ "
+            "(AUDIT_KEY hoặc instance/audit_key của máy cũ), hãy dùng nó thay cho khóa mới"]
 
 
 def _stage(archive: Path, workdir: Path, manifest: dict) -> Staged:

@@ -8,10 +8,15 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 
+HEAD_COLUMNS = ("seq", "hash", "mac", "key_id")
+
+
 class Reader(Protocol):
     def table_names(self) -> list[str]: ...
 
     def rows(self, sql: str) -> list[tuple]: ...
+
+    def columns(self, table: str) -> list[str]: ...
 
 
 class ConnectionReader:
@@ -25,6 +30,9 @@ class ConnectionReader:
 
     def rows(self, sql: str) -> list[tuple]:
         return [tuple(row) for row in self.connection.execute(text(sql))]
+
+    def columns(self, table: str) -> list[str]:
+        return [column["name"] for column in inspect(self.connection).get_columns(table)]
 
 
 class SqliteFileReader:
@@ -40,11 +48,16 @@ class SqliteFileReader:
     def rows(self, sql: str) -> list[tuple]:
         return self.connection.execute(sql).fetchall()
 
+    def columns(self, table: str) -> list[str]:
+        return [row[1] for row in self.connection.execute(f'PRAGMA table_info("{_quoted(table)}")')]
+
 
 @dataclass
 class Contents:
     tables: dict[str, int]
-    audit_head: dict | None  # {"seq": …, "hash": …}; None before the chain existed (migration 0005)
+    # {"seq": …, "hash": …, "mac": …, "key_id": …}: None before the chain existed (migration 0005),
+    # without the signature before it was signed (0008)
+    audit_head: dict | None
     revision: str | None
     blobs: list[str]  # SHA-256 of every evidence file row, deleted ones included (they can be restored)
 
@@ -52,12 +65,13 @@ class Contents:
 def describe(reader: Reader, blobs: bool = True) -> Contents:
     names = reader.table_names()
     tables = {name: reader.rows(f'SELECT count(*) FROM "{_quoted(name)}"')[0][0] for name in names}
-    head = reader.rows("SELECT seq, hash FROM audit_head WHERE id = 1") if "audit_head" in names else []
+    head_columns = [c for c in HEAD_COLUMNS if c in reader.columns("audit_head")] if "audit_head" in names else []
+    head = reader.rows(f"SELECT {', '.join(head_columns)} FROM audit_head WHERE id = 1") if head_columns else []
     revision = reader.rows("SELECT version_num FROM alembic_version") if "alembic_version" in names else []
     shas = []
     if blobs and "evidence_file" in names:
         shas = [sha for (sha,) in reader.rows("SELECT DISTINCT sha256 FROM evidence_file ORDER BY sha256")]
-    return Contents(tables=tables, audit_head={"seq": head[0][0], "hash": head[0][1]} if head else None,
+    return Contents(tables=tables, audit_head=dict(zip(head_columns, head[0])) if head else None,
                     revision=revision[0][0] if revision else None, blobs=shas)
 
 

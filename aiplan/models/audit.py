@@ -1,8 +1,10 @@
 """The audit log: who changed what, when and from where. Rows are only ever added.
 
 Each event carries the hash of the one before it (`prev_hash`) and its own (`hash`), in the
-order of `seq`; `AuditHead` holds the chain's end. Changing, removing or reordering any
-event breaks the chain, which `flask --app aiplan verify` reports.
+order of `seq`; `AuditHead` holds the chain's end, signed with a key kept outside the
+database (aiplan/audit_mac.py). Changing, removing or reordering any event breaks the chain,
+and removing the newest ones and setting the head back breaks the head's signature; both are
+what `flask --app aiplan verify` reports.
 """
 from datetime import datetime
 
@@ -41,3 +43,6 @@ class AuditHead(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64), default=GENESIS)
+    # HMAC-SHA256 of (seq, hash) under AUDIT_KEY, and which key: see aiplan/audit_mac.py.
+    mac: Mapped[str | None] = mapped_column(String(64))
+    key_id: Mapped[str | None] = mapped_column(String(16))
