@@ -56,7 +56,7 @@ class SqliteFileReader:
 class Contents:
     tables: dict[str, int]
     # {"seq": …, "hash": …, "mac": …, "key_id": …}: None before the chain existed (migration 0005),
-    # without the signature before it was signed (0008)
+    # without the signature before it was signed (0007)
     audit_head: dict | None
     revision: str | None
     blobs: list[str]  # SHA-256 of every evidence file row, deleted ones included (they can be restored)

@@ -4,8 +4,8 @@ The existing head is signed with the app's AUDIT_KEY as the migration runs: from
 set back by someone with only database access no longer verifies. Without a key (never the case
 through `flask db upgrade`, which always has one) the head is left unsigned and `verify` says so.
 
-Revision ID: 0008
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-02 10:00:00.000000
 
 """
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 
 # revision identifiers, used by Alembic.
-revision = '0008'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
