@@ -20,6 +20,7 @@ from aiplan.plans.spec import read_plan_file
 from aiplan.schools.services import import_schools, parse_schools_csv
 
 PASSWORD = "mat-khau-thu-nghiem"
+AUDIT_KEY = "test-audit-key"  # also given to the servers some tests start in a process of their own
 SCHOOL_A = "th-doan-ket"  # pilot primary school
 SCHOOL_B = "thcs-thach-ban"  # pilot lower-secondary school
 # persona -> (username, role, school slug)
@@ -36,7 +37,7 @@ def base_config(database_url: str, instance: str) -> dict:
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "AUDIT_KEY": "test-audit-key",  # one key for every app of a run, as one server has one
+        "AUDIT_KEY": AUDIT_KEY,  # one key for every app of a run, as one server has one
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_FAST": True,

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from aiplan.evidence.storage import get_storage
 from aiplan.extensions import db
 from aiplan.models import EvidenceFile
-from conftest import PASSWORD, PERSONAS, SCHOOL_A
+from conftest import AUDIT_KEY, PASSWORD, PERSONAS, SCHOOL_A
 from test_evidence import OTHER_PDF, PDF, blobs, item_url, items_of, rows, stored_file, temps
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +42,8 @@ def app(seeded_app, evidence_dir):
 
 
 class Gunicorn:
-    """`make run`'s server (one worker, threads) on a free port of 127.0.0.1, on the test database."""
+    """A gunicorn server (one worker process, threads: the multi-core production option) on a free port
+    of 127.0.0.1, on the test database, signing the audit head with the tests' key."""
 
     def __init__(self, database_url: str, tmp_path: Path, evidence_dir: Path, **env: str):
         with socket.socket() as sock:
@@ -50,7 +51,8 @@ class Gunicorn:
             self.port = sock.getsockname()[1]
         self.log = tmp_path / "gunicorn.log"
         self.env = {**os.environ, "DATABASE_URL": database_url, "EVIDENCE_DIR": str(evidence_dir),
-                    "AIPLAN_INSTANCE": str(tmp_path / "instance"), "SECRET_KEY": "crash-test", **env}
+                    "AIPLAN_INSTANCE": str(tmp_path / "instance"), "SECRET_KEY": "crash-test",
+                    "AUDIT_KEY": AUDIT_KEY, **env}
         self.process = None
 
     def __enter__(self):
