@@ -199,7 +199,7 @@ def test_a_date_outside_2000_to_2100_is_explained_not_a_server_error(app, as_per
 
 @pytest.mark.parametrize("query", ["truoc=", "truoc=99999999999999999999999", "sau=99999999999999999999999",
                                    "sau=-99999999999999999999", f"sau={2**31}", f"truoc={2**63}", "truoc=0",
-                                   "sau=abc"])
+                                   "sau=abc", "sau=١", "truoc=²"])
 def test_a_page_cursor_out_of_range_shows_the_newest_page(app, as_persona, query):
     client = as_persona("ward_admin")
     with app.app_context():

@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from ..access import roles_required
 from ..extensions import htmx
+from ..inputs import parse_digits
 from ..models import Role
 from . import bp
 from .services import (MAX_SEQ, SYSTEM, action_groups, changes, events_page, object_names, object_type_label,
@@ -34,7 +35,7 @@ def index():
 def _cursor(name: str) -> int | None:
     """A page cursor (an event's seq) from the URL; one no event can have is ignored, so an edited
     or stale link shows the newest page rather than failing in the database."""
-    seq = request.args.get(name, type=int)
+    seq = parse_digits(request.args.get(name))  # the app's own digits: not "١" read as 1
     return seq if seq is not None and 1 <= seq <= MAX_SEQ else None
 
 
