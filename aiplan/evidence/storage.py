@@ -78,10 +78,10 @@ class LocalStorage:
             else:
                 temp_path.unlink(missing_ok=True)
                 return False
-        _fsync_file(temp_path)
+        _fsync(temp_path)
         self._make_dirs(target.parent)
         os.replace(temp_path, target)  # atomic; a concurrent upload of the same bytes changes nothing
-        _fsync_dir(target.parent)
+        _fsync(target.parent)
         return True
 
     def _make_dirs(self, path: Path) -> None:
@@ -92,7 +92,7 @@ class LocalStorage:
             path = path.parent
         for folder in reversed(missing):
             folder.mkdir(exist_ok=True)
-            _fsync_dir(folder.parent)
+            _fsync(folder.parent)
 
     def collect(self, sha256: str, older_than_seconds: float) -> bool:
         # Moved aside first (atomic), then its age looked at again: an upload that refreshed the
@@ -113,7 +113,7 @@ class LocalStorage:
             aside.unlink()
             return False
         aside.unlink()
-        _fsync_dir(target.parent)
+        _fsync(target.parent)
         return True
 
     def open(self, sha256: str) -> BinaryIO:
@@ -149,17 +149,9 @@ class LocalStorage:
         return sorted(path for path in self.tmp.iterdir() if path.is_file() and path.stat().st_mtime <= cutoff)
 
 
-def _fsync_file(path: Path) -> None:
-    """The bytes on disk before the rename that names them (the rename may reach the disk first)."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    """Make the rename itself durable, so a power cut cannot lose a file whose row committed."""
+def _fsync(path: Path) -> None:
+    """Make a file's bytes, or a folder's entries (a rename into it), durable: the bytes must be on
+    disk before the rename that names them, and the rename before the row that names the blob."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
