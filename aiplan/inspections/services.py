@@ -129,11 +129,7 @@ def close(inspection: Inspection, *, version: int, conclusion: str, recommendati
     inspection.status, inspection.closed_at = InspectionStatus.CLOSED, utcnow()
     audit.record("inspection.close", inspection, school_id=inspection.school_id, actor=actor,
                  before=before, after=describe(inspection))
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise StaleInspection() from None
+    _commit_visit()
     return inspection
 
 
@@ -152,12 +148,17 @@ def reopen(inspection: Inspection, *, version: int, reason: str, actor) -> Inspe
     inspection.status, inspection.closed_at = InspectionStatus.PLANNED, None
     audit.record("inspection.reopen", inspection, school_id=inspection.school_id, actor=actor,
                  before=before, after=describe(inspection) | {"reason": reason})
+    _commit_visit()
+    return inspection
+
+
+def _commit_visit() -> None:
+    """Commit a change to a visit; someone else's change committed first is a StaleInspection."""
     try:
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
         raise StaleInspection() from None
-    return inspection
 
 
 def last_reopening(inspection: Inspection):
