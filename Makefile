@@ -27,7 +27,7 @@ test: install
 bench: install
 	$(BIN)/python bench/run.py --database both
 
-## scan: Wapiti and sqlmap against a throw-away copy on 127.0.0.1 only, signed in per role (about 25
+## scan: Wapiti and sqlmap against a throw-away copy on 127.0.0.1 only, signed in per role (about 35
 ## minutes); the scanners in their own venv SCANNERS=/tmp/scanners (see docs/security-checks.md)
 scan: install
 	$(BIN)/python bench/scan.py --scanners $(or $(SCANNERS),/tmp/scanners)
