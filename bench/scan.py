@@ -4,7 +4,7 @@
 
 The scanners live in their own virtual environment (SCANNERS, default /tmp/scanners), never in
 the project's: `python3 -m venv /tmp/scanners && /tmp/scanners/bin/pip install wapiti3 sqlmap`.
-The app is served by gunicorn on 127.0.0.1 only, from a new instance folder with demo data and
+The app is served as `make run` serves it (waitress, `python wsgi.py`) on 127.0.0.1 only, from a new instance folder with demo data and
 the demo accounts; nothing else is ever scanned. Results go to OUT (default /tmp/aiplan-scan):
 wapiti-<role>.json, sqlmap-<target>.log, server.log, and summary.md (see docs/security-checks.md).
 """
@@ -54,10 +54,10 @@ def main() -> int:
     instance = Path(tempfile.mkdtemp(prefix="aiplan-scan-"))
     env = {**os.environ, "AIPLAN_INSTANCE": str(instance), "DATABASE_URL": "", "EVIDENCE_DIR": "",
            # The scanners sign in once per role; the login limits are tested elsewhere.
-           "LOGIN_LIMIT_PER_ACCOUNT": "10000 per minute", "LOGIN_LIMIT_PER_IP": "10000 per minute"}
+           "LOGIN_LIMIT_PER_ACCOUNT_ADDRESS": "10000 per minute", "LOGIN_LIMIT_PER_IP": "10000 per minute",
+           "LOGIN_LIMIT_ACCOUNT_CEILING": "10000 per minute"}
     passwords = _prepare(env)
-    server = subprocess.Popen([str(BIN / "gunicorn"), "--workers", "1", "--threads", "8", "--bind",
-                               f"{HOST}:{args.port}", "--access-logfile", "-", "wsgi:app"],
+    server = subprocess.Popen([str(BIN / "python"), "wsgi.py", "--host", HOST, "--port", str(args.port)],
                               cwd=ROOT, env=env, stdout=(out / "server.log").open("w"), stderr=subprocess.STDOUT)
     try:
         _wait(base)
