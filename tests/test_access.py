@@ -1,4 +1,4 @@
-"""SECURITY.md line 1: every route is in one access table (route × role), checked against app.url_map."""
+"""docs/security.md line 1: every route is in one access table (route × role), checked against app.url_map."""
 import io
 
 import pytest

@@ -1,4 +1,4 @@
-"""Signing in: SECURITY.md lines 5, 7–11."""
+"""Signing in: docs/security.md lines 5, 7–11."""
 import re
 
 import pytest

@@ -1,5 +1,5 @@
 """`backup` and `restore`: a backup taken while the app runs restores to the same rows and the same
-file hashes (SECURITY.md §20); a restore goes only into an empty instance, refuses a damaged or
+file hashes (docs/security.md §20); a restore goes only into an empty instance, refuses a damaged or
 altered archive, and proves what it restored. On SQLite and on PostgreSQL alike: restores go into
 a fresh SQLite file, or a fresh schema of the test database that is dropped afterwards."""
 import hashlib

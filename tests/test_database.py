@@ -1,4 +1,4 @@
-"""SECURITY.md line 19: SQLite runs with WAL, enforced foreign keys and a busy timeout."""
+"""docs/security.md line 19: SQLite runs with WAL, enforced foreign keys and a busy timeout."""
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError

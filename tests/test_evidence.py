@@ -1,5 +1,5 @@
 """The evidence store: uploads, downloads, soft delete and restore, restricted files, the store's
-check. SECURITY.md lines 2, 4, 5 and 12–17 as they apply to files."""
+check. docs/security.md lines 2, 4, 5 and 12–17 as they apply to files."""
 import hashlib
 import io
 import re

@@ -1,4 +1,4 @@
-"""A worker killed in the middle of an upload (SECURITY.md line 16): a real gunicorn worker is
+"""A worker killed in the middle of an upload (docs/security.md line 16): a real gunicorn worker is
 stopped by SIGKILL between putting the blob and committing the row, then the store is checked,
 repaired and verified as an operator would. Also what `evidence check --repair` does with rows
 whose bytes a crash of an older version lost."""

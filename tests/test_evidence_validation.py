@@ -1,4 +1,4 @@
-"""SECURITY.md lines 12–14: which evidence files are accepted, judged by their own bytes, and
+"""docs/security.md lines 12–14: which evidence files are accepted, judged by their own bytes, and
 what their names become. Pure functions: no app, no database."""
 import io
 import struct

@@ -1,4 +1,4 @@
-"""One request's Office, OpenDocument and Scratch files together (SECURITY.md line 14): a zip may
+"""One request's Office, OpenDocument and Scratch files together (docs/security.md line 14): a zip may
 be under the per-file limit and still, twenty at a time, cost seconds of CPU and gigabytes
 inflated. The request's budget is checked on the sizes the zips declare, before inflating any."""
 import io

@@ -1,4 +1,4 @@
-"""Guessing passwords is limited (SECURITY.md line 7) without handing anyone a lever to lock a
+"""Guessing passwords is limited (docs/security.md line 7) without handing anyone a lever to lock a
 colleague out: the strict limit is per account *and* address; the account as a whole has only a
 high ceiling; and the owner is told of the wrong passwords at their next sign-in."""
 import html

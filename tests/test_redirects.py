@@ -1,4 +1,4 @@
-"""SECURITY.md line 10: every redirect whose target comes from the client (`next=`) goes only to a
+"""docs/security.md line 10: every redirect whose target comes from the client (`next=`) goes only to a
 path inside the app; anything else (another host, a scheme, a header injection) falls back to the
 route's default page, never a 500."""
 import io

@@ -1,4 +1,4 @@
-"""Sign-ins as server-side records (SECURITY.md line 9): logging out ends this one, "Đăng xuất khỏi
+"""Sign-ins as server-side records (docs/security.md line 9): logging out ends this one, "Đăng xuất khỏi
 mọi thiết bị" ends them all, and a sign-in left unused past SESSION_IDLE_MINUTES ends by itself."""
 import html
 import re

@@ -1,5 +1,5 @@
 """`flask --app aiplan verify`: the audit log can be shown to be untouched, and the evidence files
-to be the bytes that were uploaded (SECURITY.md lines 17 and 20). Tampering is done the way an
+to be the bytes that were uploaded (docs/security.md lines 17 and 20). Tampering is done the way an
 intruder with database or disk access would: raw UPDATE/DELETE, bytes changed on disk."""
 import io
 import threading

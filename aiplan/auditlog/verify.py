@@ -1,4 +1,4 @@
-"""Showing that the audit log and the evidence files are untouched (SECURITY.md §17, §20).
+"""Showing that the audit log and the evidence files are untouched (docs/security.md §17, §20).
 
 Each function returns one Vietnamese line per problem, empty when all is well; the
 `verify` command prints them, and a restore checks what it restored with the same code.

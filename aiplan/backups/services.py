@@ -1,4 +1,4 @@
-"""Taking a backup while the app runs (SECURITY.md §20); restore.py puts one back.
+"""Taking a backup while the app runs (docs/security.md §20); restore.py puts one back.
 
 A backup is one moment of the database (SQLite's backup API, or pg_dump in one snapshot) plus
 the evidence blobs that moment refers to. Blobs are content-addressed and never change once
