@@ -1,5 +1,6 @@
 """The app for a WSGI server, and how `make run` and production serve it:
 `python wsgi.py --host 127.0.0.1 --port 8000` (waitress; see aiplan/serving.py and the README)."""
+
 import gc
 
 from aiplan import create_app, serving

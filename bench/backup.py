@@ -10,6 +10,7 @@ of 1–5 MB files, each change and upload with its audit event (about 2 per scho
 Then runs `backup` into a folder, and `restore` of that archive into a fresh, empty
 instance (a new SQLite file, or the schema `<schema>_restored`), and prints one row.
 """
+
 import argparse
 import hashlib
 import json
@@ -41,44 +42,79 @@ def build(app, count: int, big_files: int) -> None:
         upgrade()
         load_plan(read_plan_file(BUNDLED_PLAN))
         ward, plan = db.session.scalar(select(Ward)), db.session.scalar(select(Plan))
-        schools = [School(ward=ward, slug=f"truong-{i:04d}", name=f"Trường {'THCS' if i % 2 else 'Tiểu học'} số {i}",
-                          level=SchoolLevel.THCS if i % 2 else SchoolLevel.TIEU_HOC, is_pilot=i % 7 == 0)
-                   for i in range(count)]
+        schools = [
+            School(
+                ward=ward,
+                slug=f"truong-{i:04d}",
+                name=f"Trường {'THCS' if i % 2 else 'Tiểu học'} số {i}",
+                level=SchoolLevel.THCS if i % 2 else SchoolLevel.TIEU_HOC,
+                is_pilot=i % 7 == 0,
+            )
+            for i in range(count)
+        ]
         db.session.add_all(schools)
         db.session.flush()
         sync_checklists(plan, schools)
         forms = {f.code: f for f in plan.delivery_forms}
         for i, school in enumerate(schools):
-            db.session.add(Activity(school=school, plan=plan, form=forms["2.2"] if school.is_pilot else forms["2.1"],
-                                    title="Hoạt động AI", subject="Tin học", class_name=f"{i % 5 + 1}A",
-                                    participants=30, lessons=4, starts_on=date(2026, 2, 2)))
+            db.session.add(
+                Activity(
+                    school=school,
+                    plan=plan,
+                    form=forms["2.2"] if school.is_pilot else forms["2.1"],
+                    title="Hoạt động AI",
+                    subject="Tin học",
+                    class_name=f"{i % 5 + 1}A",
+                    participants=30,
+                    lessons=4,
+                    starts_on=date(2026, 2, 2),
+                )
+            )
         staff = create_user("bench-staff", Role.WARD_ADMIN, "mat-khau-bench-1", ward=ward)
         db.session.commit()
-        first_items = dict(db.session.execute(select(ChecklistItem.school_id, ChecklistItem.id)
-                                              .where(ChecklistItem.school_id.is_not(None))
-                                              .order_by(ChecklistItem.school_id, ChecklistItem.position.desc())).all())
+        first_items = dict(
+            db.session.execute(
+                select(ChecklistItem.school_id, ChecklistItem.id)
+                .where(ChecklistItem.school_id.is_not(None))
+                .order_by(ChecklistItem.school_id, ChecklistItem.position.desc())
+            ).all()
+        )
         storage = get_storage()
-        sizes = [rng.randint(4_000, 40_000) for _ in schools] + [rng.randint(1, 5) * 1024 * 1024
-                                                                  for _ in range(big_files)]
+        sizes = [rng.randint(4_000, 40_000) for _ in schools] + [
+            rng.randint(1, 5) * 1024 * 1024 for _ in range(big_files)
+        ]
         for n, size in enumerate(sizes):
             school = schools[n % count]
             item = db.session.get(ChecklistItem, first_items[school.id])
             if n < count:
                 item.note = f"Đã triển khai, lần {n}"
-                audit.record("item.update", item, before={"note": ""}, after={"note": item.note},
-                             school_id=school.id, actor=staff)
+                audit.record(
+                    "item.update",
+                    item,
+                    before={"note": ""},
+                    after={"note": item.note},
+                    school_id=school.id,
+                    actor=staff,
+                )
             out, temp = storage.new_temp()
             data = rng.randbytes(size)
             with out:
                 out.write(data)
             sha256 = hashlib.sha256(data).hexdigest()
-            file = EvidenceFile(school_id=school.id, item_id=item.id, sha256=sha256, size=size,
-                                content_type="application/pdf", original_name=f"Minh chứng {n}.pdf",
-                                uploaded_by_id=staff.id)
+            file = EvidenceFile(
+                school_id=school.id,
+                item_id=item.id,
+                sha256=sha256,
+                size=size,
+                content_type="application/pdf",
+                original_name=f"Minh chứng {n}.pdf",
+                uploaded_by_id=staff.id,
+            )
             db.session.add(file)
             db.session.flush()
-            audit.record("evidence.upload", file, after={"sha256": sha256, "size": size}, school_id=school.id,
-                         actor=staff)
+            audit.record(
+                "evidence.upload", file, after={"sha256": sha256, "size": size}, school_id=school.id, actor=staff
+            )
             storage.put(temp, sha256)
             if n % 500 == 499:
                 db.session.commit()
@@ -95,8 +131,13 @@ def measure(count: int, database_url: str | None, big_files: int) -> None:
     from aiplan.extensions import db
 
     def config(url: str, name: str) -> dict:
-        return {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
-                "PASSWORD_HASH_FAST": True, "EVIDENCE_DIR": str(workdir / name / "evidence")}
+        return {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench",
+            "WTF_CSRF_ENABLED": False,
+            "PASSWORD_HASH_FAST": True,
+            "EVIDENCE_DIR": str(workdir / name / "evidence"),
+        }
 
     if database_url and database_url.startswith("postgresql"):
         from checklist_page import _fresh_schema
@@ -137,8 +178,10 @@ def measure(count: int, database_url: str | None, big_files: int) -> None:
         with target.app_context():
             db.engine.dispose()
         size = archive.stat().st_size / 1024 / 1024
-        print(f"{kind:<10} {count:>7} {rows:>8} {len(manifest['files']):>6} {size:>8.1f} {built:>7.1f} "
-              f"{backup_seconds:>8.2f} {restore_seconds:>9.2f}")
+        print(
+            f"{kind:<10} {count:>7} {rows:>8} {len(manifest['files']):>6} {size:>8.1f} {built:>7.1f} "
+            f"{backup_seconds:>8.2f} {restore_seconds:>9.2f}"
+        )
     finally:
         if database_url and database_url.startswith("postgresql"):
             from sqlalchemy import create_engine, text
@@ -157,8 +200,10 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: SQLite in a temporary folder")
     parser.add_argument("--big-files", type=int, default=5, help="how many 1–5 MB files to add (default 5)")
     args = parser.parse_args()
-    print(f"{'database':<10} {'schools':>7} {'rows':>8} {'files':>6} {'MB':>8} {'build s':>7} {'backup s':>8} "
-          f"{'restore s':>9}")
+    print(
+        f"{'database':<10} {'schools':>7} {'rows':>8} {'files':>6} {'MB':>8} {'build s':>7} {'backup s':>8} "
+        f"{'restore s':>9}"
+    )
     for count in args.schools:
         measure(count, args.database_url, args.big_files)
 

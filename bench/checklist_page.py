@@ -5,6 +5,7 @@ Builds a throw-away database (SQLite in a temporary folder by default), renders 
 through the app N times as the school's staff, and prints the median and p95 server time
 and the number of SQL statements per request.
 """
+
 import argparse
 import os
 import statistics
@@ -18,8 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def build_plan_with_forty_items() -> bytes:
     """The bundled plan, with 31 more evidence requirements on target STT 1: 9 + 31 = 40 items."""
     text = (ROOT / "aiplan/plans/long-bien-2025-2026.toml").read_text()
-    extra = "".join(f'    {{ key = "bo-sung-{i}", title = "Minh chứng bổ sung {i}", timing = "cuoi_hk2" }},\n'
-                    for i in range(1, 32))
+    extra = "".join(
+        f'    {{ key = "bo-sung-{i}", title = "Minh chứng bổ sung {i}", timing = "cuoi_hk2" }},\n' for i in range(1, 32)
+    )
     marker = '    { key = "san-pham-trai-nghiem", title = "sản phẩm trải nghiệm", timing = "cuoi_hk2" },\n'
     return text.replace(marker, marker + extra, 1).encode()
 
@@ -45,8 +47,14 @@ def main() -> None:
 
     if args.database_url and args.database_url.startswith("postgresql"):
         _fresh_schema(args.database_url)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url or f"sqlite:///{workdir}/bench.sqlite3",
-                      "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_FAST": True, "SECRET_KEY": "bench"})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": args.database_url or f"sqlite:///{workdir}/bench.sqlite3",
+            "WTF_CSRF_ENABLED": False,
+            "PASSWORD_HASH_FAST": True,
+            "SECRET_KEY": "bench",
+        }
+    )
     with app.app_context():
         upgrade()
         load_plan(parse_plan(build_plan_with_forty_items(), "bench-plan.toml"))
@@ -57,9 +65,17 @@ def main() -> None:
         items = db.session.scalars(select(ChecklistItem).filter_by(school_id=school.id)).all()
         for i in range(200):
             item = items[i % len(items)]
-            db.session.add(EvidenceFile(school_id=school.id, item_id=item.id, sha256=f"{i:064x}", size=250_000,
-                                        content_type="application/pdf", original_name=f"Minh chứng {i}.pdf",
-                                        uploaded_by_id=staff.id))
+            db.session.add(
+                EvidenceFile(
+                    school_id=school.id,
+                    item_id=item.id,
+                    sha256=f"{i:064x}",
+                    size=250_000,
+                    content_type="application/pdf",
+                    original_name=f"Minh chứng {i}.pdf",
+                    uploaded_by_id=staff.id,
+                )
+            )
         db.session.commit()
         item_count, engine = len(items), db.engine
 
@@ -77,8 +93,10 @@ def main() -> None:
     timings = sorted(timings[5:])  # the first requests warm caches and templates
     print(f"database: {engine.dialect.name}; items: {item_count}; files: 200; runs: {args.runs}")
     print(f"queries per request: {len(statements)}")
-    print(f"server time: median {statistics.median(timings) * 1000:.1f} ms, "
-          f"p95 {timings[int(len(timings) * 0.95) - 1] * 1000:.1f} ms; page {len(response.data) / 1024:.0f} KB")
+    print(
+        f"server time: median {statistics.median(timings) * 1000:.1f} ms, "
+        f"p95 {timings[int(len(timings) * 0.95) - 1] * 1000:.1f} ms; page {len(response.data) / 1024:.0f} KB"
+    )
 
 
 def _fresh_schema(url: str) -> None:

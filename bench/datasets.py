@@ -8,6 +8,7 @@ is meant to grow into. SQLite databases live in a temporary instance folder; Pos
 in a schema of their own (bench_s<size>[w<wards>]), made here and dropped afterwards; no
 other schema is touched.
 """
+
 import os
 import subprocess
 import sys
@@ -37,8 +38,13 @@ class Dataset:
     accounts: dict = field(default_factory=dict)
 
     def env(self, **extra) -> dict:
-        return {"DATABASE_URL": self.url, "AIPLAN_INSTANCE": str(self.workdir), "SECRET_KEY": SECRET_KEY,
-                "EVIDENCE_DIR": str(self.workdir / "evidence"), **extra}
+        return {
+            "DATABASE_URL": self.url,
+            "AIPLAN_INSTANCE": str(self.workdir),
+            "SECRET_KEY": SECRET_KEY,
+            "EVIDENCE_DIR": str(self.workdir / "evidence"),
+            **extra,
+        }
 
 
 def postgres_url(base: str, schema: str) -> str:
@@ -46,8 +52,17 @@ def postgres_url(base: str, schema: str) -> str:
     return f"{base}{joiner}options={quote('-csearch_path=' + schema, safe='')}"
 
 
-def build(dialect: str, schools: int, root: Path, *, wards: int = 1, files_per_school: int, max_file_kb: int,
-          postgres_base: str = DEFAULT_POSTGRES, log=print) -> Dataset:
+def build(
+    dialect: str,
+    schools: int,
+    root: Path,
+    *,
+    wards: int = 1,
+    files_per_school: int,
+    max_file_kb: int,
+    postgres_base: str = DEFAULT_POSTGRES,
+    log=print,
+) -> Dataset:
     """A fresh database with `schools` demo schools in `wards` wards (equal shares), and its accounts."""
     name = f"s{schools}" + (f"w{wards}" if wards > 1 else "")
     workdir = root / f"{dialect}-{name}"
@@ -66,8 +81,16 @@ def build(dialect: str, schools: int, root: Path, *, wards: int = 1, files_per_s
     remaining, first = (schools if wards == 1 else 0), True
     while remaining > 0:
         step = min(STEP, remaining)
-        _flask(dataset, "generate-demo", "--wards", "1", "--schools-per-ward", str(step), *files,
-               *([] if first else ["--append"]))
+        _flask(
+            dataset,
+            "generate-demo",
+            "--wards",
+            "1",
+            "--schools-per-ward",
+            str(step),
+            *files,
+            *([] if first else ["--append"]),
+        )
         remaining, first = remaining - step, False
     dataset.seconds = time.perf_counter() - started
     dataset.accounts = load_accounts(dataset)
@@ -105,17 +128,27 @@ def load_accounts(dataset: Dataset) -> dict:
     with engine.connect() as connection:
         # Staff of the schools with the most on their page first: pilots, with a self-evaluation
         # (one more query on the checklist), with the most files; so each size shows the same kind.
-        rows = connection.execute(text(
-            'SELECT u.username, u.role, s.slug, s.is_pilot, '
-            "(SELECT COUNT(*) FROM self_evaluation e WHERE e.school_id = s.id) AS evaluations, "
-            "(SELECT COUNT(*) FROM evidence_file f WHERE f.school_id = s.id) AS files "
-            'FROM "user" u LEFT JOIN school s ON s.id = u.school_id WHERE u.is_enabled '
-            "ORDER BY s.is_pilot DESC, evaluations DESC, files DESC, u.id")).all()
-        version = connection.execute(text("SELECT sqlite_version()" if dataset.dialect == "sqlite"
-                                          else "SHOW server_version")).scalar()
+        rows = connection.execute(
+            text(
+                "SELECT u.username, u.role, s.slug, s.is_pilot, "
+                "(SELECT COUNT(*) FROM self_evaluation e WHERE e.school_id = s.id) AS evaluations, "
+                "(SELECT COUNT(*) FROM evidence_file f WHERE f.school_id = s.id) AS files "
+                'FROM "user" u LEFT JOIN school s ON s.id = u.school_id WHERE u.is_enabled '
+                "ORDER BY s.is_pilot DESC, evaluations DESC, files DESC, u.id"
+            )
+        ).all()
+        version = connection.execute(
+            text("SELECT sqlite_version()" if dataset.dialect == "sqlite" else "SHOW server_version")
+        ).scalar()
     engine.dispose()
-    accounts = {"password": PASSWORD, "staff": [], "supervisor": [], "ward_admin": [], "viewer": [],
-                "server_version": version}
+    accounts = {
+        "password": PASSWORD,
+        "staff": [],
+        "supervisor": [],
+        "ward_admin": [],
+        "viewer": [],
+        "server_version": version,
+    }
     for username, role, slug, *_ in rows:
         if role == "school_staff":
             accounts["staff"].append([username, slug])

@@ -3,6 +3,7 @@
 `make bench` compares the item status change with this: what is left is the app's own work
 (session, CSRF, the database write and its audit record, the partial it renders).
 """
+
 from flask import Flask
 
 from aiplan import serving

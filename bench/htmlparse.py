@@ -3,6 +3,7 @@
 The CSRF token comes from <body hx-headers> (or a csrf_token input); items, their versions,
 statuses and form actions from templates/checklists/_item.html and inspections/_item.html.
 """
+
 import html
 import json
 import re
@@ -13,8 +14,10 @@ ITEM_START = re.compile(r'<li class="item[^"]*" id="item-(\d+)"')
 VERDICT_START = re.compile(r'<li class="item verdict-item" id="verdict-(\d+)"')
 VERSION = re.compile(r'name="version" value="(\d+)"')
 PRESSED = re.compile(r'name="(?:status|verdict)" value="([a-z_]+)"[^>]*aria-pressed="true"')
-ACTION = re.compile(r'<form[^>]*class="(item-status|evidence-upload|verdict-form)"[^>]*action="([^"]+)"'
-                    r'|<form[^>]*action="([^"]+)"[^>]*class="(item-status|evidence-upload|verdict-form)"')
+ACTION = re.compile(
+    r'<form[^>]*class="(item-status|evidence-upload|verdict-form)"[^>]*action="([^"]+)"'
+    r'|<form[^>]*action="([^"]+)"[^>]*class="(item-status|evidence-upload|verdict-form)"'
+)
 VISIT_LINK = re.compile(r'href="/inspections/(\d+)"')
 
 
@@ -31,8 +34,10 @@ def csrf_token(page: str) -> str | None:
 def _blocks(page: str, start: re.Pattern) -> list[tuple[int, str]]:
     """(id, the HTML from this item's start to the next item's) for every item on the page."""
     found = list(start.finditer(page))
-    return [(int(m.group(1)), page[m.start():found[i + 1].start() if i + 1 < len(found) else len(page)])
-            for i, m in enumerate(found)]
+    return [
+        (int(m.group(1)), page[m.start() : found[i + 1].start() if i + 1 < len(found) else len(page)])
+        for i, m in enumerate(found)
+    ]
 
 
 def _forms(block: str) -> dict[str, str]:
@@ -52,11 +57,23 @@ def checklist_items(page: str) -> list[dict]:
             continue  # read-only for this user
         forms = _forms(block)
         pressed = PRESSED.search(block)
-        kind = ("milestone" if 'class="item-no"' in block.split("</p>", 1)[0]
-                else "evidence" if "item-status" in forms else "target")
-        items.append({"id": item_id, "kind": kind, "version": int(version.group(1)),
-                      "status": pressed.group(1) if pressed else None,
-                      "status_action": forms.get("item-status"), "upload_action": forms.get("evidence-upload")})
+        kind = (
+            "milestone"
+            if 'class="item-no"' in block.split("</p>", 1)[0]
+            else "evidence"
+            if "item-status" in forms
+            else "target"
+        )
+        items.append(
+            {
+                "id": item_id,
+                "kind": kind,
+                "version": int(version.group(1)),
+                "status": pressed.group(1) if pressed else None,
+                "status_action": forms.get("item-status"),
+                "upload_action": forms.get("evidence-upload"),
+            }
+        )
     return items
 
 
@@ -68,8 +85,14 @@ def verdict_items(page: str) -> list[dict]:
         if version is None or "verdict-form" not in forms:
             continue
         pressed = PRESSED.search(block)
-        items.append({"id": item_id, "version": int(version.group(1)), "action": forms["verdict-form"],
-                      "verdict": pressed.group(1) if pressed else "chua_kiem_tra"})
+        items.append(
+            {
+                "id": item_id,
+                "version": int(version.group(1)),
+                "action": forms["verdict-form"],
+                "verdict": pressed.group(1) if pressed else "chua_kiem_tra",
+            }
+        )
     return items
 
 

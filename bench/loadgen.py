@@ -2,10 +2,12 @@
 
 Usage: python bench/loadgen.py CONFIG.json OUT.json
 CONFIG: {"base": URL, "scenario": "floor" | "status" | "mixed", "duration": s, "concurrency": n
-(floor, status), "vus": n (mixed), "think": [lo, hi] (mixed), "warmup": s (floor, status), "accounts": {...}, "server_pids": [the server's processes]}.
+(floor, status), "vus": n (mixed), "think": [lo, hi] (mixed), "warmup": s (floor, status),
+"accounts": {...}, "server_pids": [the server's processes]}.
 Users log in first (not timed); then they all act for `duration` seconds. Only requests that
 start inside that window are counted; those in flight at its end are waited for.
 """
+
 import asyncio
 import json
 import random
@@ -16,7 +18,6 @@ from pathlib import Path
 
 import aiohttp
 import psutil
-
 from vusers import Admin, Recorder, Staff, Supervisor
 
 LOGINS_AT_ONCE = 8  # Argon2 is slow on purpose; the real users do not all arrive in the same second
@@ -26,7 +27,7 @@ def percentile(values: list[float], share: float) -> float | None:
     if not values:
         return None
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, int(round(share * len(ordered))) - 1))]
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
 def summarize(recorder: Recorder, duration: float) -> dict:
@@ -39,18 +40,30 @@ def summarize(recorder: Recorder, duration: float) -> dict:
     by_label = {}
     for label in sorted({r[0] for r in counted}):
         times = [r[2] for r in counted if r[0] == label]
-        by_label[label] = {"requests": len(times), "p50_ms": ms(percentile(times, 0.5)),
-                           "p95_ms": ms(percentile(times, 0.95)),
-                           "outcomes": dict(Counter(r[3] for r in counted if r[0] == label))}
+        by_label[label] = {
+            "requests": len(times),
+            "p50_ms": ms(percentile(times, 0.5)),
+            "p95_ms": ms(percentile(times, 0.95)),
+            "outcomes": dict(Counter(r[3] for r in counted if r[0] == label)),
+        }
     times = [r[2] for r in counted]
-    return {"duration_s": round(duration, 2), "requests": len(counted),
-            "rps": round(len(counted) / duration, 1) if duration else None,
-            "p50_ms": ms(percentile(times, 0.5)), "p95_ms": ms(percentile(times, 0.95)),
-            "p99_ms": ms(percentile(times, 0.99)), "max_ms": ms(max(times) if times else None),
-            "errors": server_errors + connection_errors + client_errors,
-            "errors_5xx": server_errors, "errors_connection": connection_errors, "errors_4xx": client_errors,
-            "conflicts_409": outcomes.get("409", 0), "outcomes": dict(outcomes), "by_label": by_label,
-            "connection_error_examples": recorder.connection_errors[:10]}
+    return {
+        "duration_s": round(duration, 2),
+        "requests": len(counted),
+        "rps": round(len(counted) / duration, 1) if duration else None,
+        "p50_ms": ms(percentile(times, 0.5)),
+        "p95_ms": ms(percentile(times, 0.95)),
+        "p99_ms": ms(percentile(times, 0.99)),
+        "max_ms": ms(max(times) if times else None),
+        "errors": server_errors + connection_errors + client_errors,
+        "errors_5xx": server_errors,
+        "errors_connection": connection_errors,
+        "errors_4xx": client_errors,
+        "conflicts_409": outcomes.get("409", 0),
+        "outcomes": dict(outcomes),
+        "by_label": by_label,
+        "connection_error_examples": recorder.connection_errors[:10],
+    }
 
 
 class CpuMeter:
@@ -74,8 +87,11 @@ class CpuMeter:
         for before, after in zip(self.cores, psutil.cpu_times(percpu=True)):
             busy = (sum(after) - after.idle - after.iowait) - (sum(before) - before.idle - before.iowait)
             cores.append(round(100 * busy / max(sum(after) - sum(before), 1e-9)))
-        return {"server_cpu_percent": round(100 * (self._own() - self.own) / seconds),
-                "load_generator_cpu_percent": mine, "cores_busy_percent": cores}
+        return {
+            "server_cpu_percent": round(100 * (self._own() - self.own) / seconds),
+            "load_generator_cpu_percent": mine,
+            "cores_busy_percent": cores,
+        }
 
 
 def ms(seconds: float | None) -> float | None:
@@ -87,6 +103,7 @@ async def floor(config: dict) -> dict:
     recorder = Recorder()
     connector = aiohttp.TCPConnector(limit=config["concurrency"])
     async with aiohttp.ClientSession(connector=connector) as session:
+
         async def one(deadline: float) -> None:
             while time.perf_counter() < deadline:
                 started = time.perf_counter()
@@ -173,11 +190,25 @@ async def mixed(config: dict) -> dict:
         username, slug = accounts["staff"][n % len(accounts["staff"])]
         users.append(Staff(base, username, password, recorder, random.Random(n), slug=slug))
     for n in range(supervisors):
-        users.append(Supervisor(base, accounts["supervisor"][n % len(accounts["supervisor"])], password, recorder,
-                                random.Random(1000 + n)))
+        users.append(
+            Supervisor(
+                base,
+                accounts["supervisor"][n % len(accounts["supervisor"])],
+                password,
+                recorder,
+                random.Random(1000 + n),
+            )
+        )
     for n in range(admins):
-        users.append(Admin(base, accounts["ward_admin"][n % len(accounts["ward_admin"])], password, recorder,
-                           random.Random(2000 + n)))
+        users.append(
+            Admin(
+                base,
+                accounts["ward_admin"][n % len(accounts["ward_admin"])],
+                password,
+                recorder,
+                random.Random(2000 + n),
+            )
+        )
     login = await log_in_all(users)
     login["errors"] = sum(1 for r in recorder.requests if r[3].startswith(("5", "conn")))
     recorder.requests.clear()
@@ -197,9 +228,17 @@ async def mixed(config: dict) -> dict:
     cpu = meter.stop()
     await asyncio.gather(*(u.close() for u in users))
     result = summarize(recorder, config["duration"])
-    result.update(login=login, writes=recorder.writes, **cpu,
-                  users={"staff": staff_count, "supervisor": supervisors, "ward_admin": admins,
-                         "distinct_schools": len({u.slug for u in users if isinstance(u, Staff)})})
+    result.update(
+        login=login,
+        writes=recorder.writes,
+        **cpu,
+        users={
+            "staff": staff_count,
+            "supervisor": supervisors,
+            "ward_admin": admins,
+            "distinct_schools": len({u.slug for u in users if isinstance(u, Staff)}),
+        },
+    )
     return result
 
 

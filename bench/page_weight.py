@@ -6,6 +6,7 @@ Builds a throw-away SQLite database with the bundled plan and schools, one visit
 few verdicts, then fetches each page as its user would and every file the page loads
 (stylesheets, scripts, icons). Gzip sizes are what a reverse proxy that compresses sends.
 """
+
 import gzip
 import os
 import re
@@ -27,8 +28,14 @@ def main() -> None:
     from aiplan.plans.spec import read_plan_file
     from aiplan.schools.services import import_schools, parse_schools_csv
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir}/weight.sqlite3", "SECRET_KEY": "bench",
-                      "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_FAST": True})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir}/weight.sqlite3",
+            "SECRET_KEY": "bench",
+            "WTF_CSRF_ENABLED": False,
+            "PASSWORD_HASH_FAST": True,
+        }
+    )
     with app.app_context():
         upgrade()
         load_plan(read_plan_file(BUNDLED_PLAN))
@@ -39,14 +46,23 @@ def main() -> None:
         supervisor = create_user("w-sup", Role.SUPERVISOR, "mat-khau-bench-1", ward=ward)
         create_user("w-admin", Role.WARD_ADMIN, "mat-khau-bench-1", ward=ward)
         plan = db.session.scalar(select(Plan))
-        visit = Inspection(plan=plan, school=school, visit_on=plan.school_year.midterm_start + timedelta(days=1),
-                           members=[supervisor], lead=supervisor)
+        visit = Inspection(
+            plan=plan,
+            school=school,
+            visit_on=plan.school_year.midterm_start + timedelta(days=1),
+            members=[supervisor],
+            lead=supervisor,
+        )
         db.session.add(visit)
         db.session.commit()
         visit_id = staff.id and visit.id
 
-    pages = [("đăng nhập", None, "/login"), ("checklist của trường", "w-staff", "/schools/th-doan-ket"),
-             ("chế độ kiểm tra", "w-sup", f"/inspections/{visit_id}"), ("danh sách trường", "w-admin", "/schools")]
+    pages = [
+        ("đăng nhập", None, "/login"),
+        ("checklist của trường", "w-staff", "/schools/th-doan-ket"),
+        ("chế độ kiểm tra", "w-sup", f"/inspections/{visit_id}"),
+        ("danh sách trường", "w-admin", "/schools"),
+    ]
     from sqlalchemy import event
 
     statements = []

@@ -1,4 +1,5 @@
 """The parts of the benchmark, each measured against one database (see run.py for the order)."""
+
 import json
 import os
 import subprocess
@@ -6,13 +7,12 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-
 import upload_memory
 import verify
 import weight
 from datasets import Dataset
 from server import Server, pinned
+from sqlalchemy import create_engine, text
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -26,24 +26,42 @@ LOGIN_LIMITS = {"LOGIN_LIMIT_PER_ACCOUNT": "100000 per minute", "LOGIN_LIMIT_PER
 class Context:
     """What every part needs: settings, where to write, which cores each side runs on."""
 
-    def __init__(self, settings: dict, workdir: Path, server_cpus: set[int] | None, load_cpus: set[int] | None,
-                 log, keep: bool = False):
+    def __init__(
+        self,
+        settings: dict,
+        workdir: Path,
+        server_cpus: set[int] | None,
+        load_cpus: set[int] | None,
+        log,
+        keep: bool = False,
+    ):
         self.settings, self.workdir, self.log, self.keep = settings, workdir, log, keep
         self.server_cpus, self.load_cpus = server_cpus, load_cpus
 
     def app_server(self, dataset: Dataset, name: str, **env) -> Server:
-        return Server("wsgi:app", dataset.env(**LOGIN_LIMITS, **env), self.workdir / f"{dataset.dialect}-{name}.log",
-                      server=self.settings["server"], workers=self.settings["workers"],
-                      threads=self.settings["threads"], cpus=self.server_cpus)
+        return Server(
+            "wsgi:app",
+            dataset.env(**LOGIN_LIMITS, **env),
+            self.workdir / f"{dataset.dialect}-{name}.log",
+            server=self.settings["server"],
+            workers=self.settings["workers"],
+            threads=self.settings["threads"],
+            cpus=self.server_cpus,
+        )
 
     def loadgen(self, name: str, config: dict) -> dict:
         """Run the load generator in a process of its own (pinned to its cores) and read its result."""
         config_path, out_path = self.workdir / f"{name}.config.json", self.workdir / f"{name}.out.json"
         config_path.write_text(json.dumps(config, ensure_ascii=False))
         timeout = config.get("duration", 0) + 900
-        result = subprocess.run([sys.executable, str(BENCH / "loadgen.py"), str(config_path), str(out_path)],
-                                cwd=ROOT, timeout=timeout, preexec_fn=pinned(self.load_cpus), capture_output=True,
-                                text=True)
+        result = subprocess.run(
+            [sys.executable, str(BENCH / "loadgen.py"), str(config_path), str(out_path)],
+            cwd=ROOT,
+            timeout=timeout,
+            preexec_fn=pinned(self.load_cpus),
+            capture_output=True,
+            text=True,
+        )
         if result.returncode != 0:
             raise RuntimeError(f"the load generator failed ({name}):\n{result.stderr[-4000:]}")
         return json.loads(out_path.read_text())
@@ -64,8 +82,15 @@ def server_time(ctx: Context, sets: list[Dataset]) -> dict:
     command = [sys.executable, str(BENCH / "server_time.py"), "--runs", str(ctx.settings["runs"]), "--out", str(out)]
     for dataset in sets:
         command += ["--database", f"{dataset.schools}:{dataset.workdir}:{dataset.url}"]
-    result = subprocess.run(command, cwd=ROOT, env={**os.environ, "SECRET_KEY": sets[0].env()["SECRET_KEY"]},
-                            capture_output=True, text=True, timeout=3600, preexec_fn=pinned(ctx.server_cpus))
+    result = subprocess.run(
+        command,
+        cwd=ROOT,
+        env={**os.environ, "SECRET_KEY": sets[0].env()["SECRET_KEY"]},
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        preexec_fn=pinned(ctx.server_cpus),
+    )
     if result.returncode != 0:
         raise RuntimeError(f"server_time.py failed:\n{result.stderr[-4000:]}")
     return json.loads(out.read_text())
@@ -73,14 +98,29 @@ def server_time(ctx: Context, sets: list[Dataset]) -> dict:
 
 def floor(ctx: Context, dialect: str) -> dict:
     """Requests per second of a trivial Flask route in the same server configuration."""
-    with Server("bench.floor_app:app", {}, ctx.workdir / f"{dialect}-floor.log", server=ctx.settings["server"],
-                workers=ctx.settings["workers"], threads=ctx.settings["threads"],
-                cpus=ctx.server_cpus) as server, explained(server):
-        result = ctx.loadgen(f"{dialect}-floor", {"scenario": "floor", "base": server.url,
-                                                 "duration": ctx.settings["rps_duration"],
-                                                 "warmup": ctx.settings["warmup"],
-                                                 "concurrency": ctx.settings["concurrency"],
-                                                 "server_pids": server.pids()})
+    with (
+        Server(
+            "bench.floor_app:app",
+            {},
+            ctx.workdir / f"{dialect}-floor.log",
+            server=ctx.settings["server"],
+            workers=ctx.settings["workers"],
+            threads=ctx.settings["threads"],
+            cpus=ctx.server_cpus,
+        ) as server,
+        explained(server),
+    ):
+        result = ctx.loadgen(
+            f"{dialect}-floor",
+            {
+                "scenario": "floor",
+                "base": server.url,
+                "duration": ctx.settings["rps_duration"],
+                "warmup": ctx.settings["warmup"],
+                "concurrency": ctx.settings["concurrency"],
+                "server_pids": server.pids(),
+            },
+        )
     return result
 
 
@@ -88,10 +128,18 @@ def status_change(ctx: Context, dataset: Dataset, floor_result: dict | None) -> 
     """The item status change, back to back from `concurrency` staff users, each on its own item."""
     with ctx.app_server(dataset, "status") as server, explained(server):
         since = verify.audit_seq(dataset.url)
-        result = ctx.loadgen(f"{dataset.dialect}-status", {
-            "scenario": "status", "base": server.url, "duration": ctx.settings["rps_duration"],
-            "warmup": ctx.settings["warmup"], "server_pids": server.pids(),
-            "concurrency": ctx.settings["concurrency"], "accounts": dataset.accounts})
+        result = ctx.loadgen(
+            f"{dataset.dialect}-status",
+            {
+                "scenario": "status",
+                "base": server.url,
+                "duration": ctx.settings["rps_duration"],
+                "warmup": ctx.settings["warmup"],
+                "server_pids": server.pids(),
+                "concurrency": ctx.settings["concurrency"],
+                "accounts": dataset.accounts,
+            },
+        )
         result["database_locked"] = server.count_in_log(DATABASE_LOCKED)
     result["verification"] = verify.check(dataset.url, dataset.workdir / "evidence", result.pop("writes"), since)
     if floor_result and floor_result.get("rps"):
@@ -105,9 +153,18 @@ def mixed(ctx: Context, dataset: Dataset) -> dict:
     settings = ctx.settings
     with ctx.app_server(dataset, "mixed") as server, explained(server):
         since = verify.audit_seq(dataset.url)
-        result = ctx.loadgen(f"{dataset.dialect}-mixed", {
-            "scenario": "mixed", "base": server.url, "duration": settings["duration"], "vus": settings["vus"],
-            "think": settings["think"], "accounts": dataset.accounts, "server_pids": server.pids()})
+        result = ctx.loadgen(
+            f"{dataset.dialect}-mixed",
+            {
+                "scenario": "mixed",
+                "base": server.url,
+                "duration": settings["duration"],
+                "vus": settings["vus"],
+                "think": settings["think"],
+                "accounts": dataset.accounts,
+                "server_pids": server.pids(),
+            },
+        )
         result["database_locked"] = server.count_in_log(DATABASE_LOCKED)
         result["server_log_errors"] = server.count_in_log(" ERROR ")
     result["verification"] = verify.check(dataset.url, dataset.workdir / "evidence", result.pop("writes"), since)
@@ -130,8 +187,10 @@ def upload(ctx: Context, dataset: Dataset) -> dict:
         result = upload_memory.measure(server.url, workers[0], dataset.accounts, size_mb)
     engine = create_engine(dataset.url)
     with engine.connect() as connection:
-        stored = connection.execute(text("SELECT COUNT(*) FROM evidence_file WHERE item_id = :item AND size = :size"),
-                                    {"item": result["item"], "size": size_mb * upload_memory.MB}).scalar()
+        stored = connection.execute(
+            text("SELECT COUNT(*) FROM evidence_file WHERE item_id = :item AND size = :size"),
+            {"item": result["item"], "size": size_mb * upload_memory.MB},
+        ).scalar()
     engine.dispose()
     result.update(stored=bool(stored), max_upload_mb=max(300, size_mb + 50))
     return result

@@ -6,6 +6,7 @@ N schools (every seventh a pilot), one activity per school and a verdict on a fe
 fetches /rollup, /rollup.json, /rollup.csv and /rollup.xlsx as a ward admin. The time runs until
 the whole body is read (the CSV and JSON are streamed: they are written while being read).
 """
+
 import argparse
 import os
 import statistics
@@ -32,24 +33,47 @@ def measure(count: int, database_url: str | None, runs: int) -> None:
         from checklist_page import _fresh_schema
 
         _fresh_schema(database_url)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{workdir}/rollup.sqlite3",
-                      "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_FAST": True})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{workdir}/rollup.sqlite3",
+            "SECRET_KEY": "bench",
+            "WTF_CSRF_ENABLED": False,
+            "PASSWORD_HASH_FAST": True,
+        }
+    )
     with app.app_context():
         upgrade()
         load_plan(read_plan_file(BUNDLED_PLAN))
         ward, plan = db.session.scalar(select(Ward)), db.session.scalar(select(Plan))
-        schools = [School(ward=ward, slug=f"truong-{i:04d}", name=f"Trường {'THCS' if i % 2 else 'Tiểu học'} số {i}",
-                          level=SchoolLevel.THCS if i % 2 else SchoolLevel.TIEU_HOC, is_pilot=i % 7 == 0)
-                   for i in range(count)]
+        schools = [
+            School(
+                ward=ward,
+                slug=f"truong-{i:04d}",
+                name=f"Trường {'THCS' if i % 2 else 'Tiểu học'} số {i}",
+                level=SchoolLevel.THCS if i % 2 else SchoolLevel.TIEU_HOC,
+                is_pilot=i % 7 == 0,
+            )
+            for i in range(count)
+        ]
         db.session.add_all(schools)
         db.session.flush()
         sync_checklists(plan, schools)
         forms = {f.code: f for f in plan.delivery_forms}
         for i, school in enumerate(schools):
             form = forms["2.2"] if school.is_pilot else forms["2.1"]
-            db.session.add(Activity(school=school, plan=plan, form=form, title="Hoạt động AI", subject="Tin học",
-                                    class_name=f"{i % 5 + 1}A", participants=30, lessons=4,
-                                    starts_on=date(2026, 2, 2)))
+            db.session.add(
+                Activity(
+                    school=school,
+                    plan=plan,
+                    form=form,
+                    title="Hoạt động AI",
+                    subject="Tin học",
+                    class_name=f"{i % 5 + 1}A",
+                    participants=30,
+                    lessons=4,
+                    starts_on=date(2026, 2, 2),
+                )
+            )
         create_user("bench-admin", Role.WARD_ADMIN, "mat-khau-bench-1", ward=ward)
         db.session.commit()
         engine = db.engine
@@ -73,8 +97,10 @@ def measure(count: int, database_url: str | None, runs: int) -> None:
             timings.append(time.perf_counter() - start)
             assert response.status_code == 200, (url, response.status_code)
         timings = timings[1:]
-        print(f"{engine.dialect.name:<10} {count:>6} {url:<14} {len(statements):>7} "
-              f"{statistics.median(timings) * 1000:>9.0f} {min(timings) * 1000:>7.0f} {len(body) / 1024:>9.0f}")
+        print(
+            f"{engine.dialect.name:<10} {count:>6} {url:<14} {len(statements):>7} "
+            f"{statistics.median(timings) * 1000:>9.0f} {min(timings) * 1000:>7.0f} {len(body) / 1024:>9.0f}"
+        )
 
 
 def main() -> None:

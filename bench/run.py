@@ -7,6 +7,7 @@ or bench/results-partial.* (anything less than a full run); see docs/benchmarks.
 PostgreSQL (BENCH_POSTGRES_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/test) must be
 running: the run uses schemas of its own (bench_s<size>) and drops them at the end.
 """
+
 import argparse
 import json
 import os
@@ -15,7 +16,7 @@ import sys
 import tempfile
 import time
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import datasets
@@ -26,10 +27,32 @@ import server
 
 BENCH = Path(__file__).resolve().parent
 PARTS = ("server-time", "weight", "upload", "floor", "status", "mixed")  # the order they run in
-FULL = {"sizes": [30, 300, 3000], "load_schools": 300, "load_wards": 10, "vus": 200, "duration": 120, "think": [1.0, 5.0],
-        "rps_duration": 20, "warmup": 1.0, "concurrency": 16, "upload_mb": 200, "runs": 5}
-SMOKE = {"sizes": [2, 4], "load_schools": 4, "load_wards": 1, "vus": 4, "duration": 2, "think": [0.2, 1.0],
-         "rps_duration": 1, "warmup": 0.3, "concurrency": 4, "upload_mb": 20, "runs": 1}
+FULL = {
+    "sizes": [30, 300, 3000],
+    "load_schools": 300,
+    "load_wards": 10,
+    "vus": 200,
+    "duration": 120,
+    "think": [1.0, 5.0],
+    "rps_duration": 20,
+    "warmup": 1.0,
+    "concurrency": 16,
+    "upload_mb": 200,
+    "runs": 5,
+}
+SMOKE = {
+    "sizes": [2, 4],
+    "load_schools": 4,
+    "load_wards": 1,
+    "vus": 4,
+    "duration": 2,
+    "think": [0.2, 1.0],
+    "rps_duration": 1,
+    "warmup": 0.3,
+    "concurrency": 4,
+    "upload_mb": 20,
+    "runs": 1,
+}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -47,8 +70,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, help="connections of the floor and status-change runs (16)")
     parser.add_argument("--upload-mb", type=int, help="size of the streamed upload (200)")
     parser.add_argument("--runs", type=int, help="timed requests per page for server time (5)")
-    parser.add_argument("--server", choices=server.SERVERS, default="waitress",
-                        help="waitress: `make run`'s server (default); gunicorn: its gthread worker, as before")
+    parser.add_argument(
+        "--server",
+        choices=server.SERVERS,
+        default="waitress",
+        help="waitress: `make run`'s server (default); gunicorn: its gthread worker, as before",
+    )
     parser.add_argument("--workers", type=int, default=1, help="gunicorn's workers (1; waitress has one process)")
     parser.add_argument("--threads", type=int, default=8, help="the server's threads (8, as `make run`)")
     parser.add_argument("--no-pin", action="store_true", help="do not pin server and load generator to cores")
@@ -65,14 +92,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         settings["sizes"] = [int(x) for x in args.sizes.split(",")]
     if args.server == "waitress" and args.workers != 1:
         parser.error("waitress serves from one process: --workers is for --server gunicorn")
-    settings.update(server=args.server, workers=args.workers, threads=args.threads,
-                    server_command=server.describe(args.server, args.workers, args.threads))
+    settings.update(
+        server=args.server,
+        workers=args.workers,
+        threads=args.threads,
+        server_command=server.describe(args.server, args.workers, args.threads),
+    )
     args.settings = settings
-    full = not args.smoke and not args.only and args.database == "both" and settings == {
-        **FULL, "server": "waitress", "workers": 1, "threads": 8,
-        "server_command": server.describe("waitress")}
-    args.out = Path(args.out) if args.out else BENCH / ("results.json" if full else
-                                                        "results-smoke.json" if args.smoke else "results-partial.json")
+    full = (
+        not args.smoke
+        and not args.only
+        and args.database == "both"
+        and settings
+        == {**FULL, "server": "waitress", "workers": 1, "threads": 8, "server_command": server.describe("waitress")}
+    )
+    args.out = (
+        Path(args.out)
+        if args.out
+        else BENCH / ("results.json" if full else "results-smoke.json" if args.smoke else "results-partial.json")
+    )
     return args
 
 
@@ -90,11 +128,22 @@ def bench_database(dialect: str, wanted: set[str], ctx: parts.Context, postgres:
     def dataset(size: int, wards: int = 1) -> datasets.Dataset:
         if (size, wards) not in built:
             files, max_kb = (4, 256) if size // wards <= 30 else (2, 64) if size <= 300 else (1, 16)
-            data = datasets.build(dialect, size, ctx.workdir / "data", wards=wards, files_per_school=files,
-                                  max_file_kb=max_kb, postgres_base=postgres, log=log)
+            data = datasets.build(
+                dialect,
+                size,
+                ctx.workdir / "data",
+                wards=wards,
+                files_per_school=files,
+                max_file_kb=max_kb,
+                postgres_base=postgres,
+                log=log,
+            )
             built[size, wards] = data
             section["datasets"][f"{size} schools, {wards} ward(s)"] = {
-                "seconds": round(data.seconds, 1), "files_per_school": files, "max_file_kb": max_kb}
+                "seconds": round(data.seconds, 1),
+                "files_per_school": files,
+                "max_file_kb": max_kb,
+            }
             section["version"] = data.accounts["server_version"]
         return built[size, wards]
 
@@ -134,10 +183,16 @@ def main(argv: list[str] | None = None) -> int:
     postgres = os.environ.get("BENCH_POSTGRES_URL", datasets.DEFAULT_POSTGRES)
     dialects = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     wanted = set(args.only or PARTS)
-    results = {"smoke": args.smoke, "started_at": _now(), "command": " ".join(sys.argv),
-               "machine": machine.describe(server_cpus, load_cpus), "code": machine.code_state(BENCH.parent),
-               "settings": settings,
-               "parts": [p for p in PARTS if p in wanted], "databases": {}}
+    results = {
+        "smoke": args.smoke,
+        "started_at": _now(),
+        "command": " ".join(sys.argv),
+        "machine": machine.describe(server_cpus, load_cpus),
+        "code": machine.code_state(BENCH.parent),
+        "settings": settings,
+        "parts": [p for p in PARTS if p in wanted],
+        "databases": {},
+    }
     log(f"work folder {workdir}; results to {args.out}")
     try:
         for dialect in dialects:
@@ -156,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 if __name__ == "__main__":

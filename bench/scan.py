@@ -4,10 +4,12 @@
 
 The scanners live in their own virtual environment (SCANNERS, default /tmp/scanners), never in
 the project's: `python3 -m venv /tmp/scanners && /tmp/scanners/bin/pip install wapiti3 sqlmap`.
-The app is served as `make run` serves it (waitress, `python wsgi.py`) on 127.0.0.1 only, from a new instance folder with demo data and
-the demo accounts; nothing else is ever scanned. Results go to OUT (default /tmp/aiplan-scan):
-wapiti-<role>.json, sqlmap-<target>.log, server.log, and summary.md (see docs/security-checks.md).
+The app is served as `make run` serves it (waitress, `python wsgi.py`) on 127.0.0.1 only, from a
+new instance folder with demo data and the demo accounts; nothing else is ever scanned. Results go
+to OUT (default /tmp/aiplan-scan): wapiti-<role>.json, sqlmap-<target>.log, server.log, and
+summary.md (see docs/security-checks.md).
 """
+
 import argparse
 import http.cookiejar
 import json
@@ -39,40 +41,57 @@ def main() -> int:
     parser.add_argument("--max-scan-time", type=int, default=600, help="seconds per Wapiti run")
     parser.add_argument("--roles", default="admin,staff", help=f"Wapiti runs, comma-separated: {', '.join(ROLES)}")
     parser.add_argument("--sqlmap", default="", help="only these sqlmap targets, comma-separated (default: all)")
-    parser.add_argument("--technique", default="BEU",
-                        help="sqlmap techniques: boolean, error, union by default; add T and S for time-based "
-                             "and stacked queries (much slower)")
+    parser.add_argument(
+        "--technique",
+        default="BEU",
+        help="sqlmap techniques: boolean, error, union by default; add T and S for time-based "
+        "and stacked queries (much slower)",
+    )
     parser.add_argument("--scanners", default=os.environ.get("SCANNERS", "/tmp/scanners"))
     parser.add_argument("--out", default="/tmp/aiplan-scan")
     args = parser.parse_args()
     scanners, out = Path(args.scanners) / "bin", Path(args.out)
     if not (scanners / "wapiti").exists() or not (scanners / "sqlmap").exists():
-        sys.exit(f"no wapiti/sqlmap in {scanners}: python3 -m venv {args.scanners} && "
-                 f"{scanners}/pip install wapiti3 sqlmap")
+        sys.exit(
+            f"no wapiti/sqlmap in {scanners}: python3 -m venv {args.scanners} && {scanners}/pip install wapiti3 sqlmap"
+        )
     out.mkdir(parents=True, exist_ok=True)
     base = f"http://{HOST}:{args.port}"
     instance = Path(tempfile.mkdtemp(prefix="aiplan-scan-"))
-    env = {**os.environ, "AIPLAN_INSTANCE": str(instance), "DATABASE_URL": "", "EVIDENCE_DIR": "",
-           # The scanners sign in once per role; the login limits are tested elsewhere.
-           "LOGIN_LIMIT_PER_ACCOUNT_ADDRESS": "10000 per minute", "LOGIN_LIMIT_PER_IP": "10000 per minute",
-           "LOGIN_LIMIT_ACCOUNT_CEILING": "10000 per minute"}
+    env = {
+        **os.environ,
+        "AIPLAN_INSTANCE": str(instance),
+        "DATABASE_URL": "",
+        "EVIDENCE_DIR": "",
+        # The scanners sign in once per role; the login limits are tested elsewhere.
+        "LOGIN_LIMIT_PER_ACCOUNT_ADDRESS": "10000 per minute",
+        "LOGIN_LIMIT_PER_IP": "10000 per minute",
+        "LOGIN_LIMIT_ACCOUNT_CEILING": "10000 per minute",
+    }
     passwords = _prepare(env)
-    server = subprocess.Popen([str(BIN / "python"), "wsgi.py", "--host", HOST, "--port", str(args.port)],
-                              cwd=ROOT, env=env, stdout=(out / "server.log").open("w"), stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [str(BIN / "python"), "wsgi.py", "--host", HOST, "--port", str(args.port)],
+        cwd=ROOT,
+        env=env,
+        stdout=(out / "server.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
     try:
         _wait(base)
         results = {"started": time.strftime("%Y-%m-%d %H:%M"), "technique": args.technique, "wapiti": {}, "sqlmap": {}}
         for role in filter(None, args.roles.split(",")):
             cookie = _sign_in(base, ROLES[role], passwords[ROLES[role]])
             results["wapiti"][role] = _wapiti(scanners, base, cookie, out / f"wapiti-{role}.json", args.max_scan_time)
-        results["sqlmap"] = _sqlmap_all(scanners, base, passwords, out, args.technique,
-                                        [t for t in args.sqlmap.split(",") if t])
+        results["sqlmap"] = _sqlmap_all(
+            scanners, base, passwords, out, args.technique, [t for t in args.sqlmap.split(",") if t]
+        )
     finally:
         server.terminate()
         server.wait(30)
         shutil.rmtree(instance, ignore_errors=True)
-    results["server_errors"] = [line for line in (out / "server.log").read_text().splitlines()
-                                if re.search(r'" 5\d\d ', line)]
+    results["server_errors"] = [
+        line for line in (out / "server.log").read_text().splitlines() if re.search(r'" 5\d\d ', line)
+    ]
     (out / "summary.json").write_text(json.dumps(results, ensure_ascii=False, indent=1))
     _summary(results, out / "summary.md")
     print((out / "summary.md").read_text())
@@ -111,10 +130,32 @@ def _sign_in(base: str, username: str, password: str) -> str:
 
 
 def _wapiti(scanners: Path, base: str, cookie: str, report: Path, seconds: int) -> dict:
-    command = [str(scanners / "wapiti"), "-u", f"{base}/", "--scope", "folder", "-H", f"Cookie: {cookie}",
-               "-m", MODULES, "--max-scan-time", str(seconds), "--max-attack-time", str(seconds // 8),
-               "--flush-session", "-f", "json", "-o", str(report),
-               "--max-links-per-page", "40", "--max-files-per-dir", "60", "-d", "6"]
+    command = [
+        str(scanners / "wapiti"),
+        "-u",
+        f"{base}/",
+        "--scope",
+        "folder",
+        "-H",
+        f"Cookie: {cookie}",
+        "-m",
+        MODULES,
+        "--max-scan-time",
+        str(seconds),
+        "--max-attack-time",
+        str(seconds // 8),
+        "--flush-session",
+        "-f",
+        "json",
+        "-o",
+        str(report),
+        "--max-links-per-page",
+        "40",
+        "--max-files-per-dir",
+        "60",
+        "-d",
+        "6",
+    ]
     for path in EXCLUDE:
         command += ["-x", base + path]
     started = time.monotonic()
@@ -123,12 +164,14 @@ def _wapiti(scanners: Path, base: str, cookie: str, report: Path, seconds: int) 
     except subprocess.TimeoutExpired:
         pass
     found = json.loads(report.read_text()) if report.exists() else {}
-    return {"seconds": round(time.monotonic() - started),
-            "vulnerabilities": {k: len(v) for k, v in found.get("vulnerabilities", {}).items() if v},
-            "anomalies": {k: len(v) for k, v in found.get("anomalies", {}).items() if v},
-            "details": {k: v for k, v in (found.get("vulnerabilities", {}) | found.get("anomalies", {})).items() if v},
-            "additionals": {k: len(v) for k, v in found.get("additionals", {}).items() if v},
-            "urls": found.get("infos", {}).get("crawled_pages_nbr", 0)}
+    return {
+        "seconds": round(time.monotonic() - started),
+        "vulnerabilities": {k: len(v) for k, v in found.get("vulnerabilities", {}).items() if v},
+        "anomalies": {k: len(v) for k, v in found.get("anomalies", {}).items() if v},
+        "details": {k: v for k, v in (found.get("vulnerabilities", {}) | found.get("anomalies", {})).items() if v},
+        "additionals": {k: len(v) for k, v in found.get("additionals", {}).items() if v},
+        "urls": found.get("infos", {}).get("crawled_pages_nbr", 0),
+    }
 
 
 def _sqlmap_all(scanners: Path, base: str, passwords: dict, out: Path, technique: str, only: list[str]) -> dict:
@@ -137,46 +180,85 @@ def _sqlmap_all(scanners: Path, base: str, passwords: dict, out: Path, technique
     form_id = _first_activity_form(base, staff)
     targets = {
         "login": (None, "/login", "username=x&password=y&csrf_token=t", "username,password"),
-        "audit-filter": (admin, "/audit?truong=th-doan-ket&nguoi=1&loai=item.update&tu=01/09/2025&den=31/05/2026",
-                         None, "truong,nguoi,loai,tu,den"),
+        "audit-filter": (
+            admin,
+            "/audit?truong=th-doan-ket&nguoi=1&loai=item.update&tu=01/09/2025&den=31/05/2026",
+            None,
+            "truong,nguoi,loai,tu,den",
+        ),
         "audit-pager": (admin, "/audit?truoc=10", None, "truoc"),
-        "rollup-filter": (admin, "/rollup?level=tieu_hoc&status=late&pilot=1&trang=1", None,
-                          "level,status,pilot,trang"),
+        "rollup-filter": (
+            admin,
+            "/rollup?level=tieu_hoc&status=late&pilot=1&trang=1",
+            None,
+            "level,status,pilot,trang",
+        ),
         "school-year": (staff, "/schools/th-doan-ket?nam=2025-2026", None, "nam"),
         "activities": (staff, "/schools/th-doan-ket/activities?form=x", None, "form"),
         # Each request records a new activity: the text fields reach the INSERT.
-        "activity-create": (staff, "/schools/th-doan-ket/activities",
-                            f"form_id={form_id}&title=Tiet+hoc+AI&subject=Tin+hoc&grade=5&class_name=5A"
-                            "&participants=30&lessons=1&starts_on=15/10/2025&products=&notes=ghi+chu&csrf_token=t",
-                            "title,subject,class_name,notes"),
+        "activity-create": (
+            staff,
+            "/schools/th-doan-ket/activities",
+            f"form_id={form_id}&title=Tiet+hoc+AI&subject=Tin+hoc&grade=5&class_name=5A"
+            "&participants=30&lessons=1&starts_on=15/10/2025&products=&notes=ghi+chu&csrf_token=t",
+            "title,subject,class_name,notes",
+        ),
     }
     results = {}
     for name, (cookie, path, data, params) in targets.items():
         if only and name not in only:
             continue
-        command = [str(scanners / "sqlmap"), "-u", base + path, "--batch", "--level", "2", "--risk", "1",
-                   "-p", params, "--flush-session", "--output-dir", str(out / "sqlmap"),
-                   f"--technique={technique}", "--timeout", "10", "--skip-waf",
-                   "--ignore-code", "401"]  # a failed sign-in answers 401: an answer to compare, not a stop
+        command = [
+            str(scanners / "sqlmap"),
+            "-u",
+            base + path,
+            "--batch",
+            "--level",
+            "2",
+            "--risk",
+            "1",
+            "-p",
+            params,
+            "--flush-session",
+            "--output-dir",
+            str(out / "sqlmap"),
+            f"--technique={technique}",
+            "--timeout",
+            "10",
+            "--skip-waf",
+            "--ignore-code",
+            "401",
+        ]  # a failed sign-in answers 401: an answer to compare, not a stop
         if cookie:
             command += ["--cookie", cookie]
         if data:  # a fresh token from a small page with a form, before each request
             csrf_page = "/account/password" if cookie else "/login"
             # sqlmap now and then fails to read a token from a page that has one: let it retry
-            command += ["--data", data, "--csrf-token", "csrf_token", "--csrf-url", base + csrf_page,
-                        "--csrf-retries", "5"]
+            command += [
+                "--data",
+                data,
+                "--csrf-token",
+                "csrf_token",
+                "--csrf-url",
+                base + csrf_page,
+                "--csrf-retries",
+                "5",
+            ]
         try:
             run = subprocess.run(command, capture_output=True, text=True, timeout=1800)
             text = run.stdout + run.stderr
         except subprocess.TimeoutExpired as stopped:
             text = (stopped.stdout or b"").decode(errors="replace") + "\n[stopped after 30 minutes]"
         (out / f"sqlmap-{name}.log").write_text(text)
-        results[name] = {"path": path, "params": params,
-                         # sqlmap's own conclusions (its "appears to be … injectable" lines are hunches it
-                         # often takes back a moment later)
-                         "injectable": "identified the following injection point" in text,
-                         "not_injectable": "all tested parameters do not appear to be injectable" in text,
-                         "http_500": len(re.findall(r"500 \(Internal Server Error\)", text))}
+        results[name] = {
+            "path": path,
+            "params": params,
+            # sqlmap's own conclusions (its "appears to be … injectable" lines are hunches it
+            # often takes back a moment later)
+            "injectable": "identified the following injection point" in text,
+            "not_injectable": "all tested parameters do not appear to be injectable" in text,
+            "http_500": len(re.findall(r"500 \(Internal Server Error\)", text)),
+        }
     return results
 
 
@@ -184,22 +266,26 @@ def _first_activity_form(base: str, cookie: str) -> str:
     """The id of the first kind of activity (hình thức) the school's activity form offers."""
     request = urllib.request.Request(f"{base}/schools/th-doan-ket/activities", headers={"Cookie": cookie})
     page = urllib.request.urlopen(request).read().decode()
-    select = page[page.index('name="form_id"'):]
-    select = select[:select.index("</select>")]
+    select = page[page.index('name="form_id"') :]
+    select = select[: select.index("</select>")]
     return next(v for v in re.findall(r'<option[^>]*value="(\d+)"', select) if v != "0")  # 0: "choose one"
 
 
 def _summary(results: dict, path: Path) -> None:
     lines = [f"# Scan of {results['started']}", "", "## Wapiti", ""]
     for role, found in results["wapiti"].items():
-        lines.append(f"- {role}: {found['urls']} pages crawled in {found['seconds']} s; vulnerabilities "
-                     f"{found['vulnerabilities'] or 'none'}; anomalies (500s, timeouts) "
-                     f"{found['anomalies'] or 'none'}; "
-                     f"informational {found.get('additionals') or 'none'}")
+        lines.append(
+            f"- {role}: {found['urls']} pages crawled in {found['seconds']} s; vulnerabilities "
+            f"{found['vulnerabilities'] or 'none'}; anomalies (500s, timeouts) "
+            f"{found['anomalies'] or 'none'}; "
+            f"informational {found.get('additionals') or 'none'}"
+        )
         for kind, entries in found["details"].items():
             for entry in entries[:10]:
-                lines.append(f"  - {kind}: {entry.get('method')} {entry.get('path')} {entry.get('parameter', '')} "
-                             f"— {entry.get('info', '')[:200]}")
+                lines.append(
+                    f"  - {kind}: {entry.get('method')} {entry.get('path')} {entry.get('parameter', '')} "
+                    f"— {entry.get('info', '')[:200]}"
+                )
     lines += ["", f"## sqlmap (--level 2 --risk 1, techniques {results['technique']})", ""]
     for name, found in results["sqlmap"].items():
         verdict = "INJECTABLE" if found["injectable"] else ("not injectable" if found["not_injectable"] else "see log")

@@ -6,6 +6,7 @@ the floor app is served by the same code (`python bench/floor_app.py …`). `gun
 `make run` used before (`--workers 1 --threads 8`, gthread), kept for comparison. With `cpus`,
 the server is pinned to those cores so that it and the load generator do not share one.
 """
+
 import os
 import signal
 import socket
@@ -48,8 +49,17 @@ def pinned(cpus: set[int] | None):
 class Server:
     """The server process (and gunicorn's workers); `with Server(...) as server:` starts and stops it."""
 
-    def __init__(self, app_spec: str, env: dict, log_path: Path, *, server: str = "waitress", workers: int = 1,
-                 threads: int = 8, cpus: set[int] | None = None):
+    def __init__(
+        self,
+        app_spec: str,
+        env: dict,
+        log_path: Path,
+        *,
+        server: str = "waitress",
+        workers: int = 1,
+        threads: int = 8,
+        cpus: set[int] | None = None,
+    ):
         if server == "waitress" and workers != 1:
             raise ValueError("waitress serves from one process: --workers is for gunicorn")
         self.app_spec, self.env, self.log_path, self.cpus = app_spec, env, log_path, cpus
@@ -64,12 +74,31 @@ class Server:
     @property
     def command(self) -> list[str]:
         if self.server == "waitress":
-            return [sys.executable, SCRIPTS[self.app_spec], "--host", "127.0.0.1", "--port", str(self.port),
-                    "--threads", str(self.threads)]
+            return [
+                sys.executable,
+                SCRIPTS[self.app_spec],
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--threads",
+                str(self.threads),
+            ]
         # No control socket: gunicorn's default path is shared by every gunicorn of the user,
         # and a benchmark must not take it from a server someone else is running.
-        return [sys.executable, "-m", "gunicorn", "--workers", str(self.workers), "--threads", str(self.threads),
-                "--bind", f"127.0.0.1:{self.port}", "--no-control-socket", self.app_spec]
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(self.workers),
+            "--threads",
+            str(self.threads),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--no-control-socket",
+            self.app_spec,
+        ]
 
     def __enter__(self) -> "Server":
         self.start()
@@ -82,14 +111,20 @@ class Server:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            self.command, cwd=ROOT, env={**os.environ, **self.env},
-            stdout=log, stderr=subprocess.STDOUT, preexec_fn=pinned(self.cpus))
+            self.command,
+            cwd=ROOT,
+            env={**os.environ, **self.env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=pinned(self.cpus),
+        )
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.server} exited with {self.process.returncode}; see {self.log_path}:\n"
-                                   + self.log_tail())
+                raise RuntimeError(
+                    f"{self.server} exited with {self.process.returncode}; see {self.log_path}:\n" + self.log_tail()
+                )
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=5) as response:
                     if response.status == 200:

@@ -8,6 +8,7 @@ then N timed runs each. Server time is the whole request inside the app (routing
 queries, rendering), without the network and the server; statements are counted with an
 SQLAlchemy `before_cursor_execute` listener (on SQLite that includes the BEGIN the app emits).
 """
+
 import argparse
 import json
 import os
@@ -17,7 +18,7 @@ import time
 from pathlib import Path
 
 import htmlparse
-from datasets import load_accounts, Dataset
+from datasets import Dataset, load_accounts
 
 
 def log_in(app, username: str, password: str):
@@ -40,9 +41,15 @@ def measure(client, url: str, runs: int, statements: list) -> dict:
         if response.status_code != 200:
             raise RuntimeError(f"{url} answered {response.status_code}")
     timings, counts = timings[1:], counts[1:]  # the first request warms caches and templates
-    return {"median_ms": round(statistics.median(timings) * 1000, 1), "min_ms": round(min(timings) * 1000, 1),
-            "max_ms": round(max(timings) * 1000, 1), "queries": counts[-1],
-            "queries_stable": len(set(counts)) == 1, "bytes": len(response.data), "runs": runs}
+    return {
+        "median_ms": round(statistics.median(timings) * 1000, 1),
+        "min_ms": round(min(timings) * 1000, 1),
+        "max_ms": round(max(timings) * 1000, 1),
+        "queries": counts[-1],
+        "queries_stable": len(set(counts)) == 1,
+        "bytes": len(response.data),
+        "runs": runs,
+    }
 
 
 def measure_database(url: str, runs: int) -> dict:
@@ -73,8 +80,13 @@ def measure_database(url: str, runs: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--database", action="append", required=True, metavar="SCHOOLS:INSTANCE:URL",
-                        help="a generated database: its number of schools, instance folder and URL")
+    parser.add_argument(
+        "--database",
+        action="append",
+        required=True,
+        metavar="SCHOOLS:INSTANCE:URL",
+        help="a generated database: its number of schools, instance folder and URL",
+    )
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     results = {}

@@ -8,6 +8,7 @@ Usage: .venv/bin/python bench/session_touch.py default|separate|inline [SECONDS]
 
 Prints GETs served, sign-ins, errors (5xx, or a reader sent back to login) and GET latency.
 In one process (threads, the GIL), so the numbers compare the modes, not the server."""
+
 import os
 import shutil
 import statistics
@@ -38,6 +39,7 @@ with app.app_context():
 if mode in ("separate", "inline"):
     access.TOUCH_EVERY = timedelta(0)
 if mode == "inline":
+
     def inline(record, now):
         record.last_seen_at = now
         db.session.commit()
@@ -77,6 +79,9 @@ for thread in threads:
 for thread in threads:
     thread.join()
 latencies.sort()
-print(f"{mode}: GETs {counts['gets']}, sign-ins {counts['sign_ins']}, errors {counts['errors']}, "
-      f"GET median {statistics.median(latencies) * 1000:.0f} ms, p95 {latencies[int(len(latencies) * .95)] * 1000:.0f} ms")
+print(
+    f"{mode}: GETs {counts['gets']}, sign-ins {counts['sign_ins']}, errors {counts['errors']}, "
+    f"GET median {statistics.median(latencies) * 1000:.0f} ms, "
+    f"p95 {latencies[int(len(latencies) * 0.95)] * 1000:.0f} ms"
+)
 shutil.rmtree(tmp, ignore_errors=True)

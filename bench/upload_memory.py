@@ -6,6 +6,7 @@ checklist item of a school's staff, as the item's file form sends it. The app pr
 resident memory is sampled every 10 ms with psutil: the baseline is taken just before the
 upload (after a small warm-up upload), the peak from its start until the answer came back.
 """
+
 import http.cookiejar
 import statistics
 import threading
@@ -15,9 +16,8 @@ import urllib.parse
 import urllib.request
 import uuid
 
-import psutil
-
 import htmlparse
+import psutil
 
 MB = 1024 * 1024
 SAMPLE_EVERY = 0.01
@@ -31,7 +31,7 @@ def mp4_chunks(size: int, chunk: int = MB):
     block = (uuid.uuid4().bytes * (chunk // 16 + 1))[:chunk]
     left = size - len(ftyp) - len(mdat)
     while left > 0:
-        yield block[:min(chunk, left)]
+        yield block[: min(chunk, left)]
         left -= chunk
 
 
@@ -59,10 +59,14 @@ def _client(base: str, username: str, password: str):
 
 def _upload(opener, base: str, item: dict, csrf: str, size: int) -> tuple[int, float]:
     boundary = uuid.uuid4().hex
-    head = "".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
-                   for name, value in (("csrf_token", csrf), ("next", ""), ("description", "Video dài (đo bộ nhớ)")))
-    head += (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="video-lon.mp4"\r\n'
-             "Content-Type: video/mp4\r\n\r\n")
+    head = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in (("csrf_token", csrf), ("next", ""), ("description", "Video dài (đo bộ nhớ)"))
+    )
+    head += (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="video-lon.mp4"\r\n'
+        "Content-Type: video/mp4\r\n\r\n"
+    )
     tail = f"\r\n--{boundary}--\r\n".encode()
     head = head.encode()
 
@@ -71,10 +75,18 @@ def _upload(opener, base: str, item: dict, csrf: str, size: int) -> tuple[int, f
         yield from mp4_chunks(size)
         yield tail
 
-    request = urllib.request.Request(base + item["upload_action"], data=body(), method="POST", headers={
-        "Content-Type": f"multipart/form-data; boundary={boundary}",
-        "Content-Length": str(len(head) + size + len(tail)),
-        "HX-Request": "true", "HX-Target": f"files-item-{item['id']}", "X-CSRFToken": csrf})
+    request = urllib.request.Request(
+        base + item["upload_action"],
+        data=body(),
+        method="POST",
+        headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Content-Length": str(len(head) + size + len(tail)),
+            "HX-Request": "true",
+            "HX-Target": f"files-item-{item['id']}",
+            "X-CSRFToken": csrf,
+        },
+    )
     started = time.perf_counter()
     try:
         with opener.open(request, timeout=600) as response:
@@ -103,7 +115,15 @@ def measure(base: str, worker_pid: int, accounts: dict, size_mb: int) -> dict:
     sampler.join()
     baseline = int(statistics.median(sampler.between(before - 0.5, before)))
     peak = max(sampler.between(before, after + 0.2))
-    return {"file_mb": size_mb, "item": item["id"], "status": status, "warm_up_status": warm_status,
-            "seconds": round(seconds, 1), "mb_per_s": round(size_mb / seconds, 1) if seconds else None,
-            "baseline_rss_mb": round(baseline / MB, 1), "peak_rss_mb": round(peak / MB, 1),
-            "growth_mb": round((peak - baseline) / MB, 1), "samples": len(sampler.samples)}
+    return {
+        "file_mb": size_mb,
+        "item": item["id"],
+        "status": status,
+        "warm_up_status": warm_status,
+        "seconds": round(seconds, 1),
+        "mb_per_s": round(size_mb / seconds, 1) if seconds else None,
+        "baseline_rss_mb": round(baseline / MB, 1),
+        "peak_rss_mb": round(peak / MB, 1),
+        "growth_mb": round((peak - baseline) / MB, 1),
+        "samples": len(sampler.samples),
+    }

@@ -8,6 +8,7 @@ Three checks, read straight from the database with SQL (no app code involved):
   returned). This one is exact only when the run had no errors: a write whose answer was lost
   is not acknowledged but may well be stored.
 """
+
 import json
 from collections import Counter
 from pathlib import Path
@@ -31,21 +32,37 @@ def _json(value):
 def check(url: str, evidence_dir: Path, writes: list[dict], since_seq: int) -> dict:
     engine = create_engine(url)
     with engine.connect() as connection:
-        events = connection.execute(text(
-            "SELECT action, object_id, after FROM audit_event WHERE seq > :seq AND action IN "
-            "('item.update', 'item.verdict')"), {"seq": since_seq}).all()
+        events = connection.execute(
+            text(
+                "SELECT action, object_id, after FROM audit_event WHERE seq > :seq AND action IN "
+                "('item.update', 'item.verdict')"
+            ),
+            {"seq": since_seq},
+        ).all()
         item_ids = sorted({w["item"] for w in writes})
         items = {}
         if item_ids:
-            items = {row[0]: row for row in connection.execute(text(
-                "SELECT id, status, verdict, version FROM checklist_item WHERE id IN :ids")
-                .bindparams(bindparam("ids", expanding=True)), {"ids": item_ids})}
+            items = {
+                row[0]: row
+                for row in connection.execute(
+                    text("SELECT id, status, verdict, version FROM checklist_item WHERE id IN :ids").bindparams(
+                        bindparam("ids", expanding=True)
+                    ),
+                    {"ids": item_ids},
+                )
+            }
         uploads = [w for w in writes if w["kind"] == "upload"]
         stored = set()
         if uploads:
-            stored = {(row[0], row[1]) for row in connection.execute(text(
-                "SELECT sha256, item_id FROM evidence_file WHERE sha256 IN :shas")
-                .bindparams(bindparam("shas", expanding=True)), {"shas": sorted({w["sha256"] for w in uploads})})}
+            stored = {
+                (row[0], row[1])
+                for row in connection.execute(
+                    text("SELECT sha256, item_id FROM evidence_file WHERE sha256 IN :shas").bindparams(
+                        bindparam("shas", expanding=True)
+                    ),
+                    {"shas": sorted({w["sha256"] for w in uploads})},
+                )
+            }
     engine.dispose()
 
     found = Counter()
@@ -75,12 +92,17 @@ def check(url: str, evidence_dir: Path, writes: list[dict], since_seq: int) -> d
         if actual != value:
             mismatched.append({"item": item_id, "field": kind, "acknowledged": value, "in_database": actual})
     lost = missing_changes + len(missing_rows) + len(missing_blobs)
-    return {"acknowledged_writes": len(writes),
-            "by_kind": dict(Counter(w["kind"] for w in writes)),
-            "audit_events_in_run": len(events),
-            "missing_changes": missing_changes, "missing_upload_rows": len(missing_rows),
-            "missing_upload_blobs": len(missing_blobs), "final_state_mismatches": len(mismatched),
-            "mismatch_examples": mismatched[:5], "lost_writes": lost}
+    return {
+        "acknowledged_writes": len(writes),
+        "by_kind": dict(Counter(w["kind"] for w in writes)),
+        "audit_events_in_run": len(events),
+        "missing_changes": missing_changes,
+        "missing_upload_rows": len(missing_rows),
+        "missing_upload_blobs": len(missing_blobs),
+        "final_state_mismatches": len(mismatched),
+        "mismatch_examples": mismatched[:5],
+        "lost_writes": lost,
+    }
 
 
 def _blob(root: Path, sha256: str) -> Path:

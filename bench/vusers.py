@@ -6,14 +6,15 @@ component that updates itself; the version the app sends back is used for the ne
 Every write the app acknowledges (2xx/3xx) is recorded with what it set, to be checked in
 the database after the run.
 """
+
 import asyncio
 import hashlib
 import random
 import time
 
 import aiohttp
-
 import htmlparse
+
 from aiplan.demo.files import pdf
 
 STATUSES = ("chua_thuc_hien", "dang_thuc_hien", "da_hoan_thanh")
@@ -43,9 +44,11 @@ class User:
         # An idle connection is dropped after 1 s, before the server closes it (gunicorn after 2 s):
         # reusing a connection the server is closing fails a POST with "Server disconnected",
         # which a browser hides by sending the request again; this client does not resend.
-        self.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True),
-                                             connector=aiohttp.TCPConnector(limit=2, keepalive_timeout=KEEP_IDLE),
-                                             timeout=aiohttp.ClientTimeout(total=120))
+        self.session = aiohttp.ClientSession(
+            cookie_jar=aiohttp.CookieJar(unsafe=True),
+            connector=aiohttp.TCPConnector(limit=2, keepalive_timeout=KEEP_IDLE),
+            timeout=aiohttp.ClientTimeout(total=120),
+        )
         self.csrf: str | None = None
         self.page_url, self.location = "/", None
 
@@ -59,7 +62,7 @@ class User:
             async with self.session.request(method, self.base + path, allow_redirects=False, **kwargs) as response:
                 body = await response.text(errors="replace")
                 status, self.location = response.status, response.headers.get("Location")
-        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        except (TimeoutError, aiohttp.ClientError) as error:
             self.recorder.add(label, started, time.perf_counter() - started, f"conn:{type(error).__name__}")
             self.recorder.connection_errors.append(f"{method} {path}: {type(error).__name__}: {error}")
             return 0, ""
@@ -70,8 +73,12 @@ class User:
         """Log in through the form and return the page the app sends this role to."""
         status, page = await self.request("login", "GET", "/login")
         token = htmlparse.csrf_token(page)
-        status, _ = await self.request("login", "POST", "/login", data={
-            "username": self.username, "password": self.password, "csrf_token": token or "", "next": ""})
+        status, _ = await self.request(
+            "login",
+            "POST",
+            "/login",
+            data={"username": self.username, "password": self.password, "csrf_token": token or "", "next": ""},
+        )
         if status not in (302, 303):
             raise RuntimeError(f"login of {self.username} answered {status}")
         return await self.get_page("home", "/")
@@ -90,8 +97,12 @@ class User:
         return ""
 
     def hx_headers(self, target: str) -> dict:
-        return {"HX-Request": "true", "HX-Target": target, "HX-Current-URL": self.base + self.page_url,
-                "X-CSRFToken": self.csrf or ""}
+        return {
+            "HX-Request": "true",
+            "HX-Target": target,
+            "HX-Current-URL": self.base + self.page_url,
+            "X-CSRFToken": self.csrf or "",
+        }
 
     async def think(self, think: tuple[float, float]) -> None:
         if think[1] > 0:
@@ -119,13 +130,19 @@ class Staff(User):
     async def set_status(self, item: dict, status: str | None = None) -> None:
         """Set a different status on `item`, as a click on one of its buttons does."""
         status = status or self.rng.choice([s for s in STATUSES if s != item["status"]])
-        code, body = await self.request("status", "POST", item["status_action"], headers=self.hx_headers(
-            f"item-{item['id']}"), data={"csrf_token": self.csrf, "version": str(item["version"]), "status": status})
+        code, body = await self.request(
+            "status",
+            "POST",
+            item["status_action"],
+            headers=self.hx_headers(f"item-{item['id']}"),
+            data={"csrf_token": self.csrf, "version": str(item["version"]), "status": status},
+        )
         version = htmlparse.version_after(body, f"item-{item['id']}") if body else None
         if 200 <= code < 400:
             item["status"] = status
-            self.recorder.writes.append({"kind": "status", "item": item["id"], "value": status,
-                                         "version": version, "user": self.username})
+            self.recorder.writes.append(
+                {"kind": "status", "item": item["id"], "value": status, "version": version, "user": self.username}
+            )
         if version is not None:
             item["version"] = version  # after a 409 too: the app sent the latest item back
 
@@ -137,11 +154,18 @@ class Staff(User):
         form.add_field("next", "")
         form.add_field("description", "Minh chứng tải lên khi đo tải")
         form.add_field("file", content, filename="minh-chung.pdf", content_type="application/pdf")
-        code, _ = await self.request("upload", "POST", item["upload_action"],
-                                     headers=self.hx_headers(f"files-item-{item['id']}"), data=form)
+        code, _ = await self.request(
+            "upload", "POST", item["upload_action"], headers=self.hx_headers(f"files-item-{item['id']}"), data=form
+        )
         if 200 <= code < 400:
-            self.recorder.writes.append({"kind": "upload", "item": item["id"],
-                                         "sha256": hashlib.sha256(content).hexdigest(), "user": self.username})
+            self.recorder.writes.append(
+                {
+                    "kind": "upload",
+                    "item": item["id"],
+                    "sha256": hashlib.sha256(content).hexdigest(),
+                    "user": self.username,
+                }
+            )
 
     async def act(self) -> None:
         roll = self.rng.random()
@@ -170,14 +194,24 @@ class Supervisor(User):
 
     async def give_verdict(self, item: dict) -> None:
         verdict = "can_bo_sung" if item["verdict"] == "dat" else "dat"
-        code, body = await self.request("verdict", "POST", item["action"], headers=self.hx_headers(
-            f"verdict-{item['id']}"), data={"csrf_token": self.csrf, "version": str(item["version"]),
-                                            "verdict": verdict, "reason": REASON if verdict == "can_bo_sung" else ""})
+        code, body = await self.request(
+            "verdict",
+            "POST",
+            item["action"],
+            headers=self.hx_headers(f"verdict-{item['id']}"),
+            data={
+                "csrf_token": self.csrf,
+                "version": str(item["version"]),
+                "verdict": verdict,
+                "reason": REASON if verdict == "can_bo_sung" else "",
+            },
+        )
         version = htmlparse.version_after(body, f"verdict-{item['id']}") if body else None
         if 200 <= code < 400:
             item["verdict"] = verdict
-            self.recorder.writes.append({"kind": "verdict", "item": item["id"], "value": verdict,
-                                         "version": version, "user": self.username})
+            self.recorder.writes.append(
+                {"kind": "verdict", "item": item["id"], "value": verdict, "version": version, "user": self.username}
+            )
         if version is not None:
             item["version"] = version
 

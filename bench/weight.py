@@ -9,6 +9,7 @@ encoding it negotiated (it also offers br and zstd), are reported beside them. A
 Chromium answers from its memory cache within the same load (the favicon, asked for twice)
 never reaches the network and is not counted.
 """
+
 import http.client
 import http.cookiejar
 import os
@@ -19,8 +20,16 @@ from urllib.parse import urlsplit
 import htmlparse
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _log_in(base: str, username: str, password: str) -> tuple[dict, str]:
@@ -31,8 +40,19 @@ def _log_in(base: str, username: str, password: str) -> tuple[dict, str]:
     token = htmlparse.csrf_token(opener.open(base + "/login").read().decode())
     form = urllib.parse.urlencode({"username": username, "password": password, "csrf_token": token}).encode()
     landing = opener.open(base + "/login", data=form).read().decode()
-    cookies = [{"name": c.name, "value": c.value, "domain": c.domain, "path": c.path, "expires": -1,
-                "httpOnly": True, "secure": False, "sameSite": "Lax"} for c in jar]
+    cookies = [
+        {
+            "name": c.name,
+            "value": c.value,
+            "domain": c.domain,
+            "path": c.path,
+            "expires": -1,
+            "httpOnly": True,
+            "secure": False,
+            "sameSite": "Lax",
+        }
+        for c in jar
+    ]
     return {"cookies": cookies, "origins": []}, landing
 
 
@@ -50,10 +70,14 @@ def _first_load(browser, url: str, state: dict | None) -> list[dict]:
     for request in seen:
         answer = request.response()
         sizes = request.sizes() if answer else {}
-        requests.append({"url": request.url, "status": answer.status if answer else None,
-                         "encoding": (answer.headers.get("content-encoding") if answer else None) or "identity",
-                         "browser_bytes": max(0, sizes.get("responseBodySize", 0)
-                                              + sizes.get("responseHeadersSize", 0))})
+        requests.append(
+            {
+                "url": request.url,
+                "status": answer.status if answer else None,
+                "encoding": (answer.headers.get("content-encoding") if answer else None) or "identity",
+                "browser_bytes": max(0, sizes.get("responseBodySize", 0) + sizes.get("responseHeadersSize", 0)),
+            }
+        )
         # Nothing came over the network (Chromium reports the body as minus the headers): its cache answered.
         requests[-1]["from_cache"] = answer is not None and requests[-1]["browser_bytes"] == 0
     context.close()
@@ -88,10 +112,12 @@ def measure(base: str, accounts: dict) -> dict:
         try:
             supervisor_state, landing = _log_in(base, accounts["supervisor"][0], password)
             visits = htmlparse.visit_ids(landing)
-            pages = [("login", None, "/login"),
-                     ("checklist", _log_in(base, staff, password)[0], f"/schools/{slug}"),
-                     ("inspection", supervisor_state, f"/inspections/{visits[0]}" if visits else "/inspections"),
-                     ("rollup", _log_in(base, accounts["ward_admin"][0], password)[0], "/rollup")]
+            pages = [
+                ("login", None, "/login"),
+                ("checklist", _log_in(base, staff, password)[0], f"/schools/{slug}"),
+                ("inspection", supervisor_state, f"/inspections/{visits[0]}" if visits else "/inspections"),
+                ("rollup", _log_in(base, accounts["ward_admin"][0], password)[0], "/rollup"),
+            ]
             for name, state, path in pages:
                 everything = _first_load(browser, base + path, state)
                 requests = [r for r in everything if not r["from_cache"]]
@@ -100,14 +126,15 @@ def measure(base: str, accounts: dict) -> dict:
                     wire, body, encoding = _gzip_wire_bytes(request["url"], cookies)
                     request.update(gzip_wire_bytes=wire, gzip_body_bytes=body, gzip_encoding=encoding)
                     request["url"] = request["url"].removeprefix(base)
-                results[name] = {"url": path, "requests": len(requests),
-                                 "wire_bytes_gzip": sum(r["gzip_wire_bytes"] for r in requests),
-                                 "browser_bytes": sum(r["browser_bytes"] for r in requests),
-                                 "html_gzip_encoding": next((r["gzip_encoding"] for r in requests
-                                                             if r["url"] == path), None),
-                                 "answered_from_memory_cache": [r["url"].removeprefix(base) for r in everything
-                                                                if r["from_cache"]],
-                                 "files": requests}
+                results[name] = {
+                    "url": path,
+                    "requests": len(requests),
+                    "wire_bytes_gzip": sum(r["gzip_wire_bytes"] for r in requests),
+                    "browser_bytes": sum(r["browser_bytes"] for r in requests),
+                    "html_gzip_encoding": next((r["gzip_encoding"] for r in requests if r["url"] == path), None),
+                    "answered_from_memory_cache": [r["url"].removeprefix(base) for r in everything if r["from_cache"]],
+                    "files": requests,
+                }
         finally:
             browser.close()
     return results

@@ -5,6 +5,7 @@ TEST_DATABASE_URL is set, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test
 The schema is built once per run from the Alembic migrations; each test starts from the
 bundled Long Biên plan and schools, plus one account per persona.
 """
+
 import os
 
 import pytest
@@ -117,8 +118,10 @@ def seed() -> None:
     if _SEEDED_ROWS is None:
         _seed_through_the_services()
         with db.engine.connect() as connection:
-            _SEEDED_ROWS = [(table, [dict(row) for row in connection.execute(table.select()).mappings()])
-                            for table in db.metadata.sorted_tables]
+            _SEEDED_ROWS = [
+                (table, [dict(row) for row in connection.execute(table.select()).mappings()])
+                for table in db.metadata.sorted_tables
+            ]
         return
     with db.engine.begin() as connection:
         for table, rows in _SEEDED_ROWS:
@@ -127,8 +130,12 @@ def seed() -> None:
         if db.engine.dialect.name == "postgresql":
             for table, rows in _SEEDED_ROWS:
                 if rows and "id" in table.c and table.c.id.autoincrement in (True, "auto"):
-                    connection.execute(text(
-                        f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), {max(r['id'] for r in rows)})"))
+                    connection.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                            f"{max(r['id'] for r in rows)})"
+                        )
+                    )
 
 
 def _seed_through_the_services() -> None:
@@ -251,15 +258,25 @@ def count_queries(app):
 
 # -- browser journeys: a real Chromium (Debian's), driven by Playwright ---------------------
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):
-        message = (f"Chromium not found at {CHROMIUM}; the browser journeys need it "
-                   "(apt-get install chromium, or set CHROMIUM_PATH)")
+        message = (
+            f"Chromium not found at {CHROMIUM}; the browser journeys need it "
+            "(apt-get install chromium, or set CHROMIUM_PATH)"
+        )
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
@@ -292,9 +309,13 @@ def new_page(browser, live_server):
     contexts = []
 
     def opener(width: int = 1280, height: int = 800, javascript: bool = True):
-        context = browser.new_context(base_url=live_server, viewport={"width": width, "height": height},
-                                      java_script_enabled=javascript, locale="vi-VN",
-                                      timezone_id="Asia/Ho_Chi_Minh")
+        context = browser.new_context(
+            base_url=live_server,
+            viewport={"width": width, "height": height},
+            java_script_enabled=javascript,
+            locale="vi-VN",
+            timezone_id="Asia/Ho_Chi_Minh",
+        )
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()

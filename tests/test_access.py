@@ -1,24 +1,36 @@
 """docs/security.md line 1: every route is in one access table (route × role), checked against app.url_map."""
+
 import io
 
 import pytest
+from conftest import SCHOOL_A
 from sqlalchemy import select
 
 from aiplan.evidence.services import Upload, save_uploads
 from aiplan.extensions import db
-from aiplan.models import (Activity, ChecklistItem, DeliveryForm, EvidenceFile, Inspection, Plan, School, User,
-                           Verdict, utcnow)
-from conftest import SCHOOL_A
+from aiplan.models import (
+    Activity,
+    ChecklistItem,
+    DeliveryForm,
+    EvidenceFile,
+    Inspection,
+    Plan,
+    School,
+    User,
+    Verdict,
+    utcnow,
+)
 
 ROLES = ("anonymous", "staff_a", "staff_b", "supervisor", "ward_admin", "viewer")
 OK, LOGIN, FORBIDDEN = "ok", "login", 403
-EVERYONE_SIGNED_IN = {"anonymous": LOGIN} | {role: OK for role in ROLES[1:]}
+EVERYONE_SIGNED_IN = {"anonymous": LOGIN} | dict.fromkeys(ROLES[1:], OK)
 WARD_ONLY = EVERYONE_SIGNED_IN | {"staff_a": FORBIDDEN, "staff_b": FORBIDDEN}
 
 
 def item_url(key: str = "m3", slug: str = SCHOOL_A) -> str:
-    item_id = db.session.scalar(select(ChecklistItem.id).join(School).where(
-        School.slug == slug, ChecklistItem.key == key))
+    item_id = db.session.scalar(
+        select(ChecklistItem.id).join(School).where(School.slug == slug, ChecklistItem.key == key)
+    )
     return f"/schools/{slug}/items/{item_id}"
 
 
@@ -29,8 +41,15 @@ def an_activity(slug: str = SCHOOL_A) -> Activity:
     if activity is None:
         plan = db.session.scalar(select(Plan))
         form = db.session.scalar(select(DeliveryForm).filter_by(plan_id=plan.id, code="2.2"))
-        activity = Activity(school=school, plan=plan, form=form, title="Lớp chuyên đề AI 5A", class_name="5A",
-                            participants=35, lessons=8)
+        activity = Activity(
+            school=school,
+            plan=plan,
+            form=form,
+            title="Lớp chuyên đề AI 5A",
+            class_name="5A",
+            participants=35,
+            lessons=8,
+        )
         db.session.add(activity)
         db.session.commit()
     return activity
@@ -43,8 +62,12 @@ def a_file(slug: str = SCHOOL_A) -> EvidenceFile:
     if existing:
         return existing
     staff = db.session.scalar(select(User).filter_by(username="canbo-a"))
-    [file] = save_uploads([Upload(io.BytesIO(b"%PDF-1.4\n%access table\n%%EOF\n"), "ke-hoach.pdf")],
-                          school=item.school, actor=staff, item=item)
+    [file] = save_uploads(
+        [Upload(io.BytesIO(b"%PDF-1.4\n%access table\n%%EOF\n"), "ke-hoach.pdf")],
+        school=item.school,
+        actor=staff,
+        item=item,
+    )
     return file
 
 
@@ -63,8 +86,9 @@ def an_inspection() -> Inspection:
     if inspection is None:
         plan = db.session.scalar(select(Plan))
         supervisor = db.session.scalar(select(User).filter_by(username="giamsat"))
-        inspection = Inspection(plan=plan, school=school, visit_on=plan.school_year.midterm_start,
-                                members=[supervisor], lead=supervisor)
+        inspection = Inspection(
+            plan=plan, school=school, visit_on=plan.school_year.midterm_start, members=[supervisor], lead=supervisor
+        )
         db.session.add(inspection)
         db.session.commit()
     return inspection
@@ -88,18 +112,18 @@ def visit_verdict_url() -> str:
     return f"/inspections/{an_inspection().id}/items/{item_id}/verdict"
 
 
-STAFF_A_ONLY = {role: FORBIDDEN for role in ROLES} | {"anonymous": LOGIN, "staff_a": OK}
-ADMIN_ONLY = {role: FORBIDDEN for role in ROLES} | {"anonymous": LOGIN, "ward_admin": OK}
-SUPERVISOR_ONLY = {role: FORBIDDEN for role in ROLES} | {"anonymous": LOGIN, "supervisor": OK}
+STAFF_A_ONLY = dict.fromkeys(ROLES, FORBIDDEN) | {"anonymous": LOGIN, "staff_a": OK}
+ADMIN_ONLY = dict.fromkeys(ROLES, FORBIDDEN) | {"anonymous": LOGIN, "ward_admin": OK}
+SUPERVISOR_ONLY = dict.fromkeys(ROLES, FORBIDDEN) | {"anonymous": LOGIN, "supervisor": OK}
 
 # endpoint -> (method, url, {role: expected}[, form data]). A url may be a function, called in
 # an app context, for routes that need ids. "ok" is any 2xx/3xx that is not a trip to the login page.
 ACCESS = {
-    "core.healthz": ("GET", "/healthz", {role: OK for role in ROLES}),
-    "core.set_language": ("POST", "/lang", {role: OK for role in ROLES}),
+    "core.healthz": ("GET", "/healthz", dict.fromkeys(ROLES, OK)),
+    "core.set_language": ("POST", "/lang", dict.fromkeys(ROLES, OK)),
     "core.home": ("GET", "/", EVERYONE_SIGNED_IN),
-    "auth.login": ("GET", "/login", {role: OK for role in ROLES}),
-    "auth.logout": ("POST", "/logout", {role: OK for role in ROLES}),
+    "auth.login": ("GET", "/login", dict.fromkeys(ROLES, OK)),
+    "auth.logout": ("POST", "/logout", dict.fromkeys(ROLES, OK)),
     "schools.index": ("GET", "/schools", EVERYONE_SIGNED_IN),
     "checklists.school": ("GET", f"/schools/{SCHOOL_A}", EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
     "checklists.ward": ("GET", "/ward", WARD_ONLY),
@@ -118,19 +142,30 @@ ACCESS = {
     "activities.index": ("GET", f"/schools/{SCHOOL_A}/activities", EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
     "activities.detail": ("GET", activity_url(), EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
     "activities.delete": ("POST", activity_url("/delete"), STAFF_A_ONLY, {"version": "1"}),
-    "activities.self_evaluation": ("GET", f"/schools/{SCHOOL_A}/self-evaluation",
-                                   EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
+    "activities.self_evaluation": (
+        "GET",
+        f"/schools/{SCHOOL_A}/self-evaluation",
+        EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN},
+    ),
     "activities.reopen_self_evaluation": ("POST", f"/schools/{SCHOOL_A}/self-evaluation/reopen", ADMIN_ONLY),
     "inspections.index": ("GET", "/inspections", WARD_ONLY),
     "inspections.new": ("GET", "/inspections/new", ADMIN_ONLY),
     "inspections.show": ("GET", inspection_url(), WARD_ONLY),
     "inspections.verdict_in_visit": ("POST", visit_verdict_url, SUPERVISOR_ONLY, {"verdict": "dat", "version": "1"}),
     "inspections.verdict": ("POST", recheck_url, SUPERVISOR_ONLY, {"verdict": "dat", "version": "1"}),
-    "inspections.close": ("POST", inspection_url("/close"), SUPERVISOR_ONLY,
-                          {"conclusion": "Nhà trường triển khai đúng kế hoạch.", "version": "1"}),
+    "inspections.close": (
+        "POST",
+        inspection_url("/close"),
+        SUPERVISOR_ONLY,
+        {"conclusion": "Nhà trường triển khai đúng kế hoạch.", "version": "1"},
+    ),
     # Reopening a visit that is still open is refused (409) once access is granted.
-    "inspections.reopen": ("POST", inspection_url("/reopen"), ADMIN_ONLY | {"ward_admin": 409},
-                           {"reason": "Sửa số biên bản", "version": "1"}),
+    "inspections.reopen": (
+        "POST",
+        inspection_url("/reopen"),
+        ADMIN_ONLY | {"ward_admin": 409},
+        {"reason": "Sửa số biên bản", "version": "1"},
+    ),
     # The school receives its minutes; other schools do not.
     "inspections.minutes": ("GET", inspection_url("/minutes"), EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
     "inspections.minutes_docx": ("GET", inspection_url("/minutes.docx"), EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
@@ -139,8 +174,11 @@ ACCESS = {
     "reports.school_docx": ("GET", f"/schools/{SCHOOL_A}/report.docx", EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
     "reports.ward": ("GET", "/ward/report", WARD_ONLY),
     "reports.ward_docx": ("GET", "/ward/report.docx", WARD_ONLY),
-    "reports.evidence_bundle": ("GET", f"/schools/{SCHOOL_A}/evidence.zip",
-                                EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
+    "reports.evidence_bundle": (
+        "GET",
+        f"/schools/{SCHOOL_A}/evidence.zip",
+        EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN},
+    ),
     # The rollup is the ward's; staff may fetch the exports, which then hold their own school's row only.
     "rollup.index": ("GET", "/rollup", WARD_ONLY),
     "rollup.export_json": ("GET", "/rollup.json", EVERYONE_SIGNED_IN),
@@ -163,34 +201,41 @@ ACCESS = {
     "plans.edit_milestone": ("GET", "/admin/plan/2025-2026/milestones/8", ADMIN_ONLY),
     "plans.edit_target": ("GET", "/admin/plan/2025-2026/targets/1", ADMIN_ONLY),
     # Without the form's fingerprint the admin is refused (400, tests/test_versions.py) and nothing is removed.
-    "plans.remove_evidence": ("POST", "/admin/plan/2025-2026/targets/1/evidence/ho-so-lop-hoc/remove",
-                              ADMIN_ONLY | {"ward_admin": 400}),
+    "plans.remove_evidence": (
+        "POST",
+        "/admin/plan/2025-2026/targets/1/evidence/ho-so-lop-hoc/remove",
+        ADMIN_ONLY | {"ward_admin": 400},
+    ),
     "plans.export": ("GET", "/admin/plan/2025-2026.toml", ADMIN_ONLY),
     "plans.upload": ("GET", "/admin/plan/upload", ADMIN_ONLY),
 }
+
+
 # Ward administration (admin/) and the password change: ward admins only, every one of them;
 # the POST side of the GET/POST pages is checked in test_admin_*.py and test_password_change.py.
 def account_url(suffix: str = "", username: str = "canbo-b"):
     return lambda: f"/admin/accounts/{db.session.scalar(select(User.id).filter_by(username=username))}{suffix}"
 
 
-ACCESS.update({
-    "admin.schools": ("GET", "/admin/schools", ADMIN_ONLY),
-    "admin.school_new": ("GET", "/admin/schools/new", ADMIN_ONLY),
-    "admin.school_edit": ("GET", f"/admin/schools/{SCHOOL_A}/edit", ADMIN_ONLY),
-    "admin.school_set_active": ("POST", f"/admin/schools/{SCHOOL_A}/active", ADMIN_ONLY, {"active": "1"}),
-    "admin.accounts": ("GET", "/admin/accounts", ADMIN_ONLY),
-    "admin.account_new": ("GET", "/admin/accounts/new", ADMIN_ONLY),
-    "admin.account_edit": ("GET", account_url(), ADMIN_ONLY),
-    "admin.account_set_enabled": ("POST", account_url("/enabled"), ADMIN_ONLY, {"enabled": "1"}),
-    "admin.account_reset_password": ("POST", account_url("/password"), ADMIN_ONLY),
-    "admin.import_file": ("GET", "/admin/import", ADMIN_ONLY),
-    # Without a previewed file the admin is told to upload again (422) and nothing is imported.
-    "admin.import_confirm": ("POST", "/admin/import/confirm", ADMIN_ONLY | {"ward_admin": 422}),
-    "auth.change_password": ("GET", "/account/password", EVERYONE_SIGNED_IN),
-    "auth.account": ("GET", "/account", EVERYONE_SIGNED_IN),
-    "auth.end_all_sessions": ("POST", "/account/sessions/end", EVERYONE_SIGNED_IN),
-})
+ACCESS.update(
+    {
+        "admin.schools": ("GET", "/admin/schools", ADMIN_ONLY),
+        "admin.school_new": ("GET", "/admin/schools/new", ADMIN_ONLY),
+        "admin.school_edit": ("GET", f"/admin/schools/{SCHOOL_A}/edit", ADMIN_ONLY),
+        "admin.school_set_active": ("POST", f"/admin/schools/{SCHOOL_A}/active", ADMIN_ONLY, {"active": "1"}),
+        "admin.accounts": ("GET", "/admin/accounts", ADMIN_ONLY),
+        "admin.account_new": ("GET", "/admin/accounts/new", ADMIN_ONLY),
+        "admin.account_edit": ("GET", account_url(), ADMIN_ONLY),
+        "admin.account_set_enabled": ("POST", account_url("/enabled"), ADMIN_ONLY, {"enabled": "1"}),
+        "admin.account_reset_password": ("POST", account_url("/password"), ADMIN_ONLY),
+        "admin.import_file": ("GET", "/admin/import", ADMIN_ONLY),
+        # Without a previewed file the admin is told to upload again (422) and nothing is imported.
+        "admin.import_confirm": ("POST", "/admin/import/confirm", ADMIN_ONLY | {"ward_admin": 422}),
+        "auth.change_password": ("GET", "/account/password", EVERYONE_SIGNED_IN),
+        "auth.account": ("GET", "/account", EVERYONE_SIGNED_IN),
+        "auth.end_all_sessions": ("POST", "/account/sessions/end", EVERYONE_SIGNED_IN),
+    }
+)
 NOT_ROUTES = {"static"}
 
 
@@ -220,14 +265,16 @@ SECOND_METHOD_TESTED_IN = {
 
 
 # Ward administration
-SECOND_METHOD_TESTED_IN.update({
-    ("admin.school_new", "POST"): "test_admin_schools.py",
-    ("admin.school_edit", "POST"): "test_admin_schools.py",
-    ("admin.account_new", "POST"): "test_admin_accounts.py",
-    ("admin.account_edit", "POST"): "test_admin_accounts.py",
-    ("admin.import_file", "POST"): "test_admin_import.py",
-    ("auth.change_password", "POST"): "test_password_change.py",
-})
+SECOND_METHOD_TESTED_IN.update(
+    {
+        ("admin.school_new", "POST"): "test_admin_schools.py",
+        ("admin.school_edit", "POST"): "test_admin_schools.py",
+        ("admin.account_new", "POST"): "test_admin_accounts.py",
+        ("admin.account_edit", "POST"): "test_admin_accounts.py",
+        ("admin.import_file", "POST"): "test_admin_import.py",
+        ("auth.change_password", "POST"): "test_password_change.py",
+    }
+)
 
 
 def test_every_method_of_every_route_has_its_access_tested(app):
@@ -261,11 +308,15 @@ def test_route_answers_each_role_as_the_access_table_says(app, as_persona, endpo
         assert response.status_code == outcome, f"{role} {method} {url} -> {response.status_code}"
     elif outcome == OK:
         assert response.status_code < 400, f"{role} {method} {url} -> {response.status_code}"
-        assert "/login" not in (response.location or "") or endpoint in ("auth.logout", "auth.login", "auth.end_all_sessions"), \
-            f"{role} was sent to the login page by {url}"
+        assert "/login" not in (response.location or "") or endpoint in (
+            "auth.logout",
+            "auth.login",
+            "auth.end_all_sessions",
+        ), f"{role} was sent to the login page by {url}"
     elif outcome == LOGIN:
-        assert response.status_code == 302 and response.location.startswith("/login"), \
+        assert response.status_code == 302 and response.location.startswith("/login"), (
             f"{role} {method} {url} -> {response.status_code} {response.location}"
+        )
     else:
         assert response.status_code == outcome, f"{role} {method} {url} -> {response.status_code}"
 
@@ -274,13 +325,23 @@ def test_the_ward_roles_of_one_ward_cannot_read_another_wards_schools(app, as_pe
     from aiplan.models import SchoolLevel, Ward
 
     with app.app_context():
-        other = Ward(slug="phuong-khac", name="Phường Khác", city="Thành phố Hà Nội", authority="UBND phường Khác",
-                     office="Phòng Văn hóa - Xã hội")
-        db.session.add(School(ward=other, slug="th-phuong-khac", name="Trường Tiểu học Phường Khác",
-                              level=SchoolLevel.TIEU_HOC))
+        other = Ward(
+            slug="phuong-khac",
+            name="Phường Khác",
+            city="Thành phố Hà Nội",
+            authority="UBND phường Khác",
+            office="Phòng Văn hóa - Xã hội",
+        )
+        db.session.add(
+            School(ward=other, slug="th-phuong-khac", name="Trường Tiểu học Phường Khác", level=SchoolLevel.TIEU_HOC)
+        )
         db.session.commit()
     for persona in ("ward_admin", "supervisor", "viewer"):
         client = as_persona(persona)
-        for url in ("/schools/th-phuong-khac", "/schools/th-phuong-khac/history",
-                    "/schools/th-phuong-khac/activities", "/schools/th-phuong-khac/self-evaluation"):
+        for url in (
+            "/schools/th-phuong-khac",
+            "/schools/th-phuong-khac/history",
+            "/schools/th-phuong-khac/activities",
+            "/schools/th-phuong-khac/self-evaluation",
+        ):
             assert client.get(url).status_code == 403, (persona, url)

@@ -1,17 +1,17 @@
 """AI activities a school records, and the targets of Phụ lục II computed from them."""
+
 import dataclasses
 import re
 from datetime import date
 
 import pytest
+from conftest import PASSWORD, SCHOOL_A, SCHOOL_B
 from sqlalchemy import func, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from aiplan.activities import services
 from aiplan.auth.services import create_user
 from aiplan.extensions import db
-from aiplan.plans.services import BUNDLED_PLAN, load_plan
-from aiplan.plans.spec import read_plan_file
 from aiplan.models import (
     Activity,
     AuditEvent,
@@ -25,7 +25,8 @@ from aiplan.models import (
     Target,
     Ward,
 )
-from conftest import PASSWORD, SCHOOL_A, SCHOOL_B
+from aiplan.plans.services import BUNDLED_PLAN, load_plan
+from aiplan.plans.spec import read_plan_file
 
 OTHER_SCHOOL = "th-long-bien"  # a primary school outside the pilot: target STT 5
 LIST_A = f"/schools/{SCHOOL_A}/activities"
@@ -54,10 +55,20 @@ def area_ids() -> list[int]:
 def activity_form(app, code: str = "2.1", **overrides) -> dict:
     """What a browser posts for a valid activity of form `code`."""
     with app.app_context():
-        data = {"form_id": str(form_id(code)), "title": "Lồng ghép AI trong môn Tin học", "subject": "Tin học",
-                "grade": "4", "class_name": "4A1", "participants": "35", "lessons": "4",
-                "content_area_ids": [str(i) for i in area_ids()[:2]], "starts_on": "02/03/2026",
-                "ends_on": "27/03/2026", "products": "Bài trình chiếu của học sinh", "notes": ""}
+        data = {
+            "form_id": str(form_id(code)),
+            "title": "Lồng ghép AI trong môn Tin học",
+            "subject": "Tin học",
+            "grade": "4",
+            "class_name": "4A1",
+            "participants": "35",
+            "lessons": "4",
+            "content_area_ids": [str(i) for i in area_ids()[:2]],
+            "starts_on": "02/03/2026",
+            "ends_on": "27/03/2026",
+            "products": "Bài trình chiếu của học sinh",
+            "notes": "",
+        }
     data.update(overrides)
     return data
 
@@ -72,17 +83,30 @@ def activities_of(slug: str, *, deleted: bool = False) -> list[Activity]:
 def snapshot(app) -> list[tuple]:
     """Every activity row and the audit count: what a refused request must leave as it was."""
     with app.app_context():
-        rows = [(a.id, a.school_id, a.title, a.subject, a.class_name, a.participants, a.version, a.deleted_at)
-                for a in db.session.scalars(select(Activity).order_by(Activity.id))]
+        rows = [
+            (a.id, a.school_id, a.title, a.subject, a.class_name, a.participants, a.version, a.deleted_at)
+            for a in db.session.scalars(select(Activity).order_by(Activity.id))
+        ]
         return rows + [("audit", db.session.scalar(select(func.count(AuditEvent.id))))]
 
 
 def record(app, slug: str = SCHOOL_A, code: str = "2.1", **overrides) -> int:
     """Record an activity through the services, as the school's staff would."""
     with app.app_context():
-        values = {"form_id": form_id(code), "title": f"Hoạt động {code}", "subject": "Tin học", "grade": "4",
-                  "class_name": "4A1", "participants": 30, "lessons": 2, "content_area_ids": area_ids()[:1],
-                  "starts_on": date(2026, 3, 2), "ends_on": date(2026, 3, 27), "products": "", "notes": ""}
+        values = {
+            "form_id": form_id(code),
+            "title": f"Hoạt động {code}",
+            "subject": "Tin học",
+            "grade": "4",
+            "class_name": "4A1",
+            "participants": 30,
+            "lessons": 2,
+            "content_area_ids": area_ids()[:1],
+            "starts_on": date(2026, 3, 2),
+            "ends_on": date(2026, 3, 27),
+            "products": "",
+            "notes": "",
+        }
         values.update(overrides)
         return services.create_activity(the_plan(), school(slug), values).id
 
@@ -98,12 +122,17 @@ def version_of(app, activity_id: int) -> int:
 
 # -- recording, editing, deleting ------------------------------------------------------------
 
+
 def test_staff_record_activities_and_see_them_listed_with_their_counts(app, as_persona):
     client = as_persona("staff_a")
     first = client.post(LIST_A, data=activity_form(app))
     assert first.status_code == 302
-    client.post(LIST_A, data=activity_form(app, "2.3", title="Câu lạc bộ AI nhí", subject="", class_name="",
-                                           participants="20", lessons="6", ends_on=""))
+    client.post(
+        LIST_A,
+        data=activity_form(
+            app, "2.3", title="Câu lạc bộ AI nhí", subject="", class_name="", participants="20", lessons="6", ends_on=""
+        ),
+    )
     page = client.get(first.location)
     text = text_of(page)
     assert "Đã ghi nhận hoạt động “Lồng ghép AI trong môn Tin học”." in text
@@ -181,22 +210,29 @@ def test_the_form_offers_the_plans_delivery_forms_and_content_areas_with_labels(
 
 # -- the plan's rules ------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("code", "overrides", "field", "message"), [
-    ("2.1", {"subject": ""}, "subject", "Hình thức 2.1 (lồng ghép trong môn học) cần ghi môn học"),
-    ("2.2", {"class_name": " "}, "class_name", "Lớp thí điểm (hình thức 2.2) cần ghi tên lớp"),
-    ("2.1", {"starts_on": "10/03/2026", "ends_on": "09/03/2026"}, "ends_on",
-     "Ngày kết thúc không được trước ngày bắt đầu."),
-    ("2.1", {"participants": "-5"}, "participants", "Nhập một số từ 0 đến 100000."),
-    ("2.1", {"lessons": "ba"}, "lessons", "Nhập một số nguyên, ví dụ 35."),
-    ("2.1", {"starts_on": "2026-03-02"}, "starts_on", "Ngày không hợp lệ: nhập theo dạng ngày/tháng/năm"),
-    ("2.1", {"starts_on": "31/02/2026"}, "starts_on", "Ngày không hợp lệ"),
-    ("2.1", {"starts_on": ""}, "starts_on", "Nhập ngày bắt đầu."),
-    ("2.1", {"title": ""}, "title", "Nhập tên hoạt động."),
-    ("2.1", {"form_id": "999999"}, "form_id", "Chọn một hình thức trong danh sách."),
-    ("2.1", {"content_area_ids": ["999999"]}, "content_area_ids", "Chọn nội dung trong danh sách."),
-])
-def test_bad_input_is_refused_next_to_its_field_and_nothing_is_saved(app, as_persona, code, overrides, field,
-                                                                     message):
+
+@pytest.mark.parametrize(
+    ("code", "overrides", "field", "message"),
+    [
+        ("2.1", {"subject": ""}, "subject", "Hình thức 2.1 (lồng ghép trong môn học) cần ghi môn học"),
+        ("2.2", {"class_name": " "}, "class_name", "Lớp thí điểm (hình thức 2.2) cần ghi tên lớp"),
+        (
+            "2.1",
+            {"starts_on": "10/03/2026", "ends_on": "09/03/2026"},
+            "ends_on",
+            "Ngày kết thúc không được trước ngày bắt đầu.",
+        ),
+        ("2.1", {"participants": "-5"}, "participants", "Nhập một số từ 0 đến 100000."),
+        ("2.1", {"lessons": "ba"}, "lessons", "Nhập một số nguyên, ví dụ 35."),
+        ("2.1", {"starts_on": "2026-03-02"}, "starts_on", "Ngày không hợp lệ: nhập theo dạng ngày/tháng/năm"),
+        ("2.1", {"starts_on": "31/02/2026"}, "starts_on", "Ngày không hợp lệ"),
+        ("2.1", {"starts_on": ""}, "starts_on", "Nhập ngày bắt đầu."),
+        ("2.1", {"title": ""}, "title", "Nhập tên hoạt động."),
+        ("2.1", {"form_id": "999999"}, "form_id", "Chọn một hình thức trong danh sách."),
+        ("2.1", {"content_area_ids": ["999999"]}, "content_area_ids", "Chọn nội dung trong danh sách."),
+    ],
+)
+def test_bad_input_is_refused_next_to_its_field_and_nothing_is_saved(app, as_persona, code, overrides, field, message):
     client = as_persona("staff_a")
     before = snapshot(app)
     response = client.post(LIST_A, data=activity_form(app, code, **overrides))
@@ -205,8 +241,9 @@ def test_bad_input_is_refused_next_to_its_field_and_nothing_is_saved(app, as_per
     assert "Hoạt động chưa được lưu." in body
     error = re.search(rf'<p class="field-error" id="{field}-error">([^<]*)</p>', body)
     assert error and message in error.group(1), body
-    assert re.search(rf'id="{field}"[^>]*aria-describedby="[^"]*{field}-error', body) or \
-        re.search(rf'aria-describedby="[^"]*{field}-error[^"]*"[^>]*id="{field}"', body)
+    assert re.search(rf'id="{field}"[^>]*aria-describedby="[^"]*{field}-error', body) or re.search(
+        rf'aria-describedby="[^"]*{field}-error[^"]*"[^>]*id="{field}"', body
+    )
     assert snapshot(app) == before
 
 
@@ -214,8 +251,7 @@ def test_an_edit_breaking_a_rule_is_refused_and_the_activity_is_unchanged(app, a
     activity_id = record(app, code="2.2", class_name="4A1")
     client = as_persona("staff_a")
     before = snapshot(app)
-    response = client.post(f"{LIST_A}/{activity_id}",
-                                          data=activity_form(app, "2.2", class_name="", version="1"))
+    response = client.post(f"{LIST_A}/{activity_id}", data=activity_form(app, "2.2", class_name="", version="1"))
     assert response.status_code == 422
     assert "Lớp thí điểm (hình thức 2.2) cần ghi tên lớp" in text_of(response)
     assert snapshot(app) == before
@@ -226,14 +262,26 @@ def test_a_date_outside_the_school_year_is_saved_with_a_warning(app, as_persona)
     response = client.post(LIST_A, data=activity_form(app, starts_on="15/09/2026", ends_on=""))
     assert response.status_code == 302
     assert "Ngày 15/09/2026 nằm ngoài năm học 2025-2026 (05/09/2025 – 31/08/2026)" in text_of(
-        client.get(response.location))
+        client.get(response.location)
+    )
 
 
 def test_the_services_refuse_what_the_form_would_have_caught(app):
     with app.app_context():
-        values = {"form_id": form_id("2.2"), "title": "Lớp thí điểm", "subject": "", "grade": "", "class_name": "",
-                  "participants": -1, "lessons": 0, "content_area_ids": [], "starts_on": date(2026, 3, 2),
-                  "ends_on": date(2026, 3, 1), "products": "", "notes": ""}
+        values = {
+            "form_id": form_id("2.2"),
+            "title": "Lớp thí điểm",
+            "subject": "",
+            "grade": "",
+            "class_name": "",
+            "participants": -1,
+            "lessons": 0,
+            "content_area_ids": [],
+            "starts_on": date(2026, 3, 2),
+            "ends_on": date(2026, 3, 1),
+            "products": "",
+            "notes": "",
+        }
         with pytest.raises(services.InvalidActivity) as refused:
             services.create_activity(the_plan(), school(SCHOOL_A), values)
         assert set(refused.value.errors) == {"class_name", "participants", "ends_on"}
@@ -241,6 +289,7 @@ def test_the_services_refuse_what_the_form_would_have_caught(app):
 
 
 # -- targets computed from activities ----------------------------------------------------------
+
 
 def test_a_pilot_class_meets_target_stt_1_and_its_item_is_done_until_the_class_is_deleted(app, as_persona):
     client = as_persona("staff_a")
@@ -335,9 +384,16 @@ def test_target_actuals_name_every_target_that_applies_and_no_other(app):
 def _add_schools(app, count: int) -> None:
     with app.app_context():
         ward = db.session.scalar(select(Ward))
-        db.session.add_all(School(ward=ward, slug=f"truong-them-{i}", name=f"Trường thêm {i}",
-                                  level=SchoolLevel.THCS if i % 2 else SchoolLevel.TIEU_HOC, is_pilot=i % 7 == 0)
-                           for i in range(count))
+        db.session.add_all(
+            School(
+                ward=ward,
+                slug=f"truong-them-{i}",
+                name=f"Trường thêm {i}",
+                level=SchoolLevel.THCS if i % 2 else SchoolLevel.TIEU_HOC,
+                is_pilot=i % 7 == 0,
+            )
+            for i in range(count)
+        )
         db.session.commit()
     for i in range(0, count, 10):
         record(app, slug=f"truong-them-{i}", code="2.2" if i % 7 == 0 else "2.1")
@@ -378,11 +434,17 @@ def test_the_activity_list_runs_a_fixed_number_of_queries(app, as_persona, count
 
 # -- who may do what ----------------------------------------------------------------------
 
+
 def _requests(app, activity_id: int) -> list[tuple[str, str, dict]]:
     url = f"{LIST_A}/{activity_id}"
     edit = activity_form(app, title="Sửa trái phép", version="1")
-    return [("GET", LIST_A, {}), ("POST", LIST_A, activity_form(app, title="Thêm trái phép")),
-            ("GET", url, {}), ("POST", url, edit), ("POST", f"{url}/delete", {"version": "1"})]
+    return [
+        ("GET", LIST_A, {}),
+        ("POST", LIST_A, activity_form(app, title="Thêm trái phép")),
+        ("GET", url, {}),
+        ("POST", url, edit),
+        ("POST", f"{url}/delete", {"version": "1"}),
+    ]
 
 
 def test_staff_of_another_school_can_neither_read_nor_write_its_activities(app, as_persona):
@@ -429,8 +491,9 @@ def test_every_write_without_a_csrf_token_is_refused_and_the_pages_forms_carry_o
     tokens = re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', body)
     post_forms = re.findall(r'<form\b[^>]*\bmethod="post"', body)
     assert len(tokens) == len(post_forms) >= 5  # sign-out, edit, delete, language, evidence upload
-    response = client.post(f"{LIST_A}/{activity_id}", data=activity_form(
-        app, title="Sửa có mã CSRF", version="1", csrf_token=tokens[0]))
+    response = client.post(
+        f"{LIST_A}/{activity_id}", data=activity_form(app, title="Sửa có mã CSRF", version="1", csrf_token=tokens[0])
+    )
     assert response.status_code == 302
 
 
@@ -458,8 +521,9 @@ def test_an_activity_is_found_only_under_its_own_schools_address(app, as_persona
 def test_a_forged_school_id_or_plan_id_in_the_form_is_ignored(app, as_persona):
     with app.app_context():
         b_id = school(SCHOOL_B).id
-    response = as_persona("staff_a").post(LIST_A, data=activity_form(
-        app, school_id=str(b_id), plan_id="999", created_by_id="1", version="7"))
+    response = as_persona("staff_a").post(
+        LIST_A, data=activity_form(app, school_id=str(b_id), plan_id="999", created_by_id="1", version="7")
+    )
     assert response.status_code == 302
     with app.app_context():
         (activity,) = activities_of(SCHOOL_A)
@@ -471,8 +535,13 @@ def test_activities_of_a_past_school_year_are_read_only(app, as_persona):
     activity_id = record(app, title="Hoạt động năm trước")
     with app.app_context():
         spec = read_plan_file(BUNDLED_PLAN)
-        load_plan(dataclasses.replace(spec, school_year="2026-2027", calendar={
-            name: day.replace(year=day.year + 1) for name, day in spec.calendar.items()}))
+        load_plan(
+            dataclasses.replace(
+                spec,
+                school_year="2026-2027",
+                calendar={name: day.replace(year=day.year + 1) for name, day in spec.calendar.items()},
+            )
+        )
     client = as_persona("staff_a")
     url = f"{LIST_A}/{activity_id}"
     page = client.get(url)
@@ -487,6 +556,7 @@ def test_activities_of_a_past_school_year_are_read_only(app, as_persona):
 
 
 # -- no lost update -------------------------------------------------------------------------
+
 
 def test_an_edit_based_on_a_stale_version_is_refused_with_409_and_nothing_is_lost(app, as_persona):
     activity_id = record(app, title="Bản đầu")
@@ -532,16 +602,27 @@ def test_a_concurrent_save_between_check_and_write_is_refused_as_stale(app):
     activity_id = record(app, title="Bản đầu")
     with app.app_context():
         with db.engine.begin() as other:  # another request saves version 2…
-            other.execute(Activity.__table__.update().where(Activity.id == activity_id)
-                          .values(title="Bản nhanh", version=2))
+            other.execute(
+                Activity.__table__.update().where(Activity.id == activity_id).values(title="Bản nhanh", version=2)
+            )
         activity = db.session.get(Activity, activity_id)
         set_committed_value(activity, "version", 1)  # …after this one had read version 1
-        values = {"form_id": activity.form_id, "title": "Bản chậm", "subject": "Tin học", "grade": "4",
-                  "class_name": "", "participants": 1, "lessons": 1, "content_area_ids": [],
-                  "starts_on": date(2026, 3, 2), "ends_on": None, "products": "", "notes": ""}
+        values = {
+            "form_id": activity.form_id,
+            "title": "Bản chậm",
+            "subject": "Tin học",
+            "grade": "4",
+            "class_name": "",
+            "participants": 1,
+            "lessons": 1,
+            "content_area_ids": [],
+            "starts_on": date(2026, 3, 2),
+            "ends_on": None,
+            "products": "",
+            "notes": "",
+        }
         with pytest.raises(services.StaleActivity):
             services.update_activity(activity, values, version=1)
     with app.app_context():
         assert db.session.get(Activity, activity_id).title == "Bản nhanh"
-        assert db.session.scalar(select(func.count()).select_from(AuditEvent).filter_by(
-            action="activity.update")) == 0
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent).filter_by(action="activity.update")) == 0

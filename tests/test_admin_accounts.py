@@ -1,20 +1,20 @@
 """Ward admins keep the ward's accounts: create with a one-time password, edit, lock, reset a
 password; the ward never loses its last active admin, and another ward's accounts are out of reach."""
+
 import html
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+from conftest import PASSWORD, SCHOOL_A, SCHOOL_B
 from sqlalchemy import func, select
 
 from aiplan.auth.services import create_user
 from aiplan.extensions import db
 from aiplan.models import AuditEvent, Role, School, SchoolLevel, User, Ward
-from conftest import PASSWORD, SCHOOL_A, SCHOOL_B
 
-NEW_ACCOUNT = {"username": "nguyen.thi.hoa", "full_name": "Nguyễn Thị Hoa", "role": "school_staff",
-               "is_enabled": "y"}
+NEW_ACCOUNT = {"username": "nguyen.thi.hoa", "full_name": "Nguyễn Thị Hoa", "role": "school_staff", "is_enabled": "y"}
 
 
 def text_of(response) -> str:
@@ -63,7 +63,7 @@ def test_the_list_shows_each_account_with_role_school_state_and_last_sign_in_in_
     with app.app_context():
         user("canbo-b").is_enabled = False
         user("canbo-a").full_name = "Trần Văn An"
-        user("canbo-a").last_login_at = datetime(2026, 3, 15, 1, 30, tzinfo=timezone.utc)
+        user("canbo-a").last_login_at = datetime(2026, 3, 15, 1, 30, tzinfo=UTC)
         db.session.commit()
 
     response = as_persona("ward_admin").get("/admin/accounts")
@@ -81,8 +81,10 @@ def test_the_list_runs_the_same_queries_for_5_and_for_80_accounts(app, as_person
         assert client.get("/admin/accounts").status_code == 200
     with app.app_context():
         ward, school = db.session.scalar(select(Ward)), db.session.scalar(select(School).filter_by(slug=SCHOOL_B))
-        db.session.add_all(User(username=f"canbo-{n}", role=Role.SCHOOL_STAFF, ward=ward, school=school,
-                                password_hash="x") for n in range(75))
+        db.session.add_all(
+            User(username=f"canbo-{n}", role=Role.SCHOOL_STAFF, ward=ward, school=school, password_hash="x")
+            for n in range(75)
+        )
         db.session.commit()
     with count_queries() as large:
         page = client.get("/admin/accounts")
@@ -101,7 +103,11 @@ def test_a_new_account_gets_a_temporary_password_shown_once_that_must_be_changed
     with app.app_context():
         created = user("nguyen.thi.hoa")
         assert (created.full_name, created.role, created.school.slug, created.must_change_password) == (
-            "Nguyễn Thị Hoa", Role.SCHOOL_STAFF, SCHOOL_A, True)
+            "Nguyễn Thị Hoa",
+            Role.SCHOOL_STAFF,
+            SCHOOL_A,
+            True,
+        )
     assert password not in admin.get("/admin/accounts").get_data(as_text=True)
     assert all(password not in json.dumps([e.before, e.after], ensure_ascii=False) for e in events(app))
     assert events(app)[-1].action == "user.create"
@@ -109,24 +115,51 @@ def test_a_new_account_gets_a_temporary_password_shown_once_that_must_be_changed
     assert login(newcomer, "nguyen.thi.hoa", password).location.startswith("/account/password")
 
 
-@pytest.mark.parametrize("changes, field, message", [
-    ({"school": "0"}, "school", "Tài khoản cán bộ nhà trường phải gắn với một trường: chọn trường."),
-    ({"role": "supervisor", "school": "SCHOOL_A"}, "school", "Chỉ tài khoản cán bộ nhà trường mới gắn với một trường"),
-    ({"school": "OTHER_WARD"}, "school", "Chọn một trường trong danh sách."),
-    ({"username": "canbo-a", "school": "SCHOOL_A"}, "username", "Tên đăng nhập 'canbo-a' đã có; hãy chọn tên khác."),
-    ({"username": "nguyễn hoa", "school": "SCHOOL_A"}, "username", "Tên đăng nhập chỉ gồm chữ thường không dấu"),
-    ({"full_name": "", "school": "SCHOOL_A"}, "full_name", "Nhập họ tên."),
-    ({"full_name": "@SUM(1)", "school": "SCHOOL_A"}, "full_name", "Không được bắt đầu bằng =, +, - hoặc @."),
-    ({"role": "superuser", "school": "SCHOOL_A"}, "role", "Not a valid choice"),
-], ids=["staff-without-school", "supervisor-with-school", "school-of-another-ward", "username-taken",
-        "username-accents", "no-name", "formula-name", "unknown-role"])
-def test_an_account_that_does_not_fit_is_refused_beside_its_field_and_not_created(app, as_persona, changes, field,
-                                                                                  message):
+@pytest.mark.parametrize(
+    "changes, field, message",
+    [
+        ({"school": "0"}, "school", "Tài khoản cán bộ nhà trường phải gắn với một trường: chọn trường."),
+        (
+            {"role": "supervisor", "school": "SCHOOL_A"},
+            "school",
+            "Chỉ tài khoản cán bộ nhà trường mới gắn với một trường",
+        ),
+        ({"school": "OTHER_WARD"}, "school", "Chọn một trường trong danh sách."),
+        (
+            {"username": "canbo-a", "school": "SCHOOL_A"},
+            "username",
+            "Tên đăng nhập 'canbo-a' đã có; hãy chọn tên khác.",
+        ),
+        ({"username": "nguyễn hoa", "school": "SCHOOL_A"}, "username", "Tên đăng nhập chỉ gồm chữ thường không dấu"),
+        ({"full_name": "", "school": "SCHOOL_A"}, "full_name", "Nhập họ tên."),
+        ({"full_name": "@SUM(1)", "school": "SCHOOL_A"}, "full_name", "Không được bắt đầu bằng =, +, - hoặc @."),
+        ({"role": "superuser", "school": "SCHOOL_A"}, "role", "Not a valid choice"),
+    ],
+    ids=[
+        "staff-without-school",
+        "supervisor-with-school",
+        "school-of-another-ward",
+        "username-taken",
+        "username-accents",
+        "no-name",
+        "formula-name",
+        "unknown-role",
+    ],
+)
+def test_an_account_that_does_not_fit_is_refused_beside_its_field_and_not_created(
+    app, as_persona, changes, field, message
+):
     with app.app_context():
-        other = Ward(slug="viet-hung", name="Phường Việt Hưng", city="Thành phố Hà Nội",
-                     authority="UBND phường Việt Hưng", office="Phòng Văn hóa - Xã hội")
-        db.session.add(School(ward=other, slug="th-viet-hung", name="Trường Tiểu học Việt Hưng",
-                              level=SchoolLevel.TIEU_HOC))
+        other = Ward(
+            slug="viet-hung",
+            name="Phường Việt Hưng",
+            city="Thành phố Hà Nội",
+            authority="UBND phường Việt Hưng",
+            office="Phòng Văn hóa - Xã hội",
+        )
+        db.session.add(
+            School(ward=other, slug="th-viet-hung", name="Trường Tiểu học Việt Hưng", level=SchoolLevel.TIEU_HOC)
+        )
         db.session.commit()
     ids = {"SCHOOL_A": school_id(app, SCHOOL_A), "OTHER_WARD": school_id(app, "th-viet-hung")}
     data = NEW_ACCOUNT | {key: ids.get(value, value) for key, value in changes.items()}
@@ -144,22 +177,32 @@ def test_an_account_that_does_not_fit_is_refused_beside_its_field_and_not_create
 
 
 def test_editing_an_account_changes_name_role_and_school_with_an_audit_record(app, as_persona):
-    response = edit(as_persona("ward_admin"), f"/admin/accounts/{user_id(app, 'canbo-a')}", {
-        "full_name": "Lê Văn Bình", "role": "school_staff", "school": school_id(app, SCHOOL_B), "is_enabled": "y"})
+    response = edit(
+        as_persona("ward_admin"),
+        f"/admin/accounts/{user_id(app, 'canbo-a')}",
+        {"full_name": "Lê Văn Bình", "role": "school_staff", "school": school_id(app, SCHOOL_B), "is_enabled": "y"},
+    )
 
     assert response.status_code == 303
     with app.app_context():
         edited = user("canbo-a")
         assert (edited.full_name, edited.role, edited.school.slug, edited.is_enabled) == (
-            "Lê Văn Bình", Role.SCHOOL_STAFF, SCHOOL_B, True)
+            "Lê Văn Bình",
+            Role.SCHOOL_STAFF,
+            SCHOOL_B,
+            True,
+        )
     event = events(app)[-1]
     assert event.action == "user.update"
     assert (event.before["school"], event.after["school"]) == (SCHOOL_A, SCHOOL_B)
 
 
 def test_the_username_cannot_be_changed_by_the_edit_form(app, as_persona):
-    edit(as_persona("ward_admin"), f"/admin/accounts/{user_id(app, 'lanhdao')}", {
-        "username": "doi-ten", "full_name": "Lãnh đạo UBND", "role": "viewer", "school": "0", "is_enabled": "y"})
+    edit(
+        as_persona("ward_admin"),
+        f"/admin/accounts/{user_id(app, 'lanhdao')}",
+        {"username": "doi-ten", "full_name": "Lãnh đạo UBND", "role": "viewer", "school": "0", "is_enabled": "y"},
+    )
     with app.app_context():
         assert user("lanhdao").full_name == "Lãnh đạo UBND"
         assert user("doi-ten") is None
@@ -183,8 +226,11 @@ def test_locking_an_account_ends_its_open_session_at_once(app, as_persona):
 def test_unticking_active_in_the_edit_form_also_ends_the_session(app, as_persona):
     viewer = as_persona("viewer")
 
-    edit(as_persona("ward_admin"), f"/admin/accounts/{user_id(app, 'lanhdao')}", {
-        "full_name": "Lãnh đạo", "role": "viewer", "school": "0"})
+    edit(
+        as_persona("ward_admin"),
+        f"/admin/accounts/{user_id(app, 'lanhdao')}",
+        {"full_name": "Lãnh đạo", "role": "viewer", "school": "0"},
+    )
 
     assert viewer.get("/schools").location.startswith("/login")
     with app.app_context():
@@ -206,10 +252,14 @@ def test_the_last_active_ward_admin_cannot_lock_or_demote_themselves(app, as_per
     admin_id = user_id(app, "admin")
 
     locked = admin.post(f"/admin/accounts/{admin_id}/enabled", data={"enabled": "0"}, follow_redirects=True)
-    demoted = edit(admin, f"/admin/accounts/{admin_id}", {"full_name": "Quản trị", "role": "viewer",
-                                                           "school": "0", "is_enabled": "y"})
-    unticked = edit(admin, f"/admin/accounts/{admin_id}", {"full_name": "Quản trị", "role": "ward_admin",
-                                                            "school": "0"})
+    demoted = edit(
+        admin,
+        f"/admin/accounts/{admin_id}",
+        {"full_name": "Quản trị", "role": "viewer", "school": "0", "is_enabled": "y"},
+    )
+    unticked = edit(
+        admin, f"/admin/accounts/{admin_id}", {"full_name": "Quản trị", "role": "ward_admin", "school": "0"}
+    )
 
     message = "Phường cần ít nhất một tài khoản “Cán bộ Phòng VHXH” đang hoạt động"
     assert message in text_of(locked)
@@ -265,23 +315,36 @@ def test_an_admin_changes_their_own_password_on_the_password_page_not_by_a_reset
 
 def test_an_account_of_another_ward_is_not_found_and_stays_as_it_was(app, as_persona):
     with app.app_context():
-        other = Ward(slug="viet-hung", name="Phường Việt Hưng", city="Thành phố Hà Nội",
-                     authority="UBND phường Việt Hưng", office="Phòng Văn hóa - Xã hội")
+        other = Ward(
+            slug="viet-hung",
+            name="Phường Việt Hưng",
+            city="Thành phố Hà Nội",
+            authority="UBND phường Việt Hưng",
+            office="Phòng Văn hóa - Xã hội",
+        )
         db.session.add(other)
         stranger = create_user("admin-viet-hung", Role.WARD_ADMIN, PASSWORD, ward=other)
         stranger_id, stranger_hash = stranger.id, stranger.password_hash
     admin = as_persona("ward_admin")
 
     assert admin.get(f"/admin/accounts/{stranger_id}").status_code == 404
-    assert admin.post(f"/admin/accounts/{stranger_id}", data={"full_name": "X", "role": "viewer",
-                                                               "school": "0"}).status_code == 404
+    assert (
+        admin.post(
+            f"/admin/accounts/{stranger_id}", data={"full_name": "X", "role": "viewer", "school": "0"}
+        ).status_code
+        == 404
+    )
     assert admin.post(f"/admin/accounts/{stranger_id}/enabled", data={"enabled": "0"}).status_code == 404
     assert admin.post(f"/admin/accounts/{stranger_id}/password").status_code == 404
     assert "admin-viet-hung" not in text_of(admin.get("/admin/accounts"))
     with app.app_context():
         kept = user("admin-viet-hung")
         assert (kept.role, kept.is_enabled, kept.password_hash, kept.full_name) == (
-            Role.WARD_ADMIN, True, stranger_hash, "")
+            Role.WARD_ADMIN,
+            True,
+            stranger_hash,
+            "",
+        )
 
 
 @pytest.mark.parametrize("persona", ["staff_a", "supervisor", "viewer"])
@@ -290,8 +353,13 @@ def test_only_ward_admins_create_or_edit_accounts(app, as_persona, persona):
 
     new_account = NEW_ACCOUNT | {"school": school_id(app, SCHOOL_A)}
     assert client.post("/admin/accounts/new", data=new_account).status_code == 403
-    assert client.post(f"/admin/accounts/{user_id(app, 'canbo-b')}", data={
-        "full_name": "X", "role": "ward_admin", "school": "0", "is_enabled": "y"}).status_code == 403
+    assert (
+        client.post(
+            f"/admin/accounts/{user_id(app, 'canbo-b')}",
+            data={"full_name": "X", "role": "ward_admin", "school": "0", "is_enabled": "y"},
+        ).status_code
+        == 403
+    )
 
     with app.app_context():
         assert user("nguyen.thi.hoa") is None
@@ -325,9 +393,16 @@ def test_when_two_admins_edit_an_account_the_second_save_is_refused_and_shown_th
         assert user("canbo-a").full_name == "Trần Văn An"
     assert len(events(app)) == events_after_first
 
-    again = second.post(url, data=form | {"full_name": "Trần Văn Anh",
-                                           "version": re.search(r'name="version" type="hidden" value="([^"]*)"',
-                                                                refused.get_data(as_text=True)).group(1)})
+    again = second.post(
+        url,
+        data=form
+        | {
+            "full_name": "Trần Văn Anh",
+            "version": re.search(r'name="version" type="hidden" value="([^"]*)"', refused.get_data(as_text=True)).group(
+                1
+            ),
+        },
+    )
     assert again.status_code == 303  # saved knowingly, over the change now seen
     with app.app_context():
         assert user("canbo-a").full_name == "Trần Văn Anh"
@@ -339,8 +414,16 @@ def test_an_account_locked_after_its_form_was_shown_is_not_unlocked_by_saving_th
     version = version_of(admin, url)
     admin.post(f"{url}/enabled", data={"enabled": "0"})
 
-    response = admin.post(url, data={"full_name": "Cán bộ B", "role": "school_staff", "is_enabled": "y",
-                                     "school": school_id(app, SCHOOL_B), "version": version})
+    response = admin.post(
+        url,
+        data={
+            "full_name": "Cán bộ B",
+            "role": "school_staff",
+            "is_enabled": "y",
+            "school": school_id(app, SCHOOL_B),
+            "version": version,
+        },
+    )
 
     assert response.status_code == 409
     assert "Đang hoạt động (được đăng nhập) Không" in text_of(response)
@@ -349,8 +432,10 @@ def test_an_account_locked_after_its_form_was_shown_is_not_unlocked_by_saving_th
 
 
 def test_an_account_form_sent_without_its_fingerprint_changes_nothing(app, as_persona):
-    response = as_persona("ward_admin").post(f"/admin/accounts/{user_id(app, 'lanhdao')}", data={
-        "full_name": "Lãnh đạo UBND", "role": "viewer", "school": "0", "is_enabled": "y"})
+    response = as_persona("ward_admin").post(
+        f"/admin/accounts/{user_id(app, 'lanhdao')}",
+        data={"full_name": "Lãnh đạo UBND", "role": "viewer", "school": "0", "is_enabled": "y"},
+    )
 
     assert response.status_code == 422
     assert "phiên bản dữ liệu" in response.get_data(as_text=True)

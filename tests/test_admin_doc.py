@@ -1,5 +1,6 @@
 """DOCX administrative documents laid out per Nghị định 30/2020/NĐ-CP: what a clerk opening the
 file in Word would check before printing it for signature. No app needed."""
+
 import io
 import unicodedata
 from datetime import date
@@ -30,11 +31,16 @@ OPENING = "Hôm nay, vào hồi 8 giờ 30 phút, Đoàn kiểm tra làm việc 
 def minutes(**changes) -> AdminDocument:
     fields = dict(
         authority=Authority("UBND PHƯỜNG LONG BIÊN", "Phòng Văn hóa - Xã hội"),
-        number="12/BB-VHXH", place="Long Biên", date=date(2026, 3, 5), kind="Biên bản",
+        number="12/BB-VHXH",
+        place="Long Biên",
+        date=date(2026, 3, 5),
+        kind="Biên bản",
         subject=f"Kiểm tra việc triển khai thí điểm giáo dục AI tại {SCHOOL}",
         recipients=["- UBND phường;", "Lưu: VT, VHXH."],
-        signatures=[Signature("Đại diện nhà trường", "Hiệu trưởng", "Nguyễn Thị Hoa"),
-                    Signature("TM. Đoàn kiểm tra", "Trưởng đoàn", "Trần Văn Minh")],
+        signatures=[
+            Signature("Đại diện nhà trường", "Hiệu trưởng", "Nguyễn Thị Hoa"),
+            Signature("TM. Đoàn kiểm tra", "Trưởng đoàn", "Trần Văn Minh"),
+        ],
         members=["Lê Thị Thu", "Phạm Quốc Anh"],
     )
     fields.update(changes)
@@ -42,9 +48,12 @@ def minutes(**changes) -> AdminDocument:
     doc.paragraph(OPENING)
     doc.heading("I. KẾT QUẢ KIỂM TRA")
     doc.bullets(["Nhà trường đã ban hành kế hoạch;", "- Có hồ sơ lớp học 5A."])
-    doc.table(["STT", "Trường", "Số học sinh", "Kết quả"],
-              [[1, SCHOOL, 1250, "Đạt"], [2, SCHOOL, 35, "Cần bổ sung"]],
-              widths=[1, 4, 2, 2], align=["center", None, None, None])
+    doc.table(
+        ["STT", "Trường", "Số học sinh", "Kết quả"],
+        [[1, SCHOOL, 1250, "Đạt"], [2, SCHOOL, 35, "Cần bổ sung"]],
+        widths=[1, 4, 2, 2],
+        align=["center", None, None, None],
+    )
     return doc
 
 
@@ -102,8 +111,7 @@ def test_the_motto_has_a_solid_line_under_it_as_wide_as_the_text():
 def test_the_letterhead_names_the_authority_in_upper_case_and_the_number():
     docx = opened(minutes())
     letterhead = docx.tables[0].rows[0].cells[0]
-    assert [p.text for p in letterhead.paragraphs if p.text] == [
-        "UBND PHƯỜNG LONG BIÊN", "PHÒNG VĂN HÓA - XÃ HỘI"]
+    assert [p.text for p in letterhead.paragraphs if p.text] == ["UBND PHƯỜNG LONG BIÊN", "PHÒNG VĂN HÓA - XÃ HỘI"]
     assert not is_bold(letterhead.paragraphs[0]) and is_bold(letterhead.paragraphs[1])
     assert "Số: 12/BB-VHXH" in texts(docx)
 
@@ -114,13 +122,16 @@ def test_the_place_and_date_line_is_in_italics_with_leading_zeros():
     assert all(run.italic for run in line.runs)
 
 
-@pytest.mark.parametrize("day, expected", [
-    (date(2026, 3, 5), "ngày 05 tháng 3 năm 2026"),
-    (date(2026, 2, 5), "ngày 05 tháng 02 năm 2026"),
-    (date(2027, 1, 1), "ngày 01 tháng 01 năm 2027"),
-    (date(2026, 10, 9), "ngày 09 tháng 10 năm 2026"),
-    (date(2026, 12, 15), "ngày 15 tháng 12 năm 2026"),
-])
+@pytest.mark.parametrize(
+    "day, expected",
+    [
+        (date(2026, 3, 5), "ngày 05 tháng 3 năm 2026"),
+        (date(2026, 2, 5), "ngày 05 tháng 02 năm 2026"),
+        (date(2027, 1, 1), "ngày 01 tháng 01 năm 2027"),
+        (date(2026, 10, 9), "ngày 09 tháng 10 năm 2026"),
+        (date(2026, 12, 15), "ngày 15 tháng 12 năm 2026"),
+    ],
+)
 def test_days_below_10_and_months_1_and_2_take_a_leading_zero(day, expected):
     assert format_vietnamese_date(day) == expected
 
@@ -131,13 +142,16 @@ def test_a_blank_date_leaves_room_to_write_it_by_hand_in_the_given_year():
     assert "Long Biên, ngày      tháng      năm 2026" in texts(docx)
 
 
-@pytest.mark.parametrize("number, expected", [
-    ("12/BB-VHXH", "Số: 12/BB-VHXH"),
-    ("5/BB-VHXH", "Số: 05/BB-VHXH"),
-    ("/BC-VHXH", "Số:      /BC-VHXH"),
-    ("Số: 07/BC-THĐK", "Số: 07/BC-THĐK"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "number, expected",
+    [
+        ("12/BB-VHXH", "Số: 12/BB-VHXH"),
+        ("5/BB-VHXH", "Số: 05/BB-VHXH"),
+        ("/BC-VHXH", "Số:      /BC-VHXH"),
+        ("Số: 07/BC-THĐK", "Số: 07/BC-THĐK"),
+        ("", ""),
+    ],
+)
 def test_the_number_line_pads_small_numbers_and_leaves_a_blank_when_unnumbered(number, expected):
     assert format_number_line(number) == expected
 
@@ -154,13 +168,19 @@ def test_table_cells_keep_vietnamese_values_and_right_align_numbers():
     docx = opened(minutes())
     table = next(t for t in docx.tables if t.rows[0].cells[0].text == "STT")
     cells = [[c.text for c in row.cells] for row in table.rows]
-    assert cells == [["STT", "Trường", "Số học sinh", "Kết quả"],
-                     ["1", SCHOOL, "1.250", "Đạt"], ["2", SCHOOL, "35", "Cần bổ sung"]]
+    assert cells == [
+        ["STT", "Trường", "Số học sinh", "Kết quả"],
+        ["1", SCHOOL, "1.250", "Đạt"],
+        ["2", SCHOOL, "35", "Cần bổ sung"],
+    ]
     header, first = table.rows[0], table.rows[1]
     assert all(is_bold(c.paragraphs[0]) for c in header.cells)
     assert [c.paragraphs[0].alignment for c in first.cells] == [
-        WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.RIGHT,
-        WD_ALIGN_PARAGRAPH.LEFT]
+        WD_ALIGN_PARAGRAPH.CENTER,
+        WD_ALIGN_PARAGRAPH.LEFT,
+        WD_ALIGN_PARAGRAPH.RIGHT,
+        WD_ALIGN_PARAGRAPH.LEFT,
+    ]
     assert all(12 <= size(c.paragraphs[0]) <= 13 for c in first.cells)
     borders = table._tbl.tblPr.find(qn("w:tblBorders"))
     assert {b.get(qn("w:val")) for b in borders} == {"single"}
@@ -201,8 +221,7 @@ def test_recipients_and_signatures_close_the_document():
 def test_minutes_put_the_two_signatures_side_by_side_then_the_team():
     docx = opened(minutes())
     rows = [[c.text for c in row.cells] for t in docx.tables for row in t.rows]
-    assert ["ĐẠI DIỆN NHÀ TRƯỜNG\nHIỆU TRƯỞNG\nNguyễn Thị Hoa",
-            "TM. ĐOÀN KIỂM TRA\nTRƯỞNG ĐOÀN\nTrần Văn Minh"] in rows
+    assert ["ĐẠI DIỆN NHÀ TRƯỜNG\nHIỆU TRƯỞNG\nNguyễn Thị Hoa", "TM. ĐOÀN KIỂM TRA\nTRƯỞNG ĐOÀN\nTrần Văn Minh"] in rows
     assert ["Lê Thị Thu", "Phạm Quốc Anh", ""] in rows
     found = texts(docx)
     assert found.index("THÀNH VIÊN ĐOÀN KIỂM TRA") < found.index("Nơi nhận:")
@@ -212,8 +231,9 @@ def test_the_page_is_a4_portrait_with_margins_inside_the_nd30_ranges():
     (section,) = opened(minutes()).sections
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
     assert section.orientation == WD_ORIENT.PORTRAIT
-    top, bottom, left, right = (round(getattr(section, f"{side}_margin").mm, 1)
-                                for side in ("top", "bottom", "left", "right"))  # Word keeps twips
+    top, bottom, left, right = (
+        round(getattr(section, f"{side}_margin").mm, 1) for side in ("top", "bottom", "left", "right")
+    )  # Word keeps twips
     assert 20 <= top <= 25 and 20 <= bottom <= 25 and 30 <= left <= 35 and 15 <= right <= 20
 
 

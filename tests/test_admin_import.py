@@ -1,27 +1,32 @@
 """Importing schools and accounts from CSV or XLSX: upload, preview of each row, confirm; every
 bad row named by line and column in Vietnamese, and nothing imported unless every row is good."""
+
 import html
 import io
 import re
 
 import pytest
+from conftest import PASSWORD, SCHOOL_A
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from aiplan.auth.services import create_user
 from aiplan.extensions import db
 from aiplan.models import AuditEvent, Role, School, SchoolLevel, User, Ward
-from conftest import PASSWORD, SCHOOL_A
 
-SCHOOLS_CSV = ("slug,tên trường,cấp học,thí điểm,hoạt động\n"
-               "th-ngoc-thuy,Trường Tiểu học Ngọc Thụy,tiểu học,không,có\n"
-               "th-long-bien,Trường Tiểu học Long Biên,tiểu học,có,có\n"
-               "th-doan-ket,Trường Tiểu học Đoàn Kết,tiểu học,có,có\n")
+SCHOOLS_CSV = (
+    "slug,tên trường,cấp học,thí điểm,hoạt động\n"
+    "th-ngoc-thuy,Trường Tiểu học Ngọc Thụy,tiểu học,không,có\n"
+    "th-long-bien,Trường Tiểu học Long Biên,tiểu học,có,có\n"
+    "th-doan-ket,Trường Tiểu học Đoàn Kết,tiểu học,có,có\n"
+)
 ACCOUNTS_HEADER = "tên đăng nhập,họ tên,vai trò,trường,hoạt động\n"
-ACCOUNTS_CSV = (ACCOUNTS_HEADER
-                + "tran.van.an,Trần Văn An,Cán bộ nhà trường,th-doan-ket,có\n"
-                + "le.thi.binh,Lê Thị Bình,thành viên đoàn kiểm tra,,có\n"
-                + "pham.hoa,Phạm Hoa,school_staff,Trường THCS Thạch Bàn,\n")
+ACCOUNTS_CSV = (
+    ACCOUNTS_HEADER
+    + "tran.van.an,Trần Văn An,Cán bộ nhà trường,th-doan-ket,có\n"
+    + "le.thi.binh,Lê Thị Bình,thành viên đoàn kiểm tra,,có\n"
+    + "pham.hoa,Phạm Hoa,school_staff,Trường THCS Thạch Bàn,\n"
+)
 
 
 def text_of(response) -> str:
@@ -35,8 +40,9 @@ def upload(client, content: str | bytes, name="danh-sach.csv"):
 
 def confirm_fields(response) -> dict:
     page = response.get_data(as_text=True)
-    return {name: re.search(rf'name="{name}" type="hidden" value="([^"]+)"', page).group(1)
-            for name in ("token", "sha256")}
+    return {
+        name: re.search(rf'name="{name}" type="hidden" value="([^"]+)"', page).group(1) for name in ("token", "sha256")
+    }
 
 
 def confirm(client, preview):
@@ -106,13 +112,22 @@ def test_an_accounts_file_with_a_bom_creates_accounts_with_temporary_passwords_s
 
     assert done.status_code == 200
     assert "Tài khoản: thêm 3, cập nhật 0, không đổi 0." in text_of(done)
-    passwords = dict(re.findall(r'<code>([a-z.]+)</code></td>.*?<code class="one-time-password">([^<]+)</code>',
-                                done.get_data(as_text=True), re.S))
+    passwords = dict(
+        re.findall(
+            r'<code>([a-z.]+)</code></td>.*?<code class="one-time-password">([^<]+)</code>',
+            done.get_data(as_text=True),
+            re.S,
+        )
+    )
     assert set(passwords) == {"tran.van.an", "le.thi.binh", "pham.hoa"}
     with app.app_context():
         an = user("tran.van.an")
         assert (an.full_name, an.role, an.school.slug, an.must_change_password) == (
-            "Trần Văn An", Role.SCHOOL_STAFF, SCHOOL_A, True)
+            "Trần Văn An",
+            Role.SCHOOL_STAFF,
+            SCHOOL_A,
+            True,
+        )
         assert user("le.thi.binh").role is Role.SUPERVISOR and user("le.thi.binh").school is None
     newcomer = app.test_client()
     response = newcomer.post("/login", data={"username": "pham.hoa", "password": passwords["pham.hoa"]})
@@ -120,26 +135,54 @@ def test_an_accounts_file_with_a_bom_creates_accounts_with_temporary_passwords_s
     assert all(p not in done.get_data(as_text=True).split("</table>", 1)[1] for p in passwords.values())
 
 
-@pytest.mark.parametrize("bad_row, problem", [
-    ("ngo.van.c,Ngô Văn C,hiệu trưởng,,có", "Dòng 5, cột vai trò: 'hiệu trưởng' không hợp lệ; dùng Cán bộ Phòng VHXH"),
-    ("tran.van.an,Trần Văn An (trùng),viewer,,có", "Dòng 5, cột tên đăng nhập: 'tran.van.an' trùng với dòng 2"),
-    ("ngo.van.c,Ngô Văn C,school_staff,th-viet-hung,có",
-     "Dòng 5, cột trường: không có trường 'th-viet-hung' trong phường"),
-    ("ngo.van.c,Ngô Văn C,school_staff,,có", "Dòng 5, cột trường: cán bộ nhà trường phải gắn với một trường"),
-    ("ngo.van.c,,viewer,,có", "Dòng 5, cột họ tên: không được để trống"),
-    ("ngo.van.c,=HYPERLINK(\"http://x\"),viewer,,có", "Dòng 5, cột họ tên: ô bắt đầu bằng “=”"),
-    ("ngo.van.c,@SUM(A1),viewer,,có", "Dòng 5, cột họ tên: ô bắt đầu bằng “@”"),
-    ("ngo.van.c,Ngô Văn C,viewer,,đã nghỉ", "Dòng 5, cột hoạt động: 'đã nghỉ' phải là “có” hoặc “không”"),
-    ("Ngô Văn C,Ngô Văn C,viewer,,có", "Dòng 5, cột tên đăng nhập: 'Ngô Văn C' chỉ gồm chữ thường không dấu"),
-    ("ngo.van.c,Ngô Văn C,viewer,th-doan-ket,có", "Dòng 5, cột trường: chỉ cán bộ nhà trường mới gắn với một trường"),
-], ids=["bad-role", "duplicate-username", "school-of-another-ward", "staff-without-school", "empty-name",
-        "formula-equals", "formula-at", "active-yes-no", "username-accents", "viewer-with-school"])
+@pytest.mark.parametrize(
+    "bad_row, problem",
+    [
+        (
+            "ngo.van.c,Ngô Văn C,hiệu trưởng,,có",
+            "Dòng 5, cột vai trò: 'hiệu trưởng' không hợp lệ; dùng Cán bộ Phòng VHXH",
+        ),
+        ("tran.van.an,Trần Văn An (trùng),viewer,,có", "Dòng 5, cột tên đăng nhập: 'tran.van.an' trùng với dòng 2"),
+        (
+            "ngo.van.c,Ngô Văn C,school_staff,th-viet-hung,có",
+            "Dòng 5, cột trường: không có trường 'th-viet-hung' trong phường",
+        ),
+        ("ngo.van.c,Ngô Văn C,school_staff,,có", "Dòng 5, cột trường: cán bộ nhà trường phải gắn với một trường"),
+        ("ngo.van.c,,viewer,,có", "Dòng 5, cột họ tên: không được để trống"),
+        ('ngo.van.c,=HYPERLINK("http://x"),viewer,,có', "Dòng 5, cột họ tên: ô bắt đầu bằng “=”"),
+        ("ngo.van.c,@SUM(A1),viewer,,có", "Dòng 5, cột họ tên: ô bắt đầu bằng “@”"),
+        ("ngo.van.c,Ngô Văn C,viewer,,đã nghỉ", "Dòng 5, cột hoạt động: 'đã nghỉ' phải là “có” hoặc “không”"),
+        ("Ngô Văn C,Ngô Văn C,viewer,,có", "Dòng 5, cột tên đăng nhập: 'Ngô Văn C' chỉ gồm chữ thường không dấu"),
+        (
+            "ngo.van.c,Ngô Văn C,viewer,th-doan-ket,có",
+            "Dòng 5, cột trường: chỉ cán bộ nhà trường mới gắn với một trường",
+        ),
+    ],
+    ids=[
+        "bad-role",
+        "duplicate-username",
+        "school-of-another-ward",
+        "staff-without-school",
+        "empty-name",
+        "formula-equals",
+        "formula-at",
+        "active-yes-no",
+        "username-accents",
+        "viewer-with-school",
+    ],
+)
 def test_one_bad_row_imports_nothing_and_is_named_by_line_and_column(app, admin, bad_row, problem):
     with app.app_context():
-        other = Ward(slug="viet-hung", name="Phường Việt Hưng", city="Thành phố Hà Nội",
-                     authority="UBND phường Việt Hưng", office="Phòng Văn hóa - Xã hội")
-        db.session.add(School(ward=other, slug="th-viet-hung", name="Trường Tiểu học Việt Hưng",
-                              level=SchoolLevel.TIEU_HOC))
+        other = Ward(
+            slug="viet-hung",
+            name="Phường Việt Hưng",
+            city="Thành phố Hà Nội",
+            authority="UBND phường Việt Hưng",
+            office="Phòng Văn hóa - Xã hội",
+        )
+        db.session.add(
+            School(ward=other, slug="th-viet-hung", name="Trường Tiểu học Việt Hưng", level=SchoolLevel.TIEU_HOC)
+        )
         db.session.commit()
     before = counts(app)
 
@@ -170,12 +213,25 @@ def test_a_windows_1258_file_is_refused_with_how_to_save_utf8(app, admin):
 
 def test_an_xlsx_workbook_imports_schools_and_the_accounts_of_a_school_it_adds(app, admin):
     workbook = xlsx(
-        ("Trường", [["DANH SÁCH TRƯỜNG"], [], ["Mã", "Tên trường", "Cấp học", "Thí điểm", "Hoạt động"],
-                    ["thcs-ngoc-thuy", "Trường THCS Ngọc Thụy", "THCS", False, True]]),
-        ("Tài khoản", [["Tên đăng nhập", "Họ tên", "Vai trò", "Trường", "Hoạt động"],
-                       ["vu.minh", "Vũ Minh", "Cán bộ nhà trường", "Trường THCS Ngọc Thụy", "có"],
-                       ["dao.lan", "Đào Lan", "Lãnh đạo (xem)", None, "không"]]),
-        ("Hướng dẫn", [["Điền mỗi người một dòng."]]))
+        (
+            "Trường",
+            [
+                ["DANH SÁCH TRƯỜNG"],
+                [],
+                ["Mã", "Tên trường", "Cấp học", "Thí điểm", "Hoạt động"],
+                ["thcs-ngoc-thuy", "Trường THCS Ngọc Thụy", "THCS", False, True],
+            ],
+        ),
+        (
+            "Tài khoản",
+            [
+                ["Tên đăng nhập", "Họ tên", "Vai trò", "Trường", "Hoạt động"],
+                ["vu.minh", "Vũ Minh", "Cán bộ nhà trường", "Trường THCS Ngọc Thụy", "có"],
+                ["dao.lan", "Đào Lan", "Lãnh đạo (xem)", None, "không"],
+            ],
+        ),
+        ("Hướng dẫn", [["Điền mỗi người một dòng."]]),
+    )
 
     preview = upload(admin, workbook, "danh-sach.xlsx")
 
@@ -193,8 +249,12 @@ def test_an_xlsx_workbook_imports_schools_and_the_accounts_of_a_school_it_adds(a
 
 
 def test_a_formula_cell_in_an_xlsx_file_is_refused_even_when_it_would_show_a_plain_value(app, admin):
-    workbook = xlsx(("Tài khoản", [["tên đăng nhập", "họ tên", "vai trò", "trường"],
-                                   ["vu.minh", '=CONCAT("Vũ ", "Minh")', "viewer", None]]))
+    workbook = xlsx(
+        (
+            "Tài khoản",
+            [["tên đăng nhập", "họ tên", "vai trò", "trường"], ["vu.minh", '=CONCAT("Vũ ", "Minh")', "viewer", None]],
+        )
+    )
     before = counts(app)
 
     preview = upload(admin, workbook, "tai-khoan.xlsx")
@@ -206,8 +266,12 @@ def test_a_formula_cell_in_an_xlsx_file_is_refused_even_when_it_would_show_a_pla
 
 def test_updating_accounts_by_import_is_audited_and_a_locked_account_loses_its_session(app, admin, as_persona):
     staff = as_persona("staff_a")
-    preview = upload(admin, ACCOUNTS_HEADER + "canbo-a,Cán bộ A,Cán bộ nhà trường,th-doan-ket,không\n"
-                     + "giamsat,,thành viên đoàn kiểm tra,,có\n")
+    preview = upload(
+        admin,
+        ACCOUNTS_HEADER
+        + "canbo-a,Cán bộ A,Cán bộ nhà trường,th-doan-ket,không\n"
+        + "giamsat,,thành viên đoàn kiểm tra,,có\n",
+    )
     assert "Dòng 3, cột họ tên: không được để trống" in text_of(preview)
 
     preview = upload(admin, ACCOUNTS_HEADER + "canbo-a,Cán bộ A,Cán bộ nhà trường,th-doan-ket,không\n")
@@ -232,8 +296,13 @@ def test_an_import_cannot_leave_the_ward_without_an_active_ward_admin(app, admin
 def test_the_confirmation_checks_the_file_again_against_the_database_as_it_is_then(app, admin):
     preview = upload(admin, ACCOUNTS_CSV)
     with app.app_context():  # meanwhile another ward takes one of the names
-        other = Ward(slug="viet-hung", name="Phường Việt Hưng", city="Thành phố Hà Nội",
-                     authority="UBND phường Việt Hưng", office="Phòng Văn hóa - Xã hội")
+        other = Ward(
+            slug="viet-hung",
+            name="Phường Việt Hưng",
+            city="Thành phố Hà Nội",
+            authority="UBND phường Việt Hưng",
+            office="Phòng Văn hóa - Xã hội",
+        )
         db.session.add(other)
         create_user("le.thi.binh", Role.VIEWER, PASSWORD, ward=other)
     before = counts(app)
@@ -275,14 +344,18 @@ def test_a_file_over_5000_rows_is_refused(app, admin):
     assert "Tệp có hơn 5.000 dòng dữ liệu; hãy chia thành nhiều tệp." in text_of(response)
 
 
-@pytest.mark.parametrize("content, name, message", [
-    (SCHOOLS_CSV, "truong.xlsx", "Nội dung tệp không phải XLSX như tên tệp cho biết."),
-    (SCHOOLS_CSV, "truong.xls", "Chỉ nhận tệp .csv (UTF-8) hoặc .xlsx (Excel)."),
-    (b"PK\x03\x04 not really a zip", "truong.xlsx", "Không đọc được tệp XLSX"),
-    ("họ,tên\nA,B\n", "khac.csv", "Không nhận ra danh sách"),
-    ("tên đăng nhập,vai trò\nx,viewer\n", "thieu-cot.csv", "Thiếu cột: họ tên"),
-    ("", "rong.csv", "Tệp trống"),
-], ids=["csv-named-xlsx", "old-xls", "broken-xlsx", "unknown-header", "missing-column", "empty"])
+@pytest.mark.parametrize(
+    "content, name, message",
+    [
+        (SCHOOLS_CSV, "truong.xlsx", "Nội dung tệp không phải XLSX như tên tệp cho biết."),
+        (SCHOOLS_CSV, "truong.xls", "Chỉ nhận tệp .csv (UTF-8) hoặc .xlsx (Excel)."),
+        (b"PK\x03\x04 not really a zip", "truong.xlsx", "Không đọc được tệp XLSX"),
+        ("họ,tên\nA,B\n", "khac.csv", "Không nhận ra danh sách"),
+        ("tên đăng nhập,vai trò\nx,viewer\n", "thieu-cot.csv", "Thiếu cột: họ tên"),
+        ("", "rong.csv", "Tệp trống"),
+    ],
+    ids=["csv-named-xlsx", "old-xls", "broken-xlsx", "unknown-header", "missing-column", "empty"],
+)
 def test_a_file_that_is_not_a_list_is_refused_and_says_why(admin, content, name, message):
     response = upload(admin, content, name)
     assert response.status_code == 422
@@ -313,8 +386,11 @@ def test_with_csrf_protection_on_the_whole_flow_works_from_the_pages_and_a_bare_
 
     page = client.get("/admin/import").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
-    preview = client.post("/admin/import", data={"file": (io.BytesIO(SCHOOLS_CSV.encode()), "truong.csv"),
-                                                 "csrf_token": token}, content_type="multipart/form-data")
+    preview = client.post(
+        "/admin/import",
+        data={"file": (io.BytesIO(SCHOOLS_CSV.encode()), "truong.csv"), "csrf_token": token},
+        content_type="multipart/form-data",
+    )
     assert preview.status_code == 200
     assert client.post("/admin/import/confirm", data=confirm_fields(preview)).status_code == 400
     assert counts(app) == before

@@ -1,16 +1,17 @@
 """The administration's writes lock the rows they change before the audit head, never after, so
 that two of them at once wait in line instead of deadlocking (PostgreSQL ends a deadlock with an
 error, a 500). SQLite serializes writing requests as a whole (BEGIN IMMEDIATE): nothing to test."""
+
 import io
 import re
 import threading
 import time
 
 import pytest
+from conftest import PASSWORD, SCHOOL_A
 from sqlalchemy import text
 
 from aiplan.extensions import db
-from conftest import PASSWORD, SCHOOL_A
 
 
 def _ids(app) -> dict:
@@ -26,36 +27,67 @@ def _version(client, url) -> str:
 
 
 def _import_preview(client):
-    raw = ("tên đăng nhập,họ tên,vai trò,trường,hoạt động\n"
-           "canbo-b,Cán bộ B,Cán bộ nhà trường,thcs-thach-ban,có\n").encode()
-    preview = client.post("/admin/import", data={"file": (io.BytesIO(raw), "tai-khoan.csv")},
-                          content_type="multipart/form-data").get_data(as_text=True)
-    return {name: re.search(rf'name="{name}" type="hidden" value="([^"]+)"', preview).group(1)
-            for name in ("token", "sha256")}
+    raw = (
+        "tên đăng nhập,họ tên,vai trò,trường,hoạt động\ncanbo-b,Cán bộ B,Cán bộ nhà trường,thcs-thach-ban,có\n"
+    ).encode()
+    preview = client.post(
+        "/admin/import", data={"file": (io.BytesIO(raw), "tai-khoan.csv")}, content_type="multipart/form-data"
+    ).get_data(as_text=True)
+    return {
+        name: re.search(rf'name="{name}" type="hidden" value="([^"]+)"', preview).group(1)
+        for name in ("token", "sha256")
+    }
 
 
 # write -> (the table and row it changes, a function of (client, ids) making the request)
 WRITES = {
-    "import": ('"user" WHERE username = \'canbo-b\'',
-               lambda c, ids: c.post("/admin/import/confirm", data=_import_preview(c))),
-    "account-edit": ('"user" WHERE username = \'canbo-b\'',
-                     lambda c, ids: c.post(f"/admin/accounts/{ids['canbo-b']}", data={
-                         "full_name": "Cán bộ B", "role": "school_staff", "is_enabled": "y",
-                         "school": ids["thcs-thach-ban"], "version": _version(c, f"/admin/accounts/{ids['canbo-b']}")})),
-    "account-lock": ('"user" WHERE username = \'canbo-b\'',
-                     lambda c, ids: c.post(f"/admin/accounts/{ids['canbo-b']}/enabled", data={"enabled": "0"})),
-    "password-reset": ('"user" WHERE username = \'canbo-b\'',
-                       lambda c, ids: c.post(f"/admin/accounts/{ids['canbo-b']}/password")),
-    "school-edit": (f"school WHERE slug = '{SCHOOL_A}'",
-                    lambda c, ids: c.post(f"/admin/schools/{SCHOOL_A}/edit", data={
-                        "name": "Trường Tiểu học Đoàn Kết (cơ sở 1)", "level": "tieu_hoc", "is_pilot": "y",
-                        "is_active": "y", "version": _version(c, f"/admin/schools/{SCHOOL_A}/edit")})),
-    "school-stop": (f"school WHERE slug = '{SCHOOL_A}'",
-                    lambda c, ids: c.post(f"/admin/schools/{SCHOOL_A}/active", data={"active": "0"})),
+    "import": (
+        "\"user\" WHERE username = 'canbo-b'",
+        lambda c, ids: c.post("/admin/import/confirm", data=_import_preview(c)),
+    ),
+    "account-edit": (
+        "\"user\" WHERE username = 'canbo-b'",
+        lambda c, ids: c.post(
+            f"/admin/accounts/{ids['canbo-b']}",
+            data={
+                "full_name": "Cán bộ B",
+                "role": "school_staff",
+                "is_enabled": "y",
+                "school": ids["thcs-thach-ban"],
+                "version": _version(c, f"/admin/accounts/{ids['canbo-b']}"),
+            },
+        ),
+    ),
+    "account-lock": (
+        "\"user\" WHERE username = 'canbo-b'",
+        lambda c, ids: c.post(f"/admin/accounts/{ids['canbo-b']}/enabled", data={"enabled": "0"}),
+    ),
+    "password-reset": (
+        "\"user\" WHERE username = 'canbo-b'",
+        lambda c, ids: c.post(f"/admin/accounts/{ids['canbo-b']}/password"),
+    ),
+    "school-edit": (
+        f"school WHERE slug = '{SCHOOL_A}'",
+        lambda c, ids: c.post(
+            f"/admin/schools/{SCHOOL_A}/edit",
+            data={
+                "name": "Trường Tiểu học Đoàn Kết (cơ sở 1)",
+                "level": "tieu_hoc",
+                "is_pilot": "y",
+                "is_active": "y",
+                "version": _version(c, f"/admin/schools/{SCHOOL_A}/edit"),
+            },
+        ),
+    ),
+    "school-stop": (
+        f"school WHERE slug = '{SCHOOL_A}'",
+        lambda c, ids: c.post(f"/admin/schools/{SCHOOL_A}/active", data={"active": "0"}),
+    ),
     # Not an admin's write, but it changes the account row an admin may be editing.
-    "sign-in": ('"user" WHERE username = \'canbo-b\'',
-                lambda c, ids: c.application.test_client().post(
-                    "/login", data={"username": "canbo-b", "password": PASSWORD})),
+    "sign-in": (
+        "\"user\" WHERE username = 'canbo-b'",
+        lambda c, ids: c.application.test_client().post("/login", data={"username": "canbo-b", "password": PASSWORD}),
+    ),
 }
 
 
@@ -89,8 +121,9 @@ def test_a_write_waiting_for_a_row_another_admin_holds_does_not_hold_the_audit_h
 def _wait_until_blocked_by(engine, holder: int) -> None:
     with engine.connect() as watcher:
         for _ in range(200):
-            waiting = watcher.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))"), {"pid": holder}).scalar()
+            waiting = watcher.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))"), {"pid": holder}
+            ).scalar()
             if waiting:
                 return
             watcher.rollback()
@@ -102,7 +135,7 @@ def _try_lock_head(connection) -> bool:
     connection.execute(text("SAVEPOINT head"))
     try:
         connection.execute(text("SELECT id FROM audit_head WHERE id = 1 FOR UPDATE NOWAIT"))
-    except Exception:  # LockNotAvailable: the waiting write holds it
+    except Exception:  # noqa: BLE001 — LockNotAvailable (any driver's class): the waiting write holds it
         connection.execute(text("ROLLBACK TO SAVEPOINT head"))
         return False
     return True

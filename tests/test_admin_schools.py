@@ -1,13 +1,14 @@
 """Ward admins keep the ward's schools: list, add, edit, deactivate; nobody else, and never another ward's."""
+
 import html
 import re
 
 import pytest
+from conftest import SCHOOL_A, AuthActions
 from sqlalchemy import func, select
 
 from aiplan.extensions import db
 from aiplan.models import AuditEvent, ChecklistItem, Plan, School, SchoolLevel, Ward
-from conftest import SCHOOL_A, AuthActions
 
 NEW_SCHOOL = {"slug": "th-ngoc-thuy", "name": "Trường Tiểu học Ngọc Thụy", "level": "tieu_hoc", "is_active": "y"}
 
@@ -34,10 +35,16 @@ def count(app, model) -> int:
 @pytest.fixture
 def other_ward_school(app) -> None:
     with app.app_context():
-        other = Ward(slug="viet-hung", name="Phường Việt Hưng", city="Thành phố Hà Nội",
-                     authority="UBND phường Việt Hưng", office="Phòng Văn hóa - Xã hội")
-        db.session.add(School(ward=other, slug="th-viet-hung", name="Trường Tiểu học Việt Hưng",
-                              level=SchoolLevel.TIEU_HOC))
+        other = Ward(
+            slug="viet-hung",
+            name="Phường Việt Hưng",
+            city="Thành phố Hà Nội",
+            authority="UBND phường Việt Hưng",
+            office="Phòng Văn hóa - Xã hội",
+        )
+        db.session.add(
+            School(ward=other, slug="th-viet-hung", name="Trường Tiểu học Việt Hưng", level=SchoolLevel.TIEU_HOC)
+        )
         db.session.commit()
 
 
@@ -63,8 +70,9 @@ def test_the_list_runs_the_same_queries_for_8_and_for_60_schools(app, as_persona
         assert client.get("/admin/schools").status_code == 200
     with app.app_context():
         ward = db.session.scalar(select(Ward))
-        db.session.add_all(School(ward=ward, slug=f"th-so-{n}", name=f"Trường số {n}", level=SchoolLevel.TIEU_HOC)
-                           for n in range(52))
+        db.session.add_all(
+            School(ward=ward, slug=f"th-so-{n}", name=f"Trường số {n}", level=SchoolLevel.TIEU_HOC) for n in range(52)
+        )
         db.session.commit()
     with count_queries() as large:
         page = client.get("/admin/schools")
@@ -85,7 +93,11 @@ def test_an_admin_adds_a_school_with_its_checklist_and_an_audit_record(app, as_p
     with app.app_context():
         added = school("th-ngoc-thuy")
         assert (added.name, added.level, added.is_active, added.is_pilot) == (
-            "Trường Tiểu học Ngọc Thụy", SchoolLevel.TIEU_HOC, True, False)
+            "Trường Tiểu học Ngọc Thụy",
+            SchoolLevel.TIEU_HOC,
+            True,
+            False,
+        )
         assert db.session.scalar(select(func.count()).select_from(ChecklistItem).filter_by(school_id=added.id)) > 0
         event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()))
         assert (event.action, event.after["slug"], event.actor_name) == ("school.create", "th-ngoc-thuy", "admin")
@@ -115,13 +127,17 @@ def test_a_slug_taken_in_another_ward_is_refused_too(app, as_persona, other_ward
         assert school("th-viet-hung").name == "Trường Tiểu học Việt Hưng"
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"slug": "th ngọc thụy"}, "Mã trường chỉ gồm chữ thường không dấu, số và dấu '-'"),
-    ({"slug": ""}, "Nhập mã trường."),
-    ({"name": "  "}, "Nhập tên trường."),
-    ({"name": "=HYPERLINK(\"http://x\")"}, "Không được bắt đầu bằng =, +, - hoặc @."),
-    ({"level": "mam_non"}, "Not a valid choice"),
-], ids=["slug-accents", "slug-empty", "name-empty", "name-formula", "level"])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"slug": "th ngọc thụy"}, "Mã trường chỉ gồm chữ thường không dấu, số và dấu '-'"),
+        ({"slug": ""}, "Nhập mã trường."),
+        ({"name": "  "}, "Nhập tên trường."),
+        ({"name": '=HYPERLINK("http://x")'}, "Không được bắt đầu bằng =, +, - hoặc @."),
+        ({"level": "mam_non"}, "Not a valid choice"),
+    ],
+    ids=["slug-accents", "slug-empty", "name-empty", "name-formula", "level"],
+)
 def test_a_bad_school_is_refused_with_the_reason_beside_its_field(app, as_persona, changes, message):
     schools = count(app, School)
 
@@ -140,9 +156,17 @@ def test_a_slug_typed_in_capitals_is_kept_in_lowercase(app, as_persona):
 
 def test_editing_a_school_changes_it_applies_the_pilot_flag_and_keeps_its_slug(app, as_persona):
     admin = as_persona("ward_admin")
-    response = admin.post("/admin/schools/th-long-bien/edit", data={
-        "slug": "doi-ma", "name": "Trường Tiểu học Long Biên (cơ sở 2)", "level": "tieu_hoc", "is_pilot": "y",
-        "is_active": "y", "version": version_of(admin, "/admin/schools/th-long-bien/edit")})
+    response = admin.post(
+        "/admin/schools/th-long-bien/edit",
+        data={
+            "slug": "doi-ma",
+            "name": "Trường Tiểu học Long Biên (cơ sở 2)",
+            "level": "tieu_hoc",
+            "is_pilot": "y",
+            "is_active": "y",
+            "version": version_of(admin, "/admin/schools/th-long-bien/edit"),
+        },
+    )
 
     assert response.status_code == 303
     with app.app_context():
@@ -260,8 +284,16 @@ def test_a_school_stopped_after_its_form_was_shown_is_not_restarted_by_saving_th
     version = version_of(admin, url)
     admin.post(f"/admin/schools/{SCHOOL_A}/active", data={"active": "0"})
 
-    response = admin.post(url, data={"name": "Trường Tiểu học Đoàn Kết", "level": "tieu_hoc", "is_pilot": "y",
-                                     "is_active": "y", "version": version})
+    response = admin.post(
+        url,
+        data={
+            "name": "Trường Tiểu học Đoàn Kết",
+            "level": "tieu_hoc",
+            "is_pilot": "y",
+            "is_active": "y",
+            "version": version,
+        },
+    )
 
     assert response.status_code == 409
     assert "Đang hoạt động Không" in text_of(response)

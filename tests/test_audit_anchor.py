@@ -2,6 +2,7 @@
 `verify --against-backup DIR` holds the log against the newest backup's manifest. Tampering is
 done as someone with only database access would: delete the newest events and set the head row
 back to the last event kept, consistently, with raw SQL."""
+
 import io
 import json
 import stat
@@ -9,12 +10,12 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from conftest import SCHOOL_A
 from sqlalchemy import delete, select, update
 
 from aiplan import audit, create_app
 from aiplan.extensions import db
 from aiplan.models import AuditEvent, AuditHead, ChecklistItem, School
-from conftest import SCHOOL_A
 
 events, heads = AuditEvent.__table__, AuditHead.__table__
 
@@ -84,10 +85,13 @@ def test_the_apps_next_writes_do_not_cover_up_a_rewind(app):
     assert f"Chữ ký HMAC của đầu chuỗi (bản ghi cuối #{end + 2}) không khớp" in result.output
 
 
-@pytest.mark.parametrize("mac, message", [
-    ("0" * 64, "Chữ ký HMAC của đầu chuỗi (bản ghi cuối #{seq}) không khớp"),
-    (None, "Đầu chuỗi (bản ghi cuối #{seq}) không có chữ ký HMAC"),
-])
+@pytest.mark.parametrize(
+    "mac, message",
+    [
+        ("0" * 64, "Chữ ký HMAC của đầu chuỗi (bản ghi cuối #{seq}) không khớp"),
+        (None, "Đầu chuỗi (bản ghi cuối #{seq}) không có chữ ký HMAC"),
+    ],
+)
 def test_a_tampered_or_removed_signature_is_named(app, mac, message):
     with app.app_context():
         seq = _head()["seq"]
@@ -118,8 +122,7 @@ def test_a_rewind_to_a_head_copied_earlier_is_caught_by_the_newest_backup(app, t
 
     assert result.exit_code == 1, result.output
     [archive] = backups.glob("aiplan-backup-*.tar")
-    assert (f"Nhật ký chỉ có đến bản ghi #{copied['seq']} nhưng bản sao lưu {archive.name} (lúc "
-            in result.output)
+    assert f"Nhật ký chỉ có đến bản ghi #{copied['seq']} nhưng bản sao lưu {archive.name} (lúc " in result.output
     assert f"đã có đến bản ghi #{backed_up}" in result.output and "đã bị xóa khỏi cuối nhật ký" in result.output
     assert from_env.exit_code == 1 and f"bản sao lưu {archive.name}" in from_env.output
 

@@ -1,16 +1,17 @@
 """The audit log viewer at /audit: the ward admins read their own ward's changes, newest first,
 filtered by school, account, kind of change and dates, with what each change did."""
+
 import re
 from datetime import UTC, datetime
 
 import pytest
+from conftest import SCHOOL_A, SCHOOL_B
 from sqlalchemy import select
 
 from aiplan import audit
 from aiplan.auditlog import services
 from aiplan.extensions import db
 from aiplan.models import Activity, ChecklistItem, DeliveryForm, Plan, School, SchoolLevel, User, Ward
-from conftest import SCHOOL_A, SCHOOL_B
 
 
 def _school(slug: str) -> School:
@@ -36,8 +37,7 @@ def record_at(monkeypatch, when: datetime, action: str, obj=None, **fields):
 
 def item_update(slug: str, actor: str, before: dict, after: dict, key: str = "m3"):
     item = _item(slug, key)
-    return audit.record("item.update", item, before=before, after=after, school_id=item.school_id,
-                        actor=_user(actor))
+    return audit.record("item.update", item, before=before, after=after, school_id=item.school_id, actor=_user(actor))
 
 
 def seqs(html: str) -> list[int]:
@@ -48,14 +48,26 @@ def seqs(html: str) -> list[int]:
 def other_ward(app):
     """A second ward with a school and an event of its own: never shown to this ward's admin."""
     with app.app_context():
-        ward = Ward(slug="phuong-khac", name="Phường Khác", city="Thành phố Hà Nội",
-                    authority="UBND phường Khác", office="Phòng Văn hóa - Xã hội")
-        school = School(ward=ward, slug="th-phuong-khac", name="Trường Tiểu học Phường Khác",
-                        level=SchoolLevel.TIEU_HOC)
+        ward = Ward(
+            slug="phuong-khac",
+            name="Phường Khác",
+            city="Thành phố Hà Nội",
+            authority="UBND phường Khác",
+            office="Phòng Văn hóa - Xã hội",
+        )
+        school = School(
+            ward=ward, slug="th-phuong-khac", name="Trường Tiểu học Phường Khác", level=SchoolLevel.TIEU_HOC
+        )
         db.session.add_all([ward, school])
         db.session.flush()
-        audit.record("school.update", school, school_id=school.id, ward_id=ward.id,
-                     before={"name": "Tên cũ bí mật"}, after={"name": "Tên mới bí mật"})
+        audit.record(
+            "school.update",
+            school,
+            school_id=school.id,
+            ward_id=ward.id,
+            before={"name": "Tên cũ bí mật"},
+            after={"name": "Tên mới bí mật"},
+        )
         audit.record("report_text.save", None, ward_id=ward.id, after={"difficulties": "Việc riêng của phường khác"})
         db.session.commit()
 
@@ -63,8 +75,12 @@ def other_ward(app):
 def test_the_admin_sees_the_wards_changes_newest_first_with_labels(app, as_persona):
     client = as_persona("ward_admin")  # signs in first: that login is logged too
     with app.app_context():
-        first = item_update(SCHOOL_A, "canbo-a", {"status": "chua_thuc_hien", "note": "giữ nguyên"},
-                            {"status": "da_hoan_thanh", "note": "giữ nguyên"}).seq
+        first = item_update(
+            SCHOOL_A,
+            "canbo-a",
+            {"status": "chua_thuc_hien", "note": "giữ nguyên"},
+            {"status": "da_hoan_thanh", "note": "giữ nguyên"},
+        ).seq
         second = item_update(SCHOOL_B, "canbo-b", {"status": "dang_thuc_hien"}, {"status": "chua_thuc_hien"}).seq
         db.session.commit()
         title = _item().title
@@ -72,8 +88,8 @@ def test_the_admin_sees_the_wards_changes_newest_first_with_labels(app, as_perso
     html = client.get("/audit").get_data(as_text=True)
 
     assert seqs(html)[:2] == [second, first]
-    event = html[html.index(f'class="audit-seq">#{first}<'):]
-    event = event[:event.index("</li>")]
+    event = html[html.index(f'class="audit-seq">#{first}<') :]
+    event = event[: event.index("</li>")]
     assert "canbo-a" in event and "Trường Tiểu học Đoàn Kết" in event
     assert f"Cập nhật mục checklist: {title}" in event
     assert "<dt>Trạng thái</dt>" in event
@@ -87,14 +103,15 @@ def test_a_creation_shows_the_new_values_and_a_deletion_the_old(app, as_persona)
         school = _school(SCHOOL_A)
         plan = db.session.scalar(select(Plan))
         form = db.session.scalar(select(DeliveryForm).filter_by(plan_id=plan.id, code="2.2"))
-        activity = Activity(school=school, plan=plan, form=form, title="CLB Robot AI", class_name="5A",
-                            participants=20, lessons=4)
+        activity = Activity(
+            school=school, plan=plan, form=form, title="CLB Robot AI", class_name="5A", participants=20, lessons=4
+        )
         db.session.add(activity)
         db.session.flush()
-        audit.record("activity.create", activity, after={"title": "CLB Robot AI", "participants": 20},
-                     school_id=school.id)
-        audit.record("activity.delete", activity, before={"title": "CLB Robot AI", "lessons": 4},
-                     school_id=school.id)
+        audit.record(
+            "activity.create", activity, after={"title": "CLB Robot AI", "participants": 20}, school_id=school.id
+        )
+        audit.record("activity.delete", activity, before={"title": "CLB Robot AI", "lessons": 4}, school_id=school.id)
         db.session.commit()
 
     html = as_persona("ward_admin").get("/audit?loai=activity.create").get_data(as_text=True)
@@ -128,8 +145,7 @@ def test_filters_by_school_user_and_kind_of_change(app, as_persona):
     with app.app_context():
         a = item_update(SCHOOL_A, "canbo-a", {"note": ""}, {"note": "Việc của trường A"}).seq
         b = item_update(SCHOOL_B, "canbo-b", {"note": ""}, {"note": "Việc của trường B"}).seq
-        login = audit.record("auth.login", _user("canbo-a"), school_id=_school(SCHOOL_A).id,
-                             actor=_user("canbo-a")).seq
+        login = audit.record("auth.login", _user("canbo-a"), school_id=_school(SCHOOL_A).id, actor=_user("canbo-a")).seq
         admin_login = audit.record("auth.login", _user("admin"), actor=_user("admin")).seq
         db.session.commit()
         staff_a = _user("canbo-a").id
@@ -155,10 +171,22 @@ def test_dates_are_days_in_hanoi(app, as_persona, monkeypatch):
     with app.app_context():
         item = _item()
         # 17:30 UTC on 1 October is 00:30 on 2 October in Hà Nội.
-        late = record_at(monkeypatch, datetime(2025, 10, 1, 17, 30, tzinfo=UTC), "item.update", item,
-                         after={"note": "sau nửa đêm"}, school_id=item.school_id).seq
-        early = record_at(monkeypatch, datetime(2025, 9, 20, 3, 0, tzinfo=UTC), "item.update", item,
-                          after={"note": "tháng chín"}, school_id=item.school_id).seq
+        late = record_at(
+            monkeypatch,
+            datetime(2025, 10, 1, 17, 30, tzinfo=UTC),
+            "item.update",
+            item,
+            after={"note": "sau nửa đêm"},
+            school_id=item.school_id,
+        ).seq
+        early = record_at(
+            monkeypatch,
+            datetime(2025, 9, 20, 3, 0, tzinfo=UTC),
+            "item.update",
+            item,
+            after={"note": "tháng chín"},
+            school_id=item.school_id,
+        ).seq
         db.session.commit()
     client = as_persona("ward_admin")
 
@@ -170,11 +198,14 @@ def test_dates_are_days_in_hanoi(app, as_persona, monkeypatch):
     assert "00:30 02/10/2025" in client.get("/audit?tu=02/10/2025").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("query, message", [
-    ("tu=31/02/2025", "Ngày “31/02/2025” không hợp lệ"),
-    ("den=hôm qua", "Ngày “hôm qua” không hợp lệ"),
-    ("tu=05/10/2025&den=01/10/2025", "“Đến ngày” phải từ “Từ ngày” trở về sau."),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("tu=31/02/2025", "Ngày “31/02/2025” không hợp lệ"),
+        ("den=hôm qua", "Ngày “hôm qua” không hợp lệ"),
+        ("tu=05/10/2025&den=01/10/2025", "“Đến ngày” phải từ “Từ ngày” trở về sau."),
+    ],
+)
 def test_a_bad_date_is_explained_not_a_server_error(app, as_persona, query, message):
     response = as_persona("ward_admin").get(f"/audit?{query}")
 
@@ -184,11 +215,14 @@ def test_a_bad_date_is_explained_not_a_server_error(app, as_persona, query, mess
     assert seqs(html) == []
 
 
-@pytest.mark.parametrize("query, message", [
-    ("den=31/12/9999", "Ngày “31/12/9999” phải trong khoảng từ năm 2000 đến năm 2100."),
-    ("tu=01/01/0001", "Ngày “01/01/0001” phải trong khoảng từ năm 2000 đến năm 2100."),
-    ("tu=1999-12-31", "Ngày “1999-12-31” phải trong khoảng từ năm 2000 đến năm 2100."),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("den=31/12/9999", "Ngày “31/12/9999” phải trong khoảng từ năm 2000 đến năm 2100."),
+        ("tu=01/01/0001", "Ngày “01/01/0001” phải trong khoảng từ năm 2000 đến năm 2100."),
+        ("tu=1999-12-31", "Ngày “1999-12-31” phải trong khoảng từ năm 2000 đến năm 2100."),
+    ],
+)
 def test_a_date_outside_2000_to_2100_is_explained_not_a_server_error(app, as_persona, query, message):
     response = as_persona("ward_admin").get(f"/audit?{query}")
 
@@ -197,9 +231,21 @@ def test_a_date_outside_2000_to_2100_is_explained_not_a_server_error(app, as_per
     assert message in html and 'aria-invalid="true"' in html
 
 
-@pytest.mark.parametrize("query", ["truoc=", "truoc=99999999999999999999999", "sau=99999999999999999999999",
-                                   "sau=-99999999999999999999", f"sau={2**31}", f"truoc={2**63}", "truoc=0",
-                                   "sau=abc", "sau=١", "truoc=²"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "truoc=",
+        "truoc=99999999999999999999999",
+        "sau=99999999999999999999999",
+        "sau=-99999999999999999999",
+        f"sau={2**31}",
+        f"truoc={2**63}",
+        "truoc=0",
+        "sau=abc",
+        "sau=١",
+        "truoc=²",
+    ],
+)
 def test_a_page_cursor_out_of_range_shows_the_newest_page(app, as_persona, query):
     client = as_persona("ward_admin")
     with app.app_context():
@@ -235,8 +281,9 @@ def test_pages_follow_each_other_and_keep_the_filter(app, as_persona, monkeypatc
 
 
 def test_htmx_filtering_returns_the_results_alone(app, as_persona):
-    response = as_persona("ward_admin").get(f"/audit?truong={SCHOOL_A}",
-                                            headers={"HX-Request": "true", "HX-Target": "audit-results"})
+    response = as_persona("ward_admin").get(
+        f"/audit?truong={SCHOOL_A}", headers={"HX-Request": "true", "HX-Target": "audit-results"}
+    )
 
     html = response.get_data(as_text=True)
     assert html.lstrip().startswith('<section id="audit-results"') and "<html" not in html
@@ -254,8 +301,14 @@ def test_the_page_costs_the_same_queries_at_any_size(app, as_persona, count_quer
             keys = db.session.scalars(select(ChecklistItem.key).where(ChecklistItem.school_id == school.id)).all()
             for i in range(n):
                 item = _item(SCHOOL_A, keys[i % len(keys)])
-                audit.record("item.update", item, before={"note": ""}, after={"note": f"{i}"},
-                             school_id=school.id, actor=_user("canbo-a"))
+                audit.record(
+                    "item.update",
+                    item,
+                    before={"note": ""},
+                    after={"note": f"{i}"},
+                    school_id=school.id,
+                    actor=_user("canbo-a"),
+                )
                 activity = Activity(school=school, plan=plan, form=form, title=f"Hoạt động {i}")
                 db.session.add(activity)
                 audit.record("activity.create", activity, after={"title": activity.title}, school_id=school.id)

@@ -1,12 +1,13 @@
 """Signing in: docs/security.md lines 5, 7–11."""
+
 import re
 
 import pytest
+from conftest import PASSWORD, PERSONAS, SCHOOL_A
 from sqlalchemy import select
 
 from aiplan.extensions import db
 from aiplan.models import AuditEvent, User
-from conftest import PASSWORD, PERSONAS, SCHOOL_A
 
 
 def _user(username):
@@ -98,8 +99,9 @@ def test_repeated_failures_from_one_address_are_rate_limited(seeded_app):
     for i in range(4):
         client.post("/login", data={"username": f"khong-co-{i}", "password": "sai"})
     assert client.post("/login", data={"username": "canbo-a", "password": PASSWORD}).status_code == 429
-    other_address = client.post("/login", data={"username": "canbo-a", "password": PASSWORD},
-                                environ_overrides={"REMOTE_ADDR": "10.0.0.9"})
+    other_address = client.post(
+        "/login", data={"username": "canbo-a", "password": PASSWORD}, environ_overrides={"REMOTE_ADDR": "10.0.0.9"}
+    )
     assert other_address.status_code == 302
 
 
@@ -124,8 +126,7 @@ def test_rate_limits_are_shared_through_redis_across_processes(make_app, seeded_
     try:
         first.test_client().post("/login", data={"username": "canbo-a", "password": "sai"})
         second.test_client().post("/login", data={"username": "canbo-a", "password": "sai"})
-        assert first.test_client().post(
-            "/login", data={"username": "canbo-a", "password": PASSWORD}).status_code == 429
+        assert first.test_client().post("/login", data={"username": "canbo-a", "password": PASSWORD}).status_code == 429
     finally:
         redis.Redis.from_url(url).flushdb()
 
@@ -150,10 +151,18 @@ def test_posts_without_a_csrf_token_are_refused(seeded_app):
     assert client.post("/logout", headers={"X-CSRFToken": header_token}).status_code == 302
 
 
-@pytest.mark.parametrize("target", [
-    "https://evil.example/", "//evil.example/", "http:/evil.example", "/\\evil.example", "javascript:alert(1)",
-    "evil.example", " //evil.example",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "http:/evil.example",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "evil.example",
+        " //evil.example",
+    ],
+)
 def test_next_never_leads_outside_the_app(client, target):
     response = client.post("/login", data={"username": "canbo-a", "password": PASSWORD, "next": target})
     assert response.status_code == 302

@@ -2,6 +2,7 @@
 file hashes (docs/security.md §20); a restore goes only into an empty instance, refuses a damaged or
 altered archive, and proves what it restored. On SQLite and on PostgreSQL alike: restores go into
 a fresh SQLite file, or a fresh schema of the test database that is dropped afterwards."""
+
 import hashlib
 import io
 import json
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import PASSWORD, PERSONAS, SCHOOL_A, base_config, db_is_postgresql
 from flask_migrate import upgrade
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import make_url
@@ -21,13 +23,13 @@ from aiplan.auditlog.verify import verify_all
 from aiplan.evidence.storage import get_storage
 from aiplan.extensions import db
 from aiplan.models import AuditEvent, AuditHead, ChecklistItem, EvidenceFile, School
-from conftest import PASSWORD, PERSONAS, SCHOOL_A, base_config, db_is_postgresql
 
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 40
 
 
 # -- fixtures and helpers --------------------------------------------------------------------
+
 
 @pytest.fixture
 def app(seeded_app, tmp_path):
@@ -81,13 +83,19 @@ def sign_in(app, persona="staff_a"):
 
 def item_ids(app, slug=SCHOOL_A) -> list[int]:
     with app.app_context():
-        return list(db.session.scalars(select(ChecklistItem.id).join(School).where(School.slug == slug)
-                                       .order_by(ChecklistItem.position)))
+        return list(
+            db.session.scalars(
+                select(ChecklistItem.id).join(School).where(School.slug == slug).order_by(ChecklistItem.position)
+            )
+        )
 
 
 def upload(client, item_id, name, content):
-    response = client.post(f"/schools/{SCHOOL_A}/items/{item_id}/files",
-                           data={"file": [(io.BytesIO(content), name)]}, content_type="multipart/form-data")
+    response = client.post(
+        f"/schools/{SCHOOL_A}/items/{item_id}/files",
+        data={"file": [(io.BytesIO(content), name)]},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 303, response.get_data(as_text=True)
 
 
@@ -128,9 +136,10 @@ def manifest_of(archive: Path) -> dict:
 def all_rows(app) -> dict[str, list[tuple]]:
     """Every table's rows, ordered by primary key."""
     with app.app_context():
-        rows = {table.name: [tuple(row) for row in db.session.execute(
-                    select(table).order_by(*table.primary_key.columns))]
-                for table in db.metadata.sorted_tables}
+        rows = {
+            table.name: [tuple(row) for row in db.session.execute(select(table).order_by(*table.primary_key.columns))]
+            for table in db.metadata.sorted_tables
+        }
         rows["alembic_version"] = db.session.execute(text("SELECT version_num FROM alembic_version")).all()
         return rows
 
@@ -171,6 +180,7 @@ def rewrite(archive: Path, out: Path, change) -> Path:
 
 # -- round trip ---------------------------------------------------------------------------------
 
+
 def test_a_backup_restores_into_an_empty_instance_with_the_same_rows_and_file_hashes(app, instances, tmp_path):
     some_work(app)
     before_rows, before_hashes = all_rows(app), file_hashes(app)
@@ -202,12 +212,19 @@ def test_an_archive_of_an_older_version_is_restored_and_upgraded(instances, tmp_
     with old.app_context():
         upgrade(revision="0004")  # before the audit chain existed
         with db.engine.begin() as connection:
-            connection.execute(text("INSERT INTO ward (id, slug, name, city, authority, office) "
-                                    "VALUES (1, 'long-bien', 'Phường Long Biên', 'Hà Nội', 'UBND', 'VHXH')"))
+            connection.execute(
+                text(
+                    "INSERT INTO ward (id, slug, name, city, authority, office) "
+                    "VALUES (1, 'long-bien', 'Phường Long Biên', 'Hà Nội', 'UBND', 'VHXH')"
+                )
+            )
             for n in (1, 2):
-                connection.execute(text(
-                    "INSERT INTO audit_event (id, at, actor_name, ward_id, action, object_type, ip, request_id) "
-                    f"VALUES ({n}, '2025-09-0{n} 08:00:00', 'hệ thống', 1, 'plan.load', 'Plan', '', '')"))
+                connection.execute(
+                    text(
+                        "INSERT INTO audit_event (id, at, actor_name, ward_id, action, object_type, ip, request_id) "
+                        f"VALUES ({n}, '2025-09-0{n} 08:00:00', 'hệ thống', 1, 'plan.load', 'Plan', '', '')"
+                    )
+                )
     result, archive = take_backup(old, tmp_path / "backups")
     assert result.exit_code == 0, result.output
     assert manifest_of(archive)["database"]["revision"] == "0004"
@@ -257,6 +274,7 @@ def test_a_restore_on_a_machine_with_another_key_signs_the_head_again_on_the_rec
 
 # -- while the app runs -------------------------------------------------------------------------
 
+
 def test_a_backup_taken_while_staff_keep_writing_restores_to_a_consistent_database(app, instances, tmp_path):
     items = item_ids(app)
     with app.app_context():
@@ -273,7 +291,7 @@ def test_a_backup_taken_while_staff_keep_writing_restores_to_a_consistent_databa
                 else:
                     set_note(app, client, items[2], f"Ghi chú lần {n}")
                 done.append(n)
-        except BaseException as error:  # shown by the main thread
+        except BaseException as error:  # noqa: BLE001 — whatever it is, the main thread shows it
             errors.append(error)
 
     def wait_for(count):
@@ -343,6 +361,7 @@ def test_a_blob_missing_from_the_store_is_named_and_the_backup_exits_1(app, tmp_
 
 # -- refusals ---------------------------------------------------------------------------------------
 
+
 def test_restoring_into_an_instance_that_has_data_is_refused_and_changes_nothing(app, tmp_path):
     some_work(app)
     _, archive = take_backup(app, tmp_path / "backups")
@@ -372,14 +391,16 @@ def test_restoring_into_an_evidence_store_that_has_files_is_refused(app, instanc
     assert row_counts(target) == counts and stored_files(target) == [stray]
 
 
-@pytest.mark.parametrize("tampering, message", [
-    ("blob", "không khớp với manifest.json"),
-    ("manifest", "tệp database."),
-    ("dropped", "thiếu tệp evidence/"),
-    ("truncated", "không dùng được"),
-])
-def test_a_damaged_or_altered_archive_is_refused_and_nothing_is_restored(app, instances, tmp_path, tampering,
-                                                                         message):
+@pytest.mark.parametrize(
+    "tampering, message",
+    [
+        ("blob", "không khớp với manifest.json"),
+        ("manifest", "tệp database."),
+        ("dropped", "thiếu tệp evidence/"),
+        ("truncated", "không dùng được"),
+    ],
+)
+def test_a_damaged_or_altered_archive_is_refused_and_nothing_is_restored(app, instances, tmp_path, tampering, message):
     some_work(app)
     _, archive = take_backup(app, tmp_path / "backups")
     blob = next(entry["path"] for entry in manifest_of(archive)["files"])
@@ -387,17 +408,19 @@ def test_a_damaged_or_altered_archive_is_refused_and_nothing_is_restored(app, in
     if tampering == "blob":  # one byte of one evidence file
         rewrite(archive, bad, lambda name, data: data[:-1] + bytes([data[-1] ^ 1]) if name == blob else data)
     elif tampering == "manifest":  # the database dump's recorded hash
+
         def change(name, data):
             if name != "manifest.json":
                 return data
             manifest = json.loads(data)
             manifest["database"]["sha256"] = "0" * 64
             return json.dumps(manifest).encode()
+
         rewrite(archive, bad, change)
     elif tampering == "dropped":
         rewrite(archive, bad, lambda name, data: None if name == blob else data)
     else:
-        bad.write_bytes(archive.read_bytes()[:archive.stat().st_size // 2])
+        bad.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
     target = instances("tampered", migrated=True)
     counts = row_counts(target)
 
@@ -412,8 +435,10 @@ def test_a_damaged_or_altered_archive_is_refused_and_nothing_is_restored(app, in
 def test_an_archive_of_the_other_database_engine_is_refused(app, instances, tmp_path):
     _, archive = take_backup(app, tmp_path / "backups")
     kind = manifest_of(archive)["database"]["kind"]
-    other = {"sqlite": ("postgresql", "PostgreSQL", "database.pgdump"),
-             "postgresql": ("sqlite", "SQLite", "database.sqlite3")}[kind]
+    other = {
+        "sqlite": ("postgresql", "PostgreSQL", "database.pgdump"),
+        "postgresql": ("sqlite", "SQLite", "database.sqlite3"),
+    }[kind]
 
     def change(name, data):
         if name != "manifest.json":

@@ -5,6 +5,7 @@ and durations on SQLite, so a change that breaks the instrument (a renamed form 
 redirect, a page the load generator can no longer parse) fails here rather than on the day
 someone needs the numbers.
 """
+
 import importlib.util
 import json
 import os
@@ -40,8 +41,13 @@ def test_the_smoke_run_measures_every_part_without_errors(tmp_path):
             pytest.fail(missing)
         pytest.skip(missing)
     out = tmp_path / "results.json"
-    run = subprocess.run([sys.executable, "bench/run.py", "--smoke", "--database", "sqlite", "--out", str(out)],
-                         cwd=ROOT, capture_output=True, text=True, timeout=240)
+    run = subprocess.run(
+        [sys.executable, "bench/run.py", "--smoke", "--database", "sqlite", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert run.returncode == 0, run.stderr[-4000:]
     results = json.loads(out.read_text())
     section = results["databases"]["sqlite"]

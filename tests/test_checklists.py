@@ -1,8 +1,10 @@
 """Checklists generated from the plan: which items each kind of school owes, when they fall due,
 how they follow changes to the calendar and to the schools, and how progress is counted."""
+
 from datetime import date
 
 import pytest
+from conftest import SCHOOL_A, SCHOOL_B
 from sqlalchemy import func, select
 
 from aiplan.checklists.services import (
@@ -15,8 +17,6 @@ from aiplan.checklists.services import (
 from aiplan.extensions import db
 from aiplan.models import ChecklistItem, ItemKind, ItemStatus, Plan, School, SchoolYear, Verdict, Ward
 from aiplan.schools.services import import_schools, parse_schools_csv
-
-from conftest import SCHOOL_A, SCHOOL_B
 
 OTHER_SCHOOL = "th-long-bien"  # a primary school that is not a pilot
 SCHOOL_MILESTONES = ["m3", "m4", "m5", "m7", "m8"]
@@ -36,8 +36,9 @@ def items(slug: str | None) -> dict[str, ChecklistItem]:
 
 def all_items_of(slug: str) -> dict[str, ChecklistItem]:
     """Including retired ones, which the checklist page no longer shows."""
-    return {item.key: item for item in db.session.scalars(
-        select(ChecklistItem).where(ChecklistItem.school.has(slug=slug)))}
+    return {
+        item.key: item for item in db.session.scalars(select(ChecklistItem).where(ChecklistItem.school.has(slug=slug)))
+    }
 
 
 def reimport(csv_text: str) -> None:
@@ -47,15 +48,23 @@ def reimport(csv_text: str) -> None:
 
 # -- what each category owes -----------------------------------------------------------------
 
+
 def test_a_pilot_primary_school_owes_its_milestones_target_1_and_its_three_evidence(app):
     with app.app_context():
         owed = items(SCHOOL_A)
         assert list(owed) == SCHOOL_MILESTONES + [
-            "t1", "t1/ke-hoach-nha-truong", "t1/ho-so-lop-hoc", "t1/san-pham-trai-nghiem"]
+            "t1",
+            "t1/ke-hoach-nha-truong",
+            "t1/ho-so-lop-hoc",
+            "t1/san-pham-trai-nghiem",
+        ]
         assert all(item.required for item in owed.values())
         assert owed["t1"].title == "Trường Tiểu học Đoàn Kết; mỗi trường tổ chức ít nhất 01 lớp"
         assert [owed[k].title for k in list(owed)[-3:]] == [
-            "Kế hoạch nhà trường", "hồ sơ lớp học", "sản phẩm trải nghiệm"]
+            "Kế hoạch nhà trường",
+            "hồ sơ lớp học",
+            "sản phẩm trải nghiệm",
+        ]
         assert [owed[k].kind for k in list(owed)[-4:]] == [ItemKind.TARGET] + [ItemKind.EVIDENCE] * 3
 
 
@@ -63,7 +72,11 @@ def test_a_pilot_lower_secondary_school_owes_its_milestones_target_4_and_its_thr
     with app.app_context():
         owed = items(SCHOOL_B)
         assert list(owed) == SCHOOL_MILESTONES + [
-            "t4", "t4/ke-hoach-nha-truong", "t4/ho-so-lop-hoc", "t4/san-pham-hoc-sinh"]
+            "t4",
+            "t4/ke-hoach-nha-truong",
+            "t4/ho-so-lop-hoc",
+            "t4/san-pham-hoc-sinh",
+        ]
         assert all(item.required for item in owed.values())
         assert owed["t4/san-pham-hoc-sinh"].title == "sản phẩm học sinh"
 
@@ -96,19 +109,23 @@ def test_what_is_stored_is_what_the_plan_asks_for(app):
 
 # -- due dates --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("owner, key, due", [
-    (SCHOOL_A, "m3", date(2026, 2, 15)),  # Đầu HK II: the first four weeks from 19/01/2026
-    (SCHOOL_A, "m4", date(2026, 5, 25)),  # Trong HK II: until the end of HK II
-    (SCHOOL_A, "m7", date(2026, 5, 25)),  # Cuối HK II
-    (SCHOOL_A, "m8", date(2026, 6, 14)),  # "trước ngày 15/6/2026": 15/6 itself is too late
-    (SCHOOL_A, "t1/ke-hoach-nha-truong", date(2026, 2, 15)),
-    (SCHOOL_A, "t1/ho-so-lop-hoc", date(2026, 5, 25)),
-    (OTHER_SCHOOL, "m8", date(2026, 6, 14)),
-    (None, "m1", date(2026, 2, 15)),
-    (None, "m6", date(2026, 4, 4)),  # Giữa HK II: the ward's inspection window
-    (None, "m8", date(2026, 6, 11)),  # Phòng VHXH reports "trước ngày 12/6/2026"
-    (None, "m9", date(2026, 8, 31)),  # after the school year, by the end of the summing-up
-])
+
+@pytest.mark.parametrize(
+    "owner, key, due",
+    [
+        (SCHOOL_A, "m3", date(2026, 2, 15)),  # Đầu HK II: the first four weeks from 19/01/2026
+        (SCHOOL_A, "m4", date(2026, 5, 25)),  # Trong HK II: until the end of HK II
+        (SCHOOL_A, "m7", date(2026, 5, 25)),  # Cuối HK II
+        (SCHOOL_A, "m8", date(2026, 6, 14)),  # "trước ngày 15/6/2026": 15/6 itself is too late
+        (SCHOOL_A, "t1/ke-hoach-nha-truong", date(2026, 2, 15)),
+        (SCHOOL_A, "t1/ho-so-lop-hoc", date(2026, 5, 25)),
+        (OTHER_SCHOOL, "m8", date(2026, 6, 14)),
+        (None, "m1", date(2026, 2, 15)),
+        (None, "m6", date(2026, 4, 4)),  # Giữa HK II: the ward's inspection window
+        (None, "m8", date(2026, 6, 11)),  # Phòng VHXH reports "trước ngày 12/6/2026"
+        (None, "m9", date(2026, 8, 31)),  # after the school year, by the end of the summing-up
+    ],
+)
 def test_due_dates_come_from_the_calendar_and_the_plans_deadlines(app, owner, key, due):
     with app.app_context():
         assert items(owner)[key].due_on == due
@@ -133,16 +150,15 @@ def test_changing_the_calendar_moves_the_due_dates(app):
 
 def test_syncing_an_unchanged_plan_adds_and_changes_nothing(app):
     with app.app_context():
-        before = {(i.id, i.key, i.due_on, i.required, i.version)
-                  for i in db.session.scalars(select(ChecklistItem))}
+        before = {(i.id, i.key, i.due_on, i.required, i.version) for i in db.session.scalars(select(ChecklistItem))}
         assert sync_checklists(the_plan()) == 0
         db.session.commit()
-        after = {(i.id, i.key, i.due_on, i.required, i.version)
-                 for i in db.session.scalars(select(ChecklistItem))}
+        after = {(i.id, i.key, i.due_on, i.required, i.version) for i in db.session.scalars(select(ChecklistItem))}
         assert after == before
 
 
 # -- schools joining, changing, leaving ------------------------------------------------------
+
 
 def test_importing_a_new_school_creates_its_checklist(app):
     with app.app_context():
@@ -163,7 +179,11 @@ def test_a_new_pilot_school_gets_the_pilot_items_and_drops_the_untouched_others(
         reimport(f"slug,tên trường,cấp học,thí điểm\n{OTHER_SCHOOL},Trường Tiểu học Long Biên,tiểu học,có\n")
         owed = items(OTHER_SCHOOL)
         assert list(owed) == SCHOOL_MILESTONES + [
-            "t1", "t1/ke-hoach-nha-truong", "t1/ho-so-lop-hoc", "t1/san-pham-trai-nghiem"]
+            "t1",
+            "t1/ke-hoach-nha-truong",
+            "t1/ho-so-lop-hoc",
+            "t1/san-pham-trai-nghiem",
+        ]
         assert owed["m5"].required  # now required, as of every pilot school
         # Nothing was worked on, so nothing is kept behind.
         assert set(all_items_of(OTHER_SCHOOL)) == set(owed)
@@ -190,7 +210,10 @@ def test_a_new_pilot_school_keeps_the_work_it_recorded_on_items_it_no_longer_owe
         assert stored["t5/ke-hoach-mon-hoc"].note == "Kế hoạch môn Tin học đã có nội dung AI"
         assert stored["t5"].verdict is Verdict.NEEDS_MORE
         assert (stored["m4"].id, stored["m4"].status, stored["m4"].retired) == (
-            kept_ids["m4"], ItemStatus.IN_PROGRESS, False)
+            kept_ids["m4"],
+            ItemStatus.IN_PROGRESS,
+            False,
+        )
         assert "t5" not in items(OTHER_SCHOOL)  # the page shows only what is owed now
 
         # Back out of the pilot: the retired work comes back as it was.
@@ -223,6 +246,7 @@ def test_no_item_with_progress_is_ever_deleted(app):
 
 
 # -- progress ---------------------------------------------------------------------------------
+
 
 def mark_done(slug: str, *keys: str) -> None:
     owed = items(slug)
@@ -282,13 +306,16 @@ def test_progress_of_a_school_without_items_is_zero(app):
 
 def test_the_checklist_counts_every_school_of_the_ward(app):
     with app.app_context():
-        per_school = dict(db.session.execute(
-            select(School.slug, func.count(ChecklistItem.id))
-            .join(ChecklistItem, ChecklistItem.school_id == School.id)
-            .group_by(School.slug)).all())
-        assert per_school == {"th-doan-ket": 9, "thcs-thach-ban": 9} | {
-            slug: 8 for slug in ("th-thach-ban-a", "th-thach-ban-b", "th-long-bien", "thcs-long-bien",
-                                 "th-cu-khoi", "thcs-cu-khoi")}
+        per_school = dict(
+            db.session.execute(
+                select(School.slug, func.count(ChecklistItem.id))
+                .join(ChecklistItem, ChecklistItem.school_id == School.id)
+                .group_by(School.slug)
+            ).all()
+        )
+        assert per_school == {"th-doan-ket": 9, "thcs-thach-ban": 9} | dict.fromkeys(
+            ("th-thach-ban-a", "th-thach-ban-b", "th-long-bien", "thcs-long-bien", "th-cu-khoi", "thcs-cu-khoi"), 8
+        )
 
 
 def test_a_new_target_item_starts_from_the_activities_the_school_already_has(app):
@@ -303,14 +330,31 @@ def test_a_new_target_item_starts_from_the_activities_the_school_already_has(app
         plan = db.session.scalar(select(Plan))
         school = db.session.scalar(select(School).filter_by(slug="th-long-bien"))
         form = next(f for f in plan.delivery_forms if f.code == "2.2")
-        create_activity(plan, school, {
-            "form_id": form.id, "title": "Lớp chuyên đề AI 4A", "subject": "", "grade": "4", "class_name": "4A",
-            "participants": 30, "lessons": 6, "content_area_ids": [], "starts_on": date(2026, 2, 2),
-            "ends_on": None, "products": "", "notes": ""})
-        import_schools(school.ward, [{"slug": "th-long-bien", "name": school.name, "level": school.level,
-                                      "is_pilot": True, "is_active": True}])
-        item = db.session.scalar(select(ChecklistItem).where(ChecklistItem.school_id == school.id,
-                                                             ChecklistItem.key == "t1"))
+        create_activity(
+            plan,
+            school,
+            {
+                "form_id": form.id,
+                "title": "Lớp chuyên đề AI 4A",
+                "subject": "",
+                "grade": "4",
+                "class_name": "4A",
+                "participants": 30,
+                "lessons": 6,
+                "content_area_ids": [],
+                "starts_on": date(2026, 2, 2),
+                "ends_on": None,
+                "products": "",
+                "notes": "",
+            },
+        )
+        import_schools(
+            school.ward,
+            [{"slug": "th-long-bien", "name": school.name, "level": school.level, "is_pilot": True, "is_active": True}],
+        )
+        item = db.session.scalar(
+            select(ChecklistItem).where(ChecklistItem.school_id == school.id, ChecklistItem.key == "t1")
+        )
         assert item.status is ItemStatus.DONE
 
 
@@ -321,12 +365,25 @@ def test_an_item_with_files_is_kept_as_retired_when_the_school_changes_category(
 
     with app.app_context():
         school = db.session.scalar(select(School).filter_by(slug="th-doan-ket"))
-        item = db.session.scalar(select(ChecklistItem).where(ChecklistItem.school_id == school.id,
-                                                             ChecklistItem.key == "t1/ke-hoach-nha-truong"))
-        db.session.add(EvidenceFile(school_id=school.id, item_id=item.id, sha256="a" * 64, size=5,
-                                    content_type="application/pdf", original_name="ke-hoach.pdf"))
+        item = db.session.scalar(
+            select(ChecklistItem).where(
+                ChecklistItem.school_id == school.id, ChecklistItem.key == "t1/ke-hoach-nha-truong"
+            )
+        )
+        db.session.add(
+            EvidenceFile(
+                school_id=school.id,
+                item_id=item.id,
+                sha256="a" * 64,
+                size=5,
+                content_type="application/pdf",
+                original_name="ke-hoach.pdf",
+            )
+        )
         db.session.commit()
-        import_schools(school.ward, [{"slug": school.slug, "name": school.name, "level": school.level,
-                                      "is_pilot": False, "is_active": True}])
+        import_schools(
+            school.ward,
+            [{"slug": school.slug, "name": school.name, "level": school.level, "is_pilot": False, "is_active": True}],
+        )
         kept = db.session.get(ChecklistItem, item.id)
         assert kept is not None and kept.retired

@@ -1,28 +1,40 @@
 """The operator's commands (`flask --app aiplan COMMAND`): what they print, what they change, and
 that a mistake stops them with a non-zero exit and a Vietnamese explanation."""
+
 from datetime import date
 
 import pytest
+from conftest import SCHOOL_A, SCHOOL_B
 from sqlalchemy import func, select
 
 from aiplan.extensions import db
 from aiplan.models import AuditEvent, ChecklistItem, Role, School, SchoolYear, User
 from aiplan.plans.services import BUNDLED_PLAN
 
-from conftest import SCHOOL_A, SCHOOL_B
-
 # Every command the app adds; a new one must be added here (and so gets its --help checked).
-COMMANDS = ("setup", "load-plan", "import-schools", "create-user", "demo-accounts", "db", "evidence",
-            "verify", "sign-audit-head",  # audit log viewer feature
-            "backup", "restore",
-            "generate-demo")
+COMMANDS = (
+    "setup",
+    "load-plan",
+    "import-schools",
+    "create-user",
+    "demo-accounts",
+    "db",
+    "evidence",
+    "verify",
+    "sign-audit-head",  # audit log viewer feature
+    "backup",
+    "restore",
+    "generate-demo",
+)
 NEW_PASSWORD = "mot-mat-khau-du-dai"
 
 
 def row_counts(app) -> dict[str, int]:
     with app.app_context():
-        return {table.name: db.session.scalar(select(func.count()).select_from(table))
-                for table in db.metadata.sorted_tables}
+        return {
+            table.name: db.session.scalar(select(func.count()).select_from(table))
+            for table in db.metadata.sorted_tables
+        }
 
 
 def user_named(app, username):
@@ -31,6 +43,7 @@ def user_named(app, username):
 
 
 # -- setup ------------------------------------------------------------------------------------
+
 
 def test_setup_loads_the_plan_and_schools_and_running_it_again_changes_nothing(make_app):
     app = make_app()  # an empty, migrated database: no plan, no schools, no accounts
@@ -57,9 +70,16 @@ def test_setup_loads_the_plan_and_schools_and_running_it_again_changes_nothing(m
 
 def test_setup_keeps_what_the_ward_changed_since_and_its_new_year(app, as_persona, runner):
     admin = as_persona("ward_admin")
-    calendar = {"hk1_start": "05/09/2026", "hk1_end": "16/01/2027", "hk2_start": "18/01/2027",
-                "hk2_end": "25/05/2027", "midterm_start": "08/03/2027", "midterm_end": "03/04/2027",
-                "ends_on": "31/05/2027", "closes_on": "31/08/2027"}
+    calendar = {
+        "hk1_start": "05/09/2026",
+        "hk1_end": "16/01/2027",
+        "hk2_start": "18/01/2027",
+        "hk2_end": "25/05/2027",
+        "midterm_start": "08/03/2027",
+        "midterm_end": "03/04/2027",
+        "ends_on": "31/05/2027",
+        "closes_on": "31/08/2027",
+    }
     assert admin.post("/years", data=calendar).status_code == 302
     with app.app_context():
         school = db.session.scalar(select(School).filter_by(slug="th-thach-ban-a"))
@@ -78,8 +98,9 @@ def test_setup_keeps_what_the_ward_changed_since_and_its_new_year(app, as_person
 
 def test_setup_keeps_the_work_schools_have_recorded(app, runner):
     with app.app_context():
-        item = db.session.scalar(select(ChecklistItem).where(
-            ChecklistItem.school.has(slug=SCHOOL_A), ChecklistItem.key == "m3"))
+        item = db.session.scalar(
+            select(ChecklistItem).where(ChecklistItem.school.has(slug=SCHOOL_A), ChecklistItem.key == "m3")
+        )
         item.note = "Kế hoạch số 12/KH-THĐK đã ban hành"
         db.session.commit()
         item_id = item.id
@@ -104,9 +125,22 @@ def test_setup_names_the_ward_as_the_plan_does(make_app):
 
 # -- create-user ------------------------------------------------------------------------------
 
+
 def test_create_user_makes_a_school_account_that_can_sign_in(app, runner, client):
-    result = runner.invoke(args=["create-user", "canbo-moi", "--role", "school_staff", "--school", SCHOOL_A,
-                       "--name", "Nguyễn Thị Lan", "--password-stdin"], input=NEW_PASSWORD + "\n")
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "canbo-moi",
+            "--role",
+            "school_staff",
+            "--school",
+            SCHOOL_A,
+            "--name",
+            "Nguyễn Thị Lan",
+            "--password-stdin",
+        ],
+        input=NEW_PASSWORD + "\n",
+    )
 
     assert result.exit_code == 0, result.output
     assert "Đã tạo tài khoản canbo-moi (Cán bộ nhà trường)." in result.output
@@ -125,19 +159,24 @@ def test_create_user_makes_a_school_account_that_can_sign_in(app, runner, client
 
 
 def test_create_user_asks_for_the_password_twice_without_password_stdin(app, runner, client):
-    result = runner.invoke(args=["create-user", "lanhdao-2", "--role", "viewer"],
-                           input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n")
+    result = runner.invoke(
+        args=["create-user", "lanhdao-2", "--role", "viewer"], input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n"
+    )
 
     assert result.exit_code == 0, result.output
     assert client.post("/login", data={"username": "lanhdao-2", "password": NEW_PASSWORD}).status_code == 302
 
 
-@pytest.mark.parametrize("args, exit_code, message", [
-    (["--role", "school_staff"], 1, "Tài khoản cán bộ nhà trường phải gắn với một trường (--school)."),
-    (["--role", "viewer", "--school", SCHOOL_A], 1, "Chỉ tài khoản cán bộ nhà trường mới gắn với một trường."),
-    (["--role", "school_staff", "--school", "th-khong-co"], 1, "không có trường 'th-khong-co'"),
-    (["--role", "hieu_truong"], 2, "'hieu_truong'"),  # Click names the bad choice and lists the roles
-], ids=["staff-without-school", "viewer-with-school", "unknown-school", "unknown-role"])
+@pytest.mark.parametrize(
+    "args, exit_code, message",
+    [
+        (["--role", "school_staff"], 1, "Tài khoản cán bộ nhà trường phải gắn với một trường (--school)."),
+        (["--role", "viewer", "--school", SCHOOL_A], 1, "Chỉ tài khoản cán bộ nhà trường mới gắn với một trường."),
+        (["--role", "school_staff", "--school", "th-khong-co"], 1, "không có trường 'th-khong-co'"),
+        (["--role", "hieu_truong"], 2, "'hieu_truong'"),  # Click names the bad choice and lists the roles
+    ],
+    ids=["staff-without-school", "viewer-with-school", "unknown-school", "unknown-role"],
+)
 def test_create_user_refuses_an_account_that_does_not_fit_its_role(app, runner, args, exit_code, message):
     result = runner.invoke(args=["create-user", "canbo-moi", *args, "--password-stdin"], input=NEW_PASSWORD + "\n")
 
@@ -147,8 +186,7 @@ def test_create_user_refuses_an_account_that_does_not_fit_its_role(app, runner, 
 
 
 def test_create_user_refuses_a_short_password(app, runner):
-    result = runner.invoke(args=["create-user", "canbo-moi", "--role", "viewer", "--password-stdin"],
-                           input="ngan\n")
+    result = runner.invoke(args=["create-user", "canbo-moi", "--role", "viewer", "--password-stdin"], input="ngan\n")
 
     assert result.exit_code == 1
     assert "Lỗi: không tạo được tài khoản" in result.output
@@ -157,8 +195,9 @@ def test_create_user_refuses_a_short_password(app, runner):
 
 
 def test_create_user_refuses_a_name_already_taken(app, runner):
-    result = runner.invoke(args=["create-user", "CANBO-A", "--role", "viewer", "--password-stdin"],
-                           input=NEW_PASSWORD + "\n")
+    result = runner.invoke(
+        args=["create-user", "CANBO-A", "--role", "viewer", "--password-stdin"], input=NEW_PASSWORD + "\n"
+    )
 
     assert result.exit_code == 1
     assert "Tên đăng nhập 'canbo-a' đã có." in result.output
@@ -167,12 +206,16 @@ def test_create_user_refuses_a_name_already_taken(app, runner):
 
 # -- import-schools and load-plan with bad files ----------------------------------------------
 
+
 def test_import_schools_with_a_bad_file_exits_nonzero_and_lists_every_bad_row(app, runner, tmp_path):
     path = tmp_path / "truong.csv"
-    path.write_text("slug,tên trường,cấp học,thí điểm\n"
-                    "th-moi,Trường Tiểu học Mới,tiểu học,không\n"
-                    "th-sai,Trường Tiểu học Sai,mầm non,không\n"
-                    "thcs-sai,,THCS,có lẽ\n", encoding="utf-8")
+    path.write_text(
+        "slug,tên trường,cấp học,thí điểm\n"
+        "th-moi,Trường Tiểu học Mới,tiểu học,không\n"
+        "th-sai,Trường Tiểu học Sai,mầm non,không\n"
+        "thcs-sai,,THCS,có lẽ\n",
+        encoding="utf-8",
+    )
     counts = row_counts(app)
 
     result = runner.invoke(args=["import-schools", str(path)])
@@ -192,15 +235,19 @@ def test_import_schools_adds_a_school_with_its_checklist(app, runner, tmp_path):
     result = runner.invoke(args=["import-schools", str(path)])
 
     assert result.exit_code == 0, result.output
-    assert ("Danh sách trường (truong-moi.csv): thêm 1, cập nhật 0, giữ nguyên 0; "
-            "thêm 8 mục checklist.") in result.output
+    assert (
+        "Danh sách trường (truong-moi.csv): thêm 1, cập nhật 0, giữ nguyên 0; thêm 8 mục checklist."
+    ) in result.output
 
 
 def test_load_plan_with_a_broken_file_exits_nonzero_and_lists_every_problem(app, runner, tmp_path):
     path = tmp_path / "ke-hoach.toml"
-    path.write_text(BUNDLED_PLAN.read_text("utf-8")
-                    .replace('timing = "giua_hk2"', 'timing = "giua_ky"')
-                    .replace("stt = 4", "stt = 1"), encoding="utf-8")
+    path.write_text(
+        BUNDLED_PLAN.read_text("utf-8")
+        .replace('timing = "giua_hk2"', 'timing = "giua_ky"')
+        .replace("stt = 4", "stt = 1"),
+        encoding="utf-8",
+    )
     counts = row_counts(app)
 
     result = runner.invoke(args=["load-plan", str(path)])
@@ -230,8 +277,9 @@ def test_load_plan_keeps_an_edited_calendar_unless_told_to_replace_it(app, runne
     assert "Đổi: lịch năm học 2025-2026" in replaced.output
     with app.app_context():
         assert db.session.scalar(select(SchoolYear)).midterm_end == date(2026, 4, 4)
-        ward_m6 = db.session.scalar(select(ChecklistItem).where(
-            ChecklistItem.school_id.is_(None), ChecklistItem.key == "m6"))
+        ward_m6 = db.session.scalar(
+            select(ChecklistItem).where(ChecklistItem.school_id.is_(None), ChecklistItem.key == "m6")
+        )
         assert ward_m6.due_on == date(2026, 4, 4)
 
 
@@ -243,6 +291,7 @@ def test_load_plan_names_a_file_that_does_not_exist(runner, tmp_path):
 
 
 # -- demo-accounts ----------------------------------------------------------------------------
+
 
 def test_demo_accounts_prints_each_password_once_and_the_passwords_work(make_app):
     app = make_app()
@@ -275,6 +324,7 @@ def test_demo_accounts_prints_each_password_once_and_the_passwords_work(make_app
 
 
 # -- help -------------------------------------------------------------------------------------
+
 
 def test_every_command_is_in_the_command_table(app):
     assert set(app.cli.commands) == set(COMMANDS), "add the new command to COMMANDS in tests/test_cli.py"

@@ -1,4 +1,5 @@
 """docs/security.md line 19: SQLite runs with WAL, enforced foreign keys and a busy timeout."""
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
@@ -61,10 +62,10 @@ def test_a_login_checks_the_password_without_holding_the_write_lock(app, sqlite_
     ticking an item) must be able to write at once, not queue behind the login."""
     import sqlite3
 
+    from conftest import PASSWORD
     from sqlalchemy.engine import make_url
 
     from aiplan.auth import services
-    from conftest import PASSWORD
 
     path = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
     real_hasher = services._hasher
@@ -96,9 +97,10 @@ def test_a_login_checks_the_password_without_holding_the_write_lock(app, sqlite_
 
 
 def test_a_password_changed_during_the_check_does_not_sign_in_with_the_old_one(app, monkeypatch):
+    from conftest import PASSWORD
+
     from aiplan.auth import services
     from aiplan.models import User
-    from conftest import PASSWORD
 
     real_hasher = services._hasher
 
@@ -109,8 +111,11 @@ def test_a_password_changed_during_the_check_does_not_sign_in_with_the_old_one(a
         def verify(self, hash_, password):
             result = self._real.verify(hash_, password)
             with app.app_context():  # an admin resets the password meanwhile, in another session
-                db.session.execute(db.update(User).where(User.username == "canbo-a")
-                                   .values(password_hash=self._real.hash("mot-mat-khau-moi-hoan-toan")))
+                db.session.execute(
+                    db.update(User)
+                    .where(User.username == "canbo-a")
+                    .values(password_hash=self._real.hash("mot-mat-khau-moi-hoan-toan"))
+                )
                 db.session.commit()
             return result
 

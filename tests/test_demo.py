@@ -1,10 +1,12 @@
 """`flask --app aiplan generate-demo`: realistic demo data, the same for the same seed, that the
 app's own pages, rules and integrity checks accept."""
+
 import hashlib
 import random
 import zipfile
 
 import pytest
+from conftest import AuthActions, clear_rows
 from sqlalchemy import func, select
 
 from aiplan.auditlog.verify import verify_audit_chain, verify_files
@@ -13,11 +15,19 @@ from aiplan.evidence.storage import LocalStorage, get_storage
 from aiplan.evidence.validation import Policy, check_file
 from aiplan.extensions import db
 from aiplan.models import (
-    Activity, ChecklistItem, DeliveryForm, EvidenceFile, ItemKind, ItemStatus, Plan, Role, School, User,
-    VerdictRecord, Ward,
+    Activity,
+    ChecklistItem,
+    DeliveryForm,
+    EvidenceFile,
+    ItemKind,
+    ItemStatus,
+    Plan,
+    Role,
+    School,
+    User,
+    VerdictRecord,
+    Ward,
 )
-
-from conftest import AuthActions, clear_rows
 
 SMALL = ("--wards", "2", "--schools-per-ward", "3", "--files-per-school", "1", "--max-file-kb", "8")
 PASSWORD = "mat-khau-demo-1"
@@ -30,22 +40,52 @@ def generate(app, *args):
 def fingerprint(app) -> dict:
     """What a user would see of the data, without ids, hashes of the audit chain or password salts."""
     with app.app_context():
-        counts = {table.name: db.session.scalar(select(func.count()).select_from(table))
-                  for table in db.metadata.sorted_tables}
+        counts = {
+            table.name: db.session.scalar(select(func.count()).select_from(table))
+            for table in db.metadata.sorted_tables
+        }
         rows = lambda query: sorted(tuple(str(v) for v in row) for row in db.session.execute(query))  # noqa: E731
         return {
             "counts": counts,
             "schools": rows(select(School.slug, School.name, School.level, School.is_pilot)),
-            "items": rows(select(School.slug, ChecklistItem.key, ChecklistItem.status, ChecklistItem.note,
-                                 ChecklistItem.completed_at, ChecklistItem.verdict, ChecklistItem.verdict_reason,
-                                 ChecklistItem.resubmitted_at).join(School)),
-            "activities": rows(select(School.slug, DeliveryForm.code, Activity.title, Activity.class_name,
-                                      Activity.participants, Activity.lessons, Activity.starts_on)
-                               .join(School, Activity.school_id == School.id).join(DeliveryForm)),
-            "files": rows(select(School.slug, EvidenceFile.original_name, EvidenceFile.sha256, EvidenceFile.size,
-                                 EvidenceFile.restricted, EvidenceFile.uploaded_at).join(School)),
-            "verdicts": rows(select(VerdictRecord.verdict, VerdictRecord.reason, VerdictRecord.given_at,
-                                    VerdictRecord.is_current)),
+            "items": rows(
+                select(
+                    School.slug,
+                    ChecklistItem.key,
+                    ChecklistItem.status,
+                    ChecklistItem.note,
+                    ChecklistItem.completed_at,
+                    ChecklistItem.verdict,
+                    ChecklistItem.verdict_reason,
+                    ChecklistItem.resubmitted_at,
+                ).join(School)
+            ),
+            "activities": rows(
+                select(
+                    School.slug,
+                    DeliveryForm.code,
+                    Activity.title,
+                    Activity.class_name,
+                    Activity.participants,
+                    Activity.lessons,
+                    Activity.starts_on,
+                )
+                .join(School, Activity.school_id == School.id)
+                .join(DeliveryForm)
+            ),
+            "files": rows(
+                select(
+                    School.slug,
+                    EvidenceFile.original_name,
+                    EvidenceFile.sha256,
+                    EvidenceFile.size,
+                    EvidenceFile.restricted,
+                    EvidenceFile.uploaded_at,
+                ).join(School)
+            ),
+            "verdicts": rows(
+                select(VerdictRecord.verdict, VerdictRecord.reason, VerdictRecord.given_at, VerdictRecord.is_current)
+            ),
         }
 
 
@@ -92,7 +132,8 @@ def test_it_makes_what_the_options_ask_for_and_the_app_checks_it_all(make_app):
         users = db.session.scalars(select(User)).all()
         assert len(schools) == 6
         assert sorted(u.role.value for u in users if u.school_id is None) == sorted(
-            ["ward_admin", "supervisor", "supervisor", "viewer"] * 2)
+            ["ward_admin", "supervisor", "supervisor", "viewer"] * 2
+        )
         assert sorted(u.username for u in users if u.role is Role.SCHOOL_STAFF) == sorted(s.slug for s in schools)
         files_ = db.session.scalars(select(EvidenceFile)).all()
         assert len(files_) == 6 and all(f.size <= 8 * 1024 for f in files_)
@@ -101,8 +142,11 @@ def test_it_makes_what_the_options_ask_for_and_the_app_checks_it_all(make_app):
             with storage.open(file.sha256) as blob:
                 assert hashlib.sha256(blob.read()).hexdigest() == file.sha256
         assert verify_audit_chain() == [] and verify_files() == []
-        done_evidence = db.session.scalars(select(ChecklistItem).where(
-            ChecklistItem.kind == ItemKind.EVIDENCE, ChecklistItem.status == ItemStatus.DONE)).all()
+        done_evidence = db.session.scalars(
+            select(ChecklistItem).where(
+                ChecklistItem.kind == ItemKind.EVIDENCE, ChecklistItem.status == ItemStatus.DONE
+            )
+        ).all()
         assert all(any(f.item_id == item.id for f in files_) for item in done_evidence)
 
 
@@ -112,7 +156,7 @@ def test_every_ward_has_a_pilot_school_with_the_pilot_items(make_app):
 
     with app.app_context():
         for plan in db.session.scalars(select(Plan)):
-            pilots = [s for s in plan.pilot_schools]
+            pilots = list(plan.pilot_schools)
             assert len(pilots) == 1 and pilots[0].is_pilot
             keys = set(db.session.scalars(select(ChecklistItem.key).filter_by(school_id=pilots[0].id)))
             assert keys & {"t1", "t4"} and "t5" not in keys
@@ -141,10 +185,14 @@ def test_a_generated_ward_admin_and_school_staff_can_read_their_pages(make_app):
 def test_with_one_ward_the_demo_schools_join_the_bundled_ward_and_its_own_rows_stay(app):
     def bundled_state():
         with app.app_context():
-            return sorted(db.session.execute(
-                select(ChecklistItem.id, ChecklistItem.version, ChecklistItem.status)
-                .where(ChecklistItem.school_id.is_(None) | ChecklistItem.school_id.in_(
-                    select(School.id).where(~School.slug.like("%-d000"))))).all())
+            return sorted(
+                db.session.execute(
+                    select(ChecklistItem.id, ChecklistItem.version, ChecklistItem.status).where(
+                        ChecklistItem.school_id.is_(None)
+                        | ChecklistItem.school_id.in_(select(School.id).where(~School.slug.like("%-d000")))
+                    )
+                ).all()
+            )
 
     before = bundled_state()
     result = generate(app, "--schools-per-ward", "3", "--files-per-school", "1", "--max-file-kb", "8")
@@ -175,16 +223,22 @@ def test_a_second_run_is_refused_unless_appending(make_app):
         assert db.session.scalar(select(func.count(School.id))) == 8
         assert db.session.scalar(select(func.count(User.id))) == 2 * 4 + 8
         assert db.session.scalar(select(func.count(EvidenceFile.id))) == 0
-        assert not db.session.scalar(select(func.count(ChecklistItem.id)).where(
-            ChecklistItem.kind == ItemKind.EVIDENCE, ChecklistItem.status == ItemStatus.DONE))
+        assert not db.session.scalar(
+            select(func.count(ChecklistItem.id)).where(
+                ChecklistItem.kind == ItemKind.EVIDENCE, ChecklistItem.status == ItemStatus.DONE
+            )
+        )
         assert verify_audit_chain() == []
 
 
-@pytest.mark.parametrize("option, value, message", [
-    ("--wards", "0", "--wards phải là số nguyên từ 1 đến 999"),
-    ("--schools-per-ward", "0", "--schools-per-ward phải là số nguyên từ 1 đến 999"),
-    ("--password", "ngan", "Mật khẩu cần ít nhất 10 ký tự"),
-])
+@pytest.mark.parametrize(
+    "option, value, message",
+    [
+        ("--wards", "0", "--wards phải là số nguyên từ 1 đến 999"),
+        ("--schools-per-ward", "0", "--schools-per-ward phải là số nguyên từ 1 đến 999"),
+        ("--password", "ngan", "Mật khẩu cần ít nhất 10 ký tự"),
+    ],
+)
 def test_bad_options_are_refused_with_a_clear_message(make_app, option, value, message):
     app = make_app()
     result = app.test_cli_runner().invoke(args=["generate-demo", option, value])

@@ -1,5 +1,6 @@
 """The evidence store: uploads, downloads, soft delete and restore, restricted files, the store's
 check. docs/security.md lines 2, 4, 5 and 12–17 as they apply to files."""
+
 import hashlib
 import io
 import re
@@ -8,12 +9,12 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from conftest import PASSWORD, PERSONAS, SCHOOL_A, SCHOOL_B
 from sqlalchemy import select
 
 from aiplan.evidence.services import files_for_activity, files_for_items, live_file_count
 from aiplan.extensions import db
 from aiplan.models import Activity, AuditEvent, ChecklistItem, DeliveryForm, EvidenceFile, School, User
-from conftest import PASSWORD, PERSONAS, SCHOOL_A, SCHOOL_B
 
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
 OTHER_PDF = b"%PDF-1.4\n% another plan\n%%EOF\n"
@@ -22,6 +23,7 @@ HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></bod
 
 
 # -- fixtures and helpers --------------------------------------------------------------------
+
 
 @pytest.fixture
 def evidence_dir(tmp_path) -> Path:
@@ -36,8 +38,11 @@ def app(seeded_app, evidence_dir):
 
 def items_of(app, slug=SCHOOL_A) -> list[int]:
     with app.app_context():
-        return list(db.session.scalars(select(ChecklistItem.id).join(School).where(School.slug == slug)
-                                       .order_by(ChecklistItem.position)))
+        return list(
+            db.session.scalars(
+                select(ChecklistItem.id).join(School).where(School.slug == slug).order_by(ChecklistItem.position)
+            )
+        )
 
 
 @pytest.fixture
@@ -55,8 +60,9 @@ def add_activity(app, slug=SCHOOL_A, **fields) -> int:
         school = db.session.scalar(select(School).filter_by(slug=slug))
         item = db.session.scalar(select(ChecklistItem).filter_by(school_id=school.id))
         form = db.session.scalar(select(DeliveryForm).filter_by(plan_id=item.plan_id).order_by(DeliveryForm.position))
-        activity = Activity(school_id=school.id, plan_id=item.plan_id, form_id=form.id,
-                            title="Lớp thí điểm chuyên đề AI 4A1", **fields)
+        activity = Activity(
+            school_id=school.id, plan_id=item.plan_id, form_id=form.id, title="Lớp thí điểm chuyên đề AI 4A1", **fields
+        )
         db.session.add(activity)
         db.session.commit()
         return activity.id
@@ -122,9 +128,15 @@ def stored_file(app, as_persona, item_id, name="Kế hoạch nhà trường.pdf"
 
 # -- uploading ---------------------------------------------------------------------------------
 
+
 def test_staff_upload_a_file_to_their_item_and_see_it_in_the_list(app, as_persona, item_a, evidence_dir):
-    response = upload(as_persona("staff_a"), item_url(item_a), ("Kế hoạch nhà trường.pdf", PDF),
-                      description="Kế hoạch năm học", htmx_target=f"files-item-{item_a}")
+    response = upload(
+        as_persona("staff_a"),
+        item_url(item_a),
+        ("Kế hoạch nhà trường.pdf", PDF),
+        description="Kế hoạch năm học",
+        htmx_target=f"files-item-{item_a}",
+    )
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert f'id="files-item-{item_a}"' in body and 'hx-target="this"' in body
@@ -161,8 +173,15 @@ def test_the_form_can_send_the_user_back_to_the_page_they_came_from_but_not_else
 
 
 def test_several_files_are_uploaded_at_once_with_a_description_and_the_restricted_mark(app, as_persona, item_a):
-    response = upload(as_persona("staff_a"), item_url(item_a), ("ke-hoach.pdf", PDF), ("anh-lop.png", PNG),
-                      description="Ảnh giờ học", restricted="y", htmx_target=f"files-item-{item_a}")
+    response = upload(
+        as_persona("staff_a"),
+        item_url(item_a),
+        ("ke-hoach.pdf", PDF),
+        ("anh-lop.png", PNG),
+        description="Ảnh giờ học",
+        restricted="y",
+        htmx_target=f"files-item-{item_a}",
+    )
     assert "Đã tải lên 2 tệp." in response.get_data(as_text=True)
     assert [(r.original_name, r.content_type, r.description, r.restricted) for r in rows(app)] == [
         ("ke-hoach.pdf", "application/pdf", "Ảnh giờ học", True),
@@ -189,8 +208,12 @@ def test_the_same_file_uploaded_twice_is_stored_once(app, as_persona, item_a, ev
 
 def test_staff_upload_files_to_their_activity(app, as_persona, evidence_dir):
     activity_id = add_activity(app)
-    response = upload(as_persona("staff_a"), activity_url(activity_id), ("san-pham.sb3", _scratch()),
-                      htmx_target=f"files-activity-{activity_id}")
+    response = upload(
+        as_persona("staff_a"),
+        activity_url(activity_id),
+        ("san-pham.sb3", _scratch()),
+        htmx_target=f"files-activity-{activity_id}",
+    )
     assert response.status_code == 200
     assert f'id="files-activity-{activity_id}"' in response.get_data(as_text=True)
     [row] = rows(app)
@@ -216,13 +239,17 @@ def _scratch() -> bytes:
 
 # -- names -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("sent, shown", [
-    ("../../etc/passwd.pdf", "passwd.pdf"),
-    ("../../etc/passwd", "passwd.pdf"),
-    ("/etc/passwd", "passwd.pdf"),
-    ("..\\..\\boot.ini.pdf", "boot.ini.pdf"),
-    ("Kế hoạch nhà trường.pdf", "Kế hoạch nhà trường.pdf"),
-])
+
+@pytest.mark.parametrize(
+    "sent, shown",
+    [
+        ("../../etc/passwd.pdf", "passwd.pdf"),
+        ("../../etc/passwd", "passwd.pdf"),
+        ("/etc/passwd", "passwd.pdf"),
+        ("..\\..\\boot.ini.pdf", "boot.ini.pdf"),
+        ("Kế hoạch nhà trường.pdf", "Kế hoạch nhà trường.pdf"),
+    ],
+)
 def test_names_sent_by_the_client_never_reach_the_disk(app, as_persona, item_a, evidence_dir, sent, shown):
     file_id = stored_file(app, as_persona, item_a, name=sent)
     [row] = rows(app)
@@ -255,17 +282,23 @@ def test_a_very_long_name_is_shortened_and_keeps_its_extension(app, as_persona, 
 
 # -- refusals ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, content, reason", [
-    ("ke-hoach.pdf", PNG, "Nội dung tệp là PNG, không khớp với đuôi .pdf."),
-    ("bao-cao.docx", HTML, "không khớp với đuôi .docx"),
-    ("trang.html", HTML, "Không nhận loại tệp .html"),
-    ("rong.pdf", b"", "Tệp rỗng"),
-])
-def test_a_refused_file_is_named_with_the_reason_and_nothing_is_stored(app, as_persona, item_a, evidence_dir,
-                                                                       name, content, reason):
+
+@pytest.mark.parametrize(
+    "name, content, reason",
+    [
+        ("ke-hoach.pdf", PNG, "Nội dung tệp là PNG, không khớp với đuôi .pdf."),
+        ("bao-cao.docx", HTML, "không khớp với đuôi .docx"),
+        ("trang.html", HTML, "Không nhận loại tệp .html"),
+        ("rong.pdf", b"", "Tệp rỗng"),
+    ],
+)
+def test_a_refused_file_is_named_with_the_reason_and_nothing_is_stored(
+    app, as_persona, item_a, evidence_dir, name, content, reason
+):
     client = as_persona("staff_a")
-    response = upload(client, item_url(item_a), ("hop-le.pdf", PDF), (name, content),
-                      htmx_target=f"files-item-{item_a}")
+    response = upload(
+        client, item_url(item_a), ("hop-le.pdf", PDF), (name, content), htmx_target=f"files-item-{item_a}"
+    )
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert 'role="alert"' in body and "Chưa lưu tệp nào" in body
@@ -323,14 +356,19 @@ def test_an_upload_without_a_csrf_token_is_refused(seeded_app, evidence_dir):
     nothing_stored(app, evidence_dir)
     page = client.get(f"/schools/{SCHOOL_A}").get_data(as_text=True)
     header_token = re.search(r'"X-CSRFToken": "([^"]+)"', page)[1]
-    accepted = client.post(item_url(item_id), data={"file": (io.BytesIO(PDF), "a.pdf")},
-                           content_type="multipart/form-data", headers={"X-CSRFToken": header_token})
+    accepted = client.post(
+        item_url(item_id),
+        data={"file": (io.BytesIO(PDF), "a.pdf")},
+        content_type="multipart/form-data",
+        headers={"X-CSRFToken": header_token},
+    )
     assert accepted.status_code == 303
     assert len(rows(app)) == 1
 
 
 def test_a_database_failure_during_upload_leaves_no_row_and_only_bytes_that_repair_collects(
-        app, as_persona, item_a, evidence_dir, monkeypatch):
+    app, as_persona, item_a, evidence_dir, monkeypatch
+):
     client = as_persona("staff_a")
 
     def fail():
@@ -352,6 +390,7 @@ def test_a_database_failure_during_upload_leaves_no_row_and_only_bytes_that_repa
 
 
 # -- other schools, other roles ----------------------------------------------------------------
+
 
 def test_staff_of_another_school_cannot_upload_to_its_items(app, as_persona, item_a, evidence_dir):
     client = as_persona("staff_b")
@@ -391,14 +430,21 @@ def test_a_forged_school_id_in_the_form_is_ignored(app, as_persona, item_a):
     with app.app_context():
         school_b = db.session.scalar(select(School.id).filter_by(slug=SCHOOL_B))
         school_a = db.session.scalar(select(School.id).filter_by(slug=SCHOOL_A))
-    upload(as_persona("staff_a"), item_url(item_a), ("a.pdf", PDF), school_id=str(school_b),
-           item_id=str(items_of(app, SCHOOL_B)[0]), uploaded_by_id="1")
+    upload(
+        as_persona("staff_a"),
+        item_url(item_a),
+        ("a.pdf", PDF),
+        school_id=str(school_b),
+        item_id=str(items_of(app, SCHOOL_B)[0]),
+        uploaded_by_id="1",
+    )
     [row] = rows(app)
     assert (row.school_id, row.item_id) == (school_a, item_a)
     assert row.uploaded_by_id == user(app, "staff_a").id
 
 
 # -- downloading -------------------------------------------------------------------------------
+
 
 def test_a_download_is_byte_identical_with_its_real_type_as_an_attachment(app, as_persona, item_a):
     file_id = stored_file(app, as_persona, item_a, name="ke-hoach.pdf")
@@ -434,15 +480,22 @@ def test_a_file_whose_blob_is_lost_answers_404_not_500(app, as_persona, item_a, 
 
 # -- restricted files --------------------------------------------------------------------------
 
+
 def test_viewers_neither_see_nor_download_restricted_files(app, as_persona, item_a):
     public = stored_file(app, as_persona, item_a, name="ke-hoach.pdf")
     restricted = stored_file(app, as_persona, item_a, name="anh-hoc-sinh.png", content=PNG, restricted="y")
     readers = {persona: user(app, persona) for persona in ("staff_a", "supervisor", "ward_admin", "viewer", "staff_b")}
     with app.app_context():
-        seen = {persona: [f.id for f in files_for_items([item_a], reader)[item_a]]
-                for persona, reader in readers.items()}
-    assert seen == {"staff_a": [public, restricted], "supervisor": [public, restricted],
-                    "ward_admin": [public, restricted], "viewer": [public], "staff_b": []}
+        seen = {
+            persona: [f.id for f in files_for_items([item_a], reader)[item_a]] for persona, reader in readers.items()
+        }
+    assert seen == {
+        "staff_a": [public, restricted],
+        "supervisor": [public, restricted],
+        "ward_admin": [public, restricted],
+        "viewer": [public],
+        "staff_b": [],
+    }
     for persona, status in (("viewer", 403), ("staff_a", 200), ("supervisor", 200), ("ward_admin", 200)):
         assert as_persona(persona).get(f"/files/{restricted}").status_code == status, persona
     assert as_persona("viewer").get(f"/files/{public}").status_code == 200
@@ -461,7 +514,9 @@ def test_staff_mark_and_unmark_a_file_restricted_and_both_are_audited(app, as_pe
     client.post(f"/files/{file_id}/restricted", data={"value": "0"})
     assert rows(app)[0].restricted is False
     assert [(e.before["restricted"], e.after["restricted"]) for e in events(app, "evidence.restrict")] == [
-        (False, True), (True, False)]
+        (False, True),
+        (True, False),
+    ]
     assert client.post(f"/files/{file_id}/restricted", data={"value": "toggle"}).status_code == 400
 
 
@@ -474,11 +529,15 @@ def test_only_the_schools_staff_mark_files_restricted(app, as_persona, item_a, p
 
 # -- delete and restore ------------------------------------------------------------------------
 
-def test_a_deleted_file_leaves_the_list_keeps_its_bytes_and_a_ward_admin_restores_it(app, as_persona, item_a,
-                                                                                      evidence_dir):
+
+def test_a_deleted_file_leaves_the_list_keeps_its_bytes_and_a_ward_admin_restores_it(
+    app, as_persona, item_a, evidence_dir
+):
     file_id = stored_file(app, as_persona, item_a, name="nham.pdf")
     staff = as_persona("staff_a")
-    deleted = staff.post(f"/files/{file_id}/delete", headers={"HX-Request": "true", "HX-Target": f"files-item-{item_a}"})
+    deleted = staff.post(
+        f"/files/{file_id}/delete", headers={"HX-Request": "true", "HX-Target": f"files-item-{item_a}"}
+    )
     assert deleted.status_code == 200
     body = deleted.get_data(as_text=True)
     assert "Đã xóa tệp nham.pdf" in body and f'href="/files/{file_id}"' not in body
@@ -503,8 +562,10 @@ def test_a_deleted_file_leaves_the_list_keeps_its_bytes_and_a_ward_admin_restore
     assert staff.get(f"/files/{file_id}").data == PDF
 
     [delete_event], [restore_event] = events(app, "evidence.delete"), events(app, "evidence.restore")
-    assert delete_event.actor_name == PERSONAS["staff_a"][0] and delete_event.after == {"name": "nham.pdf",
-                                                                                         "deleted": True}
+    assert delete_event.actor_name == PERSONAS["staff_a"][0] and delete_event.after == {
+        "name": "nham.pdf",
+        "deleted": True,
+    }
     assert restore_event.actor_name == PERSONAS["ward_admin"][0] and restore_event.object_id == file_id
 
 
@@ -535,17 +596,20 @@ def test_only_ward_admins_restore_and_see_deleted_files(app, as_persona, item_a,
 
 # -- the read API the checklist page uses ------------------------------------------------------
 
+
 def test_files_for_many_items_take_one_query_whatever_their_number(app, as_persona, count_queries):
     item_ids = items_of(app)
     client = as_persona("staff_a")
     reader = user(app, "supervisor")
 
     def read():
-        with app.app_context():
-            with count_queries() as counter:
-                by_item = files_for_items(item_ids, reader)
-                shown = [(f.original_name, f.uploaded_by.display_name, f.school.name)
-                         for files in by_item.values() for f in files]
+        with app.app_context(), count_queries() as counter:
+            by_item = files_for_items(item_ids, reader)
+            shown = [
+                (f.original_name, f.uploaded_by.display_name, f.school.name)
+                for files in by_item.values()
+                for f in files
+            ]
         assert set(by_item) == set(item_ids)
         return [s for s in counter.statements if not s.startswith("BEGIN")], shown
 
@@ -560,14 +624,16 @@ def test_files_for_many_items_take_one_query_whatever_their_number(app, as_perso
 
 def test_the_file_list_component_has_no_inline_script_or_style(app, as_persona, item_a):
     stored_file(app, as_persona, item_a)
-    body = upload(as_persona("staff_a"), item_url(item_a), ("b.pdf", OTHER_PDF),
-                  htmx_target=f"files-item-{item_a}").get_data(as_text=True)
+    body = upload(
+        as_persona("staff_a"), item_url(item_a), ("b.pdf", OTHER_PDF), htmx_target=f"files-item-{item_a}"
+    ).get_data(as_text=True)
     assert "<script" not in body and "style=" not in body and "hx-on" not in body and "onclick" not in body
     assert 'hx-encoding="multipart/form-data"' in body and 'enctype="multipart/form-data"' in body
     assert body.count('name="csrf_token"') == 1 + 2 * 2  # upload form, and mark + delete per file
 
 
 # -- the store's check command -----------------------------------------------------------------
+
 
 def test_the_check_command_passes_on_a_consistent_store(app, as_persona, item_a):
     stored_file(app, as_persona, item_a)
@@ -614,8 +680,13 @@ def test_the_checklist_page_can_include_the_component_with_files_by_item(app, as
     with app.test_request_context(f"/schools/{SCHOOL_A}"):
         item = db.session.get(ChecklistItem, item_a)
         html = render_template_string(
-            '{% include "evidence/_files.html" %}', item=item, school=item.school, can_write=False,
-            files_by_item=files_for_items([item_a], viewer), error="Lỗi của mục checklist")
+            '{% include "evidence/_files.html" %}',
+            item=item,
+            school=item.school,
+            can_write=False,
+            files_by_item=files_for_items([item_a], viewer),
+            error="Lỗi của mục checklist",
+        )
     assert f'id="files-item-{item_a}"' in html and f'href="/files/{file_id}"' in html
     assert "Lỗi của mục checklist" not in html
     assert "<form" not in html, "readers get no forms"
@@ -627,18 +698,30 @@ def test_deleting_the_last_file_of_a_done_evidence_item_reopens_it(app, as_perso
     with app.app_context():
         item = db.session.get(ChecklistItem, item_a)
         if item.kind is not ItemKind.EVIDENCE:
-            item = db.session.scalar(select(ChecklistItem).where(
-                ChecklistItem.school_id == item.school_id, ChecklistItem.kind == ItemKind.EVIDENCE))
+            item = db.session.scalar(
+                select(ChecklistItem).where(
+                    ChecklistItem.school_id == item.school_id, ChecklistItem.kind == ItemKind.EVIDENCE
+                )
+            )
         evidence_item = item.id
     client = as_persona("staff_a")
     file_id = stored_file(app, as_persona, evidence_item)
     with app.app_context():
         version = db.session.get(ChecklistItem, evidence_item).version
-    assert client.post(f"/schools/{SCHOOL_A}/items/{evidence_item}",
-                       data={"status": "da_hoan_thanh", "version": version}).status_code == 303
+    assert (
+        client.post(
+            f"/schools/{SCHOOL_A}/items/{evidence_item}", data={"status": "da_hoan_thanh", "version": version}
+        ).status_code
+        == 303
+    )
     client.post(f"/files/{file_id}/delete")
     with app.app_context():
         assert db.session.get(ChecklistItem, evidence_item).status is ItemStatus.IN_PROGRESS
-        assert db.session.scalar(select(AuditEvent).where(
-            AuditEvent.action == "item.update", AuditEvent.object_id == evidence_item).order_by(
-            AuditEvent.id.desc())).after["status"] == "dang_thuc_hien"
+        assert (
+            db.session.scalar(
+                select(AuditEvent)
+                .where(AuditEvent.action == "item.update", AuditEvent.object_id == evidence_item)
+                .order_by(AuditEvent.id.desc())
+            ).after["status"]
+            == "dang_thuc_hien"
+        )

@@ -1,11 +1,13 @@
 """A school's evidence bundle: a ZIP of its non-restricted evidence, one folder per item, with an index
 that lists every file's SHA-256, for inspections and archiving."""
+
 import csv
 import hashlib
 import io
 import zipfile
 from datetime import date
 
+from conftest import PERSONAS, SCHOOL_A, SCHOOL_B
 from sqlalchemy import select
 
 from aiplan.activities.services import create_activity, delete_activity
@@ -13,7 +15,6 @@ from aiplan.evidence.services import Upload, delete_file, save_uploads
 from aiplan.extensions import db
 from aiplan.models import ChecklistItem, DeliveryForm, Plan, School, User
 from aiplan.reports.bundle import ascii_name, file_name
-from conftest import PERSONAS, SCHOOL_A, SCHOOL_B
 
 PLAN_PDF = b"%PDF-1.4\n%ke hoach\n%%EOF\n"
 RECORD_PDF = b"%PDF-1.4\n%ho so lop hoc 5A\n%%EOF\n"
@@ -33,8 +34,9 @@ def staff(persona: str = "staff_a") -> User:
 
 def upload(slug: str, key: str, data: bytes, name: str, restricted: bool = False, persona: str = "staff_a"):
     target = item(slug, key)
-    [file] = save_uploads([Upload(io.BytesIO(data), name, restricted=restricted)], school=target.school,
-                          actor=staff(persona), item=target)
+    [file] = save_uploads(
+        [Upload(io.BytesIO(data), name, restricted=restricted)], school=target.school, actor=staff(persona), item=target
+    )
     return file
 
 
@@ -75,17 +77,23 @@ def test_the_bundle_files_the_schools_evidence_by_item_with_an_index(app, as_per
     archive = open_bundle(as_persona("staff_a"))
 
     assert archive.testzip() is None
-    assert sorted(archive.namelist()) == sorted([
-        f"{M3_FOLDER}/Ke hoach giao duc AI.pdf",
-        "PL2-STT1.2 - Ho so lop hoc/Ho so lop 5A.pdf",
-        "index.csv", "index.html"])
+    assert sorted(archive.namelist()) == sorted(
+        [
+            f"{M3_FOLDER}/Ke hoach giao duc AI.pdf",
+            "PL2-STT1.2 - Ho so lop hoc/Ho so lop 5A.pdf",
+            "index.csv",
+            "index.html",
+        ]
+    )
     assert archive.read(f"{M3_FOLDER}/Ke hoach giao duc AI.pdf") == PLAN_PDF
     rows = {row["Tên tệp gốc"]: row for row in index_rows(archive)}
     assert set(rows) == {"Kế hoạch giáo dục AI.pdf", "Hồ sơ lớp 5A.pdf"}
     assert rows["Hồ sơ lớp 5A.pdf"]["Nội dung"] == "Minh chứng chỉ tiêu STT 1: Hồ sơ lớp học"
     assert rows["Kế hoạch giáo dục AI.pdf"]["Nội dung"].startswith("Mốc 3: Xây dựng kế hoạch")
-    assert (rows["Kế hoạch giáo dục AI.pdf"]["SHA-256"], int(rows["Kế hoạch giáo dục AI.pdf"]["Dung lượng (byte)"])) \
-        == seeded["plan"]
+    assert (
+        rows["Kế hoạch giáo dục AI.pdf"]["SHA-256"],
+        int(rows["Kế hoạch giáo dục AI.pdf"]["Dung lượng (byte)"]),
+    ) == seeded["plan"]
     html = archive.read("index.html").decode("utf-8")
     assert "Danh mục minh chứng — Trường Tiểu học Đoàn Kết" in html and "Hồ sơ lớp 5A.pdf" in html
     assert seeded["record"][0] in html and seeded["plan"][0] in html
@@ -134,8 +142,17 @@ def test_staff_of_another_school_get_403_and_visitors_the_login_page(app, as_per
 def test_stored_names_never_become_paths_in_the_archive(app, as_persona):
     with app.app_context():
         files = [upload(SCHOOL_A, "m3", PLAN_PDF + bytes([n]), f"ten-{n}.pdf") for n in range(6)]
-        for file, name in zip(files, ("../../etc/passwd.pdf", "..\\..\\windows\\win.ini", "/tuyet-doi.pdf",
-                                      "CON.pdf", "   .pdf", "Kế hoạch giáo dục AI.pdf")):
+        for file, name in zip(
+            files,
+            (
+                "../../etc/passwd.pdf",
+                "..\\..\\windows\\win.ini",
+                "/tuyet-doi.pdf",
+                "CON.pdf",
+                "   .pdf",
+                "Kế hoạch giáo dục AI.pdf",
+            ),
+        ):
             file.original_name = name  # as if an older version of the app had stored it
         upload(SCHOOL_A, "m3", PLAN_PDF, "Kế hoạch giáo dục AI.PDF")
         db.session.commit()
@@ -147,8 +164,17 @@ def test_stored_names_never_become_paths_in_the_archive(app, as_persona):
         assert all(part not in ("", ".", "..") and not part.startswith(".") for part in name.split("/")), name
         assert len(name.split("/")) <= 2
     files = sorted(name.split("/")[1] for name in names if "/" in name)
-    assert files == sorted(["etc-passwd.pdf", "windows-win.ini", "tuyet-doi.pdf", "_CON.pdf", "tep.pdf",
-                            "Ke hoach giao duc AI.pdf", "Ke hoach giao duc AI (2).pdf"])
+    assert files == sorted(
+        [
+            "etc-passwd.pdf",
+            "windows-win.ini",
+            "tuyet-doi.pdf",
+            "_CON.pdf",
+            "tep.pdf",
+            "Ke hoach giao duc AI.pdf",
+            "Ke hoach giao duc AI (2).pdf",
+        ]
+    )
 
 
 def test_a_file_missing_from_the_store_is_listed_not_fatal(app, as_persona):
@@ -169,10 +195,25 @@ def test_files_of_activities_have_a_folder_each(app, as_persona):
         plan = db.session.scalar(select(Plan))
         school = db.session.scalar(select(School).filter_by(slug=SCHOOL_A))
         form = db.session.scalar(select(DeliveryForm).filter_by(plan_id=plan.id, code="2.2"))
-        activity = create_activity(plan, school, {
-            "form_id": form.id, "title": "Lớp chuyên đề “AI quanh em” 5A", "subject": "", "grade": "5",
-            "class_name": "5A", "participants": 35, "lessons": 8, "content_area_ids": [],
-            "starts_on": date(2026, 3, 2), "ends_on": None, "products": "", "notes": ""}, actor=staff())
+        activity = create_activity(
+            plan,
+            school,
+            {
+                "form_id": form.id,
+                "title": "Lớp chuyên đề “AI quanh em” 5A",
+                "subject": "",
+                "grade": "5",
+                "class_name": "5A",
+                "participants": 35,
+                "lessons": 8,
+                "content_area_ids": [],
+                "starts_on": date(2026, 3, 2),
+                "ends_on": None,
+                "products": "",
+                "notes": "",
+            },
+            actor=staff(),
+        )
         save_uploads([Upload(io.BytesIO(PLAN_PDF), "Sản phẩm.pdf")], school=school, actor=staff(), activity=activity)
 
     names = open_bundle(as_persona("viewer")).namelist()
@@ -185,10 +226,25 @@ def test_a_deleted_activitys_files_are_kept_and_said_so(app, as_persona):
         plan = db.session.scalar(select(Plan))
         school = db.session.scalar(select(School).filter_by(slug=SCHOOL_A))
         form = db.session.scalar(select(DeliveryForm).filter_by(plan_id=plan.id, code="2.3"))
-        activity = create_activity(plan, school, {
-            "form_id": form.id, "title": "Câu lạc bộ AI", "subject": "", "grade": "", "class_name": "",
-            "participants": 20, "lessons": 4, "content_area_ids": [], "starts_on": date(2026, 3, 2),
-            "ends_on": None, "products": "", "notes": ""}, actor=staff())
+        activity = create_activity(
+            plan,
+            school,
+            {
+                "form_id": form.id,
+                "title": "Câu lạc bộ AI",
+                "subject": "",
+                "grade": "",
+                "class_name": "",
+                "participants": 20,
+                "lessons": 4,
+                "content_area_ids": [],
+                "starts_on": date(2026, 3, 2),
+                "ends_on": None,
+                "products": "",
+                "notes": "",
+            },
+            actor=staff(),
+        )
         save_uploads([Upload(io.BytesIO(PLAN_PDF), "Ảnh CLB.pdf")], school=school, actor=staff(), activity=activity)
         delete_activity(activity, activity.version, actor=staff())
 
@@ -209,5 +265,9 @@ def test_safe_names_keep_what_can_be_read():
     assert ascii_name("NUL", 60) == "_NUL"
     assert len(ascii_name("a" * 300, 60)) == 60
     taken: set[str] = set()
-    assert [file_name(n, taken) for n in ("Bài 1.PDF", "bai 1.pdf", ".htaccess", "không đuôi")] == \
-        ["Bai 1.pdf", "bai 1 (2).pdf", "tep.htaccess", "khong duoi"]
+    assert [file_name(n, taken) for n in ("Bài 1.PDF", "bai 1.pdf", ".htaccess", "không đuôi")] == [
+        "Bai 1.pdf",
+        "bai 1 (2).pdf",
+        "tep.htaccess",
+        "khong duoi",
+    ]

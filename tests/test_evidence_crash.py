@@ -2,6 +2,7 @@
 stopped by SIGKILL between putting the blob and committing the row, then the store is checked,
 repaired and verified as an operator would. Also what `evidence check --repair` does with rows
 whose bytes a crash of an older version lost."""
+
 import hashlib
 import http.cookiejar
 import io
@@ -20,13 +21,13 @@ import uuid
 from pathlib import Path
 
 import pytest
+from conftest import AUDIT_KEY, PASSWORD, PERSONAS, SCHOOL_A
 from sqlalchemy import select
+from test_evidence import OTHER_PDF, PDF, blobs, item_url, items_of, rows, stored_file, temps
 
 from aiplan.evidence.storage import get_storage
 from aiplan.extensions import db
 from aiplan.models import EvidenceFile
-from conftest import AUDIT_KEY, PASSWORD, PERSONAS, SCHOOL_A
-from test_evidence import OTHER_PDF, PDF, blobs, item_url, items_of, rows, stored_file, temps
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,17 +51,38 @@ class Gunicorn:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
         self.log = tmp_path / "gunicorn.log"
-        self.env = {**os.environ, "DATABASE_URL": database_url, "EVIDENCE_DIR": str(evidence_dir),
-                    "AIPLAN_INSTANCE": str(tmp_path / "instance"), "SECRET_KEY": "crash-test",
-                    "AUDIT_KEY": AUDIT_KEY, **env}
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "EVIDENCE_DIR": str(evidence_dir),
+            "AIPLAN_INSTANCE": str(tmp_path / "instance"),
+            "SECRET_KEY": "crash-test",
+            "AUDIT_KEY": AUDIT_KEY,
+            **env,
+        }
         self.process = None
 
     def __enter__(self):
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "4", "--no-control-socket",
-                 "--bind", f"127.0.0.1:{self.port}", "wsgi:app"],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "--workers",
+                    "1",
+                    "--threads",
+                    "4",
+                    "--no-control-socket",
+                    "--bind",
+                    f"127.0.0.1:{self.port}",
+                    "wsgi:app",
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log.read_text()
@@ -103,18 +125,28 @@ class Browser:
     def upload(self, path: str, *files: tuple[str, bytes]) -> int:
         token = re.search(r'"X-CSRFToken": "([^"]+)"', self.get(f"/schools/{SCHOOL_A}"))[1]
         boundary = uuid.uuid4().hex
-        body = b"".join(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
-            f"Content-Type: application/octet-stream\r\n\r\n".encode() + content + b"\r\n"
-            for name, content in files) + f"--{boundary}--\r\n".encode()
-        request = urllib.request.Request(self.base + path, body, headers={
-            "Content-Type": f"multipart/form-data; boundary={boundary}", "X-CSRFToken": token})
+        body = (
+            b"".join(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+                f"Content-Type: application/octet-stream\r\n\r\n".encode()
+                + content
+                + b"\r\n"
+                for name, content in files
+            )
+            + f"--{boundary}--\r\n".encode()
+        )
+        request = urllib.request.Request(
+            self.base + path,
+            body,
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}", "X-CSRFToken": token},
+        )
         with self.opener.open(request, timeout=90) as response:
             return response.status
 
 
 def test_a_worker_killed_between_blob_and_commit_leaves_no_row_without_its_bytes(
-        app, as_persona, database_url, tmp_path, evidence_dir):
+    app, as_persona, database_url, tmp_path, evidence_dir
+):
     item_id = items_of(app)[0]
     kept = stored_file(app, as_persona, item_id, name="da-co.pdf")  # its blob will be shared below
     pause = tmp_path / "paused-worker"
@@ -159,8 +191,12 @@ def test_a_worker_killed_between_blob_and_commit_leaves_no_row_without_its_bytes
     # The shared blob is still there, and the school can send the lost file again.
     client = as_persona("staff_a")
     assert client.get(f"/files/{kept}").data == PDF
-    assert client.post(item_url(item_id), data={"file": (io.BytesIO(OTHER_PDF), "moi.pdf")},
-                       content_type="multipart/form-data").status_code == 303
+    assert (
+        client.post(
+            item_url(item_id), data={"file": (io.BytesIO(OTHER_PDF), "moi.pdf")}, content_type="multipart/form-data"
+        ).status_code
+        == 303
+    )
 
 
 def lose_blob(evidence_dir: Path, sha256: str, keep_as_temp: bool) -> None:
@@ -191,7 +227,8 @@ def test_repair_puts_back_a_rows_bytes_from_the_temporary_file_a_crash_left(app,
 
 
 def test_repair_names_a_row_whose_bytes_are_gone_and_the_checklist_asks_to_upload_it_again(
-        app, as_persona, evidence_dir):
+    app, as_persona, evidence_dir
+):
     item_id = items_of(app)[0]
     file_id = stored_file(app, as_persona, item_id, name="ke-hoach.pdf")
     lose_blob(evidence_dir, rows(app)[0].sha256, keep_as_temp=False)
@@ -229,8 +266,7 @@ def test_repair_leaves_a_young_blob_that_an_upload_in_progress_has_just_put(app,
     assert blobs(evidence_dir) == []
 
 
-def test_an_old_unnamed_blob_that_a_new_upload_of_the_same_bytes_reuses_is_not_collected(
-        app, as_persona, evidence_dir):
+def test_an_old_unnamed_blob_that_a_new_upload_of_the_same_bytes_reuses_is_not_collected(app, as_persona, evidence_dir):
     with app.app_context():
         storage = get_storage()
         out, temp = storage.new_temp()

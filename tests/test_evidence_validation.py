@@ -1,5 +1,6 @@
 """docs/security.md lines 12–14: which evidence files are accepted, judged by their own bytes, and
 what their names become. Pure functions: no app, no database."""
+
 import io
 import struct
 import unicodedata
@@ -8,8 +9,15 @@ from datetime import datetime
 
 import pytest
 
-from aiplan.evidence.validation import (MAX_NAME_LENGTH, FileRefused, Policy, accept_attribute, allowed_text,
-                                        check_file, display_name)
+from aiplan.evidence.validation import (
+    MAX_NAME_LENGTH,
+    FileRefused,
+    Policy,
+    accept_attribute,
+    allowed_text,
+    check_file,
+    display_name,
+)
 
 POLICY = Policy()
 
@@ -33,9 +41,14 @@ EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 60
 
 def ole(stream_name: str) -> bytes:
     """An OLE2 compound file header with one directory entry name, as Office writes it."""
-    return (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
-            + "Root Entry".encode("utf-16-le").ljust(64, b"\x00")
-            + b"\x00" * 64 + stream_name.encode("utf-16-le").ljust(64, b"\x00") + b"\x00" * 64)
+    return (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + b"\x00" * 504
+        + "Root Entry".encode("utf-16-le").ljust(64, b"\x00")
+        + b"\x00" * 64
+        + stream_name.encode("utf-16-le").ljust(64, b"\x00")
+        + b"\x00" * 64
+    )
 
 
 def make_zip(members: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> bytes:
@@ -70,34 +83,37 @@ def refusal(tmp_path, name: str, data: bytes, policy: Policy = POLICY) -> FileRe
     return caught.value
 
 
-@pytest.mark.parametrize("name, data, content_type", [
-    ("Kế hoạch.pdf", PDF, "application/pdf"),
-    ("bao-cao.docx", DOCX, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-    ("so-lieu.xlsx", XLSX, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    ("bai-giang.pptx", PPTX, "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
-    ("bao-cao.odt", ODT, "application/vnd.oasis.opendocument.text"),
-    ("so-lieu.ods", ODS, "application/vnd.oasis.opendocument.spreadsheet"),
-    ("bai-giang.odp", ODP, "application/vnd.oasis.opendocument.presentation"),
-    ("bao-cao.doc", ole("WordDocument"), "application/msword"),
-    ("so-lieu.xls", ole("Workbook"), "application/vnd.ms-excel"),
-    ("bai-giang.ppt", ole("PowerPoint Document"), "application/vnd.ms-powerpoint"),
-    ("anh.jpg", JPEG, "image/jpeg"),
-    ("anh.JPEG", JPEG, "image/jpeg"),
-    ("anh.png", PNG, "image/png"),
-    ("anh.gif", GIF, "image/gif"),
-    ("anh.webp", WEBP, "image/webp"),
-    ("video.mp4", MP4, "video/mp4"),
-    ("video.mov", MOV, "video/quicktime"),
-    ("video-cu.mov", OLD_MOV, "video/quicktime"),
-    ("video.webm", WEBM, "video/webm"),
-    ("ghi-am.mp3", MP3, "audio/mpeg"),
-    ("ghi-am.m4a", M4A, "audio/mp4"),
-    ("ghi-am.wav", WAV, "audio/wav"),
-    ("du-an.sb3", SB3, "application/x.scratch.sb3"),
-    ("du-an-cu.sb2", SB2, "application/x.scratch.sb2"),
-    ("danh-sach.csv", CSV, "text/csv; charset=utf-8"),
-    ("ghi-chu.txt", "Ghi chú buổi học".encode(), "text/plain; charset=utf-8"),
-])
+@pytest.mark.parametrize(
+    "name, data, content_type",
+    [
+        ("Kế hoạch.pdf", PDF, "application/pdf"),
+        ("bao-cao.docx", DOCX, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        ("so-lieu.xlsx", XLSX, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("bai-giang.pptx", PPTX, "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+        ("bao-cao.odt", ODT, "application/vnd.oasis.opendocument.text"),
+        ("so-lieu.ods", ODS, "application/vnd.oasis.opendocument.spreadsheet"),
+        ("bai-giang.odp", ODP, "application/vnd.oasis.opendocument.presentation"),
+        ("bao-cao.doc", ole("WordDocument"), "application/msword"),
+        ("so-lieu.xls", ole("Workbook"), "application/vnd.ms-excel"),
+        ("bai-giang.ppt", ole("PowerPoint Document"), "application/vnd.ms-powerpoint"),
+        ("anh.jpg", JPEG, "image/jpeg"),
+        ("anh.JPEG", JPEG, "image/jpeg"),
+        ("anh.png", PNG, "image/png"),
+        ("anh.gif", GIF, "image/gif"),
+        ("anh.webp", WEBP, "image/webp"),
+        ("video.mp4", MP4, "video/mp4"),
+        ("video.mov", MOV, "video/quicktime"),
+        ("video-cu.mov", OLD_MOV, "video/quicktime"),
+        ("video.webm", WEBM, "video/webm"),
+        ("ghi-am.mp3", MP3, "audio/mpeg"),
+        ("ghi-am.m4a", M4A, "audio/mp4"),
+        ("ghi-am.wav", WAV, "audio/wav"),
+        ("du-an.sb3", SB3, "application/x.scratch.sb3"),
+        ("du-an-cu.sb2", SB2, "application/x.scratch.sb2"),
+        ("danh-sach.csv", CSV, "text/csv; charset=utf-8"),
+        ("ghi-chu.txt", "Ghi chú buổi học".encode(), "text/plain; charset=utf-8"),
+    ],
+)
 def test_the_files_schools_have_are_accepted_with_their_real_type(tmp_path, name, data, content_type):
     accepted = check(tmp_path, name, data)
     assert accepted.content_type == content_type
@@ -121,28 +137,32 @@ def test_an_html_file_renamed_docx_is_refused(tmp_path):
     assert ".docx" in str(refused.reason)
 
 
-@pytest.mark.parametrize("name, data", [
-    ("trang.txt", HTML),
-    ("trang.csv", b"  <svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>"),
-    ("bao-cao.pdf", b"<html>%PDF-1.4</html>"),
-    ("chuong-trinh.pdf", EXE),
-    ("du-lieu.txt", b"abc\x00def"),
-    ("bao-cao.docx", PLAIN_ZIP),
-    ("bao-cao.docx", XLSX),
-    ("so-lieu.xlsx", DOCX),
-    ("bao-cao.odt", ODS),
-    ("du-an.sb3", DOCX),
-    ("bao-cao.docx", ole("WordDocument")),
-    ("so-lieu.xls", ole("WordDocument")),
-    ("phim.webm", MKV),
-    ("anh.jpg", PNG),
-])
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("trang.txt", HTML),
+        ("trang.csv", b"  <svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>"),
+        ("bao-cao.pdf", b"<html>%PDF-1.4</html>"),
+        ("chuong-trinh.pdf", EXE),
+        ("du-lieu.txt", b"abc\x00def"),
+        ("bao-cao.docx", PLAIN_ZIP),
+        ("bao-cao.docx", XLSX),
+        ("so-lieu.xlsx", DOCX),
+        ("bao-cao.odt", ODS),
+        ("du-an.sb3", DOCX),
+        ("bao-cao.docx", ole("WordDocument")),
+        ("so-lieu.xls", ole("WordDocument")),
+        ("phim.webm", MKV),
+        ("anh.jpg", PNG),
+    ],
+)
 def test_a_file_whose_bytes_disagree_with_its_extension_is_refused(tmp_path, name, data):
     assert refusal(tmp_path, name, data).code == "mismatch"
 
 
-@pytest.mark.parametrize("name", ["trang.html", "trang.htm", "hinh.svg", "cai-dat.exe", "tap-lenh.js",
-                                  "nen.zip", "bao-cao.final"])
+@pytest.mark.parametrize(
+    "name", ["trang.html", "trang.htm", "hinh.svg", "cai-dat.exe", "tap-lenh.js", "nen.zip", "bao-cao.final"]
+)
 def test_types_outside_the_list_are_refused_and_the_list_is_named(tmp_path, name):
     refused = refusal(tmp_path, name, b"whatever it holds")
     assert refused.code == "type"
@@ -167,8 +187,14 @@ def bomb(member: str, size: int, **others: bytes) -> bytes:
     return make_zip({"[Content_Types].xml": CONTENT_TYPES, member: b"\x00" * size, **others})
 
 
-@pytest.mark.parametrize("name, member", [("bao-cao.docx", "word/document.xml"), ("so-lieu.xlsx", "xl/workbook.xml"),
-                                          ("bai-giang.pptx", "ppt/presentation.xml")])
+@pytest.mark.parametrize(
+    "name, member",
+    [
+        ("bao-cao.docx", "word/document.xml"),
+        ("so-lieu.xlsx", "xl/workbook.xml"),
+        ("bai-giang.pptx", "ppt/presentation.xml"),
+    ],
+)
 def test_a_zip_bomb_disguised_as_an_office_file_is_refused(tmp_path, name, member):
     policy = Policy(zip_max_bytes=1024 * 1024)
     data = bomb(member, 8 * 1024 * 1024)
@@ -211,17 +237,21 @@ def test_a_password_protected_zip_is_refused(tmp_path):
 
 # -- names -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("raw, expected", [
-    ("../../etc/passwd", "passwd"),
-    ("/etc/passwd", "passwd"),
-    ("..\\..\\Windows\\win.ini", "win.ini"),
-    ("C:\\Users\\Cô giáo\\Desktop\\Kế hoạch.docx", "Kế hoạch.docx"),
-    ("bao-cao.php\x00.pdf", "bao-cao.php.pdf"),
-    ("bao\x01cao\x7f.pdf", "baocao.pdf"),
-    ("anh\u202egnp.pdf", "anhgnp.pdf"),  # a right-to-left override would show "anhfdp.png"
-    ("  Kế   hoạch\tlớp 4A.pdf  ", "Kế hoạch lớp 4A.pdf"),
-    ("Kế hoạch nhà trường.pdf", "Kế hoạch nhà trường.pdf"),
-])
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("../../etc/passwd", "passwd"),
+        ("/etc/passwd", "passwd"),
+        ("..\\..\\Windows\\win.ini", "win.ini"),
+        ("C:\\Users\\Cô giáo\\Desktop\\Kế hoạch.docx", "Kế hoạch.docx"),
+        ("bao-cao.php\x00.pdf", "bao-cao.php.pdf"),
+        ("bao\x01cao\x7f.pdf", "baocao.pdf"),
+        ("anh\u202egnp.pdf", "anhgnp.pdf"),  # a right-to-left override would show "anhfdp.png"
+        ("  Kế   hoạch\tlớp 4A.pdf  ", "Kế hoạch lớp 4A.pdf"),
+        ("Kế hoạch nhà trường.pdf", "Kế hoạch nhà trường.pdf"),
+    ],
+)
 def test_names_lose_their_paths_and_control_characters_but_keep_vietnamese(raw, expected):
     assert display_name(raw) == expected
 

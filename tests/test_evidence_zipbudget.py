@@ -1,11 +1,11 @@
 """One request's Office, OpenDocument and Scratch files together (docs/security.md line 14): a zip may
 be under the per-file limit and still, twenty at a time, cost seconds of CPU and gigabytes
 inflated. The request's budget is checked on the sizes the zips declare, before inflating any."""
+
 import io
 import zipfile
 
 import pytest
-
 from conftest import PASSWORD, PERSONAS
 from test_evidence import evidence_dir, item_url, items_of, nothing_stored, rows, upload  # noqa: F401
 
@@ -24,8 +24,12 @@ def docx(inflated: int, parts: int = 0) -> bytes:
 
 @pytest.fixture
 def budget_app(seeded_app, evidence_dir):  # noqa: F811
-    return seeded_app(EVIDENCE_DIR=str(evidence_dir), EVIDENCE_ZIP_MAX_BYTES=3 * MB,
-                      EVIDENCE_ZIP_REQUEST_MAX_BYTES=4 * MB, EVIDENCE_ZIP_REQUEST_MAX_ENTRIES=10)
+    return seeded_app(
+        EVIDENCE_DIR=str(evidence_dir),
+        EVIDENCE_ZIP_MAX_BYTES=3 * MB,
+        EVIDENCE_ZIP_REQUEST_MAX_BYTES=4 * MB,
+        EVIDENCE_ZIP_REQUEST_MAX_ENTRIES=10,
+    )
 
 
 def staff_client(app):
@@ -35,7 +39,10 @@ def staff_client(app):
 
 
 def test_office_files_that_together_inflate_past_the_request_budget_are_refused_before_inflating_any(
-        budget_app, evidence_dir, monkeypatch):  # noqa: F811
+    budget_app,
+    evidence_dir,  # noqa: F811 — the fixture imported from test_evidence
+    monkeypatch,
+):
     item_id = items_of(budget_app)[0]
     files = [(f"bao-cao-{n}.docx", docx(2 * MB)) for n in range(3)]  # each under 3 MB, 6 MB together
 

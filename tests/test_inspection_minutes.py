@@ -1,11 +1,13 @@
 """The inspection minutes (biên bản kiểm tra) of a visit, as DOCX and as a print view: what the
 team and the school sign at the end of the visit."""
+
 import io
 import re
 import unicodedata
 from datetime import timedelta
 
 import pytest
+from conftest import PERSONAS, SCHOOL_A, SCHOOL_B
 from docx import Document
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
@@ -34,7 +36,6 @@ from aiplan.models import (
     VerdictRecord,
     utcnow,
 )
-from conftest import PERSONAS, SCHOOL_A, SCHOOL_B
 
 LEAD = "Trần Văn Minh"
 MEMBER = "Lê Thị Thu"
@@ -47,19 +48,31 @@ NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 
 
-def record(item: ChecklistItem, inspection: Inspection | None, verdict: Verdict, reason: str = "",
-           status: ItemStatus = ItemStatus.DONE) -> VerdictRecord:
+def record(
+    item: ChecklistItem,
+    inspection: Inspection | None,
+    verdict: Verdict,
+    reason: str = "",
+    status: ItemStatus = ItemStatus.DONE,
+) -> VerdictRecord:
     """A verdict given now; flushed at once so that ids follow the order verdicts were given."""
-    verdict_record = VerdictRecord(item=item, inspection=inspection, verdict=verdict, reason=reason,
-                                   school_status=status.value)
+    verdict_record = VerdictRecord(
+        item=item, inspection=inspection, verdict=verdict, reason=reason, school_status=status.value
+    )
     db.session.add(verdict_record)
     db.session.flush()
     return verdict_record
 
 
 def evidence(item: ChecklistItem, name: str, deleted: bool = False) -> EvidenceFile:
-    file = EvidenceFile(school_id=item.school_id, item=item, sha256=f"{len(name):064x}", size=1024,
-                        content_type="application/pdf", original_name=name)
+    file = EvidenceFile(
+        school_id=item.school_id,
+        item=item,
+        sha256=f"{len(name):064x}",
+        size=1024,
+        content_type="application/pdf",
+        original_name=name,
+    )
     if deleted:
         file.deleted_at = utcnow()
     db.session.add(file)
@@ -68,17 +81,23 @@ def evidence(item: ChecklistItem, name: str, deleted: bool = False) -> EvidenceF
 
 def school_items(slug: str) -> list[ChecklistItem]:
     school = db.session.scalar(db.select(School).filter_by(slug=slug))
-    return list(db.session.scalars(db.select(ChecklistItem).filter_by(school_id=school.id)
-                                   .order_by(ChecklistItem.position)))
+    return list(
+        db.session.scalars(db.select(ChecklistItem).filter_by(school_id=school.id).order_by(ChecklistItem.position))
+    )
 
 
 def new_inspection(slug: str, *, days: int = 3, **fields) -> Inspection:
     """A visit inside the plan's mid-HK II window, led by the supervisor persona."""
     plan = db.session.scalar(db.select(Plan))
     lead = db.session.scalar(db.select(User).filter_by(username=PERSONAS["supervisor"][0]))
-    inspection = Inspection(plan=plan, school=db.session.scalar(db.select(School).filter_by(slug=slug)),
-                            visit_on=plan.school_year.midterm_start + timedelta(days=days), lead=lead,
-                            members=[lead], **fields)
+    inspection = Inspection(
+        plan=plan,
+        school=db.session.scalar(db.select(School).filter_by(slug=slug)),
+        visit_on=plan.school_year.midterm_start + timedelta(days=days),
+        lead=lead,
+        members=[lead],
+        **fields,
+    )
     db.session.add(inspection)
     db.session.flush()
     return inspection
@@ -91,10 +110,14 @@ def visit(app) -> int:
     with app.app_context():
         lead = db.session.scalar(db.select(User).filter_by(username=PERSONAS["supervisor"][0]))
         lead.full_name = LEAD
-        member = create_user("giamsat-2", Role.SUPERVISOR, "mat-khau-thu-nghiem", ward=lead.ward,
-                             full_name=MEMBER)
-        inspection = new_inspection(SCHOOL_A, minutes_number="5", school_representative=REPRESENTATIVE,
-                                    conclusion=CONCLUSION, recommendations=RECOMMENDATION)
+        member = create_user("giamsat-2", Role.SUPERVISOR, "mat-khau-thu-nghiem", ward=lead.ward, full_name=MEMBER)
+        inspection = new_inspection(
+            SCHOOL_A,
+            minutes_number="5",
+            school_representative=REPRESENTATIVE,
+            conclusion=CONCLUSION,
+            recommendations=RECOMMENDATION,
+        )
         inspection.members.append(member)
         items = school_items(SCHOOL_A)
         plan_item, lessons_item, school_plan_evidence = items[0], items[1], items[6]
@@ -143,7 +166,10 @@ def test_the_rows_are_the_items_checked_in_the_visit_in_checklist_order_with_the
     assert [row.title for row in rows] == titles
     assert titles[0].startswith("Xây dựng kế hoạch") and titles[2] == "Kế hoạch nhà trường"
     assert [(row.verdict_label, row.reason) for row in rows] == [
-        ("Đạt", ""), ("Cần bổ sung", REASON), ("Đạt", "Đã đóng dấu tại buổi kiểm tra")]
+        ("Đạt", ""),
+        ("Cần bổ sung", REASON),
+        ("Đạt", "Đã đóng dấu tại buổi kiểm tra"),
+    ]
     assert [row.school_status for row in rows] == ["Đã hoàn thành", "Đang thực hiện", "Đã hoàn thành"]
     assert [row.evidence_count for row in rows] == [1, 2, 0]  # the deleted file does not count
 
@@ -159,32 +185,57 @@ def test_item_titles_start_with_a_capital_letter(app, visit):
 
 def test_the_docx_is_the_minutes_of_the_visit_as_an_administrative_document(app, visit):
     found = texts(opened(app, visit))
-    for line in (NATIONAL_TITLE, MOTTO, "UBND PHƯỜNG LONG BIÊN", "PHÒNG VĂN HÓA - XÃ HỘI", "Số: 05/BB-VHXH",
-                 "Long Biên, ngày 12 tháng 3 năm 2026", "BIÊN BẢN",
-                 f"Kiểm tra việc triển khai thí điểm giáo dục trí tuệ nhân tạo tại {SCHOOL_NAME}",
-                 "I. THÀNH PHẦN", "II. KẾT QUẢ KIỂM TRA", "III. KẾT LUẬN", "IV. KIẾN NGHỊ",
-                 CONCLUSION, RECOMMENDATION):
+    for line in (
+        NATIONAL_TITLE,
+        MOTTO,
+        "UBND PHƯỜNG LONG BIÊN",
+        "PHÒNG VĂN HÓA - XÃ HỘI",
+        "Số: 05/BB-VHXH",
+        "Long Biên, ngày 12 tháng 3 năm 2026",
+        "BIÊN BẢN",
+        f"Kiểm tra việc triển khai thí điểm giáo dục trí tuệ nhân tạo tại {SCHOOL_NAME}",
+        "I. THÀNH PHẦN",
+        "II. KẾT QUẢ KIỂM TRA",
+        "III. KẾT LUẬN",
+        "IV. KIẾN NGHỊ",
+        CONCLUSION,
+        RECOMMENDATION,
+    ):
         assert line in found, line
     opening = next(text for text in found if text.startswith("Hôm nay"))
-    assert opening.startswith(f"Hôm nay, ngày 12 tháng 3 năm 2026, tại {SCHOOL_NAME}, Đoàn kiểm tra của "
-                              "Phòng Văn hóa - Xã hội phường Long Biên tiến hành kiểm tra việc triển khai Kế hoạch")
+    assert opening.startswith(
+        f"Hôm nay, ngày 12 tháng 3 năm 2026, tại {SCHOOL_NAME}, Đoàn kiểm tra của "
+        "Phòng Văn hóa - Xã hội phường Long Biên tiến hành kiểm tra việc triển khai Kế hoạch"
+    )
     assert opening.endswith("năm học 2025-2026.")
-    team = found[found.index("1. Đoàn kiểm tra") + 1:found.index("2. Đại diện nhà trường")]
+    team = found[found.index("1. Đoàn kiểm tra") + 1 : found.index("2. Đại diện nhà trường")]
     assert team == [f"- {LEAD}, Trưởng đoàn;", f"- {MEMBER}, thành viên;"]
     assert found[found.index("2. Đại diện nhà trường") + 1] == f"- {REPRESENTATIVE}"
-    assert ("Tổng số nội dung đã kiểm tra: 3 mục, trong đó Đạt: 2 mục; Cần bổ sung: 1 mục; "
-            "Chưa kiểm tra: 0 mục.") in found
-    assert any(text.startswith("Biên bản được lập thành 02 bản") and text.endswith("đã thông qua, nhất trí ký tên.")
-               for text in found)
+    assert (
+        "Tổng số nội dung đã kiểm tra: 3 mục, trong đó Đạt: 2 mục; Cần bổ sung: 1 mục; Chưa kiểm tra: 0 mục."
+    ) in found
+    assert any(
+        text.startswith("Biên bản được lập thành 02 bản") and text.endswith("đã thông qua, nhất trí ký tên.")
+        for text in found
+    )
     assert found.index("IV. KIẾN NGHỊ") < found.index(RECOMMENDATION) < found.index("ĐẠI DIỆN NHÀ TRƯỜNG")
-    assert ["- Trường Tiểu học Đoàn Kết (để thực hiện);", "- UBND phường (để báo cáo);",
-            "- Lưu: VT, VHXH."] == found[found.index("Nơi nhận:") + 1:][:3]
+    assert found[found.index("Nơi nhận:") + 1 :][:3] == [
+        "- Trường Tiểu học Đoàn Kết (để thực hiện);",
+        "- UBND phường (để báo cáo);",
+        "- Lưu: VT, VHXH.",
+    ]
 
 
 def test_the_results_table_shows_each_items_self_assessment_verdict_reason_and_evidence(app, visit):
     table = results_table(opened(app, visit))
-    assert table[0] == ["STT", "Nội dung kiểm tra", "Nhà trường tự đánh giá", "Kết quả kiểm tra",
-                        "Ghi chú / yêu cầu bổ sung", "Số minh chứng"]
+    assert table[0] == [
+        "STT",
+        "Nội dung kiểm tra",
+        "Nhà trường tự đánh giá",
+        "Kết quả kiểm tra",
+        "Ghi chú / yêu cầu bổ sung",
+        "Số minh chứng",
+    ]
     assert [row[0] for row in table[1:]] == ["1", "2", "3"]
     assert table[1][1].startswith("Xây dựng kế hoạch triển khai giáo dục AI")
     assert table[1][2:] == ["Đã hoàn thành", "Đạt", "", "1"]
@@ -215,8 +266,10 @@ def test_verdicts_of_another_visit_or_of_the_queue_are_not_in_the_minutes(app, v
 def test_the_lead_and_the_schools_representative_sign_side_by_side_above_the_team(app, visit):
     docx = opened(app, visit)
     rows = [[cell.text for cell in row.cells] for table in docx.tables for row in table.rows]
-    assert ["ĐẠI DIỆN NHÀ TRƯỜNG\n(Ký, ghi rõ họ tên)\nNguyễn Thị Hoa",
-            f"TRƯỞNG ĐOÀN KIỂM TRA\n(Ký, ghi rõ họ tên)\n{LEAD}"] in rows
+    assert [
+        "ĐẠI DIỆN NHÀ TRƯỜNG\n(Ký, ghi rõ họ tên)\nNguyễn Thị Hoa",
+        f"TRƯỞNG ĐOÀN KIỂM TRA\n(Ký, ghi rõ họ tên)\n{LEAD}",
+    ] in rows
     assert [MEMBER, "", ""] in rows, "the other members sign under the lead; the lead signs once"
     assert "THÀNH VIÊN ĐOÀN KIỂM TRA" in texts(docx)
 
@@ -231,10 +284,11 @@ def test_minutes_without_a_number_representative_or_conclusion_leave_blanks_to_f
     assert "Số:      /BB-VHXH" in found
     representative = found[found.index("2. Đại diện nhà trường") + 1]
     assert representative.startswith("- Họ và tên, chức vụ: ……")
-    section_3 = found[found.index("III. KẾT LUẬN") + 1:found.index("IV. KIẾN NGHỊ")]
+    section_3 = found[found.index("III. KẾT LUẬN") + 1 : found.index("IV. KIẾN NGHỊ")]
     assert section_3 and all(set(text) == {"…"} for text in section_3)
-    assert ("Tổng số nội dung đã kiểm tra: 1 mục, trong đó Đạt: 0 mục; Cần bổ sung: 0 mục; "
-            "Chưa kiểm tra: 1 mục.") in found
+    assert (
+        "Tổng số nội dung đã kiểm tra: 1 mục, trong đó Đạt: 0 mục; Cần bổ sung: 0 mục; Chưa kiểm tra: 1 mục."
+    ) in found
     assert "- Trường THCS Thạch Bàn (để thực hiện);" in found
     assert name in found and "THÀNH VIÊN ĐOÀN KIỂM TRA" not in found
 
@@ -246,7 +300,7 @@ def test_a_visit_without_a_team_yet_leaves_the_team_to_fill_by_hand(app):
         db.session.commit()
         found = texts(Document(io.BytesIO(render_minutes_docx(inspection))))
         html = rendered_page(app, inspection.id)
-    team = found[found.index("1. Đoàn kiểm tra") + 1:found.index("2. Đại diện nhà trường")]
+    team = found[found.index("1. Đoàn kiểm tra") + 1 : found.index("2. Đại diện nhà trường")]
     assert len(team) == 1 and team[0].startswith("- Họ và tên, chức vụ: ……")
     assert "TRƯỞNG ĐOÀN KIỂM TRA" in found and "TRƯỞNG ĐOÀN KIỂM TRA" in html
 
@@ -267,12 +321,22 @@ def test_the_rows_load_in_a_fixed_number_of_queries(app, count_queries, size):
         inspection = new_inspection(SCHOOL_A)
         items = school_items(SCHOOL_A)
         milestone, target, requirement = items[0].milestone_id, items[5].target_id, items[6].evidence_requirement_id
-        kinds = [(ItemKind.MILESTONE, {"milestone_id": milestone}), (ItemKind.TARGET, {"target_id": target}),
-                 (ItemKind.EVIDENCE, {"evidence_requirement_id": requirement})]
+        kinds = [
+            (ItemKind.MILESTONE, {"milestone_id": milestone}),
+            (ItemKind.TARGET, {"target_id": target}),
+            (ItemKind.EVIDENCE, {"evidence_requirement_id": requirement}),
+        ]
         for n in range(size):
             kind, link = kinds[n % 3]
-            item = ChecklistItem(plan_id=inspection.plan_id, school_id=inspection.school_id, key=f"them-{n}",
-                                 kind=kind, position=2000 + n, due_on=inspection.visit_on, **link)
+            item = ChecklistItem(
+                plan_id=inspection.plan_id,
+                school_id=inspection.school_id,
+                key=f"them-{n}",
+                kind=kind,
+                position=2000 + n,
+                due_on=inspection.visit_on,
+                **link,
+            )
             record(item, inspection, Verdict.PASSED if n % 2 else Verdict.NEEDS_MORE, f"Lý do {n}")
             record(item, inspection, Verdict.PASSED)
             evidence(item, f"Minh chứng {n}.pdf")
@@ -295,16 +359,16 @@ def test_the_download_name_is_ascii_with_the_school_and_the_visit_date(app, visi
     assert name.isascii()
 
 
-@pytest.mark.parametrize("office, code", [("Phòng Văn hóa - Xã hội", "VHXH"),
-                                          ("Phòng Kinh tế, Hạ tầng và Đô thị", "KTHTVĐT")])
+@pytest.mark.parametrize(
+    "office, code", [("Phòng Văn hóa - Xã hội", "VHXH"), ("Phòng Kinh tế, Hạ tầng và Đô thị", "KTHTVĐT")]
+)
 def test_the_office_code_is_made_of_its_initials(office, code):
     assert office_code(office) == code
 
 
 def rendered_page(app, inspection_id: int) -> str:
     with app.test_request_context(f"/inspections/{inspection_id}/minutes"):
-        return render_template("inspections/minutes.html",
-                               **minutes_context(db.session.get(Inspection, inspection_id)))
+        return render_template("inspections/minutes.html", **minutes_context(db.session.get(Inspection, inspection_id)))
 
 
 def plain(html: str) -> str:

@@ -1,19 +1,36 @@
 """Who acts on a visit (its team; ward admins reopen it), and what closing it locks."""
+
 import re
 from datetime import timedelta
 
 import pytest
+from conftest import PASSWORD, SCHOOL_A
 from sqlalchemy import func, select
 
 from aiplan.auth.services import create_user
 from aiplan.extensions import db
-from aiplan.models import (AuditEvent, ChecklistItem, Inspection, InspectionStatus, Plan, Role, School, User,
-                           Verdict, VerdictRecord, Ward, utcnow)
-from conftest import PASSWORD, SCHOOL_A
+from aiplan.models import (
+    AuditEvent,
+    ChecklistItem,
+    Inspection,
+    InspectionStatus,
+    Plan,
+    Role,
+    School,
+    User,
+    Verdict,
+    VerdictRecord,
+    Ward,
+    utcnow,
+)
 
 OUTSIDER = "giamsat-khac"  # a supervisor of the ward who is not on the visit's team
-CLOSING = {"conclusion": "Nhà trường triển khai đúng kế hoạch.", "recommendations": "Bổ sung sản phẩm.",
-           "school_representative": "Bà Nguyễn Thị Hoa, Hiệu trưởng", "minutes_number": "05"}
+CLOSING = {
+    "conclusion": "Nhà trường triển khai đúng kế hoạch.",
+    "recommendations": "Bổ sung sản phẩm.",
+    "school_representative": "Bà Nguyễn Thị Hoa, Hiệu trưởng",
+    "minutes_number": "05",
+}
 
 
 def text_of(response) -> str:
@@ -27,17 +44,22 @@ def visit(app) -> int:
         plan = db.session.scalar(select(Plan))
         supervisor = db.session.scalar(select(User).filter_by(username="giamsat"))
         create_user(OUTSIDER, Role.SUPERVISOR, PASSWORD, ward=db.session.scalar(select(Ward)))
-        inspection = Inspection(plan=plan, school=db.session.scalar(select(School).filter_by(slug=SCHOOL_A)),
-                                visit_on=plan.school_year.midterm_start + timedelta(days=3),
-                                members=[supervisor], lead=supervisor)
+        inspection = Inspection(
+            plan=plan,
+            school=db.session.scalar(select(School).filter_by(slug=SCHOOL_A)),
+            visit_on=plan.school_year.midterm_start + timedelta(days=3),
+            members=[supervisor],
+            lead=supervisor,
+        )
         db.session.add(inspection)
         db.session.commit()
         return inspection.id
 
 
 def item_of(key="m3") -> ChecklistItem:
-    return db.session.scalar(select(ChecklistItem).join(School).where(School.slug == SCHOOL_A,
-                                                                      ChecklistItem.key == key))
+    return db.session.scalar(
+        select(ChecklistItem).join(School).where(School.slug == SCHOOL_A, ChecklistItem.key == key)
+    )
 
 
 def resubmit(app, key="t1/ho-so-lop-hoc"):
@@ -51,20 +73,34 @@ def resubmit(app, key="t1/ho-so-lop-hoc"):
 def snapshot(app, visit) -> tuple:
     """Everything a verdict, a closing or a reopening could change."""
     with app.app_context():
-        items = db.session.execute(select(ChecklistItem.id, ChecklistItem.verdict, ChecklistItem.verdict_reason,
-                                          ChecklistItem.version, ChecklistItem.resubmitted_at)
-                                   .join(School).where(School.slug == SCHOOL_A).order_by(ChecklistItem.id)).all()
+        items = db.session.execute(
+            select(
+                ChecklistItem.id,
+                ChecklistItem.verdict,
+                ChecklistItem.verdict_reason,
+                ChecklistItem.version,
+                ChecklistItem.resubmitted_at,
+            )
+            .join(School)
+            .where(School.slug == SCHOOL_A)
+            .order_by(ChecklistItem.id)
+        ).all()
         inspection = db.session.get(Inspection, visit)
-        return (items, inspection.status, inspection.conclusion, inspection.minutes_number, inspection.version,
-                db.session.scalar(select(func.count(VerdictRecord.id))),
-                db.session.scalar(select(func.count(AuditEvent.id))))
+        return (
+            items,
+            inspection.status,
+            inspection.conclusion,
+            inspection.minutes_number,
+            inspection.version,
+            db.session.scalar(select(func.count(VerdictRecord.id))),
+            db.session.scalar(select(func.count(AuditEvent.id))),
+        )
 
 
 def verdict_in_visit(app, visit, key="m3"):
     with app.app_context():
         item = item_of(key)
-        return (f"/inspections/{visit}/items/{item.id}/verdict",
-                {"verdict": "dat", "version": item.version})
+        return (f"/inspections/{visit}/items/{item.id}/verdict", {"verdict": "dat", "version": item.version})
 
 
 def recheck(app, visit, key="t1/ho-so-lop-hoc"):
@@ -209,20 +245,27 @@ def test_reopening_without_the_csrf_token_is_refused(seeded_app):
     app = seeded_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
         plan = db.session.scalar(select(Plan))
-        inspection = Inspection(plan=plan, school=db.session.scalar(select(School).filter_by(slug=SCHOOL_A)),
-                                visit_on=plan.school_year.midterm_start, status=InspectionStatus.CLOSED,
-                                closed_at=utcnow(), conclusion="Đạt yêu cầu.")
+        inspection = Inspection(
+            plan=plan,
+            school=db.session.scalar(select(School).filter_by(slug=SCHOOL_A)),
+            visit_on=plan.school_year.midterm_start,
+            status=InspectionStatus.CLOSED,
+            closed_at=utcnow(),
+            conclusion="Đạt yêu cầu.",
+        )
         db.session.add(inspection)
         db.session.commit()
         visit = inspection.id
     client = app.test_client()
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/login").get_data(as_text=True))[1]
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/login").get_data(as_text=True))[
+        1
+    ]
     client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf_token": token})
     assert client.post(f"/inspections/{visit}/reopen", data={"reason": "Sửa", "version": 1}).status_code == 400
     with app.app_context():
         assert db.session.get(Inspection, visit).is_closed
     page = client.get(f"/inspections/{visit}").get_data(as_text=True)
-    form = page[page.index('/reopen"'):]
+    form = page[page.index('/reopen"') :]
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)[1]
     answer = client.post(f"/inspections/{visit}/reopen", data={"reason": "Sửa", "version": 1, "csrf_token": token})
     assert answer.status_code == 303
@@ -240,9 +283,19 @@ def test_an_item_the_plan_no_longer_asks_for_takes_no_status_file_or_verdict(app
     before = snapshot(app, visit)
     item_url = f"/schools/{SCHOOL_A}/items/{item_id}"
     assert staff.post(item_url, data={"status": "dang_thuc_hien", "version": version}).status_code == 404
-    assert staff.post(item_url + "/files", data={"file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "a.pdf")},
-                      content_type="multipart/form-data").status_code == 404
-    assert supervisor.post(f"/inspections/{visit}/items/{item_id}/verdict",
-                           data={"verdict": "dat", "version": version}).status_code == 404
+    assert (
+        staff.post(
+            item_url + "/files",
+            data={"file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "a.pdf")},
+            content_type="multipart/form-data",
+        ).status_code
+        == 404
+    )
+    assert (
+        supervisor.post(
+            f"/inspections/{visit}/items/{item_id}/verdict", data={"verdict": "dat", "version": version}
+        ).status_code
+        == 404
+    )
     assert snapshot(app, visit) == before
     assert as_persona("ward_admin").get(f"/schools/{SCHOOL_A}").status_code == 200

@@ -1,14 +1,14 @@
 """Milestone 6: scheduling visits, verdicts on a phone, the rework loop, closing a visit."""
+
 import re
 from datetime import timedelta
 
 import pytest
+from conftest import SCHOOL_A, SCHOOL_B
 from sqlalchemy import func, select
 
 from aiplan.extensions import db
-from aiplan.models import (AuditEvent, ChecklistItem, Inspection, ItemStatus, Plan, School, User, Verdict,
-                           VerdictRecord)
-from conftest import SCHOOL_A, SCHOOL_B
+from aiplan.models import AuditEvent, ChecklistItem, Inspection, ItemStatus, Plan, School, User, Verdict, VerdictRecord
 
 
 def text_of(response) -> str:
@@ -22,8 +22,14 @@ def find_item(key="m3", slug=SCHOOL_A) -> ChecklistItem:
 def state(app, key="m3", slug=SCHOOL_A):
     with app.app_context():
         item = find_item(key, slug)
-        return dict(id=item.id, status=item.status, verdict=item.verdict, reason=item.verdict_reason,
-                    version=item.version, resubmitted=item.resubmitted_at is not None)
+        return dict(
+            id=item.id,
+            status=item.status,
+            verdict=item.verdict,
+            reason=item.verdict_reason,
+            version=item.version,
+            resubmitted=item.resubmitted_at is not None,
+        )
 
 
 @pytest.fixture
@@ -32,8 +38,13 @@ def visit(app) -> int:
         plan = db.session.scalar(select(Plan))
         school = db.session.scalar(select(School).filter_by(slug=SCHOOL_A))
         supervisor = db.session.scalar(select(User).filter_by(username="giamsat"))
-        inspection = Inspection(plan=plan, school=school, visit_on=plan.school_year.midterm_start + timedelta(days=3),
-                                members=[supervisor], lead=supervisor)
+        inspection = Inspection(
+            plan=plan,
+            school=school,
+            visit_on=plan.school_year.midterm_start + timedelta(days=3),
+            members=[supervisor],
+            lead=supervisor,
+        )
         db.session.add(inspection)
         db.session.commit()
         return inspection.id
@@ -41,8 +52,11 @@ def visit(app) -> int:
 
 def give(client, visit_id, item, verdict, reason="", htmx=False, **extra):
     headers = {"HX-Request": "true", "HX-Target": f"verdict-{item['id']}"} if htmx else {}
-    return client.post(f"/inspections/{visit_id}/items/{item['id']}/verdict", headers=headers,
-                       data={"verdict": verdict, "reason": reason, "version": item["version"], **extra})
+    return client.post(
+        f"/inspections/{visit_id}/items/{item['id']}/verdict",
+        headers=headers,
+        data={"verdict": verdict, "reason": reason, "version": item["version"], **extra},
+    )
 
 
 def schedule_form(app, **overrides):
@@ -50,8 +64,12 @@ def schedule_form(app, **overrides):
         plan = db.session.scalar(select(Plan))
         school = db.session.scalar(select(School).filter_by(slug=SCHOOL_B))
         supervisor = db.session.scalar(select(User).filter_by(username="giamsat"))
-        data = {"school": school.id, "visit_on": (plan.school_year.midterm_start + timedelta(days=5)).strftime("%d/%m/%Y"),
-                "members": [supervisor.id], "lead": supervisor.id}
+        data = {
+            "school": school.id,
+            "visit_on": (plan.school_year.midterm_start + timedelta(days=5)).strftime("%d/%m/%Y"),
+            "members": [supervisor.id],
+            "lead": supervisor.id,
+        }
     return data | overrides
 
 
@@ -131,8 +149,10 @@ def test_a_verdict_never_changes_the_schools_own_status(app, as_persona, visit):
 
 def test_a_forged_verdict_from_the_school_is_ignored(app, as_persona):
     item = state(app)
-    as_persona("staff_a").post(f"/schools/{SCHOOL_A}/items/{item['id']}",
-                               data={"status": "dang_thuc_hien", "verdict": "dat", "version": item["version"]})
+    as_persona("staff_a").post(
+        f"/schools/{SCHOOL_A}/items/{item['id']}",
+        data={"status": "dang_thuc_hien", "verdict": "dat", "version": item["version"]},
+    )
     assert state(app)["verdict"] is Verdict.UNCHECKED
 
 
@@ -149,8 +169,9 @@ def test_the_school_sees_the_reason_fixes_the_item_and_it_enters_the_queue(app, 
     queue = text_of(supervisor.get("/inspections"))
     assert "Chờ kiểm tra lại (1)" in queue and "Trường Tiểu học Đoàn Kết: Hồ sơ lớp học" in queue
     item = state(app, "t1/ho-so-lop-hoc")
-    response = supervisor.post(f"/schools/{SCHOOL_A}/items/{item['id']}/verdict",
-                               data={"verdict": "dat", "version": item["version"]})
+    response = supervisor.post(
+        f"/schools/{SCHOOL_A}/items/{item['id']}/verdict", data={"verdict": "dat", "version": item["version"]}
+    )
     assert response.status_code == 303
     after = state(app, "t1/ho-so-lop-hoc")
     assert after["verdict"] is Verdict.PASSED and not after["resubmitted"]
@@ -166,8 +187,9 @@ def test_a_change_after_dat_flags_the_item_for_re_verification(app, as_persona, 
         school = db.session.scalar(select(School).filter_by(slug=SCHOOL_A))
         assert verified_share(db.session.scalar(select(Plan)), [school.id])[school.id].verified == 1
     item = state(app)
-    as_persona("staff_a").post(f"/schools/{SCHOOL_A}/items/{item['id']}",
-                               data={"status": "dang_thuc_hien", "version": item["version"]})
+    as_persona("staff_a").post(
+        f"/schools/{SCHOOL_A}/items/{item['id']}", data={"status": "dang_thuc_hien", "version": item["version"]}
+    )
     with app.app_context():
         changed = find_item()
         assert changed.resubmitted_at is not None and not changed.is_verified
@@ -179,9 +201,11 @@ def test_an_upload_after_a_verdict_also_resubmits_the_item(app, as_persona, visi
 
     item = state(app, "t1/ke-hoach-nha-truong")
     give(as_persona("supervisor"), visit, item, "can_bo_sung", reason="Chưa có kế hoạch")
-    as_persona("staff_a").post(f"/schools/{SCHOOL_A}/items/{item['id']}/files",
-                               data={"file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "ke-hoach.pdf")},
-                               content_type="multipart/form-data")
+    as_persona("staff_a").post(
+        f"/schools/{SCHOOL_A}/items/{item['id']}/files",
+        data={"file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "ke-hoach.pdf")},
+        content_type="multipart/form-data",
+    )
     assert state(app, "t1/ke-hoach-nha-truong")["resubmitted"]
 
 
@@ -201,10 +225,16 @@ def test_a_visit_is_closed_with_a_conclusion_and_counts_for_milestone_6(app, as_
         version = db.session.get(Inspection, visit).version
     refused = supervisor.post(f"/inspections/{visit}/close", data={"conclusion": " ", "version": version})
     assert refused.status_code == 422 and "Ghi kết luận" in text_of(refused)
-    done = supervisor.post(f"/inspections/{visit}/close", data={
-        "conclusion": "Nhà trường triển khai đúng kế hoạch.", "recommendations": "Bổ sung sản phẩm học sinh.",
-        "school_representative": "Bà Nguyễn Thị Hoa, Hiệu trưởng", "minutes_number": "05/BB-VHXH",
-        "version": version})
+    done = supervisor.post(
+        f"/inspections/{visit}/close",
+        data={
+            "conclusion": "Nhà trường triển khai đúng kế hoạch.",
+            "recommendations": "Bổ sung sản phẩm học sinh.",
+            "school_representative": "Bà Nguyễn Thị Hoa, Hiệu trưởng",
+            "minutes_number": "05/BB-VHXH",
+            "version": version,
+        },
+    )
     assert done.status_code == 303 and done.location.endswith(f"/inspections/{visit}/minutes")
     assert "Đã kiểm tra 1/8 trường" in text_of(as_persona("ward_admin").get("/ward"))
 

@@ -1,12 +1,13 @@
 """Staff mark progress on their checklist: status (set, not toggled), notes, versions, audit."""
+
 import re
 
 import pytest
+from conftest import SCHOOL_A, SCHOOL_B
 from sqlalchemy import func, select
 
 from aiplan.extensions import db
 from aiplan.models import AuditEvent, ChecklistItem, EvidenceFile, ItemStatus, School
-from conftest import SCHOOL_A, SCHOOL_B
 
 
 def find_item(key: str, slug: str = SCHOOL_A) -> ChecklistItem:
@@ -152,8 +153,16 @@ def test_an_evidence_item_cannot_be_done_without_a_file(app, as_persona):
     assert item_state(app, "t1/ke-hoach-nha-truong")[1] is ItemStatus.NOT_STARTED
     with app.app_context():
         item = find_item("t1/ke-hoach-nha-truong")
-        db.session.add(EvidenceFile(school_id=item.school_id, item_id=item.id, sha256="0" * 64, size=10,
-                                    content_type="application/pdf", original_name="ke-hoach.pdf"))
+        db.session.add(
+            EvidenceFile(
+                school_id=item.school_id,
+                item_id=item.id,
+                sha256="0" * 64,
+                size=10,
+                content_type="application/pdf",
+                original_name="ke-hoach.pdf",
+            )
+        )
         db.session.commit()
     assert post_item(client, item_id, status="da_hoan_thanh", version=version).status_code == 303
     assert item_state(app, "t1/ke-hoach-nha-truong")[1] is ItemStatus.DONE
@@ -164,8 +173,17 @@ def test_a_deleted_file_does_not_count_as_evidence(app, as_persona):
 
     with app.app_context():
         item = find_item("t1/ho-so-lop-hoc")
-        db.session.add(EvidenceFile(school_id=item.school_id, item_id=item.id, sha256="1" * 64, size=10,
-                                    content_type="application/pdf", original_name="cu.pdf", deleted_at=utcnow()))
+        db.session.add(
+            EvidenceFile(
+                school_id=item.school_id,
+                item_id=item.id,
+                sha256="1" * 64,
+                size=10,
+                content_type="application/pdf",
+                original_name="cu.pdf",
+                deleted_at=utcnow(),
+            )
+        )
         db.session.commit()
         item_id, version = item.id, item.version
     response = post_item(as_persona("staff_a"), item_id, status="da_hoan_thanh", version=version)
@@ -192,8 +210,16 @@ def test_a_forged_owner_or_verdict_field_is_ignored(app, as_persona):
     item_id, _, _, version = item_state(app)
     with app.app_context():
         other_school = db.session.scalar(select(School.id).filter_by(slug=SCHOOL_B))
-    post_item(as_persona("staff_a"), item_id, status="dang_thuc_hien", version=version,
-              school_id=other_school, verdict="dat", required="0", due_on="2030-01-01")
+    post_item(
+        as_persona("staff_a"),
+        item_id,
+        status="dang_thuc_hien",
+        version=version,
+        school_id=other_school,
+        verdict="dat",
+        required="0",
+        due_on="2030-01-01",
+    )
     with app.app_context():
         item = find_item("m3")
         assert item.school.slug == SCHOOL_A
@@ -248,7 +274,9 @@ def test_the_history_page_shows_the_change_in_words(app, as_persona):
     client = as_persona("staff_a")
     item_id, _, _, version = item_state(app)
     post_item(client, item_id, status="dang_thuc_hien", version=version)
-    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get(f"/schools/{SCHOOL_A}/history").get_data(as_text=True)))
+    text = re.sub(
+        r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get(f"/schools/{SCHOOL_A}/history").get_data(as_text=True))
+    )
     assert "Cập nhật mục checklist" in text
     assert "Trạng thái Chưa thực hiện → Đang thực hiện" in text
 
@@ -262,13 +290,14 @@ def test_readers_see_the_note_but_no_forms(app, as_persona):
     post_item(as_persona("staff_a"), item_id, note="Đã xong dự thảo", version=version)
     body = as_persona("viewer").get(f"/schools/{SCHOOL_A}").get_data(as_text=True)
     assert "Đã xong dự thảo" in body
-    assert "<form class=\"item-status\"" not in body and "Lưu ghi chú" not in body
+    assert '<form class="item-status"' not in body and "Lưu ghi chú" not in body
 
 
 def test_the_attention_list_follows_an_htmx_update(app, as_persona):
     item_id, _, _, version = item_state(app)
-    body = post_item(as_persona("staff_a"), item_id, htmx=True, status="da_hoan_thanh",
-                     version=version).get_data(as_text=True)
+    body = post_item(as_persona("staff_a"), item_id, htmx=True, status="da_hoan_thanh", version=version).get_data(
+        as_text=True
+    )
     assert 'id="attention" aria-labelledby="attention-h" hx-swap-oob="true"' in body
     assert "Quá hạn (8)" in body
 
@@ -277,9 +306,15 @@ def test_the_history_hides_restricted_files_from_viewers_and_addresses_from_all_
     import io
 
     item_id, _, _, _ = item_state(app, "t1/san-pham-trai-nghiem")
-    as_persona("staff_a").post(f"/schools/{SCHOOL_A}/items/{item_id}/files", content_type="multipart/form-data",
-                               data={"file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "Nguyen Van An 4A1.pdf"),
-                                     "description": "Ảnh chân dung em An", "restricted": "y"})
+    as_persona("staff_a").post(
+        f"/schools/{SCHOOL_A}/items/{item_id}/files",
+        content_type="multipart/form-data",
+        data={
+            "file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "Nguyen Van An 4A1.pdf"),
+            "description": "Ảnh chân dung em An",
+            "restricted": "y",
+        },
+    )
     url = f"/schools/{SCHOOL_A}/history"
     viewer = as_persona("viewer").get(url).get_data(as_text=True)
     assert "Nguyen Van An" not in viewer and "chân dung" not in viewer

@@ -1,16 +1,17 @@
 """A whole inspection on a phone (360 × 740), in a real Chromium, from the visit to the minutes."""
+
 import io
 import re
 from datetime import timedelta
 
 import pytest
+from conftest import SCHOOL_A, browser_login
 from docx import Document
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from aiplan.extensions import db
 from aiplan.models import Inspection, Plan, School, User
-from conftest import SCHOOL_A, browser_login
 
 pytestmark = pytest.mark.browser
 
@@ -20,9 +21,13 @@ def visit(app) -> int:
     with app.app_context():
         plan = db.session.scalar(select(Plan))
         supervisor = db.session.scalar(select(User).filter_by(username="giamsat"))
-        inspection = Inspection(plan=plan, school=db.session.scalar(select(School).filter_by(slug=SCHOOL_A)),
-                                visit_on=plan.school_year.midterm_start + timedelta(days=2),
-                                members=[supervisor], lead=supervisor)
+        inspection = Inspection(
+            plan=plan,
+            school=db.session.scalar(select(School).filter_by(slug=SCHOOL_A)),
+            visit_on=plan.school_year.midterm_start + timedelta(days=2),
+            members=[supervisor],
+            lead=supervisor,
+        )
         db.session.add(inspection)
         db.session.commit()
         return inspection.id
@@ -69,7 +74,9 @@ def test_a_supervisor_inspects_on_a_phone_and_the_school_answers(new_page, visit
     expect(queue).to_contain_text("Trường Tiểu học Đoàn Kết: Hồ sơ lớp học")
 
     phone.goto(f"/inspections/{visit}")
-    phone.get_by_label("Kết luận", exact=True).fill("Nhà trường triển khai đúng kế hoạch, cần hoàn thiện hồ sơ lớp học.")
+    phone.get_by_label("Kết luận", exact=True).fill(
+        "Nhà trường triển khai đúng kế hoạch, cần hoàn thiện hồ sơ lớp học."
+    )
     phone.get_by_role("button", name="Kết thúc kiểm tra").click()
     expect(phone).to_have_url(re.compile(f"/inspections/{visit}/minutes$"))
     expect(phone.get_by_text("BIÊN BẢN", exact=True)).to_be_visible()
@@ -78,7 +85,8 @@ def test_a_supervisor_inspects_on_a_phone_and_the_school_answers(new_page, visit
     assert response.status == 200
     document = Document(io.BytesIO(response.body()))
     text = "\n".join(p.text for p in document.paragraphs) + "\n".join(
-        cell.text for table in document.tables for row in table.rows for cell in row.cells)
+        cell.text for table in document.tables for row in table.rows for cell in row.cells
+    )
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
     assert "Đạt" in text and "Cần bổ sung" in text
     assert "Thiếu danh sách học sinh lớp 5A" in text

@@ -2,12 +2,12 @@
 file with one bad row, fixes it and imports it, creates a staff account for the new school,
 starts 2026-2027 with that school in the pilot, opens it, and sees the new checklists; the new
 account signs in, sets its own password and lands on its school's 2026-2027 checklist."""
+
 import re
 
 import pytest
-from playwright.sync_api import expect
-
 from conftest import browser_login
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 HEADER = "slug,tên trường,cấp học,thí điểm,hoạt động\n"
@@ -18,7 +18,8 @@ FIXED = "thcs-gia-thuy,Trường THCS Gia Thụy,THCS,không,có\n"
 
 def upload(page, text: str) -> None:
     page.get_by_label("Tệp CSV hoặc XLSX").set_input_files(
-        files=[{"name": "truong-moi.csv", "mimeType": "text/csv", "buffer": text.encode()}])
+        files=[{"name": "truong-moi.csv", "mimeType": "text/csv", "buffer": text.encode()}]
+    )
     page.get_by_role("button", name="Xem trước").click()
 
 

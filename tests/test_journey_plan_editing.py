@@ -1,16 +1,22 @@
 """A ward admin edits the plan on a phone in a real Chromium, without JavaScript: plain forms,
 messages beside the fields, no sideways scrolling at 360 px."""
+
 import re
 
 import pytest
-from playwright.sync_api import expect
-
 from conftest import browser_login
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 EDIT = "/admin/plan/2025-2026"
-PAGES = (EDIT, f"{EDIT}/calendar", f"{EDIT}/deadlines/bao-cao-co-so", f"{EDIT}/milestones/8", f"{EDIT}/targets/1",
-         "/admin/plan/upload")
+PAGES = (
+    EDIT,
+    f"{EDIT}/calendar",
+    f"{EDIT}/deadlines/bao-cao-co-so",
+    f"{EDIT}/milestones/8",
+    f"{EDIT}/targets/1",
+    "/admin/plan/upload",
+)
 
 
 def test_a_ward_admin_moves_the_inspection_window_from_a_phone_without_javascript(new_page):

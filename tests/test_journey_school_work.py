@@ -1,17 +1,19 @@
 """The daily work of a school in a real Chromium: ticking, evidence, a pilot class; and without JavaScript."""
+
 import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
-
 from conftest import SCHOOL_A, browser_login
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-       b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 
 
 def item(page, title: str):
@@ -90,8 +92,9 @@ def test_the_key_steps_work_with_javascript_off(new_page, files):
     plan.get_by_role("button", name="Đã hoàn thành").click()
     expect(page).to_have_url(re.compile(f"/schools/{SCHOOL_A}#item-\\d+$"))
     expect(page.locator("#school-progress")).to_contain_text("1/9 mục bắt buộc")
-    expect(item(page, "Xây dựng kế hoạch triển khai giáo dục AI").get_by_role(
-        "button", name="Đã hoàn thành")).to_have_attribute("aria-pressed", "true")
+    expect(
+        item(page, "Xây dựng kế hoạch triển khai giáo dục AI").get_by_role("button", name="Đã hoàn thành")
+    ).to_have_attribute("aria-pressed", "true")
 
     evidence = item(page, "Kế hoạch nhà trường")
     evidence.get_by_role("button", name="Đã hoàn thành").click()
@@ -110,4 +113,5 @@ def test_the_key_steps_work_with_javascript_off(new_page, files):
     note.get_by_label("Ghi chú").fill("Đã lồng ghép vào môn Tin học khối 4, 5")
     note.get_by_role("button", name="Lưu ghi chú").click()
     expect(item(page, "Tổ chức lồng ghép giáo dục AI").get_by_label("Ghi chú")).to_have_value(
-        "Đã lồng ghép vào môn Tin học khối 4, 5")
+        "Đã lồng ghép vào môn Tin học khối 4, 5"
+    )

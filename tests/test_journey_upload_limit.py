@@ -3,12 +3,13 @@
 The server refuses a request over MAX_UPLOAD_MB as its headers arrive, with a plain answer of
 its own (aiplan/serving.py), so the page must say it first, in the app's words.
 """
+
 import re
 
 import pytest
+from conftest import SCHOOL_A, browser_login
 from playwright.sync_api import expect
 
-from conftest import SCHOOL_A, browser_login
 from aiplan.extensions import db
 from aiplan.models import EvidenceFile
 

@@ -1,10 +1,10 @@
 """User journeys in a real Chromium."""
+
 import re
 
 import pytest
-from playwright.sync_api import expect
-
 from conftest import SCHOOL_A, SCHOOL_B, browser_login
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -51,8 +51,16 @@ def test_a_wrong_password_is_refused_with_a_message(new_page):
 def test_the_pages_fit_a_360_px_phone_without_sideways_scrolling(new_page):
     page = new_page(width=360, height=740)
     browser_login(page, "supervisor")
-    for url in ("/schools", f"/schools/{SCHOOL_A}", "/ward", "/plan", "/login", f"/schools/{SCHOOL_A}/activities",
-                f"/schools/{SCHOOL_A}/self-evaluation", f"/schools/{SCHOOL_A}/history"):
+    for url in (
+        "/schools",
+        f"/schools/{SCHOOL_A}",
+        "/ward",
+        "/plan",
+        "/login",
+        f"/schools/{SCHOOL_A}/activities",
+        f"/schools/{SCHOOL_A}/self-evaluation",
+        f"/schools/{SCHOOL_A}/history",
+    ):
         page.goto(url)
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{url} scrolls sideways by {overflow}px on a 360px screen"

@@ -1,14 +1,15 @@
 """Guessing passwords is limited (docs/security.md line 7) without handing anyone a lever to lock a
 colleague out: the strict limit is per account *and* address; the account as a whole has only a
 high ceiling; and the owner is told of the wrong passwords at their next sign-in."""
+
 import html
 import re
 
+from conftest import PASSWORD
 from sqlalchemy import select
 
 from aiplan.extensions import db
 from aiplan.models import User
-from conftest import PASSWORD
 
 ATTACKER, OWNER = "10.0.0.66", "10.0.0.10"
 
@@ -18,8 +19,9 @@ def text_of(response) -> str:
 
 
 def login(client, address, password=PASSWORD, username="canbo-a"):
-    return client.post("/login", data={"username": username, "password": password},
-                       environ_base={"REMOTE_ADDR": address})
+    return client.post(
+        "/login", data={"username": username, "password": password}, environ_base={"REMOTE_ADDR": address}
+    )
 
 
 def test_five_wrong_passwords_from_one_address_do_not_lock_the_owner_out(app):

@@ -1,5 +1,6 @@
 """The models and the migrations describe the same schema, so `flask db upgrade` (run by `setup`)
 builds exactly the database the code expects, on SQLite and on PostgreSQL alike."""
+
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -46,8 +47,13 @@ def test_the_migrations_have_one_head_and_the_database_is_at_it(app, runner):
 
 def test_the_migrations_build_and_take_down_the_whole_schema(tmp_path):
     # A scratch SQLite database, so that downgrading does not disturb the shared test database.
-    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'migrations.sqlite3'}"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'migrations.sqlite3'}",
+        }
+    )
     runner = app.test_cli_runner()
     model_tables = set(db.metadata.tables)
 

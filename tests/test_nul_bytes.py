@@ -1,6 +1,7 @@
 """NUL (U+0000) never reaches the database: PostgreSQL refuses it with an error (a 500 before), and
 SQLite kept it silently. Refused wherever it comes in — the URL, query, form, file names, headers,
 imported cells and plan files — with a Vietnamese message, on both databases, and nothing changes."""
+
 import io
 import re
 import zipfile
@@ -8,20 +9,21 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
+from test_admin_import import text_of, upload
+from test_backup import all_rows
 
 from aiplan.admin.import_plan import plan_import
 from aiplan.admin.imports import Table
 from aiplan.extensions import db
 from aiplan.models import Ward
 from aiplan.plans.services import BUNDLED_PLAN
-from test_admin_import import text_of, upload
-from test_backup import all_rows
 
 NUL_PAGE = "ký tự NUL"  # inputs.NUL_TEXT on the error page
 CELL = "ô chứa ký tự NUL (mã 0)"  # inputs.cell_problem, for every import
 SCHOOLS = "slug,tên trường,cấp học\nth-nul,Trường Tiểu học\x00 Ngọc Thụy,tiểu học\n"
-PLAN_WITH_NUL = BUNDLED_PLAN.read_text("utf-8").replace('signer = "Phạm Thị Bích Hằng"',
-                                                         'signer = "Phạm Thị\\u0000 Bích Hằng"')
+PLAN_WITH_NUL = BUNDLED_PLAN.read_text("utf-8").replace(
+    'signer = "Phạm Thị Bích Hằng"', 'signer = "Phạm Thị\\u0000 Bích Hằng"'
+)
 PLAN_MESSAGE = "[plan]: trường 'signer' chứa ký tự NUL"
 
 
@@ -32,7 +34,7 @@ def _paths_with_a_nul(app) -> list[tuple[str, str]]:
         texts = [name for name, converter in rule._converters.items() if converter.regex != r"\d+"]
         if rule.endpoint == "static" or not texts:
             continue
-        url = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: "%00" if m[1] in texts else "1", rule.rule)
+        url = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m, texts=texts: "%00" if m[1] in texts else "1", rule.rule)
         found.append(("GET" if "GET" in rule.methods else "POST", url))
     return found
 
@@ -83,8 +85,10 @@ def test_a_csv_with_a_nul_cell_is_refused_by_row_and_nothing_is_imported(app, as
 def test_an_xlsx_sheet_with_a_nul_cell_is_refused_by_row(app):
     """A workbook's XML cannot hold NUL itself (see the next test), but every table read from one goes
     through the same cell check as a CSV's."""
-    table = Table(sheet="Trường", rows=[(1, ["slug", "tên trường", "cấp học"]),
-                                       (2, ["th-nul", "Trường\x00 Ngọc Thụy", "tiểu học"])])
+    table = Table(
+        sheet="Trường",
+        rows=[(1, ["slug", "tên trường", "cấp học"]), (2, ["th-nul", "Trường\x00 Ngọc Thụy", "tiểu học"])],
+    )
     with app.app_context():
         planned = plan_import(db.session.scalar(select(Ward)), [table])
 
@@ -138,24 +142,37 @@ def test_load_plan_refuses_a_plan_file_holding_a_nul_and_names_the_field(app, ru
 def test_the_plan_upload_refuses_a_plan_file_holding_a_nul_and_names_the_field(app, as_persona):
     admin = as_persona("ward_admin")
     before = all_rows(app)
-    response = admin.post("/admin/plan/upload", content_type="multipart/form-data", data={
-        "file": (io.BytesIO(PLAN_WITH_NUL.encode()), "ke-hoach.toml")})
+    response = admin.post(
+        "/admin/plan/upload",
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(PLAN_WITH_NUL.encode()), "ke-hoach.toml")},
+    )
 
     assert response.status_code == 422
     assert PLAN_MESSAGE in text_of(response)
     assert all_rows(app) == before
 
 
-@pytest.mark.parametrize("old, new, message", [
-    ('number = "/KH-UBND"', 'number = "' + "1" * 81 + '/KH-UBND"', "[plan]: trường 'number' dài quá 80 ký tự"),
-    ('signer = "Phạm Thị Bích Hằng"', 'signer = "' + "Hằng " * 41 + '"', "[plan]: trường 'signer' dài quá 200 ký tự"),
-])
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ('number = "/KH-UBND"', 'number = "' + "1" * 81 + '/KH-UBND"', "[plan]: trường 'number' dài quá 80 ký tự"),
+        (
+            'signer = "Phạm Thị Bích Hằng"',
+            'signer = "' + "Hằng " * 41 + '"',
+            "[plan]: trường 'signer' dài quá 200 ký tự",
+        ),
+    ],
+)
 def test_a_plan_file_with_text_longer_than_the_database_keeps_is_refused_by_field(app, as_persona, old, new, message):
     """The same class as NUL: PostgreSQL refuses what its column cannot hold (a 500), SQLite kept it."""
     admin = as_persona("ward_admin")
     before = all_rows(app)
-    response = admin.post("/admin/plan/upload", content_type="multipart/form-data", data={
-        "file": (io.BytesIO(BUNDLED_PLAN.read_text("utf-8").replace(old, new).encode()), "ke-hoach.toml")})
+    response = admin.post(
+        "/admin/plan/upload",
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(BUNDLED_PLAN.read_text("utf-8").replace(old, new).encode()), "ke-hoach.toml")},
+    )
 
     assert response.status_code == 422
     assert message in text_of(response)

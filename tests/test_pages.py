@@ -1,13 +1,14 @@
 """What each role sees on the read-only pages of the foundation."""
+
 import re
 
 import pytest
+from conftest import SCHOOL_A, SCHOOL_B
 from sqlalchemy import select
 
 from aiplan.checklists.services import sync_checklists
 from aiplan.extensions import db
 from aiplan.models import ChecklistItem, ItemStatus, Plan, School, SchoolLevel, Ward
-from conftest import SCHOOL_A, SCHOOL_B
 
 
 def text_of(response) -> str:
@@ -16,8 +17,9 @@ def text_of(response) -> str:
 
 def test_the_school_list_shows_every_active_school_with_its_progress(app, as_persona):
     with app.app_context():
-        item = db.session.scalar(select(ChecklistItem).join(School).where(
-            School.slug == SCHOOL_A, ChecklistItem.key == "m3"))
+        item = db.session.scalar(
+            select(ChecklistItem).join(School).where(School.slug == SCHOOL_A, ChecklistItem.key == "m3")
+        )
         item.status = ItemStatus.DONE
         db.session.commit()
     page = as_persona("ward_admin").get("/schools")
@@ -72,8 +74,9 @@ def test_the_checklist_groups_items_by_milestone_and_target_with_due_dates(as_pe
 def test_the_checklist_shows_what_is_late(app, as_persona):
     # The 2025-2026 year is over: every unfinished item is late, a finished one is not.
     with app.app_context():
-        item = db.session.scalar(select(ChecklistItem).join(School).where(
-            School.slug == SCHOOL_A, ChecklistItem.key == "m3"))
+        item = db.session.scalar(
+            select(ChecklistItem).join(School).where(School.slug == SCHOOL_A, ChecklistItem.key == "m3")
+        )
         item.status = ItemStatus.DONE
         db.session.commit()
     text = text_of(as_persona("staff_a").get(f"/schools/{SCHOOL_A}"))
@@ -107,9 +110,16 @@ def test_only_ward_admins_see_the_plans_date_warnings(as_persona):
 def _add_schools(app, count: int) -> None:
     with app.app_context():
         ward = db.session.scalar(select(Ward))
-        schools = [School(ward=ward, slug=f"truong-them-{i}", name=f"Trường thêm {i}",
-                          level=SchoolLevel.THCS if i % 2 else SchoolLevel.TIEU_HOC, is_pilot=i % 7 == 0)
-                   for i in range(count)]
+        schools = [
+            School(
+                ward=ward,
+                slug=f"truong-them-{i}",
+                name=f"Trường thêm {i}",
+                level=SchoolLevel.THCS if i % 2 else SchoolLevel.TIEU_HOC,
+                is_pilot=i % 7 == 0,
+            )
+            for i in range(count)
+        ]
         db.session.add_all(schools)
         db.session.flush()
         sync_checklists(db.session.scalar(select(Plan)), schools)
@@ -160,8 +170,10 @@ def test_an_unexpected_error_shows_a_plain_page_with_a_request_id_and_no_trace(m
     assert "secret detail" not in body and "Traceback" not in body
     request_id = response.headers["X-Request-ID"]
     assert request_id in body
-    assert any(request_id in record.getMessage() or getattr(record, "request_id", "") == request_id
-               for record in caplog.records)
+    assert any(
+        request_id in record.getMessage() or getattr(record, "request_id", "") == request_id
+        for record in caplog.records
+    )
 
 
 def test_the_interface_can_switch_to_english_and_back(as_persona):
@@ -188,9 +200,8 @@ def test_a_nul_byte_in_input_is_refused_with_400(client):
 
 
 def test_the_error_page_renders_after_a_database_error(make_app):
-    from sqlalchemy import text as sql
-
     from conftest import seed
+    from sqlalchemy import text as sql
 
     app = make_app(TESTING=False)
     with app.app_context():

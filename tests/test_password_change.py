@@ -1,14 +1,15 @@
 """Changing one's own password (/account/password): required before anything else after a reset
 or a new account, open to everyone otherwise; other sessions end, this one stays signed in."""
+
 import html
 import re
 
 import pytest
+from conftest import PASSWORD, SCHOOL_A
 from sqlalchemy import select
 
 from aiplan.extensions import db
 from aiplan.models import AuditEvent, ChecklistItem, School, User
-from conftest import PASSWORD, SCHOOL_A
 
 NEW_PASSWORD = "mot cau de nho 2026"
 
@@ -26,8 +27,15 @@ def login(client, username="canbo-a", password=PASSWORD):
 
 
 def change(client, current=PASSWORD, new=NEW_PASSWORD, confirm=None, **extra):
-    return client.post("/account/password", data={"current_password": current, "new_password": new,
-                                                  "confirm": new if confirm is None else confirm, **extra})
+    return client.post(
+        "/account/password",
+        data={
+            "current_password": current,
+            "new_password": new,
+            "confirm": new if confirm is None else confirm,
+            **extra,
+        },
+    )
 
 
 @pytest.fixture
@@ -64,8 +72,9 @@ def test_a_write_waits_for_the_change_too_and_changes_nothing(app, must_change):
     client = app.test_client()
     login(client)
     with app.app_context():
-        item = db.session.scalar(select(ChecklistItem).join(School).where(School.slug == SCHOOL_A,
-                                                                          ChecklistItem.key == "m3"))
+        item = db.session.scalar(
+            select(ChecklistItem).join(School).where(School.slug == SCHOOL_A, ChecklistItem.key == "m3")
+        )
         item_id, status = item.id, item.status
 
     response = client.post(f"/schools/{SCHOOL_A}/items/{item_id}", data={"status": "da_hoan_thanh", "version": "1"})
@@ -122,15 +131,20 @@ def test_anyone_may_change_their_password_when_they_choose(app, as_persona):
     assert login(app.test_client(), "giamsat", NEW_PASSWORD).status_code == 302
 
 
-@pytest.mark.parametrize("current, new, confirm, message", [
-    ("sai-mat-khau-roi", NEW_PASSWORD, None, "Mật khẩu hiện tại không đúng."),
-    (PASSWORD, "ngan-qua", None, "Mật khẩu cần ít nhất 10 ký tự."),
-    (PASSWORD, NEW_PASSWORD, "mot cau khac han", "Hai lần nhập mật khẩu mới không khớp nhau."),
-    (PASSWORD, PASSWORD, None, "Mật khẩu mới phải khác mật khẩu hiện tại."),
-    ("", NEW_PASSWORD, None, "Nhập mật khẩu hiện tại."),
-], ids=["wrong-current", "too-short", "mismatch", "unchanged", "no-current"])
-def test_a_refused_change_says_why_beside_the_field_and_keeps_the_old_password(app, must_change, current, new,
-                                                                               confirm, message):
+@pytest.mark.parametrize(
+    "current, new, confirm, message",
+    [
+        ("sai-mat-khau-roi", NEW_PASSWORD, None, "Mật khẩu hiện tại không đúng."),
+        (PASSWORD, "ngan-qua", None, "Mật khẩu cần ít nhất 10 ký tự."),
+        (PASSWORD, NEW_PASSWORD, "mot cau khac han", "Hai lần nhập mật khẩu mới không khớp nhau."),
+        (PASSWORD, PASSWORD, None, "Mật khẩu mới phải khác mật khẩu hiện tại."),
+        ("", NEW_PASSWORD, None, "Nhập mật khẩu hiện tại."),
+    ],
+    ids=["wrong-current", "too-short", "mismatch", "unchanged", "no-current"],
+)
+def test_a_refused_change_says_why_beside_the_field_and_keeps_the_old_password(
+    app, must_change, current, new, confirm, message
+):
     client = app.test_client()
     login(client)
 

@@ -1,11 +1,13 @@
 """Editing the plan from the browser: only ward admins, only an open year (current or in
 preparation), bad dates refused field by field, every change audited with before → after and
 followed at once by the checklists' due dates; no silent overwrite; no orphaned progress."""
+
 import dataclasses
 import re
 from datetime import date
 
 import pytest
+from conftest import SCHOOL_A
 from sqlalchemy import func, select
 
 from aiplan.extensions import db
@@ -13,17 +15,28 @@ from aiplan.models import AuditEvent, ChecklistItem, ItemStatus, Plan, School, S
 from aiplan.plans.services import BUNDLED_PLAN, load_plan
 from aiplan.plans.spec import read_plan_file
 
-from conftest import SCHOOL_A
-
 EDIT = "/admin/plan/2025-2026"
 VERSION = re.compile(r'name="version"[^>]*value="([0-9a-f]+)"')
-CALENDAR = {"hk1_start": "05/09/2025", "hk1_end": "17/01/2026", "hk2_start": "19/01/2026",
-            "hk2_end": "25/05/2026", "midterm_start": "09/03/2026", "midterm_end": "04/04/2026",
-            "ends_on": "31/05/2026", "closes_on": "31/08/2026"}
-M8 = {"title": "Tổng hợp, báo cáo kết quả triển khai cấp cơ sở, cấp phường (trước ngày 15/6/2026)",
-      "timing": "cuoi_nam", "timing_text": "Cuối năm học", "owners": ["ubnd_phuong", "co_so_gd"],
-      "owner_text": "UBND phường; Cơ sở GD", "required_of": "all", "school_deadline": "bao-cao-co-so",
-      "ward_deadline": "bao-cao-phong-vhxh"}
+CALENDAR = {
+    "hk1_start": "05/09/2025",
+    "hk1_end": "17/01/2026",
+    "hk2_start": "19/01/2026",
+    "hk2_end": "25/05/2026",
+    "midterm_start": "09/03/2026",
+    "midterm_end": "04/04/2026",
+    "ends_on": "31/05/2026",
+    "closes_on": "31/08/2026",
+}
+M8 = {
+    "title": "Tổng hợp, báo cáo kết quả triển khai cấp cơ sở, cấp phường (trước ngày 15/6/2026)",
+    "timing": "cuoi_nam",
+    "timing_text": "Cuối năm học",
+    "owners": ["ubnd_phuong", "co_so_gd"],
+    "owner_text": "UBND phường; Cơ sở GD",
+    "required_of": "all",
+    "school_deadline": "bao-cao-co-so",
+    "ward_deadline": "bao-cao-phong-vhxh",
+}
 
 
 def version_of(client, url: str) -> str:
@@ -48,9 +61,18 @@ def plan_state() -> dict:
         "calendar": [getattr(year, name) for name in CALENDAR],
         "deadlines": [(d.key, d.title, d.before, d.yearly_before) for d in plan.deadlines],
         "milestones": [(m.number, m.title, m.timing, m.owners_code) for m in plan.milestones],
-        "items": sorted(db.session.execute(select(ChecklistItem.school_id, ChecklistItem.key, ChecklistItem.due_on,
-                                                  ChecklistItem.retired, ChecklistItem.required)).all(),
-                        key=lambda row: (row[0] or 0, row[1])),
+        "items": sorted(
+            db.session.execute(
+                select(
+                    ChecklistItem.school_id,
+                    ChecklistItem.key,
+                    ChecklistItem.due_on,
+                    ChecklistItem.retired,
+                    ChecklistItem.required,
+                )
+            ).all(),
+            key=lambda row: (row[0] or 0, row[1]),
+        ),
         "audit": db.session.scalar(select(func.count()).select_from(AuditEvent)),
     }
 
@@ -62,8 +84,11 @@ def snapshot(app) -> dict:
 
 def due_dates(key: str) -> dict:
     """{school slug or None (the ward): due date} of the live items with `key`."""
-    rows = db.session.execute(select(School.slug, ChecklistItem.due_on).outerjoin(School).where(
-        ChecklistItem.key == key, ChecklistItem.retired.is_(False))).all()
+    rows = db.session.execute(
+        select(School.slug, ChecklistItem.due_on)
+        .outerjoin(School)
+        .where(ChecklistItem.key == key, ChecklistItem.retired.is_(False))
+    ).all()
     return dict(rows)
 
 
@@ -74,21 +99,39 @@ def last_event(action: str) -> AuditEvent:
 def open_next_year() -> None:
     """Load 2026-2027: it opens at once, so 2025-2026 becomes a past, read-only year."""
     spec = read_plan_file(BUNDLED_PLAN)
-    load_plan(dataclasses.replace(spec, school_year="2026-2027", calendar={
-        name: day.replace(year=day.year + 1) for name, day in spec.calendar.items()}))
+    load_plan(
+        dataclasses.replace(
+            spec,
+            school_year="2026-2027",
+            calendar={name: day.replace(year=day.year + 1) for name, day in spec.calendar.items()},
+        )
+    )
 
 
 # -- who may edit what ------------------------------------------------------------------------
 
 EDIT_FORMS = {
     "calendar": (f"{EDIT}/calendar", CALENDAR | {"hk2_end": "29/05/2026"}),
-    "deadline": (f"{EDIT}/deadlines/bao-cao-co-so", {"title": "Báo cáo", "owner_text": "Cơ sở GD",
-                                                     "kind": "before", "before": "20/06/2026"}),
+    "deadline": (
+        f"{EDIT}/deadlines/bao-cao-co-so",
+        {"title": "Báo cáo", "owner_text": "Cơ sở GD", "kind": "before", "before": "20/06/2026"},
+    ),
     "milestone": (f"{EDIT}/milestones/8", M8 | {"title": "Tổng hợp, báo cáo (sửa)"}),
-    "target": (f"{EDIT}/targets/1", {"category": "Trường tiểu học", "managing_body": "UBND phường",
-                                     "minimum": "1 lớp", "forms_text": "Lồng ghép", "evidence_text": "Kế hoạch",
-                                     "levels": "tieu_hoc", "pilot": "1", "measure": "elective_classes",
-                                     "measure_min": "2", "timing": "cuoi_hk2"}),
+    "target": (
+        f"{EDIT}/targets/1",
+        {
+            "category": "Trường tiểu học",
+            "managing_body": "UBND phường",
+            "minimum": "1 lớp",
+            "forms_text": "Lồng ghép",
+            "evidence_text": "Kế hoạch",
+            "levels": "tieu_hoc",
+            "pilot": "1",
+            "measure": "elective_classes",
+            "measure_min": "2",
+            "timing": "cuoi_hk2",
+        },
+    ),
 }
 
 
@@ -143,8 +186,11 @@ def test_a_year_in_preparation_is_editable_beside_the_current_one(app, as_person
     admin = as_persona("ward_admin")
     for name in ("2025-2026", "2026-2027"):
         assert admin.get(f"/admin/plan/{name}").status_code == 200
-    response = post(admin, "/admin/plan/2026-2027/deadlines/bao-cao-co-so",
-                    {"title": "Báo cáo năm sau", "owner_text": "Cơ sở GD", "kind": "yearly", "yearly_before": "9/6"})
+    response = post(
+        admin,
+        "/admin/plan/2026-2027/deadlines/bao-cao-co-so",
+        {"title": "Báo cáo năm sau", "owner_text": "Cơ sở GD", "kind": "yearly", "yearly_before": "9/6"},
+    )
     assert response.status_code == 303
     with app.app_context():
         year = db.session.scalar(select(SchoolYear).filter_by(name="2026-2027"))
@@ -160,11 +206,19 @@ def test_the_plan_page_links_ward_admins_to_the_edit_pages(app, as_persona):
 
 # -- due dates follow, with the audit log -------------------------------------------------------
 
+
 def test_moving_the_school_report_deadline_moves_every_schools_milestone_8(app, as_persona):
     admin = as_persona("ward_admin")
-    response = post(admin, f"{EDIT}/deadlines/bao-cao-co-so", {
-        "title": "Tổng hợp, báo cáo kết quả triển khai cấp cơ sở, cấp phường", "owner_text": "Cơ sở GD",
-        "kind": "before", "before": "20/06/2026"})
+    response = post(
+        admin,
+        f"{EDIT}/deadlines/bao-cao-co-so",
+        {
+            "title": "Tổng hợp, báo cáo kết quả triển khai cấp cơ sở, cấp phường",
+            "owner_text": "Cơ sở GD",
+            "kind": "before",
+            "before": "20/06/2026",
+        },
+    )
     assert response.status_code == 303
     with app.app_context():
         schools = due_dates("m8")
@@ -189,25 +243,40 @@ def test_moving_the_inspection_window_moves_milestone_6(app, as_persona):
 
 def test_a_milestone_edit_changes_its_title_timing_and_due_dates(app, as_persona):
     admin = as_persona("ward_admin")
-    m3 = {"title": "Xây dựng kế hoạch giáo dục AI của nhà trường", "timing": "trong_hk1",
-          "timing_text": "Trong HK I", "owners": ["co_so_gd"], "owner_text": "Cơ sở GD", "required_of": "all",
-          "school_deadline": "", "ward_deadline": ""}
+    m3 = {
+        "title": "Xây dựng kế hoạch giáo dục AI của nhà trường",
+        "timing": "trong_hk1",
+        "timing_text": "Trong HK I",
+        "owners": ["co_so_gd"],
+        "owner_text": "Cơ sở GD",
+        "required_of": "all",
+        "school_deadline": "",
+        "ward_deadline": "",
+    }
     assert post(admin, f"{EDIT}/milestones/3", m3).status_code == 303
     with app.app_context():
         assert set(due_dates("m3").values()) == {date(2026, 1, 17)}  # the end of HK I
         event = last_event("plan.milestone")
-        assert event.after == {"title": m3["title"], "timing": "trong_hk1", "timing_text": "Trong HK I",
-                               "owner_text": "Cơ sở GD"}
+        assert event.after == {
+            "title": m3["title"],
+            "timing": "trong_hk1",
+            "timing_text": "Trong HK I",
+            "owner_text": "Cơ sở GD",
+        }
     assert m3["title"] in text_of(admin.get("/plan"))
 
 
 # -- bad input --------------------------------------------------------------------------------
 
+
 def test_calendar_dates_out_of_order_are_refused_field_by_field_and_nothing_changes(app, as_persona):
     admin = as_persona("ward_admin")
     before = snapshot(app)
-    response = post(admin, f"{EDIT}/calendar", CALENDAR | {
-        "hk1_end": "01/09/2025", "midterm_end": "30/05/2026", "closes_on": "30/05/2026"})
+    response = post(
+        admin,
+        f"{EDIT}/calendar",
+        CALENDAR | {"hk1_end": "01/09/2025", "midterm_end": "30/05/2026", "closes_on": "30/05/2026"},
+    )
     body = text_of(response)
     assert response.status_code == 422
     assert "Ngày kết thúc HK I phải sau ngày bắt đầu HK I (05/09/2025)." in body
@@ -217,8 +286,11 @@ def test_calendar_dates_out_of_order_are_refused_field_by_field_and_nothing_chan
     response = post(admin, f"{EDIT}/calendar", CALENDAR | {"hk2_start": "31/02/2026", "ends_on": ""})
     assert response.status_code == 422
     assert "Ngày không hợp lệ" in text_of(response) and "Nhập ngày dạng ngày/tháng/năm." in text_of(response)
-    response = post(admin, f"{EDIT}/deadlines/bao-cao-co-so", {"title": " ", "owner_text": "Cơ sở GD",
-                                                              "kind": "yearly", "yearly_before": "31/02"})
+    response = post(
+        admin,
+        f"{EDIT}/deadlines/bao-cao-co-so",
+        {"title": " ", "owner_text": "Cơ sở GD", "kind": "yearly", "yearly_before": "31/02"},
+    )
     assert response.status_code == 422
     assert "Nhập ngày hằng năm dạng ngày/tháng, ví dụ 09/06." in text_of(response)
     assert snapshot(app) == before
@@ -242,10 +314,12 @@ def test_a_second_editor_is_told_and_the_first_edit_is_kept(app, as_persona):
 
 # -- recorded work is never orphaned silently -------------------------------------------------
 
+
 def test_taking_a_milestone_from_schools_with_recorded_work_needs_a_confirmation(app, as_persona):
     with app.app_context():
-        item = db.session.scalar(select(ChecklistItem).join(School).where(
-            School.slug == SCHOOL_A, ChecklistItem.key == "m8"))
+        item = db.session.scalar(
+            select(ChecklistItem).join(School).where(School.slug == SCHOOL_A, ChecklistItem.key == "m8")
+        )
         item.status = ItemStatus.IN_PROGRESS
         db.session.commit()
         worked_on = item.id

@@ -1,33 +1,52 @@
 """Editing a target of Phụ lục II and its evidence requirements: the schools' items follow (titles,
 new items, recounted targets), and recorded work is never dropped or orphaned silently."""
+
 import io
 import re
 
+from conftest import SCHOOL_A
 from sqlalchemy import select
+from test_plan_editing import VERSION, last_event, post, snapshot, text_of
 
 from aiplan.activities.services import refresh_target_items
 from aiplan.evidence.services import Upload, save_uploads
 from aiplan.extensions import db
-from aiplan.models import (Activity, AuditEvent, ChecklistItem, DeliveryForm, EvidenceFile, ItemStatus, Plan,
-                           School, User)
-
-from conftest import SCHOOL_A
-from test_plan_editing import VERSION, last_event, post, snapshot, text_of
+from aiplan.models import (
+    Activity,
+    AuditEvent,
+    ChecklistItem,
+    DeliveryForm,
+    EvidenceFile,
+    ItemStatus,
+    Plan,
+    School,
+    User,
+)
 
 T1 = "/admin/plan/2025-2026/targets/1"
-EVIDENCE = [("ke-hoach-nha-truong", "Kế hoạch nhà trường", "dau_hk2"),
-            ("ho-so-lop-hoc", "hồ sơ lớp học", "cuoi_hk2"),
-            ("san-pham-trai-nghiem", "sản phẩm trải nghiệm", "cuoi_hk2")]
+EVIDENCE = [
+    ("ke-hoach-nha-truong", "Kế hoạch nhà trường", "dau_hk2"),
+    ("ho-so-lop-hoc", "hồ sơ lớp học", "cuoi_hk2"),
+    ("san-pham-trai-nghiem", "sản phẩm trải nghiệm", "cuoi_hk2"),
+]
 
 
 def target_1(**changes) -> dict:
     """The form of target STT 1 as the page shows it, with `changes`; evidence=[…] replaces the rows."""
-    form = {"category": "Trường tiểu học (được lựa chọn thí điểm)", "managing_body": "UBND phường",
-            "minimum": "Trường Tiểu học Đoàn Kết; mỗi trường tổ chức ít nhất 01 lớp",
-            "forms_text": "Lồng ghép; chuyên đề học tập lựa chọn; hoạt động trải nghiệm",
-            "evidence_text": "Kế hoạch nhà trường; hồ sơ lớp học; sản phẩm trải nghiệm",
-            "levels": ["tieu_hoc"], "pilot": "1", "measure": "elective_classes", "measure_min": "1",
-            "timing": "cuoi_hk2", "new_evidence_title": "", "new_evidence_timing": ""}
+    form = {
+        "category": "Trường tiểu học (được lựa chọn thí điểm)",
+        "managing_body": "UBND phường",
+        "minimum": "Trường Tiểu học Đoàn Kết; mỗi trường tổ chức ít nhất 01 lớp",
+        "forms_text": "Lồng ghép; chuyên đề học tập lựa chọn; hoạt động trải nghiệm",
+        "evidence_text": "Kế hoạch nhà trường; hồ sơ lớp học; sản phẩm trải nghiệm",
+        "levels": ["tieu_hoc"],
+        "pilot": "1",
+        "measure": "elective_classes",
+        "measure_min": "1",
+        "timing": "cuoi_hk2",
+        "new_evidence_title": "",
+        "new_evidence_timing": "",
+    }
     for i, (key, title, timing) in enumerate(changes.pop("evidence", EVIDENCE)):
         form |= {f"evidence-{i}-key": key, f"evidence-{i}-title": title, f"evidence-{i}-timing": timing}
     return form | changes
@@ -41,8 +60,9 @@ def attach_file(key: str) -> int:
     """School A's staff upload a file to its item `key`; returns the item's id."""
     item = item_of(SCHOOL_A, key)
     staff = db.session.scalar(select(User).filter_by(username="canbo-a"))
-    save_uploads([Upload(io.BytesIO(b"%PDF-1.4\n%plan edit\n%%EOF\n"), "ho-so.pdf")],
-                 school=item.school, actor=staff, item=item)
+    save_uploads(
+        [Upload(io.BytesIO(b"%PDF-1.4\n%plan edit\n%%EOF\n"), "ho-so.pdf")], school=item.school, actor=staff, item=item
+    )
     return item.id
 
 
@@ -61,12 +81,16 @@ def test_an_evidence_title_edit_renames_the_schools_items_and_is_audited(app, as
 
 
 def test_a_new_evidence_requirement_adds_an_item_to_each_school_the_target_applies_to(app, as_persona):
-    response = post(as_persona("ward_admin"), T1, target_1(new_evidence_title="Biên bản sinh hoạt chuyên môn",
-                                                            new_evidence_timing="giua_hk2"))
+    response = post(
+        as_persona("ward_admin"),
+        T1,
+        target_1(new_evidence_title="Biên bản sinh hoạt chuyên môn", new_evidence_timing="giua_hk2"),
+    )
     assert response.status_code == 303
     with app.app_context():
-        keys = db.session.scalars(select(ChecklistItem.key).where(
-            ChecklistItem.key == "t1/bien-ban-sinh-hoat-chuyen-mon")).all()
+        keys = db.session.scalars(
+            select(ChecklistItem.key).where(ChecklistItem.key == "t1/bien-ban-sinh-hoat-chuyen-mon")
+        ).all()
         assert len(keys) == 1  # one pilot primary school
         item = item_of(SCHOOL_A, "t1/bien-ban-sinh-hoat-chuyen-mon")
         assert item.due_on == db.session.scalar(select(Plan)).school_year.midterm_end
@@ -92,8 +116,7 @@ def test_evidence_with_a_file_is_never_removed_and_evidence_nobody_used_is(app, 
         assert [(e.key, e.position) for e in target.evidence] == [("ke-hoach-nha-truong", 1), ("ho-so-lop-hoc", 2)]
         assert last_event("plan.evidence_remove").before["key"] == "san-pham-trai-nghiem"
     # The page's fingerprint is now stale: a second removal from the same page is refused.
-    response = admin.post(f"{T1}/evidence/ke-hoach-nha-truong/remove", data={"version": version},
-                          follow_redirects=True)
+    response = admin.post(f"{T1}/evidence/ke-hoach-nha-truong/remove", data={"version": version}, follow_redirects=True)
     assert "Chỉ tiêu vừa được người khác sửa" in text_of(response)
 
 
@@ -113,7 +136,9 @@ def test_narrowing_a_target_away_from_a_school_with_files_needs_a_confirmation(a
         assert db.session.scalar(select(EvidenceFile.item_id).filter_by(item_id=worked_on)) == worked_on
         assert item_of(SCHOOL_A, "t1/ho-so-lop-hoc") is None  # untouched items of the school are gone
         assert db.session.scalar(select(AuditEvent).filter_by(action="plan.target")).after == {
-            "pilot": False, "retired_items": 1}
+            "pilot": False,
+            "retired_items": 1,
+        }
 
 
 def test_raising_a_targets_minimum_recounts_the_schools_target_items(app, as_persona):
@@ -121,8 +146,17 @@ def test_raising_a_targets_minimum_recounts_the_schools_target_items(app, as_per
         school = db.session.scalar(select(School).filter_by(slug=SCHOOL_A))
         plan = db.session.scalar(select(Plan))
         form = db.session.scalar(select(DeliveryForm).filter_by(plan_id=plan.id, code="2.2"))
-        db.session.add(Activity(school=school, plan=plan, form=form, title="Lớp chuyên đề AI 5A", class_name="5A",
-                                participants=35, lessons=8))
+        db.session.add(
+            Activity(
+                school=school,
+                plan=plan,
+                form=form,
+                title="Lớp chuyên đề AI 5A",
+                class_name="5A",
+                participants=35,
+                lessons=8,
+            )
+        )
         refresh_target_items(plan, school)
         db.session.commit()
         assert item_of(SCHOOL_A, "t1").status is ItemStatus.DONE

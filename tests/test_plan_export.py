@@ -1,6 +1,7 @@
 """The plan as a plan file, and a plan file loaded from the browser: the export reads back as the
 same plan (and reloads as "không có thay đổi"); the upload checks and reports exactly as
 `flask load-plan` does, for the ward admins of the file's own ward only."""
+
 import dataclasses
 import html
 import io
@@ -8,14 +9,13 @@ import tomllib
 
 import pytest
 from sqlalchemy import func, select
+from test_plan_editing import M8, post, snapshot, text_of
 
 from aiplan.extensions import db
 from aiplan.models import AuditEvent, Ward
 from aiplan.plans.export import value
 from aiplan.plans.services import BUNDLED_PLAN
 from aiplan.plans.spec import PlanSpec, read_plan_file
-
-from test_plan_editing import M8, post, snapshot, text_of
 
 EXPORT, UPLOAD = "/admin/plan/2025-2026.toml", "/admin/plan/upload"
 PLAN_TEXT = BUNDLED_PLAN.read_text(encoding="utf-8")
@@ -59,8 +59,12 @@ def test_an_edit_shows_in_the_export_and_loading_the_export_changes_nothing(app,
     assert snapshot(app) == before
 
 
-BROKEN = (("timing = \"giua_hk2\"", "timing = \"giua_ky\""), ("stt = 4", "stt = 1"),
-          ("hk1_end = 2026-01-17", "hk1_end = 2025-08-17"), ("yearly_before = \"09/06\"", "yearly_before = \"31/02\""))
+BROKEN = (
+    ('timing = "giua_hk2"', 'timing = "giua_ky"'),
+    ("stt = 4", "stt = 1"),
+    ("hk1_end = 2026-01-17", "hk1_end = 2025-08-17"),
+    ('yearly_before = "09/06"', 'yearly_before = "31/02"'),
+)
 
 
 def test_a_broken_file_is_refused_with_the_same_problems_as_the_command_line(app, as_persona, runner, tmp_path):
@@ -84,13 +88,18 @@ def test_a_broken_file_is_refused_with_the_same_problems_as_the_command_line(app
     assert snapshot(app) == before
 
 
-@pytest.mark.parametrize("raw, problem", [
-    (b"format = 1\n[ward\n", "sai cú pháp TOML ở dòng 2"),
-    ("format = 1".encode("utf-16"), "tệp không phải văn bản UTF-8"),
-    (PLAN_TEXT.replace('slug = "long-bien"', 'slug = "phuong-khac"').encode(),
-     "[ward]: tệp là kế hoạch của phường 'phuong-khac', không phải của Phường Long Biên"),
-    (b"x" * (1024 * 1024 + 1), "tệp lớn hơn 1024 KB"),
-])
+@pytest.mark.parametrize(
+    "raw, problem",
+    [
+        (b"format = 1\n[ward\n", "sai cú pháp TOML ở dòng 2"),
+        ("format = 1".encode("utf-16"), "tệp không phải văn bản UTF-8"),
+        (
+            PLAN_TEXT.replace('slug = "long-bien"', 'slug = "phuong-khac"').encode(),
+            "[ward]: tệp là kế hoạch của phường 'phuong-khac', không phải của Phường Long Biên",
+        ),
+        (b"x" * (1024 * 1024 + 1), "tệp lớn hơn 1024 KB"),
+    ],
+)
 def test_a_file_that_is_not_a_plan_of_the_ward_is_refused_and_nothing_changes(app, as_persona, raw, problem):
     admin = as_persona("ward_admin")
     before = snapshot(app)
@@ -109,7 +118,7 @@ def test_an_upload_without_a_file_asks_for_one(app, as_persona):
 
 
 def test_a_changed_plan_file_is_loaded_and_its_report_shown(app, as_persona):
-    raw = PLAN_TEXT.replace("title = \"Tổ chức hội nghị/hội thảo", "title = \"Tổ chức hội nghị trực tuyến/hội thảo", 1)
+    raw = PLAN_TEXT.replace('title = "Tổ chức hội nghị/hội thảo', 'title = "Tổ chức hội nghị trực tuyến/hội thảo', 1)
     response = upload(as_persona("ward_admin"), raw.encode(), "sua-moc-2.toml")
     body = html.unescape(text_of(response))
     assert response.status_code == 200

@@ -1,9 +1,11 @@
 """Loading the plan file: what the bundled Long Biên plan puts in the database, how a broken
 file is refused (every problem named, nothing loaded), and what a reload keeps."""
+
 import unicodedata
 from datetime import date
 
 import pytest
+from conftest import SCHOOL_A
 from sqlalchemy import func, select
 
 from aiplan.extensions import db
@@ -22,54 +24,60 @@ from aiplan.models import (
 from aiplan.plans.services import BUNDLED_PLAN, load_plan, plan_warnings
 from aiplan.plans.spec import PlanFileError, parse_plan, read_plan_file
 
-from conftest import SCHOOL_A
-
 PLAN_TEXT = BUNDLED_PLAN.read_text(encoding="utf-8")
 SOURCE = "ten-tep.toml"
 
 # Phụ lục I.1 of the seed text, row by row: (title, thời gian thực hiện, thực hiện), as printed.
 MILESTONES = [
-    ("Ban hành Kế hoạch triển khai giáo dục AI trên địa bàn phường",
-     "Đầu HK II năm học 2025-2026", "UBND"),
-    ("Tổ chức hội nghị/hội thảo hướng dẫn triển khai giáo dục AI",
-     "Đầu HK II năm học 2025-2026", "UBND"),
-    ("Xây dựng kế hoạch triển khai giáo dục AI tại địa phương, nhà trường",
-     "Đầu HK II năm học 2025-2026", "cơ sở GD"),
-    ("Tổ chức lồng ghép giáo dục AI trong môn học, hoạt động GDPT",
-     "Trong HK II năm học 2025-2026", "Cơ sở GD"),
-    ("Tổ chức chuyên đề học tập lựa chọn, dạy học tăng cường, CLB, trải nghiệm AI",
-     "Trong HK II năm học 2025-2026", "Cơ sở GD"),
-    ("Theo dõi, kiểm tra, giám sát việc triển khai tại cơ sở giáo dục",
-     "Giữa HK II năm học 2025-2026", "UBND phường; Phòng VHXH"),
-    ("Đánh giá kết quả triển khai giáo dục AI tại nhà trường",
-     "Cuối HK II năm học 2025-2026", "Cơ sở GD"),
-    ("Tổng hợp, báo cáo kết quả triển khai cấp cơ sở, cấp phường (trước ngày 15/6/2026)",
-     "Cuối năm học", "UBND phường; Cơ sở GD"),
-    ("Sơ kết, tổng kết, đánh giá kết quả triển khai cấp phường",
-     "Sau khi kết thúc năm học", "UBND phường"),
+    ("Ban hành Kế hoạch triển khai giáo dục AI trên địa bàn phường", "Đầu HK II năm học 2025-2026", "UBND"),
+    ("Tổ chức hội nghị/hội thảo hướng dẫn triển khai giáo dục AI", "Đầu HK II năm học 2025-2026", "UBND"),
+    ("Xây dựng kế hoạch triển khai giáo dục AI tại địa phương, nhà trường", "Đầu HK II năm học 2025-2026", "cơ sở GD"),
+    ("Tổ chức lồng ghép giáo dục AI trong môn học, hoạt động GDPT", "Trong HK II năm học 2025-2026", "Cơ sở GD"),
+    (
+        "Tổ chức chuyên đề học tập lựa chọn, dạy học tăng cường, CLB, trải nghiệm AI",
+        "Trong HK II năm học 2025-2026",
+        "Cơ sở GD",
+    ),
+    (
+        "Theo dõi, kiểm tra, giám sát việc triển khai tại cơ sở giáo dục",
+        "Giữa HK II năm học 2025-2026",
+        "UBND phường; Phòng VHXH",
+    ),
+    ("Đánh giá kết quả triển khai giáo dục AI tại nhà trường", "Cuối HK II năm học 2025-2026", "Cơ sở GD"),
+    (
+        "Tổng hợp, báo cáo kết quả triển khai cấp cơ sở, cấp phường (trước ngày 15/6/2026)",
+        "Cuối năm học",
+        "UBND phường; Cơ sở GD",
+    ),
+    ("Sơ kết, tổng kết, đánh giá kết quả triển khai cấp phường", "Sau khi kết thúc năm học", "UBND phường"),
 ]
 
 # Phụ lục II, keeping the printed row numbers.
 TARGETS = {
-    1: dict(category="Trường tiểu học (được lựa chọn thí điểm)",
-            managing_body="UBND phường",
-            minimum="Trường Tiểu học Đoàn Kết; mỗi trường tổ chức ít nhất 01 lớp",
-            forms_text="Lồng ghép; chuyên đề học tập lựa chọn; hoạt động trải nghiệm",
-            evidence_text="Kế hoạch nhà trường; hồ sơ lớp học; sản phẩm trải nghiệm",
-            evidence=["Kế hoạch nhà trường", "hồ sơ lớp học", "sản phẩm trải nghiệm"]),
-    4: dict(category="Trường trung học cơ sở (được lựa chọn thí điểm)",
-            managing_body="UBND phường",
-            minimum="Trường THCS Thạch Bàn; mỗi trường tổ chức ít nhất 01 lớp",
-            forms_text="Lồng ghép; chuyên đề học tập lựa chọn; dự án học tập",
-            evidence_text="Kế hoạch nhà trường; hồ sơ lớp học; sản phẩm học sinh",
-            evidence=["Kế hoạch nhà trường", "hồ sơ lớp học", "sản phẩm học sinh"]),
-    5: dict(category="Trường tiểu học, THCS, (khác)",
-            managing_body="UBND phường",
-            minimum="100% cơ sở giáo dục thực hiện lồng ghép giáo dục AI trong các môn học, "
-                    "hoạt động giáo dục phù hợp",
-            forms_text="Lồng ghép trong Chương trình GDPT và KH triển khai Khung NLS",
-            evidence_text="Kế hoạch giáo dục nhà trường; kế hoạch môn học",
-            evidence=["Kế hoạch giáo dục nhà trường", "kế hoạch môn học"]),
+    1: dict(
+        category="Trường tiểu học (được lựa chọn thí điểm)",
+        managing_body="UBND phường",
+        minimum="Trường Tiểu học Đoàn Kết; mỗi trường tổ chức ít nhất 01 lớp",
+        forms_text="Lồng ghép; chuyên đề học tập lựa chọn; hoạt động trải nghiệm",
+        evidence_text="Kế hoạch nhà trường; hồ sơ lớp học; sản phẩm trải nghiệm",
+        evidence=["Kế hoạch nhà trường", "hồ sơ lớp học", "sản phẩm trải nghiệm"],
+    ),
+    4: dict(
+        category="Trường trung học cơ sở (được lựa chọn thí điểm)",
+        managing_body="UBND phường",
+        minimum="Trường THCS Thạch Bàn; mỗi trường tổ chức ít nhất 01 lớp",
+        forms_text="Lồng ghép; chuyên đề học tập lựa chọn; dự án học tập",
+        evidence_text="Kế hoạch nhà trường; hồ sơ lớp học; sản phẩm học sinh",
+        evidence=["Kế hoạch nhà trường", "hồ sơ lớp học", "sản phẩm học sinh"],
+    ),
+    5: dict(
+        category="Trường tiểu học, THCS, (khác)",
+        managing_body="UBND phường",
+        minimum="100% cơ sở giáo dục thực hiện lồng ghép giáo dục AI trong các môn học, hoạt động giáo dục phù hợp",
+        forms_text="Lồng ghép trong Chương trình GDPT và KH triển khai Khung NLS",
+        evidence_text="Kế hoạch giáo dục nhà trường; kế hoạch môn học",
+        evidence=["Kế hoạch giáo dục nhà trường", "kế hoạch môn học"],
+    ),
 }
 
 
@@ -98,8 +106,9 @@ def problems_of(raw: bytes) -> list[str]:
 
 
 def row_counts() -> dict[str, int]:
-    return {table.name: db.session.scalar(select(func.count()).select_from(table))
-            for table in db.metadata.sorted_tables}
+    return {
+        table.name: db.session.scalar(select(func.count()).select_from(table)) for table in db.metadata.sorted_tables
+    }
 
 
 def the_plan() -> Plan:
@@ -120,6 +129,7 @@ def record_progress(slug: str, key: str, note: str = "Đã có kế hoạch, ch�
 
 
 # -- the bundled plan ---------------------------------------------------------------------------
+
 
 def test_the_bundled_plan_has_the_nine_milestones_of_phu_luc_i_as_printed(app):
     with app.app_context():
@@ -198,45 +208,49 @@ def test_it_warns_about_a_deadline_outside_the_school_year(app):
 BROKEN = {
     "missing field": (
         [('owner_text = "cơ sở GD"\n', "")],
-        "[[milestone]] thứ 3 (number = 3): thiếu trường 'owner_text'"),
+        "[[milestone]] thứ 3 (number = 3): thiếu trường 'owner_text'",
+    ),
     "unknown owner": (
         [('owners = ["co_so_gd"]\nowner_text = "cơ sở GD"', 'owners = ["truong_hoc"]\nowner_text = "cơ sở GD"')],
         "[[milestone]] thứ 3 (number = 3): trường 'owners': 'truong_hoc' không hợp lệ; "
-        "dùng một trong: ubnd_phuong, phong_vhxh, co_so_gd"),
+        "dùng một trong: ubnd_phuong, phong_vhxh, co_so_gd",
+    ),
     "bad timing": (
         [('timing = "giua_hk2"', 'timing = "giua_ky_2"')],
-        "[[milestone]] thứ 6 (number = 6): trường 'timing': 'giua_ky_2' không hợp lệ"),
-    "duplicate STT": (
-        [("stt = 4", "stt = 1")],
-        "[[target]]: STT '1' bị trùng"),
-    "duplicate milestone number": (
-        [("number = 7", "number = 6")],
-        "[[milestone]]: số thứ tự (number) '6' bị trùng"),
+        "[[milestone]] thứ 6 (number = 6): trường 'timing': 'giua_ky_2' không hợp lệ",
+    ),
+    "duplicate STT": ([("stt = 4", "stt = 1")], "[[target]]: STT '1' bị trùng"),
+    "duplicate milestone number": ([("number = 7", "number = 6")], "[[milestone]]: số thứ tự (number) '6' bị trùng"),
     "string where a number belongs": (
         [("measure_min = 100", 'measure_min = "100"')],
-        "[[target]] thứ 3 (stt = 5): trường 'measure_min' phải là số nguyên, không phải chuỗi"),
-    "quoted STT": (
-        [("stt = 5", 'stt = "5"')],
-        "[[target]] thứ 3: trường 'stt' phải là số nguyên, không phải chuỗi"),
+        "[[target]] thứ 3 (stt = 5): trường 'measure_min' phải là số nguyên, không phải chuỗi",
+    ),
+    "quoted STT": ([("stt = 5", 'stt = "5"')], "[[target]] thứ 3: trường 'stt' phải là số nguyên, không phải chuỗi"),
     "date with a time": (
         [("before = 2026-06-15", "before = 2026-06-15T17:00:00")],
-        "[[deadline]] thứ 1: trường 'before' phải là ngày dạng 2026-06-15 (không có giờ, không có ngoặc kép)"),
+        "[[deadline]] thứ 1: trường 'before' phải là ngày dạng 2026-06-15 (không có giờ, không có ngoặc kép)",
+    ),
     "pilot not true or false": (
         [("pilot = true", 'pilot = "có"')],
-        "[[target]] thứ 1 (stt = 1): trường 'pilot' phải là true hoặc false, không phải chuỗi"),
+        "[[target]] thứ 1 (stt = 1): trường 'pilot' phải là true hoặc false, không phải chuỗi",
+    ),
     "misspelt field": (
         [('owner_text = "UBND phường; Phòng VHXH"', 'onwer_text = "UBND phường; Phòng VHXH"')],
-        "[[milestone]] thứ 6: trường 'onwer_text' không có trong định dạng kế hoạch (gõ sai tên?)"),
+        "[[milestone]] thứ 6: trường 'onwer_text' không có trong định dạng kế hoạch (gõ sai tên?)",
+    ),
     "unknown deadline": (
         [('school_deadline = "bao-cao-co-so"', 'school_deadline = "bao-cao-truong"')],
         "[[milestone]] thứ 8 (number = 8): trường 'school_deadline': "
-        "không có [[deadline]] nào có key = 'bao-cao-truong'"),
+        "không có [[deadline]] nào có key = 'bao-cao-truong'",
+    ),
     "calendar out of order": (
         [("hk2_start = 2026-01-19", "hk2_start = 2026-01-10")],
-        "[calendar]: 'hk1_end' (17/01/2026) phải trước 'hk2_start' (10/01/2026)"),
+        "[calendar]: 'hk1_end' (17/01/2026) phải trước 'hk2_start' (10/01/2026)",
+    ),
     "inspection window outside HK II": (
         [("midterm_end = 2026-04-04", "midterm_end = 2026-06-04")],
-        "[calendar]: khoảng giữa HK II (midterm_start…midterm_end) phải nằm trong HK II"),
+        "[calendar]: khoảng giữa HK II (midterm_start…midterm_end) phải nằm trong HK II",
+    ),
 }
 
 
@@ -247,14 +261,14 @@ def test_it_refuses_a_broken_plan_naming_the_entry_and_the_field(replacements, p
 
 
 def test_it_reports_a_misspelt_field_also_as_the_field_it_lacks():
-    problems = problems_of(edited(
-        ('owner_text = "UBND phường; Phòng VHXH"', 'onwer_text = "UBND phường; Phòng VHXH"')))
+    problems = problems_of(edited(('owner_text = "UBND phường; Phòng VHXH"', 'onwer_text = "UBND phường; Phòng VHXH"')))
     assert "[[milestone]] thứ 6 (number = 6): thiếu trường 'owner_text'" in problems
 
 
 def test_a_date_with_a_time_is_reported_once():
     assert problems_of(edited(("before = 2026-06-15", "before = 2026-06-15T17:00:00"))) == [
-        "[[deadline]] thứ 1: trường 'before' phải là ngày dạng 2026-06-15 (không có giờ, không có ngoặc kép)"]
+        "[[deadline]] thứ 1: trường 'before' phải là ngày dạng 2026-06-15 (không có giờ, không có ngoặc kép)"
+    ]
 
 
 def test_it_refuses_invalid_toml_naming_the_file_and_the_line():
@@ -266,35 +280,45 @@ def test_it_refuses_invalid_toml_naming_the_file_and_the_line():
     assert "line 54" in problems[0]
 
 
-@pytest.mark.parametrize("encode", [
-    lambda text: unicodedata.normalize("NFD", text).encode("cp1258", errors="replace"),
-    lambda text: text.encode("utf-16"),
-], ids=["windows-1258", "utf-16"])
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda text: unicodedata.normalize("NFD", text).encode("cp1258", errors="replace"),
+        lambda text: text.encode("utf-16"),
+    ],
+    ids=["windows-1258", "utf-16"],
+)
 def test_it_refuses_a_file_that_is_not_utf8(encode):
     assert problems_of(encode(PLAN_TEXT)) == ["tệp không phải văn bản UTF-8"]
 
 
 def test_it_reports_every_problem_of_a_file_at_once():
-    problems = problems_of(edited(
-        ('owner_text = "cơ sở GD"\n', ""),
-        ("stt = 4", "stt = 1"),
-        ("hk2_start = 2026-01-19", "hk2_start = 2026-01-10"),
-        ('timing = "giua_hk2"', 'timing = "giua_ky_2"'),
-    ))
-    for expected in ("[[milestone]] thứ 3 (number = 3): thiếu trường 'owner_text'",
-                     "[[target]]: STT '1' bị trùng",
-                     "[calendar]: 'hk1_end' (17/01/2026) phải trước 'hk2_start' (10/01/2026)",
-                     "[[milestone]] thứ 6 (number = 6): trường 'timing': 'giua_ky_2' không hợp lệ"):
+    problems = problems_of(
+        edited(
+            ('owner_text = "cơ sở GD"\n', ""),
+            ("stt = 4", "stt = 1"),
+            ("hk2_start = 2026-01-19", "hk2_start = 2026-01-10"),
+            ('timing = "giua_hk2"', 'timing = "giua_ky_2"'),
+        )
+    )
+    for expected in (
+        "[[milestone]] thứ 3 (number = 3): thiếu trường 'owner_text'",
+        "[[target]]: STT '1' bị trùng",
+        "[calendar]: 'hk1_end' (17/01/2026) phải trước 'hk2_start' (10/01/2026)",
+        "[[milestone]] thứ 6 (number = 6): trường 'timing': 'giua_ky_2' không hợp lệ",
+    ):
         assert any(p.startswith(expected) for p in problems), (expected, problems)
 
 
 def test_a_broken_file_loads_nothing(app, runner, tmp_path):
     path = tmp_path / "ke-hoach-loi.toml"
     # A title change that would be loaded, and one mistake that must stop the whole file.
-    path.write_bytes(edited(
-        ("title = \"Sơ kết, tổng kết, đánh giá kết quả triển khai cấp phường\"", "title = \"Sơ kết năm học\""),
-        ("stt = 4", "stt = 1"),
-    ))
+    path.write_bytes(
+        edited(
+            ('title = "Sơ kết, tổng kết, đánh giá kết quả triển khai cấp phường"', 'title = "Sơ kết năm học"'),
+            ("stt = 4", "stt = 1"),
+        )
+    )
     with app.app_context():
         before = row_counts()
 
@@ -316,6 +340,7 @@ def test_read_plan_file_names_a_file_that_cannot_be_read(tmp_path):
 
 
 # -- reloading ----------------------------------------------------------------------------------
+
 
 def test_reloading_the_same_file_changes_nothing_and_keeps_progress(app):
     with app.app_context():
@@ -341,9 +366,14 @@ def test_a_changed_milestone_title_is_updated_and_progress_is_kept(app):
         milestone_id = item_of(SCHOOL_A, "m4").milestone_id
         items, events = row_counts()["checklist_item"], row_counts()["audit_event"]
 
-        report = load_plan(parse_plan(edited(
-            ('title = "Tổ chức lồng ghép giáo dục AI trong môn học, hoạt động GDPT"', f'title = "{new_title}"')),
-            "long-bien-2025-2026.toml"))
+        report = load_plan(
+            parse_plan(
+                edited(
+                    ('title = "Tổ chức lồng ghép giáo dục AI trong môn học, hoạt động GDPT"', f'title = "{new_title}"')
+                ),
+                "long-bien-2025-2026.toml",
+            )
+        )
 
         assert report.changed == ["mốc 4"]
         assert (report.created, report.removed) == ([], [])
@@ -367,8 +397,7 @@ def test_it_refuses_to_drop_a_milestone_a_school_has_worked_on(app):
         with pytest.raises(PlanFileError) as caught:
             load_plan(parse_plan(without_milestone(5), SOURCE))
 
-        assert any("mốc 5 không còn trong tệp nhưng đã có trường ghi nhận tiến độ" in p
-                   for p in caught.value.problems)
+        assert any("mốc 5 không còn trong tệp nhưng đã có trường ghi nhận tiến độ" in p for p in caught.value.problems)
         db.session.expire_all()
         assert row_counts() == before
         assert db.session.scalar(select(Milestone).filter_by(number=5)) is not None
@@ -405,12 +434,23 @@ def test_a_milestone_nobody_worked_on_is_dropped_with_its_items(app):
 
 def test_a_target_evidence_added_to_the_file_reaches_the_schools_it_applies_to(app):
     with app.app_context():
-        load_plan(parse_plan(edited((
-            '{ key = "ke-hoach-mon-hoc", title = "kế hoạch môn học", timing = "dau_hk2" },',
-            '{ key = "ke-hoach-mon-hoc", title = "kế hoạch môn học", timing = "dau_hk2" },\n'
-            '    { key = "bien-ban", title = "biên bản sinh hoạt chuyên môn", timing = "cuoi_hk2" },')), SOURCE))
-        schools = db.session.scalars(select(School.slug).join(ChecklistItem, ChecklistItem.school_id == School.id)
-                                     .where(ChecklistItem.key == "t5/bien-ban")).all()
+        load_plan(
+            parse_plan(
+                edited(
+                    (
+                        '{ key = "ke-hoach-mon-hoc", title = "kế hoạch môn học", timing = "dau_hk2" },',
+                        '{ key = "ke-hoach-mon-hoc", title = "kế hoạch môn học", timing = "dau_hk2" },\n'
+                        '    { key = "bien-ban", title = "biên bản sinh hoạt chuyên môn", timing = "cuoi_hk2" },',
+                    )
+                ),
+                SOURCE,
+            )
+        )
+        schools = db.session.scalars(
+            select(School.slug)
+            .join(ChecklistItem, ChecklistItem.school_id == School.id)
+            .where(ChecklistItem.key == "t5/bien-ban")
+        ).all()
         # Every school under STT 5: the six that are not pilots.
         assert len(schools) == 6
         assert SCHOOL_A not in schools
@@ -431,9 +471,14 @@ def test_a_target_row_nobody_worked_on_is_dropped_with_its_evidence_and_items(ap
 
         assert report.removed == ["chỉ tiêu STT 4"]
         assert [t.stt for t in the_plan().targets] == [1, 5]
-        assert [item.key for item in db.session.scalars(select(ChecklistItem).where(
-            ChecklistItem.school.has(slug="thcs-thach-ban")).order_by(ChecklistItem.position))] == [
-            "m3", "m4", "m5", "m7", "m8"]
+        assert [
+            item.key
+            for item in db.session.scalars(
+                select(ChecklistItem)
+                .where(ChecklistItem.school.has(slug="thcs-thach-ban"))
+                .order_by(ChecklistItem.position)
+            )
+        ] == ["m3", "m4", "m5", "m7", "m8"]
 
 
 def test_it_refuses_to_drop_evidence_a_school_has_worked_on(app):
@@ -442,9 +487,17 @@ def test_it_refuses_to_drop_evidence_a_school_has_worked_on(app):
         before = row_counts()
 
         with pytest.raises(PlanFileError) as caught:
-            load_plan(parse_plan(edited((
-                '    { key = "san-pham-trai-nghiem", title = "sản phẩm trải nghiệm", timing = "cuoi_hk2" },\n', "")),
-                SOURCE))
+            load_plan(
+                parse_plan(
+                    edited(
+                        (
+                            '    { key = "san-pham-trai-nghiem", title = "sản phẩm trải nghiệm", timing = "cuoi_hk2" },\n',  # noqa: E501
+                            "",
+                        )
+                    ),
+                    SOURCE,
+                )
+            )
 
         assert any("san-pham-trai-nghiem không còn trong tệp" in p for p in caught.value.problems)
         db.session.expire_all()
@@ -460,10 +513,24 @@ def _record_pilot_class(slug: str = SCHOOL_A):
     school = db.session.scalar(select(School).filter_by(slug=slug))
     form = next(f for f in plan.delivery_forms if f.code == "2.2")
     area = plan.content_areas[0]
-    return create_activity(plan, school, {
-        "form_id": form.id, "title": "Lớp chuyên đề AI 5A", "subject": "", "grade": "5", "class_name": "5A",
-        "participants": 35, "lessons": 8, "content_area_ids": [area.id], "starts_on": date(2026, 2, 2),
-        "ends_on": None, "products": "", "notes": ""})
+    return create_activity(
+        plan,
+        school,
+        {
+            "form_id": form.id,
+            "title": "Lớp chuyên đề AI 5A",
+            "subject": "",
+            "grade": "5",
+            "class_name": "5A",
+            "participants": 35,
+            "lessons": 8,
+            "content_area_ids": [area.id],
+            "starts_on": date(2026, 2, 2),
+            "ends_on": None,
+            "products": "",
+            "notes": "",
+        },
+    )
 
 
 def test_it_refuses_to_drop_a_delivery_form_that_activities_use(app):

@@ -1,22 +1,32 @@
 """docs/security.md line 10: every redirect whose target comes from the client (`next=`) goes only to a
 path inside the app; anything else (another host, a scheme, a header injection) falls back to the
 route's default page, never a 500."""
+
 import io
 
 import pytest
+from conftest import PASSWORD, SCHOOL_A
 from sqlalchemy import select
 
 from aiplan.evidence.services import Upload, save_uploads
 from aiplan.extensions import db
 from aiplan.models import ChecklistItem, School, User
 from aiplan.redirects import safe_next
-from conftest import PASSWORD, SCHOOL_A
 
 NEW_PASSWORD = "mot cau de nho 2026"
 # What an attacker puts in `next`: header injection (newline, other controls), other hosts.
 BAD_TARGETS = [
-    "/login\nSet-Cookie: injected=1", "/x\r\nSet-Cookie: a=1", "/plan\x0bx", "/\t/evil.example", "/plan\x7f",
-    "/plan\x85", "/plan\u009b", "//evil.example/", "/\\evil.example", "https://evil.example/", "javascript:alert(1)",
+    "/login\nSet-Cookie: injected=1",
+    "/x\r\nSet-Cookie: a=1",
+    "/plan\x0bx",
+    "/\t/evil.example",
+    "/plan\x7f",
+    "/plan\x85",
+    "/plan\u009b",
+    "//evil.example/",
+    "/\\evil.example",
+    "https://evil.example/",
+    "javascript:alert(1)",
 ]
 
 
@@ -55,8 +65,10 @@ def test_the_login_page_of_a_signed_in_user_ignores_an_injected_next(client, aut
 def test_changing_ones_password_never_leads_outside_the_app_nor_fails(client, auth, target):
     auth.login("staff_a")
 
-    response = client.post("/account/password", data={
-        "current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "next": target})
+    response = client.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "next": target},
+    )
 
     assert response.status_code == 303
     assert response.location == "/"
@@ -87,11 +99,16 @@ def test_the_year_switch_never_leads_outside_the_app_nor_fails(client, auth, tar
 @pytest.mark.parametrize("target", BAD_TARGETS[:3])
 def test_deleting_a_file_never_leads_outside_the_app_nor_fails(app, as_persona, target):
     with app.app_context():
-        item = db.session.scalar(select(ChecklistItem).join(School).where(
-            School.slug == SCHOOL_A, ChecklistItem.key == "m3"))
+        item = db.session.scalar(
+            select(ChecklistItem).join(School).where(School.slug == SCHOOL_A, ChecklistItem.key == "m3")
+        )
         staff = db.session.scalar(select(User).filter_by(username="canbo-a"))
-        [file] = save_uploads([Upload(io.BytesIO(b"%PDF-1.4\n%redirect\n%%EOF\n"), "ke-hoach.pdf")],
-                              school=item.school, actor=staff, item=item)
+        [file] = save_uploads(
+            [Upload(io.BytesIO(b"%PDF-1.4\n%redirect\n%%EOF\n"), "ke-hoach.pdf")],
+            school=item.school,
+            actor=staff,
+            item=item,
+        )
         file_id, item_id = file.id, item.id
 
     response = as_persona("staff_a").post(f"/files/{file_id}/delete", data={"next": target})

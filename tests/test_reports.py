@@ -1,11 +1,13 @@
 """The school's report and the ward's consolidated report: DOCX laid out per Nghị định 30/2020 with the
 figures the app holds, a page showing the same document, and the parts people write themselves."""
+
 import io
 import re
 import unicodedata
 from datetime import date
 
 import pytest
+from conftest import PASSWORD, PERSONAS, SCHOOL_A
 from docx import Document
 from sqlalchemy import func, select
 
@@ -30,7 +32,6 @@ from aiplan.models import (
 )
 from aiplan.reports.services import StaleReportText, save_report_text
 from aiplan.reports.ward_report import build_ward_report, ward_report
-from conftest import PASSWORD, PERSONAS, SCHOOL_A
 
 NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 PDF = b"%PDF-1.4\n%report test\n%%EOF\n"
@@ -43,6 +44,7 @@ PROPOSALS = "Đề nghị UBND phường hỗ trợ kinh phí nâng cấp phòng
 
 
 # -- seeding ------------------------------------------------------------------------------------
+
 
 def school(slug: str) -> School:
     return db.session.scalar(select(School).filter_by(slug=slug))
@@ -63,9 +65,20 @@ def item(slug: str, key: str) -> ChecklistItem:
 def activity(slug: str, code: str, **overrides):
     plan = the_plan()
     form = db.session.scalar(select(DeliveryForm).filter_by(plan_id=plan.id, code=code))
-    values = {"form_id": form.id, "title": f"Hoạt động {code}", "subject": "Tin học", "grade": "5",
-              "class_name": "5A", "participants": 35, "lessons": 8, "content_area_ids": [],
-              "starts_on": date(2026, 3, 2), "ends_on": date(2026, 4, 30), "products": "", "notes": ""}
+    values = {
+        "form_id": form.id,
+        "title": f"Hoạt động {code}",
+        "subject": "Tin học",
+        "grade": "5",
+        "class_name": "5A",
+        "participants": 35,
+        "lessons": 8,
+        "content_area_ids": [],
+        "starts_on": date(2026, 3, 2),
+        "ends_on": date(2026, 4, 30),
+        "products": "",
+        "notes": "",
+    }
     values.update(overrides)
     return create_activity(plan, school(slug), values, actor=user("staff_a"))
 
@@ -76,19 +89,34 @@ def seed_school_a(app) -> dict:
     with app.app_context():
         plan, staff = the_plan(), user("staff_a")
         activity(SCHOOL_A, "2.2", title="Lớp chuyên đề AI 5A", participants=35, lessons=8)
-        activity(SCHOOL_A, "2.1", title="Lồng ghép AI trong môn Tin học khối 4", class_name="4A1",
-                 participants=120, lessons=6)
+        activity(
+            SCHOOL_A,
+            "2.1",
+            title="Lồng ghép AI trong môn Tin học khối 4",
+            class_name="4A1",
+            participants=120,
+            lessons=6,
+        )
         m3 = item(SCHOOL_A, "m3")
         [public] = save_uploads([Upload(io.BytesIO(PDF), PUBLIC_FILE)], school=m3.school, actor=staff, item=m3)
-        save_uploads([Upload(io.BytesIO(PDF + b"%private\n"), RESTRICTED_FILE, restricted=True)],
-                     school=m3.school, actor=staff, item=m3)
+        save_uploads(
+            [Upload(io.BytesIO(PDF + b"%private\n"), RESTRICTED_FILE, restricted=True)],
+            school=m3.school,
+            actor=staff,
+            item=m3,
+        )
         m3 = item(SCHOOL_A, "m3")
         update_item(m3, version=m3.version, actor=staff, status=ItemStatus.DONE)
         m3 = item(SCHOOL_A, "m3")
         give_verdict(m3, Verdict.NEEDS_MORE, REASON, version=m3.version, actor=user("supervisor"))
-        save_self_evaluation(plan, school(SCHOOL_A),
-                             {c.id: (Rating.TOT, CRITERION_TEXT if c.position == 1 else "") for c in plan.criteria},
-                             0, submit=True, actor=staff)
+        save_self_evaluation(
+            plan,
+            school(SCHOOL_A),
+            {c.id: (Rating.TOT, CRITERION_TEXT if c.position == 1 else "") for c in plan.criteria},
+            0,
+            submit=True,
+            actor=staff,
+        )
         return {"public_sha": public.sha256}
 
 
@@ -121,22 +149,38 @@ def report_texts(app) -> list[tuple]:
 
 
 def form(version: int = 0, **values) -> dict:
-    data = {"number": "", "signer_title": "", "signer_name": "", "difficulties": "", "proposals": "",
-            "version": str(version)}
+    data = {
+        "number": "",
+        "signer_title": "",
+        "signer_name": "",
+        "difficulties": "",
+        "proposals": "",
+        "version": str(version),
+    }
     data.update(values)
     return data
 
 
 # -- the school's report -------------------------------------------------------------------------
 
+
 def test_the_school_report_docx_carries_the_national_title_the_figures_and_the_tables(app, as_persona):
     seeded = seed_school_a(app)
 
     text, tables = get_docx(as_persona("staff_a"), f"/schools/{SCHOOL_A}/report.docx")
 
-    for line in (NATIONAL_TITLE, "Độc lập - Tự do - Hạnh phúc", "UBND PHƯỜNG LONG BIÊN", "TRƯỜNG TIỂU HỌC ĐOÀN KẾT",
-                 "BÁO CÁO", "Kết quả triển khai thí điểm giáo dục trí tuệ nhân tạo năm học 2025-2026",
-                 "HIỆU TRƯỞNG", "- UBND phường (qua Phòng VHXH);", "- Lưu: VT.", "Long Biên, ngày"):
+    for line in (
+        NATIONAL_TITLE,
+        "Độc lập - Tự do - Hạnh phúc",
+        "UBND PHƯỜNG LONG BIÊN",
+        "TRƯỜNG TIỂU HỌC ĐOÀN KẾT",
+        "BÁO CÁO",
+        "Kết quả triển khai thí điểm giáo dục trí tuệ nhân tạo năm học 2025-2026",
+        "HIỆU TRƯỞNG",
+        "- UBND phường (qua Phòng VHXH);",
+        "- Lưu: VT.",
+        "Long Biên, ngày",
+    ):
         assert line in text, line
     assert re.search(r"Số: +/BC-THĐK", text)
     checklist = table_with(tables, "Mốc / nội dung")
@@ -176,8 +220,15 @@ def test_the_page_shows_the_same_document_as_the_docx(app, as_persona):
 
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    for line in (NATIONAL_TITLE, "TRƯỜNG TIỂU HỌC ĐOÀN KẾT", "I. KẾT QUẢ THỰC HIỆN CÁC NỘI DUNG THEO KẾ HOẠCH",
-                 f"Cần bổ sung: {REASON}", seeded["public_sha"], CRITERION_TEXT, "HIỆU TRƯỞNG"):
+    for line in (
+        NATIONAL_TITLE,
+        "TRƯỜNG TIỂU HỌC ĐOÀN KẾT",
+        "I. KẾT QUẢ THỰC HIỆN CÁC NỘI DUNG THEO KẾ HOẠCH",
+        f"Cần bổ sung: {REASON}",
+        seeded["public_sha"],
+        CRITERION_TEXT,
+        "HIỆU TRƯỞNG",
+    ):
         assert line in html, line
     assert f'href="/schools/{SCHOOL_A}/report.docx"' in html and f'href="/schools/{SCHOOL_A}/evidence.zip"' in html
     assert 'aria-current="page">Báo cáo' in html
@@ -188,9 +239,16 @@ def test_the_page_shows_the_same_document_as_the_docx(app, as_persona):
 def test_the_text_staff_write_is_kept_between_generations_and_printed(app, as_persona):
     client = as_persona("staff_a")
 
-    response = client.post(f"/schools/{SCHOOL_A}/report", data=form(
-        number="12", signer_title="KT. HIỆU TRƯỞNG / PHÓ HIỆU TRƯỞNG", signer_name="Nguyễn Thị Hoa",
-        difficulties=DIFFICULTIES, proposals=PROPOSALS))
+    response = client.post(
+        f"/schools/{SCHOOL_A}/report",
+        data=form(
+            number="12",
+            signer_title="KT. HIỆU TRƯỞNG / PHÓ HIỆU TRƯỞNG",
+            signer_name="Nguyễn Thị Hoa",
+            difficulties=DIFFICULTIES,
+            proposals=PROPOSALS,
+        ),
+    )
 
     assert response.status_code == 303
     for _ in range(2):
@@ -224,8 +282,12 @@ def test_saving_the_same_text_again_changes_nothing(app, as_persona):
     assert response.status_code == 303
     assert [row[3] for row in report_texts(app)] == [1]
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(AuditEvent)
-                                 .where(AuditEvent.action == "report_text.save")) == 1
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "report_text.save")
+            )
+            == 1
+        )
 
 
 def test_a_save_made_on_a_stale_version_is_refused_with_409(app, as_persona):
@@ -264,8 +326,9 @@ def test_a_save_without_a_csrf_token_is_refused(seeded_app):
     assert report_texts(app) == []
 
     page = client.get(url).get_data(as_text=True)
-    token = re.search(rf'action="{url}"[^>]*>\s*<input id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"',
-                      page)[1]
+    token = re.search(
+        rf'action="{url}"[^>]*>\s*<input id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', page
+    )[1]
     assert client.post(url, data=form(proposals=PROPOSALS, csrf_token=token)).status_code == 303
     assert [row[2] for row in report_texts(app)] == [PROPOSALS]
 
@@ -276,8 +339,12 @@ def test_a_save_without_a_sound_version_is_refused(app, as_persona):
     del data["version"]
     assert client.post(f"/schools/{SCHOOL_A}/report", data=data).status_code == 400
     for version in ("", "-1", "²", "1" * 40, "một"):
-        assert client.post(f"/schools/{SCHOOL_A}/report", data=form(proposals=PROPOSALS) | {"version": version}
-                           ).status_code == 400, version
+        assert (
+            client.post(
+                f"/schools/{SCHOOL_A}/report", data=form(proposals=PROPOSALS) | {"version": version}
+            ).status_code
+            == 400
+        ), version
     assert report_texts(app) == []
 
 
@@ -289,8 +356,9 @@ def test_too_long_a_text_is_refused_with_its_message(app, as_persona):
 
 
 def test_owner_fields_sent_by_the_client_are_ignored(app, as_persona):
-    as_persona("staff_a").post(f"/schools/{SCHOOL_A}/report", data=form(
-        proposals=PROPOSALS, school_id="999", plan_id="999", kind="ward"))
+    as_persona("staff_a").post(
+        f"/schools/{SCHOOL_A}/report", data=form(proposals=PROPOSALS, school_id="999", plan_id="999", kind="ward")
+    )
     with app.app_context():
         [text] = db.session.scalars(select(ReportText)).all()
         assert (text.school_id, text.kind.value) == (school(SCHOOL_A).id, "school")
@@ -298,8 +366,7 @@ def test_owner_fields_sent_by_the_client_are_ignored(app, as_persona):
 
 def test_staff_of_another_school_get_403_on_its_report_docx_and_bundle(app, as_persona):
     client = as_persona("staff_b")
-    for url in (f"/schools/{SCHOOL_A}/report", f"/schools/{SCHOOL_A}/report.docx",
-                f"/schools/{SCHOOL_A}/evidence.zip"):
+    for url in (f"/schools/{SCHOOL_A}/report", f"/schools/{SCHOOL_A}/report.docx", f"/schools/{SCHOOL_A}/evidence.zip"):
         assert client.get(url).status_code == 403, url
     assert client.post(f"/schools/{SCHOOL_A}/report", data=form(proposals="x")).status_code == 403
     assert report_texts(app) == []
@@ -317,10 +384,16 @@ def test_the_ward_roles_of_one_ward_cannot_read_another_wards_reports(app, as_pe
     with app.app_context():
         from aiplan.models import Ward
 
-        other = Ward(slug="phuong-khac", name="Phường Khác", city="Thành phố Hà Nội", authority="UBND phường Khác",
-                     office="Phòng Văn hóa - Xã hội")
-        db.session.add(School(ward=other, slug="th-phuong-khac", name="Trường Tiểu học Phường Khác",
-                              level=SchoolLevel.TIEU_HOC))
+        other = Ward(
+            slug="phuong-khac",
+            name="Phường Khác",
+            city="Thành phố Hà Nội",
+            authority="UBND phường Khác",
+            office="Phòng Văn hóa - Xã hội",
+        )
+        db.session.add(
+            School(ward=other, slug="th-phuong-khac", name="Trường Tiểu học Phường Khác", level=SchoolLevel.TIEU_HOC)
+        )
         db.session.commit()
     for persona in ("ward_admin", "supervisor", "viewer"):
         client = as_persona(persona)
@@ -331,8 +404,7 @@ def test_the_ward_roles_of_one_ward_cannot_read_another_wards_reports(app, as_pe
 @pytest.mark.parametrize("persona", ["viewer", "supervisor"])
 def test_viewers_and_supervisors_read_the_reports_but_cannot_change_them(app, as_persona, persona):
     client = as_persona(persona)
-    for url in (f"/schools/{SCHOOL_A}/report", f"/schools/{SCHOOL_A}/report.docx", "/ward/report",
-                "/ward/report.docx"):
+    for url in (f"/schools/{SCHOOL_A}/report", f"/schools/{SCHOOL_A}/report.docx", "/ward/report", "/ward/report.docx"):
         assert client.get(url).status_code == 200, url
     assert client.post(f"/schools/{SCHOOL_A}/report", data=form(proposals="x")).status_code == 403
     assert client.post("/ward/report", data=form(proposals="x")).status_code == 403
@@ -367,14 +439,21 @@ def test_vietnamese_diacritics_survive_typed_in_any_normal_form(app, as_persona)
 
 # -- the ward's report -------------------------------------------------------------------------
 
+
 def test_the_ward_report_docx_carries_the_targets_milestones_evaluations_and_warnings(app, as_persona):
     seed_school_a(app)
 
     text, tables = get_docx(as_persona("viewer"), "/ward/report.docx")
 
-    for line in (NATIONAL_TITLE, "UBND PHƯỜNG LONG BIÊN", "PHÒNG VĂN HÓA - XÃ HỘI", "TRƯỞNG PHÒNG",
-                 "- UBND phường (để báo cáo);", "- Lưu: VT, VHXH.",
-                 "sớm hơn hạn báo cáo của Cơ sở GD (trước 15/06/2026)"):
+    for line in (
+        NATIONAL_TITLE,
+        "UBND PHƯỜNG LONG BIÊN",
+        "PHÒNG VĂN HÓA - XÃ HỘI",
+        "TRƯỞNG PHÒNG",
+        "- UBND phường (để báo cáo);",
+        "- Lưu: VT, VHXH.",
+        "sớm hơn hạn báo cáo của Cơ sở GD (trước 15/06/2026)",
+    ):
         assert line in text, line
     assert re.search(r"Số: +/BC-VHXH", text)
     targets = {row[0]: row for row in table_with(tables, "Kết quả thực hiện")[1:]}
@@ -403,8 +482,9 @@ def test_the_ward_report_lists_late_items_oldest_first(app):
         # Nothing is late before the year has begun.
         assert ward_report(the_plan(), today=date(2025, 9, 1)).late == []
         doc = build_ward_report(report)
-        assert any(getattr(block, "text", "").startswith(f"Có {len(report.late)} nội dung quá hạn")
-                   for block in doc.body)
+        assert any(
+            getattr(block, "text", "").startswith(f"Có {len(report.late)} nội dung quá hạn") for block in doc.body
+        )
         [table] = [block for block in doc.body if getattr(block, "headers", ())[:2] == ("STT", "Nội dung")]
         assert sum(row[4] for row in table.rows) == len(report.late)
         [m3] = [row for row in table.rows if row[1].startswith("Mốc 3:")]
@@ -414,8 +494,9 @@ def test_the_ward_report_lists_late_items_oldest_first(app):
 def test_ward_admins_write_the_ward_report_and_it_is_printed(app, as_persona):
     client = as_persona("ward_admin")
 
-    response = client.post("/ward/report", data=form(number="7", signer_name="Lê Văn Bình",
-                                                     difficulties=DIFFICULTIES, proposals=PROPOSALS))
+    response = client.post(
+        "/ward/report", data=form(number="7", signer_name="Lê Văn Bình", difficulties=DIFFICULTIES, proposals=PROPOSALS)
+    )
 
     assert response.status_code == 303
     text, _ = get_docx(client, "/ward/report.docx")
@@ -436,8 +517,7 @@ def test_the_ward_report_renders_for_a_ward_without_activities_or_evaluations(ap
     assert "Tổng cộng 0 hoạt động, 0 tiết" in text and "Số trường đã nộp bản tự đánh giá: 0/8" in text
 
 
-def test_the_ward_report_reads_a_fixed_number_of_queries_whatever_the_number_of_schools(app, as_persona,
-                                                                                        count_queries):
+def test_the_ward_report_reads_a_fixed_number_of_queries_whatever_the_number_of_schools(app, as_persona, count_queries):
     client = as_persona("ward_admin")
 
     def queries() -> int:
@@ -448,8 +528,10 @@ def test_the_ward_report_reads_a_fixed_number_of_queries_whatever_the_number_of_
     few = queries()
     with app.app_context():
         ward_id = school(SCHOOL_A).ward_id
-        extra = [School(ward_id=ward_id, slug=f"th-them-{n}", name=f"Trường Tiểu học Thêm {n}",
-                        level=SchoolLevel.TIEU_HOC) for n in range(25)]
+        extra = [
+            School(ward_id=ward_id, slug=f"th-them-{n}", name=f"Trường Tiểu học Thêm {n}", level=SchoolLevel.TIEU_HOC)
+            for n in range(25)
+        ]
         db.session.add_all(extra)
         db.session.flush()
         sync_checklists(the_plan())
@@ -473,6 +555,10 @@ def test_the_school_report_reads_a_fixed_number_of_queries_whatever_it_holds(app
         for n in range(6):
             activity(SCHOOL_A, "2.3", title=f"Câu lạc bộ AI {n}", class_name="")
         target = item(SCHOOL_A, "t1/san-pham-trai-nghiem")
-        save_uploads([Upload(io.BytesIO(PDF + bytes([n])), f"Sản phẩm {n}.pdf") for n in range(5)],
-                     school=target.school, actor=user("staff_a"), item=target)
+        save_uploads(
+            [Upload(io.BytesIO(PDF + bytes([n])), f"Sản phẩm {n}.pdf") for n in range(5)],
+            school=target.school,
+            actor=user("staff_a"),
+            item=target,
+        )
     assert queries() == few

@@ -1,5 +1,6 @@
 """The ward rollup page: targets against actuals, milestones, the school matrix and its filters,
 the counts leaders ask for, late items, the weekly chart, and who may read it."""
+
 import dataclasses
 import io
 import json
@@ -8,6 +9,7 @@ from collections import Counter
 from datetime import UTC, date, datetime
 
 import pytest
+from conftest import SCHOOL_A, SCHOOL_B
 from sqlalchemy import func, select, update
 
 from aiplan.activities.services import create_activity
@@ -31,7 +33,6 @@ from aiplan.models import (
 from aiplan.plans.services import BUNDLED_PLAN, load_plan
 from aiplan.plans.spec import read_plan_file
 from aiplan.rollup.services import LIST_LIMIT, weekly_progress
-from conftest import SCHOOL_A, SCHOOL_B
 
 EXPORTS = ("/rollup.json", "/rollup.csv", "/rollup.xlsx")
 RESTRICTED_NAME = "Ảnh học sinh lớp 5A – bí mật.pdf"
@@ -62,11 +63,24 @@ def at(day: date) -> datetime:
 def record(slug: str, code: str, participants: int, lessons: int, areas: int = 0, class_name: str = "5A") -> None:
     plan = the_plan()
     form = db.session.scalar(select(DeliveryForm).filter_by(plan_id=plan.id, code=code))
-    create_activity(plan, school(slug), {
-        "form_id": form.id, "title": f"Hoạt động {code}", "subject": "Tin học", "grade": "5",
-        "class_name": class_name, "participants": participants, "lessons": lessons,
-        "content_area_ids": [a.id for a in plan.content_areas[:areas]], "starts_on": date(2026, 3, 2),
-        "ends_on": date(2026, 3, 27), "products": "", "notes": ""})
+    create_activity(
+        plan,
+        school(slug),
+        {
+            "form_id": form.id,
+            "title": f"Hoạt động {code}",
+            "subject": "Tin học",
+            "grade": "5",
+            "class_name": class_name,
+            "participants": participants,
+            "lessons": lessons,
+            "content_area_ids": [a.id for a in plan.content_areas[:areas]],
+            "starts_on": date(2026, 3, 2),
+            "ends_on": date(2026, 3, 27),
+            "products": "",
+            "notes": "",
+        },
+    )
 
 
 def seed_progress(app) -> None:
@@ -94,9 +108,15 @@ def seed_progress(app) -> None:
         db.session.commit()
         staff = db.session.scalar(select(User).filter_by(username="canbo-a"))
         evidence = item(SCHOOL_A, "t1/ke-hoach-nha-truong")
-        save_uploads([Upload(io.BytesIO(b"%PDF-1.4\n%ke hoach\n%%EOF\n"), "Kế hoạch nhà trường.pdf"),
-                      Upload(io.BytesIO(b"%PDF-1.4\n%anh\n%%EOF\n"), RESTRICTED_NAME, restricted=True)],
-                     school=evidence.school, actor=staff, item=evidence)
+        save_uploads(
+            [
+                Upload(io.BytesIO(b"%PDF-1.4\n%ke hoach\n%%EOF\n"), "Kế hoạch nhà trường.pdf"),
+                Upload(io.BytesIO(b"%PDF-1.4\n%anh\n%%EOF\n"), RESTRICTED_NAME, restricted=True),
+            ],
+            school=evidence.school,
+            actor=staff,
+            item=evidence,
+        )
 
 
 @pytest.fixture
@@ -107,16 +127,17 @@ def seeded(app):
 
 # -- what the page shows ---------------------------------------------------------------------------
 
+
 def test_each_target_of_phu_luc_ii_stands_beside_its_actual_value(seeded, as_persona):
     page = as_persona("viewer").get("/rollup")
     assert page.status_code == 200
     text = text_of(page)
-    stt1 = text[text.index("STT 1 ·"):text.index("STT 4 ·")]
+    stt1 = text[text.index("STT 1 ·") : text.index("STT 4 ·")]
     assert "Chỉ tiêu 1/1 trường (100%)" in stt1 and "Thực hiện 1/1 trường (100%)" in stt1
     assert "Đạt chỉ tiêu" in stt1
-    stt4 = text[text.index("STT 4 ·"):text.index("STT 5 ·")]
+    stt4 = text[text.index("STT 4 ·") : text.index("STT 5 ·")]
     assert "Thực hiện 0/1 trường (0%)" in stt4 and "Chưa đạt chỉ tiêu" in stt4
-    stt5 = text[text.index("STT 5 ·"):]
+    stt5 = text[text.index("STT 5 ·") :]
     assert "Chỉ tiêu 6/6 trường (100%)" in stt5 and "Thực hiện 1/6 trường (17%)" in stt5
     # The schools behind the number are one click away.
     body = page.get_data(as_text=True)
@@ -126,19 +147,19 @@ def test_each_target_of_phu_luc_ii_stands_beside_its_actual_value(seeded, as_per
 
 def test_each_milestone_shows_its_completion_and_on_time_rate_and_the_wards_own(seeded, as_persona):
     text = text_of(as_persona("ward_admin").get("/rollup"))
-    m3 = text[text.index("Xây dựng kế hoạch triển khai"):text.index("Tổ chức lồng ghép")]
+    m3 = text[text.index("Xây dựng kế hoạch triển khai") : text.index("Tổ chức lồng ghép")]
     # Đoàn Kết on time, Thạch Bàn late, Cự Khối on 01/04 after the 15/02 deadline.
     assert "3/8 trường đã hoàn thành · 38%" in m3
     assert "Đúng hạn: 1/3 (33%)" in m3 and "Đã xác minh: 1" in m3
     assert "5 trường quá hạn" in m3
-    wards = text[text.index("Mốc của phường"):]
+    wards = text[text.index("Mốc của phường") :]
     assert "Ban hành Kế hoạch triển khai giáo dục AI trên địa bàn phường" in wards
     assert "Chưa thực hiện" in wards and "Đã kiểm tra xong 0/8 trường." in wards
 
 
 def matrix_of(body: str) -> str:
-    matrix = body[body.index('id="rollup-matrix"'):]
-    return matrix[:matrix.index("</table>")] if "</table>" in matrix else matrix[:matrix.index("</div>")]
+    matrix = body[body.index('id="rollup-matrix"') :]
+    return matrix[: matrix.index("</table>")] if "</table>" in matrix else matrix[: matrix.index("</div>")]
 
 
 def _matrix_row(body: str, slug: str) -> str:
@@ -164,18 +185,21 @@ def test_the_matrix_rows_open_each_schools_checklist(seeded, as_persona):
     assert matrix_of(body).count('<th scope="row"><a href="/schools/') == 8
 
 
-@pytest.mark.parametrize("query, shown", [
-    ("", 8),
-    ("?pilot=1", 2),
-    ("?pilot=0&level=thcs", 2),
-    ("?level=tieu_hoc", 5),
-    ("?status=can_bo_sung", 1),
-    ("?status=da_hoan_thanh", 1),
-    ("?status=cho_kiem_tra", 3),  # Đoàn Kết and Long Biên (their targets), Cự Khối
-    ("?late=1", 7),
-    ("?late=1&status=chua_hoan_thanh&level=thcs&pilot=1", 1),
-    ("?level=nonsense&pilot=maybe&status=<script>&late=yes", 8),
-])
+@pytest.mark.parametrize(
+    "query, shown",
+    [
+        ("", 8),
+        ("?pilot=1", 2),
+        ("?pilot=0&level=thcs", 2),
+        ("?level=tieu_hoc", 5),
+        ("?status=can_bo_sung", 1),
+        ("?status=da_hoan_thanh", 1),
+        ("?status=cho_kiem_tra", 3),  # Đoàn Kết and Long Biên (their targets), Cự Khối
+        ("?late=1", 7),
+        ("?late=1&status=chua_hoan_thanh&level=thcs&pilot=1", 1),
+        ("?level=nonsense&pilot=maybe&status=<script>&late=yes", 8),
+    ],
+)
 def test_the_matrix_filters_by_level_pilot_status_and_late(seeded, as_persona, query, shown):
     page = as_persona("ward_admin").get("/rollup" + query)
     assert page.status_code == 200
@@ -203,13 +227,13 @@ def test_htmx_gets_the_matrix_alone_and_a_plain_form_the_whole_page(seeded, as_p
 
 def test_the_counts_leaders_ask_for(seeded, as_persona):
     text = text_of(as_persona("viewer").get("/rollup"))
-    figures = text[text.index("Số liệu hoạt động"):text.index("Hoạt động theo hình thức")]
+    figures = text[text.index("Số liệu hoạt động") : text.index("Hoạt động theo hình thức")]
     assert "Hoạt động giáo dục AI 4" in figures
     assert "Lượt học sinh được học về AI (hình thức 2.1–2.3) 95" in figures  # 35 + 40 + 20
     assert "Số tiết dạy về AI (hình thức 2.1–2.3) 18" in figures  # 8 + 4 + 6
     assert "Lượt giáo viên được bồi dưỡng 12" in figures
     assert "Tệp minh chứng 2 trong đó 1 tệp hạn chế (không hiển thị tên)" in figures
-    areas = text[text.index("Nội dung được dạy ở các lớp thí điểm"):]
+    areas = text[text.index("Nội dung được dạy ở các lớp thí điểm") :]
     assert "1 lớp Nhận thức về AI" in areas and "1 lớp Đạo đức, an toàn" in areas
     assert "Chưa có lớp nào Kỹ thuật và ứng dụng AI" in areas
 
@@ -222,12 +246,12 @@ def test_restricted_files_are_counted_but_never_named(seeded, as_persona):
 
 def test_late_items_are_listed_oldest_due_date_first(seeded, as_persona):
     body = as_persona("ward_admin").get("/rollup").get_data(as_text=True)
-    late = body[body.index('id="late-h"'):body.index('id="chart-h"')]
+    late = body[body.index('id="late-h"') : body.index('id="chart-h"')]
     dates = [datetime.strptime(d, "%d/%m/%Y").date() for d in re.findall(r"Hạn (\d\d/\d\d/\d{4})", late)]
     assert dates and dates == sorted(dates)
     assert dates[0] == date(2026, 2, 15) and dates[-1] == date(2026, 8, 31)  # milestone 9, the ward's
-    first_m3 = late[late.index("Mốc 3: Xây dựng"):]
-    schools = first_m3[:first_m3.index("</details>")]
+    first_m3 = late[late.index("Mốc 3: Xây dựng") :]
+    schools = first_m3[: first_m3.index("</details>")]
     assert f'href="/schools/{SCHOOL_A}"' not in schools and "5 trường" in text_of_html(schools)
     assert "Việc của phường" in late
 
@@ -238,12 +262,15 @@ def text_of_html(html: str) -> str:
 
 def test_progress_over_the_year_is_an_svg_drawn_on_the_server_with_a_table(seeded, as_persona):
     body = as_persona("viewer").get("/rollup").get_data(as_text=True)
-    chart = body[body.index('id="chart-h"'):]
+    chart = body[body.index('id="chart-h"') :]
     assert re.search(r'<svg viewBox="0 0 \d+ \d+" role="img" aria-labelledby="chart-title chart-desc"', chart)
     assert '<title id="chart-title">' in chart and '<desc id="chart-desc">' in chart
     assert chart.count("<polyline") == 2
-    rows = re.findall(r'<tr><th scope="row">(\d\d/\d\d/\d{4}) – (\d\d/\d\d/\d{4})</th>'
-                      r'<td class="num">(\d+)</td><td class="num">(\d+)</td></tr>', chart)
+    rows = re.findall(
+        r'<tr><th scope="row">(\d\d/\d\d/\d{4}) – (\d\d/\d\d/\d{4})</th>'
+        r'<td class="num">(\d+)</td><td class="num">(\d+)</td></tr>',
+        chart,
+    )
     assert rows[0][0] == "01/09/2025"  # the Monday of the year's first week
     done = [int(r[2]) for r in rows]
     assert done == sorted(done)
@@ -260,7 +287,10 @@ def test_the_weekly_series_counts_what_was_done_and_verified_by_each_week_end():
     done, verified = Counter({date(2025, 9, 7): 1, date(2025, 9, 8): 1}), Counter({date(2025, 9, 20): 1})
     weeks = weekly_progress(Year, done, verified, today=date(2025, 9, 21))
     assert [(w.starts_on, w.done, w.verified) for w in weeks] == [
-        (date(2025, 9, 1), 1, 0), (date(2025, 9, 8), 2, 0), (date(2025, 9, 15), 2, 1)]
+        (date(2025, 9, 1), 1, 0),
+        (date(2025, 9, 8), 2, 0),
+        (date(2025, 9, 15), 2, 1),
+    ]
     # Done without a recorded date: counted from the first week.
     weeks = weekly_progress(Year, done + Counter({None: 1}), verified, today=date(2025, 9, 21))
     assert [w.done for w in weeks] == [2, 3, 3]
@@ -282,6 +312,7 @@ def test_the_page_has_no_inline_script_or_style(seeded, as_persona):
 
 
 # -- who may read it -------------------------------------------------------------------------------
+
 
 def test_school_staff_are_refused_the_page_but_not_their_own_exports(seeded, as_persona):
     for persona in ("staff_a", "staff_b"):
@@ -309,18 +340,24 @@ def test_nothing_here_changes_state_and_every_post_is_refused(seeded, as_persona
 
 # -- edges -----------------------------------------------------------------------------------------
 
+
 def load_year(app, years_later: int) -> None:
     """The bundled plan carried `years_later` school years on, its calendar and deadlines with it."""
+
     def later(day):
         return day.replace(year=day.year + years_later) if day else None
 
     with app.app_context():
         spec = read_plan_file(BUNDLED_PLAN)
         start = int(spec.school_year[:4]) + years_later
-        load_plan(dataclasses.replace(
-            spec, school_year=f"{start}-{start + 1}",
-            calendar={name: later(day) for name, day in spec.calendar.items()},
-            deadlines=[dataclasses.replace(d, before=later(d.before)) for d in spec.deadlines]))
+        load_plan(
+            dataclasses.replace(
+                spec,
+                school_year=f"{start}-{start + 1}",
+                calendar={name: later(day) for name, day in spec.calendar.items()},
+                deadlines=[dataclasses.replace(d, before=later(d.before)) for d in spec.deadlines],
+            )
+        )
 
 
 def test_a_school_with_no_activities_and_a_new_empty_year_render_without_error(app, as_persona):
@@ -353,34 +390,67 @@ def test_a_ward_without_schools_renders_without_error(app, as_persona):
 
 # -- a fixed number of queries ---------------------------------------------------------------------
 
+
 def _grow_ward(app, total: int) -> None:
     """Bring the ward to `total` active schools with checklists, some activities, verdicts and files."""
     with app.app_context():
         plan, ward = the_plan(), db.session.scalar(select(Ward))
         active = db.session.scalar(select(func.count(School.id)).filter_by(is_active=True))
-        schools = [School(ward=ward, slug=f"truong-them-{active + i}", name=f"Trường thêm số {active + i}",
-                          level=(SchoolLevel.TIEU_HOC, SchoolLevel.THCS, SchoolLevel.LIEN_CAP)[i % 3],
-                          is_pilot=i % 7 == 0) for i in range(total - active)]
+        schools = [
+            School(
+                ward=ward,
+                slug=f"truong-them-{active + i}",
+                name=f"Trường thêm số {active + i}",
+                level=(SchoolLevel.TIEU_HOC, SchoolLevel.THCS, SchoolLevel.LIEN_CAP)[i % 3],
+                is_pilot=i % 7 == 0,
+            )
+            for i in range(total - active)
+        ]
         db.session.add_all(schools)
         db.session.flush()
         sync_checklists(plan, schools)
         forms = {f.code: f for f in plan.delivery_forms}
         for i, new in enumerate(schools[::5]):
-            db.session.add(Activity(school=new, plan=plan, form=forms[("2.1", "2.2", "2.3", "boi-duong")[i % 4]],
-                                    title="Hoạt động", class_name=f"{i}A", participants=30, lessons=2,
-                                    content_areas=plan.content_areas[:2]))
+            db.session.add(
+                Activity(
+                    school=new,
+                    plan=plan,
+                    form=forms[("2.1", "2.2", "2.3", "boi-duong")[i % 4]],
+                    title="Hoạt động",
+                    class_name=f"{i}A",
+                    participants=30,
+                    lessons=2,
+                    content_areas=plan.content_areas[:2],
+                )
+            )
         ids = [s.id for s in schools]
-        db.session.execute(update(ChecklistItem).where(ChecklistItem.school_id.in_(ids[::3]),
-                                                       ChecklistItem.key == "m3")
-                           .values(status=ItemStatus.DONE, completed_at=at(date(2026, 2, 1)),
-                                   verdict=Verdict.PASSED, verified_at=at(date(2026, 3, 10))))
-        items = db.session.scalars(select(ChecklistItem.id).where(ChecklistItem.school_id.in_(ids[::4]),
-                                                                  ChecklistItem.key == "m4")).all()
-        db.session.add_all(EvidenceFile(school_id=school_id, item_id=item_id, sha256="0" * 64, size=1,
-                                        content_type="application/pdf", original_name="x.pdf",
-                                        restricted=item_id % 2 == 0)
-                           for school_id, item_id in db.session.execute(
-                               select(ChecklistItem.school_id, ChecklistItem.id).where(ChecklistItem.id.in_(items))))
+        db.session.execute(
+            update(ChecklistItem)
+            .where(ChecklistItem.school_id.in_(ids[::3]), ChecklistItem.key == "m3")
+            .values(
+                status=ItemStatus.DONE,
+                completed_at=at(date(2026, 2, 1)),
+                verdict=Verdict.PASSED,
+                verified_at=at(date(2026, 3, 10)),
+            )
+        )
+        items = db.session.scalars(
+            select(ChecklistItem.id).where(ChecklistItem.school_id.in_(ids[::4]), ChecklistItem.key == "m4")
+        ).all()
+        db.session.add_all(
+            EvidenceFile(
+                school_id=school_id,
+                item_id=item_id,
+                sha256="0" * 64,
+                size=1,
+                content_type="application/pdf",
+                original_name="x.pdf",
+                restricted=item_id % 2 == 0,
+            )
+            for school_id, item_id in db.session.execute(
+                select(ChecklistItem.school_id, ChecklistItem.id).where(ChecklistItem.id.in_(items))
+            )
+        )
         db.session.commit()
 
 
@@ -389,9 +459,13 @@ def test_the_page_and_every_export_run_the_same_queries_at_5_and_at_500_schools(
         for slug in ("th-long-bien", "thcs-long-bien", "th-thach-ban-b"):
             school(slug).is_active = False
         db.session.commit()
-    clients = {"/rollup": as_persona("ward_admin"), "/rollup.json": as_persona("viewer"),
-               "/rollup.csv": as_persona("supervisor"), "/rollup.xlsx": as_persona("ward_admin"),
-               "/rollup?trang=2&late=1": as_persona("viewer")}  # the matrix alone, through htmx
+    clients = {
+        "/rollup": as_persona("ward_admin"),
+        "/rollup.json": as_persona("viewer"),
+        "/rollup.csv": as_persona("supervisor"),
+        "/rollup.xlsx": as_persona("ward_admin"),
+        "/rollup?trang=2&late=1": as_persona("viewer"),
+    }  # the matrix alone, through htmx
     fragment = {"HX-Request": "true", "HX-Target": "rollup-matrix"}
     small = {}
     for url, client in clients.items():
@@ -417,8 +491,8 @@ def test_the_rollup_agrees_with_the_school_list_and_the_supervisors_shares(seede
     from aiplan.checklists.services import progress_by_school
     from aiplan.inspections.services import verified_share
     from aiplan.rollup.services import rollup
-    from aiplan.years.state import plan_schools
     from aiplan.timeutil import local_today
+    from aiplan.years.state import plan_schools
 
     with seeded.app_context():
         plan = the_plan()
@@ -432,6 +506,7 @@ def test_the_rollup_agrees_with_the_school_list_and_the_supervisors_shares(seede
 
 
 # -- many schools: the matrix a page at a time -------------------------------------------------------
+
 
 def matrix_slugs(body: str) -> list[str]:
     return re.findall(r'<th scope="row"><a href="/schools/([a-z0-9-]+)"', matrix_of(body))
@@ -494,9 +569,9 @@ def test_a_late_item_names_its_first_schools_in_the_matrix_order_and_counts_the_
     late_on_m3 = [s["slug"] for s in schools if s["milestones"]["3"]["late"]]
     assert len(late_on_m3) > LIST_LIMIT
     body = client.get("/rollup").get_data(as_text=True)
-    late = body[body.index('id="late-h"'):body.index('id="chart-h"')]
-    m3 = late[late.index("Mốc 3: Xây dựng"):]
-    m3 = m3[:m3.index("</details>")]
+    late = body[body.index('id="late-h"') : body.index('id="chart-h"')]
+    m3 = late[late.index("Mốc 3: Xây dựng") :]
+    m3 = m3[: m3.index("</details>")]
     assert re.findall(r'href="/schools/([a-z0-9-]+)"', m3) == late_on_m3[:LIST_LIMIT]
     assert f"{len(late_on_m3)} trường" in text_of_html(m3)
     assert f"và {len(late_on_m3) - LIST_LIMIT} trường khác: xem trong bảng từng trường" in text_of_html(m3)
@@ -522,13 +597,12 @@ def test_on_time_is_decided_by_the_date_in_ha_noi(seeded, as_persona):
 
 # -- in a real browser -----------------------------------------------------------------------------
 
+
 @pytest.mark.browser
 @pytest.mark.parametrize("javascript", [True, False])
-def test_a_ward_admin_on_a_phone_filters_to_late_schools_opens_one_and_downloads_the_xlsx(
-        seeded, new_page, javascript):
-    from playwright.sync_api import expect
-
+def test_a_ward_admin_on_a_phone_filters_to_late_schools_opens_one_and_downloads_the_xlsx(seeded, new_page, javascript):
     from conftest import browser_login
+    from playwright.sync_api import expect
 
     phone = new_page(width=360, height=740, javascript=javascript)
     browser_login(phone, "ward_admin")
@@ -564,17 +638,18 @@ def test_a_ward_admin_on_a_phone_filters_to_late_schools_opens_one_and_downloads
     from docx import Document
 
     document = Document(io.BytesIO(report.value.path().read_bytes()))
-    text = "\n".join([p.text for p in document.paragraphs] + [
-        cell.text for table in document.tables for row in table.rows for cell in row.cells])
+    text = "\n".join(
+        [p.text for p in document.paragraphs]
+        + [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    )
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "BÁO CÁO" in text
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("javascript", [True, False])
 def test_a_supervisor_on_a_phone_pages_through_a_large_ward_with_the_filter_kept(seeded, new_page, javascript):
-    from playwright.sync_api import expect
-
     from conftest import browser_login
+    from playwright.sync_api import expect
 
     _grow_ward(seeded, 120)
     phone = new_page(width=360, height=740, javascript=javascript)

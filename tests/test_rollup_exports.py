@@ -1,5 +1,6 @@
 """The rollup's exports: JSON, CSV and XLSX say what the page says, in Vietnamese that survives
 every format, to the people who may read it, without naming a restricted file."""
+
 import csv
 import io
 import json
@@ -9,13 +10,13 @@ from urllib.parse import unquote
 
 import openpyxl
 import pytest
+from conftest import SCHOOL_A, SCHOOL_B
 from sqlalchemy import select
+from test_rollup import COMPLETE, RESTRICTED_NAME, _grow_ward, item, matrix_of, seed_progress
 
 from aiplan.checklists.services import sync_checklists
 from aiplan.extensions import db
 from aiplan.models import Plan, School, SchoolLevel, Ward
-from conftest import SCHOOL_A, SCHOOL_B
-from test_rollup import COMPLETE, RESTRICTED_NAME, _grow_ward, item, matrix_of, seed_progress
 
 DIACRITICS = "Trường Tiểu học Ngọc Thụy – Đặng Thị Ngữ"  # every tone mark, đ and a dash
 
@@ -46,8 +47,11 @@ def get_xlsx(client) -> openpyxl.Workbook:
 
 def sheet_rows(sheet, header_row: int) -> list[dict]:
     headers = [cell.value for cell in sheet[header_row]]
-    return [dict(zip(headers, row)) for row in sheet.iter_rows(min_row=header_row + 1, values_only=True)
-            if any(value is not None for value in row)]
+    return [
+        dict(zip(headers, row))
+        for row in sheet.iter_rows(min_row=header_row + 1, values_only=True)
+        if any(value is not None for value in row)
+    ]
 
 
 def targets_rows(book) -> list[dict]:
@@ -70,17 +74,29 @@ def page_numbers(body: str) -> dict[str, tuple[int, int, int, int]]:
 
 # -- every format says the same ------------------------------------------------------------------
 
+
 def test_the_page_the_json_the_csv_and_the_xlsx_give_the_same_numbers(seeded, as_persona):
     client = as_persona("ward_admin")
     page = client.get("/rollup").get_data(as_text=True)
     data, rows, book = get_json(client), get_csv(client), get_xlsx(client)
     from_page = page_numbers(page)
-    from_json = {s["slug"]: (s["items"]["done"], s["items"]["total"], s["items"]["verified"], s["items"]["late"])
-                 for s in data["schools"]}
-    from_csv = {r["Mã trường"]: (int(r["Đã hoàn thành"]), int(r["Số mục bắt buộc"]), int(r["Đã xác minh đạt"]),
-                                 int(r["Quá hạn"])) for r in rows}
-    from_xlsx = {r["Mã trường"]: (r["Đã hoàn thành"], r["Số mục bắt buộc"], r["Đã xác minh đạt"], r["Quá hạn"])
-                 for r in sheet_rows(book["Theo trường"], 3)}
+    from_json = {
+        s["slug"]: (s["items"]["done"], s["items"]["total"], s["items"]["verified"], s["items"]["late"])
+        for s in data["schools"]
+    }
+    from_csv = {
+        r["Mã trường"]: (
+            int(r["Đã hoàn thành"]),
+            int(r["Số mục bắt buộc"]),
+            int(r["Đã xác minh đạt"]),
+            int(r["Quá hạn"]),
+        )
+        for r in rows
+    }
+    from_xlsx = {
+        r["Mã trường"]: (r["Đã hoàn thành"], r["Số mục bắt buộc"], r["Đã xác minh đạt"], r["Quá hạn"])
+        for r in sheet_rows(book["Theo trường"], 3)
+    }
     assert len(from_page) == 8
     assert from_page == from_json == from_csv == from_xlsx
     assert from_json[SCHOOL_A] == (2, 9, 1, 7) and from_json[COMPLETE] == (7, 7, 0, 0)
@@ -92,10 +108,13 @@ def test_the_page_the_json_the_csv_and_the_xlsx_give_the_same_numbers(seeded, as
     assert targets == {1: (1, 1, True), 4: (0, 1, False), 5: (1, 6, False)}
     text = text_of_page(page)
     for stt, (actual, of, _) in targets.items():
-        assert f"Thực hiện {actual}/{of} trường" in text[text.index(f"STT {stt} ·"):]
+        assert f"Thực hiện {actual}/{of} trường" in text[text.index(f"STT {stt} ·") :]
     sheet = {r["STT"]: r for r in targets_rows(book)}
     assert {stt: (r["Số trường đạt"], r["Số trường áp dụng"], r["Đánh giá"]) for stt, r in sheet.items()} == {
-        1: (1, 1, "Đạt"), 4: (0, 1, "Chưa đạt"), 5: (1, 6, "Chưa đạt")}
+        1: (1, 1, "Đạt"),
+        4: (0, 1, "Chưa đạt"),
+        5: (1, 6, "Chưa đạt"),
+    }
     assert sheet[5]["Tỷ lệ đạt"] == pytest.approx(1 / 6)
 
     # Per school target results: the JSON, a CSV column, and the school's columns of Phụ lục II.
@@ -157,8 +176,14 @@ def test_the_xlsx_has_frozen_vietnamese_headers_fitting_widths_and_real_numbers(
     assert book["Theo trường"].freeze_panes == "D4"
     assert book["Mốc 3"].freeze_panes == "C4"
     fixed = [c.value for c in book["Phụ lục II"][3]][:6]
-    assert fixed == ["STT", "Cấp học / Đối tượng triển khai", "Đơn vị quản lý, chỉ đạo",
-                     "Chỉ tiêu triển khai tối thiểu", "Hình thức tổ chức thực hiện", "Minh chứng thực hiện"]
+    assert fixed == [
+        "STT",
+        "Cấp học / Đối tượng triển khai",
+        "Đơn vị quản lý, chỉ đạo",
+        "Chỉ tiêu triển khai tối thiểu",
+        "Hình thức tổ chức thực hiện",
+        "Minh chứng thực hiện",
+    ]
     schools = book["Theo trường"]
     name_width = schools.column_dimensions["C"].width
     assert len("Trường Tiểu học Thạch Bàn A") <= name_width <= 45
@@ -179,8 +204,11 @@ def test_the_csv_is_utf8_with_a_bom_and_vietnamese_headers_one_row_per_school(se
 
 def test_downloads_are_attachments_with_their_type_and_a_vietnamese_file_name(seeded, as_persona):
     client = as_persona("viewer")
-    for url, content_type in (("/rollup.json", "application/json"), ("/rollup.csv", "text/csv; charset=utf-8"),
-                              ("/rollup.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")):
+    for url, content_type in (
+        ("/rollup.json", "application/json"),
+        ("/rollup.csv", "text/csv; charset=utf-8"),
+        ("/rollup.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ):
         response = client.get(url)
         assert response.headers["Content-Type"] == content_type
         disposition = response.headers["Content-Disposition"]
@@ -310,7 +338,7 @@ def test_an_empty_ward_exports_headers_and_no_rows(app, as_persona):
 def test_text_a_spreadsheet_would_run_as_a_formula_stays_text_in_the_csv_and_the_xlsx(seeded, as_persona):
     """A supervisor's reason or a school's name (the CLI import and older data were not always checked)
     that starts like a formula must open as text, never as something Excel runs."""
-    attack = "=HYPERLINK(\"http://example.invalid\",\"Bấm\")"
+    attack = '=HYPERLINK("http://example.invalid","Bấm")'
     with seeded.app_context():
         db.session.scalar(select(School).filter_by(slug=SCHOOL_A)).name = "@SUM(1+1)"
         sent_back = item(SCHOOL_B, "m3")

@@ -1,5 +1,6 @@
 """Importing the ward's schools from a CSV file: all rows or none, with every bad row named by
 its line and column in Vietnamese."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -41,20 +42,24 @@ def test_the_bundled_list_has_the_eight_schools_of_the_ward_with_the_two_pilots(
         assert sum(s.level is SchoolLevel.TIEU_HOC for s in schools) == 5
 
 
-@pytest.mark.parametrize("bad_row, problem", [
-    ("th-a,Trường A,mầm non,không,có",
-     "Dòng 3, cột cấp học: 'mầm non' không hợp lệ; dùng tiểu học, THCS hoặc liên cấp"),
-    ("Trường A,Trường A,tiểu học,không,có",
-     "Dòng 3, cột slug: 'trường a' chỉ được gồm chữ thường không dấu, số và dấu '-'"),
-    ("th-moi,Trường Tiểu học Mới (trùng),tiểu học,không,có",
-     "Dòng 3, cột slug: 'th-moi' trùng với dòng 2"),
-    ("th-a,,tiểu học,không,có",
-     "Dòng 3, cột tên trường: không được để trống"),
-    ("th-a,Trường A,tiểu học,có lẽ,có",
-     "Dòng 3, cột thí điểm: 'có lẽ' phải là “có” hoặc “không”"),
-    ("th-a,Trường A,tiểu học,không,đã sáp nhập",
-     "Dòng 3, cột hoạt động: 'đã sáp nhập' phải là “có” hoặc “không”"),
-], ids=["level", "slug", "duplicate-slug", "empty-name", "pilot-yes-no", "active-yes-no"])
+@pytest.mark.parametrize(
+    "bad_row, problem",
+    [
+        (
+            "th-a,Trường A,mầm non,không,có",
+            "Dòng 3, cột cấp học: 'mầm non' không hợp lệ; dùng tiểu học, THCS hoặc liên cấp",
+        ),
+        (
+            "Trường A,Trường A,tiểu học,không,có",
+            "Dòng 3, cột slug: 'trường a' chỉ được gồm chữ thường không dấu, số và dấu '-'",
+        ),
+        ("th-moi,Trường Tiểu học Mới (trùng),tiểu học,không,có", "Dòng 3, cột slug: 'th-moi' trùng với dòng 2"),
+        ("th-a,,tiểu học,không,có", "Dòng 3, cột tên trường: không được để trống"),
+        ("th-a,Trường A,tiểu học,có lẽ,có", "Dòng 3, cột thí điểm: 'có lẽ' phải là “có” hoặc “không”"),
+        ("th-a,Trường A,tiểu học,không,đã sáp nhập", "Dòng 3, cột hoạt động: 'đã sáp nhập' phải là “có” hoặc “không”"),
+    ],
+    ids=["level", "slug", "duplicate-slug", "empty-name", "pilot-yes-no", "active-yes-no"],
+)
 def test_it_names_the_line_and_column_of_a_bad_row(bad_row, problem):
     assert problems_of(HEADER + GOOD_ROW + bad_row + "\n") == [problem]
 
@@ -73,10 +78,14 @@ def test_it_names_a_missing_column():
     assert problems_of("slug,tên trường,thí điểm\nth-a,Trường A,không\n") == ["Thiếu cột: cấp học"]
 
 
-@pytest.mark.parametrize("raw", [
-    (HEADER + "th-a,Trường Tiểu học Ánh Dương,tiểu học,không,có\n").encode("cp1258", errors="replace"),
-    (HEADER + GOOD_ROW).encode("utf-16"),
-], ids=["windows-1258", "utf-16"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        (HEADER + "th-a,Trường Tiểu học Ánh Dương,tiểu học,không,có\n").encode("cp1258", errors="replace"),
+        (HEADER + GOOD_ROW).encode("utf-16"),
+    ],
+    ids=["windows-1258", "utf-16"],
+)
 def test_it_refuses_a_file_that_is_not_utf8_and_says_how_to_save_one(raw):
     assert problems_of(raw) == ["Tệp không phải UTF-8. Trong Excel, hãy lưu dạng “CSV UTF-8”."]
 
@@ -86,21 +95,40 @@ def test_it_refuses_a_file_with_a_header_and_no_schools():
 
 
 def test_it_accepts_utf8_with_a_bom_and_english_headers():
-    rows = parse_schools_csv(("\ufeffSlug,Name,Level,Pilot,Active\n"
-                              "TH-Moi,Trường Tiểu học Mới,tieu_hoc,yes,no\n"
-                              "thcs-moi, Trường THCS Mới ,THCS,,\n").encode("utf-8"))
+    rows = parse_schools_csv(
+        (
+            "\ufeffSlug,Name,Level,Pilot,Active\n"
+            "TH-Moi,Trường Tiểu học Mới,tieu_hoc,yes,no\n"
+            "thcs-moi, Trường THCS Mới ,THCS,,\n"
+        ).encode("utf-8")
+    )
     assert rows == [
-        {"slug": "th-moi", "name": "Trường Tiểu học Mới", "level": SchoolLevel.TIEU_HOC,
-         "is_pilot": True, "is_active": False},
-        {"slug": "thcs-moi", "name": "Trường THCS Mới", "level": SchoolLevel.THCS,
-         "is_pilot": False, "is_active": True},
+        {
+            "slug": "th-moi",
+            "name": "Trường Tiểu học Mới",
+            "level": SchoolLevel.TIEU_HOC,
+            "is_pilot": True,
+            "is_active": False,
+        },
+        {
+            "slug": "thcs-moi",
+            "name": "Trường THCS Mới",
+            "level": SchoolLevel.THCS,
+            "is_pilot": False,
+            "is_active": True,
+        },
     ]
 
 
 def test_a_file_with_one_bad_row_imports_nothing(app, runner, tmp_path):
     path = tmp_path / "truong.csv"
-    path.write_text(HEADER + GOOD_ROW + "thcs-moi,Trường THCS Mới,THCS,không,có\n"
-                    + "th-sai,Trường Tiểu học Sai,mẫu giáo,không,có\n", encoding="utf-8")
+    path.write_text(
+        HEADER
+        + GOOD_ROW
+        + "thcs-moi,Trường THCS Mới,THCS,không,có\n"
+        + "th-sai,Trường Tiểu học Sai,mẫu giáo,không,có\n",
+        encoding="utf-8",
+    )
     with app.app_context():
         schools, items = count(School), count(ChecklistItem)
 
@@ -115,17 +143,27 @@ def test_a_file_with_one_bad_row_imports_nothing(app, runner, tmp_path):
 
 def test_a_school_of_another_ward_stops_the_whole_import(app):
     with app.app_context():
-        other = Ward(slug="viet-hung", name="Phường Việt Hưng", city="Thành phố Hà Nội",
-                     authority="UBND phường Việt Hưng", office="Phòng Văn hóa - Xã hội")
+        other = Ward(
+            slug="viet-hung",
+            name="Phường Việt Hưng",
+            city="Thành phố Hà Nội",
+            authority="UBND phường Việt Hưng",
+            office="Phòng Văn hóa - Xã hội",
+        )
         db.session.add(other)
-        db.session.add(School(ward=other, slug="th-viet-hung", name="Trường Tiểu học Việt Hưng",
-                              level=SchoolLevel.TIEU_HOC))
+        db.session.add(
+            School(ward=other, slug="th-viet-hung", name="Trường Tiểu học Việt Hưng", level=SchoolLevel.TIEU_HOC)
+        )
         db.session.commit()
         schools, events = count(School), count(AuditEvent)
 
         with pytest.raises(SchoolImportError) as caught:
-            import_schools(the_ward(), parse_schools_csv((
-                HEADER + GOOD_ROW + "th-viet-hung,Trường Tiểu học Việt Hưng,tiểu học,không,có\n").encode("utf-8")))
+            import_schools(
+                the_ward(),
+                parse_schools_csv(
+                    (HEADER + GOOD_ROW + "th-viet-hung,Trường Tiểu học Việt Hưng,tiểu học,không,có\n").encode("utf-8")
+                ),
+            )
 
         assert caught.value.problems == ["Trường 'th-viet-hung' đã thuộc phường khác"]
         assert (count(School), count(AuditEvent)) == (schools, events)
@@ -146,8 +184,10 @@ def test_an_import_that_changes_a_school_is_audited_with_before_and_after(app):
     with app.app_context():
         events = count(AuditEvent)
 
-        report = import_schools(the_ward(), parse_schools_csv(
-            (HEADER + "th-long-bien,Trường Tiểu học Long Biên,tiểu học,có,có\n").encode("utf-8")))
+        report = import_schools(
+            the_ward(),
+            parse_schools_csv((HEADER + "th-long-bien,Trường Tiểu học Long Biên,tiểu học,có,có\n").encode("utf-8")),
+        )
 
         assert report.updated == ["th-long-bien"]
         assert count(AuditEvent) == events + 1
@@ -167,4 +207,5 @@ def test_it_names_the_files_own_line_after_a_blank_line():
     # Line 1 header, line 2 a school, line 3 blank, line 4 the bad row: the reader skips the
     # blank line, so counting rows instead of reading the file's line would say "Dòng 3".
     assert problems_of(HEADER + GOOD_ROW + "\n" + "th-a,Trường A,mầm non,không,có\n") == [
-        "Dòng 4, cột cấp học: 'mầm non' không hợp lệ; dùng tiểu học, THCS hoặc liên cấp"]
+        "Dòng 4, cột cấp học: 'mầm non' không hợp lệ; dùng tiểu học, THCS hoặc liên cấp"
+    ]

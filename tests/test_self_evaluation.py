@@ -1,13 +1,14 @@
 """The school's self-evaluation on the three criteria of Phụ lục I.2 (milestone 7)."""
+
 import re
 
 import pytest
+from conftest import SCHOOL_A, SCHOOL_B
 from sqlalchemy import func, select
 
 from aiplan.activities.self_evaluation import get_self_evaluation
 from aiplan.extensions import db
 from aiplan.models import AuditEvent, CriterionRating, Plan, Rating, School, SelfEvaluation
-from conftest import SCHOOL_A, SCHOOL_B
 
 PAGE_A = f"/schools/{SCHOOL_A}/self-evaluation"
 REOPEN_A = f"{PAGE_A}/reopen"
@@ -71,14 +72,20 @@ def test_staff_save_a_draft_as_often_as_they_like_and_each_save_is_audited(app, 
     (version, submitted, rows), _ = state(app)
     first, second, third = criteria_ids(app)
     assert (version, submitted) == (2, False)
-    assert rows == [(first, Rating.TOT, "Nhận xét tot"), (second, Rating.KHA, "Nhận xét kha"),
-                    (third, None, "Nhận xét trống")]
+    assert rows == [
+        (first, Rating.TOT, "Nhận xét tot"),
+        (second, Rating.KHA, "Nhận xét kha"),
+        (third, None, "Nhận xét trống"),
+    ]
     with app.app_context():
-        events = db.session.scalars(select(AuditEvent).filter_by(action="self_evaluation.save")
-                                    .order_by(AuditEvent.id)).all()
+        events = db.session.scalars(
+            select(AuditEvent).filter_by(action="self_evaluation.save").order_by(AuditEvent.id)
+        ).all()
         assert len(events) == 2
-        assert events[0].before is None and events[0].after["criteria"]["1"] == {"rating": "tot",
-                                                                                  "text": "Nhận xét tot"}
+        assert events[0].before is None and events[0].after["criteria"]["1"] == {
+            "rating": "tot",
+            "text": "Nhận xét tot",
+        }
         assert events[1].before["criteria"]["2"]["rating"] is None
         assert events[1].after["criteria"]["2"]["rating"] == "kha"
         assert events[1].actor_name == "canbo-a"
@@ -107,7 +114,8 @@ def test_a_submitted_evaluation_is_locked(app, as_persona):
     text = text_of(page)
     assert "Đã nộp bản tự đánh giá." in text and "Đã nộp" in text and "Người nộp: canbo-a." in text
     assert "<form" not in page.get_data(as_text=True).split('id="main"')[1].split("</main>")[0].replace(
-        'action="/logout"', "")  # nothing to edit
+        'action="/logout"', ""
+    )  # nothing to edit
     assert "Tốt" in text and "Nhận xét tot" in text
     before = state(app)
     assert before[0][1] is True
@@ -162,8 +170,12 @@ def test_staff_of_another_school_can_neither_read_nor_write_the_self_evaluation(
     as_persona("staff_a").post(PAGE_A, data=answers(app))
     client = as_persona("staff_b")
     before = state(app)
-    for method, url, data in [("GET", PAGE_A, {}), ("POST", PAGE_A, answers(app, ("chua_dat",) * 3, version=1)),
-                              ("POST", PAGE_A, answers(app, version=1, action="submit")), ("POST", REOPEN_A, {})]:
+    for method, url, data in [
+        ("GET", PAGE_A, {}),
+        ("POST", PAGE_A, answers(app, ("chua_dat",) * 3, version=1)),
+        ("POST", PAGE_A, answers(app, version=1, action="submit")),
+        ("POST", REOPEN_A, {}),
+    ]:
         response = client.open(url, method=method, data=data)
         assert response.status_code == 403, (method, url)
         assert "Nhận xét tot" not in response.get_data(as_text=True)

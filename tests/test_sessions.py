@@ -1,14 +1,15 @@
 """Sign-ins as server-side records (docs/security.md line 9): logging out ends this one, "Đăng xuất khỏi
 mọi thiết bị" ends them all, and a sign-in left unused past SESSION_IDLE_MINUTES ends by itself."""
+
 import html
 import re
 from datetime import timedelta
 
+from conftest import AuthActions
 from sqlalchemy import select
 
 from aiplan.extensions import db
 from aiplan.models import AuditEvent, User, UserSession
-from conftest import AuthActions
 
 
 def text_of(response) -> str:
@@ -73,8 +74,11 @@ def test_signing_out_everywhere_ends_every_device_of_the_account_and_only_that_a
 def test_the_account_page_lists_the_open_sign_ins_and_which_is_this_one(app):
     office = signed_in(app)
     phone = app.test_client()
-    phone.post("/login", data={"username": "canbo-a", "password": "mat-khau-thu-nghiem"},
-               headers={"User-Agent": "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/131.0 Mobile"})
+    phone.post(
+        "/login",
+        data={"username": "canbo-a", "password": "mat-khau-thu-nghiem"},
+        headers={"User-Agent": "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/131.0 Mobile"},
+    )
 
     page = text_of(office.get("/account"))
 

@@ -7,6 +7,7 @@ exact command of `make run` (the last line `make -n run` prints, so this cannot 
 Makefile) on a free port with a temporary instance, and more such clients — some trickling a
 body, some their headers, some never reading a download — must not stop anyone else.
 """
+
 import http.client
 import http.cookiejar
 import os
@@ -35,8 +36,13 @@ LIMIT_MB = 16  # MAX_UPLOAD_MB of the served app: room for a download larger tha
 
 def served_command(port: int) -> list[str]:
     """What `make run` runs to serve, on 127.0.0.1:port."""
-    dry = subprocess.run(["make", "-s", "--no-print-directory", "-n", "run", "HOST=127.0.0.1", f"PORT={port}"],
-                         cwd=ROOT, capture_output=True, text=True, check=True)
+    dry = subprocess.run(
+        ["make", "-s", "--no-print-directory", "-n", "run", "HOST=127.0.0.1", f"PORT={port}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     command = shlex.split(dry.stdout.strip().splitlines()[-1])
     if not (ROOT / command[0]).exists():
         message = f"{command[0]} does not exist: run `make install` first"
@@ -55,13 +61,24 @@ def free_port() -> int:
 def prepare_instance(instance: Path) -> dict:
     """A fresh SQLite instance set up as `make run` does, with a ward admin and a school's staff;
     the environment that serves it."""
-    env = {**os.environ, "AIPLAN_INSTANCE": str(instance), "DATABASE_URL": f"sqlite:///{instance / 'aiplan.sqlite3'}",
-           "SECRET_KEY": "may-chu-thu"}
+    env = {
+        **os.environ,
+        "AIPLAN_INSTANCE": str(instance),
+        "DATABASE_URL": f"sqlite:///{instance / 'aiplan.sqlite3'}",
+        "SECRET_KEY": "may-chu-thu",
+    }
     flask = [sys.executable, "-m", "flask", "--app", "aiplan"]
     subprocess.run([*flask, "setup"], cwd=ROOT, env=env, check=True, capture_output=True)
     for username, *role in (("quantri", "ward_admin"), ("canbo", "school_staff", "--school", "th-doan-ket")):
-        subprocess.run([*flask, "create-user", username, "--role", *role, "--password-stdin"], cwd=ROOT, env=env,
-                       input=PASSWORD + "\n", text=True, check=True, capture_output=True)
+        subprocess.run(
+            [*flask, "create-user", username, "--role", *role, "--password-stdin"],
+            cwd=ROOT,
+            env=env,
+            input=PASSWORD + "\n",
+            text=True,
+            check=True,
+            capture_output=True,
+        )
     return env
 
 
@@ -73,8 +90,9 @@ class Served:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         with self.log.open("wb") as out:
-            self.process = subprocess.Popen(served_command(self.port), cwd=ROOT, env={**env, **settings}, stdout=out,
-                                            stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                served_command(self.port), cwd=ROOT, env={**env, **settings}, stdout=out, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             assert self.process.poll() is None, f"the server exited:\n{self.log_text()}"
@@ -124,8 +142,11 @@ class Tricklers(threading.Thread):
         super().__init__(daemon=True)
         self.sockets, self.stopped = [], threading.Event()
         for _ in range(bodies):
-            self._open(port, b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                             b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\nu")
+            self._open(
+                port,
+                b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\nu",
+            )
         for _ in range(headers):
             self._open(port, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Cham: ")
 
@@ -202,10 +223,16 @@ def test_slow_readers_of_a_large_download_do_not_stop_the_app_answering(served):
     staff = log_in(served.url, "canbo", PASSWORD)
     page = staff.open(served.url + "/schools/th-doan-ket", timeout=5).read().decode()
     upload = re.search(r'hx-post="(/schools/th-doan-ket/items/\d+/files)"', page).group(1)
-    body, boundary = _multipart({"csrf_token": CSRF_INPUT.search(page).group(1), "next": ""},
-                                ("file", "bien-ban.txt", b"Bien ban hop to chuyen mon.\n" * ((LIMIT_MB - 1) * MB // 28)))
-    staff.open(urllib.request.Request(served.url + upload, data=body, headers={
-        "Content-Type": f"multipart/form-data; boundary={boundary}"}), timeout=30).read()
+    body, boundary = _multipart(
+        {"csrf_token": CSRF_INPUT.search(page).group(1), "next": ""},
+        ("file", "bien-ban.txt", b"Bien ban hop to chuyen mon.\n" * ((LIMIT_MB - 1) * MB // 28)),
+    )
+    staff.open(
+        urllib.request.Request(
+            served.url + upload, data=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+        ),
+        timeout=30,
+    ).read()
     page = staff.open(served.url + "/schools/th-doan-ket", timeout=5).read().decode()
     download = re.search(r'href="(/files/\d+)"', page).group(1)
     cookie = "; ".join(f"{c.name}={c.value}" for c in staff.cookie_jar)
@@ -232,11 +259,17 @@ def test_slow_readers_of_a_large_download_do_not_stop_the_app_answering(served):
 
 def _multipart(fields: dict, file: tuple[str, str, bytes]) -> tuple[bytes, str]:
     boundary = uuid.uuid4().hex
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-             for name, value in fields.items()]
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
     name, filename, content = file
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-                 f"Content-Type: text/plain\r\n\r\n".encode() + content + f"\r\n--{boundary}--\r\n".encode())
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+        f"Content-Type: text/plain\r\n\r\n".encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     return b"".join(parts), boundary
 
 
@@ -246,8 +279,10 @@ def _multipart_login(base: str, total: int) -> tuple[int, float]:
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar := http.cookiejar.CookieJar()))
     token = CSRF_INPUT.search(opener.open(base + "/login", timeout=5).read().decode()).group(1)
     boundary = uuid.uuid4().hex
-    head = "".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
-                   for name, value in (("csrf_token", token), ("username", "quantri"), ("password", PASSWORD)))
+    head = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in (("csrf_token", token), ("username", "quantri"), ("password", PASSWORD))
+    )
     head += f'--{boundary}\r\nContent-Disposition: form-data; name="dem"; filename="dem.bin"\r\n\r\n'
     tail = f"\r\n--{boundary}--\r\n"
     padding = total - len(head.encode()) - len(tail.encode())

@@ -2,6 +2,7 @@
 
 The msgids are the Vietnamese strings themselves; see docs/translations.md.
 """
+
 import subprocess
 import sys
 from pathlib import Path
@@ -9,15 +10,16 @@ from pathlib import Path
 import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask_babel import get_domain
-
 from conftest import AuthActions
+from flask_babel import get_domain
 
 ROOT = Path(__file__).resolve().parent.parent
 EN_PO = ROOT / "aiplan" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
-HOW_TO_UPDATE = ("run the extract, update, translate and compile steps in docs/translations.md "
-                 "(pybabel extract -F babel.cfg -k _l -o aiplan/translations/messages.pot . && "
-                 "pybabel update -i aiplan/translations/messages.pot -d aiplan/translations)")
+HOW_TO_UPDATE = (
+    "run the extract, update, translate and compile steps in docs/translations.md "
+    "(pybabel extract -F babel.cfg -k _l -o aiplan/translations/messages.pot . && "
+    "pybabel update -i aiplan/translations/messages.pot -d aiplan/translations)"
+)
 
 
 def _read(path: Path):
@@ -37,8 +39,11 @@ def test_every_english_entry_is_translated_and_none_is_fuzzy():
     catalog = _read(EN_PO)
     entries = _entries(catalog)
     assert entries, "the English catalog is empty"
-    untranslated = [m.id for m in entries
-                    if not all(part.strip() for part in (m.string if isinstance(m.string, tuple) else (m.string,)))]
+    untranslated = [
+        m.id
+        for m in entries
+        if not all(part.strip() for part in (m.string if isinstance(m.string, tuple) else (m.string,)))
+    ]
     fuzzy = [m.id for m in entries if m.fuzzy]
     assert not untranslated, f"untranslated in {EN_PO.name}: {untranslated}"
     assert not fuzzy, f"fuzzy (review, then remove the flag): {fuzzy}"
@@ -54,17 +59,33 @@ def test_placeholders_in_translations_match_their_msgids():
 def test_the_catalog_has_every_string_in_the_code_and_templates(tmp_path):
     pot = tmp_path / "messages.pot"
     result = subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F", "babel.cfg",
-         "-k", "_l", "-o", str(pot), "."],
-        cwd=ROOT, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "-q",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     extracted = _entries(_read(pot))
     assert extracted, "pybabel extracted nothing; is babel.cfg right?"
     known = {_key(m) for m in _entries(_read(EN_PO))}
-    missing = [f"{m.id!r} ({', '.join(f'{f}:{n}' for f, n in m.locations)})"
-               for m in extracted if _key(m) not in known]
-    assert not missing, (f"{len(missing)} string(s) missing from the English catalog; "
-                         f"{HOW_TO_UPDATE}:\n" + "\n".join(missing))
+    missing = [f"{m.id!r} ({', '.join(f'{f}:{n}' for f, n in m.locations)})" for m in extracted if _key(m) not in known]
+    assert not missing, f"{len(missing)} string(s) missing from the English catalog; {HOW_TO_UPDATE}:\n" + "\n".join(
+        missing
+    )
 
 
 @pytest.fixture

@@ -1,11 +1,13 @@
 """`flask --app aiplan verify`: the audit log can be shown to be untouched, and the evidence files
 to be the bytes that were uploaded (docs/security.md lines 17 and 20). Tampering is done the way an
 intruder with database or disk access would: raw UPDATE/DELETE, bytes changed on disk."""
+
 import io
 import threading
 from pathlib import Path
 
 import pytest
+from conftest import SCHOOL_A
 from sqlalchemy import delete, func, select, update
 
 from aiplan import audit
@@ -15,7 +17,6 @@ from aiplan.evidence.services import Upload, save_uploads
 from aiplan.evidence.storage import get_storage
 from aiplan.extensions import db
 from aiplan.models import AuditEvent, AuditHead, ChecklistItem, School, User
-from conftest import SCHOOL_A
 
 PDF = b"%PDF-1.4\n% ke hoach cua truong\n%%EOF\n"
 events = AuditEvent.__table__
@@ -28,15 +29,17 @@ def app(seeded_app, tmp_path):
     with app.app_context():
         item = _item()
         for n in range(12):
-            audit.record("item.update", item, before={"note": str(n)}, after={"note": str(n + 1)},
-                         school_id=item.school_id)
+            audit.record(
+                "item.update", item, before={"note": str(n)}, after={"note": str(n + 1)}, school_id=item.school_id
+            )
         db.session.commit()
     return app
 
 
 def _item(key: str = "m3") -> ChecklistItem:
-    return db.session.scalar(select(ChecklistItem).join(School).where(School.slug == SCHOOL_A,
-                                                                       ChecklistItem.key == key))
+    return db.session.scalar(
+        select(ChecklistItem).join(School).where(School.slug == SCHOOL_A, ChecklistItem.key == key)
+    )
 
 
 def _seq(n: int) -> int:
@@ -96,8 +99,7 @@ def test_an_edit_that_recomputes_the_hash_still_breaks_the_link_to_the_next_even
         event.after = {"note": "đã sửa lén"}
         forged = audit.event_hash(event)
         db.session.rollback()
-        db.session.execute(update(events).where(events.c.seq == seq).values(after={"note": "đã sửa lén"},
-                                                                             hash=forged))
+        db.session.execute(update(events).where(events.c.seq == seq).values(after={"note": "đã sửa lén"}, hash=forged))
         db.session.commit()
 
         problems = verify_audit_chain()
@@ -139,8 +141,9 @@ def test_two_events_swapped_in_order_are_reported(app):
 
         problems = verify_audit_chain()
 
-    assert any(p.startswith(f"Bản ghi #{first} (") and f"không nối tiếp bản ghi #{first - 1}" in p
-               for p in problems), problems
+    assert any(p.startswith(f"Bản ghi #{first} (") and f"không nối tiếp bản ghi #{first - 1}" in p for p in problems), (
+        problems
+    )
     assert any(p.startswith(f"Bản ghi #{second} (") and "nội dung đã bị sửa" in p for p in problems), problems
 
 
@@ -253,8 +256,9 @@ def test_verify_reads_one_snapshot_and_does_not_block_the_apps_writers(app):
                 try:
                     with app.app_context():
                         item = db.session.get(ChecklistItem, item_id)
-                        audit.record("item.update", item, after={"note": "trong lúc kiểm tra"},
-                                     school_id=item.school_id)
+                        audit.record(
+                            "item.update", item, after={"note": "trong lúc kiểm tra"}, school_id=item.school_id
+                        )
                         db.session.commit()
                         db.session.remove()
                 except Exception as error:  # noqa: BLE001 - the assertion below shows it

@@ -1,19 +1,26 @@
 """A new school year: 2026-2027 starts from 2025-2026 with fresh checklists and the roadmap's
 deadline, the pilot can be widened before opening, and the past year stays as it was, read-only
 and browsable through the year selector."""
+
 import re
 from datetime import date
 
 import pytest
+from conftest import SCHOOL_A
 from sqlalchemy import func, select
 
 from aiplan.extensions import db
 from aiplan.models import AuditEvent, ChecklistItem, Deadline, ItemStatus, Milestone, Plan, School, SchoolYear, Verdict
-from conftest import SCHOOL_A
 
 NEW_CALENDAR = {
-    "hk1_start": "05/09/2026", "hk1_end": "16/01/2027", "hk2_start": "18/01/2027", "hk2_end": "25/05/2027",
-    "midterm_start": "08/03/2027", "midterm_end": "03/04/2027", "ends_on": "31/05/2027", "closes_on": "31/08/2027",
+    "hk1_start": "05/09/2026",
+    "hk1_end": "16/01/2027",
+    "hk2_start": "18/01/2027",
+    "hk2_end": "25/05/2027",
+    "midterm_start": "08/03/2027",
+    "midterm_end": "03/04/2027",
+    "ends_on": "31/05/2027",
+    "closes_on": "31/08/2027",
 }
 WIDENED = "th-thach-ban-a"  # a primary school that does not pilot in 2025-2026
 
@@ -28,18 +35,33 @@ def plan_of(name: str) -> Plan:
 
 def items_of(name: str, slug: str) -> dict[str, ChecklistItem]:
     plan = plan_of(name)
-    return {item.key: item for item in db.session.scalars(
-        select(ChecklistItem).join(School).where(ChecklistItem.plan_id == plan.id, School.slug == slug))}
+    return {
+        item.key: item
+        for item in db.session.scalars(
+            select(ChecklistItem).join(School).where(ChecklistItem.plan_id == plan.id, School.slug == slug)
+        )
+    }
 
 
 def state_of_year(app, name: str) -> list[tuple]:
     """Everything recorded on a year's checklists, to compare before and after."""
     with app.app_context():
         plan = plan_of(name)
-        return db.session.execute(select(
-            ChecklistItem.id, ChecklistItem.school_id, ChecklistItem.key, ChecklistItem.status, ChecklistItem.note,
-            ChecklistItem.due_on, ChecklistItem.required, ChecklistItem.version, ChecklistItem.retired,
-        ).where(ChecklistItem.plan_id == plan.id).order_by(ChecklistItem.id)).all()
+        return db.session.execute(
+            select(
+                ChecklistItem.id,
+                ChecklistItem.school_id,
+                ChecklistItem.key,
+                ChecklistItem.status,
+                ChecklistItem.note,
+                ChecklistItem.due_on,
+                ChecklistItem.required,
+                ChecklistItem.version,
+                ChecklistItem.retired,
+            )
+            .where(ChecklistItem.plan_id == plan.id)
+            .order_by(ChecklistItem.id)
+        ).all()
 
 
 def mark_done(client, app, key: str = "m3", slug: str = SCHOOL_A, year: str = "2025-2026"):
@@ -70,7 +92,9 @@ def test_starting_2026_2027_keeps_2025_2026_untouched_and_gives_fresh_checklists
         new = items_of("2026-2027", SCHOOL_A)
         old = items_of("2025-2026", SCHOOL_A)
         assert set(new) == set(old)
-        assert {(i.status, i.verdict, i.note, i.version) for i in new.values()} == {(ItemStatus.NOT_STARTED, Verdict.UNCHECKED, "", 1)}
+        assert {(i.status, i.verdict, i.note, i.version) for i in new.values()} == {
+            (ItemStatus.NOT_STARTED, Verdict.UNCHECKED, "", 1)
+        }
         assert old["m3"].status is ItemStatus.DONE
         # Phụ lục I.3: from now on the yearly report is due before 09/6, so the last day is 08/06/2027.
         assert new["m8"].due_on == date(2027, 6, 8)
@@ -120,8 +144,13 @@ def test_the_past_year_is_read_only_and_browsable_with_its_rollup_and_reports(ap
     text = text_of(old_page)
     assert "Năm học 2025-2026" in text and "đã kết thúc" in text
     assert 'name="status"' not in old_page.get_data(as_text=True)  # no controls to change it
-    for url in ("/rollup?nam=2025-2026", "/rollup.xlsx?nam=2025-2026", "/ward/report?nam=2025-2026",
-                "/ward/report.docx?nam=2025-2026", f"/schools/{SCHOOL_A}/report?nam=2025-2026"):
+    for url in (
+        "/rollup?nam=2025-2026",
+        "/rollup.xlsx?nam=2025-2026",
+        "/ward/report?nam=2025-2026",
+        "/ward/report.docx?nam=2025-2026",
+        f"/schools/{SCHOOL_A}/report?nam=2025-2026",
+    ):
         assert admin.get(url).status_code == 200, url
     assert "Năm học 2025-2026" in text_of(admin.get("/rollup?nam=2025-2026"))
     assert admin.get("/rollup?nam=1999-2000").status_code == 404
@@ -202,8 +231,11 @@ def test_a_plan_file_for_a_new_year_uploaded_in_the_browser_waits_in_preparation
 
     text = BUNDLED_PLAN.read_text(encoding="utf-8").replace('school_year = "2025-2026"', 'school_year = "2026-2027"')
     text = re.sub(r"= (\d{4})-(\d\d-\d\d)", lambda m: f"= {int(m[1]) + 1}-{m[2]}", text)  # every date a year on
-    response = admin.post("/admin/plan/upload", data={"file": (io.BytesIO(text.encode()), "ke-hoach-2026-2027.toml")},
-                          content_type="multipart/form-data")
+    response = admin.post(
+        "/admin/plan/upload",
+        data={"file": (io.BytesIO(text.encode()), "ke-hoach-2026-2027.toml")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 200, text_of(response)
     assert "mới được tạo ở trạng thái chuẩn bị" in text_of(response)
     with app.app_context():
@@ -220,8 +252,9 @@ def test_a_year_older_than_the_current_one_cannot_be_created_or_opened(app, admi
     admin.post("/years/2026-2027/open")
     text = BUNDLED_PLAN.read_text(encoding="utf-8").replace('school_year = "2025-2026"', 'school_year = "2024-2025"')
     text = re.sub(r"= (\d{4})-(\d\d-\d\d)", lambda m: f"= {int(m[1]) - 1}-{m[2]}", text)
-    response = admin.post("/admin/plan/upload", data={"file": (io.BytesIO(text.encode()), "cu.toml")},
-                          content_type="multipart/form-data")
+    response = admin.post(
+        "/admin/plan/upload", data={"file": (io.BytesIO(text.encode()), "cu.toml")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 422 and "năm học 2024-2025 đã qua" in text_of(response)
     with app.app_context():
         assert db.session.scalar(select(func.count(SchoolYear.id))) == 2
@@ -234,12 +267,22 @@ def test_editing_a_school_keeps_the_pilots_chosen_for_the_year_in_preparation(ap
         pilots = [s.id for s in plan_of("2026-2027").pilot_schools] + [widened.id]
     admin.post("/years/2026-2027/pilots", data={"schools": [str(i) for i in pilots]})
     with app.app_context():
-        from aiplan.schools.services import import_schools
         from aiplan.models import Ward
+        from aiplan.schools.services import import_schools
 
         ward = db.session.scalar(select(Ward))
-        import_schools(ward, [{"slug": WIDENED, "name": "Trường Tiểu học Thạch Bàn A (đổi tên)",
-                               "level": widened.level, "is_pilot": False, "is_active": True}])
+        import_schools(
+            ward,
+            [
+                {
+                    "slug": WIDENED,
+                    "name": "Trường Tiểu học Thạch Bàn A (đổi tên)",
+                    "level": widened.level,
+                    "is_pilot": False,
+                    "is_active": True,
+                }
+            ],
+        )
         assert WIDENED in {s.slug for s in plan_of("2026-2027").pilot_schools}
         assert WIDENED not in {s.slug for s in plan_of("2025-2026").pilot_schools}
 
@@ -253,27 +296,32 @@ def test_past_year_visits_and_deleted_files_cannot_be_changed(app, admin, as_per
     with app.app_context():
         staff = db.session.scalar(select(User).filter_by(username="canbo-a"))
         item = items_of("2025-2026", SCHOOL_A)["m3"]
-        [file] = save_uploads([Upload(io.BytesIO(b"%PDF-1.4\n%cu\n%%EOF\n"), "cu.pdf")], school=item.school,
-                              actor=staff, item=item)
+        [file] = save_uploads(
+            [Upload(io.BytesIO(b"%PDF-1.4\n%cu\n%%EOF\n"), "cu.pdf")], school=item.school, actor=staff, item=item
+        )
         delete_file(file, staff)
         file_id = file.id
         plan = plan_of("2025-2026")
         school = db.session.scalar(select(School).filter_by(slug=SCHOOL_A))
         supervisor = db.session.scalar(select(User).filter_by(username="giamsat"))
-        visit = Inspection(plan=plan, school=school, visit_on=plan.school_year.midterm_start,
-                           members=[supervisor], lead=supervisor)
+        visit = Inspection(
+            plan=plan, school=school, visit_on=plan.school_year.midterm_start, members=[supervisor], lead=supervisor
+        )
         db.session.add(visit)
         db.session.commit()
         visit_id = visit.id
     start_year(admin)
     admin.post("/years/2026-2027/open")
-    response = as_persona("supervisor").post(f"/inspections/{visit_id}/close",
-                                             data={"conclusion": "Sửa năm cũ", "version": "1"})
+    response = as_persona("supervisor").post(
+        f"/inspections/{visit_id}/close", data={"conclusion": "Sửa năm cũ", "version": "1"}
+    )
     assert response.status_code == 403 and "Năm học này đã kết thúc" in text_of(response)
     with app.app_context():  # this year's item, given a verdict in last year's visit
         new_item = items_of("2026-2027", SCHOOL_A)["m3"]
-        url, data = f"/inspections/{visit_id}/items/{new_item.id}/verdict", {"verdict": "dat",
-                                                                             "version": new_item.version}
+        url, data = (
+            f"/inspections/{visit_id}/items/{new_item.id}/verdict",
+            {"verdict": "dat", "version": new_item.version},
+        )
     response = as_persona("supervisor").post(url, data=data)
     assert response.status_code == 403 and "Năm học này đã kết thúc" in text_of(response)
     response = admin.post(f"/files/{file_id}/restore")

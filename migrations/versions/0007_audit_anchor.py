@@ -9,16 +9,17 @@ Revises: 0006
 Create Date: 2026-12-02 10:00:00.000000
 
 """
+
 import hashlib
 import hmac
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from flask import current_app, has_app_context
 
 # revision identifiers, used by Alembic.
-revision = '0007'
-down_revision = '0006'
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
@@ -31,9 +32,9 @@ def _sign(key: bytes, seq: int, chain_hash: str) -> tuple[str, str]:
 
 
 def upgrade():
-    with op.batch_alter_table('audit_head', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('mac', sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column('key_id', sa.String(length=16), nullable=True))
+    with op.batch_alter_table("audit_head", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("mac", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("key_id", sa.String(length=16), nullable=True))
 
     key = current_app.config.get("AUDIT_KEY") if has_app_context() else None
     if not key:
@@ -41,11 +42,12 @@ def upgrade():
     bind = op.get_bind()
     for seq, chain_hash in bind.execute(sa.text("SELECT seq, hash FROM audit_head WHERE id = 1")).all():
         key_id, mac = _sign(key.encode(), seq, chain_hash)
-        bind.execute(sa.text("UPDATE audit_head SET mac = :mac, key_id = :key_id WHERE id = 1"),
-                     {"mac": mac, "key_id": key_id})
+        bind.execute(
+            sa.text("UPDATE audit_head SET mac = :mac, key_id = :key_id WHERE id = 1"), {"mac": mac, "key_id": key_id}
+        )
 
 
 def downgrade():
-    with op.batch_alter_table('audit_head', schema=None) as batch_op:
-        batch_op.drop_column('key_id')
-        batch_op.drop_column('mac')
+    with op.batch_alter_table("audit_head", schema=None) as batch_op:
+        batch_op.drop_column("key_id")
+        batch_op.drop_column("mac")
