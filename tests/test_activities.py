@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from conftest import PASSWORD, SCHOOL_A, SCHOOL_B
+from helpers import text_of
 from sqlalchemy import func, select
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -30,10 +31,6 @@ from aiplan.plans.spec import read_plan_file
 
 OTHER_SCHOOL = "th-long-bien"  # a primary school outside the pilot: target STT 5
 LIST_A = f"/schools/{SCHOOL_A}/activities"
-
-
-def text_of(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
 
 
 def the_plan() -> Plan:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from conftest import PASSWORD, SCHOOL_A, SCHOOL_B
+from helpers import text_of
 from sqlalchemy import func, select
 
 from aiplan.auth.services import create_user
@@ -15,10 +16,6 @@ from aiplan.extensions import db
 from aiplan.models import AuditEvent, Role, School, SchoolLevel, User, Ward
 
 NEW_ACCOUNT = {"username": "nguyen.thi.hoa", "full_name": "Nguyễn Thị Hoa", "role": "school_staff", "is_enabled": "y"}
-
-
-def text_of(response) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
 
 
 def user(username) -> User | None:

@@ -1,12 +1,12 @@
 """Importing schools and accounts from CSV or XLSX: upload, preview of each row, confirm; every
 bad row named by line and column in Vietnamese, and nothing imported unless every row is good."""
 
-import html
 import io
 import re
 
 import pytest
 from conftest import PASSWORD, SCHOOL_A
+from helpers import text_of
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
@@ -27,10 +27,6 @@ ACCOUNTS_CSV = (
     + "le.thi.binh,Lê Thị Bình,thành viên đoàn kiểm tra,,có\n"
     + "pham.hoa,Phạm Hoa,school_staff,Trường THCS Thạch Bàn,\n"
 )
-
-
-def text_of(response) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
 
 
 def upload(client, content: str | bytes, name="danh-sach.csv"):

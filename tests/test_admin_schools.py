@@ -5,16 +5,13 @@ import re
 
 import pytest
 from conftest import SCHOOL_A, AuthActions
+from helpers import text_of
 from sqlalchemy import func, select
 
 from aiplan.extensions import db
 from aiplan.models import AuditEvent, ChecklistItem, Plan, School, SchoolLevel, Ward
 
 NEW_SCHOOL = {"slug": "th-ngoc-thuy", "name": "Trường Tiểu học Ngọc Thụy", "level": "tieu_hoc", "is_active": "y"}
-
-
-def text_of(response) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
 
 
 def school(slug) -> School | None:

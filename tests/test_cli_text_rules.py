@@ -3,7 +3,8 @@ spreadsheet would run as a formula (exports are opened in Excel), or that the da
 is refused with the web's own message and nothing is imported or created."""
 
 import pytest
-from test_admin_import import text_of, upload
+from helpers import text_of
+from test_admin_import import upload
 from test_backup import all_rows
 from test_cli import NEW_PASSWORD
 

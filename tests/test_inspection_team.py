@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from conftest import PASSWORD, SCHOOL_A
+from helpers import text_of
 from sqlalchemy import func, select
 
 from aiplan.auth.services import create_user
@@ -31,10 +32,6 @@ CLOSING = {
     "school_representative": "Bà Nguyễn Thị Hoa, Hiệu trưởng",
     "minutes_number": "05",
 }
-
-
-def text_of(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
 
 
 @pytest.fixture

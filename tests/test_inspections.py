@@ -1,18 +1,14 @@
 """Milestone 6: scheduling visits, verdicts on a phone, the rework loop, closing a visit."""
 
-import re
 from datetime import timedelta
 
 import pytest
 from conftest import SCHOOL_A, SCHOOL_B
+from helpers import text_of
 from sqlalchemy import func, select
 
 from aiplan.extensions import db
 from aiplan.models import AuditEvent, ChecklistItem, Inspection, ItemStatus, Plan, School, User, Verdict, VerdictRecord
-
-
-def text_of(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
 
 
 def find_item(key="m3", slug=SCHOOL_A) -> ChecklistItem:

@@ -2,20 +2,16 @@
 colleague out: the strict limit is per account *and* address; the account as a whole has only a
 high ceiling; and the owner is told of the wrong passwords at their next sign-in."""
 
-import html
 import re
 
 from conftest import PASSWORD
+from helpers import text_of
 from sqlalchemy import select
 
 from aiplan.extensions import db
 from aiplan.models import User
 
 ATTACKER, OWNER = "10.0.0.66", "10.0.0.10"
-
-
-def text_of(response) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
 
 
 def login(client, address, password=PASSWORD, username="canbo-a"):

@@ -7,9 +7,10 @@ import re
 import zipfile
 
 import pytest
+from helpers import text_of
 from openpyxl import Workbook
 from sqlalchemy import select
-from test_admin_import import text_of, upload
+from test_admin_import import upload
 from test_backup import all_rows
 
 from aiplan.admin.import_plan import plan_import

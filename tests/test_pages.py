@@ -4,15 +4,12 @@ import re
 
 import pytest
 from conftest import SCHOOL_A, SCHOOL_B
+from helpers import text_of
 from sqlalchemy import select
 
 from aiplan.checklists.services import sync_checklists
 from aiplan.extensions import db
 from aiplan.models import ChecklistItem, ItemStatus, Plan, School, SchoolLevel, Ward
-
-
-def text_of(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
 
 
 def test_the_school_list_shows_every_active_school_with_its_progress(app, as_persona):

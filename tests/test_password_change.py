@@ -1,21 +1,15 @@
 """Changing one's own password (/account/password): required before anything else after a reset
 or a new account, open to everyone otherwise; other sessions end, this one stays signed in."""
 
-import html
-import re
-
 import pytest
 from conftest import PASSWORD, SCHOOL_A
+from helpers import text_of
 from sqlalchemy import select
 
 from aiplan.extensions import db
 from aiplan.models import AuditEvent, ChecklistItem, School, User
 
 NEW_PASSWORD = "mot cau de nho 2026"
-
-
-def text_of(response) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
 
 
 def user(username) -> User:

@@ -49,7 +49,8 @@ def post(client, url: str, data: dict):
     return client.post(url, data={"version": version_of(client, url)} | data)
 
 
-def text_of(response) -> str:
+def html_of(response) -> str:
+    """The page's markup, for assertions about attributes and escaping as well as words."""
     return response.get_data(as_text=True)
 
 
@@ -155,9 +156,9 @@ def test_the_ward_admin_saves_each_part_and_each_save_is_audited(app, as_persona
     admin = as_persona("ward_admin")
     before = snapshot(app)
     response = post(admin, url, data)
-    assert response.status_code == 303 and response.location == EDIT, text_of(response)
+    assert response.status_code == 303 and response.location == EDIT, html_of(response)
     assert snapshot(app)["audit"] > before["audit"]
-    assert "Đã lưu" in text_of(admin.get(EDIT))
+    assert "Đã lưu" in html_of(admin.get(EDIT))
 
 
 def test_a_past_year_is_read_only_and_refusing_it_changes_nothing(app, as_persona):
@@ -169,13 +170,13 @@ def test_a_past_year_is_read_only_and_refusing_it_changes_nothing(app, as_person
         assert admin.get(url).status_code == 403
         response = admin.post(url, data=data | {"version": "0"})
         assert response.status_code == 403
-        assert "Năm học này đã kết thúc" in text_of(response)
+        assert "Năm học này đã kết thúc" in html_of(response)
     assert admin.get(EDIT).status_code == 403
     assert snapshot(app) == before
     assert admin.get("/admin/plan/2026-2027/calendar").status_code == 200
     assert admin.get("/admin/plan/2025-2026.toml").status_code == 200  # a past year may still be exported
     assert admin.get("/admin/plan/2031-2032").status_code == 404
-    assert "Sửa kế hoạch" not in text_of(admin.get("/plan?nam=2025-2026"))
+    assert "Sửa kế hoạch" not in html_of(admin.get("/plan?nam=2025-2026"))
 
 
 def test_a_year_in_preparation_is_editable_beside_the_current_one(app, as_persona):
@@ -199,9 +200,9 @@ def test_a_year_in_preparation_is_editable_beside_the_current_one(app, as_person
 
 
 def test_the_plan_page_links_ward_admins_to_the_edit_pages(app, as_persona):
-    assert f'href="{EDIT}"' in text_of(as_persona("ward_admin").get("/plan"))
+    assert f'href="{EDIT}"' in html_of(as_persona("ward_admin").get("/plan"))
     for persona in ("supervisor", "viewer", "staff_a"):
-        assert "Sửa kế hoạch" not in text_of(as_persona(persona).get("/plan"))
+        assert "Sửa kế hoạch" not in html_of(as_persona(persona).get("/plan"))
 
 
 # -- due dates follow, with the audit log -------------------------------------------------------
@@ -263,7 +264,7 @@ def test_a_milestone_edit_changes_its_title_timing_and_due_dates(app, as_persona
             "timing_text": "Trong HK I",
             "owner_text": "Cơ sở GD",
         }
-    assert m3["title"] in text_of(admin.get("/plan"))
+    assert m3["title"] in html_of(admin.get("/plan"))
 
 
 # -- bad input --------------------------------------------------------------------------------
@@ -277,7 +278,7 @@ def test_calendar_dates_out_of_order_are_refused_field_by_field_and_nothing_chan
         f"{EDIT}/calendar",
         CALENDAR | {"hk1_end": "01/09/2025", "midterm_end": "30/05/2026", "closes_on": "30/05/2026"},
     )
-    body = text_of(response)
+    body = html_of(response)
     assert response.status_code == 422
     assert "Ngày kết thúc HK I phải sau ngày bắt đầu HK I (05/09/2025)." in body
     assert "Đợt kiểm tra giữa HK II phải kết thúc trong HK II, không sau ngày 25/05/2026." in body
@@ -285,14 +286,14 @@ def test_calendar_dates_out_of_order_are_refused_field_by_field_and_nothing_chan
     assert 'id="hk1_end-error"' in body and 'aria-invalid="true"' in body
     response = post(admin, f"{EDIT}/calendar", CALENDAR | {"hk2_start": "31/02/2026", "ends_on": ""})
     assert response.status_code == 422
-    assert "Ngày không hợp lệ" in text_of(response) and "Nhập ngày dạng ngày/tháng/năm." in text_of(response)
+    assert "Ngày không hợp lệ" in html_of(response) and "Nhập ngày dạng ngày/tháng/năm." in html_of(response)
     response = post(
         admin,
         f"{EDIT}/deadlines/bao-cao-co-so",
         {"title": " ", "owner_text": "Cơ sở GD", "kind": "yearly", "yearly_before": "31/02"},
     )
     assert response.status_code == 422
-    assert "Nhập ngày hằng năm dạng ngày/tháng, ví dụ 09/06." in text_of(response)
+    assert "Nhập ngày hằng năm dạng ngày/tháng, ví dụ 09/06." in html_of(response)
     assert snapshot(app) == before
 
 
@@ -302,7 +303,7 @@ def test_a_second_editor_is_told_and_the_first_edit_is_kept(app, as_persona):
     stale = version_of(second, url)
     assert post(first, url, M8 | {"title": "Bản của người thứ nhất"}).status_code == 303
     response = second.post(url, data=M8 | {"title": "Bản của người thứ hai", "version": stale})
-    body = text_of(response)
+    body = html_of(response)
     assert response.status_code == 409
     assert "Phần này vừa được người khác sửa" in body and "Bản của người thứ nhất" in body
     assert "Bản của người thứ hai" in body  # still in the form, to save again
@@ -327,7 +328,7 @@ def test_taking_a_milestone_from_schools_with_recorded_work_needs_a_confirmation
     before = snapshot(app)
     ward_only = M8 | {"owners": ["ubnd_phuong"]}
     response = post(admin, f"{EDIT}/milestones/8", ward_only)
-    body = text_of(response)
+    body = html_of(response)
     assert response.status_code == 422
     assert "1 trường đã ghi nhận tiến độ" in body
     assert "Tôi hiểu: các mục đã có tiến độ sẽ được giữ lại ở dạng lưu trữ" in body

@@ -6,7 +6,7 @@ import re
 
 from conftest import SCHOOL_A
 from sqlalchemy import select
-from test_plan_editing import VERSION, last_event, post, snapshot, text_of
+from test_plan_editing import VERSION, html_of, last_event, post, snapshot
 
 from aiplan.activities.services import refresh_target_items
 from aiplan.evidence.services import Upload, save_uploads
@@ -102,11 +102,11 @@ def test_evidence_with_a_file_is_never_removed_and_evidence_nobody_used_is(app, 
     with app.app_context():
         attach_file("t1/ho-so-lop-hoc")
     admin = as_persona("ward_admin")
-    page = text_of(admin.get(T1))
+    page = html_of(admin.get(T1))
     version = page.split('name="version" value="')[1].split('"')[0]
     before = snapshot(app)
     response = admin.post(f"{T1}/evidence/ho-so-lop-hoc/remove", data={"version": version}, follow_redirects=True)
-    assert "Không bỏ được minh chứng “hồ sơ lớp học”: 1 trường đã ghi nhận tiến độ" in text_of(response)
+    assert "Không bỏ được minh chứng “hồ sơ lớp học”: 1 trường đã ghi nhận tiến độ" in html_of(response)
     assert snapshot(app) == before
     response = admin.post(f"{T1}/evidence/san-pham-trai-nghiem/remove", data={"version": version})
     assert response.status_code == 303
@@ -117,7 +117,7 @@ def test_evidence_with_a_file_is_never_removed_and_evidence_nobody_used_is(app, 
         assert last_event("plan.evidence_remove").before["key"] == "san-pham-trai-nghiem"
     # The page's fingerprint is now stale: a second removal from the same page is refused.
     response = admin.post(f"{T1}/evidence/ke-hoach-nha-truong/remove", data={"version": version}, follow_redirects=True)
-    assert "Chỉ tiêu vừa được người khác sửa" in text_of(response)
+    assert "Chỉ tiêu vừa được người khác sửa" in html_of(response)
 
 
 def test_narrowing_a_target_away_from_a_school_with_files_needs_a_confirmation(app, as_persona):
@@ -127,7 +127,7 @@ def test_narrowing_a_target_away_from_a_school_with_files_needs_a_confirmation(a
     before = snapshot(app)
     response = post(admin, T1, target_1(pilot="0"))
     assert response.status_code == 422
-    assert "1 trường đã ghi nhận tiến độ" in text_of(response)
+    assert "1 trường đã ghi nhận tiến độ" in html_of(response)
     assert snapshot(app) == before
     assert post(admin, T1, target_1(pilot="0", confirm="y")).status_code == 303
     with app.app_context():
@@ -171,13 +171,13 @@ def test_a_target_without_levels_or_evidence_titles_is_refused_with_messages(app
     before = snapshot(app)
     response = post(admin, T1, target_1(levels=[], measure_min="0"))
     assert response.status_code == 422
-    assert "Chọn ít nhất một cấp học." in text_of(response)
-    assert "Nhập một số nguyên từ 1 trở lên." in text_of(response)
+    assert "Chọn ít nhất một cấp học." in html_of(response)
+    assert "Nhập một số nguyên từ 1 trở lên." in html_of(response)
     rows = [EVIDENCE[0], ("ho-so-lop-hoc", "  ", "cuoi_hk2"), EVIDENCE[2]]
     response = post(admin, T1, target_1(evidence=rows, minimum=" "))
     assert response.status_code == 422
-    assert "Nhập tên minh chứng (tối đa 300 ký tự) và chọn thời gian." in text_of(response)
-    assert "Nhập chỉ tiêu triển khai tối thiểu." in text_of(response)
+    assert "Nhập tên minh chứng (tối đa 300 ký tự) và chọn thời gian." in html_of(response)
+    assert "Nhập chỉ tiêu triển khai tối thiểu." in html_of(response)
     assert snapshot(app) == before
 
 
@@ -187,14 +187,14 @@ def test_the_edit_forms_are_refused_without_their_csrf_token_and_accepted_with_i
     client = seeded_app(WTF_CSRF_ENABLED=True).test_client()
 
     def token(url: str) -> str:
-        return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', text_of(client.get(url)))[1]
+        return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html_of(client.get(url)))[1]
 
     client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf_token": token("/login")})
-    form = target_1(version=VERSION.search(text_of(client.get(T1)))[1])
+    form = target_1(version=VERSION.search(html_of(client.get(T1)))[1])
     assert client.post(T1, data=form).status_code == 400
     assert client.post(T1, data=form | {"csrf_token": token(T1)}).status_code == 303
     remove = f"{T1}/evidence/san-pham-trai-nghiem/remove"
-    version = text_of(client.get(T1)).split('name="version" value="')[1].split('"')[0]
+    version = html_of(client.get(T1)).split('name="version" value="')[1].split('"')[0]
     assert client.post(remove, data={"version": version}).status_code == 400
     assert client.post(remove, data={"version": version, "csrf_token": token(T1)}).status_code == 303
     upload = {"file": (io.BytesIO(b"format = 1\n"), "ke-hoach.toml")}

@@ -9,7 +9,7 @@ import tomllib
 
 import pytest
 from sqlalchemy import func, select
-from test_plan_editing import M8, post, snapshot, text_of
+from test_plan_editing import M8, html_of, post, snapshot
 
 from aiplan.extensions import db
 from aiplan.models import AuditEvent, Ward
@@ -52,7 +52,7 @@ def test_an_edit_shows_in_the_export_and_loading_the_export_changes_nothing(app,
     before = snapshot(app)
     response = upload(admin, raw, "xuat.toml")
     assert response.status_code == 200
-    assert "Kế hoạch năm học 2025-2026 (xuat.toml): không có thay đổi." in text_of(response)
+    assert "Kế hoạch năm học 2025-2026 (xuat.toml): không có thay đổi." in html_of(response)
     path = tmp_path / "xuat.toml"
     path.write_bytes(raw)
     assert "không có thay đổi" in runner.invoke(args=["load-plan", str(path)]).output
@@ -80,7 +80,7 @@ def test_a_broken_file_is_refused_with_the_same_problems_as_the_command_line(app
     admin = as_persona("ward_admin")
     before = snapshot(app)
     response = upload(admin, path.read_bytes(), "hong.toml")
-    body = html.unescape(text_of(response))
+    body = html.unescape(html_of(response))
     assert response.status_code == 422
     assert "Không nạp được kế hoạch từ hong.toml; chưa có gì thay đổi" in body
     for problem in problems:
@@ -105,7 +105,7 @@ def test_a_file_that_is_not_a_plan_of_the_ward_is_refused_and_nothing_changes(ap
     before = snapshot(app)
     response = upload(admin, raw)
     assert response.status_code == 422
-    assert problem in html.unescape(text_of(response))
+    assert problem in html.unescape(html_of(response))
     assert snapshot(app) == before
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Ward)) == 1
@@ -114,13 +114,13 @@ def test_a_file_that_is_not_a_plan_of_the_ward_is_refused_and_nothing_changes(ap
 def test_an_upload_without_a_file_asks_for_one(app, as_persona):
     response = as_persona("ward_admin").post(UPLOAD, data={}, content_type="multipart/form-data")
     assert response.status_code == 422
-    assert "Chọn một tệp kế hoạch .toml để nạp." in text_of(response)
+    assert "Chọn một tệp kế hoạch .toml để nạp." in html_of(response)
 
 
 def test_a_changed_plan_file_is_loaded_and_its_report_shown(app, as_persona):
     raw = PLAN_TEXT.replace('title = "Tổ chức hội nghị/hội thảo', 'title = "Tổ chức hội nghị trực tuyến/hội thảo', 1)
     response = upload(as_persona("ward_admin"), raw.encode(), "sua-moc-2.toml")
-    body = html.unescape(text_of(response))
+    body = html.unescape(html_of(response))
     assert response.status_code == 200
     assert "Đã nạp kế hoạch năm học 2025-2026 từ sua-moc-2.toml" in body
     assert "9 mốc, 3 chỉ tiêu; thêm 0 mục checklist." in body

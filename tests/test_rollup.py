@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from conftest import SCHOOL_A, SCHOOL_B
+from helpers import page_text, text_of
 from sqlalchemy import func, select, update
 
 from aiplan.activities.services import create_activity
@@ -37,10 +38,6 @@ from aiplan.rollup.services import LIST_LIMIT, weekly_progress
 EXPORTS = ("/rollup.json", "/rollup.csv", "/rollup.xlsx")
 RESTRICTED_NAME = "Ảnh học sinh lớp 5A – bí mật.pdf"
 COMPLETE = "th-cu-khoi"  # a non-pilot primary school that has done everything
-
-
-def text_of(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
 
 
 def the_plan() -> Plan:
@@ -252,12 +249,8 @@ def test_late_items_are_listed_oldest_due_date_first(seeded, as_persona):
     assert dates[0] == date(2026, 2, 15) and dates[-1] == date(2026, 8, 31)  # milestone 9, the ward's
     first_m3 = late[late.index("Mốc 3: Xây dựng") :]
     schools = first_m3[: first_m3.index("</details>")]
-    assert f'href="/schools/{SCHOOL_A}"' not in schools and "5 trường" in text_of_html(schools)
+    assert f'href="/schools/{SCHOOL_A}"' not in schools and "5 trường" in page_text(schools)
     assert "Việc của phường" in late
-
-
-def text_of_html(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def test_progress_over_the_year_is_an_svg_drawn_on_the_server_with_a_table(seeded, as_persona):
@@ -276,7 +269,7 @@ def test_progress_over_the_year_is_an_svg_drawn_on_the_server_with_a_table(seede
     assert done == sorted(done)
     # Items done: Đoàn Kết's milestone 3 and target, Long Biên's target, Cự Khối's seven, Thạch Bàn's milestone 3.
     assert rows[-1][2:] == ("11", "1")
-    assert "11/60 mục" in text_of_html(chart)
+    assert "11/60 mục" in page_text(chart)
 
 
 def test_the_weekly_series_counts_what_was_done_and_verified_by_each_week_end():
@@ -517,13 +510,13 @@ def test_the_matrix_shows_fifty_schools_a_page_with_links_that_keep_the_filter(s
     client = as_persona("ward_admin")
     body = client.get("/rollup").get_data(as_text=True)
     assert len(matrix_slugs(body)) == 50
-    assert "Hiển thị 1–50 / 120 trường." in text_of_html(body) and "Trang 1/3" in text_of_html(body)
+    assert "Hiển thị 1–50 / 120 trường." in page_text(body) and "Trang 1/3" in page_text(body)
     assert 'rel="next" href="/rollup?trang=2#matrix-h"' in body and 'rel="prev"' not in body
     order = [s["slug"] for s in json.loads(client.get("/rollup.json").data)["schools"]]
     pages = [client.get(f"/rollup?trang={n}").get_data(as_text=True) for n in (1, 2, 3)]
     assert [slug for page in pages for slug in matrix_slugs(page)] == order  # every school once, in order
     last = pages[2]
-    assert "Hiển thị 101–120 / 120 trường." in text_of_html(last) and 'rel="next"' not in last
+    assert "Hiển thị 101–120 / 120 trường." in page_text(last) and 'rel="next"' not in last
     assert 'rel="prev" href="/rollup?trang=2#matrix-h"' in last
     # The cells of a later page are there too: its schools' items are read for it.
     assert "Chưa thực hiện; kiểm tra: Chưa kiểm tra" in matrix_of(last)
@@ -540,7 +533,7 @@ def test_the_filter_applies_to_every_school_before_the_matrix_is_cut_into_pages(
     assert 100 < len(wanted) < 120
     body = client.get("/rollup?pilot=0&late=1").get_data(as_text=True)
     assert matrix_slugs(body) == wanted[:50]
-    assert f"Hiển thị 1–50 / {len(wanted)} trường khớp bộ lọc (trong số 120 trường)." in text_of_html(body)
+    assert f"Hiển thị 1–50 / {len(wanted)} trường khớp bộ lọc (trong số 120 trường)." in page_text(body)
     assert 'href="/rollup?pilot=0&amp;late=1&amp;trang=2#matrix-h"' in body  # the links keep the filter
     second = client.get("/rollup?pilot=0&late=1&trang=2").get_data(as_text=True)
     assert matrix_slugs(second) == wanted[50:100]
@@ -555,7 +548,7 @@ def test_htmx_gets_a_page_of_the_matrix_alone_and_its_links_push_the_url(seeded,
     assert body.lstrip().startswith('<div id="rollup-matrix"') and "<html" not in body
     assert len(matrix_slugs(body)) == 50
     assert 'id="matrix-count"' in body and 'hx-swap-oob="innerHTML"' in body
-    assert "Hiển thị 51–100 / 120 trường." in text_of_html(body)
+    assert "Hiển thị 51–100 / 120 trường." in page_text(body)
     for link in re.findall(r'<a id="matrix-(?:prev|next)"[^>]*>', body):
         assert 'hx-target="#rollup-matrix"' in link and 'hx-push-url="true"' in link and 'href="/rollup' in link
     # A real table still: a caption, and headers for the columns and each row.
@@ -573,8 +566,8 @@ def test_a_late_item_names_its_first_schools_in_the_matrix_order_and_counts_the_
     m3 = late[late.index("Mốc 3: Xây dựng") :]
     m3 = m3[: m3.index("</details>")]
     assert re.findall(r'href="/schools/([a-z0-9-]+)"', m3) == late_on_m3[:LIST_LIMIT]
-    assert f"{len(late_on_m3)} trường" in text_of_html(m3)
-    assert f"và {len(late_on_m3) - LIST_LIMIT} trường khác: xem trong bảng từng trường" in text_of_html(m3)
+    assert f"{len(late_on_m3)} trường" in page_text(m3)
+    assert f"và {len(late_on_m3) - LIST_LIMIT} trường khác: xem trong bảng từng trường" in page_text(m3)
 
 
 def test_on_time_is_decided_by_the_date_in_ha_noi(seeded, as_persona):

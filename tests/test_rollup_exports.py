@@ -11,6 +11,7 @@ from urllib.parse import unquote
 import openpyxl
 import pytest
 from conftest import SCHOOL_A, SCHOOL_B
+from helpers import page_text
 from sqlalchemy import select
 from test_rollup import COMPLETE, RESTRICTED_NAME, _grow_ward, item, matrix_of, seed_progress
 
@@ -106,7 +107,7 @@ def test_the_page_the_json_the_csv_and_the_xlsx_give_the_same_numbers(seeded, as
     # Phụ lục II: x of n schools on the page, in the JSON and on the sheet.
     targets = {t["stt"]: (t["actual"], t["of"], t["met"]) for t in data["targets"]}
     assert targets == {1: (1, 1, True), 4: (0, 1, False), 5: (1, 6, False)}
-    text = text_of_page(page)
+    text = page_text(page)
     for stt, (actual, of, _) in targets.items():
         assert f"Thực hiện {actual}/{of} trường" in text[text.index(f"STT {stt} ·") :]
     sheet = {r["STT"]: r for r in targets_rows(book)}
@@ -146,10 +147,6 @@ def test_the_page_the_json_the_csv_and_the_xlsx_give_the_same_numbers(seeded, as
     assert (b["Đúng hạn"], b["Kết quả kiểm tra"], b["Nội dung cần bổ sung"]) == ("Không", "Cần bổ sung", "Thiếu chữ ký")
     milestone = next(m for m in data["milestones"] if m["number"] == 3)
     assert (milestone["done"], milestone["required"], milestone["on_time"]) == (3, 8, 1)
-
-
-def text_of_page(body: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))
 
 
 def test_the_json_has_the_documented_shape(seeded, as_persona):

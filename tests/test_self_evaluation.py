@@ -4,6 +4,7 @@ import re
 
 import pytest
 from conftest import SCHOOL_A, SCHOOL_B
+from helpers import text_of
 from sqlalchemy import func, select
 
 from aiplan.activities.self_evaluation import get_self_evaluation
@@ -12,10 +13,6 @@ from aiplan.models import AuditEvent, CriterionRating, Plan, Rating, School, Sel
 
 PAGE_A = f"/schools/{SCHOOL_A}/self-evaluation"
 REOPEN_A = f"{PAGE_A}/reopen"
-
-
-def text_of(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
 
 
 def criteria_ids(app) -> list[int]:

@@ -1,19 +1,14 @@
 """Sign-ins as server-side records (docs/security.md line 9): logging out ends this one, "Đăng xuất khỏi
 mọi thiết bị" ends them all, and a sign-in left unused past SESSION_IDLE_MINUTES ends by itself."""
 
-import html
-import re
 from datetime import timedelta
 
 from conftest import AuthActions
+from helpers import text_of
 from sqlalchemy import select
 
 from aiplan.extensions import db
 from aiplan.models import AuditEvent, User, UserSession
-
-
-def text_of(response) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
 
 
 def signed_in(app, persona="staff_a"):

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from conftest import SCHOOL_A
+from helpers import page_text, text_of
 from sqlalchemy import select
 
 from aiplan.extensions import db
@@ -13,10 +14,6 @@ from aiplan.models import ChecklistItem, ItemStatus, School
 
 NOTICE = "Năm học 2025-2026 đã kết thúc ngày 31/08/2026."
 LATE = "Cập nhật muộn: sau khi năm học 2025-2026 kết thúc (31/08/2026)"
-
-
-def text_of(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
 
 
 @pytest.fixture
@@ -78,15 +75,11 @@ def test_a_school_still_records_late_work_and_the_history_marks_it_as_late(app, 
         ).all()
         assert done == [ItemStatus.DONE, ItemStatus.DONE]
     history = as_persona("ward_admin").get(f"/schools/{SCHOOL_A}/history").get_data(as_text=True)
-    entries = {text_of_html(entry)[:40]: text_of_html(entry) for entry in re.findall(r"<li>(.*?)</li>", history, re.S)}
+    entries = {page_text(entry)[:40]: page_text(entry) for entry in re.findall(r"<li>(.*?)</li>", history, re.S)}
     [on_time] = [entry for head, entry in entries.items() if "23:59 31/08/2026" in head]
     [late] = [entry for head, entry in entries.items() if "00:00 01/09/2026" in head]
     assert LATE not in on_time and LATE in late
     assert LATE not in entries[next(head for head in entries if "Đăng nhập" in entries[head])]  # not work
-
-
-def text_of_html(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
 
 
 def test_once_the_next_year_is_opened_the_notice_gives_way_to_read_only(app, as_persona, today):

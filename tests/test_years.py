@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from conftest import SCHOOL_A
+from helpers import text_of
 from sqlalchemy import func, select
 
 from aiplan.extensions import db
@@ -23,10 +24,6 @@ NEW_CALENDAR = {
     "closes_on": "31/08/2027",
 }
 WIDENED = "th-thach-ban-a"  # a primary school that does not pilot in 2025-2026
-
-
-def text_of(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
 
 
 def plan_of(name: str) -> Plan:
