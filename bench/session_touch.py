@@ -25,16 +25,16 @@ seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 15
 tmp = tempfile.mkdtemp(prefix="aiplan-touch-")
 os.environ["AIPLAN_INSTANCE"] = tmp
 
-import conftest  # noqa: E402  (needs AIPLAN_INSTANCE first)
+import helpers  # noqa: E402  (needs AIPLAN_INSTANCE first)
 from flask_migrate import upgrade  # noqa: E402
 
 from aiplan import access, create_app  # noqa: E402
 from aiplan.extensions import db  # noqa: E402
 
-app = create_app(conftest.base_config(f"sqlite:///{tmp}/touch.sqlite3", tmp) | {"TESTING": False})
+app = create_app(helpers.base_config(f"sqlite:///{tmp}/touch.sqlite3", tmp) | {"TESTING": False})
 with app.app_context():
     upgrade()
-    conftest._seed_through_the_services()
+    helpers._seed_through_the_services()
 
 if mode in ("separate", "inline"):
     access.TOUCH_EVERY = timedelta(0)
@@ -54,7 +54,7 @@ lock = threading.Lock()
 
 def reader(persona):
     client = app.test_client()
-    assert conftest.AuthActions(client).login(persona).status_code == 302
+    assert helpers.AuthActions(client).login(persona).status_code == 302
     while time.time() < stop:
         start = time.perf_counter()
         response = client.get("/plan")
@@ -66,7 +66,7 @@ def reader(persona):
 
 def writer():
     while time.time() < stop:
-        response = conftest.AuthActions(app.test_client()).login("staff_b")
+        response = helpers.AuthActions(app.test_client()).login("staff_b")
         with lock:
             counts["sign_ins"] += 1
             counts["errors"] += response.status_code >= 500

@@ -3,7 +3,7 @@
 import io
 
 import pytest
-from conftest import SCHOOL_A
+from helpers import SCHOOL_A
 from sqlalchemy import select
 
 from aiplan.evidence.services import Upload, save_uploads

@@ -5,8 +5,7 @@ import re
 from datetime import date
 
 import pytest
-from conftest import PASSWORD, SCHOOL_A, SCHOOL_B
-from helpers import text_of
+from helpers import PASSWORD, SCHOOL_A, SCHOOL_B, text_of
 from sqlalchemy import func, select
 from sqlalchemy.orm.attributes import set_committed_value
 

@@ -7,8 +7,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from conftest import PASSWORD, SCHOOL_A, SCHOOL_B
-from helpers import text_of
+from helpers import PASSWORD, SCHOOL_A, SCHOOL_B, text_of
 from sqlalchemy import func, select
 
 from aiplan.auth.services import create_user

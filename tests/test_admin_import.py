@@ -5,8 +5,7 @@ import io
 import re
 
 import pytest
-from conftest import PASSWORD, SCHOOL_A
-from helpers import text_of
+from helpers import PASSWORD, SCHOOL_A, text_of
 from openpyxl import Workbook
 from sqlalchemy import func, select
 

@@ -8,7 +8,7 @@ import threading
 import time
 
 import pytest
-from conftest import PASSWORD, SCHOOL_A
+from helpers import PASSWORD, SCHOOL_A
 from sqlalchemy import text
 
 from aiplan.extensions import db

@@ -4,8 +4,7 @@ import html
 import re
 
 import pytest
-from conftest import SCHOOL_A, AuthActions
-from helpers import text_of
+from helpers import SCHOOL_A, AuthActions, text_of
 from sqlalchemy import func, select
 
 from aiplan.extensions import db

@@ -10,7 +10,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from conftest import SCHOOL_A
+from helpers import SCHOOL_A
 from sqlalchemy import delete, select, update
 
 from aiplan import audit, create_app

@@ -5,7 +5,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from conftest import SCHOOL_A, SCHOOL_B
+from helpers import SCHOOL_A, SCHOOL_B
 from sqlalchemy import select
 
 from aiplan import audit

@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from conftest import PASSWORD, PERSONAS, SCHOOL_A
+from helpers import PASSWORD, PERSONAS, SCHOOL_A
 from sqlalchemy import select
 
 from aiplan.extensions import db

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORD, PERSONAS, SCHOOL_A, base_config, db_is_postgresql
 from flask_migrate import upgrade
+from helpers import PASSWORD, PERSONAS, SCHOOL_A, base_config, db_is_postgresql
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import make_url
 

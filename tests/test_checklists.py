@@ -4,7 +4,7 @@ how they follow changes to the calendar and to the schools, and how progress is 
 from datetime import date
 
 import pytest
-from conftest import SCHOOL_A, SCHOOL_B
+from helpers import SCHOOL_A, SCHOOL_B
 from sqlalchemy import func, select
 
 from aiplan.checklists.services import (

@@ -4,7 +4,7 @@ that a mistake stops them with a non-zero exit and a Vietnamese explanation."""
 from datetime import date
 
 import pytest
-from conftest import SCHOOL_A, SCHOOL_B
+from helpers import SCHOOL_A, SCHOOL_B
 from sqlalchemy import func, select
 
 from aiplan.extensions import db

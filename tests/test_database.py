@@ -1,6 +1,7 @@
 """docs/security.md line 19: SQLite runs with WAL, enforced foreign keys and a busy timeout."""
 
 import pytest
+from helpers import PASSWORD
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
@@ -38,8 +39,6 @@ def test_concurrent_writes_never_fail_with_database_is_locked(live_server):
     from urllib.parse import urlencode
     from urllib.request import HTTPRedirectHandler, build_opener
 
-    from conftest import PASSWORD
-
     class NoRedirect(HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
             return None
@@ -62,7 +61,6 @@ def test_a_login_checks_the_password_without_holding_the_write_lock(app, sqlite_
     ticking an item) must be able to write at once, not queue behind the login."""
     import sqlite3
 
-    from conftest import PASSWORD
     from sqlalchemy.engine import make_url
 
     from aiplan.auth import services
@@ -97,7 +95,6 @@ def test_a_login_checks_the_password_without_holding_the_write_lock(app, sqlite_
 
 
 def test_a_password_changed_during_the_check_does_not_sign_in_with_the_old_one(app, monkeypatch):
-    from conftest import PASSWORD
 
     from aiplan.auth import services
     from aiplan.models import User

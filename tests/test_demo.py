@@ -6,7 +6,7 @@ import random
 import zipfile
 
 import pytest
-from conftest import AuthActions, clear_rows
+from helpers import AuthActions, clear_rows
 from sqlalchemy import func, select
 
 from aiplan.auditlog.verify import verify_audit_chain, verify_files

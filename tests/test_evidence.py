@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from conftest import PASSWORD, PERSONAS, SCHOOL_A, SCHOOL_B
+from helpers import PASSWORD, PERSONAS, SCHOOL_A, SCHOOL_B
 from sqlalchemy import select
 
 from aiplan.evidence.services import files_for_activity, files_for_items, live_file_count

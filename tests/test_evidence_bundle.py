@@ -7,7 +7,7 @@ import io
 import zipfile
 from datetime import date
 
-from conftest import PERSONAS, SCHOOL_A, SCHOOL_B
+from helpers import PERSONAS, SCHOOL_A, SCHOOL_B
 from sqlalchemy import select
 
 from aiplan.activities.services import create_activity, delete_activity

@@ -21,7 +21,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import AUDIT_KEY, PASSWORD, PERSONAS, SCHOOL_A
+from helpers import AUDIT_KEY, PASSWORD, PERSONAS, SCHOOL_A
 from sqlalchemy import select
 from test_evidence import OTHER_PDF, PDF, blobs, item_url, items_of, rows, stored_file, temps
 

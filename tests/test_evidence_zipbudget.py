@@ -6,7 +6,7 @@ import io
 import zipfile
 
 import pytest
-from conftest import PASSWORD, PERSONAS
+from helpers import PASSWORD, PERSONAS
 from test_evidence import evidence_dir, item_url, items_of, nothing_stored, rows, upload  # noqa: F401
 
 MB = 1024 * 1024

@@ -7,11 +7,11 @@ import unicodedata
 from datetime import timedelta
 
 import pytest
-from conftest import PERSONAS, SCHOOL_A, SCHOOL_B
 from docx import Document
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 from flask import render_template
+from helpers import PERSONAS, SCHOOL_A, SCHOOL_B
 
 from aiplan.auth.services import create_user
 from aiplan.extensions import db

@@ -4,8 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD, SCHOOL_A
-from helpers import text_of
+from helpers import PASSWORD, SCHOOL_A, text_of
 from sqlalchemy import func, select
 
 from aiplan.auth.services import create_user

@@ -3,8 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from conftest import SCHOOL_A, SCHOOL_B
-from helpers import text_of
+from helpers import SCHOOL_A, SCHOOL_B, text_of
 from sqlalchemy import func, select
 
 from aiplan.extensions import db

@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from conftest import SCHOOL_A, SCHOOL_B
+from helpers import PASSWORD, SCHOOL_A, SCHOOL_B
 from sqlalchemy import func, select
 
 from aiplan.extensions import db
@@ -109,8 +109,6 @@ def test_two_sessions_saving_at_once_lose_nothing(app, live_server):
     from urllib.error import HTTPError
     from urllib.parse import urlencode
     from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, build_opener
-
-    from conftest import PASSWORD
 
     class NoRedirect(HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
@@ -255,7 +253,6 @@ def test_notes_are_saved_trimmed_and_limited_in_length(app, as_persona):
 
 
 def test_a_post_without_csrf_token_is_refused(seeded_app):
-    from conftest import PASSWORD
 
     app = seeded_app(WTF_CSRF_ENABLED=True)
     with app.app_context():

@@ -5,8 +5,8 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import SCHOOL_A, browser_login
 from docx import Document
+from helpers import SCHOOL_A, browser_login
 from playwright.sync_api import expect
 from sqlalchemy import select
 

@@ -6,7 +6,7 @@ account signs in, sets its own password and lands on its school's 2026-2027 chec
 import re
 
 import pytest
-from conftest import browser_login
+from helpers import browser_login
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser

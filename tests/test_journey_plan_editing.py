@@ -4,7 +4,7 @@ messages beside the fields, no sideways scrolling at 360 px."""
 import re
 
 import pytest
-from conftest import browser_login
+from helpers import browser_login
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser

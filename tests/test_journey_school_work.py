@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import SCHOOL_A, browser_login
+from helpers import SCHOOL_A, browser_login
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,7 @@ its own (aiplan/serving.py), so the page must say it first, in the app's words.
 import re
 
 import pytest
-from conftest import SCHOOL_A, browser_login
+from helpers import SCHOOL_A, browser_login
 from playwright.sync_api import expect
 
 from aiplan.extensions import db

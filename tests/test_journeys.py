@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from conftest import SCHOOL_A, SCHOOL_B, browser_login
+from helpers import SCHOOL_A, SCHOOL_B, browser_login
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser

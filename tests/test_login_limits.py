@@ -4,8 +4,7 @@ high ceiling; and the owner is told of the wrong passwords at their next sign-in
 
 import re
 
-from conftest import PASSWORD
-from helpers import text_of
+from helpers import PASSWORD, text_of
 from sqlalchemy import select
 
 from aiplan.extensions import db

@@ -3,8 +3,7 @@
 import re
 
 import pytest
-from conftest import SCHOOL_A, SCHOOL_B
-from helpers import text_of
+from helpers import SCHOOL_A, SCHOOL_B, seed, text_of
 from sqlalchemy import select
 
 from aiplan.checklists.services import sync_checklists
@@ -197,7 +196,6 @@ def test_a_nul_byte_in_input_is_refused_with_400(client):
 
 
 def test_the_error_page_renders_after_a_database_error(make_app):
-    from conftest import seed
     from sqlalchemy import text as sql
 
     app = make_app(TESTING=False)

@@ -2,8 +2,7 @@
 or a new account, open to everyone otherwise; other sessions end, this one stays signed in."""
 
 import pytest
-from conftest import PASSWORD, SCHOOL_A
-from helpers import text_of
+from helpers import PASSWORD, SCHOOL_A, text_of
 from sqlalchemy import select
 
 from aiplan.extensions import db

@@ -4,7 +4,7 @@ new items, recounted targets), and recorded work is never dropped or orphaned si
 import io
 import re
 
-from conftest import SCHOOL_A
+from helpers import PASSWORD, SCHOOL_A
 from sqlalchemy import select
 from test_plan_editing import VERSION, html_of, last_event, post, snapshot
 
@@ -182,7 +182,6 @@ def test_a_target_without_levels_or_evidence_titles_is_refused_with_messages(app
 
 
 def test_the_edit_forms_are_refused_without_their_csrf_token_and_accepted_with_it(seeded_app):
-    from conftest import PASSWORD
 
     client = seeded_app(WTF_CSRF_ENABLED=True).test_client()
 

@@ -5,7 +5,7 @@ import unicodedata
 from datetime import date
 
 import pytest
-from conftest import SCHOOL_A
+from helpers import SCHOOL_A
 from sqlalchemy import func, select
 
 from aiplan.extensions import db

@@ -5,7 +5,7 @@ route's default page, never a 500."""
 import io
 
 import pytest
-from conftest import PASSWORD, SCHOOL_A
+from helpers import PASSWORD, SCHOOL_A
 from sqlalchemy import select
 
 from aiplan.evidence.services import Upload, save_uploads

@@ -7,8 +7,8 @@ import unicodedata
 from datetime import date
 
 import pytest
-from conftest import PASSWORD, PERSONAS, SCHOOL_A
 from docx import Document
+from helpers import PASSWORD, PERSONAS, SCHOOL_A
 from sqlalchemy import func, select
 
 from aiplan.activities.self_evaluation import save_self_evaluation

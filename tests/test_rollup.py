@@ -9,8 +9,7 @@ from collections import Counter
 from datetime import UTC, date, datetime
 
 import pytest
-from conftest import SCHOOL_A, SCHOOL_B
-from helpers import page_text, text_of
+from helpers import SCHOOL_A, SCHOOL_B, browser_login, page_text, text_of
 from sqlalchemy import func, select, update
 
 from aiplan.activities.services import create_activity
@@ -594,7 +593,6 @@ def test_on_time_is_decided_by_the_date_in_ha_noi(seeded, as_persona):
 @pytest.mark.browser
 @pytest.mark.parametrize("javascript", [True, False])
 def test_a_ward_admin_on_a_phone_filters_to_late_schools_opens_one_and_downloads_the_xlsx(seeded, new_page, javascript):
-    from conftest import browser_login
     from playwright.sync_api import expect
 
     phone = new_page(width=360, height=740, javascript=javascript)
@@ -641,7 +639,6 @@ def test_a_ward_admin_on_a_phone_filters_to_late_schools_opens_one_and_downloads
 @pytest.mark.browser
 @pytest.mark.parametrize("javascript", [True, False])
 def test_a_supervisor_on_a_phone_pages_through_a_large_ward_with_the_filter_kept(seeded, new_page, javascript):
-    from conftest import browser_login
     from playwright.sync_api import expect
 
     _grow_ward(seeded, 120)

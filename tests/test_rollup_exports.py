@@ -10,8 +10,7 @@ from urllib.parse import unquote
 
 import openpyxl
 import pytest
-from conftest import SCHOOL_A, SCHOOL_B
-from helpers import page_text
+from helpers import SCHOOL_A, SCHOOL_B, page_text
 from sqlalchemy import select
 from test_rollup import COMPLETE, RESTRICTED_NAME, _grow_ward, item, matrix_of, seed_progress
 

@@ -3,8 +3,7 @@
 import re
 
 import pytest
-from conftest import SCHOOL_A, SCHOOL_B
-from helpers import text_of
+from helpers import SCHOOL_A, SCHOOL_B, text_of
 from sqlalchemy import func, select
 
 from aiplan.activities.self_evaluation import get_self_evaluation

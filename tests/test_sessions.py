@@ -3,8 +3,7 @@ mọi thiết bị" ends them all, and a sign-in left unused past SESSION_IDLE_M
 
 from datetime import timedelta
 
-from conftest import AuthActions
-from helpers import text_of
+from helpers import AuthActions, text_of
 from sqlalchemy import select
 
 from aiplan.extensions import db

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from conftest import AuthActions
 from flask_babel import get_domain
+from helpers import AuthActions
 
 ROOT = Path(__file__).resolve().parent.parent
 EN_PO = ROOT / "aiplan" / "translations" / "en" / "LC_MESSAGES" / "messages.po"

@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import SCHOOL_A
+from helpers import SCHOOL_A
 from sqlalchemy import delete, func, select, update
 
 from aiplan import audit

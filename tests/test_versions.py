@@ -5,7 +5,7 @@ shape the app writes: a missing, blank or odd one ("²", "١", " 1", forty nines
 import re
 
 import pytest
-from conftest import SCHOOL_A
+from helpers import SCHOOL_A
 from sqlalchemy import select
 from test_access import account_url, activity_url, an_inspection, item_url, recheck_url, visit_verdict_url
 from test_backup import all_rows

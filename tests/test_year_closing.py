@@ -5,8 +5,7 @@ import re
 from datetime import UTC, date, datetime
 
 import pytest
-from conftest import SCHOOL_A
-from helpers import page_text, text_of
+from helpers import SCHOOL_A, page_text, text_of
 from sqlalchemy import select
 
 from aiplan.extensions import db

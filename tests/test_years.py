@@ -6,8 +6,7 @@ import re
 from datetime import date
 
 import pytest
-from conftest import SCHOOL_A
-from helpers import text_of
+from helpers import SCHOOL_A, text_of
 from sqlalchemy import func, select
 
 from aiplan.extensions import db
