@@ -93,7 +93,7 @@ def read_snapshot():
     on PostgreSQL, a deferred transaction on SQLite (WAL). For long checks such as `verify`,
     which must neither block the app's writers nor see half of a later change."""
     db.session.rollback()
-    options = {"read_only": True}
+    options: dict[str, bool | str] = {"read_only": True}
     if db.engine.dialect.name == "postgresql":
         options["isolation_level"] = "REPEATABLE READ"
     db.session.connection(execution_options=options)

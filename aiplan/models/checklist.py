@@ -100,10 +100,14 @@ class ChecklistItem(Model):
 
     @property
     def title(self) -> str:
+        # The kind says which of the three is set (a check constraint holds it).
         if self.kind is ItemKind.MILESTONE:
+            assert self.milestone is not None
             return self.milestone.title
         if self.kind is ItemKind.TARGET:
+            assert self.target is not None
             return self.target.minimum
+        assert self.evidence_requirement is not None
         return self.evidence_requirement.title
 
     @property
