@@ -49,6 +49,9 @@ class User(UserMixin, Model):
     school: Mapped["School | None"] = relationship()  # noqa: F821
 
     # The sign-in this request runs under (not a column): set by the user loader and at login.
+    if TYPE_CHECKING:  # declared for the checker only: the ORM would try to map an annotated attribute
+        current_session: UserSession | None
+        session_key: str | None
     current_session = None
     session_key = None  # "<UserSession.id>:<token>", what Flask-Login keeps in the cookie
 
