@@ -29,8 +29,8 @@ IDLE_MESSAGE = _l("Phiên đăng nhập đã hết hạn vì quá lâu không d�
 def load_user(session_key: str) -> User | None:
     """The user of a live sign-in: its row not ended (logout, password change, disabling), not idle
     longer than SESSION_IDLE_MINUTES, and the cookie's token matching the stored hash."""
-    record_id, _, token = session_key.partition(":")
-    record_id = parse_digits(record_id)
+    digits, _, token = session_key.partition(":")
+    record_id = parse_digits(digits)
     if record_id is None or not token:
         return None
     record = db.session.get(UserSession, record_id, options=[joinedload(UserSession.user)])
@@ -93,7 +93,7 @@ def roles_required(*roles: Role):
                 abort(403)
             return view(*args, **kwargs)
 
-        wrapped.allowed_roles = roles
+        wrapped.allowed_roles = roles  # type: ignore[attr-defined]  # a marker set on the view function
         return wrapped
 
     return decorator

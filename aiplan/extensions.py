@@ -1,6 +1,7 @@
 """Flask extensions, created once here and bound to the app in create_app."""
 import sqlite3
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from flask import g, has_request_context, request
 from flask_babel import Babel
@@ -26,6 +27,17 @@ NAMING_CONVENTION = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+if TYPE_CHECKING:
+    # A type checker cannot use an instance attribute (db.Model) as a base class. It sees Model as
+    # a declarative base carrying Flask-SQLAlchemy's additions; at run time Model IS db.Model.
+    from flask_sqlalchemy.model import Model as _FlaskModel
+    from sqlalchemy.orm import DeclarativeBase
+
+    class Model(DeclarativeBase, _FlaskModel):
+        __abstract__ = True
+else:
+    Model = db.Model
 migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -81,7 +93,7 @@ def read_snapshot():
     on PostgreSQL, a deferred transaction on SQLite (WAL). For long checks such as `verify`,
     which must neither block the app's writers nor see half of a later change."""
     db.session.rollback()
-    options = {"read_only": True}
+    options: dict[str, bool | str] = {"read_only": True}
     if db.engine.dialect.name == "postgresql":
         options["isolation_level"] = "REPEATABLE READ"
     db.session.connection(execution_options=options)

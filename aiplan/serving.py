@@ -48,7 +48,7 @@ def with_access_log(wsgi_app):
 
     def logged(environ, start_response):
         started = time.perf_counter()
-        status = []
+        status: list[str] = []
 
         def remember(code, headers, exc_info=None):
             status[:] = [code.split(" ", 1)[0]]

@@ -51,7 +51,8 @@ class BoundedIntConverter(IntegerConverter):
 def init_app(app: Flask) -> None:
     if app.config.get("TRUSTED_PROXIES"):
         hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to wrap the WSGI app
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     handler = logging.StreamHandler()
     handler.addFilter(RequestIdFilter())
@@ -69,6 +70,7 @@ def init_app(app: Flask) -> None:
             return
         filename = values["filename"]
         if filename not in static_versions:
+            assert app.static_folder is not None  # the app is created with one
             path = Path(app.static_folder) / filename
             static_versions[filename] = (hashlib.sha256(path.read_bytes()).hexdigest()[:12]
                                          if path.is_file() else "")
@@ -100,7 +102,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        title, message = ERROR_MESSAGES.get(error.code, (error.name, error.description))
+        title, message = ERROR_MESSAGES.get(error.code or 0, (error.name, error.description))  # no code: no entry
         title, message = str(title), str(message)
         # A refusal that says why (400, 403, 404, and 409: the state does not allow it) shows its own words.
         if error.code in (400, 403, 404, 409) and error.description and _is_ours(error.description):

@@ -68,7 +68,8 @@ class ImportResult:
 def plan_import(ward: Ward, tables: list[Table]) -> ImportPlan:
     """Read the tables as lists of schools and accounts and say what each row would do."""
     plan = ImportPlan()
-    school_tables, account_tables = [], []
+    school_tables: list[tuple] = []  # (table, header row, column of each field)
+    account_tables: list[tuple] = []
     for table in tables:
         try:
             found = _find_header(table)

@@ -53,7 +53,8 @@ class AuditFilter:
 
 def action_groups() -> list[tuple[str, list[tuple[str, str]]]]:
     """(group label, [(action, label)]) for the filter; actions of no group come last."""
-    groups, seen = [], set()
+    groups: list[tuple[str, list[tuple[str, str]]]] = []
+    seen: set[str] = set()
     for label, prefixes in ACTION_GROUPS:
         actions = [(a, ACTION_LABELS[a]) for a in ACTION_LABELS if a.startswith(prefixes)]
         seen.update(a for a, _ in actions)

@@ -13,7 +13,7 @@ import tarfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import IO, BinaryIO, Callable
 
 FORMAT = "aiplan-backup"
 FORMAT_VERSION = 1
@@ -95,7 +95,14 @@ def read_manifest(path: Path) -> dict:
 def _read_member(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
     if not member.isfile() or member.size > MAX_MANIFEST:
         raise ArchiveError([f"{MANIFEST} không hợp lệ"])
-    return tar.extractfile(member).read()
+    return _extract(tar, member).read()
+
+
+def _extract(tar: tarfile.TarFile, member: tarfile.TarInfo) -> IO[bytes]:
+    """The bytes of a member already known to be a regular file (extractfile is None only for others)."""
+    source = tar.extractfile(member)
+    assert source is not None
+    return source
 
 
 def _parse_manifest(data: bytes) -> dict:
@@ -160,12 +167,12 @@ def stage(path: Path, database_path: Path, new_blob_temp: Callable[[], tuple[Bin
                 elif name in DATABASE_MEMBERS.values():
                     staged.temps.append(database_path)
                     with database_path.open("xb") as out:
-                        found[name] = _copy(tar.extractfile(member), out)
+                        found[name] = _copy(_extract(tar, member), out)
                 elif match := BLOB_MEMBER.fullmatch(name):
-                    out, temp = new_blob_temp()
+                    blob_out, temp = new_blob_temp()
                     staged.temps.append(temp)
-                    with out:
-                        found[name] = _copy(tar.extractfile(member), out)
+                    with blob_out:
+                        found[name] = _copy(_extract(tar, member), blob_out)
                     staged.blobs[match.group(1)] = temp
                 else:
                     problems.append(f"tệp lạ trong bản sao lưu: {name[:200]}")
@@ -183,12 +190,14 @@ def stage(path: Path, database_path: Path, new_blob_temp: Callable[[], tuple[Bin
         raise
     for entry in staged.manifest["files"]:
         if entry.get("damaged"):  # its bytes were already wrong in the store it was copied from
-            sha256 = BLOB_MEMBER.fullmatch(entry["path"]).group(1)
+            match = BLOB_MEMBER.fullmatch(entry["path"])
+            assert match is not None  # _parse_manifest refused any entry whose path is not a blob's
+            sha256 = match.group(1)
             staged.blobs.pop(sha256).unlink(missing_ok=True)
     return staged
 
 
-def _copy(source: BinaryIO, out: BinaryIO) -> tuple[str, int]:
+def _copy(source: IO[bytes], out: IO[bytes]) -> tuple[str, int]:
     digest, size = hashlib.sha256(), 0
     while chunk := source.read(CHUNK):
         digest.update(chunk)

@@ -75,7 +75,9 @@ def restore_backup(archive: Path) -> RestoreReport:
     db.session.remove()
     notices = [] if problems else _resign_foreign_head(archive.name)
     problems += verify_all()
-    return RestoreReport(manifest=staged.manifest, revision=_contents(kind).revision,
+    restored = _contents(kind)
+    assert restored is not None  # upgrade() has just run on the restored database
+    return RestoreReport(manifest=staged.manifest, revision=restored.revision,
                          seconds=time.monotonic() - started, problems=problems, notices=notices)
 
 
@@ -106,7 +108,7 @@ def _stage(archive: Path, workdir: Path, manifest: dict) -> Staged:
     try:
         return stage(archive, workdir / manifest["database"]["path"], storage.new_temp)
     except ArchiveError as error:
-        if not store_existed:  # leave no trace, not even the empty folders the staging made
+        if not store_existed and store_root is not None:  # leave no trace, not even the empty folders the staging made
             shutil.rmtree(store_root, ignore_errors=True)
         raise BackupError(f"bản sao lưu {archive.name} bị hỏng hoặc đã bị sửa; chưa khôi phục gì",
                           error.problems) from None

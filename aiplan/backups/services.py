@@ -100,7 +100,8 @@ def _write(directory: Path, staging: Path, now: datetime, started: float, kind: 
 def _copy_blobs(writer: ArchiveWriter, shas: list[str], storage: Storage, wait: float):
     """Add every blob to the archive, hashing as it is copied. A blob not in the store is tried
     again for `wait` seconds (see BLOB_WAIT_SECONDS)."""
-    files, problems = [], []
+    files: list[dict] = []
+    problems: list[str] = []
     pending = [sha for sha in shas if not _copy_blob(writer, storage, sha, files, problems)]
     deadline = time.monotonic() + wait
     while pending and time.monotonic() < deadline:

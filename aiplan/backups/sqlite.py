@@ -1,6 +1,7 @@
 """SQLite: an online copy with the backup API, and putting a copy in place of an empty database."""
 import os
 import sqlite3
+from typing import cast
 from contextlib import closing
 from pathlib import Path
 
@@ -30,7 +31,7 @@ def snapshot(engine: Engine, target: Path) -> Contents:
     raw = engine.raw_connection()
     try:
         with closing(sqlite3.connect(target)) as copy:
-            raw.driver_connection.backup(copy)
+            cast(sqlite3.Connection, raw.driver_connection).backup(copy)  # an engine on SQLite
             copy.execute("PRAGMA journal_mode=DELETE")
     finally:
         raw.close()

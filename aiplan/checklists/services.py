@@ -88,7 +88,8 @@ def sync_checklists(plan: Plan, schools: list[School] | None = None) -> int:
     for school in schools:
         wanted.update({(school.id, spec.key): spec for spec in items_for_school(plan, school)})
 
-    added, new_targets = 0, set()
+    added = 0
+    new_targets: set[int | None] = set()  # school ids; None: the ward's own items
     for (school_id, key), spec in wanted.items():
         item = existing.get((school_id, key))
         fields = dict(kind=spec.kind, position=spec.position, required=spec.required, due_on=spec.due_on,

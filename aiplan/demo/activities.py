@@ -1,5 +1,6 @@
 """The AI activities a demo school records in its school year, by its level, profile and pilot status."""
 import random
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from ..models import SchoolLevel, SchoolYear
@@ -45,7 +46,7 @@ def school_activities(level: SchoolLevel, profile: str, pilot: bool, year: Schoo
         if code == "2.1":
             subject = rng.choice(subjects)
             values.update(title=f"Lồng ghép giáo dục AI trong môn {subject} lớp {class_name}", subject=subject)
-            area_codes = rng.sample(["a", "b", "c"], rng.randint(1, 3))
+            area_codes: Sequence[str] = rng.sample(["a", "b", "c"], rng.randint(1, 3))
         elif code == "2.2":
             values.update(title=rng.choice(texts.ELECTIVE_TITLES), products=rng.choice(texts.PRODUCTS))
             area_codes = rng.sample(["a", "b", "c", "d"], rng.randint(2, 4))

@@ -83,7 +83,7 @@ def prepare(options: Options, spec: PlanSpec) -> list[WardJob]:
     ids = [w.id for w in existing.values()]
     marked = set(db.session.scalars(select(AuditEvent.ward_id).where(
         AuditEvent.action == MARKER, AuditEvent.ward_id.in_(ids)).distinct())) if ids else set()
-    school_names = {}
+    school_names: dict[int, list[tuple[str, str]]] = {}
     for ward_id, name, slug in db.session.execute(select(School.ward_id, School.name, School.slug)
                                                   .where(School.ward_id.in_(ids))):
         school_names.setdefault(ward_id, []).append((name, slug))
@@ -131,7 +131,7 @@ def _check_names(jobs: list[WardJob], append: bool, problems: list[str]) -> None
 
 def _existing(column, owner_column, values: list[str]) -> list[tuple[str, int]]:
     """(value, ward id) of the values already in `column`, a few hundred per query."""
-    found = []
+    found: list = []  # (value, owner) rows
     for start in range(0, len(values), CHUNK):
         found += db.session.execute(select(column, owner_column).where(column.in_(values[start:start + CHUNK]))).all()
     return found
@@ -192,7 +192,7 @@ def generate_ward(job: WardJob, options: Options, spec: PlanSpec, password_hash:
             ChecklistItem.plan_id == plan.id, ChecklistItem.retired.is_(False),
             ChecklistItem.school_id.in_([s.id for s in schools]) | ChecklistItem.school_id.is_(None))
             .order_by(ChecklistItem.school_id, ChecklistItem.position)))
-        by_school = {}
+        by_school: dict[int | None, list[ChecklistItem]] = {}
         for item in items:
             by_school.setdefault(item.school_id, []).append(item)
         ctx.counts.items = len(items) - len(by_school.get(None, []))
@@ -231,7 +231,7 @@ def _ward_accounts(job: WardJob, ward: Ward, password_hash: str) -> dict[str, li
         audit.record("user.create", user, ward_id=ward.id, after={"username": user.username,
                                                                   "role": user.role.value, "school": None})
     users = db.session.scalars(select(User).where(User.username.in_(usernames)).order_by(User.username))
-    by_role = {}
+    by_role: dict[str, list[User]] = {}
     for user in users:
         by_role.setdefault(user.role.value, []).append(user)
     return by_role

@@ -42,7 +42,8 @@ class Timeline:
     """Events of one ward, run in date order (ties in the order they were planned)."""
 
     def __init__(self, ctx: WardContext, as_of: date):
-        self.ctx, self.as_of, self.steps = ctx, as_of, []
+        self.ctx, self.as_of = ctx, as_of
+        self.steps: list[Step] = []
 
     def add(self, when: datetime, action: Callable, *args, **kwargs) -> bool:
         if when.astimezone(LOCAL_TZ).date() > self.as_of:
@@ -162,7 +163,7 @@ class SchoolYearPlanner:
         budget = self.files_per_school
         evidence = [plans[i.id] for i in items if i.kind is ItemKind.EVIDENCE and i.id in plans]
         finished = sorted((p for p in evidence if p.done), key=lambda p: p.done)
-        uploads = []
+        uploads: list[tuple] = []  # (when, evidence plan, activity holder or None)
         for plan in finished:
             if budget > len(uploads):
                 uploads.append((plan.done - rng.randint(1, 96) * HOUR, plan, None))

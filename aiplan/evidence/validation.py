@@ -136,9 +136,10 @@ def check_file(path: Path, name: str, policy: Policy) -> Accepted:
                                      ext=extension, allowed=allowed_text(policy)))
     kinds = sniff(path, policy)
     if not extension:
-        extension = next((KIND_NAMES[k][1] for k in sorted(kinds) if KIND_NAMES[k][1] in policy.allowed), None)
-        if extension is None:
+        shown = next((KIND_NAMES[k][1] for k in sorted(kinds) if KIND_NAMES[k][1] in policy.allowed), None)
+        if shown is None:
             raise FileRefused("unknown", _l("Không nhận ra loại tệp; hãy gửi tệp có đuôi, ví dụ .pdf hoặc .docx."))
+        extension = shown
         name = f"{stem}.{extension}"
     content_type, expected, _family = TYPES[extension]
     if not kinds & expected:
@@ -194,7 +195,8 @@ def is_zip(head: bytes) -> bool:
 
 def _ole_kinds(path: Path) -> set[str]:
     """Which Office program wrote an OLE2 file, by the stream names in it (streamed, not loaded)."""
-    found, tail = set(), b""
+    found: set[str] = set()
+    tail = b""
     longest = max(len(name) for name in OLE_STREAMS.values())
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):

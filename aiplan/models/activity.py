@@ -1,13 +1,18 @@
 """AI activities a school runs, and its yearly self-evaluation."""
+from typing import TYPE_CHECKING
 import enum
 from datetime import date, datetime
 
 from sqlalchemy import Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model, db
 from .plan import ContentArea, DeliveryForm, EvaluationCriterion, Plan, str_enum
 from .types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from .evidence import EvidenceFile
+    from .ward import School
 
 activity_content_area = Table(
     "activity_content_area",
@@ -17,7 +22,7 @@ activity_content_area = Table(
 )
 
 
-class Activity(db.Model):
+class Activity(Model):
     """An AI activity: a lesson series integrated into a subject (2.1), a pilot class of the
     elective module (2.2), a club (2.3), teacher training, outreach… The targets of Phụ lục II
     are computed from these records."""
@@ -66,7 +71,7 @@ class Rating(enum.StrEnum):
         return {"tot": "Tốt", "kha": "Khá", "dat": "Đạt", "chua_dat": "Chưa đạt"}[self.value]
 
 
-class SelfEvaluation(db.Model):
+class SelfEvaluation(Model):
     """A school's evaluation of its year on the plan's criteria (milestone 7), editable until submitted."""
 
     __table_args__ = (UniqueConstraint("school_id", "plan_id"),)
@@ -88,7 +93,7 @@ class SelfEvaluation(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class CriterionRating(db.Model):
+class CriterionRating(Model):
     __table_args__ = (UniqueConstraint("evaluation_id", "criterion_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,13 +11,13 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, utcnow
 
 GENESIS = "0" * 64  # the prev_hash of the first event
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, unique=True)  # 1, 2, 3… with no gaps
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -36,7 +36,7 @@ class AuditEvent(db.Model):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-class AuditHead(db.Model):
+class AuditHead(Model):
     """The end of the chain: one row (id 1), locked while an event is added so that
     concurrent writers line up instead of forking the chain."""
 

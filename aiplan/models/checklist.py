@@ -1,13 +1,18 @@
 """Checklist items: what one school (or the ward itself) must do under a plan."""
+from typing import TYPE_CHECKING
 import enum
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model, db
 from .plan import EvidenceRequirement, Milestone, Plan, Target, str_enum
 from .types import UTCDateTime
+
+if TYPE_CHECKING:
+    from .user import User
+    from .ward import School
 
 
 class ItemKind(enum.StrEnum):
@@ -41,7 +46,7 @@ class Verdict(enum.StrEnum):
         return {"chua_kiem_tra": "Chưa kiểm tra", "dat": "Đạt", "can_bo_sung": "Cần bổ sung"}[self.value]
 
 
-class ChecklistItem(db.Model):
+class ChecklistItem(Model):
     """One line of a checklist, generated from the plan by the school's category."""
 
     __table_args__ = (
@@ -95,10 +100,14 @@ class ChecklistItem(db.Model):
 
     @property
     def title(self) -> str:
+        # The kind says which of the three is set (a check constraint holds it).
         if self.kind is ItemKind.MILESTONE:
+            assert self.milestone is not None
             return self.milestone.title
         if self.kind is ItemKind.TARGET:
+            assert self.target is not None
             return self.target.minimum
+        assert self.evidence_requirement is not None
         return self.evidence_requirement.title
 
     @property

@@ -1,14 +1,21 @@
 """Evidence files (minh chứng) attached to checklist items and activities."""
+from typing import TYPE_CHECKING
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, utcnow
 
+if TYPE_CHECKING:
+    from .activity import Activity
+    from .checklist import ChecklistItem
+    from .user import User
+    from .ward import School
 
-class EvidenceFile(db.Model):
+
+class EvidenceFile(Model):
     """One uploaded file. Its bytes live in the evidence store under their SHA-256, so the
     same file uploaded twice is stored once; deleting only marks the row."""
 

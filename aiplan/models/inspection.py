@@ -1,14 +1,20 @@
 """The ward's mid-semester inspections of its schools (milestone 6) and the verdicts given."""
+from typing import TYPE_CHECKING
 import enum
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model, db
 from .checklist import Verdict
 from .plan import Plan, str_enum
 from .types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from .checklist import ChecklistItem
+    from .user import User
+    from .ward import School
 
 inspection_member = Table(
     "inspection_member",
@@ -27,7 +33,7 @@ class InspectionStatus(enum.StrEnum):
         return {"planned": "Đã lên lịch", "closed": "Đã kết thúc"}[self.value]
 
 
-class Inspection(db.Model):
+class Inspection(Model):
     """A visit of the inspection team to one school, with its conclusion and minutes."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,7 +65,7 @@ class Inspection(db.Model):
         return self.status is InspectionStatus.CLOSED
 
 
-class VerdictRecord(db.Model):
+class VerdictRecord(Model):
     """Every verdict ever given on an item, during a visit or later from the re-verification queue.
     The item itself carries the latest one."""
 

@@ -1,4 +1,5 @@
 """A school year's calendar and the plan the ward carries out in it (plan-as-data)."""
+from typing import TYPE_CHECKING
 import enum
 from functools import cached_property
 from datetime import date, datetime, timedelta
@@ -6,9 +7,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Column, Date, Enum, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model, db
 from .types import UTCDateTime, utcnow
 from .ward import LEVEL_LABELS, SchoolLevel
+
+if TYPE_CHECKING:
+    from .ward import School, Ward
 
 
 def str_enum(enum_cls, length=20):
@@ -78,7 +82,7 @@ class RequiredOf(enum.StrEnum):
     PILOT = "pilot"
 
 
-class SchoolYear(db.Model):
+class SchoolYear(Model):
     """A ward's school year and its calendar; every timing of the plan maps into it."""
 
     __table_args__ = (UniqueConstraint("ward_id", "name"),)
@@ -136,7 +140,7 @@ plan_pilot_school = Table(
 )
 
 
-class Plan(db.Model):
+class Plan(Model):
     """One ward's plan for one school year, loaded from a plan file."""
 
     __table_args__ = (UniqueConstraint("ward_id", "school_year_id"),)
@@ -201,7 +205,7 @@ class Plan(db.Model):
         return next((d for d in self.deadlines if d.key == key), None)
 
 
-class Milestone(db.Model):
+class Milestone(Model):
     """A row of Phụ lục I.1: what is done, when, and by whom."""
 
     __table_args__ = (UniqueConstraint("plan_id", "number"),)
@@ -236,7 +240,7 @@ class Milestone(db.Model):
         return any(owner in WARD_OWNERS for owner in self.owners)
 
 
-class Deadline(db.Model):
+class Deadline(Model):
     """A dated obligation of Phụ lục I.2/I.3, such as the schools' report before 15/6."""
 
     __table_args__ = (UniqueConstraint("plan_id", "key"),)
@@ -259,7 +263,7 @@ class Deadline(db.Model):
         return self.before - timedelta(days=1) if self.before else None
 
 
-class Target(db.Model):
+class Target(Model):
     """A row of Phụ lục II, keeping the plan's own row number (STT 1, 4, 5)."""
 
     __table_args__ = (UniqueConstraint("plan_id", "stt"),)
@@ -298,7 +302,7 @@ class Target(db.Model):
         return school.level in self.levels and (self.pilot is None or self.pilot == self.plan.is_pilot(school))
 
 
-class EvidenceRequirement(db.Model):
+class EvidenceRequirement(Model):
     """One kind of minh chứng a target row asks for."""
 
     __table_args__ = (UniqueConstraint("target_id", "key"),)
@@ -313,7 +317,7 @@ class EvidenceRequirement(db.Model):
     target: Mapped[Target] = relationship(back_populates="evidence")
 
 
-class ContentArea(db.Model):
+class ContentArea(Model):
     """A core content of section II.1 (the framework's NLa–NLd)."""
 
     __table_args__ = (UniqueConstraint("plan_id", "code"),)
@@ -326,7 +330,7 @@ class ContentArea(db.Model):
     framework_code: Mapped[str] = mapped_column(String(20), default="")
 
 
-class DeliveryForm(db.Model):
+class DeliveryForm(Model):
     """A way AI education is delivered (II.2) or supported (training, outreach…)."""
 
     __table_args__ = (UniqueConstraint("plan_id", "code"),)
@@ -340,7 +344,7 @@ class DeliveryForm(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
 
 
-class EvaluationCriterion(db.Model):
+class EvaluationCriterion(Model):
     """One of the yearly evaluation criteria of Phụ lục I.2."""
 
     __table_args__ = (UniqueConstraint("plan_id", "position"),)
@@ -351,7 +355,7 @@ class EvaluationCriterion(db.Model):
     title: Mapped[str] = mapped_column(Text)
 
 
-class RoadmapStep(db.Model):
+class RoadmapStep(Model):
     """A line of Phụ lục I.3, the roadmap for the following years."""
 
     __table_args__ = (UniqueConstraint("plan_id", "position"),)

@@ -1,13 +1,18 @@
 """The parts of a report that the app cannot know: difficulties, proposals, number and signer."""
+from typing import TYPE_CHECKING
 import enum
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model, db
 from .plan import Plan, str_enum
 from .types import UTCDateTime
+
+if TYPE_CHECKING:
+    from .user import User
+    from .ward import School
 
 
 class ReportKind(enum.StrEnum):
@@ -15,7 +20,7 @@ class ReportKind(enum.StrEnum):
     WARD = "ward"  # the Phòng VHXH's consolidated report to the UBND phường, before 12/6
 
 
-class ReportText(db.Model):
+class ReportText(Model):
     """What people write into a report, kept between generations; the figures are computed each time.
 
     One row per school report (school_id set) and one per ward report (school_id NULL) of a plan.

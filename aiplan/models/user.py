@@ -1,4 +1,5 @@
 """Accounts and roles."""
+from typing import TYPE_CHECKING
 import enum
 import hashlib
 from datetime import datetime
@@ -7,9 +8,12 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model, db
 from .plan import str_enum
 from .types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from .ward import School, Ward
 
 
 class Role(enum.StrEnum):
@@ -24,7 +28,7 @@ class Role(enum.StrEnum):
                 "school_staff": "Cán bộ nhà trường", "viewer": "Lãnh đạo (xem)"}[self.value]
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     full_name: Mapped[str] = mapped_column(String(200), default="")
@@ -45,6 +49,9 @@ class User(UserMixin, db.Model):
     school: Mapped["School | None"] = relationship()  # noqa: F821
 
     # The sign-in this request runs under (not a column): set by the user loader and at login.
+    if TYPE_CHECKING:  # declared for the checker only: the ORM would try to map an annotated attribute
+        current_session: UserSession | None
+        session_key: str | None
     current_session = None
     session_key = None  # "<UserSession.id>:<token>", what Flask-Login keeps in the cookie
 
@@ -68,7 +75,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.username} {self.role}>"
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """One sign-in, on one browser. Its cookie holds the id and a random token; the table keeps only
     the token's hash, so that a copy of the database cannot be replayed as cookies. Logging out ends
     this row alone; the user's other devices stay signed in."""

@@ -4,7 +4,7 @@ import enum
 from sqlalchemy import Boolean, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 
 
 class SchoolLevel(enum.StrEnum):
@@ -24,7 +24,7 @@ LEVEL_LABELS = {
 }
 
 
-class Ward(db.Model):
+class Ward(Model):
     """A phường or xã: the level that issues a plan and follows its schools."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,7 +41,7 @@ class Ward(db.Model):
         return f"<Ward {self.slug}>"
 
 
-class School(db.Model):
+class School(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     ward_id: Mapped[int] = mapped_column(ForeignKey("ward.id"), index=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)

@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date as Date
 from decimal import Decimal
-from typing import Sequence, Union
+from typing import Any, Callable, Sequence, Union
 
 from docx import Document
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
@@ -423,4 +423,4 @@ def _closing(docx, document: AdminDocument) -> None:
         _recipients(docx, recipients)
 
 
-_BLOCKS = {Heading: _heading, Paragraph: _body_paragraph, Bullets: _bullets, Table: _table}
+_BLOCKS: dict[type, Callable[[Any, Any], None]] = {Heading: _heading, Paragraph: _body_paragraph, Bullets: _bullets, Table: _table}

@@ -176,7 +176,7 @@ def _evidence(doc: AdminDocument, report: SchoolReport) -> None:
     if evidence.groups:
         doc.paragraph("Danh mục tệp minh chứng lưu trên hệ thống; mã SHA-256 dùng để đối chiếu với tệp gốc và "
                       "với gói minh chứng tải về từ hệ thống:")
-        rows = []
+        rows: list[tuple[int, str, str, str, str]] = []
         for group in evidence.groups:
             for i, file in enumerate(group.files):
                 rows.append((len(rows) + 1, group.label if i == 0 else "", file.original_name,

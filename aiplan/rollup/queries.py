@@ -108,7 +108,8 @@ def milestone_counts(plan: Plan, school_ids: list[int], today: date) -> dict[int
 def completion_days(plan: Plan, school_ids: list[int]) -> tuple[Counter, Counter]:
     """How many of the schools' required items were done, and verified, on each local date (None:
     no date recorded); one query, a row per day."""
-    done, verified = Counter(), Counter()
+    done: Counter[date] = Counter()
+    verified: Counter[date] = Counter()
     if not school_ids:
         return done, verified
     scope = _school_items(plan, school_ids) & C.required

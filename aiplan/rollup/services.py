@@ -71,7 +71,7 @@ def rollup(plan: Plan, schools: list[School], *, include_ward: bool = True, late
     files = _evidence_counts(plan, ids)
     inspected = _inspected(plan, ids)
 
-    activity = defaultdict(dict)
+    activity: defaultdict[int, dict] = defaultdict(dict)
     for (school_id, form_id), numbers in activity_totals.items():
         activity[school_id][form_id] = numbers
     reach = _reach(plan)
@@ -170,7 +170,7 @@ def _ward_forms(plan: Plan, activity_totals: dict[tuple[int, int], tuple[int, in
 
 def _coverage(plan: Plan, school_ids: list[int]) -> list[AreaCoverage]:
     """Each content area with the number of pilot classes (form 2.2) that covered it; one query."""
-    counts = {}
+    counts: dict[int, int] = {}
     if school_ids:
         counts = dict(db.session.execute(
             select(activity_content_area.c.content_area_id, func.count(func.distinct(Activity.id)))
@@ -245,7 +245,8 @@ def weekly_progress(year, done_days: Counter, verified_days: Counter, today: dat
     def week(day: date | None) -> int:
         return min(max((day - first).days // 7, 0), count - 1) if day else 0
 
-    done, verified = Counter(), Counter()
+    done: Counter[int] = Counter()  # by week
+    verified: Counter[int] = Counter()
     for day, number in done_days.items():
         done[week(day)] += number
     for day, number in verified_days.items():

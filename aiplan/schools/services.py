@@ -68,7 +68,7 @@ def normalize(text: str | None) -> str:
 
 def match_columns(header: list[str], columns: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> dict[str, int]:
     """Where each known column is in `header`; SchoolImportError naming the required ones missing."""
-    positions = {}
+    positions: dict[str, int] = {}
     for index, title in enumerate(header):
         positions.setdefault(normalize(title).lower(), index)
     found = {}
@@ -95,7 +95,9 @@ def parse_schools_csv(raw: bytes) -> list[dict]:
         raise SchoolImportError([NOT_UTF8]) from None
     reader = csv.reader(io.StringIO(text))
     column_of = match_columns(next(reader, []), COLUMNS, REQUIRED_COLUMNS)
-    rows, problems, seen = [], [], {}
+    rows: list[dict] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
     for values in reader:
         line = reader.line_num  # the file's own line: blank lines are skipped by the reader
         cells = cells_of(values, column_of)

@@ -168,7 +168,8 @@ def _next_deadlines(source: Plan, year: SchoolYear) -> tuple[list[Deadline], lis
     school_keys = {m.school_deadline_key for m in source.milestones if m.school_deadline_key}
     replaced = {d.key: yearly.key for d in source.deadlines
                 if yearly and d.key in school_keys and d.before and not d.yearly_before}
-    deadlines, changes = [], []
+    deadlines: list[Deadline] = []
+    changes: list[str] = []
     for d in source.deadlines:
         if d.key in replaced:
             changes.append(f"{d.title}: thay bằng hạn báo cáo hằng năm")
