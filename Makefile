@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app aiplan
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install translations clean bench scan
+.PHONY: run test lint typecheck fmt install translations clean bench scan
 
 ## run: set up a virtual environment and the database with the bundled plan, then serve on 127.0.0.1:5000
 ## (waitress, one process with threads, so the in-memory login rate limit holds; it reads each request
@@ -21,6 +21,20 @@ run: install
 ## test: set up and run every test (SQLite; set TEST_DATABASE_URL for PostgreSQL)
 test: install
 	$(BIN)/pytest
+
+## lint: the habits CI keeps: ruff's lint rules and formatting, as configured in pyproject.toml
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## typecheck: mypy on aiplan/ (pyproject.toml); not yet clean, so not yet in CI (issue 13)
+typecheck: install
+	$(BIN)/mypy
+
+## fmt: sort imports, apply ruff's safe fixes and format the tree the way `make lint` checks it
+fmt: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 ## bench: benchmark the served app (as `make run` serves it) on SQLite and PostgreSQL (running at 127.0.0.1:5432, as in .ci/run);
 ## 10–20 minutes; writes bench/results.json and bench/results.md (see docs/benchmarks.md)

@@ -1,4 +1,5 @@
 """aiplan: the ward's intranet app for its AI education plan."""
+
 import os
 from pathlib import Path
 
@@ -55,14 +56,27 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .core import bp as core_bp
     from .evidence import bp as evidence_bp
     from .inspections import bp as inspections_bp
-    from .rollup import bp as rollup_bp
     from .plans import bp as plans_bp
     from .reports import bp as reports_bp
+    from .rollup import bp as rollup_bp
     from .schools import bp as schools_bp
     from .years import bp as years_bp
 
-    for blueprint in (core_bp, auth_bp, schools_bp, checklists_bp, plans_bp, activities_bp, evidence_bp,
-                      inspections_bp, rollup_bp, reports_bp, admin_bp, auditlog_bp, years_bp):
+    for blueprint in (
+        core_bp,
+        auth_bp,
+        schools_bp,
+        checklists_bp,
+        plans_bp,
+        activities_bp,
+        evidence_bp,
+        inspections_bp,
+        rollup_bp,
+        reports_bp,
+        admin_bp,
+        auditlog_bp,
+        years_bp,
+    ):
         app.register_blueprint(blueprint)
 
     from . import cli

@@ -1,4 +1,5 @@
 """Who may do what. Views call these helpers; templates never decide access."""
+
 import hmac
 from datetime import timedelta
 from functools import wraps
@@ -13,8 +14,19 @@ from sqlalchemy.orm import joinedload
 
 from .extensions import db, login_manager
 from .inputs import parse_digits
-from .models import (Activity, ChecklistItem, Inspection, Plan, Role, School, SchoolYear, User, UserSession,
-                     inspection_member, utcnow)
+from .models import (
+    Activity,
+    ChecklistItem,
+    Inspection,
+    Plan,
+    Role,
+    School,
+    SchoolYear,
+    User,
+    UserSession,
+    inspection_member,
+    utcnow,
+)
 
 WARD_ROLES = (Role.WARD_ADMIN, Role.SUPERVISOR, Role.VIEWER)
 
@@ -34,8 +46,11 @@ def load_user(session_key: str) -> User | None:
     if record_id is None or not token:
         return None
     record = db.session.get(UserSession, record_id, options=[joinedload(UserSession.user)])
-    if record is None or record.ended_at is not None \
-            or not hmac.compare_digest(record.token_hash, UserSession.hash_token(token)):
+    if (
+        record is None
+        or record.ended_at is not None
+        or not hmac.compare_digest(record.token_hash, UserSession.hash_token(token))
+    ):
         return None
     now = utcnow()
     if now - record.last_seen_at > idle_limit():
@@ -119,7 +134,8 @@ def can_write_school(user, school: School) -> bool:
 def can_see_restricted(user, school: School) -> bool:
     """Files showing pupils: the school itself, supervisors and ward admins; never viewers."""
     return can_write_school(user, school) or (
-        user.role in (Role.SUPERVISOR, Role.WARD_ADMIN) and user.ward_id == school.ward_id)
+        user.role in (Role.SUPERVISOR, Role.WARD_ADMIN) and user.ward_id == school.ward_id
+    )
 
 
 def get_school(slug: str, write: bool = False) -> School:
@@ -193,7 +209,8 @@ def get_inspection(inspection_id: int, *, write: bool = False, school_staff_may_
     if inspection is None or inspection.plan.ward_id != current_user.ward_id:
         abort(404)
     if current_user.role is Role.SCHOOL_STAFF and not (
-            school_staff_may_read and can_read_school(current_user, inspection.school)):
+        school_staff_may_read and can_read_school(current_user, inspection.school)
+    ):
         abort(403)
     if write and not can_change_visit(current_user, inspection):
         if inspection.plan_id != current_plan(current_user.ward_id).id:
@@ -207,9 +224,13 @@ def recheck_school_ids(user, plan: Plan) -> set[int]:
     team they were on visited during the plan's year."""
     if user.role is not Role.SUPERVISOR:
         return set()
-    return set(db.session.scalars(
-        select(Inspection.school_id).join(inspection_member)
-        .where(Inspection.plan_id == plan.id, inspection_member.c.user_id == user.id)))
+    return set(
+        db.session.scalars(
+            select(Inspection.school_id)
+            .join(inspection_member)
+            .where(Inspection.plan_id == plan.id, inspection_member.c.user_id == user.id)
+        )
+    )
 
 
 def get_item_to_recheck(slug: str, item_id: int) -> tuple[School, ChecklistItem]:
@@ -222,8 +243,12 @@ def get_item_to_recheck(slug: str, item_id: int) -> tuple[School, ChecklistItem]
     if school.id not in recheck_school_ids(current_user, plan):
         abort(403, description=not_on_team_message())
     if item.resubmitted_at is None:
-        abort(409, description=gettext("Mục này không chờ kiểm tra lại. Kết luận về mục được ghi trong "
-                                       "đợt kiểm tra của đoàn."))
+        abort(
+            409,
+            description=gettext(
+                "Mục này không chờ kiểm tra lại. Kết luận về mục được ghi trong đợt kiểm tra của đoàn."
+            ),
+        )
     return school, item
 
 

@@ -1,6 +1,7 @@
 """Writing the audit log. Callers add the event to the same session as the change it
 records, so both commit together or not at all. Events are chained by hash (see
 models/audit.py); `event_hash` is the one definition of what an event's hash covers."""
+
 import hashlib
 import json
 
@@ -14,8 +15,22 @@ from .models import AuditEvent, AuditHead
 from .models.audit import GENESIS
 from .models.types import utcnow
 
-HASHED_FIELDS = ("seq", "at", "actor_id", "actor_name", "ward_id", "school_id", "action", "object_type",
-                 "object_id", "before", "after", "ip", "request_id", "prev_hash")
+HASHED_FIELDS = (
+    "seq",
+    "at",
+    "actor_id",
+    "actor_name",
+    "ward_id",
+    "school_id",
+    "action",
+    "object_type",
+    "object_id",
+    "before",
+    "after",
+    "ip",
+    "request_id",
+    "prev_hash",
+)
 
 
 def event_hash(event: AuditEvent) -> str:
@@ -26,8 +41,16 @@ def event_hash(event: AuditEvent) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def record(action: str, obj=None, *, before: dict | None = None, after: dict | None = None,
-           school_id: int | None = None, ward_id: int | None = None, actor=None) -> AuditEvent:
+def record(
+    action: str,
+    obj=None,
+    *,
+    before: dict | None = None,
+    after: dict | None = None,
+    school_id: int | None = None,
+    ward_id: int | None = None,
+    actor=None,
+) -> AuditEvent:
     """Add an audit event for `action` on `obj` to the current session (not committed here).
 
     Takes the chain's head row FOR UPDATE (held until the caller commits), so concurrent
@@ -46,14 +69,24 @@ def resign_head(reason: str, actor=None) -> AuditEvent:
         raise ValueError("no AUDIT_KEY")
     with db.session.no_autoflush:
         head = db.session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
-    before = None if head is None else {
-        "key_id": head.key_id, "signature": "hợp lệ" if audit_mac.is_signed(head, key) else "không hợp lệ"}
-    return _append("audit.sign", None, before=before, after={"key_id": audit_mac.key_id(key), "reason": reason},
-                   actor=actor, resign=True)
+    before = (
+        None
+        if head is None
+        else {"key_id": head.key_id, "signature": "hợp lệ" if audit_mac.is_signed(head, key) else "không hợp lệ"}
+    )
+    return _append(
+        "audit.sign",
+        None,
+        before=before,
+        after={"key_id": audit_mac.key_id(key), "reason": reason},
+        actor=actor,
+        resign=True,
+    )
 
 
-def _append(action: str, obj, *, before, after, school_id=None, ward_id=None, actor=None,
-            resign: bool = False) -> AuditEvent:
+def _append(
+    action: str, obj, *, before, after, school_id=None, ward_id=None, actor=None, resign: bool = False
+) -> AuditEvent:
     if obj is not None and getattr(obj, "id", 0) is None:
         db.session.flush()
     with db.session.no_autoflush:
@@ -151,34 +184,93 @@ ACTION_LABELS = {
     "plan.evidence_remove": "Bỏ minh chứng của chỉ tiêu",
 }
 FIELD_LABELS = {
-    "full_name": "Họ tên", "is_enabled": "Được đăng nhập",  # ward administration
-    "status": "Trạng thái", "note": "Ghi chú", "verdict": "Kết luận kiểm tra", "reason": "Lý do",
-    "name": "Tên", "level": "Cấp học", "is_pilot": "Thí điểm", "is_active": "Hoạt động",
-    "title": "Tiêu đề", "username": "Tên đăng nhập", "role": "Vai trò", "school": "Trường",
-    "form": "Hình thức", "subject": "Môn học", "grade": "Khối", "class_name": "Lớp", "participants": "Số người tham gia",
-    "lessons": "Số tiết", "content_areas": "Nội dung", "starts_on": "Bắt đầu", "ends_on": "Kết thúc",
-    "products": "Sản phẩm", "notes": "Ghi chú", "deleted": "Đã xóa", "restricted": "Hạn chế",
-    "description": "Mô tả", "size": "Dung lượng (byte)", "sha256": "SHA-256", "item_id": "Mục checklist",
-    "activity_id": "Hoạt động", "criteria": "Các tiêu chí", "submitted": "Đã nộp",
-    "number": "Số văn bản", "signer_name": "Người ký", "signer_title": "Chức vụ người ký",
-    "difficulties": "Khó khăn, vướng mắc", "proposals": "Đề xuất, kiến nghị",
-    "school_year": "Năm học", "from": "Chép từ năm học", "deadlines": "Thời hạn", "pilots": "Trường thí điểm",
-    "source": "Tệp kế hoạch", "created": "Mục mới", "changed": "Mục thay đổi", "removed": "Mục bỏ",
-    "items_added": "Số mục checklist thêm", "slug": "Mã trường", "inspection": "Đợt kiểm tra",
-    "visit_on": "Ngày kiểm tra", "members": "Thành viên đoàn", "lead": "Trưởng đoàn", "conclusion": "Kết luận",
+    "full_name": "Họ tên",
+    "is_enabled": "Được đăng nhập",  # ward administration
+    "status": "Trạng thái",
+    "note": "Ghi chú",
+    "verdict": "Kết luận kiểm tra",
+    "reason": "Lý do",
+    "name": "Tên",
+    "level": "Cấp học",
+    "is_pilot": "Thí điểm",
+    "is_active": "Hoạt động",
+    "title": "Tiêu đề",
+    "username": "Tên đăng nhập",
+    "role": "Vai trò",
+    "school": "Trường",
+    "form": "Hình thức",
+    "subject": "Môn học",
+    "grade": "Khối",
+    "class_name": "Lớp",
+    "participants": "Số người tham gia",
+    "lessons": "Số tiết",
+    "content_areas": "Nội dung",
+    "starts_on": "Bắt đầu",
+    "ends_on": "Kết thúc",
+    "products": "Sản phẩm",
+    "notes": "Ghi chú",
+    "deleted": "Đã xóa",
+    "restricted": "Hạn chế",
+    "description": "Mô tả",
+    "size": "Dung lượng (byte)",
+    "sha256": "SHA-256",
+    "item_id": "Mục checklist",
+    "activity_id": "Hoạt động",
+    "criteria": "Các tiêu chí",
+    "submitted": "Đã nộp",
+    "number": "Số văn bản",
+    "signer_name": "Người ký",
+    "signer_title": "Chức vụ người ký",
+    "difficulties": "Khó khăn, vướng mắc",
+    "proposals": "Đề xuất, kiến nghị",
+    "school_year": "Năm học",
+    "from": "Chép từ năm học",
+    "deadlines": "Thời hạn",
+    "pilots": "Trường thí điểm",
+    "source": "Tệp kế hoạch",
+    "created": "Mục mới",
+    "changed": "Mục thay đổi",
+    "removed": "Mục bỏ",
+    "items_added": "Số mục checklist thêm",
+    "slug": "Mã trường",
+    "inspection": "Đợt kiểm tra",
+    "visit_on": "Ngày kiểm tra",
+    "members": "Thành viên đoàn",
+    "lead": "Trưởng đoàn",
+    "conclusion": "Kết luận",
     "recommendations": "Kiến nghị",
     # Editing the plan
-    "hk1_start": "Bắt đầu HK I", "hk1_end": "Kết thúc HK I", "hk2_start": "Bắt đầu HK II",
-    "hk2_end": "Kết thúc HK II", "midterm_start": "Bắt đầu đợt kiểm tra giữa HK II",
-    "midterm_end": "Kết thúc đợt kiểm tra giữa HK II", "closes_on": "Hạn sơ kết, tổng kết",
-    "before": "Trước ngày", "yearly_before": "Trước ngày (hằng năm)", "owner_text": "Đơn vị thực hiện (như in)",
-    "timing": "Thời gian", "timing_text": "Thời gian (như in)", "owners": "Đơn vị thực hiện",
-    "required_of": "Bắt buộc với", "school_deadline": "Hạn của trường", "ward_deadline": "Hạn của phường",
-    "category": "Cấp học / Đối tượng", "managing_body": "Đơn vị quản lý, chỉ đạo", "minimum": "Chỉ tiêu tối thiểu",
-    "forms_text": "Hình thức tổ chức", "evidence_text": "Minh chứng (như in)", "levels": "Cấp học áp dụng",
-    "pilot": "Trường thí điểm", "measure": "Cách tính", "measure_min": "Mức tối thiểu", "key": "Mã",
-    "key_id": "Mã khóa ký", "signature": "Chữ ký đầu chuỗi",
-    "target": "Chỉ tiêu STT", "retired_items": "Số mục chuyển lưu trữ", "items_removed": "Số mục checklist bỏ",
+    "hk1_start": "Bắt đầu HK I",
+    "hk1_end": "Kết thúc HK I",
+    "hk2_start": "Bắt đầu HK II",
+    "hk2_end": "Kết thúc HK II",
+    "midterm_start": "Bắt đầu đợt kiểm tra giữa HK II",
+    "midterm_end": "Kết thúc đợt kiểm tra giữa HK II",
+    "closes_on": "Hạn sơ kết, tổng kết",
+    "before": "Trước ngày",
+    "yearly_before": "Trước ngày (hằng năm)",
+    "owner_text": "Đơn vị thực hiện (như in)",
+    "timing": "Thời gian",
+    "timing_text": "Thời gian (như in)",
+    "owners": "Đơn vị thực hiện",
+    "required_of": "Bắt buộc với",
+    "school_deadline": "Hạn của trường",
+    "ward_deadline": "Hạn của phường",
+    "category": "Cấp học / Đối tượng",
+    "managing_body": "Đơn vị quản lý, chỉ đạo",
+    "minimum": "Chỉ tiêu tối thiểu",
+    "forms_text": "Hình thức tổ chức",
+    "evidence_text": "Minh chứng (như in)",
+    "levels": "Cấp học áp dụng",
+    "pilot": "Trường thí điểm",
+    "measure": "Cách tính",
+    "measure_min": "Mức tối thiểu",
+    "key": "Mã",
+    "key_id": "Mã khóa ký",
+    "signature": "Chữ ký đầu chuỗi",
+    "target": "Chỉ tiêu STT",
+    "retired_items": "Số mục chuyển lưu trữ",
+    "items_removed": "Số mục checklist bỏ",
 }
 
 

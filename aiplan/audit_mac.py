@@ -11,6 +11,7 @@ A write signs the new head only if the current head's signature is good, so a re
 unsigned, or foreign-signed) head stays detectable after the app's next write instead of
 being laundered by it. `flask --app aiplan sign-audit-head` re-signs on purpose, on the record.
 """
+
 import hashlib
 import hmac
 from functools import lru_cache
@@ -47,24 +48,36 @@ def sign(head: SignedHead, key: bytes) -> None:
 
 
 def is_signed(head: SignedHead, key: bytes | None) -> bool:
-    return (key is not None and head.mac is not None and head.key_id == key_id(key)
-            and hmac.compare_digest(head.mac, head_mac(key, head.seq, head.hash)))
+    return (
+        key is not None
+        and head.mac is not None
+        and head.key_id == key_id(key)
+        and hmac.compare_digest(head.mac, head_mac(key, head.seq, head.hash))
+    )
 
 
 def signature_problem(head: SignedHead, key: bytes | None) -> str | None:
     """None when the head carries a good signature under `key`; else what is wrong, in Vietnamese."""
     if key is None:
-        return ("Chưa có khóa ký nhật ký (AUDIT_KEY, hoặc tệp instance/audit_key): không kiểm tra được "
-                "chữ ký của đầu chuỗi, nên không biết các bản ghi cuối có bị xóa hay không.")
+        return (
+            "Chưa có khóa ký nhật ký (AUDIT_KEY, hoặc tệp instance/audit_key): không kiểm tra được "
+            "chữ ký của đầu chuỗi, nên không biết các bản ghi cuối có bị xóa hay không."
+        )
     if head.mac is None:
-        return (f"Đầu chuỗi (bản ghi cuối #{head.seq}) không có chữ ký HMAC: có thể các bản ghi cuối đã bị "
-                "xóa và đầu chuỗi bị lùi lại, hoặc cơ sở dữ liệu chưa được nâng cấp "
-                "(`flask --app aiplan db upgrade`).")
+        return (
+            f"Đầu chuỗi (bản ghi cuối #{head.seq}) không có chữ ký HMAC: có thể các bản ghi cuối đã bị "
+            "xóa và đầu chuỗi bị lùi lại, hoặc cơ sở dữ liệu chưa được nâng cấp "
+            "(`flask --app aiplan db upgrade`)."
+        )
     if head.key_id != key_id(key):
-        return (f"Đầu chuỗi được ký bằng một khóa khác (mã khóa {head.key_id}), không phải khóa đang dùng "
-                f"(mã khóa {key_id(key)}): AUDIT_KEY đã đổi, hoặc đây là máy khác. Hãy dùng lại khóa cũ; "
-                "nếu chắc chắn nhật ký còn nguyên, ký lại bằng `flask --app aiplan sign-audit-head`.")
+        return (
+            f"Đầu chuỗi được ký bằng một khóa khác (mã khóa {head.key_id}), không phải khóa đang dùng "
+            f"(mã khóa {key_id(key)}): AUDIT_KEY đã đổi, hoặc đây là máy khác. Hãy dùng lại khóa cũ; "
+            "nếu chắc chắn nhật ký còn nguyên, ký lại bằng `flask --app aiplan sign-audit-head`."
+        )
     if not is_signed(head, key):
-        return (f"Chữ ký HMAC của đầu chuỗi (bản ghi cuối #{head.seq}) không khớp: đầu chuỗi đã bị sửa "
-                "ngoài ứng dụng; có thể các bản ghi cuối đã bị xóa và đầu chuỗi bị lùi lại.")
+        return (
+            f"Chữ ký HMAC của đầu chuỗi (bản ghi cuối #{head.seq}) không khớp: đầu chuỗi đã bị sửa "
+            "ngoài ứng dụng; có thể các bản ghi cuối đã bị xóa và đầu chuỗi bị lùi lại."
+        )
     return None

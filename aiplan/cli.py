@@ -1,4 +1,5 @@
 """Commands for operators: `flask --app aiplan COMMAND --help` describes each."""
+
 import secrets
 import sys
 from pathlib import Path
@@ -47,9 +48,11 @@ def _load_plan_file(path: Path, replace_calendar: bool = False) -> None:
     if report.unchanged:
         click.echo(f"Kế hoạch năm học {plan.school_year.name} ({path.name}): không có thay đổi.")
     else:
-        click.echo(f"Đã nạp kế hoạch năm học {plan.school_year.name} từ {path.name}: "
-                   f"{len(plan.milestones)} mốc, {len(plan.targets)} chỉ tiêu; "
-                   f"thêm {report.items_added} mục checklist.")
+        click.echo(
+            f"Đã nạp kế hoạch năm học {plan.school_year.name} từ {path.name}: "
+            f"{len(plan.milestones)} mốc, {len(plan.targets)} chỉ tiêu; "
+            f"thêm {report.items_added} mục checklist."
+        )
         for label, names in (("Mới", report.created), ("Đổi", report.changed), ("Bỏ", report.removed)):
             if names:
                 shown = ", ".join(names[:12]) + (f" và {len(names) - 12} mục khác" if len(names) > 12 else "")
@@ -64,8 +67,10 @@ def _import_schools_file(path: Path, ward_slug: str | None) -> None:
         report = import_schools(ward, parse_schools_csv(path.read_bytes()))
     except SchoolImportError as error:
         _fail(f"không nhập được danh sách trường từ {path.name}; chưa có gì thay đổi", error.problems)
-    click.echo(f"Danh sách trường ({path.name}): thêm {len(report.created)}, cập nhật {len(report.updated)}, "
-               f"giữ nguyên {report.unchanged}; thêm {report.items_added} mục checklist.")
+    click.echo(
+        f"Danh sách trường ({path.name}): thêm {len(report.created)}, cập nhật {len(report.updated)}, "
+        f"giữ nguyên {report.unchanged}; thêm {report.items_added} mục checklist."
+    )
 
 
 def _ward(slug: str | None) -> Ward:
@@ -73,10 +78,15 @@ def _ward(slug: str | None) -> Ward:
     if slug:
         ward = next((w for w in wards if w.slug == slug), None)
         if ward is None:
-            _fail(f"không có phường '{slug}'", [f"các phường hiện có: {', '.join(w.slug for w in wards) or '(chưa có)'}"])
+            _fail(
+                f"không có phường '{slug}'", [f"các phường hiện có: {', '.join(w.slug for w in wards) or '(chưa có)'}"]
+            )
         return ward
     if len(wards) != 1:
-        _fail("cần chỉ rõ phường bằng --ward", [f"các phường hiện có: {', '.join(w.slug for w in wards) or '(chưa có; hãy nạp kế hoạch trước)'}"])
+        _fail(
+            "cần chỉ rõ phường bằng --ward",
+            [f"các phường hiện có: {', '.join(w.slug for w in wards) or '(chưa có; hãy nạp kế hoạch trước)'}"],
+        )
     return wards[0]
 
 
@@ -100,15 +110,19 @@ def setup():
     if not schools:
         _import_schools_file(BUNDLED_SCHOOLS, None)
     else:
-        click.echo(f"Danh sách trường đã có {schools} trường: giữ nguyên (sửa trong trang Quản trị hoặc bằng "
-                   "import-schools).")
+        click.echo(
+            f"Danh sách trường đã có {schools} trường: giữ nguyên (sửa trong trang Quản trị hoặc bằng import-schools)."
+        )
 
 
 @click.command("load-plan")
 @with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--replace-calendar", is_flag=True,
-              help="Also overwrite the school year's calendar with the file's (kept as edited otherwise).")
+@click.option(
+    "--replace-calendar",
+    is_flag=True,
+    help="Also overwrite the school year's calendar with the file's (kept as edited otherwise).",
+)
 def load_plan_command(file: Path, replace_calendar: bool):
     """Load or reload a plan file (TOML) and bring every checklist up to date."""
     _load_plan_file(file, replace_calendar)
@@ -171,8 +185,10 @@ def demo_accounts():
         create_user(username, role, password, ward=ward, school=school, full_name=full_name)
         created.append((username, role, password))
     if not created:
-        click.echo("Tài khoản demo đã có từ trước (mật khẩu đã in lần đầu; đặt lại bằng create-user với tên khác "
-                   "hoặc xóa thư mục instance/).")
+        click.echo(
+            "Tài khoản demo đã có từ trước (mật khẩu đã in lần đầu; đặt lại bằng create-user với tên khác "
+            "hoặc xóa thư mục instance/)."
+        )
         return
     click.echo("Tài khoản demo (mật khẩu chỉ in một lần này):")
     for username, role, password in created:

@@ -1,4 +1,5 @@
 """Settings read from the environment, with defaults that suit one ward's intranet."""
+
 import os
 from pathlib import Path
 
@@ -53,8 +54,15 @@ DEFAULTS = {
     # or a phone on a school's slow link). Evidence files are sent as stored.
     "COMPRESS_ALGORITHM": ["gzip"],
     "COMPRESS_ALGORITHM_STREAMING": ["gzip"],
-    "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript", "application/javascript",
-                           "application/json", "text/csv", "image/svg+xml"],
+    "COMPRESS_MIMETYPES": [
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "text/csv",
+        "image/svg+xml",
+    ],
     # Static files carry their content hash in the URL (see web.static_url), so browsers keep them.
     "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,
 }

@@ -1,4 +1,5 @@
 """Flask extensions, created once here and bound to the app in create_app."""
+
 import sqlite3
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -76,8 +77,9 @@ def _begin_sqlite(connection):
     if connection.get_execution_options().get("read_only"):
         connection.exec_driver_sql("BEGIN")
         return
-    writing = not has_request_context() or (request.method not in ("GET", "HEAD", "OPTIONS")
-                                            and not g.get("done_writing"))
+    writing = not has_request_context() or (
+        request.method not in ("GET", "HEAD", "OPTIONS") and not g.get("done_writing")
+    )
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 

@@ -1,5 +1,6 @@
 """Form fields shared by the features: dates as Vietnamese offices write them, checkbox lists,
 and the version or fingerprint an edit form carries."""
+
 import re
 from datetime import date
 

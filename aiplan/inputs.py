@@ -4,6 +4,7 @@ formula, and versions or fingerprints that are not the shape the app itself writ
 
 One place, so that the web forms, the web imports and the command line apply the same rule and
 say the same thing."""
+
 import hashlib
 import json
 import re
@@ -20,8 +21,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DIGITS = re.compile(r"[0-9]{1,9}")
 # An edit form's fingerprint as `fingerprint` writes it.
 FINGERPRINT = re.compile(r"[0-9a-f]{24}")
-BAD_VERSION = _l("Trang gửi lên thiếu hoặc sai phiên bản dữ liệu, nên chưa có gì được lưu. "
-                 "Hãy tải lại trang rồi thử lại.")
+BAD_VERSION = _l(
+    "Trang gửi lên thiếu hoặc sai phiên bản dữ liệu, nên chưa có gì được lưu. Hãy tải lại trang rồi thử lại."
+)
 NUL_TEXT = _l("Dữ liệu gửi lên chứa ký tự NUL (mã 0), không được phép; chưa có gì được lưu.")
 
 

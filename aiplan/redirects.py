@@ -1,4 +1,5 @@
 """Where a client may ask to be sent back to (`next=`): the one check every such redirect uses."""
+
 import re
 from urllib.parse import urlsplit
 

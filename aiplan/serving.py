@@ -7,6 +7,7 @@ the app stops answering. Waitress reads headers and body in its one I/O thread, 
 over 512 KB to a temporary file, and gives a task thread only a request that has fully arrived:
 a slow client ties up a connection, never a thread (tests/test_slow_clients.py).
 """
+
 import argparse
 import logging
 import time
@@ -57,9 +58,14 @@ def with_access_log(wsgi_app):
         try:
             return wsgi_app(environ, remember)
         finally:
-            access_log.info('%s "%s %s" %s %.0f ms', environ.get("REMOTE_ADDR", "-"), environ["REQUEST_METHOD"],
-                            environ.get("PATH_INFO", ""), status[0] if status else "-",
-                            (time.perf_counter() - started) * 1000)
+            access_log.info(
+                '%s "%s %s" %s %.0f ms',
+                environ.get("REMOTE_ADDR", "-"),
+                environ["REQUEST_METHOD"],
+                environ.get("PATH_INFO", ""),
+                status[0] if status else "-",
+                (time.perf_counter() - started) * 1000,
+            )
 
     return logged
 

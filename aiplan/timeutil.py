@@ -1,4 +1,5 @@
 """Dates and times as the ward reads them: Asia/Ho_Chi_Minh, dd/mm/yyyy."""
+
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 

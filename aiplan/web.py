@@ -1,4 +1,5 @@
 """What every response shares: request ids, security headers, error pages, template helpers."""
+
 import hashlib
 import logging
 import secrets
@@ -15,12 +16,17 @@ from . import audit, timeutil
 from .extensions import db
 from .inputs import NUL_TEXT, has_nul
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-       "frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 
 ERROR_MESSAGES = {
-    400: (_l("Yêu cầu không hợp lệ"), _l("Trang đã hết hạn hoặc dữ liệu gửi lên không đúng. Hãy tải lại trang rồi thử lại.")),
+    400: (
+        _l("Yêu cầu không hợp lệ"),
+        _l("Trang đã hết hạn hoặc dữ liệu gửi lên không đúng. Hãy tải lại trang rồi thử lại."),
+    ),
     403: (_l("Không có quyền truy cập"), _l("Tài khoản của bạn không được phép xem hoặc thay đổi nội dung này.")),
     404: (_l("Không tìm thấy"), _l("Trang hoặc dữ liệu bạn tìm không tồn tại.")),
     405: (_l("Thao tác không được hỗ trợ"), _l("Địa chỉ này không nhận kiểu yêu cầu vừa gửi.")),
@@ -52,7 +58,8 @@ def init_app(app: Flask) -> None:
     if app.config.get("TRUSTED_PROXIES"):
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to wrap the WSGI app
-            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
 
     handler = logging.StreamHandler()
     handler.addFilter(RequestIdFilter())
@@ -72,8 +79,7 @@ def init_app(app: Flask) -> None:
         if filename not in static_versions:
             assert app.static_folder is not None  # the app is created with one
             path = Path(app.static_folder) / filename
-            static_versions[filename] = (hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-                                         if path.is_file() else "")
+            static_versions[filename] = hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else ""
         if static_versions[filename]:
             values["v"] = static_versions[filename]
 
@@ -115,9 +121,10 @@ def init_app(app: Flask) -> None:
         db.session.rollback()  # the page below reads the user; a failed transaction must not stop it
         title, message = (str(text) for text in ERROR_MESSAGES[500])
         try:
-            return render_template("errors/error.html", code=500, title=title, message=message,
-                                   request_id=g.get("request_id", "")), 500
-        except Exception:  # noqa: BLE001 — the error page itself failed; answer in plain text
+            return render_template(
+                "errors/error.html", code=500, title=title, message=message, request_id=g.get("request_id", "")
+            ), 500
+        except Exception:
             app.logger.exception("Error page failed to render")
             return f"{title}. {message} ({g.get('request_id', '')})", 500, {"Content-Type": "text/plain; charset=utf-8"}
 

@@ -19,50 +19,81 @@ from .services import check_activity
 try:
     from wtforms.fields.choices import SelectChoice
 except ImportError:  # WTForms before 3.3 takes (value, label) pairs, which 3.3 deprecates
-    def SelectChoice(value, label):  # noqa: N802
+
+    def SelectChoice(value, label):
         return value, label
 
-RATING_LABELS = {Rating.TOT: _l("Tốt"), Rating.KHA: _l("Khá"), Rating.DAT: _l("Đạt"),
-                 Rating.CHUA_DAT: _l("Chưa đạt")}
+
+RATING_LABELS = {Rating.TOT: _l("Tốt"), Rating.KHA: _l("Khá"), Rating.DAT: _l("Đạt"), Rating.CHUA_DAT: _l("Chưa đạt")}
 TEXT_MAX = 2000
 # Suggestions for the subject field (a datalist: any other subject may be typed). Data, not UI text.
-SUBJECTS = ("Tin học", "Toán", "Tiếng Việt", "Ngữ văn", "Tiếng Anh", "Khoa học", "Khoa học tự nhiên",
-            "Công nghệ", "Lịch sử và Địa lí", "Giáo dục công dân", "Đạo đức", "Mĩ thuật", "Âm nhạc",
-            "Hoạt động trải nghiệm", "Hoạt động trải nghiệm, hướng nghiệp")
+SUBJECTS = (
+    "Tin học",
+    "Toán",
+    "Tiếng Việt",
+    "Ngữ văn",
+    "Tiếng Anh",
+    "Khoa học",
+    "Khoa học tự nhiên",
+    "Công nghệ",
+    "Lịch sử và Địa lí",
+    "Giáo dục công dân",
+    "Đạo đức",
+    "Mĩ thuật",
+    "Âm nhạc",
+    "Hoạt động trải nghiệm",
+    "Hoạt động trải nghiệm, hướng nghiệp",
+)
 
 
 def count_field(label, maximum: int):
-    return IntegerField(label, validators=[
-        Optional(), NumberRange(min=0, max=maximum, message=_l("Nhập một số từ %(min)d đến %(max)d."))],
+    return IntegerField(
+        label,
+        validators=[Optional(), NumberRange(min=0, max=maximum, message=_l("Nhập một số từ %(min)d đến %(max)d."))],
         invalid_value_message=_l("Nhập một số nguyên, ví dụ 35."),
-        render_kw={"min": 0, "max": maximum, "inputmode": "numeric"})
+        render_kw={"min": 0, "max": maximum, "inputmode": "numeric"},
+    )
 
 
 class ActivityForm(FlaskForm):
     """An activity as staff type it; the school and the plan come from the URL, never from here."""
 
-    form_id = SelectField(_l("Hình thức"), coerce=int,
-                          validators=[DataRequired(_l("Chọn hình thức tổ chức."))],
-                          invalid_value_message=_l("Chọn một hình thức trong danh sách."),
-                          invalid_choice_message=_l("Chọn một hình thức trong danh sách."))
-    title = StringField(_l("Tên hoạt động"), validators=[
-        DataRequired(_l("Nhập tên hoạt động.")), Length(max=300, message=_l("Tối đa %(max)d ký tự."))])
-    subject = StringField(_l("Môn học"), validators=[Length(max=120, message=_l("Tối đa %(max)d ký tự."))],
-                          render_kw={"list": "subject-options", "autocomplete": "off"})
+    form_id = SelectField(
+        _l("Hình thức"),
+        coerce=int,
+        validators=[DataRequired(_l("Chọn hình thức tổ chức."))],
+        invalid_value_message=_l("Chọn một hình thức trong danh sách."),
+        invalid_choice_message=_l("Chọn một hình thức trong danh sách."),
+    )
+    title = StringField(
+        _l("Tên hoạt động"),
+        validators=[DataRequired(_l("Nhập tên hoạt động.")), Length(max=300, message=_l("Tối đa %(max)d ký tự."))],
+    )
+    subject = StringField(
+        _l("Môn học"),
+        validators=[Length(max=120, message=_l("Tối đa %(max)d ký tự."))],
+        render_kw={"list": "subject-options", "autocomplete": "off"},
+    )
     grade = StringField(_l("Khối lớp"), validators=[Length(max=40, message=_l("Tối đa %(max)d ký tự."))])
     class_name = StringField(_l("Lớp"), validators=[Length(max=80, message=_l("Tối đa %(max)d ký tự."))])
     participants = count_field(_l("Số người tham gia"), 100_000)
     lessons = count_field(_l("Số tiết"), 10_000)
-    content_area_ids = CheckboxesField(_l("Nội dung giáo dục AI"), coerce=int,
-                                       invalid_value_message=_l("Chọn nội dung trong danh sách."),
-                                       invalid_choice_message=_l("Chọn nội dung trong danh sách."))
-    starts_on = VnDateField(_l("Ngày bắt đầu"), validators=[InputRequired(_l("Nhập ngày bắt đầu."))],
-                            render_kw={"autocomplete": "off"})
+    content_area_ids = CheckboxesField(
+        _l("Nội dung giáo dục AI"),
+        coerce=int,
+        invalid_value_message=_l("Chọn nội dung trong danh sách."),
+        invalid_choice_message=_l("Chọn nội dung trong danh sách."),
+    )
+    starts_on = VnDateField(
+        _l("Ngày bắt đầu"), validators=[InputRequired(_l("Nhập ngày bắt đầu."))], render_kw={"autocomplete": "off"}
+    )
     ends_on = VnDateField(_l("Ngày kết thúc"), render_kw={"autocomplete": "off"})
-    products = TextAreaField(_l("Sản phẩm"), validators=[Length(max=TEXT_MAX, message=_l("Tối đa %(max)d ký tự."))],
-                             render_kw={"rows": 3})
-    notes = TextAreaField(_l("Ghi chú"), validators=[Length(max=TEXT_MAX, message=_l("Tối đa %(max)d ký tự."))],
-                          render_kw={"rows": 3})
+    products = TextAreaField(
+        _l("Sản phẩm"), validators=[Length(max=TEXT_MAX, message=_l("Tối đa %(max)d ký tự."))], render_kw={"rows": 3}
+    )
+    notes = TextAreaField(
+        _l("Ghi chú"), validators=[Length(max=TEXT_MAX, message=_l("Tối đa %(max)d ký tự."))], render_kw={"rows": 3}
+    )
     # Absent when recording a new activity; an edit or a delete is checked by the view through
     # inputs.posted_version, the same rule as VersionField.
     version = HiddenField()
@@ -81,20 +112,26 @@ class ActivityForm(FlaskForm):
     def values(self) -> dict:
         """What the services need, with blanks made explicit."""
         return {
-            "form_id": self.form_id.data, "title": (self.title.data or "").strip(),
-            "subject": (self.subject.data or "").strip(), "grade": (self.grade.data or "").strip(),
+            "form_id": self.form_id.data,
+            "title": (self.title.data or "").strip(),
+            "subject": (self.subject.data or "").strip(),
+            "grade": (self.grade.data or "").strip(),
             "class_name": (self.class_name.data or "").strip(),
-            "participants": self.participants.data or 0, "lessons": self.lessons.data or 0,
+            "participants": self.participants.data or 0,
+            "lessons": self.lessons.data or 0,
             "content_area_ids": list(self.content_area_ids.data or []),
-            "starts_on": self.starts_on.data, "ends_on": self.ends_on.data,
-            "products": (self.products.data or "").strip(), "notes": (self.notes.data or "").strip(),
+            "starts_on": self.starts_on.data,
+            "ends_on": self.ends_on.data,
+            "products": (self.products.data or "").strip(),
+            "notes": (self.notes.data or "").strip(),
         }
 
     def validate_with_rules(self, plan: Plan) -> bool:
         """The form's own checks and the plan's rules (services.check_activity), every problem at once."""
         valid = self.validate()
-        rules = {name: message for name, message in check_activity(plan, self.values()).items()
-                 if not self[name].errors}  # one message per field: the form's own comes first
+        rules = {
+            name: message for name, message in check_activity(plan, self.values()).items() if not self[name].errors
+        }  # one message per field: the form's own comes first
         self.add_errors(rules)
         return valid and not rules
 
@@ -114,12 +151,17 @@ class SelfEvaluationForm(FlaskForm):
         fields = {}
         for criterion in criteria:
             fields[f"rating_{criterion.id}"] = RadioField(
-                _l("Mức đánh giá"), coerce=Rating, validate_choice=False,
+                _l("Mức đánh giá"),
+                coerce=Rating,
+                validate_choice=False,
                 choices=[SelectChoice(rating.value, RATING_LABELS[rating]) for rating in Rating],
-                invalid_value_message=_l("Chọn một mức trong danh sách."))
+                invalid_value_message=_l("Chọn một mức trong danh sách."),
+            )
             fields[f"text_{criterion.id}"] = TextAreaField(
                 _l("Nhận xét ngắn về tiêu chí %(number)d", number=criterion.position),
-                validators=[Length(max=TEXT_MAX, message=_l("Tối đa %(max)d ký tự."))], render_kw={"rows": 3})
+                validators=[Length(max=TEXT_MAX, message=_l("Tối đa %(max)d ký tự."))],
+                render_kw={"rows": 3},
+            )
         form = type("PlanSelfEvaluationForm", (cls,), fields)(*args, **kwargs)
         form.criteria = list(criteria)
         return form

@@ -1,17 +1,24 @@
 """A school's AI activities and its self-evaluation: staff of the school write, the ward reads."""
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import can_write_record, can_write_school, current_plan, viewed_plan, get_activity, get_school, roles_required
+from ..access import (
+    can_write_record,
+    current_plan,
+    get_activity,
+    get_school,
+    roles_required,
+    viewed_plan,
+)
 from ..evidence.services import files_for_activity
 from ..extensions import db
 from ..inputs import posted_version
 from ..models import Activity, Role, User
-from . import bp
+from . import bp, services
 from . import self_evaluation as evaluations
-from . import services
 from .forms import RATING_LABELS, SUBJECTS, ActivityForm, SelfEvaluationForm
 
 UNPROCESSABLE, CONFLICT = 422, 409
@@ -41,9 +48,15 @@ def index(slug):
     groups = services.group_by_form(plan, activities)
     shown = request.args.get("form", "")
     return render_template(
-        "activities/index.html", school=school, plan=plan, form=form, groups=groups, shown=shown,
+        "activities/index.html",
+        school=school,
+        plan=plan,
+        form=form,
+        groups=groups,
+        shown=shown,
         visible=[g for g in groups if g.activities and (not shown or g.form.code == shown)],
-        actuals=services.target_actuals(plan, [school]), can_write=can_write_record(school, plan.id),
+        actuals=services.target_actuals(plan, [school]),
+        can_write=can_write_record(school, plan.id),
         subjects=SUBJECTS,
     ), status
 
@@ -79,9 +92,18 @@ def detail(slug, activity_id):
 
 
 def _render_detail(school, activity, form, conflict):
-    return render_template("activities/detail.html", school=school, plan=activity.plan, activity=activity,
-                           form=form, conflict=conflict, can_write=can_write_record(activity.school, activity.plan_id), people=_people(activity),
-                           subjects=SUBJECTS, files=files_for_activity(activity.id, current_user))
+    return render_template(
+        "activities/detail.html",
+        school=school,
+        plan=activity.plan,
+        activity=activity,
+        form=form,
+        conflict=conflict,
+        can_write=can_write_record(activity.school, activity.plan_id),
+        people=_people(activity),
+        subjects=SUBJECTS,
+        files=files_for_activity(activity.id, current_user),
+    )
 
 
 @bp.post("/schools/<slug>/activities/<int:activity_id>/delete")
@@ -95,8 +117,9 @@ def delete(slug, activity_id):
         services.delete_activity(activity, version, actor=current_user)
     except services.StaleActivity:
         activity = get_activity(slug, activity_id)[1]
-        return _render_detail(school, activity, ActivityForm(activity.plan, data=edit_data(activity)),
-                              "delete"), CONFLICT
+        return _render_detail(
+            school, activity, ActivityForm(activity.plan, data=edit_data(activity)), "delete"
+        ), CONFLICT
     flash(_("Đã xóa hoạt động “%(title)s”.", title=title), "success")
     return redirect(url_for(".index", slug=school.slug))
 
@@ -109,14 +132,16 @@ def self_evaluation(slug):
     plan = viewed_plan(school.ward_id)
     evaluation = evaluations.get_self_evaluation(plan, school)
     form = SelfEvaluationForm.for_criteria(
-        plan.criteria, data=None if request.method == "POST" else evaluation_data(evaluation))
+        plan.criteria, data=None if request.method == "POST" else evaluation_data(evaluation)
+    )
     status, refusal = 200, None
     if request.method == "POST":
         version, submit = posted_version(), request.form.get("action") == "submit"
         if form.validate():
             try:
-                evaluations.save_self_evaluation(plan, school, form.values(), version, submit=submit,
-                                                 actor=current_user)
+                evaluations.save_self_evaluation(
+                    plan, school, form.values(), version, submit=submit, actor=current_user
+                )
             except evaluations.IncompleteEvaluation as refused:
                 form.add_errors(refused.errors)
             except evaluations.EvaluationLocked:
@@ -131,10 +156,17 @@ def self_evaluation(slug):
             evaluation = evaluations.get_self_evaluation(plan, school)
             form.version.data = evaluations.current_version(evaluation)
     return render_template(
-        "activities/self_evaluation.html", school=school, plan=plan, evaluation=evaluation, form=form,
-        refusal=refusal, can_write=can_write_record(school, plan.id),
-        can_reopen=current_user.role is Role.WARD_ADMIN, saved=evaluation_data(evaluation),
-        people=_people(evaluation), rating_labels=RATING_LABELS,
+        "activities/self_evaluation.html",
+        school=school,
+        plan=plan,
+        evaluation=evaluation,
+        form=form,
+        refusal=refusal,
+        can_write=can_write_record(school, plan.id),
+        can_reopen=current_user.role is Role.WARD_ADMIN,
+        saved=evaluation_data(evaluation),
+        people=_people(evaluation),
+        rating_labels=RATING_LABELS,
     ), status
 
 
@@ -152,11 +184,21 @@ def reopen_self_evaluation(slug):
 
 
 def edit_data(activity: Activity) -> dict:
-    return {"form_id": activity.form_id, "title": activity.title, "subject": activity.subject,
-            "grade": activity.grade, "class_name": activity.class_name, "participants": activity.participants,
-            "lessons": activity.lessons, "content_area_ids": [a.id for a in activity.content_areas],
-            "starts_on": activity.starts_on, "ends_on": activity.ends_on, "products": activity.products,
-            "notes": activity.notes, "version": activity.version}
+    return {
+        "form_id": activity.form_id,
+        "title": activity.title,
+        "subject": activity.subject,
+        "grade": activity.grade,
+        "class_name": activity.class_name,
+        "participants": activity.participants,
+        "lessons": activity.lessons,
+        "content_area_ids": [a.id for a in activity.content_areas],
+        "starts_on": activity.starts_on,
+        "ends_on": activity.ends_on,
+        "products": activity.products,
+        "notes": activity.notes,
+        "version": activity.version,
+    }
 
 
 def evaluation_data(evaluation) -> dict:

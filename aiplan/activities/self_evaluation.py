@@ -1,5 +1,6 @@
 """The school's yearly self-evaluation on the criteria of Phụ lục I.2 (milestone 7): drafts, submission,
 and reopening by the ward. Each write commits together with its audit record."""
+
 from contextlib import contextmanager
 
 from flask_babel import lazy_gettext as _l
@@ -37,8 +38,10 @@ def get_self_evaluation(plan: Plan, school: School) -> SelfEvaluation | None:
     Its state: None → not begun; `submitted_at` None → draft; otherwise submitted (locked).
     """
     return db.session.scalar(
-        select(SelfEvaluation).filter_by(plan_id=plan.id, school_id=school.id)
-        .options(selectinload(SelfEvaluation.ratings)))
+        select(SelfEvaluation)
+        .filter_by(plan_id=plan.id, school_id=school.id)
+        .options(selectinload(SelfEvaluation.ratings))
+    )
 
 
 def current_version(evaluation: SelfEvaluation | None) -> int:
@@ -46,8 +49,15 @@ def current_version(evaluation: SelfEvaluation | None) -> int:
     return evaluation.version if evaluation is not None else 0
 
 
-def save_self_evaluation(plan: Plan, school: School, values: dict[int, tuple[Rating | None, str]],
-                         version: int, *, submit: bool = False, actor=None) -> SelfEvaluation:
+def save_self_evaluation(
+    plan: Plan,
+    school: School,
+    values: dict[int, tuple[Rating | None, str]],
+    version: int,
+    *,
+    submit: bool = False,
+    actor=None,
+) -> SelfEvaluation:
     """Save the ratings and texts (criterion id -> (rating, text)) as a draft, or submit them.
 
     Refuses a stale `version`, a submitted evaluation, and a submission missing a rating. Commits.
@@ -58,8 +68,11 @@ def save_self_evaluation(plan: Plan, school: School, values: dict[int, tuple[Rat
     if version != current_version(evaluation):
         raise StaleEvaluation()
     if submit:
-        missing = {c.id: _l("Chọn mức đánh giá cho tiêu chí này trước khi nộp.")
-                   for c in plan.criteria if not values.get(c.id, (None, ""))[0]}
+        missing = {
+            c.id: _l("Chọn mức đánh giá cho tiêu chí này trước khi nộp.")
+            for c in plan.criteria
+            if not values.get(c.id, (None, ""))[0]
+        }
         if missing:
             raise IncompleteEvaluation(missing)
     before = describe(plan, evaluation) if evaluation is not None else None
@@ -83,8 +96,15 @@ def save_self_evaluation(plan: Plan, school: School, values: dict[int, tuple[Rat
             return get_self_evaluation(plan, school)
         evaluation.updated_at, evaluation.updated_by_id = utcnow(), getattr(actor, "id", None)
         db.session.flush()
-        audit.record("self_evaluation.submit" if submit else "self_evaluation.save", evaluation,
-                     before=before, after=after, school_id=school.id, ward_id=school.ward_id, actor=actor)
+        audit.record(
+            "self_evaluation.submit" if submit else "self_evaluation.save",
+            evaluation,
+            before=before,
+            after=after,
+            school_id=school.id,
+            ward_id=school.ward_id,
+            actor=actor,
+        )
     return evaluation
 
 
@@ -98,8 +118,15 @@ def reopen_self_evaluation(plan: Plan, school: School, actor=None) -> bool:
     with _transaction():
         evaluation.submitted_at = evaluation.submitted_by_id = None
         evaluation.updated_at, evaluation.updated_by_id = utcnow(), getattr(actor, "id", None)
-        audit.record("self_evaluation.reopen", evaluation, before=before, after=describe(plan, evaluation),
-                     school_id=school.id, ward_id=school.ward_id, actor=actor)
+        audit.record(
+            "self_evaluation.reopen",
+            evaluation,
+            before=before,
+            after=describe(plan, evaluation),
+            school_id=school.id,
+            ward_id=school.ward_id,
+            actor=actor,
+        )
     return True
 
 
@@ -111,7 +138,8 @@ def describe(plan: Plan, evaluation: SelfEvaluation) -> dict:
         row = rows.get(criterion.id)
         criteria[str(criterion.position)] = {
             "rating": row.rating.value if row is not None and row.rating else None,
-            "text": row.text if row is not None else ""}
+            "text": row.text if row is not None else "",
+        }
     return {"criteria": criteria, "submitted": evaluation.submitted_at is not None}
 
 

@@ -2,6 +2,7 @@
 
 Every write here commits together with its audit record and with the target items it moves.
 """
+
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -51,13 +52,18 @@ class StaleActivity(ActivityRefused):
 
 # -- reading ---------------------------------------------------------------------------------
 
+
 def school_activities(plan: Plan, school: School) -> list[Activity]:
     """The school's current activities under the plan, with their form and content areas (two queries)."""
-    return list(db.session.scalars(
-        select(Activity).join(Activity.form)
-        .where(Activity.plan_id == plan.id, Activity.school_id == school.id, Activity.deleted_at.is_(None))
-        .options(contains_eager(Activity.form), selectinload(Activity.content_areas))
-        .order_by(DeliveryForm.position, Activity.starts_on, Activity.id)))
+    return list(
+        db.session.scalars(
+            select(Activity)
+            .join(Activity.form)
+            .where(Activity.plan_id == plan.id, Activity.school_id == school.id, Activity.deleted_at.is_(None))
+            .options(contains_eager(Activity.form), selectinload(Activity.content_areas))
+            .order_by(DeliveryForm.position, Activity.starts_on, Activity.id)
+        )
+    )
 
 
 @dataclass
@@ -92,14 +98,23 @@ def group_by_form(plan: Plan, activities: list[Activity]) -> list[FormGroup]:
 def date_warnings(plan: Plan, activity: Activity) -> list[str]:
     """Dates outside the plan's school year: allowed (summer training happens) but worth a second look."""
     year = plan.school_year
-    outside = [day for day in (activity.starts_on, activity.ends_on)
-               if day and not year.hk1_start <= day <= year.closes_on]
-    return [_l("Ngày %(date)s nằm ngoài năm học %(year)s (%(start)s – %(end)s); hãy kiểm tra lại.",
-               date=day.strftime("%d/%m/%Y"), year=year.name, start=year.hk1_start.strftime("%d/%m/%Y"),
-               end=year.closes_on.strftime("%d/%m/%Y")) for day in outside]
+    outside = [
+        day for day in (activity.starts_on, activity.ends_on) if day and not year.hk1_start <= day <= year.closes_on
+    ]
+    return [
+        _l(
+            "Ngày %(date)s nằm ngoài năm học %(year)s (%(start)s – %(end)s); hãy kiểm tra lại.",
+            date=day.strftime("%d/%m/%Y"),
+            year=year.name,
+            start=year.hk1_start.strftime("%d/%m/%Y"),
+            end=year.closes_on.strftime("%d/%m/%Y"),
+        )
+        for day in outside
+    ]
 
 
 # -- rules and writes ------------------------------------------------------------------------
+
 
 def check_activity(plan: Plan, values: dict) -> dict:
     """The plan's rules for an activity: field name -> message for each one broken."""
@@ -137,8 +152,14 @@ def create_activity(plan: Plan, school: School, values: dict, actor=None) -> Act
         _assign(activity, plan, values)
         db.session.add(activity)
         db.session.flush()
-        audit.record("activity.create", activity, after=describe(activity), school_id=school.id,
-                     ward_id=school.ward_id, actor=actor)
+        audit.record(
+            "activity.create",
+            activity,
+            after=describe(activity),
+            school_id=school.id,
+            ward_id=school.ward_id,
+            actor=actor,
+        )
         refresh_target_items(plan, school, actor)
     return activity
 
@@ -161,8 +182,15 @@ def update_activity(activity: Activity, values: dict, version: int, actor=None) 
         return False
     with _transaction():
         activity.updated_at, activity.updated_by_id = utcnow(), _id(actor)
-        audit.record("activity.update", activity, before=before, after=after, school_id=activity.school_id,
-                     ward_id=activity.school.ward_id, actor=actor)
+        audit.record(
+            "activity.update",
+            activity,
+            before=before,
+            after=after,
+            school_id=activity.school_id,
+            ward_id=activity.school.ward_id,
+            actor=actor,
+        )
         refresh_target_items(activity.plan, activity.school, actor)
     return True
 
@@ -175,26 +203,51 @@ def delete_activity(activity: Activity, version: int, actor=None) -> None:
     with _transaction():
         activity.deleted_at = activity.updated_at = utcnow()
         activity.updated_by_id = _id(actor)
-        audit.record("activity.delete", activity, before=before, after=describe(activity),
-                     school_id=activity.school_id, ward_id=activity.school.ward_id, actor=actor)
+        audit.record(
+            "activity.delete",
+            activity,
+            before=before,
+            after=describe(activity),
+            school_id=activity.school_id,
+            ward_id=activity.school.ward_id,
+            actor=actor,
+        )
         refresh_target_items(activity.plan, activity.school, actor)
 
 
 def describe(activity: Activity) -> dict:
     """The activity as the audit log keeps it."""
     return {
-        "form": activity.form.code, "title": activity.title, "subject": activity.subject,
-        "grade": activity.grade, "class_name": activity.class_name, "participants": activity.participants,
-        "lessons": activity.lessons, "content_areas": [area.code for area in activity.content_areas],
-        "starts_on": _iso(activity.starts_on), "ends_on": _iso(activity.ends_on),
-        "products": activity.products, "notes": activity.notes, "deleted": activity.deleted_at is not None,
+        "form": activity.form.code,
+        "title": activity.title,
+        "subject": activity.subject,
+        "grade": activity.grade,
+        "class_name": activity.class_name,
+        "participants": activity.participants,
+        "lessons": activity.lessons,
+        "content_areas": [area.code for area in activity.content_areas],
+        "starts_on": _iso(activity.starts_on),
+        "ends_on": _iso(activity.ends_on),
+        "products": activity.products,
+        "notes": activity.notes,
+        "deleted": activity.deleted_at is not None,
     }
 
 
 def _assign(activity: Activity, plan: Plan, values: dict) -> None:
     activity.form = next(f for f in plan.delivery_forms if f.id == values["form_id"])
-    for name in ("title", "subject", "grade", "class_name", "participants", "lessons", "starts_on",
-                 "ends_on", "products", "notes"):
+    for name in (
+        "title",
+        "subject",
+        "grade",
+        "class_name",
+        "participants",
+        "lessons",
+        "starts_on",
+        "ends_on",
+        "products",
+        "notes",
+    ):
         setattr(activity, name, values[name])
     wanted = set(values["content_area_ids"])
     activity.content_areas = [area for area in plan.content_areas if area.id in wanted]
@@ -224,6 +277,7 @@ def _iso(day: date | None) -> str | None:
 
 
 # -- targets computed from activities ----------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class TargetActual:
@@ -270,13 +324,21 @@ def _actual(target, count: int) -> TargetActual:
     if target.measure == "elective_classes":
         value = count
         unit = _translate(N_("lớp"))
-        return TargetActual(value, target.measure_min, unit, value >= target.measure_min,
-                            _translate(N_("%(value)d/%(minimum)d lớp"), value=value, minimum=target.measure_min),
-                            activities=value)
+        return TargetActual(
+            value,
+            target.measure_min,
+            unit,
+            value >= target.measure_min,
+            _translate(N_("%(value)d/%(minimum)d lớp"), value=value, minimum=target.measure_min),
+            activities=value,
+        )
     if target.measure == "integration_share":
         found = count
-        text = (_translate(N_("Số hoạt động lồng ghép: %(num)d"), num=found) if found
-                else _translate(N_("Chưa có hoạt động lồng ghép")))
+        text = (
+            _translate(N_("Số hoạt động lồng ghép: %(num)d"), num=found)
+            if found
+            else _translate(N_("Chưa có hoạt động lồng ghép"))
+        )
         return TargetActual(1 if found else 0, 1, _translate(N_("trường")), bool(found), text, activities=found)
     return TargetActual(0, target.measure_min, "", False, _translate(N_("Chưa có cách tính chỉ tiêu này")))
 
@@ -290,11 +352,17 @@ def _form_counts(plan: Plan, school_ids: list[int]) -> dict[tuple[int, str], int
     rows = db.session.execute(
         select(Activity.school_id, DeliveryForm.code, func.count(Activity.id), classes)
         .join(DeliveryForm, Activity.form_id == DeliveryForm.id)
-        .where(Activity.plan_id == plan.id, among(Activity.school_id, school_ids), Activity.deleted_at.is_(None),
-               DeliveryForm.code.in_((INTEGRATION, ELECTIVE)))
-        .group_by(Activity.school_id, DeliveryForm.code))
-    return {(school_id, code): (class_count if code == ELECTIVE else count)
-            for school_id, code, count, class_count in rows}
+        .where(
+            Activity.plan_id == plan.id,
+            among(Activity.school_id, school_ids),
+            Activity.deleted_at.is_(None),
+            DeliveryForm.code.in_((INTEGRATION, ELECTIVE)),
+        )
+        .group_by(Activity.school_id, DeliveryForm.code)
+    )
+    return {
+        (school_id, code): (class_count if code == ELECTIVE else count) for school_id, code, count, class_count in rows
+    }
 
 
 def integration_share(plan: Plan, schools: list[School]) -> tuple[int, int]:
@@ -304,15 +372,19 @@ def integration_share(plan: Plan, schools: list[School]) -> tuple[int, int]:
     The schools owing it are those an "integration_share" target of the plan applies to (STT 5:
     the primary and lower-secondary schools outside the pilot); (0, 0) when the plan has none.
     """
-    owing = [s.id for s in schools
-             if any(t.measure == "integration_share" and t.applies_to(s) for t in plan.targets)]
+    owing = [s.id for s in schools if any(t.measure == "integration_share" and t.applies_to(s) for t in plan.targets)]
     if not owing:
         return 0, 0
     found = db.session.scalar(
         select(func.count(func.distinct(Activity.school_id)))
         .join(DeliveryForm, Activity.form_id == DeliveryForm.id)
-        .where(Activity.plan_id == plan.id, Activity.school_id.in_(owing), Activity.deleted_at.is_(None),
-               DeliveryForm.code == INTEGRATION))
+        .where(
+            Activity.plan_id == plan.id,
+            Activity.school_id.in_(owing),
+            Activity.deleted_at.is_(None),
+            DeliveryForm.code == INTEGRATION,
+        )
+    )
     return found or 0, len(owing)
 
 
@@ -333,9 +405,15 @@ def refresh_target_items(plan: Plan, school: School, actor=None) -> list[Checkli
     # Lock the items first, so two writes for the same school count one after the other.
     items = db.session.scalars(
         select(ChecklistItem)
-        .where(ChecklistItem.plan_id == plan.id, ChecklistItem.school_id == school.id,
-               ChecklistItem.kind == ItemKind.TARGET, ChecklistItem.retired.is_(False))
-        .with_for_update().execution_options(populate_existing=True)).all()
+        .where(
+            ChecklistItem.plan_id == plan.id,
+            ChecklistItem.school_id == school.id,
+            ChecklistItem.kind == ItemKind.TARGET,
+            ChecklistItem.retired.is_(False),
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
     if not items:
         return []
     actuals = target_actuals(plan, [school])
@@ -351,7 +429,14 @@ def refresh_target_items(plan: Plan, school: School, actor=None) -> list[Checkli
         item.status = status
         item.completed_at = utcnow() if status is ItemStatus.DONE else None
         item.updated_at, item.updated_by_id = utcnow(), _id(actor)
-        audit.record("item.target_computed", item, before=before, after={"status": status.value},
-                     school_id=school.id, ward_id=school.ward_id, actor=actor)
+        audit.record(
+            "item.target_computed",
+            item,
+            before=before,
+            after={"status": status.value},
+            school_id=school.id,
+            ward_id=school.ward_id,
+            actor=actor,
+        )
         changed.append(item)
     return changed

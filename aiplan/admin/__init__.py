@@ -1,4 +1,5 @@
 """Ward administration: schools and accounts, one by one or imported from CSV/XLSX."""
+
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -1,4 +1,5 @@
 """Forms of the ward administration. Rules that need the database live in services.py."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FileField, HiddenField, SelectField, StringField
@@ -12,8 +13,10 @@ from ..models.ward import LEVEL_LABELS
 try:
     from wtforms.fields.choices import SelectChoice as choice
 except ImportError:  # WTForms before 3.3 takes (value, label) pairs, which 3.3 deprecates
+
     def choice(value, label):
         return value, label
+
 
 ROLE_CHOICES = [choice(role.value, role.label) for role in Role]
 
@@ -29,10 +32,19 @@ def _trimmed_lower(value):
 
 
 class SchoolForm(FlaskForm):
-    name = StringField(_l("Tên trường"), validators=[
-        DataRequired(_l("Nhập tên trường.")), Length(max=200, message=_l("Tối đa %(max)d ký tự.")), _no_formula])
-    level = SelectField(_l("Cấp học"), choices=[choice(level.value, label) for level, label in LEVEL_LABELS.items()],
-                        validators=[InputRequired(_l("Chọn cấp học."))])
+    name = StringField(
+        _l("Tên trường"),
+        validators=[
+            DataRequired(_l("Nhập tên trường.")),
+            Length(max=200, message=_l("Tối đa %(max)d ký tự.")),
+            _no_formula,
+        ],
+    )
+    level = SelectField(
+        _l("Cấp học"),
+        choices=[choice(level.value, label) for level, label in LEVEL_LABELS.items()],
+        validators=[InputRequired(_l("Chọn cấp học."))],
+    )
     is_pilot = BooleanField(_l("Trường thí điểm"))
     is_active = BooleanField(_l("Đang hoạt động"), default=True)
 
@@ -42,16 +54,30 @@ class EditSchoolForm(SchoolForm):
 
 
 class NewSchoolForm(SchoolForm):
-    slug = StringField(_l("Mã trường"), validators=[
-        DataRequired(_l("Nhập mã trường.")), Length(max=80, message=_l("Tối đa %(max)d ký tự.")),
-        Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$",
-               message=_l("Mã trường chỉ gồm chữ thường không dấu, số và dấu '-', ví dụ th-doan-ket."))],
-        filters=[_trimmed_lower], render_kw={"autocapitalize": "none", "spellcheck": "false"})
+    slug = StringField(
+        _l("Mã trường"),
+        validators=[
+            DataRequired(_l("Nhập mã trường.")),
+            Length(max=80, message=_l("Tối đa %(max)d ký tự.")),
+            Regexp(
+                r"^[a-z0-9]+(-[a-z0-9]+)*$",
+                message=_l("Mã trường chỉ gồm chữ thường không dấu, số và dấu '-', ví dụ th-doan-ket."),
+            ),
+        ],
+        filters=[_trimmed_lower],
+        render_kw={"autocapitalize": "none", "spellcheck": "false"},
+    )
 
 
 class AccountForm(FlaskForm):
-    full_name = StringField(_l("Họ tên"), validators=[
-        DataRequired(_l("Nhập họ tên.")), Length(max=200, message=_l("Tối đa %(max)d ký tự.")), _no_formula])
+    full_name = StringField(
+        _l("Họ tên"),
+        validators=[
+            DataRequired(_l("Nhập họ tên.")),
+            Length(max=200, message=_l("Tối đa %(max)d ký tự.")),
+            _no_formula,
+        ],
+    )
     role = SelectField(_l("Vai trò"), choices=ROLE_CHOICES, validators=[InputRequired(_l("Chọn vai trò."))])
     school = SelectField(_l("Trường"), coerce=int, validate_choice=False)
     is_enabled = BooleanField(_l("Đang hoạt động (được đăng nhập)"), default=True)
@@ -62,9 +88,12 @@ class EditAccountForm(AccountForm):
 
 
 class NewAccountForm(AccountForm):
-    username = StringField(_l("Tên đăng nhập"), validators=[
-        DataRequired(_l("Nhập tên đăng nhập.")), Length(max=80, message=_l("Tối đa %(max)d ký tự."))],
-        filters=[_trimmed_lower], render_kw={"autocapitalize": "none", "spellcheck": "false", "autocomplete": "off"})
+    username = StringField(
+        _l("Tên đăng nhập"),
+        validators=[DataRequired(_l("Nhập tên đăng nhập.")), Length(max=80, message=_l("Tối đa %(max)d ký tự."))],
+        filters=[_trimmed_lower],
+        render_kw={"autocapitalize": "none", "spellcheck": "false", "autocomplete": "off"},
+    )
 
 
 class ImportForm(FlaskForm):

@@ -3,6 +3,7 @@ refused ("Dòng 4, cột vai trò: …"); then all of it applied in one transact
 
 The same planning runs for the preview and again at the confirmation, so the preview is never
 trusted: what is imported is what the file says against the database as it is then."""
+
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -10,9 +11,20 @@ from sqlalchemy import func, select
 from ..auth.services import USERNAME, add_user, temporary_password
 from ..extensions import db
 from ..models import Role, School, User, Ward
-from ..schools.services import (COLUMNS as SCHOOL_COLUMNS, NO, REQUIRED_COLUMNS as SCHOOL_REQUIRED, YES,
-                                ImportReport, SchoolImportError, apply_schools, cells_of, check_school_row,
-                                describe as describe_school, match_columns, normalize)
+from ..schools.services import COLUMNS as SCHOOL_COLUMNS
+from ..schools.services import (
+    NO,
+    YES,
+    ImportReport,
+    SchoolImportError,
+    apply_schools,
+    cells_of,
+    check_school_row,
+    match_columns,
+    normalize,
+)
+from ..schools.services import REQUIRED_COLUMNS as SCHOOL_REQUIRED
+from ..schools.services import describe as describe_school
 from .imports import Table, formula_problem
 from .services import LAST_ADMIN, apply_enabled, lock_accounts, update_account
 
@@ -24,8 +36,11 @@ ACCOUNT_COLUMNS = {
     "active": ("hoạt động", "active"),
 }
 ACCOUNT_REQUIRED = ("username", "full_name", "role")
-ROLES = ({role.value: role for role in Role} | {role.label.lower(): role for role in Role}
-         | {"lãnh đạo": Role.VIEWER, "đoàn kiểm tra": Role.SUPERVISOR})
+ROLES = (
+    {role.value: role for role in Role}
+    | {role.label.lower(): role for role in Role}
+    | {"lãnh đạo": Role.VIEWER, "đoàn kiểm tra": Role.SUPERVISOR}
+)
 ROLE_HINT = "dùng " + ", ".join(role.label for role in Role)
 MAX_NEW_ACCOUNTS = 200  # each costs a deliberately slow password hash
 HEADER_SEARCH = 10  # offices often put a title above the header row
@@ -83,8 +98,10 @@ def plan_import(ward: Ward, tables: list[Table]) -> ImportPlan:
         kind, start, column_of = found
         (school_tables if kind == "schools" else account_tables).append((table, start, column_of))
     if not school_tables and not account_tables and not plan.problems:
-        plan.problems.append("Không nhận ra danh sách: cần hàng tiêu đề với các cột slug, tên trường, cấp học "
-                             "(danh sách trường) hoặc tên đăng nhập, họ tên, vai trò (danh sách tài khoản).")
+        plan.problems.append(
+            "Không nhận ra danh sách: cần hàng tiêu đề với các cột slug, tên trường, cấp học "
+            "(danh sách trường) hoặc tên đăng nhập, họ tên, vai trò (danh sách tài khoản)."
+        )
     seen: dict[str, int] = {}
     for table, start, column_of in school_tables:
         plan.schools.extend(_plan_school_rows(ward, table, start, column_of, seen))
@@ -139,8 +156,12 @@ def _plan_school_rows(ward, table, start, column_of, seen) -> list[PlannedRow]:
         if not planned.problems:
             planned.data, planned.problems = check_school_row(cells, line, seen)
         rows.append(planned)
-    existing = {s.slug: s for s in db.session.scalars(select(School).where(
-        School.slug.in_([row.data["slug"] for row in rows if row.data])))}
+    existing = {
+        s.slug: s
+        for s in db.session.scalars(
+            select(School).where(School.slug.in_([row.data["slug"] for row in rows if row.data]))
+        )
+    }
     for row in rows:
         if not row.data:
             continue
@@ -150,8 +171,13 @@ def _plan_school_rows(ward, table, start, column_of, seen) -> list[PlannedRow]:
             row.data = None
             continue
         row.action = NEW if school is None else SAME if describe_school(school) == _school_fields(row.data) else UPDATE
-        row.shown = {"slug": row.data["slug"], "name": row.data["name"], "level": row.data["level"].label,
-                     "pilot": _yes_no(row.data["is_pilot"]), "active": _yes_no(row.data["is_active"])}
+        row.shown = {
+            "slug": row.data["slug"],
+            "name": row.data["name"],
+            "level": row.data["level"].label,
+            "pilot": _yes_no(row.data["is_pilot"]),
+            "active": _yes_no(row.data["is_active"]),
+        }
     return rows
 
 
@@ -161,8 +187,9 @@ def _school_fields(data: dict) -> dict:
 
 def _school_index(ward: Ward, new_rows: list[dict]) -> dict[str, set[str]]:
     """Slug or lowercased name -> slugs: the ward's schools, with the file's own rows applied."""
-    names = {slug: name for slug, name in db.session.execute(
-        select(School.slug, School.name).where(School.ward_id == ward.id))}
+    names: dict[str, str] = dict(
+        db.session.execute(select(School.slug, School.name).where(School.ward_id == ward.id)).tuples()
+    )
     names |= {row["slug"]: row["name"] for row in new_rows}
     index: dict[str, set[str]] = {}
     for slug, name in names.items():
@@ -178,8 +205,9 @@ def _plan_account_rows(ward, table, start, column_of, seen, known) -> list[Plann
         if not any(cells.values()):
             continue
         planned = PlannedRow(table.where(line), shown=cells)
-        planned.problems = (_formula_problems(table, line, values, column_of, ACCOUNT_COLUMNS)
-                            or _check_account(cells, line, seen, known, planned))
+        planned.problems = _formula_problems(table, line, values, column_of, ACCOUNT_COLUMNS) or _check_account(
+            cells, line, seen, known, planned
+        )
         rows.append(planned)
     usernames = [row.data["username"] for row in rows if row.data]
     existing = {u.username: u for u in db.session.scalars(select(User).where(func.lower(User.username).in_(usernames)))}
@@ -195,9 +223,13 @@ def _plan_account_rows(ward, table, start, column_of, seen, known) -> list[Plann
         current = user and (user.full_name, user.role, user.school.slug if user.school else None, user.is_enabled)
         wanted = (row.data["full_name"], row.data["role"], row.data["school"], row.data["is_enabled"])
         row.action = NEW if user is None else SAME if current == wanted else UPDATE
-        row.shown = {"username": row.data["username"], "full_name": row.data["full_name"],
-                     "role": row.data["role"].label, "school": names.get(row.data["school"], row.shown["school"])
-                     if row.data["school"] else "", "active": _yes_no(row.data["is_enabled"])}
+        row.shown = {
+            "username": row.data["username"],
+            "full_name": row.data["full_name"],
+            "role": row.data["role"].label,
+            "school": names.get(row.data["school"], row.shown["school"]) if row.data["school"] else "",
+            "active": _yes_no(row.data["is_enabled"]),
+        }
     return rows
 
 
@@ -205,8 +237,9 @@ def _check_account(cells, line, seen, known, planned) -> list[str]:
     problems = []
     username = cells["username"].lower()
     if not USERNAME.fullmatch(username):
-        problems.append(f"cột tên đăng nhập: '{cells['username']}' chỉ gồm chữ thường không dấu, số, "
-                        "'.', '_' hoặc '-' (2–80 ký tự)")
+        problems.append(
+            f"cột tên đăng nhập: '{cells['username']}' chỉ gồm chữ thường không dấu, số, '.', '_' hoặc '-' (2–80 ký tự)"
+        )
     elif username in seen:
         problems.append(f"cột tên đăng nhập: '{username}' trùng với dòng {seen[username]}")
     else:
@@ -229,8 +262,9 @@ def _check_account(cells, line, seen, known, planned) -> list[str]:
     elif school_text:
         slugs = known.get(school_text.lower()) or known.get(" ".join(school_text.lower().split()), set())
         if not slugs:
-            problems.append(f"cột trường: không có trường '{school_text}' trong phường "
-                            "(ghi mã trường hoặc đúng tên trường)")
+            problems.append(
+                f"cột trường: không có trường '{school_text}' trong phường (ghi mã trường hoặc đúng tên trường)"
+            )
         elif len(slugs) > 1:
             problems.append(f"cột trường: có nhiều trường tên '{school_text}'; hãy ghi mã trường")
         else:
@@ -239,15 +273,24 @@ def _check_account(cells, line, seen, known, planned) -> list[str]:
     if active not in YES | NO:
         problems.append(f"cột hoạt động: '{cells['active']}' phải là “có” hoặc “không”")
     if not problems:
-        planned.data = {"username": username, "full_name": full_name, "role": role, "school": slug,
-                        "is_enabled": active in YES}
+        planned.data = {
+            "username": username,
+            "full_name": full_name,
+            "role": role,
+            "school": slug,
+            "is_enabled": active in YES,
+        }
     return problems
 
 
 def _keeps_an_admin(ward: Ward, accounts: list[PlannedRow]) -> bool:
     """Whether the ward still has an enabled ward admin after the file (checked again, locked, on import)."""
-    states = {u: (r, e) for u, r, e in db.session.execute(select(User.username, User.role, User.is_enabled).where(
-        User.ward_id == ward.id))}
+    states = {
+        u: (r, e)
+        for u, r, e in db.session.execute(
+            select(User.username, User.role, User.is_enabled).where(User.ward_id == ward.id)
+        )
+    }
     had = any(state == (Role.WARD_ADMIN, True) for state in states.values())
     for row in accounts:
         states[row.data["username"]] = (row.data["role"], row.data["is_enabled"])
@@ -272,14 +315,28 @@ def apply_import(ward: Ward, plan: ImportPlan, actor) -> ImportResult:
         # New accounts first, so that an admin added by the file counts before another is disabled.
         for row in (row for row in plan.accounts if row.action == NEW):
             data, password = row.data, temporary_password()
-            user = add_user(data["username"], data["role"], password, ward=ward, school=schools.get(data["school"]),
-                            full_name=data["full_name"], actor=actor, must_change_password=True)
+            user = add_user(
+                data["username"],
+                data["role"],
+                password,
+                ward=ward,
+                school=schools.get(data["school"]),
+                full_name=data["full_name"],
+                actor=actor,
+                must_change_password=True,
+            )
             apply_enabled(user, data["is_enabled"], actor)
             created.append((user, password))
         for row in (row for row in plan.accounts if row.action == UPDATE):
             data = row.data
-            update_account(users[data["username"]], full_name=data["full_name"], role=data["role"],
-                           school=schools.get(data["school"]), is_enabled=data["is_enabled"], actor=actor)
+            update_account(
+                users[data["username"]],
+                full_name=data["full_name"],
+                role=data["role"],
+                school=schools.get(data["school"]),
+                is_enabled=data["is_enabled"],
+                actor=actor,
+            )
             updated.append(data["username"])
         db.session.commit()
     except Exception:

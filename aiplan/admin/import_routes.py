@@ -1,4 +1,5 @@
 """Importing the ward's schools and accounts from a CSV or XLSX file: upload, preview, confirm."""
+
 from flask import render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,8 +16,15 @@ from .imports import MAX_BYTES, ImportFileError, read_tables
 
 
 def _form_page(problems: list[str], status: int, plan=None, confirm=None, filename: str = ""):
-    return render_template("admin/import.html", form=ImportForm(), problems=problems, plan=plan, confirm=confirm,
-                           filename=filename, max_mb=MAX_BYTES // (1024 * 1024)), status
+    return render_template(
+        "admin/import.html",
+        form=ImportForm(),
+        problems=problems,
+        plan=plan,
+        confirm=confirm,
+        filename=filename,
+        max_mb=MAX_BYTES // (1024 * 1024),
+    ), status
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -31,8 +39,7 @@ def import_file():
     filename = upload.filename[-180:]
     raw = upload.stream.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
-        return _form_page([_("Tệp quá lớn: tối đa %(mb)d MB.", mb=MAX_BYTES // (1024 * 1024))], 413,
-                          filename=filename)
+        return _form_page([_("Tệp quá lớn: tối đa %(mb)d MB.", mb=MAX_BYTES // (1024 * 1024))], 413, filename=filename)
     try:
         plan = plan_import(current_user.ward, read_tables(filename, raw))
     except ImportFileError as refused:
@@ -64,6 +71,7 @@ def import_confirm():
         problems = getattr(refused, "problems", None) or [str(refused)]
         return _form_page([_("Chưa nhập gì: dữ liệu vừa thay đổi trong lúc nhập.")] + problems, 409, filename=filename)
     except IntegrityError:
-        return _form_page([_("Chưa nhập gì: dữ liệu vừa thay đổi trong lúc nhập; hãy tải tệp lên lại.")], 409,
-                          filename=filename)
+        return _form_page(
+            [_("Chưa nhập gì: dữ liệu vừa thay đổi trong lúc nhập; hãy tải tệp lên lại.")], 409, filename=filename
+        )
     return render_template("admin/import_done.html", result=result, filename=filename)

@@ -2,6 +2,7 @@
 
 What the rows mean is decided in import_plan.py; this module only knows files: encodings, the
 spreadsheet's own formulas, sizes and row counts."""
+
 import csv
 import io
 import zipfile
@@ -55,8 +56,9 @@ def read_tables(filename: str, raw: bytes) -> list[Table]:
         return [_read_csv(raw)]
     if extension in ("xlsx", "csv"):
         raise ImportFileError([f"Nội dung tệp không phải {extension.upper()} như tên tệp cho biết."])
-    raise ImportFileError(["Chỉ nhận tệp .csv (UTF-8) hoặc .xlsx (Excel). Tệp .xls cũ: hãy mở bằng Excel "
-                           "rồi lưu lại dạng .xlsx."])
+    raise ImportFileError(
+        ["Chỉ nhận tệp .csv (UTF-8) hoặc .xlsx (Excel). Tệp .xls cũ: hãy mở bằng Excel rồi lưu lại dạng .xlsx."]
+    )
 
 
 def _read_csv(raw: bytes) -> Table:
@@ -108,8 +110,12 @@ def _read_sheets(workbook) -> list[Table]:
         sheet.reset_dimensions()
         for line, cells in enumerate(sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS), start=1):
             if line > MAX_LINES:
-                raise ImportFileError([f"Trang tính “{sheet.title}” dài quá {MAX_LINES:,} dòng (kể cả dòng trống); "
-                                       "hãy xóa các dòng thừa.".replace(",", ".")])
+                raise ImportFileError(
+                    [
+                        f"Trang tính “{sheet.title}” dài quá {MAX_LINES:,} dòng (kể cả dòng trống); "
+                        "hãy xóa các dòng thừa.".replace(",", ".")
+                    ]
+                )
             values = []
             for index, cell in enumerate(cells):
                 if cell.data_type == "f" or type(cell.value).__name__ in ("ArrayFormula", "DataTableFormula"):

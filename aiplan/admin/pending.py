@@ -2,6 +2,7 @@
 
 The confirmation names the file by a random token and the SHA-256 of what was previewed; the
 file is read again and checked again, never taken from the browser. Files are kept for an hour."""
+
 import hashlib
 import json
 import re

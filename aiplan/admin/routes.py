@@ -1,4 +1,5 @@
 """The ward's schools and accounts, kept by its admins (ward admins of that ward only)."""
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,8 +12,20 @@ from ..models import Role, School, SchoolLevel, User
 from ..schools.services import SchoolFormError, save_school
 from . import bp
 from .forms import EditAccountForm, EditSchoolForm, NewAccountForm, NewSchoolForm, choice
-from .services import (StaleEdit, account_values, create_account, fingerprint, reset_password, save_account,
-                       save_school_edit, school_values, set_enabled, set_school_active, ward_accounts, ward_schools)
+from .services import (
+    StaleEdit,
+    account_values,
+    create_account,
+    fingerprint,
+    reset_password,
+    save_account,
+    save_school_edit,
+    school_values,
+    set_enabled,
+    set_school_active,
+    ward_accounts,
+    ward_schools,
+)
 
 ADMIN = Role.WARD_ADMIN
 
@@ -68,8 +81,13 @@ def school_new():
     """Add a school; its checklists for the open years are made at once."""
     form = NewSchoolForm()
     if form.validate_on_submit():
-        row = {"slug": form.slug.data, "name": form.name.data, "level": SchoolLevel(form.level.data),
-               "is_pilot": form.is_pilot.data, "is_active": form.is_active.data}
+        row = {
+            "slug": form.slug.data,
+            "name": form.name.data,
+            "level": SchoolLevel(form.level.data),
+            "is_pilot": form.is_pilot.data,
+            "is_active": form.is_active.data,
+        }
         try:
             save_school(current_user.ward, row, current_user, new=True)
         except SchoolFormError as refused:
@@ -85,18 +103,31 @@ def school_new():
 def school_edit(slug):
     """Change a school's name, level, pilot flag or whether it is active; its slug stays."""
     school = get_school(slug)
-    form = EditSchoolForm(name=school.name, level=school.level.value, is_pilot=school.is_pilot,
-                          is_active=school.is_active, **_version(school_values(school)))
+    form = EditSchoolForm(
+        name=school.name,
+        level=school.level.value,
+        is_pilot=school.is_pilot,
+        is_active=school.is_active,
+        **_version(school_values(school)),
+    )
     if form.validate_on_submit():
-        row = {"slug": school.slug, "name": form.name.data, "level": SchoolLevel(form.level.data),
-               "is_pilot": form.is_pilot.data, "is_active": form.is_active.data}
+        row = {
+            "slug": school.slug,
+            "name": form.name.data,
+            "level": SchoolLevel(form.level.data),
+            "is_pilot": form.is_pilot.data,
+            "is_active": form.is_active.data,
+        }
         try:
             save_school_edit(school, row, version=form.version.data, actor=current_user)
         except StaleEdit:
             form.version.data = fingerprint(school_values(school))
-            stored = [(form.name.label.text, school.name), (form.level.label.text, school.level.label),
-                      (form.is_pilot.label.text, _yes_no(school.is_pilot)),
-                      (form.is_active.label.text, _yes_no(school.is_active))]
+            stored = [
+                (form.name.label.text, school.name),
+                (form.level.label.text, school.level.label),
+                (form.is_pilot.label.text, _yes_no(school.is_pilot)),
+                (form.is_active.label.text, _yes_no(school.is_active)),
+            ]
             return render_template("admin/school_form.html", form=form, school=school, stored=stored), CONFLICT
         except SchoolFormError as refused:
             _add_errors(form, refused.errors)
@@ -130,7 +161,8 @@ def accounts():
 def _school_choices(form) -> dict[int, School]:
     schools = ward_schools(current_user.ward_id)
     form.school.choices = [choice(0, _("— Không gắn với trường —"))] + [
-        choice(s.id, s.name if s.is_active else _("%(name)s (ngừng hoạt động)", name=s.name)) for s in schools]
+        choice(s.id, s.name if s.is_active else _("%(name)s (ngừng hoạt động)", name=s.name)) for s in schools
+    ]
     return {s.id: s for s in schools}
 
 
@@ -150,9 +182,15 @@ def account_new():
     if form.validate_on_submit():
         try:
             role, school = _chosen(form, schools)
-            user, password = create_account(current_user.ward, username=form.username.data,
-                                            full_name=form.full_name.data, role=role, school=school,
-                                            is_enabled=form.is_enabled.data, actor=current_user)
+            user, password = create_account(
+                current_user.ward,
+                username=form.username.data,
+                full_name=form.full_name.data,
+                role=role,
+                school=school,
+                is_enabled=form.is_enabled.data,
+                actor=current_user,
+            )
         except AccountError as refused:
             _add_errors(form, {refused.field or "username": str(refused)})
         else:
@@ -165,19 +203,34 @@ def account_new():
 def account_edit(user_id):
     """Change an account's name, role, school and whether it may sign in."""
     user = get_account(user_id)
-    form = EditAccountForm(full_name=user.full_name, role=user.role.value, school=user.school_id or 0,
-                           is_enabled=user.is_enabled, **_version(account_values(user)))
+    form = EditAccountForm(
+        full_name=user.full_name,
+        role=user.role.value,
+        school=user.school_id or 0,
+        is_enabled=user.is_enabled,
+        **_version(account_values(user)),
+    )
     schools = _school_choices(form)
     if form.validate_on_submit():
         try:
             role, school = _chosen(form, schools)
-            save_account(user, version=form.version.data, full_name=form.full_name.data, role=role, school=school,
-                         is_enabled=form.is_enabled.data, actor=current_user)
+            save_account(
+                user,
+                version=form.version.data,
+                full_name=form.full_name.data,
+                role=role,
+                school=school,
+                is_enabled=form.is_enabled.data,
+                actor=current_user,
+            )
         except StaleEdit:
             form.version.data = fingerprint(account_values(user))
-            stored = [(form.full_name.label.text, user.full_name), (form.role.label.text, user.role.label),
-                      (form.school.label.text, user.school.name if user.school else _("— Không gắn với trường —")),
-                      (form.is_enabled.label.text, _yes_no(user.is_enabled))]
+            stored = [
+                (form.full_name.label.text, user.full_name),
+                (form.role.label.text, user.role.label),
+                (form.school.label.text, user.school.name if user.school else _("— Không gắn với trường —")),
+                (form.is_enabled.label.text, _yes_no(user.is_enabled)),
+            ]
             return render_template("admin/account_form.html", form=form, user=user, stored=stored), CONFLICT
         except AccountError as refused:
             db.session.refresh(user)

@@ -24,22 +24,28 @@ from ..models import Role, School, User, Ward
 from ..schools.services import ImportReport, lock_schools, save_school
 
 TAKEN = "Tên đăng nhập '{}' đã có; hãy chọn tên khác."
-LAST_ADMIN = ("Phường cần ít nhất một tài khoản “Cán bộ Phòng VHXH” đang hoạt động: không thể khóa "
-              "hoặc đổi vai trò của tài khoản quản trị cuối cùng.")
+LAST_ADMIN = (
+    "Phường cần ít nhất một tài khoản “Cán bộ Phòng VHXH” đang hoạt động: không thể khóa "
+    "hoặc đổi vai trò của tài khoản quản trị cuối cùng."
+)
 
 
 def ward_accounts(ward_id: int) -> list[User]:
     """Every account of the ward with its school, ward admins first; one query."""
     order = {Role.WARD_ADMIN: 0, Role.SUPERVISOR: 1, Role.VIEWER: 2, Role.SCHOOL_STAFF: 3}
-    users = db.session.scalars(select(User).where(User.ward_id == ward_id)
-                               .options(joinedload(User.school)).order_by(User.username)).all()
+    users = db.session.scalars(
+        select(User).where(User.ward_id == ward_id).options(joinedload(User.school)).order_by(User.username)
+    ).all()
     return sorted(users, key=lambda u: (order[u.role], u.school.name if u.school else "", u.username))
 
 
 def ward_schools(ward_id: int) -> list[School]:
     """The ward's schools, active ones first, by name."""
-    return list(db.session.scalars(select(School).where(School.ward_id == ward_id)
-                                   .order_by(School.is_active.desc(), School.name)))
+    return list(
+        db.session.scalars(
+            select(School).where(School.ward_id == ward_id).order_by(School.is_active.desc(), School.name)
+        )
+    )
 
 
 class StaleEdit(Exception):
@@ -48,22 +54,36 @@ class StaleEdit(Exception):
 
 def account_values(user: User) -> dict:
     """What the account form edits: the base of its fingerprint."""
-    return {"full_name": user.full_name, "role": user.role.value, "school_id": user.school_id,
-            "is_enabled": user.is_enabled}
+    return {
+        "full_name": user.full_name,
+        "role": user.role.value,
+        "school_id": user.school_id,
+        "is_enabled": user.is_enabled,
+    }
 
 
 def school_values(school: School) -> dict:
     """What the school form edits: the base of its fingerprint."""
-    return {"name": school.name, "level": school.level.value, "is_pilot": school.is_pilot,
-            "is_active": school.is_active}
+    return {
+        "name": school.name,
+        "level": school.level.value,
+        "is_pilot": school.is_pilot,
+        "is_active": school.is_active,
+    }
 
 
 def lock_accounts(ward_id: int, changing) -> list[User]:
     """Lock, until commit, the ward's accounts that `changing` (a condition on User) names and
     its ward admins (whose count a change may lower), in id order; reread them as committed."""
-    return list(db.session.scalars(
-        select(User).where(User.ward_id == ward_id, or_(User.role == Role.WARD_ADMIN, changing))
-        .order_by(User.id).with_for_update().execution_options(populate_existing=True)))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.ward_id == ward_id, or_(User.role == Role.WARD_ADMIN, changing))
+            .order_by(User.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def check_role_and_school(ward_id: int, role: Role, school: School | None) -> dict[str, str]:
@@ -81,19 +101,26 @@ def check_keeps_an_admin(ward_id: int, after: dict[int, tuple[Role, bool]], adde
     """Refuse changes (user id -> role and enabled flag after them) that would leave the ward
     without an enabled ward admin. The ward's admin rows stay locked until the caller commits,
     so two admins disabling each other at once cannot both succeed."""
-    rows = db.session.execute(select(User.id, User.role, User.is_enabled).where(
-        User.ward_id == ward_id, User.role == Role.WARD_ADMIN).order_by(User.id).with_for_update()).all()
+    rows = db.session.execute(
+        select(User.id, User.role, User.is_enabled)
+        .where(User.ward_id == ward_id, User.role == Role.WARD_ADMIN)
+        .order_by(User.id)
+        .with_for_update()
+    ).all()
     states = {user_id: (role, enabled) for user_id, role, enabled in rows}
-    losing = any(states.get(user_id, (None, False)) == (Role.WARD_ADMIN, True) and state != (Role.WARD_ADMIN, True)
-                 for user_id, state in after.items())
+    losing = any(
+        states.get(user_id, (None, False)) == (Role.WARD_ADMIN, True) and state != (Role.WARD_ADMIN, True)
+        for user_id, state in after.items()
+    )
     states.update(after)
     remaining = sum(1 for role, enabled in states.values() if role is Role.WARD_ADMIN and enabled) + added_admins
     if losing and remaining == 0:
         raise AccountError(LAST_ADMIN, "role")
 
 
-def create_account(ward: Ward, *, username: str, full_name: str, role: Role, school: School | None,
-                   is_enabled: bool = True, actor) -> tuple[User, str]:
+def create_account(
+    ward: Ward, *, username: str, full_name: str, role: Role, school: School | None, is_enabled: bool = True, actor
+) -> tuple[User, str]:
     """A new account with a temporary password to hand over once; it must be changed at first
     sign-in. Returns the account and that password. Commits."""
     errors = check_role_and_school(ward.id, role, school)
@@ -103,8 +130,16 @@ def create_account(ward: Ward, *, username: str, full_name: str, role: Role, sch
         raise AccountError(TAKEN.format(username.strip().lower()), "username")
     password = temporary_password()
     try:
-        user = add_user(username, role, password, ward=ward, school=school, full_name=full_name, actor=actor,
-                        must_change_password=True)
+        user = add_user(
+            username,
+            role,
+            password,
+            ward=ward,
+            school=school,
+            full_name=full_name,
+            actor=actor,
+            must_change_password=True,
+        )
         apply_enabled(user, is_enabled, actor)
         db.session.commit()
     except AccountError as refused:
@@ -123,8 +158,7 @@ def describe(user: User) -> dict:
     return {"full_name": user.full_name, "role": user.role.value, "school": user.school.slug if user.school else None}
 
 
-def update_account(user: User, *, full_name: str, role: Role, school: School | None, is_enabled: bool,
-                   actor) -> bool:
+def update_account(user: User, *, full_name: str, role: Role, school: School | None, is_enabled: bool, actor) -> bool:
     """Change an account's name, role, school and whether it may sign in, in the session (not
     committed). Audited as "user.update" and "user.disable"/"user.enable". Returns whether anything changed."""
     check_full_name(full_name)
@@ -140,21 +174,24 @@ def update_account(user: User, *, full_name: str, role: Role, school: School | N
     after = describe(user)
     changed = before != after
     if changed:
-        audit.record("user.update", user, school_id=user.school_id, ward_id=user.ward_id, actor=actor,
-                     before=before, after=after)
+        audit.record(
+            "user.update", user, school_id=user.school_id, ward_id=user.ward_id, actor=actor, before=before, after=after
+        )
     return apply_enabled(user, is_enabled, actor) or changed
 
 
-def save_account(user: User, *, version: str, full_name: str, role: Role, school: School | None,
-                 is_enabled: bool, actor) -> bool:
+def save_account(
+    user: User, *, version: str, full_name: str, role: Role, school: School | None, is_enabled: bool, actor
+) -> bool:
     """update_account from the edit form, committed; StaleEdit if the account is no longer as the
     form (`version`) showed it, and then nothing changes."""
     try:
         lock_accounts(user.ward_id, User.id == user.id)  # before anything audits: see the module's docstring
         if fingerprint(account_values(user)) != version:
             raise StaleEdit()
-        changed = update_account(user, full_name=full_name, role=role, school=school, is_enabled=is_enabled,
-                                 actor=actor)
+        changed = update_account(
+            user, full_name=full_name, role=role, school=school, is_enabled=is_enabled, actor=actor
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -182,8 +219,15 @@ def apply_enabled(user: User, enabled: bool, actor) -> bool:
     user.is_enabled = enabled
     if not enabled:
         user.end_sessions()
-    audit.record("user.enable" if enabled else "user.disable", user, school_id=user.school_id,
-                 ward_id=user.ward_id, actor=actor, before={"is_enabled": not enabled}, after={"is_enabled": enabled})
+    audit.record(
+        "user.enable" if enabled else "user.disable",
+        user,
+        school_id=user.school_id,
+        ward_id=user.ward_id,
+        actor=actor,
+        before={"is_enabled": not enabled},
+        after={"is_enabled": enabled},
+    )
     return True
 
 
@@ -222,8 +266,13 @@ def set_school_active(school: School, active: bool, *, actor) -> ImportReport:
     """Stop following a school or follow it again; idempotent, its other values kept. Commits."""
     try:
         lock_schools(school.ward_id, [school.slug])  # before anything audits: see the module's docstring
-        row = {"slug": school.slug, "name": school.name, "level": school.level, "is_pilot": school.is_pilot,
-               "is_active": active}
+        row = {
+            "slug": school.slug,
+            "name": school.name,
+            "level": school.level,
+            "is_pilot": school.is_pilot,
+            "is_active": active,
+        }
         return save_school(school.ward, row, actor, new=False)
     except Exception:
         db.session.rollback()

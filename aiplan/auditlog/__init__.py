@@ -1,4 +1,5 @@
 """The audit log viewer, and `flask --app aiplan verify` that shows the log and the files are intact."""
+
 from flask import Blueprint
 
 bp = Blueprint("auditlog", __name__)

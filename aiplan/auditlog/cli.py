@@ -1,5 +1,6 @@
 """`flask --app aiplan verify`: the audit log's hash chain and the evidence files are untouched;
 `flask --app aiplan sign-audit-head`: sign the chain's head again after the key changed."""
+
 import sys
 from pathlib import Path
 
@@ -8,6 +9,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from .. import audit, audit_mac
+
 # The newest backup's manifest is the anchor `--against-backup` checks against: read with the
 # backups' own reader, so that there is one definition of an archive.
 from ..backups.archive import ArchiveError, newest_archive, read_manifest
@@ -22,12 +24,18 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("verify")
-@click.option("--quick", is_flag=True,
-              help="Only check that every evidence file is in the store; do not re-read its bytes.")
-@click.option("--against-backup", "backups", metavar="DIR", envvar="AUDIT_BACKUP_DIR",
-              type=click.Path(file_okay=False, path_type=Path),
-              help="Also check that the log still holds the head recorded in the newest backup in DIR "
-                   "(default: $AUDIT_BACKUP_DIR).")
+@click.option(
+    "--quick", is_flag=True, help="Only check that every evidence file is in the store; do not re-read its bytes."
+)
+@click.option(
+    "--against-backup",
+    "backups",
+    metavar="DIR",
+    envvar="AUDIT_BACKUP_DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also check that the log still holds the head recorded in the newest backup in DIR "
+    "(default: $AUDIT_BACKUP_DIR).",
+)
 @with_appcontext
 def verify(quick: bool, backups: Path | None):
     """Show that the audit log and the evidence files have not been changed.
@@ -65,8 +73,7 @@ def verify(quick: bool, backups: Path | None):
         else:
             click.echo(f"Minh chứng: {files.checked} tệp khớp SHA-256.")
     if chain.problems or files.problems:
-        click.echo(f"Có {len(chain.problems) + chain.dropped + len(files.problems) + files.dropped} vấn đề.",
-                   err=True)
+        click.echo(f"Có {len(chain.problems) + chain.dropped + len(files.problems) + files.dropped} vấn đề.", err=True)
         sys.exit(1)
 
 
@@ -84,8 +91,9 @@ def _backup_anchor(directory: Path) -> Anchor | Findings:
     source = f"bản sao lưu {archive.name} (lúc {manifest.get('created_at_hanoi', '?')})"
     if not isinstance(head, dict):  # a backup of a database from before the chain
         return Anchor(seq=0, hash="", source=source)
-    return Anchor(seq=int(head["seq"]), hash=str(head["hash"]), source=source,
-                  mac=head.get("mac"), key_id=head.get("key_id"))
+    return Anchor(
+        seq=int(head["seq"]), hash=str(head["hash"]), source=source, mac=head.get("mac"), key_id=head.get("key_id")
+    )
 
 
 @click.command("sign-audit-head")

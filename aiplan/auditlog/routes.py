@@ -1,4 +1,5 @@
 """Routes of the audit log viewer."""
+
 from flask import render_template, request, url_for
 from flask_login import current_user
 
@@ -7,8 +8,18 @@ from ..extensions import htmx
 from ..inputs import parse_digits
 from ..models import Role
 from . import bp
-from .services import (MAX_SEQ, SYSTEM, action_groups, changes, events_page, object_names, object_type_label,
-                       parse_filter, ward_schools, ward_users)
+from .services import (
+    MAX_SEQ,
+    SYSTEM,
+    action_groups,
+    changes,
+    events_page,
+    object_names,
+    object_type_label,
+    parse_filter,
+    ward_schools,
+    ward_users,
+)
 
 
 @bp.get("/audit")
@@ -21,12 +32,21 @@ def index():
     events, has_newer, has_older = [], False, False  # a bad date is explained rather than ignored
     if not found.errors:
         events, has_newer, has_older = events_page(
-            ward_id, found, older_than=_cursor("truoc"), newer_than=_cursor("sau"))
-    context = dict(events=events, found=found, **_pager(events, found, has_newer, has_older),
-                   schools=schools, users=users, system=SYSTEM, action_groups=action_groups(),
-                   school_names={s.id: s.name for s in schools},
-                   names=object_names(events, schools, users), changes=changes,
-                   object_type_label=object_type_label)
+            ward_id, found, older_than=_cursor("truoc"), newer_than=_cursor("sau")
+        )
+    context = dict(
+        events=events,
+        found=found,
+        **_pager(events, found, has_newer, has_older),
+        schools=schools,
+        users=users,
+        system=SYSTEM,
+        action_groups=action_groups(),
+        school_names={s.id: s.name for s in schools},
+        names=object_names(events, schools, users),
+        changes=changes,
+        object_type_label=object_type_label,
+    )
     template = "auditlog/_results.html" if htmx and htmx.target == "audit-results" else "auditlog/index.html"
     response = render_template(template, **context)
     return response, 200, {"Vary": "HX-Request"}
@@ -46,6 +66,5 @@ def _pager(events, found, has_newer: bool, has_older: bool) -> dict:
     if has_newer:
         newer_url = url_for(".index", sau=events[0].seq, **params) if events else url_for(".index", **params)
     if has_older:
-        older_url = url_for(".index", truoc=events[-1].seq if events else _cursor("sau") + 1,
-                            **params)
+        older_url = url_for(".index", truoc=events[-1].seq if events else _cursor("sau") + 1, **params)
     return dict(newer_url=newer_url, older_url=older_url)

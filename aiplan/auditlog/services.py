@@ -1,5 +1,6 @@
 """Reading the audit log for the ward admins' viewer: filters, one page of events, and what
 each event changed. Every query is scoped to one ward."""
+
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -30,8 +31,14 @@ ACTION_GROUPS = [
     (_l("Kiểm tra"), ("inspection.",)),
     (_l("Báo cáo"), ("report_text.",)),
 ]
-OBJECT_TYPES = {"Plan": _l("Kế hoạch"), "SelfEvaluation": _l("Bản tự đánh giá"), "ReportText": _l("Báo cáo"),
-                "Inspection": _l("Đợt kiểm tra"), "School": _l("Trường"), "User": _l("Tài khoản")}
+OBJECT_TYPES = {
+    "Plan": _l("Kế hoạch"),
+    "SelfEvaluation": _l("Bản tự đánh giá"),
+    "ReportText": _l("Báo cáo"),
+    "Inspection": _l("Đợt kiểm tra"),
+    "School": _l("Trường"),
+    "User": _l("Tài khoản"),
+}
 
 
 @dataclass
@@ -92,11 +99,16 @@ def _parse_date(text: str, key: str, found: AuditFilter) -> date | None:
             continue
         if FIRST_YEAR <= day.year <= LAST_YEAR:
             return day
-        found.errors[key] = _("Ngày “%(text)s” phải trong khoảng từ năm %(first)d đến năm %(last)d.",
-                              text=text, first=FIRST_YEAR, last=LAST_YEAR)
+        found.errors[key] = _(
+            "Ngày “%(text)s” phải trong khoảng từ năm %(first)d đến năm %(last)d.",
+            text=text,
+            first=FIRST_YEAR,
+            last=LAST_YEAR,
+        )
         return None
-    found.errors[key] = _("Ngày “%(text)s” không hợp lệ; hãy nhập theo dạng ngày/tháng/năm, ví dụ 05/09/2025.",
-                          text=text)
+    found.errors[key] = _(
+        "Ngày “%(text)s” không hợp lệ; hãy nhập theo dạng ngày/tháng/năm, ví dụ 05/09/2025.", text=text
+    )
     return None
 
 
@@ -108,8 +120,14 @@ def ward_users(ward_id: int) -> list[User]:
     return list(db.session.scalars(select(User).where(User.ward_id == ward_id).order_by(User.username)))
 
 
-def events_page(ward_id: int, found: AuditFilter, *, older_than: int | None = None,
-                newer_than: int | None = None, size: int | None = None) -> tuple[list[AuditEvent], bool, bool]:
+def events_page(
+    ward_id: int,
+    found: AuditFilter,
+    *,
+    older_than: int | None = None,
+    newer_than: int | None = None,
+    size: int | None = None,
+) -> tuple[list[AuditEvent], bool, bool]:
     """One page of the ward's events, newest first, keyset-paged on seq (fast at any depth).
 
     Returns the events and whether newer and older events match the filter beyond this page.
@@ -118,8 +136,9 @@ def events_page(ward_id: int, found: AuditFilter, *, older_than: int | None = No
     conditions = [_in_ward(ward_id), *_conditions(found)]
     query = select(AuditEvent).where(*conditions)
     if newer_than is not None:  # "Trang trước": the `size` events just above, read upwards
-        rows = db.session.scalars(query.where(AuditEvent.seq > newer_than)
-                                  .order_by(AuditEvent.seq).limit(size + 1)).all()
+        rows = db.session.scalars(
+            query.where(AuditEvent.seq > newer_than).order_by(AuditEvent.seq).limit(size + 1)
+        ).all()
         has_newer, rows = len(rows) > size, rows[:size][::-1]
         has_older = _any(conditions, AuditEvent.seq <= newer_than)
     else:
@@ -140,8 +159,11 @@ def _in_ward(ward_id: int):
     return or_(
         AuditEvent.ward_id == ward_id,
         AuditEvent.school_id.in_(select(School.id).where(School.ward_id == ward_id)),
-        and_(AuditEvent.ward_id.is_(None), AuditEvent.school_id.is_(None),
-             AuditEvent.actor_id.in_(select(User.id).where(User.ward_id == ward_id))),
+        and_(
+            AuditEvent.ward_id.is_(None),
+            AuditEvent.school_id.is_(None),
+            AuditEvent.actor_id.in_(select(User.id).where(User.ward_id == ward_id)),
+        ),
     )
 
 
@@ -175,16 +197,28 @@ def object_names(events: list[AuditEvent], schools: list[School], users: list[Us
             wanted.setdefault(event.object_type, set()).add(event.object_id)
     names = {("School", s.id): s.name for s in schools} | {("User", u.id): u.username for u in users}
     if ids := wanted.get("ChecklistItem"):
-        items = db.session.scalars(select(ChecklistItem).where(ChecklistItem.id.in_(ids)).options(
-            joinedload(ChecklistItem.milestone), joinedload(ChecklistItem.target),
-            joinedload(ChecklistItem.evidence_requirement)))
+        items = db.session.scalars(
+            select(ChecklistItem)
+            .where(ChecklistItem.id.in_(ids))
+            .options(
+                joinedload(ChecklistItem.milestone),
+                joinedload(ChecklistItem.target),
+                joinedload(ChecklistItem.evidence_requirement),
+            )
+        )
         names |= {("ChecklistItem", i.id): i.title for i in items}
     if ids := wanted.get("Activity"):
-        names |= {("Activity", i): title for i, title in db.session.execute(
-            select(Activity.id, Activity.title).where(Activity.id.in_(ids)))}
+        names |= {
+            ("Activity", i): title
+            for i, title in db.session.execute(select(Activity.id, Activity.title).where(Activity.id.in_(ids)))
+        }
     if ids := wanted.get("EvidenceFile"):
-        names |= {("EvidenceFile", i): name for i, name in db.session.execute(
-            select(EvidenceFile.id, EvidenceFile.original_name).where(EvidenceFile.id.in_(ids)))}
+        names |= {
+            ("EvidenceFile", i): name
+            for i, name in db.session.execute(
+                select(EvidenceFile.id, EvidenceFile.original_name).where(EvidenceFile.id.in_(ids))
+            )
+        }
     return names
 
 

@@ -3,6 +3,7 @@
 Each function returns one Vietnamese line per problem, empty when all is well; the
 `verify` command prints them, and a restore checks what it restored with the same code.
 """
+
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -19,9 +20,27 @@ from ..timeutil import LOCAL_TZ
 BATCH = 2000  # events read per query: memory stays flat however long the log grows
 MAX_PROBLEMS = 200  # a wrecked log of a million rows still gives a readable report
 
-_COLUMNS = [getattr(AuditEvent, name) for name in (
-    "id", "seq", "at", "actor_id", "actor_name", "ward_id", "school_id", "action", "object_type",
-    "object_id", "before", "after", "ip", "request_id", "prev_hash", "hash")]
+_COLUMNS = [
+    getattr(AuditEvent, name)
+    for name in (
+        "id",
+        "seq",
+        "at",
+        "actor_id",
+        "actor_name",
+        "ward_id",
+        "school_id",
+        "action",
+        "object_type",
+        "object_id",
+        "before",
+        "after",
+        "ip",
+        "request_id",
+        "prev_hash",
+        "hash",
+    )
+]
 
 
 @dataclass
@@ -91,8 +110,10 @@ def _check_event(event, previous, found: Findings) -> None:
         if previous is None:
             found.add(f"{_describe(event)}: bản ghi đầu tiên không bắt đầu chuỗi (prev_hash khác GENESIS).")
         else:
-            found.add(f"{_describe(event)}: bản ghi #{event.seq} không nối tiếp bản ghi #{previous.seq} "
-                      "(prev_hash khác hash của bản ghi trước).")
+            found.add(
+                f"{_describe(event)}: bản ghi #{event.seq} không nối tiếp bản ghi #{previous.seq} "
+                "(prev_hash khác hash của bản ghi trước)."
+            )
     if event_hash(event) != event.hash:
         found.add(f"{_describe(event)}: nội dung đã bị sửa (hash không khớp).")
 
@@ -136,23 +157,33 @@ def check_anchor(anchor: Anchor) -> Findings:
     """What differs between the live log and `anchor`: events cut off the end, or rewritten."""
     found = Findings(checked=1)
     key = audit_mac.current_key()
-    if anchor.mac is not None and key is not None and anchor.key_id == audit_mac.key_id(key) \
-            and not audit_mac.is_signed(anchor, key):
-        found.add(f"Đầu chuỗi ghi trong {anchor.source} (bản ghi #{anchor.seq}) có chữ ký không khớp: "
-                  "manifest.json của bản sao lưu đã bị sửa.")
+    if (
+        anchor.mac is not None
+        and key is not None
+        and anchor.key_id == audit_mac.key_id(key)
+        and not audit_mac.is_signed(anchor, key)
+    ):
+        found.add(
+            f"Đầu chuỗi ghi trong {anchor.source} (bản ghi #{anchor.seq}) có chữ ký không khớp: "
+            "manifest.json của bản sao lưu đã bị sửa."
+        )
     if anchor.seq == 0:
         return found
     last = db.session.scalar(select(func.max(AuditEvent.seq))) or 0
     if last < anchor.seq:
-        found.add(f"Nhật ký chỉ có đến bản ghi #{last} nhưng {anchor.source} đã có đến bản ghi #{anchor.seq}: "
-                  f"{_gap(last + 1, anchor.seq)} (và mọi bản ghi sau đó) đã bị xóa khỏi cuối nhật ký.")
+        found.add(
+            f"Nhật ký chỉ có đến bản ghi #{last} nhưng {anchor.source} đã có đến bản ghi #{anchor.seq}: "
+            f"{_gap(last + 1, anchor.seq)} (và mọi bản ghi sau đó) đã bị xóa khỏi cuối nhật ký."
+        )
         return found
     kept = db.session.execute(select(*_COLUMNS).where(AuditEvent.seq == anchor.seq)).first()
     if kept is None:
         found.add(f"Thiếu bản ghi #{anchor.seq}, bản ghi cuối của {anchor.source}.")
     elif kept.hash != anchor.hash:
-        found.add(f"{_describe(kept)}: khác với bản ghi #{anchor.seq} trong {anchor.source} (hash khác): "
-                  "nhật ký đã bị viết lại.")
+        found.add(
+            f"{_describe(kept)}: khác với bản ghi #{anchor.seq} trong {anchor.source} (hash khác): "
+            "nhật ký đã bị viết lại."
+        )
     return found
 
 
@@ -161,7 +192,7 @@ def _gap(first: int, last: int) -> str:
 
 
 def _describe(event) -> str:
-    """"Bản ghi #12 (id 57, Cập nhật mục checklist, 03/03/2026 10:15)": enough to find it."""
+    """ "Bản ghi #12 (id 57, Cập nhật mục checklist, 03/03/2026 10:15)": enough to find it."""
     at = event.at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M") if event.at else "không rõ thời gian"
     return f"Bản ghi #{event.seq} (id {event.id}, {action_label(event.action)}, {at})"
 
@@ -177,19 +208,26 @@ def check_files(quick: bool = False) -> Findings:
             broken[file_id] = "nội dung tệp đã bị thay đổi (SHA-256 không khớp)"
     if broken:
         files = db.session.scalars(
-            select(EvidenceFile).where(EvidenceFile.id.in_(broken)).order_by(EvidenceFile.id).options(
+            select(EvidenceFile)
+            .where(EvidenceFile.id.in_(broken))
+            .order_by(EvidenceFile.id)
+            .options(
                 selectinload(EvidenceFile.school),
                 selectinload(EvidenceFile.activity),
                 selectinload(EvidenceFile.item).options(
-                    selectinload(ChecklistItem.milestone), selectinload(ChecklistItem.target),
-                    selectinload(ChecklistItem.evidence_requirement))))
+                    selectinload(ChecklistItem.milestone),
+                    selectinload(ChecklistItem.target),
+                    selectinload(ChecklistItem.evidence_requirement),
+                ),
+            )
+        )
         for file in files:
             found.add(f"{_describe_file(file)}: {broken[file.id]}.")
     return found
 
 
 def _describe_file(file: EvidenceFile) -> str:
-    """"Minh chứng #5 «ke-hoach.pdf» (Trường X, mục «…»)": which file, of which school and item."""
+    """ "Minh chứng #5 «ke-hoach.pdf» (Trường X, mục «…»)": which file, of which school and item."""
     where = [file.school.name if file.school else f"trường id {file.school_id}"]
     if file.item is not None:
         where.append(f"mục «{file.item.title}»")

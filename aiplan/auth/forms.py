@@ -5,21 +5,36 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(_l("Nhập tên đăng nhập.")), Length(max=80)],
-                           render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"})
-    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(_l("Nhập mật khẩu.")), Length(max=1024)],
-                             render_kw={"autocomplete": "current-password"})
+    username = StringField(
+        _l("Tên đăng nhập"),
+        validators=[DataRequired(_l("Nhập tên đăng nhập.")), Length(max=80)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        _l("Mật khẩu"),
+        validators=[DataRequired(_l("Nhập mật khẩu.")), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
     next = HiddenField()
 
 
 class PasswordChangeForm(FlaskForm):
-    current_password = PasswordField(_l("Mật khẩu hiện tại"), validators=[
-        DataRequired(_l("Nhập mật khẩu hiện tại.")), Length(max=1024)], render_kw={"autocomplete": "current-password"})
-    new_password = PasswordField(_l("Mật khẩu mới"), validators=[
-        DataRequired(_l("Nhập mật khẩu mới.")), Length(max=1024, message=_l("Mật khẩu quá dài."))],
-        render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("Nhập lại mật khẩu mới"), validators=[
-        DataRequired(_l("Nhập lại mật khẩu mới.")),
-        EqualTo("new_password", message=_l("Hai lần nhập mật khẩu mới không khớp nhau."))],
-        render_kw={"autocomplete": "new-password"})
+    current_password = PasswordField(
+        _l("Mật khẩu hiện tại"),
+        validators=[DataRequired(_l("Nhập mật khẩu hiện tại.")), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        _l("Mật khẩu mới"),
+        validators=[DataRequired(_l("Nhập mật khẩu mới.")), Length(max=1024, message=_l("Mật khẩu quá dài."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Nhập lại mật khẩu mới"),
+        validators=[
+            DataRequired(_l("Nhập lại mật khẩu mới.")),
+            EqualTo("new_password", message=_l("Hai lần nhập mật khẩu mới không khớp nhau.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
     next = HiddenField()

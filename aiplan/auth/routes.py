@@ -1,4 +1,5 @@
 """Signing in and out; changing one's own password (required after a reset)."""
+
 from flask import current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,13 +13,28 @@ from ..redirects import safe_next
 from ..timeutil import format_datetime
 from . import bp
 from .forms import LoginForm, PasswordChangeForm
-from .services import (MIN_PASSWORD_LENGTH, AccountError, active_sessions, authenticate, device_label, end_session,
-                       record_failed_login, start_session, take_failed_logins)
+from .services import (
+    MIN_PASSWORD_LENGTH,
+    AccountError,
+    active_sessions,
+    authenticate,
+    device_label,
+    end_session,
+    record_failed_login,
+    start_session,
+    take_failed_logins,
+)
 from .services import change_password as change_own_password
 
 # What an account with a temporary password may still reach before choosing its own.
-PASSWORD_CHANGE_EXEMPT = {"auth.change_password", "auth.logout", "auth.login", "static", "core.healthz",
-                          "core.set_language"}
+PASSWORD_CHANGE_EXEMPT = {
+    "auth.change_password",
+    "auth.logout",
+    "auth.login",
+    "static",
+    "core.healthz",
+    "core.set_language",
+}
 
 LOGIN_FAILED = _l("Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đã bị khóa.")
 
@@ -80,11 +96,17 @@ def login():
             db.session.commit()
             login_user(user)
             if failures:
-                flash(ngettext("Có %(num)d lần đăng nhập sai vào tài khoản của bạn kể từ lần đăng nhập trước, lần "
-                               "gần nhất lúc %(when)s. Nếu không phải bạn, hãy đổi mật khẩu.",
-                               "Có %(num)d lần đăng nhập sai vào tài khoản của bạn kể từ lần đăng nhập trước, lần "
-                               "gần nhất lúc %(when)s. Nếu không phải bạn, hãy đổi mật khẩu.",
-                               failures, when=format_datetime(last_failure)), "warning")
+                flash(
+                    ngettext(
+                        "Có %(num)d lần đăng nhập sai vào tài khoản của bạn kể từ lần đăng nhập trước, lần "
+                        "gần nhất lúc %(when)s. Nếu không phải bạn, hãy đổi mật khẩu.",
+                        "Có %(num)d lần đăng nhập sai vào tài khoản của bạn kể từ lần đăng nhập trước, lần "
+                        "gần nhất lúc %(when)s. Nếu không phải bạn, hãy đổi mật khẩu.",
+                        failures,
+                        when=format_datetime(last_failure),
+                    ),
+                    "warning",
+                )
             if user.must_change_password:
                 return redirect(url_for("auth.change_password", next=safe_next(form.next.data)))
             return redirect(safe_next(form.next.data) or url_for("core.home"))
@@ -112,9 +134,13 @@ def logout():
 @login_required_any
 def account():
     """One's own account: the sign-ins still open, signing out of all of them, changing the password."""
-    return render_template("auth/account.html", sessions=active_sessions(current_user),
-                           this_session=current_user.current_session, device_label=device_label,
-                           idle_hours=f"{current_app.config['SESSION_IDLE_MINUTES'] / 60:g}".replace(".", ","))
+    return render_template(
+        "auth/account.html",
+        sessions=active_sessions(current_user),
+        this_session=current_user.current_session,
+        device_label=device_label,
+        idle_hours=f"{current_app.config['SESSION_IDLE_MINUTES'] / 60:g}".replace(".", ","),
+    )
 
 
 @bp.post("/account/sessions/end")
@@ -138,8 +164,11 @@ def _password_key() -> str:
 @bp.before_app_request
 def require_password_change():
     """An account given a temporary password is sent to choose its own before anything else."""
-    if request.endpoint in PASSWORD_CHANGE_EXEMPT or not current_user.is_authenticated \
-            or not current_user.must_change_password:
+    if (
+        request.endpoint in PASSWORD_CHANGE_EXEMPT
+        or not current_user.is_authenticated
+        or not current_user.must_change_password
+    ):
         return None
     target = url_for("auth.change_password", next=safe_next(request.full_path) if request.method == "GET" else None)
     if htmx:

@@ -1,4 +1,5 @@
 """Accounts: password hashing (Argon2id), authentication and creation."""
+
 import re
 import secrets
 from datetime import timedelta
@@ -72,8 +73,11 @@ def record_failed_login(username: str) -> None:
     """Count a wrong password against the account, for its owner to be told at the next sign-in.
     The same one UPDATE runs whether or not the name exists, so failures take the same path.
     Not committed."""
-    db.session.execute(update(User).where(func.lower(User.username) == username.strip().lower()[:80])
-                       .values(failed_logins=User.failed_logins + 1, last_failed_login_at=utcnow()))
+    db.session.execute(
+        update(User)
+        .where(func.lower(User.username) == username.strip().lower()[:80])
+        .values(failed_logins=User.failed_logins + 1, last_failed_login_at=utcnow())
+    )
 
 
 def take_failed_logins(user: User) -> tuple[int, object]:
@@ -90,12 +94,21 @@ KEEP_SESSIONS = timedelta(days=30)
 def start_session(user: User, *, user_agent: str, ip: str) -> str:
     """A new sign-in for this browser: its row, and the key its cookie will carry. Not committed."""
     now = utcnow()
-    db.session.execute(delete(UserSession).where(
-        UserSession.user_id == user.id, or_(UserSession.ended_at < now - KEEP_SESSIONS,
-                                            UserSession.last_seen_at < now - KEEP_SESSIONS)))
+    db.session.execute(
+        delete(UserSession).where(
+            UserSession.user_id == user.id,
+            or_(UserSession.ended_at < now - KEEP_SESSIONS, UserSession.last_seen_at < now - KEEP_SESSIONS),
+        )
+    )
     token = secrets.token_urlsafe(32)
-    record = UserSession(user=user, token_hash=UserSession.hash_token(token), created_at=now, last_seen_at=now,
-                         user_agent=(user_agent or "")[:200], ip=(ip or "")[:45])
+    record = UserSession(
+        user=user,
+        token_hash=UserSession.hash_token(token),
+        created_at=now,
+        last_seen_at=now,
+        user_agent=(user_agent or "")[:200],
+        ip=(ip or "")[:45],
+    )
     db.session.add(record)
     db.session.flush()
     user.current_session, user.session_key = record, f"{record.id}:{token}"
@@ -111,9 +124,13 @@ def end_session(user: User) -> None:
 def active_sessions(user: User) -> list[UserSession]:
     """The user's sign-ins that still open pages: not ended, not idle past the limit; newest first."""
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
-    return db.session.scalars(select(UserSession).where(
-        UserSession.user_id == user.id, UserSession.ended_at.is_(None), UserSession.last_seen_at >= utcnow() - idle)
-        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())).all()
+    return db.session.scalars(
+        select(UserSession)
+        .where(
+            UserSession.user_id == user.id, UserSession.ended_at.is_(None), UserSession.last_seen_at >= utcnow() - idle
+        )
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+    ).all()
 
 
 def check_password_rules(password: str) -> None:
@@ -132,12 +149,29 @@ def check_full_name(full_name: str) -> None:
         raise AccountError("Họ tên không được bắt đầu bằng =, +, - hoặc @.", "full_name")
 
 
-def create_user(username: str, role: Role, password: str, *, ward: Ward, school: School | None = None,
-                full_name: str = "", actor=None, must_change_password: bool = False) -> User:
+def create_user(
+    username: str,
+    role: Role,
+    password: str,
+    *,
+    ward: Ward,
+    school: School | None = None,
+    full_name: str = "",
+    actor=None,
+    must_change_password: bool = False,
+) -> User:
     """Create an account; school staff belong to exactly one school, other roles to none. Commits."""
     try:
-        user = add_user(username, role, password, ward=ward, school=school, full_name=full_name, actor=actor,
-                        must_change_password=must_change_password)
+        user = add_user(
+            username,
+            role,
+            password,
+            ward=ward,
+            school=school,
+            full_name=full_name,
+            actor=actor,
+            must_change_password=must_change_password,
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -145,8 +179,17 @@ def create_user(username: str, role: Role, password: str, *, ward: Ward, school:
     return user
 
 
-def add_user(username: str, role: Role, password: str, *, ward: Ward, school: School | None = None,
-             full_name: str = "", actor=None, must_change_password: bool = False) -> User:
+def add_user(
+    username: str,
+    role: Role,
+    password: str,
+    *,
+    ward: Ward,
+    school: School | None = None,
+    full_name: str = "",
+    actor=None,
+    must_change_password: bool = False,
+) -> User:
     """create_user without the commit, for imports that add many accounts or none."""
     username = username.strip().lower()
     if not USERNAME.fullmatch(username):
@@ -161,12 +204,25 @@ def add_user(username: str, role: Role, password: str, *, ward: Ward, school: Sc
     check_password_rules(password)
     if db.session.scalar(select(User.id).where(func.lower(User.username) == username)):
         raise AccountError(f"Tên đăng nhập '{username}' đã có.")
-    user = User(username=username, role=role, ward=ward, school=school, full_name=full_name.strip(),
-                password_hash=hash_password(password), must_change_password=must_change_password)
+    user = User(
+        username=username,
+        role=role,
+        ward=ward,
+        school=school,
+        full_name=full_name.strip(),
+        password_hash=hash_password(password),
+        must_change_password=must_change_password,
+    )
     db.session.add(user)
     db.session.flush()
-    audit.record("user.create", user, school_id=school.id if school else None, ward_id=ward.id, actor=actor,
-                 after={"username": username, "role": role.value, "school": school.slug if school else None})
+    audit.record(
+        "user.create",
+        user,
+        school_id=school.id if school else None,
+        ward_id=ward.id,
+        actor=actor,
+        after={"username": username, "role": role.value, "school": school.slug if school else None},
+    )
     return user
 
 
@@ -202,14 +258,26 @@ def change_password(user: User, current: str, new: str) -> None:
     db.session.commit()
 
 
-_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("CocCoc", "Cốc Cốc"), ("Firefox/", "Firefox"),
-             ("Chrome/", "Chrome"), ("Safari/", "Safari"))
-_SYSTEMS = (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Windows", "Windows"),
-            ("Mac OS X", "macOS"), ("Linux", "Linux"))
+_BROWSERS = (
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("CocCoc", "Cốc Cốc"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+)
 
 
 def device_label(user_agent: str) -> str:
-    """"Chrome · Windows": enough for a person to recognise their own devices in the list."""
+    """ "Chrome · Windows": enough for a person to recognise their own devices in the list."""
     browser = next((name for mark, name in _BROWSERS if mark in user_agent), "")
     system = next((name for mark, name in _SYSTEMS if mark in user_agent), "")
     return " · ".join(part for part in (browser, system) if part) or (user_agent[:60] or "?")

@@ -5,15 +5,17 @@ Uncompressed because nearly all of it already is: evidence is PDF, Office files 
 and video, and pg_dump's custom format compresses itself. Plain tar also lets a restore find
 the manifest by seeking over the members, and any operator list it with `tar -tvf`.
 """
+
 import hashlib
 import io
 import json
 import re
 import tarfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, BinaryIO, Callable
+from typing import IO, BinaryIO
 
 FORMAT = "aiplan-backup"
 FORMAT_VERSION = 1
@@ -54,7 +56,7 @@ class ArchiveWriter:
     """Adds members to a tar being written, returning each member's SHA-256 as it was written."""
 
     def __init__(self, out: BinaryIO):
-        self.tar = tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT)
+        self.tar = tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT)  # noqa: SIM115 — closed by close()
         self.mtime = int(time.time())
 
     def add(self, name: str, stream: BinaryIO, size: int) -> str:
@@ -73,8 +75,11 @@ class ArchiveWriter:
 
 def newest_archive(directory: Path) -> Path | None:
     """The last archive `backup` wrote into `directory`: by the time in its name, then its -2, -3…"""
-    found = [((match.group(1), int(match.group(2) or 1)), path) for path in directory.glob("aiplan-backup-*.tar")
-             if (match := ARCHIVE_NAME.fullmatch(path.name))]
+    found = [
+        ((match.group(1), int(match.group(2) or 1)), path)
+        for path in directory.glob("aiplan-backup-*.tar")
+        if (match := ARCHIVE_NAME.fullmatch(path.name))
+    ]
     return max(found)[1] if found else None
 
 
@@ -85,8 +90,9 @@ def read_manifest(path: Path) -> dict:
             try:
                 member = tar.getmember(MANIFEST)
             except KeyError:
-                raise ArchiveError([f"không có {MANIFEST}: đây không phải bản sao lưu của aiplan, "
-                                    "hoặc tệp bị cắt cụt"]) from None
+                raise ArchiveError(
+                    [f"không có {MANIFEST}: đây không phải bản sao lưu của aiplan, hoặc tệp bị cắt cụt"]
+                ) from None
             return _parse_manifest(_read_member(tar, member))
     except (tarfile.TarError, OSError, EOFError) as error:
         raise ArchiveError([f"không đọc được tệp lưu trữ: {error}"]) from None
@@ -114,8 +120,10 @@ def _parse_manifest(data: bytes) -> dict:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ArchiveError([f"{MANIFEST} không phải của một bản sao lưu aiplan"])
     if manifest.get("format_version") != FORMAT_VERSION:
-        problems.append(f"định dạng phiên bản {manifest.get('format_version')!r}; "
-                        f"bản này của aiplan chỉ đọc được phiên bản {FORMAT_VERSION}")
+        problems.append(
+            f"định dạng phiên bản {manifest.get('format_version')!r}; "
+            f"bản này của aiplan chỉ đọc được phiên bản {FORMAT_VERSION}"
+        )
     database = manifest.get("database")
     if not isinstance(database, dict) or database.get("kind") not in DATABASE_MEMBERS:
         problems.append(f"{MANIFEST} không ghi loại cơ sở dữ liệu")
@@ -216,7 +224,9 @@ def _compare(manifest: dict, found: dict[str, tuple[str, int]]) -> list[str]:
         if name not in found:
             problems.append(f"thiếu tệp {name}")
         elif found[name] != (sha256, size):
-            problems.append(f"tệp {name} không khớp với {MANIFEST} (SHA-256 hoặc kích thước khác): "
-                            "bản sao lưu đã bị hỏng hoặc bị sửa")
+            problems.append(
+                f"tệp {name} không khớp với {MANIFEST} (SHA-256 hoặc kích thước khác): "
+                "bản sao lưu đã bị hỏng hoặc bị sửa"
+            )
     problems += [f"tệp {name} không có trong {MANIFEST}" for name in sorted(set(found) - set(expected))]
     return problems

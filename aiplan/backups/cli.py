@@ -1,4 +1,5 @@
 """`flask --app aiplan backup DIR` and `flask --app aiplan restore ARCHIVE`."""
+
 from pathlib import Path
 
 import click
@@ -49,9 +50,10 @@ def backup_command(directory: Path):
     files = manifest["files"]
     head = manifest["audit_head"]
     click.echo(f"Đã sao lưu vào {report.path} ({_size(report.size)}) trong {_seconds(report.seconds)}.")
-    click.echo(f"  Cơ sở dữ liệu {ENGINE_NAMES[manifest['database']['kind']]}: {len(manifest['tables'])} bảng, "
-               f"{sum(manifest['tables'].values())} dòng"
-               + (f"; nhật ký đến bản ghi #{head['seq']}." if head else "."))
+    click.echo(
+        f"  Cơ sở dữ liệu {ENGINE_NAMES[manifest['database']['kind']]}: {len(manifest['tables'])} bảng, "
+        f"{sum(manifest['tables'].values())} dòng" + (f"; nhật ký đến bản ghi #{head['seq']}." if head else ".")
+    )
     click.echo(f"  Minh chứng: {len(files)} tệp ({_size(sum(f['size'] for f in files))}).")
     if report.problems:
         _fail("bản sao lưu đã ghi nhưng kho minh chứng có vấn đề", report.problems)
@@ -82,15 +84,19 @@ def restore_command(archive: Path):
     if report.problems:
         _fail(f"đã khôi phục {archive.name} nhưng kết quả không khớp bản sao lưu", report.problems)
     head = manifest["audit_head"]
-    click.echo(f"Đã khôi phục và kiểm tra: {archive.name} (sao lưu lúc {manifest['created_at_hanoi']}) — "
-               f"{len(manifest['tables'])} bảng, {sum(manifest['tables'].values())} dòng, "
-               f"{sum(not f.get('damaged') for f in manifest['files'])} tệp minh chứng"
-               + (f", nhật ký đến bản ghi #{head['seq']}" if head else "") + f"; {_seconds(report.seconds)}.")
+    click.echo(
+        f"Đã khôi phục và kiểm tra: {archive.name} (sao lưu lúc {manifest['created_at_hanoi']}) — "
+        f"{len(manifest['tables'])} bảng, {sum(manifest['tables'].values())} dòng, "
+        f"{sum(not f.get('damaged') for f in manifest['files'])} tệp minh chứng"
+        + (f", nhật ký đến bản ghi #{head['seq']}" if head else "")
+        + f"; {_seconds(report.seconds)}."
+    )
     for notice in report.notices:
         click.echo(f"  Lưu ý: {notice}.")
     if report.revision != manifest["database"]["revision"]:
-        click.echo(f"  Đã nâng cấp cơ sở dữ liệu từ phiên bản {manifest['database']['revision']} "
-                   f"lên {report.revision}.")
+        click.echo(
+            f"  Đã nâng cấp cơ sở dữ liệu từ phiên bản {manifest['database']['revision']} lên {report.revision}."
+        )
 
 
 def _size(size: int) -> str:

@@ -10,6 +10,7 @@ pg_restore turns the dump into SQL, the schema-qualified names in its statements
 (COPY data is copied through untouched, so no user data can be altered by the renaming), and
 psql runs it all in one transaction: a failure leaves the target as it was.
 """
+
 import os
 import re
 import shutil
@@ -69,14 +70,15 @@ def _quoted(name: str) -> str:
 def _program(name: str, env: dict) -> str:
     found = shutil.which(name, path=env["PATH"])
     if not found:
-        raise PostgresError(f"không tìm thấy chương trình {name}", [
-            "cài gói postgresql-client cùng phiên bản chính với máy chủ (ví dụ apt-get install postgresql-client-15)"])
+        raise PostgresError(
+            f"không tìm thấy chương trình {name}",
+            ["cài gói postgresql-client cùng phiên bản chính với máy chủ (ví dụ apt-get install postgresql-client-15)"],
+        )
     return found
 
 
 def _run(args: list[str], env: dict, what: str) -> subprocess.CompletedProcess:
-    result = subprocess.run(args, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    result = subprocess.run(args, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True)
     if result.returncode != 0:
         lines = [line for line in result.stderr.splitlines() if line.strip()][-10:]
         raise PostgresError(f"{what} không thành công (mã {result.returncode})", lines or ["(không có thông báo)"])
@@ -95,8 +97,18 @@ def snapshot(engine: Engine, target: Path) -> tuple[Contents, str]:
             schema = connection.execute(text("SELECT current_schema()")).scalar_one_or_none()
             if schema is None:
                 raise PostgresError("không có schema nào trong search_path của cơ sở dữ liệu", [str(engine.url)])
-            _run([pg_dump, "--format=custom", f"--snapshot={snapshot_id}", f"--schema={_quoted(schema)}",
-                  f"--file={target}", f"--dbname={conninfo}"], env, "pg_dump")
+            _run(
+                [
+                    pg_dump,
+                    "--format=custom",
+                    f"--snapshot={snapshot_id}",
+                    f"--schema={_quoted(schema)}",
+                    f"--file={target}",
+                    f"--dbname={conninfo}",
+                ],
+                env,
+                "pg_dump",
+            )
             contents = describe(ConnectionReader(connection))
     return contents, schema
 
@@ -124,35 +136,67 @@ def restore(engine: Engine, dump: Path, source_schema: str, workdir: Path) -> No
     schema = target_schema(engine)
     for name in (source_schema, schema):
         if not PLAIN_NAME.fullmatch(name or ""):
-            raise PostgresError(f"tên schema không dùng được để khôi phục: {name!r}",
-                                ["chỉ chữ cái không dấu, chữ số, _ và $"])
+            raise PostgresError(
+                f"tên schema không dùng được để khôi phục: {name!r}", ["chỉ chữ cái không dấu, chữ số, _ và $"]
+            )
     conninfo, env = client_args(engine.url)
     pg_restore, psql = _program("pg_restore", env), _program("psql", env)
     toc = _run([pg_restore, "--list", str(dump)], env, "pg_restore --list").stdout
     toc_file, raw, script = workdir / "toc.list", workdir / "dump.sql", workdir / "restore.sql"
     toc_file.write_text("".join(line + "\n" for line in toc.splitlines() if not SCHEMA_ENTRY.match(line)))
-    _run([pg_restore, "--no-owner", "--no-privileges", f"--use-list={toc_file}", f"--file={raw}", str(dump)],
-         env, "pg_restore")
+    _run(
+        [pg_restore, "--no-owner", "--no-privileges", f"--use-list={toc_file}", f"--file={raw}", str(dump)],
+        env,
+        "pg_restore",
+    )
     with script.open("wb") as out, raw.open("rb") as source:
         out.write(_clearing(engine, schema).encode())
         _rename_schema(source, out, source_schema, schema)
     raw.unlink()
     engine.dispose()
-    _run([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", f"--file={script}",
-          f"--dbname={conninfo}", "--output=/dev/null"], env, "psql (nạp dữ liệu)")
+    _run(
+        [
+            psql,
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "--single-transaction",
+            f"--file={script}",
+            f"--dbname={conninfo}",
+            "--output=/dev/null",
+        ],
+        env,
+        "psql (nạp dữ liệu)",
+    )
 
 
 def _clearing(engine: Engine, schema: str) -> str:
     """SQL that makes the target schema exist and hold nothing (its tables were checked empty)."""
     with engine.connect() as connection:
         exists = connection.execute(text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema}).first()
-        objects = connection.execute(text(
-            "SELECT c.relkind, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = :s AND c.relkind IN ('r', 'p', 'v', 'm', 'S') ORDER BY c.relkind DESC, c.relname"),
-            {"s": schema}).all() if exists else []
-        types = connection.scalars(text(
-            "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
-            "WHERE n.nspname = :s AND t.typtype IN ('e', 'd')"), {"s": schema}).all() if exists else []
+        objects = (
+            connection.execute(
+                text(
+                    "SELECT c.relkind, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = :s AND c.relkind IN ('r', 'p', 'v', 'm', 'S') ORDER BY c.relkind DESC, c.relname"
+                ),
+                {"s": schema},
+            ).all()
+            if exists
+            else []
+        )
+        types = (
+            connection.scalars(
+                text(
+                    "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+                    "WHERE n.nspname = :s AND t.typtype IN ('e', 'd')"
+                ),
+                {"s": schema},
+            ).all()
+            if exists
+            else []
+        )
     lines = ["SET client_min_messages = warning;"]
     if not exists:
         lines.append(f"CREATE SCHEMA {_quoted(schema)};")

@@ -7,6 +7,7 @@ archive from an older version is upgraded); re-sign the chain's head if another 
 (a restore on another machine); verify the audit chain and every blob's SHA-256.
 The counts are compared before the migrations, which may legitimately add rows.
 """
+
 import shutil
 import tempfile
 import time
@@ -53,9 +54,11 @@ def restore_backup(archive: Path) -> RestoreReport:
         raise BackupError(f"bản sao lưu {archive.name} không dùng được; chưa có gì thay đổi", error.problems) from None
     source = manifest["database"]["kind"]
     if source != kind:
-        raise BackupError(f"{archive.name} là bản sao lưu {ENGINE_NAMES[source]}, còn cơ sở dữ liệu đang cấu hình là "
-                          f"{ENGINE_NAMES[kind]}; không khôi phục chéo giữa hai loại. Chưa có gì thay đổi",
-                          [f"hãy đặt DATABASE_URL trỏ tới một cơ sở dữ liệu {ENGINE_NAMES[source]} trống"])
+        raise BackupError(
+            f"{archive.name} là bản sao lưu {ENGINE_NAMES[source]}, còn cơ sở dữ liệu đang cấu hình là "
+            f"{ENGINE_NAMES[kind]}; không khôi phục chéo giữa hai loại. Chưa có gì thay đổi",
+            [f"hãy đặt DATABASE_URL trỏ tới một cơ sở dữ liệu {ENGINE_NAMES[source]} trống"],
+        )
     _refuse_newer(manifest["database"].get("revision"))
 
     workdir = Path(tempfile.mkdtemp(prefix=".aiplan-restore-", dir=_workdir_parent(kind)))
@@ -77,8 +80,13 @@ def restore_backup(archive: Path) -> RestoreReport:
     problems += verify_all()
     restored = _contents(kind)
     assert restored is not None  # upgrade() has just run on the restored database
-    return RestoreReport(manifest=staged.manifest, revision=restored.revision,
-                         seconds=time.monotonic() - started, problems=problems, notices=notices)
+    return RestoreReport(
+        manifest=staged.manifest,
+        revision=restored.revision,
+        seconds=time.monotonic() - started,
+        problems=problems,
+        notices=notices,
+    )
 
 
 def _resign_foreign_head(name: str) -> list[str]:
@@ -94,9 +102,11 @@ def _resign_foreign_head(name: str) -> list[str]:
     old = head.key_id
     audit.resign_head(f"khôi phục {name} vào bản cài đặt có khóa ký khác")
     db.session.commit()
-    return [f"đầu chuỗi nhật ký được ký bằng khóa khác (mã khóa {old}); đã ký lại bằng khóa của bản cài đặt "
-            f"này (mã khóa {audit_mac.key_id(key)}) và ghi việc đó vào nhật ký. Nếu còn giữ khóa cũ "
-            "(AUDIT_KEY hoặc instance/audit_key của máy cũ), hãy dùng nó thay cho khóa mới"]
+    return [
+        f"đầu chuỗi nhật ký được ký bằng khóa khác (mã khóa {old}); đã ký lại bằng khóa của bản cài đặt "
+        f"này (mã khóa {audit_mac.key_id(key)}) và ghi việc đó vào nhật ký. Nếu còn giữ khóa cũ "
+        "(AUDIT_KEY hoặc instance/audit_key của máy cũ), hãy dùng nó thay cho khóa mới"
+    ]
 
 
 def _stage(archive: Path, workdir: Path, manifest: dict) -> Staged:
@@ -110,8 +120,9 @@ def _stage(archive: Path, workdir: Path, manifest: dict) -> Staged:
     except ArchiveError as error:
         if not store_existed and store_root is not None:  # leave no trace, not even the empty folders the staging made
             shutil.rmtree(store_root, ignore_errors=True)
-        raise BackupError(f"bản sao lưu {archive.name} bị hỏng hoặc đã bị sửa; chưa khôi phục gì",
-                          error.problems) from None
+        raise BackupError(
+            f"bản sao lưu {archive.name} bị hỏng hoặc đã bị sửa; chưa khôi phục gì", error.problems
+        ) from None
 
 
 def _put_in_place(kind: str, staged: Staged, workdir: Path) -> None:
@@ -128,8 +139,10 @@ def _put_in_place(kind: str, staged: Staged, workdir: Path) -> None:
         for sha256, temp in staged.blobs.items():
             storage.put(temp, sha256)
     except OSError as error:
-        raise BackupError("đã khôi phục cơ sở dữ liệu nhưng không chép xong được các tệp minh chứng", [
-            str(error), "sửa lỗi, làm trống cơ sở dữ liệu và kho minh chứng, rồi khôi phục lại"]) from None
+        raise BackupError(
+            "đã khôi phục cơ sở dữ liệu nhưng không chép xong được các tệp minh chứng",
+            [str(error), "sửa lỗi, làm trống cơ sở dữ liệu và kho minh chứng, rồi khôi phục lại"],
+        ) from None
 
 
 def _contents(kind: str) -> Contents | None:
@@ -146,14 +159,24 @@ def _refuse_unless_empty(kind: str) -> None:
         shown = [f"bảng {name}: {count} dòng" for name, count in sorted(full.items(), key=lambda t: -t[1])[:5]]
         if len(full) > 5:
             shown.append(f"và {len(full) - 5} bảng khác")
-        raise BackupError("Không khôi phục vào một cơ sở dữ liệu đã có dữ liệu; chưa có gì thay đổi", [
-            *shown, "hãy đặt DATABASE_URL trỏ tới một cơ sở dữ liệu trống (chưa có bảng, hoặc vừa `flask db upgrade`)"])
+        raise BackupError(
+            "Không khôi phục vào một cơ sở dữ liệu đã có dữ liệu; chưa có gì thay đổi",
+            [
+                *shown,
+                "hãy đặt DATABASE_URL trỏ tới một cơ sở dữ liệu trống (chưa có bảng, hoặc vừa `flask db upgrade`)",
+            ],
+        )
     storage = get_storage()
     stored = [*islice(storage.blobs(), 5), *storage.strays()[:5], *(str(p) for p in storage.temps()[:5])]
     if stored:
-        raise BackupError("Không khôi phục vào một kho minh chứng đã có tệp; chưa có gì thay đổi", [
-            f"kho minh chứng: {getattr(storage, 'root', storage)}", *stored[:5],
-            "hãy đặt EVIDENCE_DIR trỏ tới một thư mục trống hoặc chưa có"])
+        raise BackupError(
+            "Không khôi phục vào một kho minh chứng đã có tệp; chưa có gì thay đổi",
+            [
+                f"kho minh chứng: {getattr(storage, 'root', storage)}",
+                *stored[:5],
+                "hãy đặt EVIDENCE_DIR trỏ tới một thư mục trống hoặc chưa có",
+            ],
+        )
 
 
 def _refuse_newer(revision: str | None) -> None:
@@ -163,9 +186,11 @@ def _refuse_newer(revision: str | None) -> None:
     config = current_app.extensions["migrate"].migrate.get_config()
     try:
         ScriptDirectory.from_config(config).get_revision(revision)
-    except Exception:
-        raise BackupError(f"bản sao lưu ở phiên bản cơ sở dữ liệu {revision}, mới hơn bản aiplan này; chưa có gì "
-                          "thay đổi", ["hãy cập nhật aiplan lên phiên bản đã tạo bản sao lưu rồi khôi phục"]) from None
+    except Exception:  # noqa: BLE001 — Alembic raises several kinds for a revision it does not know
+        raise BackupError(
+            f"bản sao lưu ở phiên bản cơ sở dữ liệu {revision}, mới hơn bản aiplan này; chưa có gì thay đổi",
+            ["hãy cập nhật aiplan lên phiên bản đã tạo bản sao lưu rồi khôi phục"],
+        ) from None
 
 
 def _workdir_parent(kind: str) -> Path:

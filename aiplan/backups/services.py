@@ -5,6 +5,7 @@ the evidence blobs that moment refers to. Blobs are content-addressed and never 
 stored, so copying them after the snapshot gives exactly the bytes its rows name; uploads
 committed later are simply not part of this backup.
 """
+
 import json
 import os
 import shutil
@@ -66,8 +67,7 @@ def take_backup(directory: Path, blob_wait: float | None = None) -> BackupReport
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _write(directory: Path, staging: Path, now: datetime, started: float, kind: str,
-           blob_wait: float) -> BackupReport:
+def _write(directory: Path, staging: Path, now: datetime, started: float, kind: str, blob_wait: float) -> BackupReport:
     """Snapshot the database into `staging`, write the archive there, then rename it into `directory`."""
     engine = db.engine
     dump = staging / DATABASE_MEMBERS[kind]
@@ -84,8 +84,7 @@ def _write(directory: Path, staging: Path, now: datetime, started: float, kind: 
         with dump.open("rb") as f:
             dump_sha = writer.add(dump.name, f, dump.stat().st_size)
         files, missing, problems = _copy_blobs(writer, contents.blobs, get_storage(), blob_wait)
-        manifest = _manifest(now, kind, schema, contents, dump.name, dump_sha, dump.stat().st_size,
-                             files, missing)
+        manifest = _manifest(now, kind, schema, contents, dump.name, dump_sha, dump.stat().st_size, files, missing)
         writer.add_bytes(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode())
         writer.close()
         out.flush()
@@ -93,8 +92,9 @@ def _write(directory: Path, staging: Path, now: datetime, started: float, kind: 
     path = _free_name(directory, now)
     os.replace(partial, path)
     _fsync_dir(directory)
-    return BackupReport(path=path, size=path.stat().st_size, manifest=manifest,
-                        seconds=time.monotonic() - started, problems=problems)
+    return BackupReport(
+        path=path, size=path.stat().st_size, manifest=manifest, seconds=time.monotonic() - started, problems=problems
+    )
 
 
 def _copy_blobs(writer: ArchiveWriter, shas: list[str], storage: Storage, wait: float):
@@ -148,8 +148,17 @@ class _sized:
             self.spool.close()
 
 
-def _manifest(now: datetime, kind: str, schema: str | None, contents: Contents, dump_name: str, dump_sha: str,
-              dump_size: int, files: list[dict], missing: list[str]) -> dict:
+def _manifest(
+    now: datetime,
+    kind: str,
+    schema: str | None,
+    contents: Contents,
+    dump_name: str,
+    dump_sha: str,
+    dump_size: int,
+    files: list[dict],
+    missing: list[str],
+) -> dict:
     try:
         version = metadata.version("aiplan")
     except metadata.PackageNotFoundError:
@@ -160,8 +169,14 @@ def _manifest(now: datetime, kind: str, schema: str | None, contents: Contents, 
         "app_version": version,
         "created_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "created_at_hanoi": now.astimezone(LOCAL_TZ).isoformat(timespec="seconds"),
-        "database": {"kind": kind, "path": dump_name, "sha256": dump_sha, "size": dump_size,
-                     "schema": schema, "revision": contents.revision},
+        "database": {
+            "kind": kind,
+            "path": dump_name,
+            "sha256": dump_sha,
+            "size": dump_size,
+            "schema": schema,
+            "revision": contents.revision,
+        },
         "tables": contents.tables,
         "audit_head": contents.audit_head,
         "files": files,

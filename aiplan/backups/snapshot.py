@@ -1,12 +1,12 @@
 """What a database holds, read the same way from a backup's snapshot and from a restored database:
 row counts per table, the audit chain's head, the migration revision, the evidence blobs."""
+
 import sqlite3
 from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
-
 
 HEAD_COLUMNS = ("seq", "hash", "mac", "key_id")
 
@@ -42,8 +42,12 @@ class SqliteFileReader:
         self.connection = connection
 
     def table_names(self) -> list[str]:
-        return [name for (name,) in self.connection.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        return [
+            name
+            for (name,) in self.connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
 
     def rows(self, sql: str) -> list[tuple]:
         return self.connection.execute(sql).fetchall()
@@ -71,8 +75,12 @@ def describe(reader: Reader, blobs: bool = True) -> Contents:
     shas = []
     if blobs and "evidence_file" in names:
         shas = [sha for (sha,) in reader.rows("SELECT DISTINCT sha256 FROM evidence_file ORDER BY sha256")]
-    return Contents(tables=tables, audit_head=dict(zip(head_columns, head[0])) if head else None,
-                    revision=revision[0][0] if revision else None, blobs=shas)
+    return Contents(
+        tables=tables,
+        audit_head=dict(zip(head_columns, head[0])) if head else None,
+        revision=revision[0][0] if revision else None,
+        blobs=shas,
+    )
 
 
 def holds_data(tables: dict[str, int], head: dict | None) -> dict[str, int]:

@@ -1,9 +1,10 @@
 """SQLite: an online copy with the backup API, and putting a copy in place of an empty database."""
+
 import os
 import sqlite3
-from typing import cast
 from contextlib import closing
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy.engine import Engine
 

@@ -1,4 +1,5 @@
 """A school's checklist and its updates, the school's history, and the ward's own checklist."""
+
 from itertools import groupby
 
 from flask import flash, redirect, render_template, request, url_for
@@ -6,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import WARD_ROLES, can_see_restricted, can_write_record, viewed_plan, get_item, get_school, roles_required
+from ..access import WARD_ROLES, can_see_restricted, can_write_record, get_item, get_school, roles_required, viewed_plan
 from ..activities.self_evaluation import get_self_evaluation
 from ..activities.services import target_actuals
 from ..evidence.services import files_for_items
@@ -28,12 +29,17 @@ def _school_context(school, plan):
     today = local_today()
     items = checklist(plan, school)
     return dict(
-        plan=plan, school=school, today=today, can_write=can_write_record(school, plan.id),
+        plan=plan,
+        school=school,
+        today=today,
+        can_write=can_write_record(school, plan.id),
         **_item_extras(plan, school, items),
         progress=progress_by_school(plan, [school.id], today)[school.id],
         milestone_items=[i for i in items if i.kind is ItemKind.MILESTONE],
-        target_groups=[list(group) for _, group in groupby(
-            (i for i in items if i.kind is not ItemKind.MILESTONE), key=lambda i: i.target_id)],
+        target_groups=[
+            list(group)
+            for _, group in groupby((i for i in items if i.kind is not ItemKind.MILESTONE), key=lambda i: i.target_id)
+        ],
         late=[i for i in items if i.is_late(today)],
         due_soon=[i for i in items if not i.is_done and 0 <= (i.due_on - today).days <= 14],
     )
@@ -52,7 +58,11 @@ def _item_answer_context(school, plan, item) -> dict:
     if item.milestone is not None and item.milestone.tracks == "self_evaluation":
         extras["evaluation"] = get_self_evaluation(plan, school)
     return dict(
-        plan=plan, school=school, today=today, can_write=can_write_record(school, plan.id), **extras,
+        plan=plan,
+        school=school,
+        today=today,
+        can_write=can_write_record(school, plan.id),
+        **extras,
         progress=Progress(len(required), sum(i.is_done for i in required), sum(i.is_late(today) for i in required)),
         late=[i for i in items if i.is_late(today)],
         due_soon=[i for i in items if not i.is_done and 0 <= (i.due_on - today).days <= 14],
@@ -61,8 +71,11 @@ def _item_answer_context(school, plan, item) -> dict:
 
 def _item_extras(plan, school, items) -> dict:
     """What items show beside their own fields: evidence files, computed targets, the self-evaluation."""
-    return dict(files_by_item=files_for_items([i.id for i in items], current_user),
-                actuals=target_actuals(plan, [school]), evaluation=get_self_evaluation(plan, school))
+    return dict(
+        files_by_item=files_for_items([i.id for i in items], current_user),
+        actuals=target_actuals(plan, [school]),
+        evaluation=get_self_evaluation(plan, school),
+    )
 
 
 @bp.get("/schools/<slug>")
@@ -84,19 +97,23 @@ def update(slug, item_id):
         error, code = error_text(form), 422
     else:
         try:
-            update_item(item, version=form.version.data, actor=current_user,
-                        status=ItemStatus(form.status.data) if form.status.data else None,
-                        note=form.note.data if "note" in request.form else None)
+            update_item(
+                item,
+                version=form.version.data,
+                actor=current_user,
+                status=ItemStatus(form.status.data) if form.status.data else None,
+                note=form.note.data if "note" in request.form else None,
+            )
             done_writing()  # committed; the answer is only read
         except StaleItem as stale:
             item = stale.item
-            error, code = _("Người khác vừa cập nhật mục này; đây là nội dung mới nhất. "
-                            "Hãy xem lại rồi lưu lại."), 409
+            error, code = _("Người khác vừa cập nhật mục này; đây là nội dung mới nhất. Hãy xem lại rồi lưu lại."), 409
         except ItemRuleError as rule:
             error, code = str(rule), 422
     if htmx and htmx.target == f"item-{item.id}":
-        return render_template("checklists/_item_update.html", item=item, error=error,
-                               **_item_answer_context(school, item.plan, item)), code
+        return render_template(
+            "checklists/_item_update.html", item=item, error=error, **_item_answer_context(school, item.plan, item)
+        ), code
     if error:
         flash(error, "error")
         context = _school_context(school, item.plan)
@@ -112,16 +129,25 @@ def history(slug):
     school = get_school(slug)
     page = min(max(parse_digits(request.args.get("page")) or 1, 1), 100_000)
     events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.school_id == school.id)
+        select(AuditEvent)
+        .where(AuditEvent.school_id == school.id)
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .offset((page - 1) * HISTORY_PAGE_SIZE).limit(HISTORY_PAGE_SIZE + 1)).all()
+        .offset((page - 1) * HISTORY_PAGE_SIZE)
+        .limit(HISTORY_PAGE_SIZE + 1)
+    ).all()
     has_more = len(events) > HISTORY_PAGE_SIZE
     events = events[:HISTORY_PAGE_SIZE]
-    return render_template("checklists/history.html", school=school, events=events, active="history",
-                           page=page, has_more=has_more,
-                           hidden_files=_hidden_files(school, events),
-                           late=written_after_closing(school.ward_id, events),
-                           show_ip=current_user.role is Role.WARD_ADMIN)
+    return render_template(
+        "checklists/history.html",
+        school=school,
+        events=events,
+        active="history",
+        page=page,
+        has_more=has_more,
+        hidden_files=_hidden_files(school, events),
+        late=written_after_closing(school.ward_id, events),
+        show_ip=current_user.role is Role.WARD_ADMIN,
+    )
 
 
 def _hidden_files(school, events) -> set[int]:
@@ -131,8 +157,9 @@ def _hidden_files(school, events) -> set[int]:
     file_ids = {e.object_id for e in events if e.object_type == "EvidenceFile" and e.object_id}
     if not file_ids:
         return set()
-    return set(db.session.scalars(select(EvidenceFile.id).where(EvidenceFile.id.in_(file_ids),
-                                                                EvidenceFile.restricted)))
+    return set(
+        db.session.scalars(select(EvidenceFile.id).where(EvidenceFile.id.in_(file_ids), EvidenceFile.restricted))
+    )
 
 
 @bp.get("/ward")
@@ -142,5 +169,11 @@ def ward():
     from ..inspections.services import inspected_count
 
     plan = viewed_plan(current_user.ward_id)
-    return render_template("checklists/ward.html", plan=plan, items=checklist(plan, None),
-                           today=local_today(), can_write=False, inspected=inspected_count(plan))
+    return render_template(
+        "checklists/ward.html",
+        plan=plan,
+        items=checklist(plan, None),
+        today=local_today(),
+        can_write=False,
+        inspected=inspected_count(plan),
+    )

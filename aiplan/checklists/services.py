@@ -1,4 +1,5 @@
 """Generating checklists from the plan, and reading them back for the pages."""
+
 from dataclasses import dataclass
 from datetime import date
 
@@ -8,8 +9,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
 from ..activities.services import refresh_target_items
-from ..extensions import db
 from ..evidence.services import live_file_count
+from ..extensions import db
 from ..models import ChecklistItem, EvidenceFile, ItemKind, ItemStatus, Plan, RequiredOf, School, utcnow
 
 
@@ -35,27 +36,52 @@ def items_for_school(plan: Plan, school: School) -> list[ItemSpec]:
         if not milestone.for_schools:
             continue
         required = milestone.required_of is RequiredOf.ALL or plan.is_pilot(school)
-        specs.append(ItemSpec(f"m{milestone.number}", ItemKind.MILESTONE, milestone.number, required,
-                              _milestone_due(plan, milestone, milestone.school_deadline_key),
-                              milestone_id=milestone.id))
+        specs.append(
+            ItemSpec(
+                f"m{milestone.number}",
+                ItemKind.MILESTONE,
+                milestone.number,
+                required,
+                _milestone_due(plan, milestone, milestone.school_deadline_key),
+                milestone_id=milestone.id,
+            )
+        )
     for target in plan.targets:
         if not target.applies_to(school):
             continue
         base = 1000 + 100 * target.stt
-        specs.append(ItemSpec(f"t{target.stt}", ItemKind.TARGET, base, True, year.window(target.timing)[1],
-                              target_id=target.id))
+        specs.append(
+            ItemSpec(f"t{target.stt}", ItemKind.TARGET, base, True, year.window(target.timing)[1], target_id=target.id)
+        )
         for evidence in target.evidence:
-            specs.append(ItemSpec(f"t{target.stt}/{evidence.key}", ItemKind.EVIDENCE, base + evidence.position,
-                                  True, year.window(evidence.timing)[1], target_id=target.id,
-                                  evidence_requirement_id=evidence.id))
+            specs.append(
+                ItemSpec(
+                    f"t{target.stt}/{evidence.key}",
+                    ItemKind.EVIDENCE,
+                    base + evidence.position,
+                    True,
+                    year.window(evidence.timing)[1],
+                    target_id=target.id,
+                    evidence_requirement_id=evidence.id,
+                )
+            )
     return specs
 
 
 def items_for_ward(plan: Plan) -> list[ItemSpec]:
     """The ward's own checklist: the milestones the UBND phường or the Phòng VHXH carry out."""
-    return [ItemSpec(f"m{milestone.number}", ItemKind.MILESTONE, milestone.number, True,
-                     _milestone_due(plan, milestone, milestone.ward_deadline_key), milestone_id=milestone.id)
-            for milestone in plan.milestones if milestone.for_ward]
+    return [
+        ItemSpec(
+            f"m{milestone.number}",
+            ItemKind.MILESTONE,
+            milestone.number,
+            True,
+            _milestone_due(plan, milestone, milestone.ward_deadline_key),
+            milestone_id=milestone.id,
+        )
+        for milestone in plan.milestones
+        if milestone.for_ward
+    ]
 
 
 def _milestone_due(plan: Plan, milestone, deadline_key: str | None) -> date:
@@ -74,15 +100,16 @@ def sync_checklists(plan: Plan, schools: list[School] | None = None) -> int:
     retired. Returns how many items were added. Does not commit.
     """
     if schools is None:
-        schools = db.session.scalars(
-            select(School).filter_by(ward_id=plan.ward_id, is_active=True)).all()
+        schools = db.session.scalars(select(School).filter_by(ward_id=plan.ward_id, is_active=True)).all()
     school_ids = [school.id for school in schools]
     existing = {
         (item.school_id, item.key): item
         for item in db.session.scalars(
             select(ChecklistItem).where(
                 ChecklistItem.plan_id == plan.id,
-                ChecklistItem.school_id.in_(school_ids) | ChecklistItem.school_id.is_(None)))
+                ChecklistItem.school_id.in_(school_ids) | ChecklistItem.school_id.is_(None),
+            )
+        )
     }
     wanted = {(None, spec.key): spec for spec in items_for_ward(plan)}
     for school in schools:
@@ -92,9 +119,16 @@ def sync_checklists(plan: Plan, schools: list[School] | None = None) -> int:
     new_targets: set[int | None] = set()  # school ids; None: the ward's own items
     for (school_id, key), spec in wanted.items():
         item = existing.get((school_id, key))
-        fields = dict(kind=spec.kind, position=spec.position, required=spec.required, due_on=spec.due_on,
-                      milestone_id=spec.milestone_id, target_id=spec.target_id,
-                      evidence_requirement_id=spec.evidence_requirement_id, retired=False)
+        fields = dict(
+            kind=spec.kind,
+            position=spec.position,
+            required=spec.required,
+            due_on=spec.due_on,
+            milestone_id=spec.milestone_id,
+            target_id=spec.target_id,
+            evidence_requirement_id=spec.evidence_requirement_id,
+            retired=False,
+        )
         if item is None:
             db.session.add(ChecklistItem(plan_id=plan.id, school_id=school_id, key=key, **fields))
             added += 1
@@ -150,8 +184,9 @@ def progress_by_school(plan: Plan, school_ids: list[int], today: date) -> dict[i
             func.count().filter(ChecklistItem.required, done),
             func.count().filter(ChecklistItem.required, ~done, ChecklistItem.due_on < today),
         )
-        .where(ChecklistItem.plan_id == plan.id, ChecklistItem.school_id.in_(school_ids),
-               ChecklistItem.retired.is_(False))
+        .where(
+            ChecklistItem.plan_id == plan.id, ChecklistItem.school_id.in_(school_ids), ChecklistItem.retired.is_(False)
+        )
         .group_by(ChecklistItem.school_id)
     )
     progress = {school_id: Progress() for school_id in school_ids}
@@ -163,13 +198,19 @@ def progress_by_school(plan: Plan, school_ids: list[int], today: date) -> dict[i
 def checklist(plan: Plan, school: School | None) -> list[ChecklistItem]:
     """A school's (or, with None, the ward's) current items, with what the page shows, in one query."""
     owner = ChecklistItem.school_id.is_(None) if school is None else ChecklistItem.school_id == school.id
-    return list(db.session.scalars(
-        select(ChecklistItem)
-        .where(ChecklistItem.plan_id == plan.id, owner, ChecklistItem.retired.is_(False))
-        .options(joinedload(ChecklistItem.milestone), joinedload(ChecklistItem.target),
-                 joinedload(ChecklistItem.evidence_requirement), joinedload(ChecklistItem.updated_by))
-        .order_by(ChecklistItem.position)
-    ))
+    return list(
+        db.session.scalars(
+            select(ChecklistItem)
+            .where(ChecklistItem.plan_id == plan.id, owner, ChecklistItem.retired.is_(False))
+            .options(
+                joinedload(ChecklistItem.milestone),
+                joinedload(ChecklistItem.target),
+                joinedload(ChecklistItem.evidence_requirement),
+                joinedload(ChecklistItem.updated_by),
+            )
+            .order_by(ChecklistItem.position)
+        )
+    )
 
 
 class StaleItem(Exception):
@@ -188,8 +229,9 @@ def _snapshot(item: ChecklistItem) -> dict:
     return {"status": item.status.value, "note": item.note}
 
 
-def update_item(item: ChecklistItem, *, version: int, actor, status: ItemStatus | None = None,
-                note: str | None = None) -> ChecklistItem:
+def update_item(
+    item: ChecklistItem, *, version: int, actor, status: ItemStatus | None = None, note: str | None = None
+) -> ChecklistItem:
     """Set the school's own status and/or note of an item, with its audit record, and commit.
 
     Setting a status is idempotent. A change based on a stale `version` raises StaleItem, and
@@ -225,4 +267,3 @@ def commit_item(item: ChecklistItem) -> ChecklistItem:
         db.session.rollback()
         raise StaleItem(db.session.get(ChecklistItem, item.id)) from None
     return item
-

@@ -1,4 +1,5 @@
 """Home, health check and the language switch."""
+
 from flask import current_app, jsonify, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import text
@@ -26,7 +27,7 @@ def healthz():
     """200 when the database answers; 503 otherwise (for load balancers and monitoring)."""
     try:
         db.session.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 — any failure means "not healthy"
+    except Exception:
         current_app.logger.exception("Health check failed")
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
@@ -37,7 +38,12 @@ def set_language():
     """Remember the chosen interface language in a cookie, then go back."""
     lang = request.form.get("lang", "vi")
     response = redirect(safe_next(request.form.get("next")) or url_for("core.home"))
-    response.set_cookie("lang", lang if lang in current_app.config["LANGUAGES"] else "vi",
-                        max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
-                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    response.set_cookie(
+        "lang",
+        lang if lang in current_app.config["LANGUAGES"] else "vi",
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
     return response

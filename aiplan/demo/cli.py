@@ -1,4 +1,5 @@
 """`flask --app aiplan generate-demo`."""
+
 import sys
 
 import click
@@ -10,8 +11,12 @@ from ..auth.services import AccountError, check_password_rules
 from .generate import DemoRefused, Options, generate
 
 DEFAULT_PASSWORD = "demo-aiplan-2026"
-LIMITS = {"--wards": (1, 999), "--schools-per-ward": (1, 999), "--files-per-school": (0, 50),
-          "--max-file-kb": (8, 50 * 1024)}
+LIMITS = {
+    "--wards": (1, 999),
+    "--schools-per-ward": (1, 999),
+    "--files-per-school": (0, 50),
+    "--max-file-kb": (8, 50 * 1024),
+}
 
 
 def init_app(app: Flask) -> None:
@@ -20,23 +25,53 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("generate-demo")
-@click.option("--wards", type=int, default=1, show_default=True,
-              help="Number of wards. 1: the bundled Long Biên ward (created if missing, its own schools and "
-                   "accounts kept as they are); more: new wards 'Phường Demo 001'… (slugs demo-001…), each "
-                   "with its own copy of the bundled plan.")
-@click.option("--schools-per-ward", type=int, default=30, show_default=True,
-              help="Demo schools added to each ward (about 55% tiểu học, 40% THCS, 5% liên cấp; 1 in 8 pilots).")
-@click.option("--seed", type=int, default=1, show_default=True,
-              help="The same seed gives the same schools, progress and file bytes.")
-@click.option("--password", default=DEFAULT_PASSWORD, show_default=True,
-              help="The password of every demo account (at least 10 characters).")
-@click.option("--files-per-school", type=int, default=4, show_default=True,
-              help="Evidence files uploaded by each school (PDF, JPEG, DOCX).")
-@click.option("--max-file-kb", type=int, default=2048, show_default=True,
-              help="Largest evidence file in KB; sizes are log-normal between 50 KB and 2 MB below it.")
+@click.option(
+    "--wards",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Number of wards. 1: the bundled Long Biên ward (created if missing, its own schools and "
+    "accounts kept as they are); more: new wards 'Phường Demo 001'… (slugs demo-001…), each "
+    "with its own copy of the bundled plan.",
+)
+@click.option(
+    "--schools-per-ward",
+    type=int,
+    default=30,
+    show_default=True,
+    help="Demo schools added to each ward (about 55% tiểu học, 40% THCS, 5% liên cấp; 1 in 8 pilots).",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=1,
+    show_default=True,
+    help="The same seed gives the same schools, progress and file bytes.",
+)
+@click.option(
+    "--password",
+    default=DEFAULT_PASSWORD,
+    show_default=True,
+    help="The password of every demo account (at least 10 characters).",
+)
+@click.option(
+    "--files-per-school",
+    type=int,
+    default=4,
+    show_default=True,
+    help="Evidence files uploaded by each school (PDF, JPEG, DOCX).",
+)
+@click.option(
+    "--max-file-kb",
+    type=int,
+    default=2048,
+    show_default=True,
+    help="Largest evidence file in KB; sizes are log-normal between 50 KB and 2 MB below it.",
+)
 @click.option("--no-files", is_flag=True, help="No evidence files (evidence items then stay in progress).")
-@click.option("--append", is_flag=True,
-              help="Add more demo schools to wards that already hold demo data instead of refusing.")
+@click.option(
+    "--append", is_flag=True, help="Add more demo schools to wards that already hold demo data instead of refusing."
+)
 @with_appcontext
 def generate_demo(wards, schools_per_ward, seed, password, files_per_school, max_file_kb, no_files, append):
     """Fill the database with realistic, reproducible demo data.
@@ -54,8 +89,12 @@ def generate_demo(wards, schools_per_ward, seed, password, files_per_school, max
     its existing schools, items and accounts are never changed. A ward that already holds
     demo data is refused unless --append is given. Each ward is committed on its own.
     """
-    for option, value in (("--wards", wards), ("--schools-per-ward", schools_per_ward),
-                          ("--files-per-school", files_per_school), ("--max-file-kb", max_file_kb)):
+    for option, value in (
+        ("--wards", wards),
+        ("--schools-per-ward", schools_per_ward),
+        ("--files-per-school", files_per_school),
+        ("--max-file-kb", max_file_kb),
+    ):
         low, high = LIMITS[option]
         if not low <= value <= high:
             raise click.UsageError(f"{option} phải là số nguyên từ {low} đến {high} (đã cho {value}).")
@@ -63,8 +102,7 @@ def generate_demo(wards, schools_per_ward, seed, password, files_per_school, max
         check_password_rules(password)
     except AccountError as error:
         raise click.UsageError(f"--password: {error}") from None
-    options = Options(wards, schools_per_ward, seed, password, 0 if no_files else files_per_school, max_file_kb,
-                      append)
+    options = Options(wards, schools_per_ward, seed, password, 0 if no_files else files_per_school, max_file_kb, append)
     upgrade()
     click.echo(f"Tạo dữ liệu mẫu: {wards} phường × {schools_per_ward} trường, seed {seed}.")
     try:
@@ -80,6 +118,9 @@ def generate_demo(wards, schools_per_ward, seed, password, files_per_school, max
         f"{totals.accounts} tài khoản, "
         f"{totals.items} mục checklist, {totals.activities} hoạt động, {totals.evaluations} bản tự đánh giá, "
         f"{totals.inspections} đợt kiểm tra, {totals.verdicts} kết luận, {totals.files} tệp minh chứng "
-        f"({totals.bytes / 1024 / 1024:.1f} MB), {totals.audit_events} bản ghi nhật ký.")
-    click.echo(f"Tài khoản mẫu, mật khẩu chung “{password}”: {', '.join(report.sample_accounts)} "
-               "(cán bộ trường: tên đăng nhập là mã trường).")
+        f"({totals.bytes / 1024 / 1024:.1f} MB), {totals.audit_events} bản ghi nhật ký."
+    )
+    click.echo(
+        f"Tài khoản mẫu, mật khẩu chung “{password}”: {', '.join(report.sample_accounts)} "
+        "(cán bộ trường: tên đăng nhập là mã trường)."
+    )

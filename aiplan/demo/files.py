@@ -6,6 +6,7 @@ Sizes are log-normal (most files between 50 KB and 2 MB, like scans, phone photo
 reports); the bulk of each file is a noise image, which does not compress, so the size on disk
 is what was asked for.
 """
+
 import io
 import math
 import random
@@ -34,6 +35,7 @@ def make_file(kind: str, size: int, title: str, lines: list[str], rng: random.Ra
 
 
 # -- PDF -----------------------------------------------------------------------------------------
+
 
 def pdf(size: int, title: str, lines: list[str], rng: random.Random) -> bytes:
     """A one-page A4 PDF: the title and lines as text (the standard fonts have no Vietnamese
@@ -74,6 +76,7 @@ def _pdf_text(text: str) -> str:
 
 
 # -- JPEG ----------------------------------------------------------------------------------------
+
 
 def jpeg(size: int, title: str, lines: list[str], rng: random.Random) -> bytes:
     """A baseline JPEG that decodes to a plain grey 320×240 picture, carrying the title as a
@@ -121,15 +124,18 @@ CONTENT_TYPES = (
     '<Default Extension="jpeg" ContentType="image/jpeg"/>'
     '<Override PartName="/word/document.xml" '
     'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
-    '</Types>')
+    "</Types>"
+)
 PACKAGE_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    f'<Relationship Id="rId1" Type="{R}/officeDocument" Target="word/document.xml"/></Relationships>')
+    f'<Relationship Id="rId1" Type="{R}/officeDocument" Target="word/document.xml"/></Relationships>'
+)
 DOCUMENT_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    f'<Relationship Id="rId1" Type="{R}/image" Target="media/image1.jpeg"/></Relationships>')
+    f'<Relationship Id="rId1" Type="{R}/image" Target="media/image1.jpeg"/></Relationships>'
+)
 PICTURE = (
     '<w:p><w:r><w:drawing><wp:inline><wp:extent cx="5486400" cy="4114800"/><wp:docPr id="1" name="Ảnh 1"/>'
     '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
@@ -137,15 +143,19 @@ PICTURE = (
     '<pic:blipFill><a:blip r:embed="rId1"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>'
     '<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="5486400" cy="4114800"/></a:xfrm>'
     '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic>'
-    '</wp:inline></w:drawing></w:r></w:p>')
+    "</wp:inline></w:drawing></w:r></w:p>"
+)
 
 
 def docx(size: int, title: str, lines: list[str], rng: random.Random) -> bytes:
     """A Word document (Times New Roman 14, as Vietnamese offices write): the title in bold,
     the lines, and a photo that brings the file to about `size`."""
+
     def paragraph(text: str, bold: bool = False) -> str:
-        props = '<w:rPr><w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman"/>' \
-                f'{"<w:b/>" if bold else ""}<w:sz w:val="28"/></w:rPr>'
+        props = (
+            '<w:rPr><w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman"/>'
+            f'{"<w:b/>" if bold else ""}<w:sz w:val="28"/></w:rPr>'
+        )
         return f'<w:p><w:r>{props}<w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p>'
 
     body = paragraph(title, bold=True) + "".join(paragraph(line) for line in lines)
@@ -155,9 +165,14 @@ def docx(size: int, title: str, lines: list[str], rng: random.Random) -> bytes:
         'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
         'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
         'xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture">'
-        f'<w:body>{body}{PICTURE}<w:sectPr><w:pgSz w:w="11906" w:h="16838"/></w:sectPr></w:body></w:document>')
-    parts = [("[Content_Types].xml", CONTENT_TYPES), ("_rels/.rels", PACKAGE_RELS),
-             ("word/document.xml", document), ("word/_rels/document.xml.rels", DOCUMENT_RELS)]
+        f'<w:body>{body}{PICTURE}<w:sectPr><w:pgSz w:w="11906" w:h="16838"/></w:sectPr></w:body></w:document>'
+    )
+    parts = [
+        ("[Content_Types].xml", CONTENT_TYPES),
+        ("_rels/.rels", PACKAGE_RELS),
+        ("word/document.xml", document),
+        ("word/_rels/document.xml.rels", DOCUMENT_RELS),
+    ]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, text in parts:

@@ -6,6 +6,7 @@ operator would; accounts are written directly with one password hash for all, si
 is slow on purpose; the school year is then replayed by `timeline`. Every ward ends with a
 "demo.generate" audit event, by which a later run recognises the ward's demo data.
 """
+
 import random
 import time
 from collections.abc import Callable
@@ -81,11 +82,19 @@ def prepare(options: Options, spec: PlanSpec) -> list[WardJob]:
     wanted = wards_for(options, spec)
     existing = {w.slug: w for w in db.session.scalars(select(Ward).where(Ward.slug.in_([w.slug for w in wanted])))}
     ids = [w.id for w in existing.values()]
-    marked = set(db.session.scalars(select(AuditEvent.ward_id).where(
-        AuditEvent.action == MARKER, AuditEvent.ward_id.in_(ids)).distinct())) if ids else set()
+    marked = (
+        set(
+            db.session.scalars(
+                select(AuditEvent.ward_id).where(AuditEvent.action == MARKER, AuditEvent.ward_id.in_(ids)).distinct()
+            )
+        )
+        if ids
+        else set()
+    )
     school_names: dict[int, list[tuple[str, str]]] = {}
-    for ward_id, name, slug in db.session.execute(select(School.ward_id, School.name, School.slug)
-                                                  .where(School.ward_id.in_(ids))):
+    for ward_id, name, slug in db.session.execute(
+        select(School.ward_id, School.name, School.slug).where(School.ward_id.in_(ids))
+    ):
         school_names.setdefault(ward_id, []).append((name, slug))
     problems, jobs = [], []
     for ward_name in wanted:
@@ -93,17 +102,27 @@ def prepare(options: Options, spec: PlanSpec) -> list[WardJob]:
         own = school_names.get(ward.id, []) if ward else []
         demo = [name for name, slug in own if slug.endswith(f"-{ward_name.code}")]
         if ward is not None and ward.id in marked and not options.append:
-            problems.append(f"{ward.name} ({ward.slug}) đã có dữ liệu mẫu ({len(demo)} trường); dùng --append để "
-                            "thêm trường, hoặc tạo dữ liệu mẫu trong một cơ sở dữ liệu mới.")
+            problems.append(
+                f"{ward.name} ({ward.slug}) đã có dữ liệu mẫu ({len(demo)} trường); dùng --append để "
+                "thêm trường, hoặc tạo dữ liệu mẫu trong một cơ sở dữ liệu mới."
+            )
             continue
         if ward is not None and ward_name.number > 0 and ward.id not in marked and own:
-            problems.append(f"Phường {ward.slug} đã có {len(own)} trường không do generate-demo tạo; "
-                            "không ghi đè dữ liệu thật.")
+            problems.append(
+                f"Phường {ward.slug} đã có {len(own)} trường không do generate-demo tạo; không ghi đè dữ liệu thật."
+            )
             continue
         taken = names.places_in([name for name, slug in own if not slug.endswith(f"-{ward_name.code}")])
         schools = names.school_names(options.seed, ward_name, len(demo), options.schools_per_ward, taken)
-        jobs.append(WardJob(ward_name, schools, ward.id if ward else None, ward is not None and ward.id in marked,
-                            names.ward_usernames(ward_name)))
+        jobs.append(
+            WardJob(
+                ward_name,
+                schools,
+                ward.id if ward else None,
+                ward is not None and ward.id in marked,
+                names.ward_usernames(ward_name),
+            )
+        )
     if problems:
         raise DemoRefused(problems)
     _check_names(jobs, options.append, problems)
@@ -118,8 +137,11 @@ def _check_names(jobs: list[WardJob], append: bool, problems: list[str]) -> None
     taken = {slug for slug, _ in _existing(School.slug, School.ward_id, slugs)}
     if taken:
         problems.append(f"Mã trường đã có: {', '.join(sorted(taken)[:10])}")
-    owners = dict(_existing(User.username, User.ward_id,
-                            slugs + [username for job in jobs for username, _, _ in job.new_accounts]))
+    owners = dict(
+        _existing(
+            User.username, User.ward_id, slugs + [username for job in jobs for username, _, _ in job.new_accounts]
+        )
+    )
     for job in jobs:
         if append and job.existing_id is not None:  # its accounts from the earlier run are used again
             job.new_accounts = [a for a in job.new_accounts if owners.get(a[0]) != job.existing_id]
@@ -133,7 +155,7 @@ def _existing(column, owner_column, values: list[str]) -> list[tuple[str, int]]:
     """(value, ward id) of the values already in `column`, a few hundred per query."""
     found: list = []  # (value, owner) rows
     for start in range(0, len(values), CHUNK):
-        found += db.session.execute(select(column, owner_column).where(column.in_(values[start:start + CHUNK]))).all()
+        found += db.session.execute(select(column, owner_column).where(column.in_(values[start : start + CHUNK]))).all()
     return found
 
 
@@ -148,10 +170,12 @@ def generate(options: Options, echo: Callable[[str], None]) -> Report:
         ward_started = time.perf_counter()
         counts = generate_ward(job, options, spec, password_hash)
         totals.add(counts)
-        echo(f"{job.ward.name} ({job.ward.slug}): {counts.schools} trường, {counts.accounts} tài khoản, "
-             f"{counts.items} mục checklist, {counts.activities} hoạt động, {counts.files} tệp "
-             f"({counts.bytes / 1024 / 1024:.1f} MB), {counts.audit_events} bản ghi nhật ký — "
-             f"{time.perf_counter() - ward_started:.1f} giây")
+        echo(
+            f"{job.ward.name} ({job.ward.slug}): {counts.schools} trường, {counts.accounts} tài khoản, "
+            f"{counts.items} mục checklist, {counts.activities} hoạt động, {counts.files} tệp "
+            f"({counts.bytes / 1024 / 1024:.1f} MB), {counts.audit_events} bản ghi nhật ký — "
+            f"{time.perf_counter() - ward_started:.1f} giây"
+        )
     sample = [username for username, _, _ in names.ward_usernames(jobs[0].ward)] + [jobs[0].schools[0].slug]
     return Report(totals, len(jobs), time.perf_counter() - started, sample)
 
@@ -164,9 +188,12 @@ def _plan_for(job: WardJob, spec: PlanSpec, seed: int) -> Plan:
     if job.ward.number > 0:  # "Phường Long Biên" becomes "Phường Demo 001" in the ward and the plan's title
         old, new = spec.ward["name"], job.ward.name
         authority = spec.ward["authority"].replace(old.split(" ", 1)[1], new.split(" ", 1)[1])
-        spec = replace(spec, ward={**spec.ward, "slug": job.ward.slug, "name": new, "authority": authority},
-                       title=spec.title.replace(old[0].lower() + old[1:], new[0].lower() + new[1:]),
-                       signer=names.person(random.Random(f"{seed}/{job.ward.slug}/signer")))
+        spec = replace(
+            spec,
+            ward={**spec.ward, "slug": job.ward.slug, "name": new, "authority": authority},
+            title=spec.title.replace(old[0].lower() + old[1:], new[0].lower() + new[1:]),
+            signer=names.person(random.Random(f"{seed}/{job.ward.slug}/signer")),
+        )
     return load_plan(spec).plan
 
 
@@ -179,19 +206,36 @@ def generate_ward(job: WardJob, options: Options, spec: PlanSpec, password_hash:
     ctx = None
     try:
         accounts = _ward_accounts(job, ward, password_hash)
-        ctx = WardContext(ward=ward, plan=plan, admin=accounts["ward_admin"][0], supervisors=accounts["supervisor"],
-                          storage=storage, config=current_app.config, max_file_kb=options.max_file_kb)
+        ctx = WardContext(
+            ward=ward,
+            plan=plan,
+            admin=accounts["ward_admin"][0],
+            supervisors=accounts["supervisor"],
+            storage=storage,
+            config=current_app.config,
+            max_file_kb=options.max_file_kb,
+        )
         ctx.counts.accounts = len(job.new_accounts)
         apply_schools(ward, [school.row for school in job.schools], actor=ctx.admin)
-        schools = list(db.session.scalars(select(School).where(School.slug.in_([s.slug for s in job.schools]))
-                                          .order_by(School.slug)))
+        schools = list(
+            db.session.scalars(
+                select(School).where(School.slug.in_([s.slug for s in job.schools])).order_by(School.slug)
+            )
+        )
         staff = _staff_accounts(ward, schools, password_hash, ctx.admin)
         ctx.counts.accounts += len(staff)
         ctx.counts.schools = len(schools)
-        items = list(db.session.scalars(select(ChecklistItem).where(
-            ChecklistItem.plan_id == plan.id, ChecklistItem.retired.is_(False),
-            ChecklistItem.school_id.in_([s.id for s in schools]) | ChecklistItem.school_id.is_(None))
-            .order_by(ChecklistItem.school_id, ChecklistItem.position)))
+        items = list(
+            db.session.scalars(
+                select(ChecklistItem)
+                .where(
+                    ChecklistItem.plan_id == plan.id,
+                    ChecklistItem.retired.is_(False),
+                    ChecklistItem.school_id.in_([s.id for s in schools]) | ChecklistItem.school_id.is_(None),
+                )
+                .order_by(ChecklistItem.school_id, ChecklistItem.position)
+            )
+        )
         by_school: dict[int | None, list[ChecklistItem]] = {}
         for item in items:
             by_school.setdefault(item.school_id, []).append(item)
@@ -203,16 +247,24 @@ def generate_ward(job: WardJob, options: Options, spec: PlanSpec, password_hash:
         if job.ward.number > 0 and not job.appending:  # the ward's own items: a demo ward's, once
             planner.plan_ward(by_school.get(None, []))
         timeline.run()
-        audit.record(MARKER, ward, ward_id=ward.id, after={
-            "seed": options.seed, "schools": [job.schools[0].index, len(job.schools)],
-            "files_per_school": options.files_per_school, "max_file_kb": options.max_file_kb})
+        audit.record(
+            MARKER,
+            ward,
+            ward_id=ward.id,
+            after={
+                "seed": options.seed,
+                "schools": [job.schools[0].index, len(job.schools)],
+                "files_per_school": options.files_per_school,
+                "max_file_kb": options.max_file_kb,
+            },
+        )
         # The blobs first, as save_uploads does: a crash or a full disk now leaves no row without its bytes.
         for temp, sha256 in ctx.staged:
             storage.put(temp, sha256)
         db.session.commit()
     except BaseException:
         db.session.rollback()
-        for temp, _ in (ctx.staged if ctx else []):
+        for temp, _ in ctx.staged if ctx else []:
             temp.unlink(missing_ok=True)
         raise
     ctx.counts.audit_events = (db.session.scalar(select(AuditHead.seq).where(AuditHead.id == 1)) or 0) - head_before
@@ -223,13 +275,25 @@ def generate_ward(job: WardJob, options: Options, spec: PlanSpec, password_hash:
 def _ward_accounts(job: WardJob, ward: Ward, password_hash: str) -> dict[str, list[User]]:
     """The ward's admin, two supervisors and a viewer (created now, or found when appending)."""
     usernames = [username for username, _, _ in names.ward_usernames(job.ward)]
-    new = [User(username=username, role=Role(role), ward=ward, full_name=f"{title} ({job.ward.name})",
-                password_hash=password_hash) for username, role, title in job.new_accounts]
+    new = [
+        User(
+            username=username,
+            role=Role(role),
+            ward=ward,
+            full_name=f"{title} ({job.ward.name})",
+            password_hash=password_hash,
+        )
+        for username, role, title in job.new_accounts
+    ]
     db.session.add_all(new)
     db.session.flush()
     for user in new:
-        audit.record("user.create", user, ward_id=ward.id, after={"username": user.username,
-                                                                  "role": user.role.value, "school": None})
+        audit.record(
+            "user.create",
+            user,
+            ward_id=ward.id,
+            after={"username": user.username, "role": user.role.value, "school": None},
+        )
     users = db.session.scalars(select(User).where(User.username.in_(usernames)).order_by(User.username))
     by_role: dict[str, list[User]] = {}
     for user in users:
@@ -239,12 +303,26 @@ def _ward_accounts(job: WardJob, ward: Ward, password_hash: str) -> dict[str, li
 
 def _staff_accounts(ward: Ward, schools: list[School], password_hash: str, actor: User) -> dict[int, User]:
     """One school_staff account per school, named like the school's slug."""
-    staff = {school.id: User(username=school.slug, role=Role.SCHOOL_STAFF, ward=ward, school=school,
-                             full_name=names.person(random.Random(f"staff/{school.slug}")), password_hash=password_hash)
-             for school in schools}
+    staff = {
+        school.id: User(
+            username=school.slug,
+            role=Role.SCHOOL_STAFF,
+            ward=ward,
+            school=school,
+            full_name=names.person(random.Random(f"staff/{school.slug}")),
+            password_hash=password_hash,
+        )
+        for school in schools
+    }
     db.session.add_all(staff.values())
     db.session.flush()
     for user in staff.values():
-        audit.record("user.create", user, school_id=user.school_id, ward_id=ward.id, actor=actor,
-                     after={"username": user.username, "role": user.role.value, "school": user.school.slug})
+        audit.record(
+            "user.create",
+            user,
+            school_id=user.school_id,
+            ward_id=ward.id,
+            actor=actor,
+            after={"username": user.username, "role": user.role.value, "school": user.school.slug},
+        )
     return staff

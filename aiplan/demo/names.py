@@ -4,6 +4,7 @@ Every name is a function of the seed, the ward and the school's number in that w
 database ids or of the order of a run, so the same seed gives the same schools and `--append`
 continues the numbering where an earlier run stopped.
 """
+
 import random
 import re
 import unicodedata
@@ -13,33 +14,180 @@ from ..models import SchoolLevel
 
 # Places of Hà Nội (old and new wards, villages) and people schools are commonly named after.
 PLACES = (
-    "Ngọc Lâm", "Gia Thụy", "Bồ Đề", "Phúc Đồng", "Phúc Lợi", "Việt Hưng", "Giang Biên", "Đức Giang",
-    "Thượng Thanh", "Ngọc Thụy", "Sài Đồng", "Phúc Xá", "Tứ Liên", "Nhật Tân", "Quảng An", "Yên Phụ",
-    "Thụy Khuê", "Bưởi", "Nghĩa Đô", "Dịch Vọng", "Yên Hòa", "Trung Hòa", "Mai Dịch", "Cổ Nhuế",
-    "Xuân Đỉnh", "Phú Thượng", "Đông Ngạc", "Thượng Cát", "Tây Tựu", "Minh Khai", "Kim Liên", "Văn Miếu",
-    "Cát Linh", "Láng Thượng", "Ngọc Hà", "Kim Mã", "Giảng Võ", "Thành Công", "Trung Tự", "Phương Mai",
-    "Khương Mai", "Định Công", "Hoàng Liệt", "Yên Sở", "Lĩnh Nam", "Vĩnh Hưng", "Mai Động", "Tương Mai",
-    "Giáp Bát", "Thịnh Liệt", "Đại Kim", "Kim Giang", "Hạ Đình", "Nhân Chính", "Khương Đình", "Mỹ Đình",
-    "Mễ Trì", "Phú Đô", "Đại Mỗ", "Tây Mỗ", "Xuân Phương", "Phương Canh", "Văn Quán", "Kiến Hưng",
-    "Dương Nội", "Yên Nghĩa", "Phú Lương", "Vân Nội", "Uy Nỗ", "Kim Chung", "Hải Bối", "Phù Lỗ",
-    "Quang Minh", "Trâu Quỳ", "Đa Tốn", "Bát Tràng", "Kiêu Kỵ", "Yên Viên", "Ninh Hiệp", "Thanh Am",
-    "Đông Dư", "Ái Mộ", "Chương Dương", "Hồng Hà", "Bạch Mai", "Quỳnh Mai", "Thanh Nhàn", "Đống Mác",
-    "Lạc Trung", "Vĩnh Tuy", "Thanh Lương", "Cầu Giấy", "Quan Hoa", "Nghĩa Tân", "Mai Lâm", "Xuân Canh",
-    "Cổ Loa", "Liên Hà", "Vân Hà", "Tiên Dương", "Bắc Hồng", "Nam Hồng", "Thụy Lâm", "Dục Tú",
-    "Lê Quý Đôn", "Nguyễn Trãi", "Chu Văn An", "Ngô Sĩ Liên", "Trưng Vương", "Lê Lợi", "Nguyễn Du",
-    "Trần Phú", "Ngô Gia Tự", "Lê Ngọc Hân", "Đoàn Thị Điểm", "Nguyễn Bỉnh Khiêm", "Lý Thường Kiệt",
-    "Trần Quốc Toản", "Kim Đồng", "Võ Thị Sáu", "Nguyễn Văn Trỗi", "Lê Văn Tám", "Quang Trung",
-    "Hoàng Hoa Thám", "Phan Chu Trinh", "Phan Bội Châu", "Nguyễn Khuyến", "Tô Hoàng", "Đinh Tiên Hoàng",
-    "Lý Công Uẩn", "Trần Hưng Đạo", "Nguyễn Đình Chiểu", "Hai Bà Trưng", "Thăng Long",
+    "Ngọc Lâm",
+    "Gia Thụy",
+    "Bồ Đề",
+    "Phúc Đồng",
+    "Phúc Lợi",
+    "Việt Hưng",
+    "Giang Biên",
+    "Đức Giang",
+    "Thượng Thanh",
+    "Ngọc Thụy",
+    "Sài Đồng",
+    "Phúc Xá",
+    "Tứ Liên",
+    "Nhật Tân",
+    "Quảng An",
+    "Yên Phụ",
+    "Thụy Khuê",
+    "Bưởi",
+    "Nghĩa Đô",
+    "Dịch Vọng",
+    "Yên Hòa",
+    "Trung Hòa",
+    "Mai Dịch",
+    "Cổ Nhuế",
+    "Xuân Đỉnh",
+    "Phú Thượng",
+    "Đông Ngạc",
+    "Thượng Cát",
+    "Tây Tựu",
+    "Minh Khai",
+    "Kim Liên",
+    "Văn Miếu",
+    "Cát Linh",
+    "Láng Thượng",
+    "Ngọc Hà",
+    "Kim Mã",
+    "Giảng Võ",
+    "Thành Công",
+    "Trung Tự",
+    "Phương Mai",
+    "Khương Mai",
+    "Định Công",
+    "Hoàng Liệt",
+    "Yên Sở",
+    "Lĩnh Nam",
+    "Vĩnh Hưng",
+    "Mai Động",
+    "Tương Mai",
+    "Giáp Bát",
+    "Thịnh Liệt",
+    "Đại Kim",
+    "Kim Giang",
+    "Hạ Đình",
+    "Nhân Chính",
+    "Khương Đình",
+    "Mỹ Đình",
+    "Mễ Trì",
+    "Phú Đô",
+    "Đại Mỗ",
+    "Tây Mỗ",
+    "Xuân Phương",
+    "Phương Canh",
+    "Văn Quán",
+    "Kiến Hưng",
+    "Dương Nội",
+    "Yên Nghĩa",
+    "Phú Lương",
+    "Vân Nội",
+    "Uy Nỗ",
+    "Kim Chung",
+    "Hải Bối",
+    "Phù Lỗ",
+    "Quang Minh",
+    "Trâu Quỳ",
+    "Đa Tốn",
+    "Bát Tràng",
+    "Kiêu Kỵ",
+    "Yên Viên",
+    "Ninh Hiệp",
+    "Thanh Am",
+    "Đông Dư",
+    "Ái Mộ",
+    "Chương Dương",
+    "Hồng Hà",
+    "Bạch Mai",
+    "Quỳnh Mai",
+    "Thanh Nhàn",
+    "Đống Mác",
+    "Lạc Trung",
+    "Vĩnh Tuy",
+    "Thanh Lương",
+    "Cầu Giấy",
+    "Quan Hoa",
+    "Nghĩa Tân",
+    "Mai Lâm",
+    "Xuân Canh",
+    "Cổ Loa",
+    "Liên Hà",
+    "Vân Hà",
+    "Tiên Dương",
+    "Bắc Hồng",
+    "Nam Hồng",
+    "Thụy Lâm",
+    "Dục Tú",
+    "Lê Quý Đôn",
+    "Nguyễn Trãi",
+    "Chu Văn An",
+    "Ngô Sĩ Liên",
+    "Trưng Vương",
+    "Lê Lợi",
+    "Nguyễn Du",
+    "Trần Phú",
+    "Ngô Gia Tự",
+    "Lê Ngọc Hân",
+    "Đoàn Thị Điểm",
+    "Nguyễn Bỉnh Khiêm",
+    "Lý Thường Kiệt",
+    "Trần Quốc Toản",
+    "Kim Đồng",
+    "Võ Thị Sáu",
+    "Nguyễn Văn Trỗi",
+    "Lê Văn Tám",
+    "Quang Trung",
+    "Hoàng Hoa Thám",
+    "Phan Chu Trinh",
+    "Phan Bội Châu",
+    "Nguyễn Khuyến",
+    "Tô Hoàng",
+    "Đinh Tiên Hoàng",
+    "Lý Công Uẩn",
+    "Trần Hưng Đạo",
+    "Nguyễn Đình Chiểu",
+    "Hai Bà Trưng",
+    "Thăng Long",
 )
-LEVEL_WORDS = {SchoolLevel.TIEU_HOC: ("Tiểu học", "th"), SchoolLevel.THCS: ("THCS", "thcs"),
-               SchoolLevel.LIEN_CAP: ("Tiểu học và THCS", "thtcs")}
+LEVEL_WORDS = {
+    SchoolLevel.TIEU_HOC: ("Tiểu học", "th"),
+    SchoolLevel.THCS: ("THCS", "thcs"),
+    SchoolLevel.LIEN_CAP: ("Tiểu học và THCS", "thtcs"),
+}
 FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Đinh", "Lý")
 MIDDLE = ("Thị", "Văn", "Minh", "Thu", "Hồng", "Đức", "Thanh", "Ngọc", "Quang", "Thúy", "Hữu", "Kim")
-GIVEN = ("Lan", "Hương", "Hà", "Mai", "Hùng", "Dũng", "Tuấn", "Linh", "Trang", "Nam", "Hải", "Thảo",
-         "Phương", "Sơn", "Yến", "Hạnh", "Tâm", "Huyền", "Long", "Quỳnh", "Bình", "Khánh", "Nga", "Việt")
-WARD_ROLES = (("phongvhxh", "ward_admin", "Cán bộ Phòng VHXH"), ("giamsat1", "supervisor", "Thành viên đoàn kiểm tra"),
-              ("giamsat2", "supervisor", "Thành viên đoàn kiểm tra"), ("lanhdao", "viewer", "Lãnh đạo UBND phường"))
+GIVEN = (
+    "Lan",
+    "Hương",
+    "Hà",
+    "Mai",
+    "Hùng",
+    "Dũng",
+    "Tuấn",
+    "Linh",
+    "Trang",
+    "Nam",
+    "Hải",
+    "Thảo",
+    "Phương",
+    "Sơn",
+    "Yến",
+    "Hạnh",
+    "Tâm",
+    "Huyền",
+    "Long",
+    "Quỳnh",
+    "Bình",
+    "Khánh",
+    "Nga",
+    "Việt",
+)
+WARD_ROLES = (
+    ("phongvhxh", "ward_admin", "Cán bộ Phòng VHXH"),
+    ("giamsat1", "supervisor", "Thành viên đoàn kiểm tra"),
+    ("giamsat2", "supervisor", "Thành viên đoàn kiểm tra"),
+    ("lanhdao", "viewer", "Lãnh đạo UBND phường"),
+)
 PILOT_EVERY = 8  # schools 0, 8, 16… of each ward pilot the plan: about one in eight
 
 
@@ -66,8 +214,7 @@ class SchoolName:
     @property
     def row(self) -> dict:
         """As import_schools takes it."""
-        return {"slug": self.slug, "name": self.name, "level": self.level, "is_pilot": self.is_pilot,
-                "is_active": True}
+        return {"slug": self.slug, "name": self.name, "level": self.level, "is_pilot": self.is_pilot, "is_active": True}
 
 
 def demo_ward(number: int) -> WardName:
@@ -103,13 +250,19 @@ def school_names(seed: int, ward: WardName, start: int, count: int, taken_places
             level = SchoolLevel.TIEU_HOC if (index // PILOT_EVERY) % 2 == 0 else SchoolLevel.THCS
         else:
             roll = rng.random()
-            level = (SchoolLevel.TIEU_HOC if roll < 0.55 else SchoolLevel.THCS if roll < 0.95
-                     else SchoolLevel.LIEN_CAP)
+            level = SchoolLevel.TIEU_HOC if roll < 0.55 else SchoolLevel.THCS if roll < 0.95 else SchoolLevel.LIEN_CAP
         words, prefix = LEVEL_WORDS[level]
         suffix = f" số {round_ + 1}" if round_ else ""
         slug_suffix = f"-{round_ + 1}" if round_ else ""
-        schools.append(SchoolName(index, f"{prefix}-{slugify(place)}{slug_suffix}-{ward.code}",
-                                  f"Trường {words} {place}{suffix}", level, index % PILOT_EVERY == 0))
+        schools.append(
+            SchoolName(
+                index,
+                f"{prefix}-{slugify(place)}{slug_suffix}-{ward.code}",
+                f"Trường {words} {place}{suffix}",
+                level,
+                index % PILOT_EVERY == 0,
+            )
+        )
     return schools
 
 

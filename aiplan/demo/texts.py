@@ -1,5 +1,6 @@
 """The words demo schools, supervisors and ward officials write: notes, reasons, conclusions,
 activity titles, products and file names."""
+
 from ..models import Rating, SchoolLevel
 
 ITEM_NOTES = (
@@ -26,7 +27,7 @@ NEEDS_MORE_REASONS = (
 STILL_NEEDS_MORE = "Đã bổ sung một phần; đề nghị hoàn thành rồi cập nhật lại trạng thái."
 CONCLUSIONS = {
     "ahead": "Nhà trường triển khai nghiêm túc, đúng tiến độ; hồ sơ đầy đủ, khoa học. "
-             "Học sinh hứng thú, sản phẩm đa dạng.",
+    "Học sinh hứng thú, sản phẩm đa dạng.",
     "on_track": "Nhà trường cơ bản triển khai đúng kế hoạch; một số hồ sơ cần hoàn thiện thêm.",
     "behind": "Nhà trường triển khai còn chậm so với kế hoạch; hồ sơ minh chứng chưa đầy đủ.",
     "idle": "Nhà trường chưa triển khai các nội dung theo kế hoạch của phường.",
@@ -50,14 +51,24 @@ RATINGS = {
     "idle": (Rating.CHUA_DAT,),
 }
 SUBJECTS = {
-    SchoolLevel.TIEU_HOC: ("Tin học", "Tin học", "Công nghệ", "Toán", "Tiếng Việt", "Khoa học",
-                           "Hoạt động trải nghiệm"),
-    SchoolLevel.THCS: ("Tin học", "Tin học", "Công nghệ", "Toán", "Ngữ văn", "Khoa học tự nhiên",
-                       "Giáo dục công dân"),
+    SchoolLevel.TIEU_HOC: (
+        "Tin học",
+        "Tin học",
+        "Công nghệ",
+        "Toán",
+        "Tiếng Việt",
+        "Khoa học",
+        "Hoạt động trải nghiệm",
+    ),
+    SchoolLevel.THCS: ("Tin học", "Tin học", "Công nghệ", "Toán", "Ngữ văn", "Khoa học tự nhiên", "Giáo dục công dân"),
 }
 GRADES = {SchoolLevel.TIEU_HOC: (3, 4, 5), SchoolLevel.THCS: (6, 7, 8, 9), SchoolLevel.LIEN_CAP: (4, 5, 6, 7, 8)}
-ELECTIVE_TITLES = ("Chuyên đề: Làm quen với trí tuệ nhân tạo", "Chuyên đề: AI quanh em",
-                   "Chuyên đề: Máy học và nhận dạng hình ảnh", "Chuyên đề: Sử dụng AI an toàn, có trách nhiệm")
+ELECTIVE_TITLES = (
+    "Chuyên đề: Làm quen với trí tuệ nhân tạo",
+    "Chuyên đề: AI quanh em",
+    "Chuyên đề: Máy học và nhận dạng hình ảnh",
+    "Chuyên đề: Sử dụng AI an toàn, có trách nhiệm",
+)
 PRODUCTS = (
     "Bài trình chiếu nhóm về ứng dụng AI trong đời sống",
     "Sản phẩm Scratch nhận diện hình ảnh đơn giản",
@@ -75,10 +86,16 @@ SUPPORT = {
 }
 # evidence requirement key (or kind) -> (file kinds to choose from, file name, description)
 FILE_NAMES = {
-    "ke-hoach-nha-truong": (("pdf", "pdf", "docx"), "Kế hoạch triển khai giáo dục AI năm học {year}",
-                            "Bản scan có chữ ký, đóng dấu"),
-    "ke-hoach-giao-duc-nha-truong": (("pdf", "docx"), "Kế hoạch giáo dục nhà trường năm học {year}",
-                                     "Phần lồng ghép giáo dục AI ở mục III"),
+    "ke-hoach-nha-truong": (
+        ("pdf", "pdf", "docx"),
+        "Kế hoạch triển khai giáo dục AI năm học {year}",
+        "Bản scan có chữ ký, đóng dấu",
+    ),
+    "ke-hoach-giao-duc-nha-truong": (
+        ("pdf", "docx"),
+        "Kế hoạch giáo dục nhà trường năm học {year}",
+        "Phần lồng ghép giáo dục AI ở mục III",
+    ),
     "ke-hoach-mon-hoc": (("docx", "pdf"), "Kế hoạch môn Tin học lồng ghép AI", "Kế hoạch dạy học các khối"),
     "ho-so-lop-hoc": (("pdf",), "Hồ sơ lớp học chuyên đề AI", "Danh sách học sinh, lịch học, giáo án"),
     "san-pham-trai-nghiem": (("jpg", "jpg", "pdf"), "Sản phẩm trải nghiệm của học sinh", "Ảnh sản phẩm"),

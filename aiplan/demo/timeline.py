@@ -7,11 +7,12 @@ Each school draws a profile — ahead, on track, behind, or not started — from
 random stream, and its events follow from it. Events after the "as of" day (today, or the end
 of the school year if that came first) are left out.
 """
+
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
-from typing import Callable
 
 from ..models import ChecklistItem, ItemKind, ItemStatus, School, User, Verdict
 from ..timeutil import LOCAL_TZ
@@ -140,12 +141,14 @@ class SchoolYearPlanner:
         return plan
 
     def _status_steps(self, plan: ItemPlan, actor: User) -> None:
-        if plan.start is not None and self.tl.add(plan.start, actions.set_status, plan.item, actor,
-                                                  ItemStatus.IN_PROGRESS, plan.note):
+        if plan.start is not None and self.tl.add(
+            plan.start, actions.set_status, plan.item, actor, ItemStatus.IN_PROGRESS, plan.note
+        ):
             plan.changes.append(plan.start)
             plan.note = None
-        if plan.done is not None and self.tl.add(plan.done, actions.set_status, plan.item, actor, ItemStatus.DONE,
-                                                 plan.note):
+        if plan.done is not None and self.tl.add(
+            plan.done, actions.set_status, plan.item, actor, ItemStatus.DONE, plan.note
+        ):
             plan.changes.append(plan.done)
 
     def _activities(self, school, staff, profile, pilot, rng) -> list[tuple[datetime, ActivityHolder]]:
@@ -185,8 +188,11 @@ class SchoolYearPlanner:
             uploads.append((when, plan, holder))
         for number, (when, plan, holder) in enumerate(uploads):
             item = plan.item if plan else None
-            key = "activity" if holder else (self.evidence[item.evidence_requirement_id].key
-                                             if item.evidence_requirement_id else "milestone")
+            key = (
+                "activity"
+                if holder
+                else (self.evidence[item.evidence_requirement_id].key if item.evidence_requirement_id else "milestone")
+            )
             spec = self._file_spec(school, key, number, holder, rng)
             if self.tl.add(when, actions.upload, school, staff, spec, item=item, activity=holder) and plan:
                 plan.changes.append(when)
@@ -204,17 +210,25 @@ class SchoolYearPlanner:
                 description = "Báo cáo kết quả hoạt động"
         title = f"{name} - {school.name}"
         lines = texts.file_lines(school.name, self.ctx.ward.name, self.year.name)
-        return FileSpec(kind, f"{name}.{texts.EXTENSIONS[kind]}", title, lines, description,
-                        restricted=kind == "jpg" and rng.random() < 0.6,  # photos of pupils
-                        seed=f"{self.seed}/{school.slug}/file/{number}")
+        return FileSpec(
+            kind,
+            f"{name}.{texts.EXTENSIONS[kind]}",
+            title,
+            lines,
+            description,
+            restricted=kind == "jpg" and rng.random() < 0.6,  # photos of pupils
+            seed=f"{self.seed}/{school.slug}/file/{number}",
+        )
 
     def _self_evaluation(self, school, staff, item, profile, rng) -> None:
         p_submit, p_draft = P_EVALUATION[profile]
         roll = rng.random()
         if roll >= p_submit + p_draft:
             return
-        ratings = [(rating, texts.EVALUATION_TEXTS[rating])
-                   for rating in rng.choices(texts.RATINGS[profile], k=len(self.ctx.plan.criteria))]
+        ratings = [
+            (rating, texts.EVALUATION_TEXTS[rating])
+            for rating in rng.choices(texts.RATINGS[profile], k=len(self.ctx.plan.criteria))
+        ]
         draft = moment(self.year.hk2_end - rng.randint(8, 25) * DAY, rng)
         if self.tl.add(draft, actions.save_evaluation, school, staff, ratings, submit=False) and item is not None:
             self.tl.add(draft + HOUR, actions.set_status, item, staff, ItemStatus.IN_PROGRESS)
@@ -248,8 +262,14 @@ class SchoolYearPlanner:
             if later and rng.random() < 0.6:
                 self.tl.add(max(later) + rng.randint(3, 20) * DAY, _reverify, item, supervisor)
         representative = f"{person(rng)} - Hiệu trưởng"
-        self.tl.add(visit + 6 * HOUR, actions.close_inspection, holder, texts.CONCLUSIONS[profile],
-                    texts.RECOMMENDATIONS[profile], representative)
+        self.tl.add(
+            visit + 6 * HOUR,
+            actions.close_inspection,
+            holder,
+            texts.CONCLUSIONS[profile],
+            texts.RECOMMENDATIONS[profile],
+            representative,
+        )
 
     # -- the ward's own items ----------------------------------------------------------------------
 
@@ -269,8 +289,9 @@ class SchoolYearPlanner:
             self._status_steps(plan, admin)
 
 
-def _judge(ctx: WardContext, when: datetime, item: ChecklistItem, actor: User, inspection: InspectionHolder,
-           rng: random.Random) -> None:
+def _judge(
+    ctx: WardContext, when: datetime, item: ChecklistItem, actor: User, inspection: InspectionHolder, rng: random.Random
+) -> None:
     """A supervisor's verdict during the visit, on what the item shows that day."""
     if item.status is ItemStatus.DONE:
         verdict = Verdict.PASSED if rng.random() < 0.9 else Verdict.NEEDS_MORE

@@ -1,4 +1,5 @@
 """Evidence files (minh chứng): uploads, downloads, soft delete and restore, the store's check."""
+
 import os
 
 from flask import Blueprint
@@ -6,8 +7,10 @@ from flask import Blueprint
 from . import validation
 
 bp = Blueprint("evidence", __name__)
-bp.cli.help = ("The evidence store (minh chứng): `check` compares it with the database, "
-               "`check --repair` finishes or cleans up what a crash left.")
+bp.cli.help = (
+    "The evidence store (minh chứng): `check` compares it with the database, "
+    "`check --repair` finishes or cleans up what a crash left."
+)
 
 
 @bp.record_once
@@ -15,8 +18,9 @@ def _configure(state) -> None:
     """Evidence settings: the app's own (or test) config wins, then the environment, then defaults."""
     allowed = os.environ.get("EVIDENCE_ALLOWED_TYPES")
     defaults = {
-        "EVIDENCE_ALLOWED_TYPES": (allowed.replace(",", " ").split() if allowed
-                                   else list(validation.DEFAULT_ALLOWED_TYPES)),
+        "EVIDENCE_ALLOWED_TYPES": (
+            allowed.replace(",", " ").split() if allowed else list(validation.DEFAULT_ALLOWED_TYPES)
+        ),
         "EVIDENCE_ZIP_MAX_BYTES": int(os.environ.get("EVIDENCE_ZIP_MAX_MB", "256")) * validation.MB,
         "EVIDENCE_ZIP_MAX_ENTRIES": int(os.environ.get("EVIDENCE_ZIP_MAX_ENTRIES", "5000")),
         "EVIDENCE_ZIP_REQUEST_MAX_BYTES": int(os.environ.get("EVIDENCE_ZIP_REQUEST_MAX_MB", "512")) * validation.MB,
@@ -30,8 +34,9 @@ def _configure(state) -> None:
         state.app.config.setdefault(key, value)
     unknown = {ext.lower().lstrip(".") for ext in state.app.config["EVIDENCE_ALLOWED_TYPES"]} - set(validation.TYPES)
     if unknown:
-        state.app.logger.warning("EVIDENCE_ALLOWED_TYPES names types the store cannot check, ignored: %s",
-                                 ", ".join(sorted(unknown)))
+        state.app.logger.warning(
+            "EVIDENCE_ALLOWED_TYPES names types the store cannot check, ignored: %s", ", ".join(sorted(unknown))
+        )
 
 
 from . import cli, routes  # noqa: E402,F401

@@ -1,4 +1,5 @@
 """`flask --app aiplan evidence check [--repair]`: does the evidence store agree with the database?"""
+
 import sys
 
 import click
@@ -13,13 +14,21 @@ from .integrity import compare_store, repair_store
 
 @bp.cli.command("check")
 @click.option("--quick", is_flag=True, help="Do not re-read every blob to verify its SHA-256.")
-@click.option("--temp-age", default=60, show_default=True, type=click.IntRange(min=0),
-              help="Minutes after which a temporary file, or a blob that no row names, counts as left over; "
-                   "younger ones may be uploads in progress. Use 0 only while the app is stopped.")
-@click.option("--repair", is_flag=True,
-              help="First finish or clean up what a crash left: put back a row's missing blob from a "
-                   "leftover temporary file with the same SHA-256, remove left-over temporary files and "
-                   "blobs that no row names. Rows are never deleted.")
+@click.option(
+    "--temp-age",
+    default=60,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Minutes after which a temporary file, or a blob that no row names, counts as left over; "
+    "younger ones may be uploads in progress. Use 0 only while the app is stopped.",
+)
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="First finish or clean up what a crash left: put back a row's missing blob from a "
+    "leftover temporary file with the same SHA-256, remove left-over temporary files and "
+    "blobs that no row names. Rows are never deleted.",
+)
 def check(quick: bool, temp_age: int, repair: bool):
     """Compare the evidence store with the database and report what does not agree.
 
@@ -51,8 +60,10 @@ def check(quick: bool, temp_age: int, repair: bool):
     if quick:
         click.echo("(Bỏ qua kiểm tra SHA-256 của từng tệp: --quick.)")
     if found.missing:
-        click.echo("Các dòng mất tệp vẫn hiện trên checklist, ghi «Mất nội dung tệp — cần tải lên lại»: "
-                   "hãy báo trường tải lên lại tệp đó (hoặc khôi phục từ bản sao lưu).")
+        click.echo(
+            "Các dòng mất tệp vẫn hiện trên checklist, ghi «Mất nội dung tệp — cần tải lên lại»: "
+            "hãy báo trường tải lên lại tệp đó (hoặc khôi phục từ bản sao lưu)."
+        )
     if problems:
         if not repair and (found.orphans or found.temps or found.missing):
             click.echo("Chạy lại với --repair để dọn tệp sót và lấy lại tệp mất từ tệp tạm nếu còn.")
@@ -70,8 +81,9 @@ def _report_repair(done, temp_age: int) -> None:
         for path in done.temps_removed:
             click.echo(f"    {path}")
     if done.blobs_removed:
-        click.echo(f"  Đã xóa {len(done.blobs_removed)} tệp lưu trữ không có dòng dữ liệu nào "
-                   f"(cũ hơn {temp_age} phút):")
+        click.echo(
+            f"  Đã xóa {len(done.blobs_removed)} tệp lưu trữ không có dòng dữ liệu nào (cũ hơn {temp_age} phút):"
+        )
         for sha256 in done.blobs_removed:
             click.echo(f"    {sha256}")
     if not (done.recovered or done.temps_removed or done.blobs_removed):
@@ -79,10 +91,15 @@ def _report_repair(done, temp_age: int) -> None:
 
 
 def _missing_lines(missing: list[tuple[int, str, str]]) -> list[str]:
-    """"#268 ke-hoach.pdf (sha) — TH Đoàn Kết": which row, and which school to tell."""
+    """ "#268 ke-hoach.pdf (sha) — TH Đoàn Kết": which row, and which school to tell."""
     if not missing:
         return []
-    schools = {file.id: file.school.name for file in db.session.scalars(
-        select(EvidenceFile).where(EvidenceFile.id.in_([file_id for file_id, _, _ in missing]))
-        .options(joinedload(EvidenceFile.school)))}
+    schools = {
+        file.id: file.school.name
+        for file in db.session.scalars(
+            select(EvidenceFile)
+            .where(EvidenceFile.id.in_([file_id for file_id, _, _ in missing]))
+            .options(joinedload(EvidenceFile.school))
+        )
+    }
     return [f"#{file_id} {name} ({sha256}) — {schools.get(file_id, '')}" for file_id, sha256, name in missing]

@@ -1,4 +1,5 @@
 """The evidence forms. School and item or activity come from the URL, never from these fields."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, MultipleFileField, StringField
@@ -9,8 +10,9 @@ class UploadForm(FlaskForm):
     """Several files at once; the description and the restricted mark apply to each of them."""
 
     file = MultipleFileField(_l("Tệp minh chứng"))
-    description = StringField(_l("Mô tả"), validators=[Optional(), Length(max=500, message=_l(
-        "Mô tả dài tối đa %(max)d ký tự."))])
+    description = StringField(
+        _l("Mô tả"), validators=[Optional(), Length(max=500, message=_l("Mô tả dài tối đa %(max)d ký tự."))]
+    )
     restricted = BooleanField(_l("Hạn chế"))
     next = HiddenField()
 
@@ -18,8 +20,9 @@ class UploadForm(FlaskForm):
 class RestrictedForm(FlaskForm):
     """Set, not toggle: value=1 marks the file restricted, value=0 lifts the mark."""
 
-    value = HiddenField(validators=[InputRequired(_l("Thiếu giá trị.")), AnyOf(["0", "1"], message=_l(
-        "Giá trị không hợp lệ."))])
+    value = HiddenField(
+        validators=[InputRequired(_l("Thiếu giá trị.")), AnyOf(["0", "1"], message=_l("Giá trị không hợp lệ."))]
+    )
     next = HiddenField()
 
 

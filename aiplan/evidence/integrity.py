@@ -2,6 +2,7 @@
 
 `compare_store` is shared by `evidence check` and `verify`; `repair_store` is `check --repair`.
 """
+
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -41,7 +42,8 @@ def compare_store(quick: bool = False, temp_age_seconds: float = 0) -> StoreChec
     storage = get_storage()
     rows = defaultdict(list)
     for file_id, sha256, name in db.session.execute(
-            select(EvidenceFile.id, EvidenceFile.sha256, EvidenceFile.original_name).order_by(EvidenceFile.id)):
+        select(EvidenceFile.id, EvidenceFile.sha256, EvidenceFile.original_name).order_by(EvidenceFile.id)
+    ):
         rows[sha256].append((file_id, name))
     blobs = set(storage.blobs())
     old_blobs = set(storage.blobs(older_than_seconds=temp_age_seconds)) & blobs

@@ -7,14 +7,22 @@ a page holding that component, so the user can try again right there. A request 
 MAX_CONTENT_LENGTH never reaches a view: it gets the 413 page below, whose heading and first
 paragraph static/js/app.js shows in #error-region for htmx requests.
 """
+
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import (can_read_school, can_see_restricted, closed_year_message, check_writable, get_activity,
-                      get_item, roles_required)
+from ..access import (
+    can_read_school,
+    can_see_restricted,
+    check_writable,
+    closed_year_message,
+    get_activity,
+    get_item,
+    roles_required,
+)
 from ..extensions import db, htmx
 from ..fields import error_text
 from ..models import EvidenceFile, Role, User
@@ -22,8 +30,17 @@ from ..redirects import safe_next
 from ..years.state import is_closed
 from . import bp
 from .forms import FileActionForm, RestrictedForm, UploadForm
-from .services import (Upload, UploadRefused, delete_file, deleted_files, files_for_activity, files_for_items,
-                       restore_file, save_uploads, set_restricted)
+from .services import (
+    Upload,
+    UploadRefused,
+    delete_file,
+    deleted_files,
+    files_for_activity,
+    files_for_items,
+    restore_file,
+    save_uploads,
+    set_restricted,
+)
 from .storage import get_storage
 from .validation import MB, accept_attribute, allowed_text, policy_from_config
 
@@ -69,8 +86,9 @@ def download(file_id):
     except FileNotFoundError:
         current_app.logger.error("Evidence file %s has no blob %s in the store", file.id, file.sha256)
         abort(404, description="Không tìm thấy nội dung của tệp trong kho lưu trữ; hãy báo cho quản trị.")
-    response = send_file(stream, as_attachment=True, download_name=file.original_name, etag=file.sha256,
-                         conditional=True)
+    response = send_file(
+        stream, as_attachment=True, download_name=file.original_name, etag=file.sha256, conditional=True
+    )
     # Set after send_file: werkzeug would append a second charset to a text type.
     response.headers["Content-Type"] = file.content_type
     if response.status_code == 200:
@@ -87,8 +105,11 @@ def delete(file_id):
     file = get_file(file_id, write=True)
     form = FileActionForm()
     delete_file(file, current_user)
-    return _changed(file, form.next.data, _("Đã xóa tệp %(name)s. Cán bộ Phòng VHXH có thể khôi phục nếu cần.",
-                                            name=file.original_name))
+    return _changed(
+        file,
+        form.next.data,
+        _("Đã xóa tệp %(name)s. Cán bộ Phòng VHXH có thể khôi phục nếu cần.", name=file.original_name),
+    )
 
 
 @bp.post("/files/<int:file_id>/restricted")
@@ -100,8 +121,11 @@ def restricted(file_id):
     if not form.validate_on_submit():
         abort(400)
     set_restricted(file, form.value.data == "1", current_user)
-    notice = (_("Đã đánh dấu hạn chế: %(name)s.", name=file.original_name) if file.restricted
-              else _("Đã bỏ đánh dấu hạn chế: %(name)s.", name=file.original_name))
+    notice = (
+        _("Đã đánh dấu hạn chế: %(name)s.", name=file.original_name)
+        if file.restricted
+        else _("Đã bỏ đánh dấu hạn chế: %(name)s.", name=file.original_name)
+    )
     return _changed(file, form.next.data, notice)
 
 
@@ -131,12 +155,16 @@ def deleted():
 @bp.errorhandler(413)
 def too_large(error):
     """Say what the limit is; nothing was read, so nothing was stored."""
-    message = _("Mỗi lần gửi, tổng dung lượng các tệp tối đa là %(limit)s MB. Chưa có tệp nào được lưu; "
-                "hãy chọn tệp nhỏ hơn hoặc gửi từng tệp một.", limit=upload_limit_mb())
+    message = _(
+        "Mỗi lần gửi, tổng dung lượng các tệp tối đa là %(limit)s MB. Chưa có tệp nào được lưu; "
+        "hãy chọn tệp nhỏ hơn hoặc gửi từng tệp một.",
+        limit=upload_limit_mb(),
+    )
     return render_template("errors/error.html", code=413, title=_("Tệp quá lớn"), message=message), 413
 
 
 # -- helpers -----------------------------------------------------------------------------------
+
 
 def _upload(school, item=None, activity=None):
     form = UploadForm()
@@ -159,8 +187,16 @@ def _upload(school, item=None, activity=None):
             problems = refused.problems
         else:
             notice = ngettext("Đã tải lên %(num)d tệp.", "Đã tải lên %(num)d tệp.", len(saved))
-    context = dict(school=school, item=item, activity=activity, can_write=True, files_error=error,
-                   files_problems=problems, files_notice=notice, back_url=back)
+    context = dict(
+        school=school,
+        item=item,
+        activity=activity,
+        can_write=True,
+        files_error=error,
+        files_problems=problems,
+        files_notice=notice,
+        back_url=back,
+    )
     if htmx and htmx.target == component_id(item, activity):
         return render_template("evidence/_files.html", files=_files_of(item, activity), **context), code
     if error:
@@ -174,8 +210,16 @@ def _changed(file: EvidenceFile, next_url: str | None, notice: str):
     item, activity = (file.item, None) if file.item_id else (None, file.activity)
     back = safe_next(next_url) or _default_back(file.school, item, activity)
     if htmx and htmx.target == component_id(item, activity):
-        return render_template("evidence/_files.html", files=_files_of(item, activity), school=file.school,
-                               item=item, activity=activity, can_write=True, files_notice=notice, back_url=back)
+        return render_template(
+            "evidence/_files.html",
+            files=_files_of(item, activity),
+            school=file.school,
+            item=item,
+            activity=activity,
+            can_write=True,
+            files_notice=notice,
+            back_url=back,
+        )
     flash(notice, "success")
     return redirect(back, 303)
 

@@ -6,6 +6,7 @@ one transaction). A crash or a failed commit at any point leaves no row without 
 worst a blob that no row names, which `evidence check --repair` collects once it is old.
 A refusal leaves nothing.
 """
+
 import hashlib
 import os
 import re
@@ -49,8 +50,9 @@ class UploadRefused(Exception):
         self.problems, self.message = problems, message
 
 
-def save_uploads(uploads: list[Upload], *, school: School, actor, item: ChecklistItem | None = None,
-                 activity: Activity | None = None) -> list[EvidenceFile]:
+def save_uploads(
+    uploads: list[Upload], *, school: School, actor, item: ChecklistItem | None = None, activity: Activity | None = None
+) -> list[EvidenceFile]:
     """Store the files for a checklist item or an activity of `school`: all of them, or none
     (UploadRefused). The caller has checked that the item or activity is the school's and that
     `actor` may write there. Commits."""
@@ -61,8 +63,10 @@ def save_uploads(uploads: list[Upload], *, school: School, actor, item: Checklis
     temps: list[Path] = []
     staged, problems = [], []
     try:
-        received = [(upload, display_name(upload.filename), *_stream_to_temp(upload.stream, storage, temps))
-                    for upload in uploads]
+        received = [
+            (upload, display_name(upload.filename), *_stream_to_temp(upload.stream, storage, temps))
+            for upload in uploads
+        ]
         try:
             zipbudget.check_request([temp for _, _, temp, _, _ in received], policy)  # before inflating any
         except FileRefused as refused:
@@ -73,12 +77,24 @@ def save_uploads(uploads: list[Upload], *, school: School, actor, item: Checklis
             except FileRefused as refused:
                 problems.append((name, refused.reason))
                 continue
-            staged.append((temp, EvidenceFile(
-                school_id=school.id, item_id=item.id if item else None,
-                activity_id=activity.id if activity else None, sha256=sha256, size=size,
-                content_type=accepted.content_type, original_name=accepted.name,
-                description=clean_description(upload.description), restricted=bool(upload.restricted),
-                uploaded_at=utcnow(), uploaded_by_id=actor.id)))
+            staged.append(
+                (
+                    temp,
+                    EvidenceFile(
+                        school_id=school.id,
+                        item_id=item.id if item else None,
+                        activity_id=activity.id if activity else None,
+                        sha256=sha256,
+                        size=size,
+                        content_type=accepted.content_type,
+                        original_name=accepted.name,
+                        description=clean_description(upload.description),
+                        restricted=bool(upload.restricted),
+                        uploaded_at=utcnow(),
+                        uploaded_by_id=actor.id,
+                    ),
+                )
+            )
         if problems:
             raise UploadRefused(problems)
         for temp, file in staged:
@@ -88,10 +104,22 @@ def save_uploads(uploads: list[Upload], *, school: School, actor, item: Checklis
         if item is not None:
             item.note_school_change(utcnow())
         for _, file in staged:
-            audit.record("evidence.upload", file, actor=actor, school_id=school.id, ward_id=school.ward_id,
-                         after={"name": file.original_name, "size": file.size, "sha256": file.sha256,
-                                "restricted": file.restricted, "description": file.description,
-                                "item_id": file.item_id, "activity_id": file.activity_id})
+            audit.record(
+                "evidence.upload",
+                file,
+                actor=actor,
+                school_id=school.id,
+                ward_id=school.ward_id,
+                after={
+                    "name": file.original_name,
+                    "size": file.size,
+                    "sha256": file.sha256,
+                    "restricted": file.restricted,
+                    "description": file.description,
+                    "item_id": file.item_id,
+                    "activity_id": file.activity_id,
+                },
+            )
         _pause_before_commit()
         db.session.commit()
     except BaseException:
@@ -142,8 +170,13 @@ def delete_file(file: EvidenceFile, actor) -> bool:
     if file.item is not None:
         file.item.note_school_change(file.deleted_at)
         _reopen_if_unproven(file.item, actor)
-    _record("evidence.delete", file, actor, {"name": file.original_name, "deleted": False},
-            {"name": file.original_name, "deleted": True})
+    _record(
+        "evidence.delete",
+        file,
+        actor,
+        {"name": file.original_name, "deleted": False},
+        {"name": file.original_name, "deleted": True},
+    )
     db.session.commit()
     return True
 
@@ -155,9 +188,14 @@ def _reopen_if_unproven(item: ChecklistItem, actor) -> None:
         return
     item.status, item.completed_at = ItemStatus.IN_PROGRESS, None
     item.updated_at, item.updated_by_id = utcnow(), actor.id
-    audit.record("item.update", item, school_id=item.school_id, actor=actor,
-                 before={"status": ItemStatus.DONE.value},
-                 after={"status": ItemStatus.IN_PROGRESS.value, "note": "Tệp minh chứng cuối cùng đã bị xóa"})
+    audit.record(
+        "item.update",
+        item,
+        school_id=item.school_id,
+        actor=actor,
+        before={"status": ItemStatus.DONE.value},
+        after={"status": ItemStatus.IN_PROGRESS.value, "note": "Tệp minh chứng cuối cùng đã bị xóa"},
+    )
 
 
 def restore_file(file: EvidenceFile, actor) -> bool:
@@ -165,8 +203,13 @@ def restore_file(file: EvidenceFile, actor) -> bool:
     if file.deleted_at is None:
         return False
     file.deleted_at, file.deleted_by_id = None, None
-    _record("evidence.restore", file, actor, {"name": file.original_name, "deleted": True},
-            {"name": file.original_name, "deleted": False})
+    _record(
+        "evidence.restore",
+        file,
+        actor,
+        {"name": file.original_name, "deleted": True},
+        {"name": file.original_name, "deleted": False},
+    )
     db.session.commit()
     return True
 
@@ -176,19 +219,24 @@ def set_restricted(file: EvidenceFile, restricted: bool, actor) -> bool:
     if file.restricted == restricted:
         return False
     file.restricted = restricted
-    _record("evidence.restrict", file, actor, {"name": file.original_name, "restricted": not restricted},
-            {"name": file.original_name, "restricted": restricted})
+    _record(
+        "evidence.restrict",
+        file,
+        actor,
+        {"name": file.original_name, "restricted": not restricted},
+        {"name": file.original_name, "restricted": restricted},
+    )
     db.session.commit()
     return True
 
 
 def _record(action, file, actor, before, after):
     school = file.school
-    audit.record(action, file, actor=actor, before=before, after=after, school_id=school.id,
-                 ward_id=school.ward_id)
+    audit.record(action, file, actor=actor, before=before, after=after, school_id=school.id, ward_id=school.ward_id)
 
 
 # -- reading -----------------------------------------------------------------------------------
+
 
 def may_see(user, file: EvidenceFile) -> bool:
     """Whether `user` may see a live file in a list: their school's, and not restricted from them."""
@@ -196,9 +244,12 @@ def may_see(user, file: EvidenceFile) -> bool:
 
 
 def _live_files():
-    return (select(EvidenceFile).where(EvidenceFile.deleted_at.is_(None))
-            .options(joinedload(EvidenceFile.school), joinedload(EvidenceFile.uploaded_by))
-            .order_by(EvidenceFile.uploaded_at, EvidenceFile.id))
+    return (
+        select(EvidenceFile)
+        .where(EvidenceFile.deleted_at.is_(None))
+        .options(joinedload(EvidenceFile.school), joinedload(EvidenceFile.uploaded_by))
+        .order_by(EvidenceFile.uploaded_at, EvidenceFile.id)
+    )
 
 
 def files_for_items(item_ids: list[int], user) -> dict[int, list[EvidenceFile]]:
@@ -228,17 +279,29 @@ def _note_lost(file: EvidenceFile) -> EvidenceFile:
 
 def live_file_count(item_id: int) -> int:
     """How many files (not deleted, restricted or not) an item has: evidence it can be marked done with."""
-    return db.session.scalar(select(func.count()).select_from(EvidenceFile).where(
-        EvidenceFile.item_id == item_id, EvidenceFile.deleted_at.is_(None)))
+    return db.session.scalar(
+        select(func.count())
+        .select_from(EvidenceFile)
+        .where(EvidenceFile.item_id == item_id, EvidenceFile.deleted_at.is_(None))
+    )
 
 
 def deleted_files(ward_id: int, limit: int = 500) -> list[EvidenceFile]:
     """The ward's deleted files, most recently deleted first, with what the restore page shows."""
-    return list(db.session.scalars(
-        select(EvidenceFile).join(School).where(School.ward_id == ward_id, EvidenceFile.deleted_at.is_not(None))
-        .options(joinedload(EvidenceFile.school), joinedload(EvidenceFile.uploaded_by),
-                 joinedload(EvidenceFile.activity),
-                 joinedload(EvidenceFile.item).joinedload(ChecklistItem.milestone),
-                 joinedload(EvidenceFile.item).joinedload(ChecklistItem.target),
-                 joinedload(EvidenceFile.item).joinedload(ChecklistItem.evidence_requirement))
-        .order_by(EvidenceFile.deleted_at.desc(), EvidenceFile.id.desc()).limit(limit)).unique())
+    return list(
+        db.session.scalars(
+            select(EvidenceFile)
+            .join(School)
+            .where(School.ward_id == ward_id, EvidenceFile.deleted_at.is_not(None))
+            .options(
+                joinedload(EvidenceFile.school),
+                joinedload(EvidenceFile.uploaded_by),
+                joinedload(EvidenceFile.activity),
+                joinedload(EvidenceFile.item).joinedload(ChecklistItem.milestone),
+                joinedload(EvidenceFile.item).joinedload(ChecklistItem.target),
+                joinedload(EvidenceFile.item).joinedload(ChecklistItem.evidence_requirement),
+            )
+            .order_by(EvidenceFile.deleted_at.desc(), EvidenceFile.id.desc())
+            .limit(limit)
+        ).unique()
+    )

@@ -9,6 +9,7 @@ threshold (younger ones may belong to an upload whose row has not committed yet)
 object store (S3-compatible, for several app servers) can replace LocalStorage by
 implementing the same methods and being set as `app.extensions["evidence_storage"]`.
 """
+
 import os
 import re
 import tempfile

@@ -5,6 +5,7 @@ exact answer to "do these bytes agree with this extension?", and the ones school
 (Office, OpenDocument, Scratch) are zip or OLE2 containers that only a look inside tells
 apart. Pure functions: no app, no database.
 """
+
 import codecs
 import re
 import unicodedata
@@ -32,8 +33,7 @@ TYPES = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", {"xlsx"}, "Excel"),
     "ods": ("application/vnd.oasis.opendocument.spreadsheet", {"ods"}, "OpenDocument"),
     "ppt": ("application/vnd.ms-powerpoint", {"ole-ppt"}, "PowerPoint"),
-    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", {"pptx"},
-             "PowerPoint"),
+    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", {"pptx"}, "PowerPoint"),
     "odp": ("application/vnd.oasis.opendocument.presentation", {"odp"}, "OpenDocument"),
     "jpg": ("image/jpeg", {"jpeg"}, _l("ảnh")),
     "jpeg": ("image/jpeg", {"jpeg"}, _l("ảnh")),
@@ -57,15 +57,30 @@ DEFAULT_ALLOWED_TYPES = tuple(TYPES)
 
 # How a detected kind is named in a refusal, and which extension a nameless file gets.
 KIND_NAMES = {
-    "pdf": ("PDF", "pdf"), "ole-doc": ("Word (.doc)", "doc"), "ole-xls": ("Excel (.xls)", "xls"),
-    "ole-ppt": ("PowerPoint (.ppt)", "ppt"), "docx": ("Word (.docx)", "docx"),
-    "xlsx": ("Excel (.xlsx)", "xlsx"), "pptx": ("PowerPoint (.pptx)", "pptx"),
-    "odt": ("OpenDocument (.odt)", "odt"), "ods": ("OpenDocument (.ods)", "ods"),
-    "odp": ("OpenDocument (.odp)", "odp"), "jpeg": ("JPEG", "jpg"), "png": ("PNG", "png"),
-    "gif": ("GIF", "gif"), "webp": ("WebP", "webp"), "isobmff": ("MP4", "mp4"),
-    "quicktime": ("QuickTime", "mov"), "webm": ("WebM", "webm"), "mp3": ("MP3", "mp3"),
-    "wav": ("WAV", "wav"), "scratch": ("Scratch", "sb3"), "text": (_l("văn bản"), "txt"),
-    "markup": ("HTML/XML", None), "zip": ("ZIP", None), "ole": ("OLE", None),
+    "pdf": ("PDF", "pdf"),
+    "ole-doc": ("Word (.doc)", "doc"),
+    "ole-xls": ("Excel (.xls)", "xls"),
+    "ole-ppt": ("PowerPoint (.ppt)", "ppt"),
+    "docx": ("Word (.docx)", "docx"),
+    "xlsx": ("Excel (.xlsx)", "xlsx"),
+    "pptx": ("PowerPoint (.pptx)", "pptx"),
+    "odt": ("OpenDocument (.odt)", "odt"),
+    "ods": ("OpenDocument (.ods)", "ods"),
+    "odp": ("OpenDocument (.odp)", "odp"),
+    "jpeg": ("JPEG", "jpg"),
+    "png": ("PNG", "png"),
+    "gif": ("GIF", "gif"),
+    "webp": ("WebP", "webp"),
+    "isobmff": ("MP4", "mp4"),
+    "quicktime": ("QuickTime", "mov"),
+    "webm": ("WebM", "webm"),
+    "mp3": ("MP3", "mp3"),
+    "wav": ("WAV", "wav"),
+    "scratch": ("Scratch", "sb3"),
+    "text": (_l("văn bản"), "txt"),
+    "markup": ("HTML/XML", None),
+    "zip": ("ZIP", None),
+    "ole": ("OLE", None),
 }
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -132,8 +147,14 @@ def check_file(path: Path, name: str, policy: Policy) -> Accepted:
         raise FileRefused("empty", _l("Tệp rỗng (0 byte)."))
     stem, extension = split_extension(name)
     if extension and extension not in policy.allowed:
-        raise FileRefused("type", _l("Không nhận loại tệp .%(ext)s. Các loại được nhận: %(allowed)s.",
-                                     ext=extension, allowed=allowed_text(policy)))
+        raise FileRefused(
+            "type",
+            _l(
+                "Không nhận loại tệp .%(ext)s. Các loại được nhận: %(allowed)s.",
+                ext=extension,
+                allowed=allowed_text(policy),
+            ),
+        )
     kinds = sniff(path, policy)
     if not extension:
         shown = next((KIND_NAMES[k][1] for k in sorted(kinds) if KIND_NAMES[k][1] in policy.allowed), None)
@@ -145,8 +166,9 @@ def check_file(path: Path, name: str, policy: Policy) -> Accepted:
     if not kinds & expected:
         seen = ", ".join(str(KIND_NAMES[k][0]) for k in sorted(kinds))
         if seen:
-            raise FileRefused("mismatch", _l("Nội dung tệp là %(seen)s, không khớp với đuôi .%(ext)s.",
-                                             seen=seen, ext=extension))
+            raise FileRefused(
+                "mismatch", _l("Nội dung tệp là %(seen)s, không khớp với đuôi .%(ext)s.", seen=seen, ext=extension)
+            )
         raise FileRefused("mismatch", _l("Tệp không phải là tệp .%(ext)s hợp lệ.", ext=extension))
     if "text" in kinds and _is_utf8(path):
         content_type += "; charset=utf-8"
@@ -213,13 +235,21 @@ def _zip_kind(path: Path, policy: Policy) -> str:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
             if len(entries) > policy.zip_max_entries:
-                raise FileRefused("zip_entries", _l(
-                    "Tệp chứa quá nhiều thành phần (trên %(limit)s); có thể là tệp nén độc hại.",
-                    limit=policy.zip_max_entries))
+                raise FileRefused(
+                    "zip_entries",
+                    _l(
+                        "Tệp chứa quá nhiều thành phần (trên %(limit)s); có thể là tệp nén độc hại.",
+                        limit=policy.zip_max_entries,
+                    ),
+                )
             if sum(entry.file_size for entry in entries) > policy.zip_max_bytes:
-                raise FileRefused("zip_size", _l(
-                    "Tệp giải nén ra quá lớn (trên %(limit)s MB); có thể là tệp nén độc hại.",
-                    limit=policy.zip_max_bytes // MB))
+                raise FileRefused(
+                    "zip_size",
+                    _l(
+                        "Tệp giải nén ra quá lớn (trên %(limit)s MB); có thể là tệp nén độc hại.",
+                        limit=policy.zip_max_bytes // MB,
+                    ),
+                )
             if any(entry.flag_bits & 0x1 for entry in entries):
                 raise FileRefused("encrypted", _l("Tệp được đặt mật khẩu; hãy gỡ mật khẩu rồi gửi lại."))
             # Reading every member checks its CRC, which a zip lying about its sizes fails;
@@ -242,8 +272,16 @@ def _zip_kind(path: Path, policy: Policy) -> str:
             return "zip"
     except FileRefused:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, NotImplementedError,
-            RuntimeError, OSError, ValueError):
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+        OSError,
+        ValueError,
+    ):
         raise corrupt from None
 
 
@@ -281,16 +319,19 @@ def display_name(raw: str | None, now: datetime | None = None) -> str:
     """
     name = unicodedata.normalize("NFC", raw or "")
     name = re.split(r"[/\\]", name)[-1]
-    name = "".join(" " if ch.isspace() else ch for ch in name
-                   if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn") or ch.isspace())
+    name = "".join(
+        " " if ch.isspace() else ch
+        for ch in name
+        if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn") or ch.isspace()
+    )
     name = re.sub(r"\s+", " ", name).strip(" .")
     if not name:
         stamp = (now or datetime.now(LOCAL_TZ)).strftime("%Y%m%d-%H%M%S")
         return f"minh-chung-{stamp}"
     if len(name) > MAX_NAME_LENGTH:
-        stem, extension = split_extension(name)
+        _stem, extension = split_extension(name)
         suffix = f".{extension}" if extension else ""
-        name = name[:MAX_NAME_LENGTH - len(suffix)].rstrip(" .") + suffix
+        name = name[: MAX_NAME_LENGTH - len(suffix)].rstrip(" .") + suffix
     return name
 
 
@@ -303,7 +344,7 @@ def split_extension(name: str) -> tuple[str, str]:
 
 
 def allowed_text(policy: Policy) -> str:
-    """"PDF, Word, Excel…" with their extensions, for hints and refusals."""
+    """ "PDF, Word, Excel…" with their extensions, for hints and refusals."""
     families: dict[str, list[str]] = {}
     for extension, (_type, _kinds, family) in TYPES.items():
         if extension in policy.allowed:

@@ -7,6 +7,7 @@ declare in their central directories (cheap to read) are added up over the whole
 held against a budget. Declared sizes are enough: zipfile never inflates a member past its
 declared size, and a member that lies about it fails its CRC check when it is sniffed.
 """
+
 import zipfile
 from pathlib import Path
 
@@ -27,16 +28,25 @@ def check_request(paths: list[Path], policy: Policy) -> None:
         try:
             with zipfile.ZipFile(path) as archive:
                 listed = archive.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
-                NotImplementedError):
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError):
             continue
         entries += len(listed)
         size += sum(entry.file_size for entry in listed)
     if entries > policy.zip_request_max_entries:
-        raise FileRefused("zip_request_entries", _l(
-            "Chưa lưu tệp nào: các tệp Office, OpenDocument và Scratch gửi cùng một lần chứa tổng cộng "
-            "quá nhiều thành phần (trên %(limit)s). Hãy gửi ít tệp hơn mỗi lần.", limit=policy.zip_request_max_entries))
+        raise FileRefused(
+            "zip_request_entries",
+            _l(
+                "Chưa lưu tệp nào: các tệp Office, OpenDocument và Scratch gửi cùng một lần chứa tổng cộng "
+                "quá nhiều thành phần (trên %(limit)s). Hãy gửi ít tệp hơn mỗi lần.",
+                limit=policy.zip_request_max_entries,
+            ),
+        )
     if size > policy.zip_request_max_bytes:
-        raise FileRefused("zip_request_size", _l(
-            "Chưa lưu tệp nào: các tệp Office, OpenDocument và Scratch gửi cùng một lần giải nén ra "
-            "tổng cộng quá lớn (trên %(limit)s MB). Hãy gửi ít tệp hơn mỗi lần.", limit=policy.zip_request_max_bytes // MB))
+        raise FileRefused(
+            "zip_request_size",
+            _l(
+                "Chưa lưu tệp nào: các tệp Office, OpenDocument và Scratch gửi cùng một lần giải nén ra "
+                "tổng cộng quá lớn (trên %(limit)s MB). Hãy gửi ít tệp hơn mỗi lần.",
+                limit=policy.zip_request_max_bytes // MB,
+            ),
+        )

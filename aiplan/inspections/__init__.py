@@ -1,4 +1,5 @@
 """Milestone 6: the ward's mid-semester inspections, verdicts on items, and the minutes."""
+
 from flask import Blueprint
 
 bp = Blueprint("inspections", __name__)

@@ -29,6 +29,7 @@ class CloseForm(FlaskForm):
 
 
 class ReopenForm(FlaskForm):
-    reason = TextAreaField(_l("Lý do mở lại"), validators=[InputRequired(_l("Ghi lý do mở lại biên bản.")),
-                                                           Length(max=1000)])
+    reason = TextAreaField(
+        _l("Lý do mở lại"), validators=[InputRequired(_l("Ghi lý do mở lại biên bản.")), Length(max=1000)]
+    )
     version = VersionField()

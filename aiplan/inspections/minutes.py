@@ -6,6 +6,7 @@ Both come from one `MinutesText`, so the page and the file never say different t
 renders `inspections/minutes.html` with `minutes_context(inspection)`, or sends
 `render_minutes_docx(inspection)` as `minutes_filename(inspection)`.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,13 +29,21 @@ from ..reports.admin_doc import (
 KIND = "BIÊN BẢN"
 DOTS = "…" * 28  # a line to fill by hand, a little shorter than the text width
 SHORT_DOTS = "…" * 18  # the same after a label
-TABLE_HEADERS = ("STT", "Nội dung kiểm tra", "Nhà trường tự đánh giá", "Kết quả kiểm tra",
-                 "Ghi chú / yêu cầu bổ sung", "Số minh chứng")
+TABLE_HEADERS = (
+    "STT",
+    "Nội dung kiểm tra",
+    "Nhà trường tự đánh giá",
+    "Kết quả kiểm tra",
+    "Ghi chú / yêu cầu bổ sung",
+    "Số minh chứng",
+)
 TABLE_WIDTHS = (1.1, 4.5, 2.1, 1.9, 3.3, 1.6)
 TABLE_ALIGN = ("center", None, None, None, None, "center")
 SIGN_NOTE = "(Ký, ghi rõ họ tên)"
-CLOSING = ("Biên bản được lập thành 02 bản có giá trị như nhau, nhà trường giữ 01 bản, Đoàn kiểm tra "
-           "giữ 01 bản. Biên bản đã được đọc lại cho các thành viên cùng nghe, đã thông qua, nhất trí ký tên.")
+CLOSING = (
+    "Biên bản được lập thành 02 bản có giá trị như nhau, nhà trường giữ 01 bản, Đoàn kiểm tra "
+    "giữ 01 bản. Biên bản đã được đọc lại cho các thành viên cùng nghe, đã thông qua, nhất trí ký tên."
+)
 _LOCALITY = re.compile(r"^(phường|xã|thị trấn)\s+", re.IGNORECASE)
 
 
@@ -80,26 +89,48 @@ class MinutesText:
 def minutes_rows(inspection: Inspection) -> list[MinutesRow]:
     """The items checked during the visit, each with the last verdict given in it, in checklist
     order; two queries whatever the number of items."""
-    last = (select(func.max(VerdictRecord.id)).where(VerdictRecord.inspection_id == inspection.id)
-            .group_by(VerdictRecord.item_id))
+    last = (
+        select(func.max(VerdictRecord.id))
+        .where(VerdictRecord.inspection_id == inspection.id)
+        .group_by(VerdictRecord.item_id)
+    )
     records = db.session.scalars(
-        select(VerdictRecord).join(VerdictRecord.item)
+        select(VerdictRecord)
+        .join(VerdictRecord.item)
         .where(VerdictRecord.id.in_(last))
-        .options(contains_eager(VerdictRecord.item).options(
-            joinedload(ChecklistItem.milestone), joinedload(ChecklistItem.target),
-            joinedload(ChecklistItem.evidence_requirement)))
+        .options(
+            contains_eager(VerdictRecord.item).options(
+                joinedload(ChecklistItem.milestone),
+                joinedload(ChecklistItem.target),
+                joinedload(ChecklistItem.evidence_requirement),
+            )
+        )
         .order_by(ChecklistItem.position, ChecklistItem.id)
     ).all()
     checked = select(VerdictRecord.item_id).where(VerdictRecord.inspection_id == inspection.id)
-    files = dict(db.session.execute(
-        select(EvidenceFile.item_id, func.count())
-        .where(EvidenceFile.item_id.in_(checked), EvidenceFile.deleted_at.is_(None))
-        .group_by(EvidenceFile.item_id)
-    ).all()) if records else {}
-    return [MinutesRow(number=n, item_id=r.item_id, title=_capitalised(r.item.title),
-                       school_status=_status_label(r.school_status), verdict=r.verdict,
-                       reason=r.reason or "", evidence_count=files.get(r.item_id, 0))
-            for n, r in enumerate(records, start=1)]
+    files = (
+        dict(
+            db.session.execute(
+                select(EvidenceFile.item_id, func.count())
+                .where(EvidenceFile.item_id.in_(checked), EvidenceFile.deleted_at.is_(None))
+                .group_by(EvidenceFile.item_id)
+            ).all()
+        )
+        if records
+        else {}
+    )
+    return [
+        MinutesRow(
+            number=n,
+            item_id=r.item_id,
+            title=_capitalised(r.item.title),
+            school_status=_status_label(r.school_status),
+            verdict=r.verdict,
+            reason=r.reason or "",
+            evidence_count=files.get(r.item_id, 0),
+        )
+        for n, r in enumerate(records, start=1)
+    ]
 
 
 def minutes_counts(rows: list[MinutesRow]) -> dict[Verdict, int]:
@@ -131,21 +162,31 @@ def minutes_text(inspection: Inspection, counts: dict[Verdict, int]) -> MinutesT
         place=place,
         date_line=f"{place}, {day}",
         subject=f"Kiểm tra việc triển khai thí điểm giáo dục trí tuệ nhân tạo tại {school.name}",
-        opening=(f"Hôm nay, {day}, tại {school.name}, Đoàn kiểm tra của {ward.office} "
-                 f"{_lower_first(ward.name)} tiến hành kiểm tra việc triển khai {plan_title}."),
+        opening=(
+            f"Hôm nay, {day}, tại {school.name}, Đoàn kiểm tra của {ward.office} "
+            f"{_lower_first(ward.name)} tiến hành kiểm tra việc triển khai {plan_title}."
+        ),
         team=team or [f"Họ và tên, chức vụ: {SHORT_DOTS}"],
         representative=representative or f"Họ và tên, chức vụ: {SHORT_DOTS}",
-        counts_line=(f"Tổng số nội dung đã kiểm tra: {total} mục, trong đó "
-                     + "; ".join(f"{verdict.label}: {n} mục" for verdict, n in counts.items()) + "."),
+        counts_line=(
+            f"Tổng số nội dung đã kiểm tra: {total} mục, trong đó "
+            + "; ".join(f"{verdict.label}: {n} mục" for verdict, n in counts.items())
+            + "."
+        ),
         conclusion=_paragraphs(inspection.conclusion),
         recommendations=_paragraphs(inspection.recommendations),
         closing=CLOSING,
         # Both blocks have the same lines, so that the two names sit on one line.
-        signatures=[Signature("ĐẠI DIỆN NHÀ TRƯỜNG", name=rep_name, note=SIGN_NOTE),
-                    Signature("TRƯỞNG ĐOÀN KIỂM TRA", name=lead.display_name if lead else "", note=SIGN_NOTE)],
+        signatures=[
+            Signature("ĐẠI DIỆN NHÀ TRƯỜNG", name=rep_name, note=SIGN_NOTE),
+            Signature("TRƯỞNG ĐOÀN KIỂM TRA", name=lead.display_name if lead else "", note=SIGN_NOTE),
+        ],
         members=members,
-        recipients=[f"- {school.name} (để thực hiện);", "- UBND phường (để báo cáo);",
-                    f"- Lưu: VT, {office_code(ward.office)}."],
+        recipients=[
+            f"- {school.name} (để thực hiện);",
+            "- UBND phường (để báo cáo);",
+            f"- Lưu: VT, {office_code(ward.office)}.",
+        ],
     )
 
 
@@ -153,27 +194,47 @@ def minutes_context(inspection: Inspection) -> dict:
     """What templates/inspections/minutes.html reads."""
     rows = minutes_rows(inspection)
     counts = minutes_counts(rows)
-    return {"inspection": inspection, "rows": rows, "counts": counts, "plan": inspection.plan,
-            "school": inspection.school, "ward": inspection.school.ward,
-            "minutes": minutes_text(inspection, counts)}
+    return {
+        "inspection": inspection,
+        "rows": rows,
+        "counts": counts,
+        "plan": inspection.plan,
+        "school": inspection.school,
+        "ward": inspection.school.ward,
+        "minutes": minutes_text(inspection, counts),
+    }
 
 
 def build_minutes(inspection: Inspection) -> AdminDocument:
     """The minutes as an administrative document, ready to render."""
     rows = minutes_rows(inspection)
     text = minutes_text(inspection, minutes_counts(rows))
-    doc = AdminDocument(text.authority, KIND, subject=text.subject, number=text.number,
-                        place=text.place, date=inspection.visit_on, recipients=text.recipients,
-                        signatures=text.signatures, members=text.members)
+    doc = AdminDocument(
+        text.authority,
+        KIND,
+        subject=text.subject,
+        number=text.number,
+        place=text.place,
+        date=inspection.visit_on,
+        recipients=text.recipients,
+        signatures=text.signatures,
+        members=text.members,
+    )
     doc.paragraph(text.opening)
     doc.heading("I. THÀNH PHẦN")
     doc.heading("1. Đoàn kiểm tra").bullets(text.team)
     doc.heading("2. Đại diện nhà trường").bullets([text.representative])
     doc.heading("II. KẾT QUẢ KIỂM TRA")
     if rows:
-        doc.table(TABLE_HEADERS, [(row.number, row.title, row.school_status, row.verdict_label,
-                                   row.reason, row.evidence_count) for row in rows],
-                  widths=TABLE_WIDTHS, align=TABLE_ALIGN)
+        doc.table(
+            TABLE_HEADERS,
+            [
+                (row.number, row.title, row.school_status, row.verdict_label, row.reason, row.evidence_count)
+                for row in rows
+            ],
+            widths=TABLE_WIDTHS,
+            align=TABLE_ALIGN,
+        )
     doc.paragraph(text.counts_line)
     doc.heading("III. KẾT LUẬN")
     for line in text.conclusion:
@@ -225,7 +286,7 @@ def _capitalised(text: str) -> str:
 
 
 def _lower_first(text: str) -> str:
-    """"Phường Long Biên" -> "phường Long Biên", as the ward is named inside a sentence."""
+    """ "Phường Long Biên" -> "phường Long Biên", as the ward is named inside a sentence."""
     return _LOCALITY.sub(lambda m: m.group(0).lower(), text)
 
 

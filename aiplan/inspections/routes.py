@@ -1,11 +1,19 @@
 """Inspections: the supervisors' home, scheduling, inspection mode, verdicts, closing and minutes."""
+
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import (can_change_visit, current_plan, get_inspection, get_item, get_item_to_recheck,
-                      recheck_school_ids, roles_required)
+from ..access import (
+    can_change_visit,
+    current_plan,
+    get_inspection,
+    get_item,
+    get_item_to_recheck,
+    recheck_school_ids,
+    roles_required,
+)
 from ..activities.services import target_actuals
 from ..checklists.services import StaleItem, checklist, progress_by_school
 from ..evidence.services import files_for_items
@@ -26,13 +34,22 @@ def index():
     """Upcoming visits (a supervisor's own), the resubmitted queue, and each school's verified share."""
     plan = current_plan(current_user.ward_id)
     mine = current_user if current_user.role is Role.SUPERVISOR else None
-    schools = db.session.scalars(select(School).filter_by(ward_id=plan.ward_id, is_active=True)
-                                 .order_by(School.name)).all()
+    schools = db.session.scalars(
+        select(School).filter_by(ward_id=plan.ward_id, is_active=True).order_by(School.name)
+    ).all()
     inspected, total = services.inspected_count(plan)
     return render_template(
-        "inspections/index.html", plan=plan, visits=services.inspections(plan, mine), today=local_today(),
-        queue=services.resubmitted_queue(plan), recheck=recheck_school_ids(current_user, plan), schools=schools, inspected=inspected, total=total,
-        shares=services.verified_share(plan, [s.id for s in schools]))
+        "inspections/index.html",
+        plan=plan,
+        visits=services.inspections(plan, mine),
+        today=local_today(),
+        queue=services.resubmitted_queue(plan),
+        recheck=recheck_school_ids(current_user, plan),
+        schools=schools,
+        inspected=inspected,
+        total=total,
+        shares=services.verified_share(plan, [s.id for s in schools]),
+    )
 
 
 @bp.route("/inspections/new", methods=["GET", "POST"])
@@ -41,10 +58,12 @@ def new():
     """Schedule a visit: a school, a date inside the mid-HK II window, the team."""
     plan = current_plan(current_user.ward_id)
     form = ScheduleForm()
-    schools = db.session.scalars(select(School).filter_by(ward_id=plan.ward_id, is_active=True)
-                                 .order_by(School.name)).all()
-    supervisors = db.session.scalars(select(User).filter_by(ward_id=plan.ward_id, role=Role.SUPERVISOR,
-                                                            is_enabled=True).order_by(User.full_name)).all()
+    schools = db.session.scalars(
+        select(School).filter_by(ward_id=plan.ward_id, is_active=True).order_by(School.name)
+    ).all()
+    supervisors = db.session.scalars(
+        select(User).filter_by(ward_id=plan.ward_id, role=Role.SUPERVISOR, is_enabled=True).order_by(User.full_name)
+    ).all()
     form.school.choices = [(0, _("— Chọn trường —"))] + [(s.id, s.name) for s in schools]
     form.members.choices = [(u.id, u.display_name) for u in supervisors]
     form.lead.choices = [(0, _("— Thành viên đầu tiên —"))] + [(u.id, u.display_name) for u in supervisors]
@@ -55,15 +74,26 @@ def new():
         try:
             if school is None:
                 raise services.InspectionError({"school": _("Chọn một trường trong danh sách.")})
-            inspection = services.schedule(plan, school, form.visit_on.data,
-                                           [by_id[i] for i in form.members.data if i in by_id],
-                                           by_id.get(form.lead.data), actor=current_user)
+            inspection = services.schedule(
+                plan,
+                school,
+                form.visit_on.data,
+                [by_id[i] for i in form.members.data if i in by_id],
+                by_id.get(form.lead.data),
+                actor=current_user,
+            )
         except services.InspectionError as refused:
             for field, message in refused.errors.items():
                 getattr(form, field).errors = [*getattr(form, field).errors, message]
         else:
-            flash(_("Đã lên lịch kiểm tra %(school)s ngày %(day)s.", school=school.name,
-                    day=inspection.visit_on.strftime("%d/%m/%Y")), "success")
+            flash(
+                _(
+                    "Đã lên lịch kiểm tra %(school)s ngày %(day)s.",
+                    school=school.name,
+                    day=inspection.visit_on.strftime("%d/%m/%Y"),
+                ),
+                "success",
+            )
             return redirect(url_for(".index"))
     if request.method == "POST":
         status = 422
@@ -78,22 +108,30 @@ def show(inspection_id):
     return render_template("inspections/show.html", **_mode_context(inspection))
 
 
-def _mode_context(inspection: Inspection, close_form: CloseForm | None = None,
-                  reopen_form: ReopenForm | None = None) -> dict:
+def _mode_context(
+    inspection: Inspection, close_form: CloseForm | None = None, reopen_form: ReopenForm | None = None
+) -> dict:
     plan, school = inspection.plan, inspection.school
     items = checklist(plan, school)
     today = local_today()
     may_change = can_change_visit(current_user, inspection)
-    return dict(inspection=inspection, plan=plan, school=school, items=items, today=today,
-                # The team acts while the visit is open; once closed, only a ward admin reopens it.
-                can_verify=may_change and current_user.role is Role.SUPERVISOR and not inspection.is_closed,
-                can_reopen=may_change and current_user.role is Role.WARD_ADMIN and inspection.is_closed,
-                close_form=close_form or CloseForm(obj=inspection), reopen_form=reopen_form or ReopenForm(),
-                reopened=services.last_reopening(inspection),
-                files_by_item=files_for_items([i.id for i in items], current_user),
-                actuals=target_actuals(plan, [school]),
-                progress=progress_by_school(plan, [school.id], today)[school.id],
-                checked=sum(1 for i in items if i.verdict is not Verdict.UNCHECKED))
+    return dict(
+        inspection=inspection,
+        plan=plan,
+        school=school,
+        items=items,
+        today=today,
+        # The team acts while the visit is open; once closed, only a ward admin reopens it.
+        can_verify=may_change and current_user.role is Role.SUPERVISOR and not inspection.is_closed,
+        can_reopen=may_change and current_user.role is Role.WARD_ADMIN and inspection.is_closed,
+        close_form=close_form or CloseForm(obj=inspection),
+        reopen_form=reopen_form or ReopenForm(),
+        reopened=services.last_reopening(inspection),
+        files_by_item=files_for_items([i.id for i in items], current_user),
+        actuals=target_actuals(plan, [school]),
+        progress=progress_by_school(plan, [school.id], today)[school.id],
+        checked=sum(1 for i in items if i.verdict is not Verdict.UNCHECKED),
+    )
 
 
 @bp.post("/inspections/<int:inspection_id>/items/<int:item_id>/verdict")
@@ -123,12 +161,23 @@ def _give_verdict(item, inspection):
         error, code = error_text(form), 422
     else:
         try:
-            services.give_verdict(item, Verdict(form.verdict.data), form.reason.data, version=form.version.data,
-                                  actor=current_user, inspection=inspection)
+            services.give_verdict(
+                item,
+                Verdict(form.verdict.data),
+                form.reason.data,
+                version=form.version.data,
+                actor=current_user,
+                inspection=inspection,
+            )
         except StaleItem as stale:
             item = stale.item
-            error, code = _("Mục này vừa thay đổi (nhà trường hoặc thành viên khác của đoàn vừa cập nhật). "
-                            "Đây là nội dung mới nhất; hãy xem lại rồi chọn lại."), 409
+            error, code = (
+                _(
+                    "Mục này vừa thay đổi (nhà trường hoặc thành viên khác của đoàn vừa cập nhật). "
+                    "Đây là nội dung mới nhất; hãy xem lại rồi chọn lại."
+                ),
+                409,
+            )
         except services.InspectionError as refused:
             error, code = " ".join(refused.errors.values()), 422
         except services.VisitClosed:
@@ -137,17 +186,26 @@ def _give_verdict(item, inspection):
             db.session.rollback()
             error, code = closed_visit_message(), 409
     if fragment:
-        return render_template("inspections/_item.html", item=item, inspection=inspection, school=item.school,
-                               can_verify=inspection is None or not inspection.is_closed,
-                               error=error, today=local_today(),
-                               files_by_item=files_for_items([item.id], current_user),
-                               actuals=target_actuals(item.plan, [item.school])), code
+        return render_template(
+            "inspections/_item.html",
+            item=item,
+            inspection=inspection,
+            school=item.school,
+            can_verify=inspection is None or not inspection.is_closed,
+            error=error,
+            today=local_today(),
+            files_by_item=files_for_items([item.id], current_user),
+            actuals=target_actuals(item.plan, [item.school]),
+        ), code
     if error:
         flash(error, "error")
     else:
         flash(_("Đã ghi kết luận: %(verdict)s — %(title)s", verdict=item.verdict.label, title=item.title), "success")
-    back = (url_for(".show", inspection_id=inspection.id, _anchor=f"verdict-{item.id}") if inspection
-            else url_for(".index", _anchor="queue"))
+    back = (
+        url_for(".show", inspection_id=inspection.id, _anchor=f"verdict-{item.id}")
+        if inspection
+        else url_for(".index", _anchor="queue")
+    )
     return redirect(back, 303)
 
 
@@ -159,10 +217,15 @@ def close(inspection_id):
     form = CloseForm()
     if form.validate_on_submit():
         try:
-            services.close(inspection, version=form.version.data, conclusion=form.conclusion.data or "",
-                           recommendations=form.recommendations.data or "",
-                           school_representative=form.school_representative.data or "",
-                           minutes_number=form.minutes_number.data or "", actor=current_user)
+            services.close(
+                inspection,
+                version=form.version.data,
+                conclusion=form.conclusion.data or "",
+                recommendations=form.recommendations.data or "",
+                school_representative=form.school_representative.data or "",
+                minutes_number=form.minutes_number.data or "",
+                actor=current_user,
+            )
         except services.StaleInspection:
             db.session.refresh(inspection)
             flash(_("Biên bản vừa được người khác cập nhật; đây là nội dung mới nhất."), "error")
@@ -186,8 +249,7 @@ def reopen(inspection_id):
     form = ReopenForm()
     if form.validate_on_submit():
         try:
-            services.reopen(inspection, version=form.version.data, reason=form.reason.data or "",
-                            actor=current_user)
+            services.reopen(inspection, version=form.version.data, reason=form.reason.data or "", actor=current_user)
         except services.StaleInspection:
             db.session.refresh(inspection)
             flash(_("Biên bản vừa được người khác cập nhật; đây là nội dung mới nhất."), "error")
@@ -197,15 +259,18 @@ def reopen(inspection_id):
         except services.InspectionError as refused:
             form.reason.errors = [*form.reason.errors, *refused.errors.values()]
         else:
-            flash(_("Đã mở lại đợt kiểm tra; đoàn kiểm tra có thể sửa kết luận và biên bản, rồi kết thúc lại."),
-                  "success")
+            flash(
+                _("Đã mở lại đợt kiểm tra; đoàn kiểm tra có thể sửa kết luận và biên bản, rồi kết thúc lại."), "success"
+            )
             return redirect(url_for(".show", inspection_id=inspection.id), 303)
     return render_template("inspections/show.html", **_mode_context(inspection, reopen_form=form)), 422
 
 
 def closed_visit_message() -> str:
-    return _("Đợt kiểm tra đã kết thúc, biên bản đã khóa: không sửa được kết luận hay biên bản. "
-             "Nếu cần sửa, đề nghị quản trị phường mở lại đợt kiểm tra.")
+    return _(
+        "Đợt kiểm tra đã kết thúc, biên bản đã khóa: không sửa được kết luận hay biên bản. "
+        "Nếu cần sửa, đề nghị quản trị phường mở lại đợt kiểm tra."
+    )
 
 
 def _refused(inspection: Inspection, message: str):
@@ -220,10 +285,12 @@ def _refused(inspection: Inspection, message: str):
 def minutes(inspection_id):
     """The inspection minutes (biên bản kiểm tra) as a page to print."""
     inspection = get_inspection(inspection_id, school_staff_may_read=True)
-    return render_template("inspections/minutes.html", **minutes_context(inspection),
-                           docx_url=url_for(".minutes_docx", inspection_id=inspection.id),
-                           back_url=url_for(".show", inspection_id=inspection.id)
-                           if current_user.role is not Role.SCHOOL_STAFF else None)
+    return render_template(
+        "inspections/minutes.html",
+        **minutes_context(inspection),
+        docx_url=url_for(".minutes_docx", inspection_id=inspection.id),
+        back_url=url_for(".show", inspection_id=inspection.id) if current_user.role is not Role.SCHOOL_STAFF else None,
+    )
 
 
 @bp.get("/inspections/<int:inspection_id>/minutes.docx")
@@ -235,8 +302,6 @@ def minutes_docx(inspection_id):
     inspection = get_inspection(inspection_id, school_staff_may_read=True)
     response = make_response(render_minutes_docx(inspection))
     name = minutes_filename(inspection)
-    response.headers["Content-Type"] = ("application/vnd.openxmlformats-officedocument."
-                                        "wordprocessingml.document")
+    response.headers["Content-Type"] = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     response.headers["Content-Disposition"] = f"attachment; filename={name}; filename*=UTF-8''{quote(name)}"
     return response
-

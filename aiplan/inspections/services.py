@@ -1,4 +1,5 @@
 """Scheduling visits, giving verdicts, closing a visit; the queues and shares supervisors read."""
+
 from dataclasses import dataclass
 from datetime import date
 
@@ -50,16 +51,17 @@ def lock_visit(inspection: Inspection) -> None:
     db.session.refresh(inspection, with_for_update=True)
 
 
-def schedule(plan: Plan, school: School, visit_on: date, members: list[User], lead: User | None,
-             actor) -> Inspection:
+def schedule(plan: Plan, school: School, visit_on: date, members: list[User], lead: User | None, actor) -> Inspection:
     """Plan a visit of the team to a school inside the mid-HK II window. Commits."""
     year = plan.school_year
     errors = {}
     if not school.is_active or school.ward_id != plan.ward_id:
         errors["school"] = "Chỉ lên lịch kiểm tra cho trường đang hoạt động của phường."
     if not (year.midterm_start <= visit_on <= year.midterm_end):
-        errors["visit_on"] = (f"Ngày kiểm tra phải trong đợt kiểm tra giữa HK II: "
-                              f"{year.midterm_start:%d/%m/%Y} – {year.midterm_end:%d/%m/%Y}.")
+        errors["visit_on"] = (
+            f"Ngày kiểm tra phải trong đợt kiểm tra giữa HK II: "
+            f"{year.midterm_start:%d/%m/%Y} – {year.midterm_end:%d/%m/%Y}."
+        )
     if not members:
         errors["members"] = "Chọn ít nhất một thành viên đoàn kiểm tra."
     elif any(m.role is not Role.SUPERVISOR or m.ward_id != plan.ward_id or not m.is_enabled for m in members):
@@ -68,18 +70,31 @@ def schedule(plan: Plan, school: School, visit_on: date, members: list[User], le
         errors["lead"] = "Trưởng đoàn phải là một thành viên của đoàn."
     if errors:
         raise InspectionError(errors)
-    inspection = Inspection(plan=plan, school=school, visit_on=visit_on, members=list(members),
-                            lead=lead or members[0], created_by_id=actor.id)
+    inspection = Inspection(
+        plan=plan,
+        school=school,
+        visit_on=visit_on,
+        members=list(members),
+        lead=lead or members[0],
+        created_by_id=actor.id,
+    )
     db.session.add(inspection)
     db.session.flush()
-    audit.record("inspection.create", inspection, school_id=school.id, ward_id=school.ward_id, actor=actor,
-                 after=describe(inspection))
+    audit.record(
+        "inspection.create",
+        inspection,
+        school_id=school.id,
+        ward_id=school.ward_id,
+        actor=actor,
+        after=describe(inspection),
+    )
     db.session.commit()
     return inspection
 
 
-def give_verdict(item: ChecklistItem, verdict: Verdict, reason: str, *, version: int, actor,
-                 inspection: Inspection | None = None) -> ChecklistItem:
+def give_verdict(
+    item: ChecklistItem, verdict: Verdict, reason: str, *, version: int, actor, inspection: Inspection | None = None
+) -> ChecklistItem:
     """Record a supervisor's verdict on a school's item (and close its resubmission). Commits.
 
     "Cần bổ sung" needs a reason. The school's own status is never touched. A verdict based
@@ -100,19 +115,45 @@ def give_verdict(item: ChecklistItem, verdict: Verdict, reason: str, *, version:
     now = utcnow()
     item.verdict, item.verdict_reason = verdict, reason if verdict is Verdict.NEEDS_MORE else ""
     item.verified_at, item.verified_by_id, item.resubmitted_at = now, actor.id, None
-    db.session.execute(update(VerdictRecord).where(VerdictRecord.item_id == item.id, VerdictRecord.is_current)
-                       .values(is_current=False))
-    db.session.add(VerdictRecord(item_id=item.id, inspection_id=inspection.id if inspection else None,
-                                 verdict=verdict, reason=item.verdict_reason, school_status=item.status.value,
-                                 given_at=now, given_by_id=actor.id))
-    audit.record("item.verdict", item, school_id=item.school_id, actor=actor, before=before,
-                 after={"verdict": verdict.value, "reason": item.verdict_reason,
-                        "inspection": inspection.id if inspection else None})
+    db.session.execute(
+        update(VerdictRecord).where(VerdictRecord.item_id == item.id, VerdictRecord.is_current).values(is_current=False)
+    )
+    db.session.add(
+        VerdictRecord(
+            item_id=item.id,
+            inspection_id=inspection.id if inspection else None,
+            verdict=verdict,
+            reason=item.verdict_reason,
+            school_status=item.status.value,
+            given_at=now,
+            given_by_id=actor.id,
+        )
+    )
+    audit.record(
+        "item.verdict",
+        item,
+        school_id=item.school_id,
+        actor=actor,
+        before=before,
+        after={
+            "verdict": verdict.value,
+            "reason": item.verdict_reason,
+            "inspection": inspection.id if inspection else None,
+        },
+    )
     return commit_item(item)
 
 
-def close(inspection: Inspection, *, version: int, conclusion: str, recommendations: str,
-          school_representative: str, minutes_number: str, actor) -> Inspection:
+def close(
+    inspection: Inspection,
+    *,
+    version: int,
+    conclusion: str,
+    recommendations: str,
+    school_representative: str,
+    minutes_number: str,
+    actor,
+) -> Inspection:
     """Write the visit's conclusion and close it (its minutes can then be signed): from then on its
     verdicts and minutes are locked. Commits."""
     lock_visit(inspection)
@@ -124,11 +165,19 @@ def close(inspection: Inspection, *, version: int, conclusion: str, recommendati
         raise InspectionError({"conclusion": "Ghi kết luận của đoàn kiểm tra trước khi kết thúc."})
     before = describe(inspection)
     inspection.conclusion, inspection.recommendations = conclusion.strip(), recommendations.strip()
-    inspection.school_representative, inspection.minutes_number = (school_representative.strip(),
-                                                                   minutes_number.strip())
+    inspection.school_representative, inspection.minutes_number = (
+        school_representative.strip(),
+        minutes_number.strip(),
+    )
     inspection.status, inspection.closed_at = InspectionStatus.CLOSED, utcnow()
-    audit.record("inspection.close", inspection, school_id=inspection.school_id, actor=actor,
-                 before=before, after=describe(inspection))
+    audit.record(
+        "inspection.close",
+        inspection,
+        school_id=inspection.school_id,
+        actor=actor,
+        before=before,
+        after=describe(inspection),
+    )
     _commit_visit()
     return inspection
 
@@ -146,8 +195,14 @@ def reopen(inspection: Inspection, *, version: int, reason: str, actor) -> Inspe
         raise StaleInspection()
     before = describe(inspection)
     inspection.status, inspection.closed_at = InspectionStatus.PLANNED, None
-    audit.record("inspection.reopen", inspection, school_id=inspection.school_id, actor=actor,
-                 before=before, after=describe(inspection) | {"reason": reason})
+    audit.record(
+        "inspection.reopen",
+        inspection,
+        school_id=inspection.school_id,
+        actor=actor,
+        before=before,
+        after=describe(inspection) | {"reason": reason},
+    )
     _commit_visit()
     return inspection
 
@@ -164,24 +219,37 @@ def _commit_visit() -> None:
 def last_reopening(inspection: Inspection):
     """The latest reopening of the visit (the audit event: who, when, why), or None."""
     return db.session.scalar(
-        select(AuditEvent).where(AuditEvent.action == "inspection.reopen", AuditEvent.object_type == "Inspection",
-                                 AuditEvent.object_id == inspection.id)
-        .order_by(AuditEvent.seq.desc()).limit(1))
+        select(AuditEvent)
+        .where(
+            AuditEvent.action == "inspection.reopen",
+            AuditEvent.object_type == "Inspection",
+            AuditEvent.object_id == inspection.id,
+        )
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    )
 
 
 def describe(inspection: Inspection) -> dict:
-    return {"school": inspection.school.slug, "visit_on": inspection.visit_on.isoformat(),
-            "members": [m.username for m in inspection.members],
-            "lead": inspection.lead.username if inspection.lead else None,
-            "status": inspection.status.value, "conclusion": inspection.conclusion,
-            "recommendations": inspection.recommendations}
+    return {
+        "school": inspection.school.slug,
+        "visit_on": inspection.visit_on.isoformat(),
+        "members": [m.username for m in inspection.members],
+        "lead": inspection.lead.username if inspection.lead else None,
+        "status": inspection.status.value,
+        "conclusion": inspection.conclusion,
+        "recommendations": inspection.recommendations,
+    }
 
 
 def inspections(plan: Plan, supervisor: User | None = None) -> list[Inspection]:
     """The plan's visits, soonest first; only a supervisor's own when one is given."""
-    query = (select(Inspection).where(Inspection.plan_id == plan.id)
-             .options(joinedload(Inspection.school), joinedload(Inspection.lead), selectinload(Inspection.members))
-             .order_by(Inspection.visit_on, Inspection.id))
+    query = (
+        select(Inspection)
+        .where(Inspection.plan_id == plan.id)
+        .options(joinedload(Inspection.school), joinedload(Inspection.lead), selectinload(Inspection.members))
+        .order_by(Inspection.visit_on, Inspection.id)
+    )
     if supervisor is not None:
         query = query.where(Inspection.members.any(User.id == supervisor.id))
     return list(db.session.scalars(query).unique())
@@ -189,13 +257,25 @@ def inspections(plan: Plan, supervisor: User | None = None) -> list[Inspection]:
 
 def resubmitted_queue(plan: Plan) -> list[ChecklistItem]:
     """Items the schools changed after a verdict, oldest first: what supervisors check next."""
-    return list(db.session.scalars(
-        select(ChecklistItem).join(School)
-        .where(ChecklistItem.plan_id == plan.id, ChecklistItem.resubmitted_at.is_not(None),
-               ChecklistItem.retired.is_(False), School.is_active)
-        .options(joinedload(ChecklistItem.school), joinedload(ChecklistItem.milestone),
-                 joinedload(ChecklistItem.target), joinedload(ChecklistItem.evidence_requirement))
-        .order_by(ChecklistItem.resubmitted_at)))
+    return list(
+        db.session.scalars(
+            select(ChecklistItem)
+            .join(School)
+            .where(
+                ChecklistItem.plan_id == plan.id,
+                ChecklistItem.resubmitted_at.is_not(None),
+                ChecklistItem.retired.is_(False),
+                School.is_active,
+            )
+            .options(
+                joinedload(ChecklistItem.school),
+                joinedload(ChecklistItem.milestone),
+                joinedload(ChecklistItem.target),
+                joinedload(ChecklistItem.evidence_requirement),
+            )
+            .order_by(ChecklistItem.resubmitted_at)
+        )
+    )
 
 
 @dataclass
@@ -213,12 +293,17 @@ def verified_share(plan: Plan, school_ids: list[int]) -> dict[int, VerifiedShare
     """Per school: required items, those passed and not changed since, those sent back; one query."""
     verified = (ChecklistItem.verdict == Verdict.PASSED) & ChecklistItem.resubmitted_at.is_(None)
     rows = db.session.execute(
-        select(ChecklistItem.school_id, func.count().filter(ChecklistItem.required),
-               func.count().filter(ChecklistItem.required, verified),
-               func.count().filter(ChecklistItem.verdict == Verdict.NEEDS_MORE))
-        .where(ChecklistItem.plan_id == plan.id, ChecklistItem.school_id.in_(school_ids),
-               ChecklistItem.retired.is_(False))
-        .group_by(ChecklistItem.school_id))
+        select(
+            ChecklistItem.school_id,
+            func.count().filter(ChecklistItem.required),
+            func.count().filter(ChecklistItem.required, verified),
+            func.count().filter(ChecklistItem.verdict == Verdict.NEEDS_MORE),
+        )
+        .where(
+            ChecklistItem.plan_id == plan.id, ChecklistItem.school_id.in_(school_ids), ChecklistItem.retired.is_(False)
+        )
+        .group_by(ChecklistItem.school_id)
+    )
     shares = {school_id: VerifiedShare() for school_id in school_ids}
     for school_id, required, passed, needs_more in rows:
         shares[school_id] = VerifiedShare(required, passed, needs_more)
@@ -228,7 +313,9 @@ def verified_share(plan: Plan, school_ids: list[int]) -> dict[int, VerifiedShare
 def inspected_count(plan: Plan) -> tuple[int, int]:
     """(schools with a closed visit, active schools of the ward): milestone 6 at a glance."""
     inspected = db.session.scalar(
-        select(func.count(func.distinct(Inspection.school_id))).join(School)
-        .where(Inspection.plan_id == plan.id, Inspection.status == InspectionStatus.CLOSED, School.is_active))
+        select(func.count(func.distinct(Inspection.school_id)))
+        .join(School)
+        .where(Inspection.plan_id == plan.id, Inspection.status == InspectionStatus.CLOSED, School.is_active)
+    )
     total = db.session.scalar(select(func.count(School.id)).where(School.ward_id == plan.ward_id, School.is_active))
     return inspected or 0, total or 0

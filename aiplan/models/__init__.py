@@ -1,4 +1,5 @@
 """The data model, by domain. Importing this package registers every table."""
+
 from .activity import Activity, CriterionRating, Rating, SelfEvaluation, activity_content_area
 from .audit import AuditEvent, AuditHead
 from .checklist import ChecklistItem, ItemKind, ItemStatus, Verdict
@@ -16,9 +17,9 @@ from .plan import (
     RequiredOf,
     RoadmapStep,
     SchoolYear,
-    plan_pilot_school,
     Target,
     Timing,
+    plan_pilot_school,
 )
 from .report import ReportKind, ReportText
 from .types import utcnow
@@ -26,12 +27,43 @@ from .user import Role, User, UserSession
 from .ward import School, SchoolLevel, Ward
 
 __all__ = [
-    "Inspection", "InspectionStatus", "VerdictRecord", "inspection_member",
-    "Activity", "CriterionRating", "EvidenceFile", "Rating", "SelfEvaluation", "activity_content_area",
-    "AuditEvent", "AuditHead", "ChecklistItem", "ContentArea", "Deadline", "DeliveryForm", "EvaluationCriterion",
-    "EvidenceRequirement", "ItemKind", "ItemStatus", "Milestone", "Owner", "Plan", "RequiredOf",
-    "Role", "RoadmapStep", "School", "SchoolLevel", "SchoolYear", "plan_pilot_school", "Target", "Timing", "User",
+    "Activity",
+    "AuditEvent",
+    "AuditHead",
+    "ChecklistItem",
+    "ContentArea",
+    "CriterionRating",
+    "Deadline",
+    "DeliveryForm",
+    "EvaluationCriterion",
+    "EvidenceFile",
+    "EvidenceRequirement",
+    "Inspection",
+    "InspectionStatus",
+    "ItemKind",
+    "ItemStatus",
+    "Milestone",
+    "Owner",
+    "Plan",
+    "Rating",
+    "ReportKind",
+    "ReportText",
+    "RequiredOf",
+    "RoadmapStep",
+    "Role",
+    "School",
+    "SchoolLevel",
+    "SchoolYear",
+    "SelfEvaluation",
+    "Target",
+    "Timing",
+    "User",
     "UserSession",
-    "Verdict", "Ward", "utcnow",
-    "ReportKind", "ReportText",
+    "Verdict",
+    "VerdictRecord",
+    "Ward",
+    "activity_content_area",
+    "inspection_member",
+    "plan_pilot_school",
+    "utcnow",
 ]

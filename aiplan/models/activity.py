@@ -1,7 +1,8 @@
 """AI activities a school runs, and its yearly self-evaluation."""
-from typing import TYPE_CHECKING
+
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -48,12 +49,13 @@ class Activity(Model):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    school: Mapped["School"] = relationship()  # noqa: F821
+    school: Mapped["School"] = relationship()
     plan: Mapped[Plan] = relationship()
     form: Mapped[DeliveryForm] = relationship()
-    content_areas: Mapped[list[ContentArea]] = relationship(secondary=activity_content_area,
-                                                           order_by=ContentArea.position)
-    files: Mapped[list["EvidenceFile"]] = relationship(back_populates="activity")  # noqa: F821
+    content_areas: Mapped[list[ContentArea]] = relationship(
+        secondary=activity_content_area, order_by=ContentArea.position
+    )
+    files: Mapped[list["EvidenceFile"]] = relationship(back_populates="activity")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -85,10 +87,9 @@ class SelfEvaluation(Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    school: Mapped["School"] = relationship()  # noqa: F821
+    school: Mapped["School"] = relationship()
     plan: Mapped[Plan] = relationship()
-    ratings: Mapped[list["CriterionRating"]] = relationship(back_populates="evaluation",
-                                                            cascade="all, delete-orphan")
+    ratings: Mapped[list["CriterionRating"]] = relationship(back_populates="evaluation", cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -6,6 +6,7 @@ database (aiplan/audit_mac.py). Changing, removing or reordering any event break
 and removing the newest ones and setting the head back breaks the head's signature; both are
 what `flask --app aiplan verify` reports.
 """
+
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Integer, String

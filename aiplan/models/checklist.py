@@ -1,7 +1,8 @@
 """Checklist items: what one school (or the ward itself) must do under a plan."""
-from typing import TYPE_CHECKING
+
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -30,8 +31,11 @@ class ItemStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"chua_thuc_hien": "Chưa thực hiện", "dang_thuc_hien": "Đang thực hiện",
-                "da_hoan_thanh": "Đã hoàn thành"}[self.value]
+        return {
+            "chua_thuc_hien": "Chưa thực hiện",
+            "dang_thuc_hien": "Đang thực hiện",
+            "da_hoan_thanh": "Đã hoàn thành",
+        }[self.value]
 
 
 class Verdict(enum.StrEnum):
@@ -52,8 +56,14 @@ class ChecklistItem(Model):
     __table_args__ = (
         UniqueConstraint("plan_id", "school_id", "key"),
         # Ward items have no school; NULLs are distinct in a unique constraint, hence this index.
-        Index("uq_checklist_item_ward_key", "plan_id", "key", unique=True,
-              sqlite_where=db.text("school_id IS NULL"), postgresql_where=db.text("school_id IS NULL")),
+        Index(
+            "uq_checklist_item_ward_key",
+            "plan_id",
+            "key",
+            unique=True,
+            sqlite_where=db.text("school_id IS NULL"),
+            postgresql_where=db.text("school_id IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,9 +74,7 @@ class ChecklistItem(Model):
     position: Mapped[int] = mapped_column(Integer)
     milestone_id: Mapped[int | None] = mapped_column(ForeignKey("milestone.id"), index=True)
     target_id: Mapped[int | None] = mapped_column(ForeignKey("target.id"), index=True)
-    evidence_requirement_id: Mapped[int | None] = mapped_column(
-        ForeignKey("evidence_requirement.id"), index=True
-    )
+    evidence_requirement_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_requirement.id"), index=True)
     required: Mapped[bool] = mapped_column(Boolean, default=True)
     due_on: Mapped[date] = mapped_column(Date)
     # Kept, not deleted, when the school's category changes after work was recorded.
@@ -89,12 +97,12 @@ class ChecklistItem(Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     plan: Mapped[Plan] = relationship()
-    school: Mapped["School | None"] = relationship()  # noqa: F821
+    school: Mapped["School | None"] = relationship()
     milestone: Mapped[Milestone | None] = relationship()
     target: Mapped[Target | None] = relationship()
     evidence_requirement: Mapped[EvidenceRequirement | None] = relationship()
-    updated_by: Mapped["User | None"] = relationship(foreign_keys=[updated_by_id])  # noqa: F821
-    verified_by: Mapped["User | None"] = relationship(foreign_keys=[verified_by_id])  # noqa: F821
+    updated_by: Mapped["User | None"] = relationship(foreign_keys=[updated_by_id])
+    verified_by: Mapped["User | None"] = relationship(foreign_keys=[verified_by_id])
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -134,5 +142,4 @@ class ChecklistItem(Model):
     @property
     def has_progress(self) -> bool:
         """Whether anyone has recorded work on the item, which a plan reload must keep."""
-        return (self.status is not ItemStatus.NOT_STARTED or bool(self.note)
-                or self.verdict is not Verdict.UNCHECKED)
+        return self.status is not ItemStatus.NOT_STARTED or bool(self.note) or self.verdict is not Verdict.UNCHECKED

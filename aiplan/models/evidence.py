@@ -1,6 +1,7 @@
 """Evidence files (minh chứng) attached to checklist items and activities."""
-from typing import TYPE_CHECKING
+
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -41,10 +42,10 @@ class EvidenceFile(Model):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
-    school: Mapped["School"] = relationship()  # noqa: F821
-    item: Mapped["ChecklistItem | None"] = relationship()  # noqa: F821
-    activity: Mapped["Activity | None"] = relationship(back_populates="files")  # noqa: F821
-    uploaded_by: Mapped["User | None"] = relationship(foreign_keys=[uploaded_by_id])  # noqa: F821
+    school: Mapped["School"] = relationship()
+    item: Mapped["ChecklistItem | None"] = relationship()
+    activity: Mapped["Activity | None"] = relationship(back_populates="files")
+    uploaded_by: Mapped["User | None"] = relationship(foreign_keys=[uploaded_by_id])
 
     @property
     def is_deleted(self) -> bool:

@@ -1,7 +1,8 @@
 """The ward's mid-semester inspections of its schools (milestone 6) and the verdicts given."""
-from typing import TYPE_CHECKING
+
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -52,11 +53,10 @@ class Inspection(Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     plan: Mapped[Plan] = relationship()
-    school: Mapped["School"] = relationship()  # noqa: F821
-    lead: Mapped["User | None"] = relationship(foreign_keys=[lead_id])  # noqa: F821
-    members: Mapped[list["User"]] = relationship(secondary=inspection_member, order_by="User.full_name")  # noqa: F821
-    verdicts: Mapped[list["VerdictRecord"]] = relationship(back_populates="inspection",
-                                                           order_by="VerdictRecord.id")
+    school: Mapped["School"] = relationship()
+    lead: Mapped["User | None"] = relationship(foreign_keys=[lead_id])
+    members: Mapped[list["User"]] = relationship(secondary=inspection_member, order_by="User.full_name")
+    verdicts: Mapped[list["VerdictRecord"]] = relationship(back_populates="inspection", order_by="VerdictRecord.id")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -81,6 +81,6 @@ class VerdictRecord(Model):
     # False once a later verdict on the same item replaces it.
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
 
-    item: Mapped["ChecklistItem"] = relationship()  # noqa: F821
+    item: Mapped["ChecklistItem"] = relationship()
     inspection: Mapped[Inspection | None] = relationship(back_populates="verdicts")
-    given_by: Mapped["User | None"] = relationship()  # noqa: F821
+    given_by: Mapped["User | None"] = relationship()

@@ -1,8 +1,9 @@
 """A school year's calendar and the plan the ward carries out in it (plan-as-data)."""
-from typing import TYPE_CHECKING
+
 import enum
-from functools import cached_property
 from datetime import date, datetime, timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Column, Date, Enum, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -103,7 +104,7 @@ class SchoolYear(Model):
     # admins see it then. The latest opened year is the current one; earlier ones are read-only.
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    ward: Mapped["Ward"] = relationship()  # noqa: F821
+    ward: Mapped["Ward"] = relationship()
     plans: Mapped[list["Plan"]] = relationship(back_populates="school_year")
 
     def window(self, timing: Timing) -> tuple[date, date]:
@@ -157,7 +158,7 @@ class Plan(Model):
     source_sha256: Mapped[str] = mapped_column(String(64))
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    ward: Mapped["Ward"] = relationship()  # noqa: F821
+    ward: Mapped["Ward"] = relationship()
     school_year: Mapped[SchoolYear] = relationship(back_populates="plans")
     milestones: Mapped[list["Milestone"]] = relationship(
         back_populates="plan", order_by="Milestone.number", cascade="all, delete-orphan"
@@ -177,10 +178,8 @@ class Plan(Model):
     criteria: Mapped[list["EvaluationCriterion"]] = relationship(
         order_by="EvaluationCriterion.position", cascade="all, delete-orphan"
     )
-    roadmap: Mapped[list["RoadmapStep"]] = relationship(
-        order_by="RoadmapStep.position", cascade="all, delete-orphan"
-    )
-    pilot_schools: Mapped[list["School"]] = relationship(secondary=plan_pilot_school)  # noqa: F821
+    roadmap: Mapped[list["RoadmapStep"]] = relationship(order_by="RoadmapStep.position", cascade="all, delete-orphan")
+    pilot_schools: Mapped[list["School"]] = relationship(secondary=plan_pilot_school)
 
     @cached_property
     def pilot_ids(self) -> frozenset[int]:

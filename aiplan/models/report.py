@@ -1,7 +1,8 @@
 """The parts of a report that the app cannot know: difficulties, proposals, number and signer."""
-from typing import TYPE_CHECKING
+
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -29,8 +30,14 @@ class ReportText(Model):
     __table_args__ = (
         UniqueConstraint("plan_id", "school_id", "kind"),
         # NULLs are distinct in a unique constraint: the ward's own report needs this index.
-        Index("uq_report_text_ward_kind", "plan_id", "kind", unique=True,
-              sqlite_where=db.text("school_id IS NULL"), postgresql_where=db.text("school_id IS NULL")),
+        Index(
+            "uq_report_text_ward_kind",
+            "plan_id",
+            "kind",
+            unique=True,
+            sqlite_where=db.text("school_id IS NULL"),
+            postgresql_where=db.text("school_id IS NULL"),
+        ),
         CheckConstraint("(kind = 'ward') = (school_id IS NULL)", name="owner"),
     )
 
@@ -48,7 +55,7 @@ class ReportText(Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     plan: Mapped[Plan] = relationship()
-    school: Mapped["School | None"] = relationship()  # noqa: F821
-    updated_by: Mapped["User | None"] = relationship()  # noqa: F821
+    school: Mapped["School | None"] = relationship()
+    updated_by: Mapped["User | None"] = relationship()
 
     __mapper_args__ = {"version_id_col": version}

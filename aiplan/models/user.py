@@ -1,8 +1,9 @@
 """Accounts and roles."""
-from typing import TYPE_CHECKING
+
 import enum
 import hashlib
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String, update
@@ -24,8 +25,12 @@ class Role(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"ward_admin": "Cán bộ Phòng VHXH", "supervisor": "Thành viên đoàn kiểm tra",
-                "school_staff": "Cán bộ nhà trường", "viewer": "Lãnh đạo (xem)"}[self.value]
+        return {
+            "ward_admin": "Cán bộ Phòng VHXH",
+            "supervisor": "Thành viên đoàn kiểm tra",
+            "school_staff": "Cán bộ nhà trường",
+            "viewer": "Lãnh đạo (xem)",
+        }[self.value]
 
 
 class User(UserMixin, Model):
@@ -45,12 +50,12 @@ class User(UserMixin, Model):
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     last_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    ward: Mapped["Ward"] = relationship()  # noqa: F821
-    school: Mapped["School | None"] = relationship()  # noqa: F821
+    ward: Mapped["Ward"] = relationship()
+    school: Mapped["School | None"] = relationship()
 
     # The sign-in this request runs under (not a column): set by the user loader and at login.
     if TYPE_CHECKING:  # declared for the checker only: the ORM would try to map an annotated attribute
-        current_session: UserSession | None
+        current_session: "UserSession | None"
         session_key: str | None
     current_session = None
     session_key = None  # "<UserSession.id>:<token>", what Flask-Login keeps in the cookie
@@ -64,8 +69,11 @@ class User(UserMixin, Model):
 
     def end_sessions(self) -> None:
         """End every sign-in of the account, on every device (password change, reset, disabling)."""
-        db.session.execute(update(UserSession).where(UserSession.user_id == self.id, UserSession.ended_at.is_(None))
-                           .values(ended_at=utcnow()))
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.user_id == self.id, UserSession.ended_at.is_(None))
+            .values(ended_at=utcnow())
+        )
 
     @property
     def display_name(self) -> str:

@@ -1,4 +1,5 @@
 """The ward and its schools."""
+
 import enum
 
 from sqlalchemy import Boolean, Enum, ForeignKey, String

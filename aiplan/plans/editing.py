@@ -7,6 +7,7 @@ once, in one transaction. Plan rows carry no version column: each form carries a
 of what it showed, and a save is refused (StaleEdit → 409) when the stored part no longer has
 that fingerprint, so a second editor never overwrites the first unseen.
 """
+
 import re
 import unicodedata
 from datetime import date
@@ -28,8 +29,7 @@ CALENDAR_RULES = (
     ("hk2_start", ">", "hk1_end", "HK II phải bắt đầu sau khi HK I kết thúc ({other})."),
     ("hk2_end", ">", "hk2_start", "Ngày kết thúc HK II phải sau ngày bắt đầu HK II ({other})."),
     ("midterm_start", ">=", "hk2_start", "Đợt kiểm tra giữa HK II phải bắt đầu trong HK II, không trước ngày {other}."),
-    ("midterm_end", ">=", "midterm_start",
-     "Ngày kết thúc đợt kiểm tra không được trước ngày bắt đầu đợt ({other})."),
+    ("midterm_end", ">=", "midterm_start", "Ngày kết thúc đợt kiểm tra không được trước ngày bắt đầu đợt ({other})."),
     ("midterm_end", "<=", "hk2_end", "Đợt kiểm tra giữa HK II phải kết thúc trong HK II, không sau ngày {other}."),
     ("ends_on", ">=", "hk2_end", "Ngày kết thúc năm học không được trước ngày kết thúc HK II ({other})."),
     ("closes_on", ">=", "ends_on", "Hạn sơ kết, tổng kết không được trước ngày kết thúc năm học ({other})."),
@@ -52,10 +52,15 @@ class WouldRetire(PlanEditError):
     def __init__(self, items: list[ChecklistItem]):
         schools = {item.school_id for item in items if item.school_id is not None}
         whose = f"{len(schools)} trường" + (" và phường" if len(schools) < len({i.school_id for i in items}) else "")
-        super().__init__({"confirm": (
-            f"Chưa lưu: {whose} đã ghi nhận tiến độ (trạng thái, ghi chú, minh chứng hoặc kết luận kiểm tra) "
-            f"trên {len(items)} mục mà thay đổi này bỏ khỏi checklist. Nếu vẫn lưu, các mục đó được giữ lại ở "
-            f"dạng lưu trữ, không bị xóa: đánh dấu ô “{CONFIRM_LABEL}” rồi lưu lại.")})
+        super().__init__(
+            {
+                "confirm": (
+                    f"Chưa lưu: {whose} đã ghi nhận tiến độ (trạng thái, ghi chú, minh chứng hoặc kết luận kiểm tra) "
+                    f"trên {len(items)} mục mà thay đổi này bỏ khỏi checklist. Nếu vẫn lưu, các mục đó được giữ lại ở "
+                    f"dạng lưu trữ, không bị xóa: đánh dấu ô “{CONFIRM_LABEL}” rồi lưu lại."
+                )
+            }
+        )
         self.items = items
 
 
@@ -102,20 +107,28 @@ def update_calendar(plan: Plan, days: dict[str, date], *, version: str, actor) -
 def visits_outside_window(plan: Plan) -> int:
     """Scheduled visits that the (changed) mid-HK II window no longer holds."""
     year = plan.school_year
-    return len(db.session.scalars(select(Inspection.id).where(
-        Inspection.plan_id == plan.id,
-        (Inspection.visit_on < year.midterm_start) | (Inspection.visit_on > year.midterm_end))).all())
+    return len(
+        db.session.scalars(
+            select(Inspection.id).where(
+                Inspection.plan_id == plan.id,
+                (Inspection.visit_on < year.midterm_start) | (Inspection.visit_on > year.midterm_end),
+            )
+        ).all()
+    )
 
 
 # -- deadlines ------------------------------------------------------------------------------
 def deadline_values(deadline: Deadline) -> dict:
-    return {"title": deadline.title, "owner_text": deadline.owner_text,
-            "before": deadline.before.isoformat() if deadline.before else None,
-            "yearly_before": deadline.yearly_before}
+    return {
+        "title": deadline.title,
+        "owner_text": deadline.owner_text,
+        "before": deadline.before.isoformat() if deadline.before else None,
+        "yearly_before": deadline.yearly_before,
+    }
 
 
 def day_month(text: str | None) -> str | None:
-    """"9/6" or "09/06" as the plan file keeps it ("09/06"); None if it is not a day of the year."""
+    """ "9/6" or "09/06" as the plan file keeps it ("09/06"); None if it is not a day of the year."""
     match = DAY_MONTH.fullmatch(text or "")
     if not match:
         return None
@@ -129,8 +142,12 @@ def day_month(text: str | None) -> str | None:
 
 def update_deadline(plan: Plan, deadline: Deadline, values: dict, *, version: str, actor) -> bool:
     """Set a deadline's title, who owes it and its date ("trước ngày …" once, or every year). Commits."""
-    values = {"title": line(values.get("title")), "owner_text": line(values.get("owner_text")),
-              "before": values.get("before"), "yearly_before": values.get("yearly_before")}
+    values = {
+        "title": line(values.get("title")),
+        "owner_text": line(values.get("owner_text")),
+        "before": values.get("before"),
+        "yearly_before": values.get("yearly_before"),
+    }
     errors = _required(values, {"title": "Nhập nội dung thời hạn.", "owner_text": "Nhập đơn vị thực hiện."})
     if (values["before"] is None) == (values["yearly_before"] is None):
         errors["before"] = "Chọn một: hạn là một ngày cụ thể, hoặc một ngày hằng năm (ngày/tháng)."
@@ -148,14 +165,21 @@ def update_deadline(plan: Plan, deadline: Deadline, values: dict, *, version: st
 
 # -- milestones -----------------------------------------------------------------------------
 def milestone_values(milestone: Milestone) -> dict:
-    return {"title": milestone.title, "timing": milestone.timing.value, "timing_text": milestone.timing_text,
-            "owners": [owner.value for owner in milestone.owners], "owner_text": milestone.owner_text,
-            "required_of": milestone.required_of.value, "school_deadline": milestone.school_deadline_key,
-            "ward_deadline": milestone.ward_deadline_key}
+    return {
+        "title": milestone.title,
+        "timing": milestone.timing.value,
+        "timing_text": milestone.timing_text,
+        "owners": [owner.value for owner in milestone.owners],
+        "owner_text": milestone.owner_text,
+        "required_of": milestone.required_of.value,
+        "school_deadline": milestone.school_deadline_key,
+        "ward_deadline": milestone.ward_deadline_key,
+    }
 
 
-def update_milestone(plan: Plan, milestone: Milestone, values: dict, *, version: str, actor,
-                     confirm: bool = False) -> bool:
+def update_milestone(
+    plan: Plan, milestone: Milestone, values: dict, *, version: str, actor, confirm: bool = False
+) -> bool:
     """Set a milestone's title, timing and owners (and which deadlines it follows). Commits.
 
     A change that would take items with recorded work out of the schools' checklists (the
@@ -163,8 +187,14 @@ def update_milestone(plan: Plan, milestone: Milestone, values: dict, *, version:
     then kept as retired, never deleted.
     """
     text = {name: line(values.get(name)) for name in ("title", "timing_text", "owner_text")}
-    errors = _required(text, {"title": "Nhập tên mốc.", "timing_text": "Nhập thời gian như kế hoạch ghi.",
-                              "owner_text": "Nhập đơn vị thực hiện như kế hoạch ghi."})
+    errors = _required(
+        text,
+        {
+            "title": "Nhập tên mốc.",
+            "timing_text": "Nhập thời gian như kế hoạch ghi.",
+            "owner_text": "Nhập đơn vị thực hiện như kế hoạch ghi.",
+        },
+    )
     errors |= {name: "Tối đa 200 ký tự." for name in ("timing_text", "owner_text") if len(text[name]) > 200}
     owners = [owner for owner in Owner if owner.value in (values.get("owners") or [])]
     if not owners:
@@ -187,8 +217,9 @@ def update_milestone(plan: Plan, milestone: Milestone, values: dict, *, version:
         milestone.school_deadline_key = values.get("school_deadline") or None
         milestone.ward_deadline_key = values.get("ward_deadline") or None
         retiring = check_retiring(plan, confirm)
-        return record_change("plan.milestone", milestone, plan, edit.before, milestone_values(milestone),
-                             actor, retired=len(retiring))
+        return record_change(
+            "plan.milestone", milestone, plan, edit.before, milestone_values(milestone), actor, retired=len(retiring)
+        )
 
 
 # -- the shared mechanics ---------------------------------------------------------------------
@@ -236,8 +267,14 @@ def record_change(action: str, obj, plan: Plan, before: dict, after: dict, actor
     if not changed:
         return False
     extra = {"retired_items": retired} if retired else {}
-    audit.record(action, obj, ward_id=plan.ward_id, actor=actor, before={name: before.get(name) for name in changed},
-                 after={name: after[name] for name in changed} | extra)
+    audit.record(
+        action,
+        obj,
+        ward_id=plan.ward_id,
+        actor=actor,
+        before={name: before.get(name) for name in changed},
+        after={name: after[name] for name in changed} | extra,
+    )
     return True
 
 
@@ -253,10 +290,17 @@ def retiring_items(plan: Plan) -> list[ChecklistItem]:
     wanted = {(None, spec.key) for spec in items_for_ward(plan)}
     for school in schools:
         wanted.update((school.id, spec.key) for spec in items_for_school(plan, school))
-    gone = [item for item in db.session.scalars(select(ChecklistItem).where(
-        ChecklistItem.plan_id == plan.id, ChecklistItem.retired.is_(False),
-        ChecklistItem.school_id.in_([s.id for s in schools]) | ChecklistItem.school_id.is_(None)))
-        if (item.school_id, item.key) not in wanted]
+    gone = [
+        item
+        for item in db.session.scalars(
+            select(ChecklistItem).where(
+                ChecklistItem.plan_id == plan.id,
+                ChecklistItem.retired.is_(False),
+                ChecklistItem.school_id.in_([s.id for s in schools]) | ChecklistItem.school_id.is_(None),
+            )
+        )
+        if (item.school_id, item.key) not in wanted
+    ]
     with_files = items_with_files([item.id for item in gone])
     return [item for item in gone if item.has_progress or item.id in with_files]
 
@@ -277,9 +321,13 @@ def load_uploaded(raw: bytes, source_name: str, *, ward, replace_calendar: bool,
         raise PlanFileError(source_name, [f"tệp lớn hơn {UPLOAD_LIMIT // 1024} KB; tệp kế hoạch chỉ là văn bản"])
     spec = parse_plan(raw, source_name)
     if spec.ward["slug"] != ward.slug:
-        raise PlanFileError(source_name, [
-            f"[ward]: tệp là kế hoạch của phường '{spec.ward['slug']}', không phải của {ward.name} "
-            f"('{ward.slug}'); chỉ nạp được kế hoạch của phường mình"])
+        raise PlanFileError(
+            source_name,
+            [
+                f"[ward]: tệp là kế hoạch của phường '{spec.ward['slug']}', không phải của {ward.name} "
+                f"('{ward.slug}'); chỉ nạp được kế hoạch của phường mình"
+            ],
+        )
     return load_plan(spec, replace_calendar=replace_calendar, actor=actor, open_new_year=False)
 
 

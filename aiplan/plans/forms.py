@@ -1,10 +1,21 @@
 """The forms of the plan's edit pages. What is edited comes from the URL (year, deadline key,
 milestone number, target STT); the forms carry values and the fingerprint they were loaded at."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, IntegerField, RadioField, SelectField
-from wtforms import StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..fields import CheckboxesField, FingerprintField, VnDateField
@@ -16,7 +27,8 @@ from .spec import MEASURES
 try:
     from wtforms.fields.choices import SelectChoice
 except ImportError:  # WTForms before 3.3 takes (value, label) pairs, which 3.3 deprecates
-    def SelectChoice(value, label):  # noqa: N802
+
+    def SelectChoice(value, label):
         return value, label
 
 
@@ -26,10 +38,14 @@ def _choices(pairs) -> list:
 
 TIMING_CHOICES = _choices((timing.value, label) for timing, label in TIMING_LABELS.items())
 CALENDAR_LABELS = {
-    "hk1_start": _l("Bắt đầu HK I"), "hk1_end": _l("Kết thúc HK I"),
-    "hk2_start": _l("Bắt đầu HK II"), "hk2_end": _l("Kết thúc HK II"),
-    "midterm_start": _l("Bắt đầu đợt kiểm tra giữa HK II"), "midterm_end": _l("Kết thúc đợt kiểm tra giữa HK II"),
-    "ends_on": _l("Kết thúc năm học"), "closes_on": _l("Hạn sơ kết, tổng kết (sau năm học)"),
+    "hk1_start": _l("Bắt đầu HK I"),
+    "hk1_end": _l("Kết thúc HK I"),
+    "hk2_start": _l("Bắt đầu HK II"),
+    "hk2_end": _l("Kết thúc HK II"),
+    "midterm_start": _l("Bắt đầu đợt kiểm tra giữa HK II"),
+    "midterm_end": _l("Kết thúc đợt kiểm tra giữa HK II"),
+    "ends_on": _l("Kết thúc năm học"),
+    "closes_on": _l("Hạn sơ kết, tổng kết (sau năm học)"),
 }
 
 
@@ -44,9 +60,11 @@ def _date(name: str) -> VnDateField:
 
 def _text(label, limit: int = 2000, area: bool = False):
     field = TextAreaField if area else StringField
-    return field(label, validators=[InputRequired(_l("Không được để trống.")),
-                                    Length(max=limit, message=_l("Tối đa %(max)d ký tự."))],
-                 render_kw={"rows": 3} if area else {})
+    return field(
+        label,
+        validators=[InputRequired(_l("Không được để trống.")), Length(max=limit, message=_l("Tối đa %(max)d ký tự."))],
+        render_kw={"rows": 3} if area else {},
+    )
 
 
 class CalendarForm(FlaskForm):
@@ -63,9 +81,12 @@ class CalendarForm(FlaskForm):
 class DeadlineForm(FlaskForm):
     title = _text(_l("Nội dung"), area=True)
     owner_text = _text(_l("Đơn vị thực hiện"), limit=200)
-    kind = _select(_l("Loại thời hạn"), _choices([("before", _l("Một ngày cụ thể")),
-                                                  ("yearly", _l("Hằng năm, từ các năm học tiếp theo"))]),
-                   field=RadioField, validators=[InputRequired(_l("Chọn loại thời hạn."))])
+    kind = _select(
+        _l("Loại thời hạn"),
+        _choices([("before", _l("Một ngày cụ thể")), ("yearly", _l("Hằng năm, từ các năm học tiếp theo"))]),
+        field=RadioField,
+        validators=[InputRequired(_l("Chọn loại thời hạn."))],
+    )
     before = VnDateField(_l("Trước ngày (ngày/tháng/năm)"), validators=[Optional()])
     yearly_before = StringField(_l("Trước ngày hằng năm (ngày/tháng)"), validators=[Optional()])
     version = FingerprintField()
@@ -91,12 +112,22 @@ class MilestoneForm(FlaskForm):
     title = _text(_l("Tên mốc"), area=True)
     timing = _select(_l("Thời gian (tính hạn theo lịch năm học)"), TIMING_CHOICES)
     timing_text = _text(_l("Thời gian, như kế hoạch ghi"), limit=200)
-    owners = _select(_l("Đơn vị thực hiện"), _choices((o.value, label) for o, label in OWNER_LABELS.items()),
-                     field=CheckboxesField, validators=[InputRequired(_l("Chọn ít nhất một đơn vị thực hiện."))])
+    owners = _select(
+        _l("Đơn vị thực hiện"),
+        _choices((o.value, label) for o, label in OWNER_LABELS.items()),
+        field=CheckboxesField,
+        validators=[InputRequired(_l("Chọn ít nhất một đơn vị thực hiện."))],
+    )
     owner_text = _text(_l("Đơn vị thực hiện, như kế hoạch ghi"), limit=200)
-    required_of = _select(_l("Với các cơ sở giáo dục"), _choices([
-        ("all", _l("Bắt buộc với mọi trường")),
-        ("pilot", _l("Bắt buộc với trường thí điểm, khuyến khích trường khác"))]))
+    required_of = _select(
+        _l("Với các cơ sở giáo dục"),
+        _choices(
+            [
+                ("all", _l("Bắt buộc với mọi trường")),
+                ("pilot", _l("Bắt buộc với trường thí điểm, khuyến khích trường khác")),
+            ]
+        ),
+    )
     school_deadline = _select(_l("Hạn báo cáo của trường"))
     ward_deadline = _select(_l("Hạn của phường"))
     confirm = BooleanField(_l("Tôi hiểu: các mục đã có tiến độ sẽ được giữ lại ở dạng lưu trữ"))
@@ -109,8 +140,19 @@ class MilestoneForm(FlaskForm):
         self.ward_deadline.choices = _choices(choices)
 
     def values(self) -> dict:
-        return {name: self[name].data for name in ("title", "timing", "timing_text", "owners", "owner_text",
-                                                   "required_of", "school_deadline", "ward_deadline")}
+        return {
+            name: self[name].data
+            for name in (
+                "title",
+                "timing",
+                "timing_text",
+                "owners",
+                "owner_text",
+                "required_of",
+                "school_deadline",
+                "ward_deadline",
+            )
+        }
 
 
 class EvidenceRowForm(Form):
@@ -118,8 +160,10 @@ class EvidenceRowForm(Form):
     against the target's own evidence, never created from it."""
 
     key = HiddenField()
-    title = StringField(_l("Tên minh chứng"), validators=[InputRequired(_l("Nhập tên minh chứng.")),
-                                                         Length(max=300, message=_l("Tối đa %(max)d ký tự."))])
+    title = StringField(
+        _l("Tên minh chứng"),
+        validators=[InputRequired(_l("Nhập tên minh chứng.")), Length(max=300, message=_l("Tối đa %(max)d ký tự."))],
+    )
     timing = _select(_l("Thời gian"), TIMING_CHOICES)
 
 
@@ -129,31 +173,62 @@ class TargetForm(FlaskForm):
     minimum = _text(_l("Chỉ tiêu triển khai tối thiểu"), area=True)
     forms_text = _text(_l("Hình thức tổ chức thực hiện"), area=True)
     evidence_text = _text(_l("Minh chứng thực hiện, như kế hoạch ghi"), area=True)
-    levels = _select(_l("Áp dụng cho cấp học"), _choices((level.value, label) for level, label in LEVEL_LABELS.items()),
-                     field=CheckboxesField, validators=[InputRequired(_l("Chọn ít nhất một cấp học."))])
-    pilot = _select(_l("Trường thí điểm"), _choices([
-        ("", _l("Mọi trường của các cấp học trên")), ("1", _l("Chỉ trường thí điểm")),
-        ("0", _l("Chỉ trường không thí điểm"))]))
+    levels = _select(
+        _l("Áp dụng cho cấp học"),
+        _choices((level.value, label) for level, label in LEVEL_LABELS.items()),
+        field=CheckboxesField,
+        validators=[InputRequired(_l("Chọn ít nhất một cấp học."))],
+    )
+    pilot = _select(
+        _l("Trường thí điểm"),
+        _choices(
+            [
+                ("", _l("Mọi trường của các cấp học trên")),
+                ("1", _l("Chỉ trường thí điểm")),
+                ("0", _l("Chỉ trường không thí điểm")),
+            ]
+        ),
+    )
     measure = _select(_l("Cách tính kết quả"), _choices(MEASURES.items()))
-    measure_min = IntegerField(_l("Mức tối thiểu"), validators=[
-        InputRequired(_l("Nhập một số nguyên từ 1 trở lên.")),
-        NumberRange(min=1, max=100000, message=_l("Nhập một số nguyên từ 1 trở lên."))])
+    measure_min = IntegerField(
+        _l("Mức tối thiểu"),
+        validators=[
+            InputRequired(_l("Nhập một số nguyên từ 1 trở lên.")),
+            NumberRange(min=1, max=100000, message=_l("Nhập một số nguyên từ 1 trở lên.")),
+        ],
+    )
     timing = _select(_l("Thời gian (hạn của chỉ tiêu)"), TIMING_CHOICES)
     evidence = FieldList(FormField(EvidenceRowForm), max_entries=50)
     new_evidence_title = StringField(_l("Thêm minh chứng: tên"), validators=[Length(max=300)])
-    new_evidence_timing = _select(_l("Thêm minh chứng: thời gian"),
-                                  _choices([("", _l("— Như chỉ tiêu —"))]) + TIMING_CHOICES)
+    new_evidence_timing = _select(
+        _l("Thêm minh chứng: thời gian"), _choices([("", _l("— Như chỉ tiêu —"))]) + TIMING_CHOICES
+    )
     confirm = BooleanField(_l("Tôi hiểu: các mục đã có tiến độ sẽ được giữ lại ở dạng lưu trữ"))
     version = FingerprintField()
 
     def values(self) -> dict:
-        values = {name: self[name].data for name in ("category", "managing_body", "minimum", "forms_text",
-                                                     "evidence_text", "levels", "measure", "measure_min", "timing")}
+        values = {
+            name: self[name].data
+            for name in (
+                "category",
+                "managing_body",
+                "minimum",
+                "forms_text",
+                "evidence_text",
+                "levels",
+                "measure",
+                "measure_min",
+                "timing",
+            )
+        }
         return values | {"pilot": {"1": True, "0": False}.get(self.pilot.data)}
 
     def evidence_rows(self) -> dict[str, dict]:
-        return {row.form.key.data: {"title": row.form.title.data, "timing": row.form.timing.data}
-                for row in self.evidence if row.form.key.data}
+        return {
+            row.form.key.data: {"title": row.form.title.data, "timing": row.form.timing.data}
+            for row in self.evidence
+            if row.form.key.data
+        }
 
     def new_evidence(self) -> dict | None:
         if not (self.new_evidence_title.data or "").strip():

@@ -1,6 +1,7 @@
 """The plan itself: Phụ lục I's timeline with concrete dates, Phụ lục II's targets; and for ward
 admins, editing it (calendar, deadlines, milestones, targets), exporting it as a plan file and
 loading a plan file from the browser."""
+
 import re
 from datetime import date
 from functools import partial
@@ -40,8 +41,9 @@ def show():
 
 def get_plan(year: str, editable: bool = True) -> Plan:
     """The ward's plan of the school year named `year` (404 otherwise); for edits, 403 once the year is past."""
-    plan = db.session.scalar(select(Plan).join(SchoolYear).where(
-        Plan.ward_id == current_user.ward_id, SchoolYear.name == year))
+    plan = db.session.scalar(
+        select(Plan).join(SchoolYear).where(Plan.ward_id == current_user.ward_id, SchoolYear.name == year)
+    )
     if plan is None:
         abort(404)
     if editable and is_closed(plan):
@@ -62,8 +64,13 @@ def _one(rows, attr: str, value):
 def edit(year):
     """What of the year's plan can be edited, with links to each part, the export and the upload."""
     plan = get_plan(year)
-    return render_template("plans/edit.html", plan=plan, year=plan.school_year, warnings=plan_warnings(plan),
-                           visits_outside=editing.visits_outside_window(plan))
+    return render_template(
+        "plans/edit.html",
+        plan=plan,
+        year=plan.school_year,
+        warnings=plan_warnings(plan),
+        visits_outside=editing.visits_outside_window(plan),
+    )
 
 
 @bp.route("/admin/plan/<year>/calendar", methods=["GET", "POST"])
@@ -73,14 +80,24 @@ def edit_calendar(year):
     plan = get_plan(year)
     read = partial(editing.calendar_values, plan)
     form = CalendarForm(data=_initial(read(), dates=editing.CALENDAR_FIELDS))
-    done, status = _submit(form, lambda: editing.update_calendar(plan, form.days(), version=form.version.data,
-                                                                 actor=current_user), read, plan,
-                           _("Đã lưu lịch năm học; hạn của các mục checklist đã được tính lại."))
+    done, status = _submit(
+        form,
+        lambda: editing.update_calendar(plan, form.days(), version=form.version.data, actor=current_user),
+        read,
+        plan,
+        _("Đã lưu lịch năm học; hạn của các mục checklist đã được tính lại."),
+    )
     if done:
         outside = editing.visits_outside_window(plan)
         if outside:
-            flash(_("Lưu ý: %(count)d đợt kiểm tra đã lên lịch nằm ngoài đợt kiểm tra giữa HK II mới; "
-                    "hãy xem lại lịch kiểm tra.", count=outside), "warning")
+            flash(
+                _(
+                    "Lưu ý: %(count)d đợt kiểm tra đã lên lịch nằm ngoài đợt kiểm tra giữa HK II mới; "
+                    "hãy xem lại lịch kiểm tra.",
+                    count=outside,
+                ),
+                "warning",
+            )
     return done or _page("plans/calendar.html", plan, form, status, read)
 
 
@@ -92,11 +109,16 @@ def edit_deadline(year, key):
     deadline = _one(plan.deadlines, "key", key)
     read = partial(editing.deadline_values, deadline)
     values = read()
-    form = DeadlineForm(data=_initial(values, dates=("before",)) | {
-        "kind": "yearly" if values["yearly_before"] else "before"})
-    done, status = _submit(form, lambda: editing.update_deadline(plan, deadline, form.values(),
-                                                                 version=form.version.data, actor=current_user),
-                           read, plan, _("Đã lưu thời hạn; hạn của các mục checklist đã được tính lại."))
+    form = DeadlineForm(
+        data=_initial(values, dates=("before",)) | {"kind": "yearly" if values["yearly_before"] else "before"}
+    )
+    done, status = _submit(
+        form,
+        lambda: editing.update_deadline(plan, deadline, form.values(), version=form.version.data, actor=current_user),
+        read,
+        plan,
+        _("Đã lưu thời hạn; hạn của các mục checklist đã được tính lại."),
+    )
     return done or _page("plans/deadline.html", plan, form, status, read, deadline=deadline)
 
 
@@ -108,12 +130,20 @@ def edit_milestone(year, number):
     milestone = _one(plan.milestones, "number", number)
     read = partial(editing.milestone_values, milestone)
     values = read()
-    form = MilestoneForm(data=_initial(values) | {"school_deadline": values["school_deadline"] or "",
-                                                  "ward_deadline": values["ward_deadline"] or ""})
+    form = MilestoneForm(
+        data=_initial(values)
+        | {"school_deadline": values["school_deadline"] or "", "ward_deadline": values["ward_deadline"] or ""}
+    )
     form.set_deadlines(plan)
-    done, status = _submit(form, lambda: editing.update_milestone(
-        plan, milestone, form.values(), version=form.version.data, actor=current_user, confirm=form.confirm.data),
-        read, plan, _("Đã lưu mốc %(number)d; checklist của các trường đã được cập nhật.", number=number))
+    done, status = _submit(
+        form,
+        lambda: editing.update_milestone(
+            plan, milestone, form.values(), version=form.version.data, actor=current_user, confirm=form.confirm.data
+        ),
+        read,
+        plan,
+        _("Đã lưu mốc %(number)d; checklist của các trường đã được cập nhật.", number=number),
+    )
     return done or _page("plans/milestone.html", plan, form, status, read, milestone=milestone)
 
 
@@ -125,15 +155,38 @@ def edit_target(year, stt):
     target = _one(plan.targets, "stt", stt)
     read = partial(target_editing.target_state, target)
     values = target_editing.target_values(target)
-    form = TargetForm(data=_initial(values, version_of=read()) | {
-        "pilot": {True: "1", False: "0"}.get(values["pilot"], ""),
-        "evidence": [{"key": e.key, "title": e.title, "timing": e.timing.value} for e in target.evidence]})
-    done, status = _submit(form, lambda: target_editing.update_target(
-        plan, target, form.values(), form.evidence_rows(), form.new_evidence(), version=form.version.data,
-        actor=current_user, confirm=form.confirm.data), read, plan,
-        _("Đã lưu chỉ tiêu STT %(stt)d; checklist của các trường đã được cập nhật.", stt=stt))
-    return done or _page("plans/target.html", plan, form, status, read, target=target,
-                         remove_form=RemoveEvidenceForm(data={"version": editing.fingerprint(read())}))
+    form = TargetForm(
+        data=_initial(values, version_of=read())
+        | {
+            "pilot": {True: "1", False: "0"}.get(values["pilot"], ""),
+            "evidence": [{"key": e.key, "title": e.title, "timing": e.timing.value} for e in target.evidence],
+        }
+    )
+    done, status = _submit(
+        form,
+        lambda: target_editing.update_target(
+            plan,
+            target,
+            form.values(),
+            form.evidence_rows(),
+            form.new_evidence(),
+            version=form.version.data,
+            actor=current_user,
+            confirm=form.confirm.data,
+        ),
+        read,
+        plan,
+        _("Đã lưu chỉ tiêu STT %(stt)d; checklist của các trường đã được cập nhật.", stt=stt),
+    )
+    return done or _page(
+        "plans/target.html",
+        plan,
+        form,
+        status,
+        read,
+        target=target,
+        remove_form=RemoveEvidenceForm(data={"version": editing.fingerprint(read())}),
+    )
 
 
 @bp.post("/admin/plan/<year>/targets/<int:stt>/evidence/<key>/remove")
@@ -148,8 +201,7 @@ def remove_evidence(year, stt, key):
     try:
         if not form.validate_on_submit():
             abort(400, description=error_text(form))
-        removed = target_editing.remove_evidence(plan, target, key, version=form.version.data or "",
-                                                 actor=current_user)
+        removed = target_editing.remove_evidence(plan, target, key, version=form.version.data or "", actor=current_user)
     except editing.StaleEdit:
         flash(_("Chỉ tiêu vừa được người khác sửa; minh chứng chưa bị bỏ. Hãy xem lại rồi thử lại."), "error")
         return redirect(back, 303)
@@ -186,14 +238,23 @@ def upload():
         else:
             source = editing.upload_name(chosen.filename)
             try:
-                report = editing.load_uploaded(chosen.stream.read(editing.UPLOAD_LIMIT + 1), source,
-                                               ward=current_user.ward, replace_calendar=form.replace_calendar.data,
-                                               actor=current_user)
+                report = editing.load_uploaded(
+                    chosen.stream.read(editing.UPLOAD_LIMIT + 1),
+                    source,
+                    ward=current_user.ward,
+                    replace_calendar=form.replace_calendar.data,
+                    actor=current_user,
+                )
             except PlanFileError as error:
                 refused = error
     status = UNPROCESSABLE if refused is not None or (request.method == "POST" and report is None) else 200
-    return render_template("plans/upload.html", form=form, report=report, refused=refused,
-                           closed=report is not None and is_closed(report.plan)), status
+    return render_template(
+        "plans/upload.html",
+        form=form,
+        report=report,
+        refused=refused,
+        closed=report is not None and is_closed(report.plan),
+    ), status
 
 
 def _initial(values: dict, dates: tuple = (), version_of: dict | None = None) -> dict:
@@ -238,10 +299,12 @@ def _page(template: str, plan: Plan, form, status: int, read, **context):
     """An edit page; after a conflict it also shows what is stored now."""
     stored = None
     if status == CONFLICT:
-        stored = [(form[name].label.text if name in form else field_label(name), _shown(form, name, value))
-                  for name, value in read().items() if name != "evidence"]
-    return render_template(template, plan=plan, year=plan.school_year, form=form, stored=stored,
-                           **context), status
+        stored = [
+            (form[name].label.text if name in form else field_label(name), _shown(form, name, value))
+            for name, value in read().items()
+            if name != "evidence"
+        ]
+    return render_template(template, plan=plan, year=plan.school_year, form=form, stored=stored, **context), status
 
 
 def _shown(form, name: str, value) -> str:

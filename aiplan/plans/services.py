@@ -1,4 +1,5 @@
 """Writing a validated plan into the database, and the checks a plan's own dates call for."""
+
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,8 +11,8 @@ from ..extensions import db
 from ..models import (
     Activity,
     ChecklistItem,
-    CriterionRating,
     ContentArea,
+    CriterionRating,
     Deadline,
     DeliveryForm,
     EvaluationCriterion,
@@ -23,8 +24,8 @@ from ..models import (
     SchoolYear,
     Target,
     Ward,
-    utcnow,
     activity_content_area,
+    utcnow,
 )
 from ..years.state import current_plan_or_none, is_closed
 from .spec import PlanFileError, PlanSpec
@@ -60,17 +61,31 @@ def load_plan(spec: PlanSpec, *, replace_calendar: bool = False, actor=None, ope
         report = _apply(spec, replace_calendar, open_new_year)
         if is_closed(report.plan):
             if not report.unchanged:
-                raise PlanFileError(spec.source_name, [
-                    f"Năm học {spec.school_year} đã kết thúc; kế hoạch của năm này chỉ còn để xem, "
-                    "không nạp lại được với nội dung khác."])
+                raise PlanFileError(
+                    spec.source_name,
+                    [
+                        f"Năm học {spec.school_year} đã kết thúc; kế hoạch của năm này chỉ còn để xem, "
+                        "không nạp lại được với nội dung khác."
+                    ],
+                )
             return report
         report.items_added = sync_checklists(report.plan)
         report.warnings = plan_warnings(report.plan)
         if not report.unchanged:
-            audit.record("plan.load", report.plan, ward_id=report.plan.ward_id, actor=actor,
-                         after={"source": spec.source_name, "sha256": spec.sha256,
-                                "created": report.created, "changed": report.changed,
-                                "removed": report.removed, "items_added": report.items_added})
+            audit.record(
+                "plan.load",
+                report.plan,
+                ward_id=report.plan.ward_id,
+                actor=actor,
+                after={
+                    "source": spec.source_name,
+                    "sha256": spec.sha256,
+                    "created": report.created,
+                    "changed": report.changed,
+                    "removed": report.removed,
+                    "items_added": report.items_added,
+                },
+            )
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -92,9 +107,13 @@ def _apply(spec: PlanSpec, replace_calendar: bool, open_new_year: bool = True) -
     year = db.session.scalar(select(SchoolYear).filter_by(ward_id=ward.id, name=spec.school_year))
     current = current_plan_or_none(ward.id) if ward.id is not None else None
     if year is None and current is not None and spec.school_year < current.school_year.name:
-        raise PlanFileError(spec.source_name, [
-            f"[plan] school_year: năm học {spec.school_year} đã qua (năm học hiện tại là "
-            f"{current.school_year.name}); không tạo lại được một năm học cũ"])
+        raise PlanFileError(
+            spec.source_name,
+            [
+                f"[plan] school_year: năm học {spec.school_year} đã qua (năm học hiện tại là "
+                f"{current.school_year.name}); không tạo lại được một năm học cũ"
+            ],
+        )
     if year is None:
         opens = open_new_year or ward.id is None or current_plan_or_none(ward.id) is None
         year = SchoolYear(ward=ward, name=spec.school_year, opened_at=utcnow() if opens else None, **spec.calendar)
@@ -105,12 +124,23 @@ def _apply(spec: PlanSpec, replace_calendar: bool, open_new_year: bool = True) -
     db.session.flush()
 
     plan = db.session.scalar(select(Plan).filter_by(ward_id=ward.id, school_year_id=year.id))
-    head = {"number": spec.number, "title": spec.title, "signer": spec.signer,
-            "signer_title": spec.signer_title, "targets_note": spec.targets_note}
+    head = {
+        "number": spec.number,
+        "title": spec.title,
+        "signer": spec.signer,
+        "signer_title": spec.signer_title,
+        "targets_note": spec.targets_note,
+    }
     if plan is None:
         pilots = list(db.session.scalars(select(School).filter_by(ward_id=ward.id, is_pilot=True, is_active=True)))
-        plan = Plan(ward=ward, school_year=year, source_name=spec.source_name,
-                    source_sha256=spec.sha256, pilot_schools=pilots, **head)
+        plan = Plan(
+            ward=ward,
+            school_year=year,
+            source_name=spec.source_name,
+            source_sha256=spec.sha256,
+            pilot_schools=pilots,
+            **head,
+        )
         db.session.add(plan)
         created.append(f"kế hoạch năm học {spec.school_year}")
     else:
@@ -120,48 +150,128 @@ def _apply(spec: PlanSpec, replace_calendar: bool, open_new_year: bool = True) -
     db.session.flush()
     report = LoadReport(plan=plan, created=created, changed=changed)
 
-    _sync_children(report, plan.content_areas, "code", [
-        ContentArea(code=a["code"], position=i, title=a["title"], framework_code=a["framework_code"])
-        for i, a in enumerate(spec.content_areas, start=1)], "nội dung",
-        used_by=lambda a: _count(activity_content_area.c.content_area_id == a.id, "hoạt động dùng nội dung này"))
-    _sync_children(report, plan.delivery_forms, "code", [
-        DeliveryForm(code=f["code"], position=i, title=f["title"], section=f["section"],
-                     description=f["description"])
-        for i, f in enumerate(spec.delivery_forms, start=1)], "hình thức",
-        used_by=lambda f: _count(Activity.form_id == f.id, "hoạt động theo hình thức này"))
-    _sync_children(report, plan.criteria, "position", [
-        EvaluationCriterion(position=i, title=title) for i, title in enumerate(spec.criteria, start=1)],
-        "tiêu chí đánh giá", used_by=lambda c: _count(CriterionRating.criterion_id == c.id, "bản tự đánh giá"))
-    _sync_children(report, plan.roadmap, "position", [
-        RoadmapStep(position=i, text=text) for i, text in enumerate(spec.roadmap, start=1)], "lộ trình")
-    _sync_children(report, plan.deadlines, "key", [
-        Deadline(key=d.key, position=i, title=d.title, owner_text=d.owner_text, before=d.before,
-                 yearly_before=d.yearly_before) for i, d in enumerate(spec.deadlines, start=1)], "thời hạn")
-    _sync_children(report, plan.milestones, "number", [
-        Milestone(number=m.number, title=m.title, timing=m.timing, timing_text=m.timing_text,
-                  owners_code=",".join(o.value for o in m.owners), owner_text=m.owner_text,
-                  required_of=m.required_of, school_deadline_key=m.school_deadline,
-                  ward_deadline_key=m.ward_deadline, tracks=m.tracks) for m in spec.milestones], "mốc",
-        guard=lambda m: ChecklistItem.milestone_id == m.id)
-    _sync_children(report, plan.targets, "stt", [
-        Target(stt=t.stt, category=t.category, managing_body=t.managing_body, minimum=t.minimum,
-               forms_text=t.forms_text, evidence_text=t.evidence_text,
-               levels_code=",".join(level.value for level in t.levels), pilot=t.pilot, measure=t.measure,
-               measure_min=t.measure_min, timing=t.timing) for t in spec.targets], "chỉ tiêu STT",
-        guard=lambda t: ChecklistItem.target_id == t.id)
+    _sync_children(
+        report,
+        plan.content_areas,
+        "code",
+        [
+            ContentArea(code=a["code"], position=i, title=a["title"], framework_code=a["framework_code"])
+            for i, a in enumerate(spec.content_areas, start=1)
+        ],
+        "nội dung",
+        used_by=lambda a: _count(activity_content_area.c.content_area_id == a.id, "hoạt động dùng nội dung này"),
+    )
+    _sync_children(
+        report,
+        plan.delivery_forms,
+        "code",
+        [
+            DeliveryForm(
+                code=f["code"], position=i, title=f["title"], section=f["section"], description=f["description"]
+            )
+            for i, f in enumerate(spec.delivery_forms, start=1)
+        ],
+        "hình thức",
+        used_by=lambda f: _count(Activity.form_id == f.id, "hoạt động theo hình thức này"),
+    )
+    _sync_children(
+        report,
+        plan.criteria,
+        "position",
+        [EvaluationCriterion(position=i, title=title) for i, title in enumerate(spec.criteria, start=1)],
+        "tiêu chí đánh giá",
+        used_by=lambda c: _count(CriterionRating.criterion_id == c.id, "bản tự đánh giá"),
+    )
+    _sync_children(
+        report,
+        plan.roadmap,
+        "position",
+        [RoadmapStep(position=i, text=text) for i, text in enumerate(spec.roadmap, start=1)],
+        "lộ trình",
+    )
+    _sync_children(
+        report,
+        plan.deadlines,
+        "key",
+        [
+            Deadline(
+                key=d.key,
+                position=i,
+                title=d.title,
+                owner_text=d.owner_text,
+                before=d.before,
+                yearly_before=d.yearly_before,
+            )
+            for i, d in enumerate(spec.deadlines, start=1)
+        ],
+        "thời hạn",
+    )
+    _sync_children(
+        report,
+        plan.milestones,
+        "number",
+        [
+            Milestone(
+                number=m.number,
+                title=m.title,
+                timing=m.timing,
+                timing_text=m.timing_text,
+                owners_code=",".join(o.value for o in m.owners),
+                owner_text=m.owner_text,
+                required_of=m.required_of,
+                school_deadline_key=m.school_deadline,
+                ward_deadline_key=m.ward_deadline,
+                tracks=m.tracks,
+            )
+            for m in spec.milestones
+        ],
+        "mốc",
+        guard=lambda m: ChecklistItem.milestone_id == m.id,
+    )
+    _sync_children(
+        report,
+        plan.targets,
+        "stt",
+        [
+            Target(
+                stt=t.stt,
+                category=t.category,
+                managing_body=t.managing_body,
+                minimum=t.minimum,
+                forms_text=t.forms_text,
+                evidence_text=t.evidence_text,
+                levels_code=",".join(level.value for level in t.levels),
+                pilot=t.pilot,
+                measure=t.measure,
+                measure_min=t.measure_min,
+                timing=t.timing,
+            )
+            for t in spec.targets
+        ],
+        "chỉ tiêu STT",
+        guard=lambda t: ChecklistItem.target_id == t.id,
+    )
     by_stt = {t.stt: t for t in plan.targets}
     for target_spec in spec.targets:
         target = by_stt[target_spec.stt]
-        _sync_children(report, target.evidence, "key", [
-            EvidenceRequirement(key=e.key, position=i, title=e.title, timing=e.timing)
-            for i, e in enumerate(target_spec.evidence, start=1)], f"minh chứng của STT {target.stt}:",
-            guard=lambda e: ChecklistItem.evidence_requirement_id == e.id)
+        _sync_children(
+            report,
+            target.evidence,
+            "key",
+            [
+                EvidenceRequirement(key=e.key, position=i, title=e.title, timing=e.timing)
+                for i, e in enumerate(target_spec.evidence, start=1)
+            ],
+            f"minh chứng của STT {target.stt}:",
+            guard=lambda e: ChecklistItem.evidence_requirement_id == e.id,
+        )
     db.session.flush()
     return report
 
 
-def _sync_children(report: LoadReport, current: list, key: str, wanted: list, label: str, guard=None,
-                   used_by=None) -> None:
+def _sync_children(
+    report: LoadReport, current: list, key: str, wanted: list, label: str, guard=None, used_by=None
+) -> None:
     """Make the collection `current` match `wanted`, matching rows on `key` and keeping ids.
 
     A row dropped from the file goes only if nothing recorded depends on it: `guard` selects its
@@ -177,11 +287,12 @@ def _sync_children(report: LoadReport, current: list, key: str, wanted: list, la
         db.session.flush()
         items = db.session.scalars(select(ChecklistItem).where(guard(row))).all() if guard else []
         worked_on = any(item.has_progress for item in items) or items_with_files([item.id for item in items])
-        blocker = "trường ghi nhận tiến độ" if worked_on else (
-            used_by(row) if used_by else None)
+        blocker = "trường ghi nhận tiến độ" if worked_on else (used_by(row) if used_by else None)
         if blocker:
-            raise PlanFileError(report.plan.source_name, [
-                f"{label} {name} không còn trong tệp nhưng đã có {blocker}; giữ lại mục này trong tệp kế hoạch"])
+            raise PlanFileError(
+                report.plan.source_name,
+                [f"{label} {name} không còn trong tệp nhưng đã có {blocker}; giữ lại mục này trong tệp kế hoạch"],
+            )
         for item in items:
             db.session.delete(item)
         current.remove(row)
@@ -192,8 +303,11 @@ def _sync_children(report: LoadReport, current: list, key: str, wanted: list, la
             current.append(row)
             report.created.append(f"{label} {name}")
             continue
-        values = {column.key: getattr(row, column.key) for column in row.__table__.columns
-                  if not column.primary_key and not column.foreign_keys}
+        values = {
+            column.key: getattr(row, column.key)
+            for column in row.__table__.columns
+            if not column.primary_key and not column.foreign_keys
+        }
         if _assign(existing[name], values):
             report.changed.append(f"{label} {name}")
 
@@ -227,9 +341,11 @@ def plan_warnings(plan: Plan) -> list[str]:
             warnings.append(
                 f"Mốc {milestone.number}: hạn tổng hợp của {ward.owner_text} (trước {ward.before:%d/%m/%Y}) "
                 f"sớm hơn hạn báo cáo của {school.owner_text} (trước {school.before:%d/%m/%Y}); "
-                "phường phải tổng hợp trước khi các trường nộp báo cáo.")
+                "phường phải tổng hợp trước khi các trường nộp báo cáo."
+            )
     for deadline in plan.deadlines:
         if deadline.before and not (year.hk1_start <= deadline.before <= year.closes_on):
-            warnings.append(f"Thời hạn “{deadline.title}” (trước {deadline.before:%d/%m/%Y}) "
-                            f"nằm ngoài năm học {year.name}.")
+            warnings.append(
+                f"Thời hạn “{deadline.title}” (trước {deadline.before:%d/%m/%Y}) nằm ngoài năm học {year.name}."
+            )
     return warnings

@@ -3,11 +3,13 @@
 Every problem is reported with the file, the entry and the field, in Vietnamese, so that a
 ward official who edits a plan file can fix it without a developer.
 """
+
 import hashlib
 import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import cast
 
@@ -29,17 +31,39 @@ MEASURES = {
 NUL_IN_TEXT = "trường '{}' chứa ký tự NUL (mã 0, trong tệp là \\u0000), không được phép; hãy xóa ký tự này"
 # How long a text field may be: the length of the column that keeps it (PostgreSQL refuses longer
 # with an error, SQLite would keep it). Fields kept as Text have no limit.
-TEXT_LIMITS = {key: column.type.length for key, column in {
-    "slug": Ward.slug, "name": Ward.name, "city": Ward.city, "authority": Ward.authority, "office": Ward.office,
-    "number": Plan.number, "signer": Plan.signer, "signer_title": Plan.signer_title,
-    "timing_text": Milestone.timing_text, "owner_text": Milestone.owner_text,
-    "school_deadline": Milestone.school_deadline_key, "ward_deadline": Milestone.ward_deadline_key,
-    "key": Deadline.key, "managing_body": Target.managing_body,
-    "code": ContentArea.code, "framework_code": ContentArea.framework_code, "section": DeliveryForm.section,
-}.items()}
+TEXT_LIMITS = {
+    key: column.type.length
+    for key, column in {
+        "slug": Ward.slug,
+        "name": Ward.name,
+        "city": Ward.city,
+        "authority": Ward.authority,
+        "office": Ward.office,
+        "number": Plan.number,
+        "signer": Plan.signer,
+        "signer_title": Plan.signer_title,
+        "timing_text": Milestone.timing_text,
+        "owner_text": Milestone.owner_text,
+        "school_deadline": Milestone.school_deadline_key,
+        "ward_deadline": Milestone.ward_deadline_key,
+        "key": Deadline.key,
+        "managing_body": Target.managing_body,
+        "code": ContentArea.code,
+        "framework_code": ContentArea.framework_code,
+        "section": DeliveryForm.section,
+    }.items()
+}
 EVIDENCE_LIMITS = {"key": EvidenceRequirement.key.type.length, "title": EvidenceRequirement.title.type.length}
-CALENDAR_FIELDS = ("hk1_start", "hk1_end", "hk2_start", "hk2_end", "midterm_start", "midterm_end",
-                   "ends_on", "closes_on")
+CALENDAR_FIELDS = (
+    "hk1_start",
+    "hk1_end",
+    "hk2_start",
+    "hk2_end",
+    "midterm_start",
+    "midterm_end",
+    "ends_on",
+    "closes_on",
+)
 
 
 class PlanFileError(Exception):
@@ -177,8 +201,9 @@ class _Checker:
         for key in sorted(set(entry) - allowed):
             self.fail(where, f"trường '{key}' không có trong định dạng kế hoạch (gõ sai tên?)")
 
-    def text(self, entry: dict, where: str, key: str, required: bool = True, default: str = "",
-             limit: int | None = None) -> str:
+    def text(
+        self, entry: dict, where: str, key: str, required: bool = True, default: str = "", limit: int | None = None
+    ) -> str:
         if key not in entry:
             if required:
                 self.fail(where, f"thiếu trường '{key}'")
@@ -255,8 +280,23 @@ class _Checker:
 
     # -- sections ----------------------------------------------------------------------------
     def plan(self, data: dict, source_name: str, sha256: str) -> PlanSpec:
-        self.unknown(data, "tệp", {"format", "ward", "plan", "calendar", "content_area", "delivery_form",
-                                    "milestone", "deadline", "criterion", "roadmap", "target"})
+        self.unknown(
+            data,
+            "tệp",
+            {
+                "format",
+                "ward",
+                "plan",
+                "calendar",
+                "content_area",
+                "delivery_form",
+                "milestone",
+                "deadline",
+                "criterion",
+                "roadmap",
+                "target",
+            },
+        )
         if data.get("format") != FORMAT_VERSION:
             self.fail("format", f"phải là {FORMAT_VERSION} (đang là {data.get('format')!r})")
         ward = self.table(data, "ward")
@@ -270,8 +310,12 @@ class _Checker:
         if school_year and not _is_school_year(school_year):
             self.fail("[plan]", f"trường 'school_year': '{school_year}' phải có dạng 2025-2026 (hai năm liền nhau)")
         spec = PlanSpec(
-            source_name=source_name, sha256=sha256, ward=ward_values, school_year=school_year,
-            number=self.text(head, "[plan]", "number"), title=self.text(head, "[plan]", "title"),
+            source_name=source_name,
+            sha256=sha256,
+            ward=ward_values,
+            school_year=school_year,
+            number=self.text(head, "[plan]", "number"),
+            title=self.text(head, "[plan]", "title"),
             signer=self.text(head, "[plan]", "signer", required=False),
             signer_title=self.text(head, "[plan]", "signer_title", required=False),
             targets_note=self.text(head, "[plan]", "targets_note", required=False),
@@ -302,9 +346,12 @@ class _Checker:
         if all(days.values()):
             known = cast(dict[str, date], days)  # all set: all() just said so
             order = ("hk1_start", "hk1_end", "hk2_start", "hk2_end", "ends_on", "closes_on")
-            for earlier, later in zip(order, order[1:]):
+            for earlier, later in pairwise(order):
                 if known[earlier] > known[later]:
-                    self.fail("[calendar]", f"'{earlier}' ({known[earlier]:%d/%m/%Y}) phải trước '{later}' ({known[later]:%d/%m/%Y})")
+                    self.fail(
+                        "[calendar]",
+                        f"'{earlier}' ({known[earlier]:%d/%m/%Y}) phải trước '{later}' ({known[later]:%d/%m/%Y})",
+                    )
             if not (known["hk2_start"] <= known["midterm_start"] <= known["midterm_end"] <= known["hk2_end"]):
                 self.fail("[calendar]", "khoảng giữa HK II (midterm_start…midterm_end) phải nằm trong HK II")
         # A missing day was reported by self.fail, and a spec with problems is never handed out.
@@ -314,8 +361,13 @@ class _Checker:
         areas = []
         for where, entry in self.entries(data, "content_area"):
             self.unknown(entry, where, {"code", "title", "framework_code"})
-            areas.append({"code": self.text(entry, where, "code"), "title": self.text(entry, where, "title"),
-                          "framework_code": self.text(entry, where, "framework_code", required=False)})
+            areas.append(
+                {
+                    "code": self.text(entry, where, "code"),
+                    "title": self.text(entry, where, "title"),
+                    "framework_code": self.text(entry, where, "framework_code", required=False),
+                }
+            )
         self.unique("[[content_area]]", "mã", [a["code"] for a in areas])
         return areas
 
@@ -323,9 +375,14 @@ class _Checker:
         forms = []
         for where, entry in self.entries(data, "delivery_form"):
             self.unknown(entry, where, {"code", "title", "section", "description"})
-            forms.append({"code": self.text(entry, where, "code"), "title": self.text(entry, where, "title"),
-                          "section": self.text(entry, where, "section", required=False),
-                          "description": self.text(entry, where, "description", required=False)})
+            forms.append(
+                {
+                    "code": self.text(entry, where, "code"),
+                    "title": self.text(entry, where, "title"),
+                    "section": self.text(entry, where, "section", required=False),
+                    "description": self.text(entry, where, "description", required=False),
+                }
+            )
         self.unique("[[delivery_form]]", "mã", [f["code"] for f in forms])
         return forms
 
@@ -336,24 +393,47 @@ class _Checker:
             before = self.day(entry, where, "before", required=False)
             yearly = self.text(entry, where, "yearly_before", required=False) or None
             if (before is None and "before" not in entry) == (yearly is None):
-                self.fail(where, "cần đúng một trong hai trường 'before' (một ngày) hoặc 'yearly_before' (dd/mm hằng năm)")
+                self.fail(
+                    where, "cần đúng một trong hai trường 'before' (một ngày) hoặc 'yearly_before' (dd/mm hằng năm)"
+                )
             if yearly and not _is_day_month(yearly):
                 self.fail(where, f"trường 'yearly_before': '{yearly}' phải có dạng dd/mm, ví dụ 09/06")
-            deadlines.append(DeadlineSpec(key=self.text(entry, where, "key"), title=self.text(entry, where, "title"),
-                                          owner_text=self.text(entry, where, "owner_text"), before=before,
-                                          yearly_before=yearly))
+            deadlines.append(
+                DeadlineSpec(
+                    key=self.text(entry, where, "key"),
+                    title=self.text(entry, where, "title"),
+                    owner_text=self.text(entry, where, "owner_text"),
+                    before=before,
+                    yearly_before=yearly,
+                )
+            )
         self.unique("[[deadline]]", "key", [d.key for d in deadlines])
         return deadlines
 
     def milestones(self, data: dict, deadline_keys: set[str]) -> list[MilestoneSpec]:
         milestones = []
         for where, entry in self.entries(data, "milestone"):
-            self.unknown(entry, where, {"number", "title", "timing", "timing_text", "owners", "owner_text",
-                                        "required_of", "school_deadline", "ward_deadline", "tracks"})
+            self.unknown(
+                entry,
+                where,
+                {
+                    "number",
+                    "title",
+                    "timing",
+                    "timing_text",
+                    "owners",
+                    "owner_text",
+                    "required_of",
+                    "school_deadline",
+                    "ward_deadline",
+                    "tracks",
+                },
+            )
             number = self.integer(entry, where, "number", minimum=1)
             where = f"{where} (number = {entry.get('number')!r})" if "number" in entry else where
             milestone = MilestoneSpec(
-                number=number, title=self.text(entry, where, "title"),
+                number=number,
+                title=self.text(entry, where, "title"),
                 timing=self.choice(entry, where, "timing", Timing),
                 timing_text=self.text(entry, where, "timing_text"),
                 owners=self.choices(entry, where, "owners", Owner),
@@ -364,7 +444,9 @@ class _Checker:
                 tracks=self.text(entry, where, "tracks", required=False) or None,
             )
             if milestone.tracks and milestone.tracks not in TRACKS:
-                self.fail(where, f"trường 'tracks': '{milestone.tracks}' không hợp lệ; dùng một trong: {', '.join(TRACKS)}")
+                self.fail(
+                    where, f"trường 'tracks': '{milestone.tracks}' không hợp lệ; dùng một trong: {', '.join(TRACKS)}"
+                )
             for key in ("school_deadline", "ward_deadline"):
                 ref = getattr(milestone, key)
                 if ref and ref not in deadline_keys:
@@ -376,9 +458,24 @@ class _Checker:
     def targets(self, data: dict) -> list[TargetSpec]:
         targets = []
         for where, entry in self.entries(data, "target"):
-            self.unknown(entry, where, {"stt", "category", "managing_body", "minimum", "forms_text",
-                                        "evidence_text", "levels", "pilot", "measure", "measure_min",
-                                        "timing", "evidence"})
+            self.unknown(
+                entry,
+                where,
+                {
+                    "stt",
+                    "category",
+                    "managing_body",
+                    "minimum",
+                    "forms_text",
+                    "evidence_text",
+                    "levels",
+                    "pilot",
+                    "measure",
+                    "measure_min",
+                    "timing",
+                    "evidence",
+                },
+            )
             stt = self.integer(entry, where, "stt", minimum=1)
             where = f"{where} (stt = {entry.get('stt')!r})" if "stt" in entry else where
             pilot = entry.get("pilot")
@@ -389,15 +486,22 @@ class _Checker:
             if measure and measure not in MEASURES:
                 self.fail(where, f"trường 'measure': '{measure}' không hợp lệ; dùng một trong: {', '.join(MEASURES)}")
             target_timing = self.choice(entry, where, "timing", Timing)
-            targets.append(TargetSpec(
-                stt=stt, category=self.text(entry, where, "category"),
-                managing_body=self.text(entry, where, "managing_body"),
-                minimum=self.text(entry, where, "minimum"), forms_text=self.text(entry, where, "forms_text"),
-                evidence_text=self.text(entry, where, "evidence_text"),
-                levels=self.choices(entry, where, "levels", SchoolLevel), pilot=pilot, measure=measure,
-                measure_min=self.integer(entry, where, "measure_min", minimum=1), timing=target_timing,
-                evidence=self.evidence(entry, where, target_timing),
-            ))
+            targets.append(
+                TargetSpec(
+                    stt=stt,
+                    category=self.text(entry, where, "category"),
+                    managing_body=self.text(entry, where, "managing_body"),
+                    minimum=self.text(entry, where, "minimum"),
+                    forms_text=self.text(entry, where, "forms_text"),
+                    evidence_text=self.text(entry, where, "evidence_text"),
+                    levels=self.choices(entry, where, "levels", SchoolLevel),
+                    pilot=pilot,
+                    measure=measure,
+                    measure_min=self.integer(entry, where, "measure_min", minimum=1),
+                    timing=target_timing,
+                    evidence=self.evidence(entry, where, target_timing),
+                )
+            )
         self.unique("[[target]]", "STT", [t.stt for t in targets if t.stt])
         return targets
 
@@ -410,16 +514,28 @@ class _Checker:
         for i, item in enumerate(items, start=1):
             where = f"{target_where}, minh chứng thứ {i}"
             self.unknown(item, where, {"key", "title", "timing"})
-            evidence.append(EvidenceSpec(key=self.text(item, where, "key", limit=EVIDENCE_LIMITS["key"]),
-                                         title=self.text(item, where, "title", limit=EVIDENCE_LIMITS["title"]),
-                                         timing=self.choice(item, where, "timing", Timing, default=default_timing)))
+            evidence.append(
+                EvidenceSpec(
+                    key=self.text(item, where, "key", limit=EVIDENCE_LIMITS["key"]),
+                    title=self.text(item, where, "title", limit=EVIDENCE_LIMITS["title"]),
+                    timing=self.choice(item, where, "timing", Timing, default=default_timing),
+                )
+            )
         self.unique(target_where, "key minh chứng", [e.key for e in evidence])
         return evidence
 
 
 def _type_name(value) -> str:
-    return {bool: "true/false", int: "số", float: "số thực", str: "chuỗi", list: "danh sách",
-            dict: "bảng", date: "ngày", datetime: "ngày giờ"}.get(type(value), type(value).__name__)
+    return {
+        bool: "true/false",
+        int: "số",
+        float: "số thực",
+        str: "chuỗi",
+        list: "danh sách",
+        dict: "bảng",
+        date: "ngày",
+        datetime: "ngày giờ",
+    }.get(type(value), type(value).__name__)
 
 
 def _is_school_year(name: str) -> bool:

@@ -1,5 +1,6 @@
 """Editing a target of Phụ lục II and its evidence requirements from the browser. A change is
 checked, audited and synced as in editing.py; the fingerprint covers the target and its evidence."""
+
 import re
 import unicodedata
 
@@ -23,10 +24,18 @@ TEXT_FIELDS = {
 
 
 def target_values(target: Target) -> dict:
-    return {"category": target.category, "managing_body": target.managing_body, "minimum": target.minimum,
-            "forms_text": target.forms_text, "evidence_text": target.evidence_text,
-            "levels": [level.value for level in target.levels], "pilot": target.pilot, "measure": target.measure,
-            "measure_min": target.measure_min, "timing": target.timing.value}
+    return {
+        "category": target.category,
+        "managing_body": target.managing_body,
+        "minimum": target.minimum,
+        "forms_text": target.forms_text,
+        "evidence_text": target.evidence_text,
+        "levels": [level.value for level in target.levels],
+        "pilot": target.pilot,
+        "measure": target.measure,
+        "measure_min": target.measure_min,
+        "timing": target.timing.value,
+    }
 
 
 def evidence_values(evidence: EvidenceRequirement) -> dict:
@@ -38,8 +47,17 @@ def target_state(target: Target) -> dict:
     return target_values(target) | {"evidence": [[e.key, evidence_values(e)] for e in target.evidence]}
 
 
-def update_target(plan: Plan, target: Target, values: dict, evidence: dict[str, dict], new_evidence: dict | None,
-                  *, version: str, actor, confirm: bool = False) -> bool:
+def update_target(
+    plan: Plan,
+    target: Target,
+    values: dict,
+    evidence: dict[str, dict],
+    new_evidence: dict | None,
+    *,
+    version: str,
+    actor,
+    confirm: bool = False,
+) -> bool:
     """Set a target's row, the titles and timings of its evidence, and add one evidence requirement
     (`new_evidence`, if given). Commits; returns whether anything changed.
 
@@ -84,20 +102,28 @@ def update_target(plan: Plan, target: Target, values: dict, evidence: dict[str, 
                 requirement.timing = Timing(evidence[requirement.key]["timing"])
         added = None
         if new_title:
-            added = EvidenceRequirement(key=evidence_key(new_title, {e.key for e in target.evidence}),
-                                        position=len(target.evidence) + 1, title=new_title,
-                                        timing=Timing(new_evidence.get("timing") or target.timing.value))
+            added = EvidenceRequirement(
+                key=evidence_key(new_title, {e.key for e in target.evidence}),
+                position=len(target.evidence) + 1,
+                title=new_title,
+                timing=Timing(new_evidence.get("timing") or target.timing.value),
+            )
             target.evidence.append(added)
         retiring = check_retiring(plan, confirm)
         before = {name: edit.before[name] for name in target_values(target)}
-        any_change = record_change("plan.target", target, plan, before, target_values(target), actor,
-                                   retired=len(retiring))
+        any_change = record_change(
+            "plan.target", target, plan, before, target_values(target), actor, retired=len(retiring)
+        )
         for requirement, was in changed:
-            any_change |= record_change("plan.evidence", requirement, plan, was, evidence_values(requirement),
-                                        actor)
+            any_change |= record_change("plan.evidence", requirement, plan, was, evidence_values(requirement), actor)
         if added is not None:
-            audit.record("plan.evidence_add", added, ward_id=plan.ward_id, actor=actor,
-                         after={"target": target.stt, "key": added.key} | evidence_values(added))
+            audit.record(
+                "plan.evidence_add",
+                added,
+                ward_id=plan.ward_id,
+                actor=actor,
+                after={"target": target.stt, "key": added.key} | evidence_values(added),
+            )
             any_change = True
         if (before["measure"], before["measure_min"]) != (target.measure, target.measure_min):
             # Target items are computed from the schools' activities: a new measure recounts them.
@@ -113,25 +139,37 @@ def remove_evidence(plan: Plan, target: Target, key: str, *, version: str, actor
         if requirement is None:
             raise PlanEditError({"evidence": "Minh chứng này không còn trong chỉ tiêu."})
         if len(target.evidence) == 1:
-            raise PlanEditError({"evidence": "Mỗi chỉ tiêu cần ít nhất một minh chứng; hãy sửa minh chứng này "
-                                             "thay vì bỏ."})
-        items = db.session.scalars(select(ChecklistItem).where(
-            ChecklistItem.evidence_requirement_id == requirement.id)).all()
+            raise PlanEditError(
+                {"evidence": "Mỗi chỉ tiêu cần ít nhất một minh chứng; hãy sửa minh chứng này thay vì bỏ."}
+            )
+        items = db.session.scalars(
+            select(ChecklistItem).where(ChecklistItem.evidence_requirement_id == requirement.id)
+        ).all()
         with_files = items_with_files([item.id for item in items])
         worked = {item.school_id for item in items if item.has_progress or item.id in with_files}
         if worked:
-            raise PlanEditError({"evidence": (
-                f"Không bỏ được minh chứng “{requirement.title}”: {len(worked)} trường đã ghi nhận tiến độ "
-                "hoặc tải tệp lên cho minh chứng này. Có thể sửa tên, thời gian của minh chứng thay vì bỏ.")})
+            raise PlanEditError(
+                {
+                    "evidence": (
+                        f"Không bỏ được minh chứng “{requirement.title}”: {len(worked)} trường đã ghi nhận tiến độ "
+                        "hoặc tải tệp lên cho minh chứng này. Có thể sửa tên, thời gian của minh chứng thay vì bỏ."
+                    )
+                }
+            )
         for item in items:
             db.session.delete(item)
         db.session.flush()
         target.evidence.remove(requirement)
         for position, remaining in enumerate(target.evidence, start=1):
             remaining.position = position
-        audit.record("plan.evidence_remove", target, ward_id=plan.ward_id, actor=actor,
-                     before={"target": target.stt, "key": requirement.key} | evidence_values(requirement),
-                     after={"items_removed": len(items)})
+        audit.record(
+            "plan.evidence_remove",
+            target,
+            ward_id=plan.ward_id,
+            actor=actor,
+            before={"target": target.stt, "key": requirement.key} | evidence_values(requirement),
+            after={"items_removed": len(items)},
+        )
     return requirement
 
 

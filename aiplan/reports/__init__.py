@@ -3,6 +3,7 @@
 `admin_doc` lays documents out as Vietnamese administrative documents
 (Nghị định 30/2020/NĐ-CP) in DOCX; see docs/documents.md.
 """
+
 from flask import Blueprint
 
 bp = Blueprint("reports", __name__)

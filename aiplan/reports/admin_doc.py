@@ -3,15 +3,17 @@
 Data in, bytes out: describe an `AdminDocument`, add body blocks, call `render`. No Flask or
 database here, so the minutes and the reports build on it and tests need no app.
 """
+
 from __future__ import annotations
 
 import io
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date as Date
 from decimal import Decimal
-from typing import Any, Callable, Sequence, Union
+from typing import Any
 
 from docx import Document
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
@@ -36,11 +38,19 @@ MOTTO_CM = 5.61  # the motto's width in Times New Roman bold 13 pt: its rule is 
 # "TRƯỜNG TIỂU HỌC ĐOÀN KẾT" at 13 pt 7.0 cm
 LETTERHEAD_CM = (7.4, 9.1)
 
-Cell = Union[str, int, float, Decimal, None]
-_ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
-          "right": WD_ALIGN_PARAGRAPH.RIGHT, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}
-_LEVELS = ((re.compile(r"[IVXLC]+\.\s"), 1), (re.compile(r"\d+\.\d+"), 3),
-           (re.compile(r"\d+\.\s"), 2), (re.compile(r"[a-zđ]\)\s"), 3))
+Cell = str | int | float | Decimal | None
+_ALIGN = {
+    "left": WD_ALIGN_PARAGRAPH.LEFT,
+    "center": WD_ALIGN_PARAGRAPH.CENTER,
+    "right": WD_ALIGN_PARAGRAPH.RIGHT,
+    "justify": WD_ALIGN_PARAGRAPH.JUSTIFY,
+}
+_LEVELS = (
+    (re.compile(r"[IVXLC]+\.\s"), 1),
+    (re.compile(r"\d+\.\d+"), 3),
+    (re.compile(r"\d+\.\s"), 2),
+    (re.compile(r"[a-zđ]\)\s"), 3),
+)
 
 
 @dataclass(frozen=True)
@@ -83,7 +93,7 @@ class Table:
     align: tuple[str | None, ...]  # per column; None: numbers right, text left
 
 
-Block = Union[Heading, Paragraph, Bullets, Table]
+Block = Heading | Paragraph | Bullets | Table
 
 
 @dataclass
@@ -118,9 +128,13 @@ class AdminDocument:
         self.body.append(Bullets(tuple(items)))
         return self
 
-    def table(self, headers: Sequence[str], rows: Sequence[Sequence[Cell]],
-              widths: Sequence[float] | None = None,
-              align: Sequence[str | None] | None = None) -> AdminDocument:
+    def table(
+        self,
+        headers: Sequence[str],
+        rows: Sequence[Sequence[Cell]],
+        widths: Sequence[float] | None = None,
+        align: Sequence[str | None] | None = None,
+    ) -> AdminDocument:
         n = len(headers)
         widths = tuple(widths) if widths else (1.0,) * n
         align = tuple(align) if align else (None,) * n
@@ -134,7 +148,7 @@ class AdminDocument:
 
 
 def format_vietnamese_date(day: Date | None, year: int | None = None) -> str:
-    """"ngày 05 tháng 3 năm 2026"; days below 10 and months 1-2 take a leading zero (NĐ 30).
+    """ "ngày 05 tháng 3 năm 2026"; days below 10 and months 1-2 take a leading zero (NĐ 30).
 
     Without a date, blanks to fill by hand: "ngày      tháng      năm 2026" (year defaults to now).
     """
@@ -145,7 +159,7 @@ def format_vietnamese_date(day: Date | None, year: int | None = None) -> str:
 
 
 def format_number_line(number: str) -> str:
-    """"5/BB-VHXH" -> "Số: 05/BB-VHXH"; "/BC-VHXH" -> "Số:      /BC-VHXH"; "" -> ""."""
+    """ "5/BB-VHXH" -> "Số: 05/BB-VHXH"; "/BC-VHXH" -> "Số:      /BC-VHXH"; "" -> ""."""
     number = _nfc(number).strip()
     if not number or number.lower().startswith("số"):
         return number
@@ -235,11 +249,25 @@ def _setup(docx, document: AdminDocument) -> None:
     props.language = "vi-VN"
 
 
-def _paragraph(container, text: str = "", *, size: float = BODY_PT, bold=False, italic=False,
-               align: str = "center", before: float = 0, after: float = 0, indent: float = 0,
-               line: float = 1.0):
-    cell_fresh = (isinstance(container, _Cell) and len(container.paragraphs) == 1
-                  and container.paragraphs[0]._p.pPr is None and not container.paragraphs[0].runs)
+def _paragraph(
+    container,
+    text: str = "",
+    *,
+    size: float = BODY_PT,
+    bold=False,
+    italic=False,
+    align: str = "center",
+    before: float = 0,
+    after: float = 0,
+    indent: float = 0,
+    line: float = 1.0,
+):
+    cell_fresh = (
+        isinstance(container, _Cell)
+        and len(container.paragraphs) == 1
+        and container.paragraphs[0]._p.pPr is None
+        and not container.paragraphs[0].runs
+    )
     p = container.paragraphs[0] if cell_fresh else container.add_paragraph()
     fmt = p.paragraph_format
     fmt.alignment = _ALIGN[align]
@@ -264,15 +292,21 @@ def _rule(container, length_cm: float, room_cm: float) -> None:
     for attr, value in (("val", "single"), ("sz", "6"), ("space", "1"), ("color", "auto")):
         top.set(qn(f"w:{attr}"), value)
     border.append(top)
-    p._p.get_or_add_pPr().insert_element_before(
-        border, "w:shd", "w:tabs", "w:spacing", "w:ind", "w:jc", "w:rPr")
+    p._p.get_or_add_pPr().insert_element_before(border, "w:shd", "w:tabs", "w:spacing", "w:ind", "w:jc", "w:rPr")
     side = Cm(max(room_cm - length_cm, 0) / 2)
     p.paragraph_format.left_indent = p.paragraph_format.right_indent = side
 
 
 # w:tblPr children must keep the schema's order, or Word calls the file damaged.
-_AFTER_BORDERS = ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption",
-                  "w:tblDescription", "w:tblPrChange")
+_AFTER_BORDERS = (
+    "w:shd",
+    "w:tblLayout",
+    "w:tblCellMar",
+    "w:tblLook",
+    "w:tblCaption",
+    "w:tblDescription",
+    "w:tblPrChange",
+)
 
 
 def _no_borders(table, value: str = "nil") -> None:
@@ -287,8 +321,7 @@ def _no_borders(table, value: str = "nil") -> None:
     table._tbl.tblPr.insert_element_before(borders, *_AFTER_BORDERS)
 
 
-def _layout_table(docx, widths_cm: Sequence[float], rows: int, borders: str = "nil",
-                  padded: bool = True):
+def _layout_table(docx, widths_cm: Sequence[float], rows: int, borders: str = "nil", padded: bool = True):
     table = docx.add_table(rows=rows, cols=len(widths_cm))
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False  # fixed layout: Word and LibreOffice keep the given widths
@@ -317,8 +350,7 @@ def _letterhead(docx, document: AdminDocument) -> None:
     left, right = LETTERHEAD_CM
     table = _layout_table(docx, LETTERHEAD_CM, rows=2, padded=False)
     authority, nation = table.rows[0].cells
-    lines = [(t, i == 1) for i, t in enumerate(
-        (document.authority.parent, document.authority.issuer)) if t]
+    lines = [(t, i == 1) for i, t in enumerate((document.authority.parent, document.authority.issuer)) if t]
     for text, bold in lines:
         _paragraph(authority, text.upper(), size=13, bold=bold)
     if lines:
@@ -329,19 +361,35 @@ def _letterhead(docx, document: AdminDocument) -> None:
     number, dated = table.rows[1].cells
     _paragraph(number, format_number_line(document.number), size=13, before=6)
     place = f"{_nfc(document.place)}, " if document.place else ""
-    _paragraph(dated, place + format_vietnamese_date(document.date, document.year),
-               italic=True, before=6)
+    _paragraph(dated, place + format_vietnamese_date(document.date, document.year), italic=True, before=6)
 
 
 def _heading(docx, block: Heading) -> None:
-    p = _paragraph(docx, block.text, bold=block.level < 3, italic=block.level >= 3,
-                   align="justify", before=6, after=6, indent=FIRST_LINE_CM, line=1.15)
+    p = _paragraph(
+        docx,
+        block.text,
+        bold=block.level < 3,
+        italic=block.level >= 3,
+        align="justify",
+        before=6,
+        after=6,
+        indent=FIRST_LINE_CM,
+        line=1.15,
+    )
     p.paragraph_format.keep_with_next = True
 
 
 def _body_paragraph(docx, block: Paragraph) -> None:
-    _paragraph(docx, block.text, bold=block.bold, italic=block.italic, align="justify",
-               after=6, indent=FIRST_LINE_CM, line=1.15)
+    _paragraph(
+        docx,
+        block.text,
+        bold=block.bold,
+        italic=block.italic,
+        align="justify",
+        after=6,
+        indent=FIRST_LINE_CM,
+        line=1.15,
+    )
 
 
 def _bullets(docx, block: Bullets) -> None:
@@ -374,8 +422,14 @@ def _table(docx, block: Table) -> None:
         for cell, value, align in zip(row.cells, values, block.align):
             number = isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-            _paragraph(cell, _cell_text(value), size=TABLE_PT, before=2, after=2,
-                       align=align or ("right" if number else "left"))
+            _paragraph(
+                cell,
+                _cell_text(value),
+                size=TABLE_PT,
+                before=2,
+                after=2,
+                align=align or ("right" if number else "left"),
+            )
     _paragraph(docx, size=6)  # keeps two tables apart and the next paragraph off the border
 
 
@@ -402,18 +456,18 @@ def _closing(docx, document: AdminDocument) -> None:
     _paragraph(docx, size=6).paragraph_format.keep_with_next = True
     beside = len(signatures) <= 1 and recipients
     if beside or signatures:
-        pairs = [signatures[i:i + 2] for i in range(0, len(signatures), 2)] or [[]]
+        pairs = [signatures[i : i + 2] for i in range(0, len(signatures), 2)] or [[]]
         widths = (7.5, BODY_CM - 7.5) if len(signatures) <= 1 else (BODY_CM / 2,) * 2
         table = _layout_table(docx, widths, rows=len(pairs))
         for row, pair in zip(table.rows, pairs):
-            for cell, signature in zip(row.cells[2 - len(pair):], pair):
+            for cell, signature in zip(row.cells[2 - len(pair) :], pair):
                 _signature(cell, signature)
         if beside:
             _recipients(table.rows[0].cells[0], recipients)
     if document.members:
         title = _paragraph(docx, document.members_title.upper(), bold=True, before=12)
         title.paragraph_format.keep_with_next = True
-        groups = [document.members[i:i + 3] for i in range(0, len(document.members), 3)]
+        groups = [document.members[i : i + 3] for i in range(0, len(document.members), 3)]
         table = _layout_table(docx, (BODY_CM / 3,) * 3, rows=len(groups))
         for row, names in zip(table.rows, groups):
             for cell, name in zip(row.cells, names):
@@ -423,4 +477,9 @@ def _closing(docx, document: AdminDocument) -> None:
         _recipients(docx, recipients)
 
 
-_BLOCKS: dict[type, Callable[[Any, Any], None]] = {Heading: _heading, Paragraph: _body_paragraph, Bullets: _bullets, Table: _table}
+_BLOCKS: dict[type, Callable[[Any, Any], None]] = {
+    Heading: _heading,
+    Paragraph: _body_paragraph,
+    Bullets: _bullets,
+    Table: _table,
+}

@@ -7,6 +7,7 @@ archive are made from the plan's numbering and plain ASCII, never taken as paths
 client sent. The archive is written to a spooled temporary file (memory up to SPOOL_BYTES, then
 disk) while each blob is streamed from the store and hashed again on the way.
 """
+
 from __future__ import annotations
 
 import csv
@@ -56,8 +57,8 @@ def ascii_name(text: str, limit: int) -> str:
     text = re.sub(r"[^A-Za-z0-9 ._(),-]+", "-", text)
     text = re.sub(r"-{2,}", "-", re.sub(r"\s+", " ", text)).strip(" .-")
     if len(text) > limit:  # cut at a word boundary when there is one in the second half
-        cut = text[:limit + 1]
-        text = cut[:cut.rindex(" ")] if " " in cut[limit // 2:] else text[:limit]
+        cut = text[: limit + 1]
+        text = cut[: cut.rindex(" ")] if " " in cut[limit // 2 :] else text[:limit]
     text = text.rstrip(" .-")
     if text.split(".")[0].upper() in RESERVED:
         text = f"_{text}"
@@ -85,7 +86,7 @@ def build_bundle(plan: Plan, school: School) -> tuple[SpooledTemporaryFile, int]
     """The school's bundle as a ZIP in a spooled temporary file, rewound, and its size in bytes."""
     evidence = school_evidence(plan, school)
     storage = get_storage()
-    out = SpooledTemporaryFile(max_size=SPOOL_BYTES)
+    out = SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 — handed to the response, which closes it
     entries: list[Entry] = []
     try:
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
@@ -99,8 +100,10 @@ def build_bundle(plan: Plan, school: School) -> tuple[SpooledTemporaryFile, int]
                     entries.append(entry)
             # Evidence is mostly compressed already (PDF, DOCX, images, video): stored as is; the index is text.
             stamp = _zip_time(datetime.now(LOCAL_TZ))
-            for name, data in (("index.html", _index_html(plan, school, entries, evidence.restricted)),
-                               ("index.csv", _index_csv(entries))):
+            for name, data in (
+                ("index.html", _index_html(plan, school, entries, evidence.restricted)),
+                ("index.csv", _index_csv(entries)),
+            ):
                 archive.writestr(zipfile.ZipInfo(name, stamp), data, compress_type=zipfile.ZIP_DEFLATED)
         size = out.tell()
         out.seek(0)
@@ -129,8 +132,9 @@ def _copy(storage, archive: zipfile.ZipFile, entry: Entry) -> None:
     try:
         source = storage.open(file.sha256)
     except FileNotFoundError:
-        current_app.logger.error("Evidence file %s has no blob %s in the store; left out of the bundle",
-                                 file.id, file.sha256)
+        current_app.logger.error(
+            "Evidence file %s has no blob %s in the store; left out of the bundle", file.id, file.sha256
+        )
         entry.missing, entry.status = True, "Thiếu trong kho lưu trữ: tệp không có trong gói"
         return
     info = zipfile.ZipInfo(entry.path, _zip_time(file.uploaded_at.astimezone(LOCAL_TZ)))
@@ -141,8 +145,9 @@ def _copy(storage, archive: zipfile.ZipFile, entry: Entry) -> None:
             digest.update(chunk)
             target.write(chunk)
     if digest.hexdigest() != file.sha256:
-        current_app.logger.error("Evidence file %s: blob %s does not match its SHA-256 (%s)",
-                                 file.id, file.sha256, digest.hexdigest())
+        current_app.logger.error(
+            "Evidence file %s: blob %s does not match its SHA-256 (%s)", file.id, file.sha256, digest.hexdigest()
+        )
         entry.status = f"Nội dung không khớp mã SHA-256 đã lưu (thực tế: {digest.hexdigest()})"
 
 
@@ -150,12 +155,22 @@ def _index_csv(entries: list[Entry]) -> bytes:
     """UTF-8 with a BOM, so that Excel shows the Vietnamese names correctly."""
     text = io.StringIO()
     writer = csv.writer(text)
-    writer.writerow(["Nội dung", "Đường dẫn trong gói", "Tên tệp gốc", "Dung lượng (byte)", "SHA-256",
-                     "Ngày tải lên", "Ghi chú"])
+    writer.writerow(
+        ["Nội dung", "Đường dẫn trong gói", "Tên tệp gốc", "Dung lượng (byte)", "SHA-256", "Ngày tải lên", "Ghi chú"]
+    )
     for entry in entries:
         file = entry.file
-        writer.writerow([entry.folder_label, entry.path, file.original_name, file.size, file.sha256,
-                         f"{file.uploaded_at.astimezone(LOCAL_TZ):%d/%m/%Y}", entry.status])
+        writer.writerow(
+            [
+                entry.folder_label,
+                entry.path,
+                file.original_name,
+                file.size,
+                file.sha256,
+                f"{file.uploaded_at.astimezone(LOCAL_TZ):%d/%m/%Y}",
+                entry.status,
+            ]
+        )
     return ("\ufeff" + text.getvalue()).encode("utf-8")
 
 
@@ -164,7 +179,7 @@ def _index_html(plan: Plan, school: School, entries: list[Entry], restricted: in
     year = plan.school_year.name
     now = datetime.now(LOCAL_TZ)
     parts = [
-        "<!doctype html>\n<html lang=\"vi\">\n<head>\n<meta charset=\"utf-8\">\n",
+        '<!doctype html>\n<html lang="vi">\n<head>\n<meta charset="utf-8">\n',
         f"<title>Minh chứng — {escape(school.name)} — năm học {escape(year)}</title>\n",
         "<style>body{font-family:'Times New Roman',serif;max-width:60rem;margin:1.5rem auto;padding:0 1rem}"
         "table{border-collapse:collapse;width:100%;margin-bottom:1.5rem}th,td{border:1px solid #666;"
@@ -184,14 +199,19 @@ def _index_html(plan: Plan, school: School, entries: list[Entry], restricted: in
             if current is not None:
                 parts.append("</tbody></table>\n")
             current = entry.folder_label
-            parts.append(f"<h2>{escape(current)}</h2>\n<table><thead><tr><th>Tệp</th><th>Tên tệp gốc</th>"
-                         "<th>Dung lượng</th><th>SHA-256</th></tr></thead><tbody>\n")
+            parts.append(
+                f"<h2>{escape(current)}</h2>\n<table><thead><tr><th>Tệp</th><th>Tên tệp gốc</th>"
+                "<th>Dung lượng</th><th>SHA-256</th></tr></thead><tbody>\n"
+            )
         file = entry.file
-        link = escape(entry.path) if entry.missing else (
-            f"<a href=\"{escape(quote(entry.path))}\">{escape(entry.path)}</a>")
+        link = (
+            escape(entry.path) if entry.missing else (f'<a href="{escape(quote(entry.path))}">{escape(entry.path)}</a>')
+        )
         note = f"<br><strong>{escape(entry.status)}</strong>" if entry.status else ""
-        parts.append(f"<tr><td>{link}{note}</td><td>{escape(file.original_name)}</td>"
-                     f"<td class=\"n\">{escape(size_text(file.size))}</td><td><code>{file.sha256}</code></td></tr>\n")
+        parts.append(
+            f"<tr><td>{link}{note}</td><td>{escape(file.original_name)}</td>"
+            f'<td class="n">{escape(size_text(file.size))}</td><td><code>{file.sha256}</code></td></tr>\n'
+        )
     if current is not None:
         parts.append("</tbody></table>\n")
     parts.append("</body>\n</html>\n")

@@ -4,6 +4,7 @@ the plan, the parts people write, and a preview of the document for the page.
 The page shows `preview(document)`, built from the very `AdminDocument` that becomes the DOCX,
 so the page and the file never say different things.
 """
+
 import re
 
 from ..models import Plan, ReportText, School, Ward
@@ -31,7 +32,7 @@ def place_name(ward: Ward) -> str:
 
 
 def in_sentence(name: str) -> str:
-    """"Phường Long Biên" -> "phường Long Biên", as a ward is named inside a sentence."""
+    """ "Phường Long Biên" -> "phường Long Biên", as a ward is named inside a sentence."""
     return _LOCALITY.sub(lambda m: m.group(0).lower(), name)
 
 
@@ -62,12 +63,12 @@ def signature(text: ReportText | None, default_role: str) -> Signature:
 
 
 def plan_reference(plan: Plan) -> str:
-    """"Kế hoạch số …/KH-UBND của UBND phường Long Biên về việc triển khai thực hiện thí điểm …"."""
+    """ "Kế hoạch số …/KH-UBND của UBND phường Long Biên về việc triển khai thực hiện thí điểm …"."""
     number = plan.number.strip()
     number = f"…{number}" if number.startswith("/") else number
     title = plan.title.strip()
     head = "Kế hoạch"
-    about = title[len(head):].strip() if title.lower().startswith(head.lower()) else title
+    about = title[len(head) :].strip() if title.lower().startswith(head.lower()) else title
     cited = f"{head} số {number}" if number else head
     return f"{cited} của {plan.ward.authority} về việc {about}"
 
@@ -75,8 +76,10 @@ def plan_reference(plan: Plan) -> str:
 def written_parts(doc: AdminDocument, numeral: str, text: ReportText | None) -> None:
     """The last section: what people wrote about difficulties and proposals, or lines to fill by hand."""
     doc.heading(f"{numeral}. KHÓ KHĂN, VƯỚNG MẮC VÀ ĐỀ XUẤT, KIẾN NGHỊ")
-    for heading, value in (("1. Khó khăn, vướng mắc", text.difficulties if text else ""),
-                           ("2. Đề xuất, kiến nghị", text.proposals if text else "")):
+    for heading, value in (
+        ("1. Khó khăn, vướng mắc", text.difficulties if text else ""),
+        ("2. Đề xuất, kiến nghị", text.proposals if text else ""),
+    ):
         doc.heading(heading)
         for line in paragraphs(value) or [DOTS, DOTS]:
             doc.paragraph(line)
@@ -93,15 +96,32 @@ def preview(doc: AdminDocument) -> dict:
         elif isinstance(block, Bullets):
             blocks.append({"type": "bullets", "items": [item.lstrip("-+• ").strip() for item in block.items]})
         elif isinstance(block, Table):
-            rows = [[{"text": _cell_text(value), "align": align or _default_align(value)}
-                     for value, align in zip(row, block.align)] for row in block.rows]
-            blocks.append({"type": "table", "headers": block.headers, "rows": rows,
-                           "align": [align or "left" for align in block.align]})
+            rows = [
+                [
+                    {"text": _cell_text(value), "align": align or _default_align(value)}
+                    for value, align in zip(row, block.align)
+                ]
+                for row in block.rows
+            ]
+            blocks.append(
+                {
+                    "type": "table",
+                    "headers": block.headers,
+                    "rows": rows,
+                    "align": [align or "left" for align in block.align],
+                }
+            )
     place = f"{doc.place}, " if doc.place else ""
-    return {"authority": doc.authority, "number_line": format_number_line(doc.number),
-            "date_line": place + format_vietnamese_date(doc.date, doc.year), "kind": doc.kind,
-            "subject": doc.subject, "blocks": blocks, "signatures": doc.signatures,
-            "recipients": [line.lstrip("- ").strip() for line in doc.recipients]}
+    return {
+        "authority": doc.authority,
+        "number_line": format_number_line(doc.number),
+        "date_line": place + format_vietnamese_date(doc.date, doc.year),
+        "kind": doc.kind,
+        "subject": doc.subject,
+        "blocks": blocks,
+        "signatures": doc.signatures,
+        "recipients": [line.lstrip("- ").strip() for line in doc.recipients],
+    }
 
 
 def _default_align(value) -> str:
@@ -109,7 +129,7 @@ def _default_align(value) -> str:
 
 
 def office_code(office: str) -> str:
-    """"Phòng Văn hóa - Xã hội" -> "VHXH", the code the minutes number with."""
+    """ "Phòng Văn hóa - Xã hội" -> "VHXH", the code the minutes number with."""
     # Imported here, not at the top: inspections.minutes imports admin_doc from this package.
     from ..inspections.minutes import office_code as code
 

@@ -1,15 +1,16 @@
 """The school's report and the ward's consolidated report (a page with the parts people write, and the
 DOCX), and a school's evidence bundle (ZIP)."""
+
 from urllib.parse import quote
 
 from flask import abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import WARD_ROLES, can_write_record, viewed_plan, get_school, roles_required
+from ..access import WARD_ROLES, can_write_record, get_school, roles_required, viewed_plan
 from ..inputs import posted_version
-from ..years.state import is_closed
 from ..models import Plan, Role, School
+from ..years.state import is_closed
 from . import bp, services
 from .admin_doc import render
 from .bundle import build_bundle, bundle_filename
@@ -65,8 +66,9 @@ def evidence_bundle(slug):
     school = get_school(slug)
     plan = viewed_plan(school.ward_id)
     archive, size = build_bundle(plan, school)
-    response = send_file(archive, mimetype="application/zip", as_attachment=True,
-                         download_name=bundle_filename(plan, school))
+    response = send_file(
+        archive, mimetype="application/zip", as_attachment=True, download_name=bundle_filename(plan, school)
+    )
     response.content_length = size
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -100,8 +102,15 @@ def _report_page(plan: Plan, school: School | None, can_write: bool):
         document = build_school_report(report)
     return render_template(
         "reports/ward.html" if school is None else "reports/school.html",
-        plan=plan, school=school, report=report, document=preview(document), form=form, text=text,
-        can_write=can_write, stale=stale, docx_url=_page_url(school, docx=True),
+        plan=plan,
+        school=school,
+        report=report,
+        document=preview(document),
+        form=form,
+        text=text,
+        can_write=can_write,
+        stale=stale,
+        docx_url=_page_url(school, docx=True),
         bundle_url=url_for(".evidence_bundle", slug=school.slug) if school is not None else None,
     ), status
 

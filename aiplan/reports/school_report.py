@@ -5,6 +5,7 @@ Built from the school's checklist, activities, targets, evidence list and self-e
 what its staff wrote (ReportText). A view shows `preview(build_school_report(report))` and sends
 `render(build_school_report(report))` as `school_report_filename(plan, school)`.
 """
+
 from __future__ import annotations
 
 import re
@@ -72,12 +73,18 @@ def school_report(plan: Plan, school: School, today: date | None = None) -> Scho
     today = today or local_today()
     actuals = target_actuals(plan, [school])
     return SchoolReport(
-        plan=plan, school=school, today=today, items=checklist(plan, school),
+        plan=plan,
+        school=school,
+        today=today,
+        items=checklist(plan, school),
         progress=progress_by_school(plan, [school.id], today)[school.id],
         groups=group_by_form(plan, school_activities(plan, school)),
         targets=[(t, actuals[(school.id, t.id)]) for t in plan.targets if (school.id, t.id) in actuals],
-        evidence=school_evidence(plan, school), evaluation=get_self_evaluation(plan, school),
-        text=get_report_text(plan, school), deadline=report_deadline(plan, ReportKind.SCHOOL))
+        evidence=school_evidence(plan, school),
+        evaluation=get_self_evaluation(plan, school),
+        text=get_report_text(plan, school),
+        deadline=report_deadline(plan, ReportKind.SCHOOL),
+    )
 
 
 def build_school_report(report: SchoolReport) -> AdminDocument:
@@ -85,36 +92,54 @@ def build_school_report(report: SchoolReport) -> AdminDocument:
     plan, school, today = report.plan, report.school, report.today
     ward, year = school.ward, plan.school_year.name
     doc = AdminDocument(
-        Authority(ward.authority.upper(), school.name.upper()), KIND,
+        Authority(ward.authority.upper(), school.name.upper()),
+        KIND,
         subject=f"Kết quả triển khai thí điểm giáo dục trí tuệ nhân tạo năm học {year}",
         number=document_number(report.text.number if report.text else "", f"/BC-{school_code(school)}"),
-        place=place_name(ward), date=None,
+        place=place_name(ward),
+        date=None,
         year=report.deadline.before.year if report.deadline else today.year,
-        recipients=list(RECIPIENTS), signatures=[signature(report.text, SIGNER)])
-    doc.paragraph(f"Thực hiện {plan_reference(plan)}, {school.name} báo cáo kết quả triển khai thí điểm giáo dục "
-                  f"trí tuệ nhân tạo năm học {year} (số liệu tính đến ngày {today:%d/%m/%Y}) như sau:")
+        recipients=list(RECIPIENTS),
+        signatures=[signature(report.text, SIGNER)],
+    )
+    doc.paragraph(
+        f"Thực hiện {plan_reference(plan)}, {school.name} báo cáo kết quả triển khai thí điểm giáo dục "
+        f"trí tuệ nhân tạo năm học {year} (số liệu tính đến ngày {today:%d/%m/%Y}) như sau:"
+    )
     _checklist(doc, report)
     _activities(doc, report)
     _evidence(doc, report)
     _self_evaluation(doc, report)
     written_parts(doc, ROMAN[4], report.text)
-    doc.paragraph(f"Trên đây là báo cáo kết quả triển khai thí điểm giáo dục trí tuệ nhân tạo năm học {year} "
-                  f"của {school.name}./.")
+    doc.paragraph(
+        f"Trên đây là báo cáo kết quả triển khai thí điểm giáo dục trí tuệ nhân tạo năm học {year} của {school.name}./."
+    )
     return doc
 
 
 def _checklist(doc: AdminDocument, report: SchoolReport) -> None:
     doc.heading("I. KẾT QUẢ THỰC HIỆN CÁC NỘI DUNG THEO KẾ HOẠCH")
     if report.items:
-        doc.table(("STT", "Mốc / nội dung", "Thời hạn", "Trạng thái", "Kết quả kiểm tra"),
-                  [(n, item_label(item) + ("" if item.required else " (khuyến khích)"), f"{item.due_on:%d/%m/%Y}",
-                    status_text(item, report.today), verdict_text(item))
-                   for n, item in enumerate(report.items, start=1)],
-                  widths=(1.2, 5.6, 2.4, 2.6, 3.2), align=("center", None, "center", None, None))
+        doc.table(
+            ("STT", "Mốc / nội dung", "Thời hạn", "Trạng thái", "Kết quả kiểm tra"),
+            [
+                (
+                    n,
+                    item_label(item) + ("" if item.required else " (khuyến khích)"),
+                    f"{item.due_on:%d/%m/%Y}",
+                    status_text(item, report.today),
+                    verdict_text(item),
+                )
+                for n, item in enumerate(report.items, start=1)
+            ],
+            widths=(1.2, 5.6, 2.4, 2.6, 3.2),
+            align=("center", None, "center", None, None),
+        )
     progress = report.progress
-    late = (f"còn {progress.late} nội dung quá hạn" if progress.late else "không có nội dung nào quá hạn")
-    doc.paragraph(f"Nhà trường đã hoàn thành {progress.done}/{progress.required} nội dung bắt buộc "
-                  f"({progress.percent}%); {late}.")
+    late = f"còn {progress.late} nội dung quá hạn" if progress.late else "không có nội dung nào quá hạn"
+    doc.paragraph(
+        f"Nhà trường đã hoàn thành {progress.done}/{progress.required} nội dung bắt buộc ({progress.percent}%); {late}."
+    )
 
 
 def status_text(item: ChecklistItem, today: date) -> str:
@@ -136,23 +161,32 @@ def _activities(doc: AdminDocument, report: SchoolReport) -> None:
     doc.heading("II. HOẠT ĐỘNG GIÁO DỤC AI VÀ KẾT QUẢ THỰC HIỆN CHỈ TIÊU")
     doc.heading("1. Hoạt động theo hình thức tổ chức")
     groups = report.groups
-    doc.table(("STT", "Hình thức tổ chức", "Số hoạt động", "Số người tham gia", "Số tiết"),
-              [(n, form_label(g.form), len(g.activities), g.participants, g.lessons)
-               for n, g in enumerate(groups, start=1)],
-              widths=(1.2, 7.4, 2, 2.4, 1.7), align=("center", None, None, None, None))
+    doc.table(
+        ("STT", "Hình thức tổ chức", "Số hoạt động", "Số người tham gia", "Số tiết"),
+        [(n, form_label(g.form), len(g.activities), g.participants, g.lessons) for n, g in enumerate(groups, start=1)],
+        widths=(1.2, 7.4, 2, 2.4, 1.7),
+        align=("center", None, None, None, None),
+    )
     count = sum(len(g.activities) for g in groups)
     if count:
         pupils = sum(g.participants for g in groups if g.teaching)
-        doc.paragraph(f"Tổng cộng {count} hoạt động, {sum(g.lessons for g in groups)} tiết; {pupils} lượt học "
-                      "sinh tham gia các hình thức tổ chức dạy học (mục II.2 của Kế hoạch).")
+        doc.paragraph(
+            f"Tổng cộng {count} hoạt động, {sum(g.lessons for g in groups)} tiết; {pupils} lượt học "
+            "sinh tham gia các hình thức tổ chức dạy học (mục II.2 của Kế hoạch)."
+        )
     else:
         doc.paragraph("Nhà trường chưa ghi nhận hoạt động giáo dục AI nào.")
     doc.heading("2. Kết quả thực hiện chỉ tiêu (Phụ lục II)")
     if report.targets:
-        doc.table(("STT", "Chỉ tiêu triển khai tối thiểu", "Kết quả thực hiện", "Đánh giá"),
-                  [(target.stt, target.minimum, actual_text(target, actual), "Đạt" if actual.met else "Chưa đạt")
-                   for target, actual in report.targets],
-                  widths=(1.2, 6.8, 4.6, 2), align=("center", None, None, "center"))
+        doc.table(
+            ("STT", "Chỉ tiêu triển khai tối thiểu", "Kết quả thực hiện", "Đánh giá"),
+            [
+                (target.stt, target.minimum, actual_text(target, actual), "Đạt" if actual.met else "Chưa đạt")
+                for target, actual in report.targets
+            ],
+            widths=(1.2, 6.8, 4.6, 2),
+            align=("center", None, None, "center"),
+        )
     else:
         doc.paragraph("Nhà trường không thuộc đối tượng của chỉ tiêu nào trong Phụ lục II.")
 
@@ -174,21 +208,36 @@ def _evidence(doc: AdminDocument, report: SchoolReport) -> None:
     doc.heading("III. MINH CHỨNG")
     evidence = report.evidence
     if evidence.groups:
-        doc.paragraph("Danh mục tệp minh chứng lưu trên hệ thống; mã SHA-256 dùng để đối chiếu với tệp gốc và "
-                      "với gói minh chứng tải về từ hệ thống:")
+        doc.paragraph(
+            "Danh mục tệp minh chứng lưu trên hệ thống; mã SHA-256 dùng để đối chiếu với tệp gốc và "
+            "với gói minh chứng tải về từ hệ thống:"
+        )
         rows: list[tuple[int, str, str, str, str]] = []
         for group in evidence.groups:
             for i, file in enumerate(group.files):
-                rows.append((len(rows) + 1, group.label if i == 0 else "", file.original_name,
-                             size_text(file.size), file.sha256))
-        doc.table(("STT", "Nội dung", "Tệp minh chứng", "Dung lượng", "Mã SHA-256"), rows,
-                  widths=(1.2, 4, 3.6, 1.9, 5.2), align=("center", None, None, "right", None))
+                rows.append(
+                    (
+                        len(rows) + 1,
+                        group.label if i == 0 else "",
+                        file.original_name,
+                        size_text(file.size),
+                        file.sha256,
+                    )
+                )
+        doc.table(
+            ("STT", "Nội dung", "Tệp minh chứng", "Dung lượng", "Mã SHA-256"),
+            rows,
+            widths=(1.2, 4, 3.6, 1.9, 5.2),
+            align=("center", None, None, "right", None),
+        )
     else:
         doc.paragraph("Nhà trường chưa tải lên tệp minh chứng nào.")
     if evidence.restricted:
-        doc.paragraph(f"Ngoài ra, nhà trường lưu {evidence.restricted} tệp minh chứng hạn chế (có hình ảnh hoặc "
-                      "thông tin cá nhân của học sinh); các tệp này không liệt kê trong báo cáo và chỉ xuất trình "
-                      "khi đoàn kiểm tra yêu cầu.")
+        doc.paragraph(
+            f"Ngoài ra, nhà trường lưu {evidence.restricted} tệp minh chứng hạn chế (có hình ảnh hoặc "
+            "thông tin cá nhân của học sinh); các tệp này không liệt kê trong báo cáo và chỉ xuất trình "
+            "khi đoàn kiểm tra yêu cầu."
+        )
 
 
 def _self_evaluation(doc: AdminDocument, report: SchoolReport) -> None:
@@ -202,12 +251,22 @@ def _self_evaluation(doc: AdminDocument, report: SchoolReport) -> None:
         day = evaluation.submitted_at.astimezone(LOCAL_TZ)
         doc.paragraph(f"Nhà trường đã nộp bản tự đánh giá ngày {day:%d/%m/%Y} theo các tiêu chí của Phụ lục I.2:")
     rows = {row.criterion_id: row for row in evaluation.ratings} if evaluation is not None else {}
-    doc.table(("STT", "Tiêu chí", "Mức đánh giá", "Nhận xét"),
-              [(criterion.position, criterion.title,
-                rows[criterion.id].rating.label if criterion.id in rows and rows[criterion.id].rating
-                else "Chưa đánh giá", rows[criterion.id].text if criterion.id in rows else "")
-               for criterion in report.plan.criteria],
-              widths=(1.2, 5.3, 2.3, 6.2), align=("center", None, None, None))
+    doc.table(
+        ("STT", "Tiêu chí", "Mức đánh giá", "Nhận xét"),
+        [
+            (
+                criterion.position,
+                criterion.title,
+                rows[criterion.id].rating.label
+                if criterion.id in rows and rows[criterion.id].rating
+                else "Chưa đánh giá",
+                rows[criterion.id].text if criterion.id in rows else "",
+            )
+            for criterion in report.plan.criteria
+        ],
+        widths=(1.2, 5.3, 2.3, 6.2),
+        align=("center", None, None, None),
+    )
 
 
 def school_report_filename(plan: Plan, school: School) -> str:

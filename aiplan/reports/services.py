@@ -4,6 +4,7 @@ record), the evidence they list, and the deadlines they answer to.
 The figures come from the services every other page uses (checklists, activities, the
 self-evaluation), so a report never says something the checklist or the rollup does not.
 """
+
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ class StaleReportText(Exception):
 
 
 # -- the text people write ---------------------------------------------------------------------
+
 
 def get_report_text(plan: Plan, school: School | None) -> ReportText | None:
     """The saved text of a school's report, or with None of the ward's report; None if never saved."""
@@ -86,8 +88,15 @@ def save_report_text(plan: Plan, school: School | None, values: dict, version: i
             setattr(text, name, value)
         text.updated_at, text.updated_by_id = utcnow(), getattr(actor, "id", None)
         db.session.flush()
-        audit.record("report_text.save", text, before=before, after=cleaned, actor=actor,
-                     school_id=school.id if school else None, ward_id=plan.ward_id)
+        audit.record(
+            "report_text.save",
+            text,
+            before=before,
+            after=cleaned,
+            actor=actor,
+            school_id=school.id if school else None,
+            ward_id=plan.ward_id,
+        )
         db.session.commit()
     except (StaleDataError, IntegrityError):
         # Another request saved (or first created) the same text between our read and our write.
@@ -106,6 +115,7 @@ def paragraphs(text: str | None) -> list[str]:
 
 # -- deadlines ---------------------------------------------------------------------------------
 
+
 def report_deadline(plan: Plan, kind: ReportKind) -> Deadline | None:
     """The plan's deadline for this report: the one its reporting milestone (Phụ lục I.1, mốc 8) names
     for the schools (15/6) or for the Phòng VHXH (12/6)."""
@@ -118,6 +128,7 @@ def report_deadline(plan: Plan, kind: ReportKind) -> Deadline | None:
 
 
 # -- the evidence a school holds ---------------------------------------------------------------
+
 
 @dataclass
 class EvidenceGroup:
@@ -145,21 +156,35 @@ def school_evidence(plan: Plan, school: School) -> SchoolEvidence:
 
     Files stay in even when their checklist item was retired or their activity deleted: deleting an
     activity leaves its files live, and the rollup counts them too (rollup.services._evidence_counts)."""
-    files = db.session.scalars(
-        select(EvidenceFile)
-        .outerjoin(ChecklistItem, EvidenceFile.item_id == ChecklistItem.id)
-        .outerjoin(Activity, EvidenceFile.activity_id == Activity.id)
-        .outerjoin(DeliveryForm, Activity.form_id == DeliveryForm.id)
-        .where(EvidenceFile.school_id == school.id, EvidenceFile.deleted_at.is_(None),
-               or_(ChecklistItem.plan_id == plan.id, Activity.plan_id == plan.id))
-        .options(contains_eager(EvidenceFile.item).options(
-                     joinedload(ChecklistItem.milestone), joinedload(ChecklistItem.target),
-                     joinedload(ChecklistItem.evidence_requirement)),
-                 contains_eager(EvidenceFile.activity).contains_eager(Activity.form))
-        .order_by(EvidenceFile.uploaded_at, EvidenceFile.id)).unique().all()
+    files = (
+        db.session.scalars(
+            select(EvidenceFile)
+            .outerjoin(ChecklistItem, EvidenceFile.item_id == ChecklistItem.id)
+            .outerjoin(Activity, EvidenceFile.activity_id == Activity.id)
+            .outerjoin(DeliveryForm, Activity.form_id == DeliveryForm.id)
+            .where(
+                EvidenceFile.school_id == school.id,
+                EvidenceFile.deleted_at.is_(None),
+                or_(ChecklistItem.plan_id == plan.id, Activity.plan_id == plan.id),
+            )
+            .options(
+                contains_eager(EvidenceFile.item).options(
+                    joinedload(ChecklistItem.milestone),
+                    joinedload(ChecklistItem.target),
+                    joinedload(ChecklistItem.evidence_requirement),
+                ),
+                contains_eager(EvidenceFile.activity).contains_eager(Activity.form),
+            )
+            .order_by(EvidenceFile.uploaded_at, EvidenceFile.id)
+        )
+        .unique()
+        .all()
+    )
     shown = [file for file in files if not file.restricted]
-    activities = sorted({file.activity for file in shown if file.activity is not None},
-                        key=lambda a: (a.form.position, a.starts_on or a.created_at.date(), a.id))
+    activities = sorted(
+        {file.activity for file in shown if file.activity is not None},
+        key=lambda a: (a.form.position, a.starts_on or a.created_at.date(), a.id),
+    )
     activity_codes = {activity.id: f"HD{n:02d}" for n, activity in enumerate(activities, start=1)}
     groups: dict[tuple, EvidenceGroup] = {}
     for file in shown:  # milestones, then activities, then Phụ lục II: the order of their codes
@@ -201,13 +226,14 @@ def capitalised(text: str) -> str:
 
 def size_text(size: int) -> str:
     """A file size as people read it, Vietnamese style: "850 B", "12,4 KB", "3,1 MB"."""
-    for unit, scale in (("GB", 1024 ** 3), ("MB", 1024 ** 2), ("KB", 1024)):
+    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
         if size >= scale:
             return f"{size / scale:.1f}".replace(".", ",") + f" {unit}"
     return f"{size} B"
 
 
 # -- the ward's figures, in a fixed number of queries whatever the number of schools -----------
+
 
 @dataclass
 class MilestoneProgress:
@@ -229,10 +255,19 @@ def milestone_progress(plan: Plan, school_ids: list[int], ward_items: list[Check
             rows[item.milestone_id].ward_item = item
     if school_ids:
         items = db.session.execute(
-            select(ChecklistItem.milestone_id, ChecklistItem.required, ChecklistItem.status,
-                   ChecklistItem.completed_at, ChecklistItem.due_on)
-            .where(ChecklistItem.plan_id == plan.id, ChecklistItem.school_id.in_(school_ids),
-                   ChecklistItem.kind == ItemKind.MILESTONE, ChecklistItem.retired.is_(False)))
+            select(
+                ChecklistItem.milestone_id,
+                ChecklistItem.required,
+                ChecklistItem.status,
+                ChecklistItem.completed_at,
+                ChecklistItem.due_on,
+            ).where(
+                ChecklistItem.plan_id == plan.id,
+                ChecklistItem.school_id.in_(school_ids),
+                ChecklistItem.kind == ItemKind.MILESTONE,
+                ChecklistItem.retired.is_(False),
+            )
+        )
         for milestone_id, required, status, completed_at, due_on in items:
             row = rows[milestone_id]
             done = status is ItemStatus.DONE
@@ -248,15 +283,27 @@ def milestone_progress(plan: Plan, school_ids: list[int], ward_items: list[Check
 def late_items(plan: Plan, school_ids: list[int], today: date) -> list[ChecklistItem]:
     """Required items past their due date and not done, of these schools and of the ward itself,
     oldest first (the ward's own first on the same day); one query."""
-    return list(db.session.scalars(
-        select(ChecklistItem).outerjoin(School, ChecklistItem.school_id == School.id)
-        .where(ChecklistItem.plan_id == plan.id, ChecklistItem.retired.is_(False), ChecklistItem.required,
-               ChecklistItem.status != ItemStatus.DONE, ChecklistItem.due_on < today,
-               or_(ChecklistItem.school_id.is_(None), ChecklistItem.school_id.in_(school_ids)))
-        .options(contains_eager(ChecklistItem.school), joinedload(ChecklistItem.milestone),
-                 joinedload(ChecklistItem.target), joinedload(ChecklistItem.evidence_requirement))
-        .order_by(ChecklistItem.due_on, ChecklistItem.school_id.is_not(None), School.name,
-                  ChecklistItem.position)))
+    return list(
+        db.session.scalars(
+            select(ChecklistItem)
+            .outerjoin(School, ChecklistItem.school_id == School.id)
+            .where(
+                ChecklistItem.plan_id == plan.id,
+                ChecklistItem.retired.is_(False),
+                ChecklistItem.required,
+                ChecklistItem.status != ItemStatus.DONE,
+                ChecklistItem.due_on < today,
+                or_(ChecklistItem.school_id.is_(None), ChecklistItem.school_id.in_(school_ids)),
+            )
+            .options(
+                contains_eager(ChecklistItem.school),
+                joinedload(ChecklistItem.milestone),
+                joinedload(ChecklistItem.target),
+                joinedload(ChecklistItem.evidence_requirement),
+            )
+            .order_by(ChecklistItem.due_on, ChecklistItem.school_id.is_not(None), School.name, ChecklistItem.position)
+        )
+    )
 
 
 @dataclass
@@ -275,10 +322,16 @@ def activity_totals(plan: Plan, school_ids: list[int]) -> list[FormTotal]:
     totals = {form.id: FormTotal(form) for form in plan.delivery_forms}
     if school_ids:
         rows = db.session.execute(
-            select(Activity.form_id, func.count(Activity.id), func.count(func.distinct(Activity.school_id)),
-                   func.coalesce(func.sum(Activity.participants), 0), func.coalesce(func.sum(Activity.lessons), 0))
+            select(
+                Activity.form_id,
+                func.count(Activity.id),
+                func.count(func.distinct(Activity.school_id)),
+                func.coalesce(func.sum(Activity.participants), 0),
+                func.coalesce(func.sum(Activity.lessons), 0),
+            )
             .where(Activity.plan_id == plan.id, Activity.school_id.in_(school_ids), Activity.deleted_at.is_(None))
-            .group_by(Activity.form_id))
+            .group_by(Activity.form_id)
+        )
         for form_id, count, schools, participants, lessons in rows:
             if form_id in totals:
                 totals[form_id] = FormTotal(totals[form_id].form, count, schools, int(participants), int(lessons))
@@ -308,10 +361,18 @@ class EvaluationSummary:
 
 def evaluation_summary(plan: Plan, school_ids: list[int]) -> EvaluationSummary:
     """The self-evaluations of these schools; only submitted ones are counted in the ratings. Two queries."""
-    evaluations = list(db.session.scalars(
-        select(SelfEvaluation).where(SelfEvaluation.plan_id == plan.id, SelfEvaluation.school_id.in_(school_ids))
-        .options(selectinload(SelfEvaluation.ratings)))) if school_ids else []
-    counts = {criterion.id: {rating: 0 for rating in Rating} for criterion in plan.criteria}
+    evaluations = (
+        list(
+            db.session.scalars(
+                select(SelfEvaluation)
+                .where(SelfEvaluation.plan_id == plan.id, SelfEvaluation.school_id.in_(school_ids))
+                .options(selectinload(SelfEvaluation.ratings))
+            )
+        )
+        if school_ids
+        else []
+    )
+    counts = {criterion.id: dict.fromkeys(Rating, 0) for criterion in plan.criteria}
     for evaluation in evaluations:
         if evaluation.submitted_at is None:
             continue

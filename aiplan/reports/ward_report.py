@@ -4,17 +4,15 @@ each school's standing, the self-evaluations, what is late, and the plan's own c
 
 Every figure is read in a fixed number of queries whatever the number of schools.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-
 from ..activities.services import TargetActual, integration_share, target_actuals
 from ..checklists.services import Progress, checklist, progress_by_school
-from ..extensions import db
 from ..inspections.services import VerifiedShare, inspected_count, verified_share
 from ..models import (
     ChecklistItem,
@@ -95,13 +93,23 @@ def ward_report(plan: Plan, today: date | None = None) -> WardReport:
     ids = [school.id for school in schools]
     actuals = target_actuals(plan, schools)
     return WardReport(
-        plan=plan, ward=plan.ward, today=today, schools=schools, actuals=actuals,
-        targets=target_results(plan, schools, actuals), forms=activity_totals(plan, ids),
-        milestones=milestone_progress(plan, ids, checklist(plan, None)), inspected=inspected_count(plan),
-        progress=progress_by_school(plan, ids, today), verified=verified_share(plan, ids),
-        evaluations=evaluation_summary(plan, ids), late=late_items(plan, ids, today),
-        warnings=plan_warnings(plan), text=get_report_text(plan, None),
-        deadline=report_deadline(plan, ReportKind.WARD))
+        plan=plan,
+        ward=plan.ward,
+        today=today,
+        schools=schools,
+        actuals=actuals,
+        targets=target_results(plan, schools, actuals),
+        forms=activity_totals(plan, ids),
+        milestones=milestone_progress(plan, ids, checklist(plan, None)),
+        inspected=inspected_count(plan),
+        progress=progress_by_school(plan, ids, today),
+        verified=verified_share(plan, ids),
+        evaluations=evaluation_summary(plan, ids),
+        late=late_items(plan, ids, today),
+        warnings=plan_warnings(plan),
+        text=get_report_text(plan, None),
+        deadline=report_deadline(plan, ReportKind.WARD),
+    )
 
 
 def target_results(plan: Plan, schools: list[School], actuals: dict) -> list[TargetResult]:
@@ -116,16 +124,18 @@ def target_results(plan: Plan, schools: list[School], actuals: dict) -> list[Tar
                 results.append(TargetResult(target, "Không có trường thuộc đối tượng", None))
                 continue
             met = found * 100 >= target.measure_min * owing
-            results.append(TargetResult(target, f"{found}/{owing} trường thực hiện lồng ghép "
-                                                f"({round(100 * found / owing)}%)", met))
+            results.append(
+                TargetResult(target, f"{found}/{owing} trường thực hiện lồng ghép ({round(100 * found / owing)}%)", met)
+            )
         elif target.measure == "elective_classes":
             if not applying:
                 results.append(TargetResult(target, "Không có trường thuộc đối tượng", None))
                 continue
             met = [school for school in applying if actuals[(school.id, target.id)].met]
             classes = "; ".join(f"{school.name}: {actuals[(school.id, target.id)].value} lớp" for school in applying)
-            results.append(TargetResult(target, f"{len(met)}/{len(applying)} trường đạt ({classes})",
-                                        len(met) == len(applying)))
+            results.append(
+                TargetResult(target, f"{len(met)}/{len(applying)} trường đạt ({classes})", len(met) == len(applying))
+            )
         else:
             results.append(TargetResult(target, "Chưa có cách tính chỉ tiêu này", None))
     return results
@@ -136,17 +146,22 @@ def build_ward_report(report: WardReport) -> AdminDocument:
     plan, ward, year = report.plan, report.ward, report.plan.school_year.name
     code = office_code(ward.office)
     doc = AdminDocument(
-        Authority(ward.authority.upper(), ward.office.upper()), KIND,
+        Authority(ward.authority.upper(), ward.office.upper()),
+        KIND,
         subject=f"Kết quả triển khai thí điểm giáo dục trí tuệ nhân tạo trên địa bàn {in_sentence(ward.name)} "
-                f"năm học {year}",
+        f"năm học {year}",
         number=document_number(report.text.number if report.text else "", f"/BC-{code}"),
-        place=place_name(ward), date=None,
+        place=place_name(ward),
+        date=None,
         year=report.deadline.before.year if report.deadline else report.today.year,
         recipients=["- UBND phường (để báo cáo);", f"- Lưu: VT, {code}."],
-        signatures=[signature(report.text, SIGNER)])
-    doc.paragraph(f"Thực hiện {plan_reference(plan)}, {ward.office} báo cáo kết quả triển khai thí điểm giáo dục "
-                  f"trí tuệ nhân tạo tại {len(report.schools)} trường trên địa bàn năm học {year} (số liệu tính "
-                  f"đến ngày {report.today:%d/%m/%Y}) như sau:")
+        signatures=[signature(report.text, SIGNER)],
+    )
+    doc.paragraph(
+        f"Thực hiện {plan_reference(plan)}, {ward.office} báo cáo kết quả triển khai thí điểm giáo dục "
+        f"trí tuệ nhân tạo tại {len(report.schools)} trường trên địa bàn năm học {year} (số liệu tính "
+        f"đến ngày {report.today:%d/%m/%Y}) như sau:"
+    )
     numerals = iter(ROMAN)
     _targets(doc, next(numerals), report)
     _milestones(doc, next(numerals), report)
@@ -157,8 +172,10 @@ def build_ward_report(report: WardReport) -> AdminDocument:
         doc.heading(f"{next(numerals)}. LƯU Ý VỀ CÁC THỜI HẠN TRONG KẾ HOẠCH")
         doc.bullets(report.warnings)
     written_parts(doc, next(numerals), report.text)
-    doc.paragraph(f"Trên đây là báo cáo kết quả triển khai thí điểm giáo dục trí tuệ nhân tạo năm học {year} "
-                  f"trên địa bàn {in_sentence(ward.name)} của {ward.office}./.")
+    doc.paragraph(
+        f"Trên đây là báo cáo kết quả triển khai thí điểm giáo dục trí tuệ nhân tạo năm học {year} "
+        f"trên địa bàn {in_sentence(ward.name)} của {ward.office}./."
+    )
     return doc
 
 
@@ -169,18 +186,28 @@ def _verdict(met: bool | None) -> str:
 def _targets(doc: AdminDocument, numeral: str, report: WardReport) -> None:
     doc.heading(f"{numeral}. KẾT QUẢ THỰC HIỆN CHỈ TIÊU VÀ CÁC HOẠT ĐỘNG")
     doc.heading("1. Kết quả thực hiện chỉ tiêu (Phụ lục II)")
-    doc.table(("STT", "Cấp học / đối tượng", "Chỉ tiêu triển khai tối thiểu", "Kết quả thực hiện", "Đánh giá"),
-              [(r.target.stt, r.target.category, r.target.minimum, r.text, _verdict(r.met)) for r in report.targets],
-              widths=(1.2, 3, 4.5, 5, 1.8), align=("center", None, None, None, "center"))
+    doc.table(
+        ("STT", "Cấp học / đối tượng", "Chỉ tiêu triển khai tối thiểu", "Kết quả thực hiện", "Đánh giá"),
+        [(r.target.stt, r.target.category, r.target.minimum, r.text, _verdict(r.met)) for r in report.targets],
+        widths=(1.2, 3, 4.5, 5, 1.8),
+        align=("center", None, None, None, "center"),
+    )
     doc.heading("2. Hoạt động giáo dục AI theo hình thức tổ chức")
-    doc.table(("STT", "Hình thức tổ chức", "Số trường", "Số hoạt động", "Số người tham gia", "Số tiết"),
-              [(n, form_label(t.form), t.schools, t.activities, t.participants, t.lessons)
-               for n, t in enumerate(report.forms, start=1)],
-              widths=(1.2, 6.2, 1.6, 1.8, 2.3, 1.6), align=("center", None, None, None, None, None))
+    doc.table(
+        ("STT", "Hình thức tổ chức", "Số trường", "Số hoạt động", "Số người tham gia", "Số tiết"),
+        [
+            (n, form_label(t.form), t.schools, t.activities, t.participants, t.lessons)
+            for n, t in enumerate(report.forms, start=1)
+        ],
+        widths=(1.2, 6.2, 1.6, 1.8, 2.3, 1.6),
+        align=("center", None, None, None, None, None),
+    )
     teaching = [t for t in report.forms if t.form.section]
-    doc.paragraph(f"Tổng cộng {sum(t.activities for t in report.forms)} hoạt động, "
-                  f"{sum(t.lessons for t in report.forms)} tiết; {sum(t.participants for t in teaching)} lượt học "
-                  "sinh tham gia các hình thức tổ chức dạy học (mục II.2 của Kế hoạch).")
+    doc.paragraph(
+        f"Tổng cộng {sum(t.activities for t in report.forms)} hoạt động, "
+        f"{sum(t.lessons for t in report.forms)} tiết; {sum(t.participants for t in teaching)} lượt học "
+        "sinh tham gia các hình thức tổ chức dạy học (mục II.2 của Kế hoạch)."
+    )
 
 
 def _milestones(doc: AdminDocument, numeral: str, report: WardReport) -> None:
@@ -193,14 +220,28 @@ def _milestones(doc: AdminDocument, numeral: str, report: WardReport) -> None:
             schools = f"{row.done}/{row.required}" if row.required else "0/0"
             schools += f" (+{row.encouraged_done} khuyến khích)" if row.encouraged_done else ""
             on_time = f"{row.on_time}/{row.done}" if row.done else "—"
-        rows.append((milestone.number, milestone.title, milestone.timing_text, schools, on_time,
-                     status_text(ward_item, report.today) if ward_item is not None else "—"))
-    doc.table(("Mốc", "Nội dung công việc", "Thời gian", "Các trường hoàn thành", "Đúng hạn", "Phường"), rows,
-              widths=(1.2, 5, 2.6, 2.3, 1.7, 2.5), align=("center", None, None, "center", "center", None))
+        rows.append(
+            (
+                milestone.number,
+                milestone.title,
+                milestone.timing_text,
+                schools,
+                on_time,
+                status_text(ward_item, report.today) if ward_item is not None else "—",
+            )
+        )
+    doc.table(
+        ("Mốc", "Nội dung công việc", "Thời gian", "Các trường hoàn thành", "Đúng hạn", "Phường"),
+        rows,
+        widths=(1.2, 5, 2.6, 2.3, 1.7, 2.5),
+        align=("center", None, None, "center", "center", None),
+    )
     inspected, total = report.inspected
-    doc.paragraph("Cột “Các trường hoàn thành” tính trên số trường phải thực hiện mốc; cột “Đúng hạn” là số trường "
-                  "hoàn thành trước hoặc đúng thời hạn trên số trường đã hoàn thành. Đoàn kiểm tra đã kết thúc "
-                  f"kiểm tra tại {inspected}/{total} trường.")
+    doc.paragraph(
+        "Cột “Các trường hoàn thành” tính trên số trường phải thực hiện mốc; cột “Đúng hạn” là số trường "
+        "hoàn thành trước hoặc đúng thời hạn trên số trường đã hoàn thành. Đoàn kiểm tra đã kết thúc "
+        f"kiểm tra tại {inspected}/{total} trường."
+    )
 
 
 def _schools(doc: AdminDocument, numeral: str, report: WardReport) -> None:
@@ -217,28 +258,49 @@ def _schools(doc: AdminDocument, numeral: str, report: WardReport) -> None:
         actuals = owed.get(school.id)
         targets = _verdict(all(actual.met for actual in actuals)) if actuals else "—"
         evaluation = report.evaluations.by_school.get(school.id)
-        state = ("Chưa thực hiện" if evaluation is None else "Bản nháp" if evaluation.submitted_at is None
-                 else "Đã nộp")
-        rows.append((n, school.name + (" (thí điểm)" if report.plan.is_pilot(school) else ""),
-                     f"{progress.done}/{progress.required}", progress.late,
-                     f"{verified.verified}/{verified.required}", targets, state))
-    doc.table(("STT", "Trường", "Nội dung bắt buộc đã hoàn thành", "Quá hạn", "Kiểm tra đạt", "Chỉ tiêu Phụ lục II",
-               "Tự đánh giá"), rows,
-              widths=(1.2, 4.1, 2.4, 1.4, 1.8, 1.9, 2.1), align=("center", None, "center", "center", "center",
-                                                             "center", None))
+        state = "Chưa thực hiện" if evaluation is None else "Bản nháp" if evaluation.submitted_at is None else "Đã nộp"
+        rows.append(
+            (
+                n,
+                school.name + (" (thí điểm)" if report.plan.is_pilot(school) else ""),
+                f"{progress.done}/{progress.required}",
+                progress.late,
+                f"{verified.verified}/{verified.required}",
+                targets,
+                state,
+            )
+        )
+    doc.table(
+        (
+            "STT",
+            "Trường",
+            "Nội dung bắt buộc đã hoàn thành",
+            "Quá hạn",
+            "Kiểm tra đạt",
+            "Chỉ tiêu Phụ lục II",
+            "Tự đánh giá",
+        ),
+        rows,
+        widths=(1.2, 4.1, 2.4, 1.4, 1.8, 1.9, 2.1),
+        align=("center", None, "center", "center", "center", "center", None),
+    )
 
 
 def _evaluations(doc: AdminDocument, numeral: str, report: WardReport) -> None:
     summary = report.evaluations
     doc.heading(f"{numeral}. ĐÁNH GIÁ KẾT QUẢ TRIỂN KHAI TẠI CÁC TRƯỜNG (PHỤ LỤC I.2)")
-    doc.paragraph(f"Số trường đã nộp bản tự đánh giá: {summary.submitted}/{summary.schools}; bản nháp chưa nộp: "
-                  f"{summary.drafts}; chưa thực hiện: {summary.not_begun}. Số trường theo từng mức đánh giá "
-                  "(chỉ tính các bản đã nộp):")
+    doc.paragraph(
+        f"Số trường đã nộp bản tự đánh giá: {summary.submitted}/{summary.schools}; bản nháp chưa nộp: "
+        f"{summary.drafts}; chưa thực hiện: {summary.not_begun}. Số trường theo từng mức đánh giá "
+        "(chỉ tính các bản đã nộp):"
+    )
     ratings = list(Rating)
-    doc.table(("STT", "Tiêu chí", *(rating.label for rating in ratings)),
-              [(c.position, c.title, *(summary.counts[c.id][rating] for rating in ratings))
-               for c in report.plan.criteria],
-              widths=(1.2, 7.4, 1.5, 1.5, 1.5, 1.8), align=("center", None, "center", "center", "center", "center"))
+    doc.table(
+        ("STT", "Tiêu chí", *(rating.label for rating in ratings)),
+        [(c.position, c.title, *(summary.counts[c.id][rating] for rating in ratings)) for c in report.plan.criteria],
+        widths=(1.2, 7.4, 1.5, 1.5, 1.5, 1.8),
+        align=("center", None, "center", "center", "center", "center"),
+    )
 
 
 def _late(doc: AdminDocument, numeral: str, report: WardReport) -> None:
@@ -247,14 +309,21 @@ def _late(doc: AdminDocument, numeral: str, report: WardReport) -> None:
         doc.paragraph(f"Không có nội dung nào quá hạn tính đến ngày {report.today:%d/%m/%Y}.")
         return
     groups = late_groups(report)
-    doc.paragraph(f"Có {len(report.late)} nội dung quá hạn chưa hoàn thành tại "
-                  f"{len({item.school_id for item in report.late})} đơn vị, xếp từ hạn sớm nhất:")
+    doc.paragraph(
+        f"Có {len(report.late)} nội dung quá hạn chưa hoàn thành tại "
+        f"{len({item.school_id for item in report.late})} đơn vị, xếp từ hạn sớm nhất:"
+    )
     # One row per item and due date, naming its late units: a ward of many schools stays readable
     # (and the DOCX quick to write: python-docx costs about a millisecond per table cell).
-    doc.table(("STT", "Nội dung", "Hạn", "Quá hạn (ngày)", "Số đơn vị", "Đơn vị chưa hoàn thành"),
-              [(n, label, f"{due:%d/%m/%Y}", (report.today - due).days, len(units), "; ".join(units))
-               for n, ((due, label), units) in enumerate(groups.items(), start=1)],
-              widths=(1.2, 4.2, 2.4, 1.6, 1.5, 5.4), align=("center", None, "center", "center", "center", None))
+    doc.table(
+        ("STT", "Nội dung", "Hạn", "Quá hạn (ngày)", "Số đơn vị", "Đơn vị chưa hoàn thành"),
+        [
+            (n, label, f"{due:%d/%m/%Y}", (report.today - due).days, len(units), "; ".join(units))
+            for n, ((due, label), units) in enumerate(groups.items(), start=1)
+        ],
+        widths=(1.2, 4.2, 2.4, 1.6, 1.5, 5.4),
+        align=("center", None, "center", "center", "center", None),
+    )
 
 
 def late_groups(report: WardReport) -> dict[tuple[date, str], list[str]]:

@@ -1,4 +1,5 @@
 """The ward rollup: where the plan stands, school by school and target by target, and its exports."""
+
 from flask import Blueprint
 
 bp = Blueprint("rollup", __name__)

@@ -3,6 +3,7 @@
 No chart library: two polylines on a small grid are all it takes, and the page stays
 within a Content-Security-Policy without inline scripts or styles.
 """
+
 from dataclasses import dataclass
 from datetime import date
 
@@ -60,15 +61,27 @@ def progress_chart(weeks: list[WeekPoint], total: int) -> Chart | None:
     def points(attr: str) -> str:
         return " ".join(f"{x(i)},{y(getattr(week, attr))}" for i, week in enumerate(weeks))
 
-    months = [(i, week.ends_on.replace(day=1)) for i, week in enumerate(weeks)
-              if week.starts_on.day == 1 or week.starts_on.month != week.ends_on.month]
+    months = [
+        (i, week.ends_on.replace(day=1))
+        for i, week in enumerate(weeks)
+        if week.starts_on.day == 1 or week.starts_on.month != week.ends_on.month
+    ]
     if len(months) > 7:  # keep the labels apart on a phone
         months = months[::2]
     return Chart(
-        width=WIDTH, height=HEIGHT, left=LEFT, right=WIDTH - RIGHT, top=TOP, bottom=HEIGHT - BOTTOM,
-        done_points=points("done"), verified_points=points("verified"),
+        width=WIDTH,
+        height=HEIGHT,
+        left=LEFT,
+        right=WIDTH - RIGHT,
+        top=TOP,
+        bottom=HEIGHT - BOTTOM,
+        done_points=points("done"),
+        verified_points=points("verified"),
         y_ticks=[(y(value), value) for value in range(0, y_max + 1, step)],
         x_ticks=[(x(i), month) for i, month in months],
         done_end=(x(len(weeks) - 1), y(weeks[-1].done)),
         verified_end=(x(len(weeks) - 1), y(weeks[-1].verified)),
-        first=weeks[0], last=weeks[-1], total=total)
+        first=weeks[0],
+        last=weeks[-1],
+        total=total,
+    )

@@ -4,6 +4,7 @@ Exports are documents for the offices above the ward: their headers and labels a
 plan's Vietnamese whatever the reader's interface language. No file is ever named in them
 (restricted ones are only counted).
 """
+
 import csv
 import io
 import json
@@ -21,7 +22,7 @@ CHUNK = 200  # schools per piece of a streamed export
 
 
 def item_status_text(item: ItemState | None) -> str:
-    """"Đã hoàn thành", with "(khuyến khích)" for an item the school is only encouraged to do."""
+    """ "Đã hoàn thành", with "(khuyến khích)" for an item the school is only encouraged to do."""
     if item is None:
         return ""
     return item.status.label + ("" if item.required else " (khuyến khích)")
@@ -45,9 +46,21 @@ def unit_of(target) -> str:
 
 # -- one row per school: the CSV, and the "Theo trường" sheet --------------------------------------
 
+
 def school_headers(r: Rollup) -> list[str]:
-    headers = ["STT", "Mã trường", "Tên trường", "Cấp học", "Trường thí điểm", "Số mục bắt buộc",
-               "Đã hoàn thành", "Tỷ lệ hoàn thành (%)", "Đã xác minh đạt", "Cần bổ sung", "Quá hạn"]
+    headers = [
+        "STT",
+        "Mã trường",
+        "Tên trường",
+        "Cấp học",
+        "Trường thí điểm",
+        "Số mục bắt buộc",
+        "Đã hoàn thành",
+        "Tỷ lệ hoàn thành (%)",
+        "Đã xác minh đạt",
+        "Cần bổ sung",
+        "Quá hạn",
+    ]
     for summary in r.school_milestones:
         number = summary.milestone.number
         headers += [f"Mốc {number}: trạng thái", f"Mốc {number}: kết quả kiểm tra"]
@@ -57,9 +70,14 @@ def school_headers(r: Rollup) -> list[str]:
     headers += ["Minh chứng phải có", "Minh chứng đã hoàn thành", "Minh chứng đạt"]
     for form in r.forms:
         headers += [f"Số hoạt động ({form.short})", f"Người tham gia ({form.short})", f"Số tiết ({form.short})"]
-    return headers + ["Lượt học sinh tham gia (2.1–2.3)", "Số tiết dạy về AI (2.1–2.3)",
-                      "Lượt giáo viên được bồi dưỡng", "Tệp minh chứng", "Trong đó tệp hạn chế",
-                      "Đã được kiểm tra giữa HK II"]
+    return headers + [
+        "Lượt học sinh tham gia (2.1–2.3)",
+        "Số tiết dạy về AI (2.1–2.3)",
+        "Lượt giáo viên được bồi dưỡng",
+        "Tệp minh chứng",
+        "Trong đó tệp hạn chế",
+        "Đã được kiểm tra giữa HK II",
+    ]
 
 
 def school_lines(r: Rollup) -> Iterator[list]:
@@ -69,8 +87,19 @@ def school_lines(r: Rollup) -> Iterator[list]:
     form_ids = [form.form.id for form in r.forms]
     for number, row in enumerate(r.rows, start=1):
         school = row.school
-        line = [number, school.slug, school.name, school.level.label, YES if row.pilot else NO, row.required,
-                row.done, row.percent, row.verified, row.needs_more, row.late]
+        line = [
+            number,
+            school.slug,
+            school.name,
+            school.level.label,
+            YES if row.pilot else NO,
+            row.required,
+            row.done,
+            row.percent,
+            row.verified,
+            row.needs_more,
+            row.late,
+        ]
         for milestone_id in milestone_ids:
             item = row.by_milestone.get(milestone_id)
             line += [item_status_text(item), verdict_text(item)]
@@ -81,8 +110,14 @@ def school_lines(r: Rollup) -> Iterator[list]:
         line += [row.evidence_total, row.evidence_done, row.evidence_verified]
         for form_id in form_ids:
             line += row.activities_of(form_id)
-        line += [row.pupils, row.lessons_taught, row.teachers_trained, row.evidence_files, row.restricted_files,
-                 YES if row.inspected else NO]
+        line += [
+            row.pupils,
+            row.lessons_taught,
+            row.teachers_trained,
+            row.evidence_files,
+            row.restricted_files,
+            YES if row.inspected else NO,
+        ]
         yield line
 
 
@@ -129,14 +164,22 @@ def _take(out: io.StringIO) -> bytes:
 
 # -- JSON ------------------------------------------------------------------------------------------
 
+
 def _iso(day) -> str | None:
     return day.isoformat() if day else None
 
 
 def _item_json(item: ItemState) -> dict:
-    return {"required": item.required, "status": item.status.value, "verdict": item.verdict.value,
-            "resubmitted": item.resubmitted, "due_on": _iso(item.due_on), "completed_on": _iso(item.completed_on),
-            "on_time": item.on_time, "late": item.late}
+    return {
+        "required": item.required,
+        "status": item.status.value,
+        "verdict": item.verdict.value,
+        "resubmitted": item.resubmitted,
+        "due_on": _iso(item.due_on),
+        "completed_on": _iso(item.completed_on),
+        "on_time": item.on_time,
+        "late": item.late,
+    }
 
 
 def to_json(r: Rollup) -> dict:
@@ -183,25 +226,52 @@ def _document(r: Rollup, schools: list[dict]) -> dict:
         "generated_at": r.generated_at.astimezone(LOCAL_TZ).isoformat(timespec="seconds"),
         "scope": r.single_school.slug if r.single_school else "ward",
         "schools": schools,
-        "targets": [{
-            "stt": s.target.stt, "category": s.target.category, "target": s.target.minimum,
-            "actual": s.met_count, "of": s.total, "percent": s.percent, "required_percent": s.required_percent,
-            "met": s.met} for s in r.targets],
-        "milestones": [{
-            "number": s.milestone.number, "title": s.milestone.title, "for_schools": s.milestone.for_schools,
-            "required": s.required, "done": s.done, "on_time": s.on_time, "on_time_percent": s.on_time_percent,
-            "late": s.late, "verified": s.verified, "due_on": _iso(s.due_on),
-            "ward": _item_json(s.ward_item) if s.ward_item else None} for s in r.milestones],
+        "targets": [
+            {
+                "stt": s.target.stt,
+                "category": s.target.category,
+                "target": s.target.minimum,
+                "actual": s.met_count,
+                "of": s.total,
+                "percent": s.percent,
+                "required_percent": s.required_percent,
+                "met": s.met,
+            }
+            for s in r.targets
+        ],
+        "milestones": [
+            {
+                "number": s.milestone.number,
+                "title": s.milestone.title,
+                "for_schools": s.milestone.for_schools,
+                "required": s.required,
+                "done": s.done,
+                "on_time": s.on_time,
+                "on_time_percent": s.on_time_percent,
+                "late": s.late,
+                "verified": s.verified,
+                "due_on": _iso(s.due_on),
+                "ward": _item_json(s.ward_item) if s.ward_item else None,
+            }
+            for s in r.milestones
+        ],
         "totals": {
             "schools": len(r.rows),
-            "items": {"total": r.total("required"), "done": r.total("done"), "verified": r.total("verified"),
-                      "late": r.total("late")},
+            "items": {
+                "total": r.total("required"),
+                "done": r.total("done"),
+                "verified": r.total("verified"),
+                "late": r.total("late"),
+            },
             "activities": {f.form.code: f.activities for f in r.forms},
             "participants": {f.form.code: f.participants for f in r.forms},
             "lessons": {f.form.code: f.lessons for f in r.forms},
-            "pupils": r.pupils, "lessons_taught": r.lessons_taught, "teachers_trained": r.teachers_trained,
+            "pupils": r.pupils,
+            "lessons_taught": r.lessons_taught,
+            "teachers_trained": r.teachers_trained,
             "pilot_class_content_areas": {c.area.code: c.classes for c in r.coverage},
-            "evidence_files": r.total("evidence_files"), "restricted_files": r.total("restricted_files"),
+            "evidence_files": r.total("evidence_files"),
+            "restricted_files": r.total("restricted_files"),
         },
     }
 
@@ -215,21 +285,32 @@ class _Layout:
 
     @classmethod
     def of(cls, r: Rollup) -> "_Layout":
-        return cls([(m.id, str(m.number)) for m in r.plan.milestones],
-                   [(f.form.id, f.form.code, f.teaching) for f in r.forms])
+        return cls(
+            [(m.id, str(m.number)) for m in r.plan.milestones], [(f.form.id, f.form.code, f.teaching) for f in r.forms]
+        )
 
 
 def _school_json(row: SchoolRow, layout: _Layout) -> dict:
     school = row.school
     forms = [(code, teaching, row.activities_of(form_id)) for form_id, code, teaching in layout.forms]
     return {
-        "slug": school.slug, "name": school.name, "level": school.level.value, "pilot": row.pilot,
-        "items": {"total": row.required, "done": row.done, "verified": row.verified, "late": row.late,
-                  "needs_more": row.needs_more},
-        "milestones": {number: _item_json(row.by_milestone[milestone_id])
-                       for milestone_id, number in layout.milestones if milestone_id in row.by_milestone},
-        "evidence_items": {"total": row.evidence_total, "done": row.evidence_done,
-                           "verified": row.evidence_verified},
+        "slug": school.slug,
+        "name": school.name,
+        "level": school.level.value,
+        "pilot": row.pilot,
+        "items": {
+            "total": row.required,
+            "done": row.done,
+            "verified": row.verified,
+            "late": row.late,
+            "needs_more": row.needs_more,
+        },
+        "milestones": {
+            number: _item_json(row.by_milestone[milestone_id])
+            for milestone_id, number in layout.milestones
+            if milestone_id in row.by_milestone
+        },
+        "evidence_items": {"total": row.evidence_total, "done": row.evidence_done, "verified": row.evidence_verified},
         "activities": {code: numbers[0] for code, _, numbers in forms},
         "pupils": {code: numbers[1] for code, teaching, numbers in forms if teaching},
         "lessons": {code: numbers[2] for code, _, numbers in forms},
@@ -247,6 +328,7 @@ def as_of(r: Rollup) -> str:
 
 # -- download names --------------------------------------------------------------------------------
 
+
 def download_name(r: Rollup, extension: str) -> tuple[str, str]:
     """(Vietnamese name, ASCII fallback) for the Content-Disposition of an export."""
     name = f"Tổng hợp giáo dục AI năm học {r.year.name}"
@@ -256,8 +338,7 @@ def download_name(r: Rollup, extension: str) -> tuple[str, str]:
 
 
 def ascii_slug(text: str) -> str:
-    """"Tổng hợp – Đoàn Kết" -> "tong-hop-doan-ket": đ is a letter of its own, not a d with a mark."""
+    """ "Tổng hợp – Đoàn Kết" -> "tong-hop-doan-ket": đ is a letter of its own, not a d with a mark."""
     text = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
     text = text.encode("ascii", "ignore").decode("ascii").lower()
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "tong-hop"
-

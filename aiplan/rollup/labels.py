@@ -1,5 +1,6 @@
 """The words of the school matrix, translated once per page rather than once per cell (at 500
 schools the matrix has thousands of cells, and a translation lookup per cell shows in the timing)."""
+
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -23,19 +24,37 @@ class MatrixLabels:
 
 
 def matrix_labels() -> MatrixLabels:
-    status = {"chua_thuc_hien": _("Chưa thực hiện"), "dang_thuc_hien": _("Đang thực hiện"),
-              "da_hoan_thanh": _("Đã hoàn thành")}
+    status = {
+        "chua_thuc_hien": _("Chưa thực hiện"),
+        "dang_thuc_hien": _("Đang thực hiện"),
+        "da_hoan_thanh": _("Đã hoàn thành"),
+    }
     short = {"chua_thuc_hien": _("Chưa làm"), "dang_thuc_hien": _("Đang làm"), "da_hoan_thanh": _("Xong")}
-    verdict = {"chua_kiem_tra": _("Chưa kiểm tra"), "dat": _("Đạt"), "can_bo_sung": _("Cần bổ sung"),
-               "resubmitted": _("Trường đã sửa, chờ kiểm tra lại")}
-    verdict_short = {"chua_kiem_tra": _("Chưa KT"), "dat": _("Đạt"), "can_bo_sung": _("Cần BS"),
-                     "resubmitted": _("Chờ KT lại")}
+    verdict = {
+        "chua_kiem_tra": _("Chưa kiểm tra"),
+        "dat": _("Đạt"),
+        "can_bo_sung": _("Cần bổ sung"),
+        "resubmitted": _("Trường đã sửa, chờ kiểm tra lại"),
+    }
+    verdict_short = {
+        "chua_kiem_tra": _("Chưa KT"),
+        "dat": _("Đạt"),
+        "can_bo_sung": _("Cần BS"),
+        "resubmitted": _("Chờ KT lại"),
+    }
     return MatrixLabels(
-        status=status, status_icon=STATUS_ICONS,
+        status=status,
+        status_icon=STATUS_ICONS,
         status_short={code: f"{STATUS_ICONS[code]} {word}" for code, word in short.items()},
         verdict=verdict,
         verdict_short={code: f"{VERDICT_ICONS[code]} {word}" for code, word in verdict_short.items()},
-        cell={(s, v): _("%(status)s; kiểm tra: %(verdict)s", status=status[s], verdict=verdict[v])
-              for s in status for v in verdict},
-        late=_("quá hạn"), late_short=_("Quá hạn"), optional=_("khuyến khích"),
-        not_applicable=_("Không áp dụng"))
+        cell={
+            (s, v): _("%(status)s; kiểm tra: %(verdict)s", status=status[s], verdict=verdict[v])
+            for s in status
+            for v in verdict
+        },
+        late=_("quá hạn"),
+        late_short=_("Quá hạn"),
+        optional=_("khuyến khích"),
+        not_applicable=_("Không áp dụng"),
+    )

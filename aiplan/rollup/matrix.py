@@ -3,6 +3,7 @@
 The filter applies to every school of the rollup, from their counts; only then is the result cut
 into pages of PAGE_SIZE rows, so that the page reads and renders the items of those rows alone.
 """
+
 from dataclasses import dataclass
 
 from ..inputs import parse_digits
@@ -32,9 +33,12 @@ class MatrixFilter:
     @classmethod
     def from_args(cls, args) -> "MatrixFilter":
         level, status = args.get("level", ""), args.get("status", "")
-        return cls(level=SchoolLevel(level) if level in {lv.value for lv in SchoolLevel} else None,
-                   pilot={"1": True, "0": False}.get(args.get("pilot", "")),
-                   status=status if status in ROW_STATUS else "", late=args.get("late") == "1")
+        return cls(
+            level=SchoolLevel(level) if level in {lv.value for lv in SchoolLevel} else None,
+            pilot={"1": True, "0": False}.get(args.get("pilot", "")),
+            status=status if status in ROW_STATUS else "",
+            late=args.get("late") == "1",
+        )
 
     @property
     def active(self) -> bool:
@@ -43,16 +47,22 @@ class MatrixFilter:
     @property
     def args(self) -> dict[str, str]:
         """The query string that gives this filter back (for the links between pages)."""
-        args = {"level": self.level.value if self.level else "", "status": self.status,
-                "pilot": {True: "1", False: "0"}.get(self.pilot, ""), "late": "1" if self.late else ""}
+        args = {
+            "level": self.level.value if self.level else "",
+            "status": self.status,
+            "pilot": {True: "1", False: "0"}.get(self.pilot, ""),
+            "late": "1" if self.late else "",
+        }
         return {key: value for key, value in args.items() if value}
 
     def matches(self, row: SchoolRow) -> bool:
         school = row.school
-        return ((self.level is None or school.level is self.level)
-                and (self.pilot is None or row.pilot == self.pilot)
-                and (not self.status or ROW_STATUS[self.status](row))
-                and (not self.late or row.late > 0))
+        return (
+            (self.level is None or school.level is self.level)
+            and (self.pilot is None or row.pilot == self.pilot)
+            and (not self.status or ROW_STATUS[self.status](row))
+            and (not self.late or row.late > 0)
+        )
 
     def rows(self, rollup: Rollup) -> list[SchoolRow]:
         return [row for row in rollup.rows if self.matches(row)]
@@ -74,7 +84,7 @@ class MatrixPage:
         matching = matrix_filter.rows(rollup)
         number = min(max(parse_digits(page) or 1, 1), _pages(len(matching)))
         start = (number - 1) * PAGE_SIZE
-        return cls(matrix_filter, len(matching), len(rollup.rows), number, matching[start:start + PAGE_SIZE])
+        return cls(matrix_filter, len(matching), len(rollup.rows), number, matching[start : start + PAGE_SIZE])
 
     @property
     def pages(self) -> int:

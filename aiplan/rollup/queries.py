@@ -5,10 +5,11 @@ most of a second, so the page's figures are grouped counts here (a row per schoo
 day or late item) and only the schools on the matrix page, or the milestone items an export
 lists, are read item by item (`item_states`).
 """
+
 from collections import Counter
 from datetime import date, datetime
 
-from sqlalchemy import Date, Integer, String, and_, case, func, literal, select, union_all
+from sqlalchemy import Date, String, and_, case, func, literal, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -62,25 +63,29 @@ def _keyed(result) -> dict:
 
 # -- grouped counts --------------------------------------------------------------------------------
 
+
 def item_counts(plan: Plan, school_ids: list[int], today: date) -> dict[int, dict[str, int]]:
     """school id -> the SchoolRow counts of its current items (required, done, …); one query."""
     if not school_ids:
         return {}
     count = func.count
     rows = db.session.execute(
-        select(C.school_id,
-               count().filter(C.required).label("required"),
-               count().filter(C.required, DONE).label("done"),
-               count().filter(C.required, VERIFIED).label("verified"),
-               count().filter(late(today)).label("late"),
-               count().filter(NEEDS_MORE).label("needs_more"),
-               count().filter(AWAITING_CHECK).label("awaiting_check"),
-               count().filter(EVIDENCE).label("evidence_total"),
-               count().filter(EVIDENCE, DONE).label("evidence_done"),
-               count().filter(EVIDENCE, VERIFIED).label("evidence_verified"),
-               count().filter(EVIDENCE, NEEDS_MORE).label("evidence_needs_more"))
+        select(
+            C.school_id,
+            count().filter(C.required).label("required"),
+            count().filter(C.required, DONE).label("done"),
+            count().filter(C.required, VERIFIED).label("verified"),
+            count().filter(late(today)).label("late"),
+            count().filter(NEEDS_MORE).label("needs_more"),
+            count().filter(AWAITING_CHECK).label("awaiting_check"),
+            count().filter(EVIDENCE).label("evidence_total"),
+            count().filter(EVIDENCE, DONE).label("evidence_done"),
+            count().filter(EVIDENCE, VERIFIED).label("evidence_verified"),
+            count().filter(EVIDENCE, NEEDS_MORE).label("evidence_needs_more"),
+        )
         .where(_school_items(plan, school_ids))
-        .group_by(C.school_id))
+        .group_by(C.school_id)
+    )
     return _keyed(rows)
 
 
@@ -91,17 +96,20 @@ def milestone_counts(plan: Plan, school_ids: list[int], today: date) -> dict[int
     count, optional = func.count, ~C.required
     on_time = DONE & C.completed_at.is_not(None) & (local_date(C.completed_at) <= C.due_on)  # as ItemState
     rows = db.session.execute(
-        select(C.milestone_id,
-               count().filter(C.required).label("required"),
-               count().filter(C.required, DONE).label("done"),
-               count().filter(C.required, on_time).label("on_time"),
-               count().filter(late(today)).label("late"),
-               count().filter(C.required, VERIFIED).label("verified"),
-               count().filter(optional).label("encouraged"),
-               count().filter(optional, DONE).label("encouraged_done"),
-               func.min(C.due_on).label("due_on"))
+        select(
+            C.milestone_id,
+            count().filter(C.required).label("required"),
+            count().filter(C.required, DONE).label("done"),
+            count().filter(C.required, on_time).label("on_time"),
+            count().filter(late(today)).label("late"),
+            count().filter(C.required, VERIFIED).label("verified"),
+            count().filter(optional).label("encouraged"),
+            count().filter(optional, DONE).label("encouraged_done"),
+            func.min(C.due_on).label("due_on"),
+        )
         .where(_school_items(plan, school_ids), C.kind == ItemKind.MILESTONE)
-        .group_by(C.milestone_id))
+        .group_by(C.milestone_id)
+    )
     return _keyed(rows)
 
 
@@ -114,9 +122,14 @@ def completion_days(plan: Plan, school_ids: list[int]) -> tuple[Counter, Counter
         return done, verified
     scope = _school_items(plan, school_ids) & C.required
     done_on, verified_on = local_date(C.completed_at), local_date(C.verified_at)
-    rows = db.session.execute(union_all(
-        select(literal(True).label("done"), done_on.label("day"), func.count()).where(scope, DONE).group_by(done_on),
-        select(literal(False), verified_on, func.count()).where(scope, VERIFIED).group_by(verified_on)))
+    rows = db.session.execute(
+        union_all(
+            select(literal(True).label("done"), done_on.label("day"), func.count())
+            .where(scope, DONE)
+            .group_by(done_on),
+            select(literal(False), verified_on, func.count()).where(scope, VERIFIED).group_by(verified_on),
+        )
+    )
     for is_done, day, number in rows:
         (done if is_done else verified)[day] += number
     return done, verified
@@ -145,25 +158,43 @@ def late_items(plan: Plan, school_ids: list[int], today: date) -> list[tuple]:
     if not school_ids:
         return []
     rows = db.session.execute(
-        select(C.key, C.due_on, C.kind, C.milestone_id, C.target_id, C.evidence_requirement_id,
-               id_list(C.school_id))
+        select(C.key, C.due_on, C.kind, C.milestone_id, C.target_id, C.evidence_requirement_id, id_list(C.school_id))
         .where(_school_items(plan, school_ids), late(today))
-        .group_by(C.key, C.due_on, C.kind, C.milestone_id, C.target_id, C.evidence_requirement_id))
+        .group_by(C.key, C.due_on, C.kind, C.milestone_id, C.target_id, C.evidence_requirement_id)
+    )
     return [(*group, [int(school_id) for school_id in ids.split(",")]) for *group, ids in rows]
 
 
 # -- items one by one ------------------------------------------------------------------------------
 
-def item_states(plan: Plan, school_ids: list[int] | None, today: date,
-                kinds: tuple[ItemKind, ...] | None = None) -> list[ItemState]:
+
+def item_states(
+    plan: Plan, school_ids: list[int] | None, today: date, kinds: tuple[ItemKind, ...] | None = None
+) -> list[ItemState]:
     """The current items of the schools (all kinds, or `kinds`), or of the ward with None, in the
     plan's order; one query, whose columns are ItemState's fields in order."""
     owner = C.school_id.is_(None) if school_ids is None else among(C.school_id, school_ids)
     wanted = [C.plan_id == plan.id, C.retired.is_(False), owner] + ([C.kind.in_(kinds)] if kinds else [])
     rows = db.session.execute(
-        select(C.id, C.school_id, C.key, C.kind, C.milestone_id, C.target_id, C.evidence_requirement_id,
-               C.required, C.due_on, C.status, case((DONE, local_date(C.completed_at))), C.verdict,
-               C.verdict_reason, C.resubmitted_at.is_not(None), local_date(C.verified_at), late(today))
+        select(
+            C.id,
+            C.school_id,
+            C.key,
+            C.kind,
+            C.milestone_id,
+            C.target_id,
+            C.evidence_requirement_id,
+            C.required,
+            C.due_on,
+            C.status,
+            case((DONE, local_date(C.completed_at))),
+            C.verdict,
+            C.verdict_reason,
+            C.resubmitted_at.is_not(None),
+            local_date(C.verified_at),
+            late(today),
+        )
         .where(*wanted)
-        .order_by(C.position, C.id))
+        .order_by(C.position, C.id)
+    )
     return [ItemState(*row) for row in rows]

@@ -2,6 +2,7 @@
 
 `services.rollup()` fills them in a fixed number of queries; nothing here touches the database.
 """
+
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -88,7 +89,7 @@ class FormTotals:
 
     @property
     def short(self) -> str:
-        """"2.1", or the form's title up to its first comma ("Bồi dưỡng")."""
+        """ "2.1", or the form's title up to its first comma ("Bồi dưỡng")."""
         return self.form.section or self.form.title.split(",")[0]
 
 
@@ -112,7 +113,9 @@ class SchoolRow:
 
     school: School
     targets: list[SchoolTarget]
-    activity: dict[int, tuple[int, int, int]]  # form id -> (activities, participants, lessons); forms with none left out
+    activity: dict[
+        int, tuple[int, int, int]
+    ]  # form id -> (activities, participants, lessons); forms with none left out
     pilot: bool = False  # in the plan's year
     pupils: int = 0  # participants of the forms that teach pupils (2.1–2.3)
     lessons_taught: int = 0  # lessons of those forms
@@ -176,7 +179,7 @@ class TargetSummary:
 
     @property
     def required_percent(self) -> int:
-        """"Every pilot school runs a class" is 100%; a share target names its own (STT 5: 100%)."""
+        """ "Every pilot school runs a class" is 100%; a share target names its own (STT 5: 100%)."""
         return self.target.measure_min if self.target.measure == "integration_share" else 100
 
     @property
@@ -255,8 +258,13 @@ class LateGroup:
     @property
     def order(self) -> tuple:
         """Oldest due date first; then the ward's own, then by the plan's order."""
-        return (self.due_on, not self.ward, self.milestone.number if self.milestone else 100,
-                self.target.stt if self.target else 0, self.evidence.position if self.evidence else 0)
+        return (
+            self.due_on,
+            not self.ward,
+            self.milestone.number if self.milestone else 100,
+            self.target.stt if self.target else 0,
+            self.evidence.position if self.evidence else 0,
+        )
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
 """The ward rollup page and its exports. Everything here only reads: there is no POST route."""
+
 from urllib.parse import quote
 
 from flask import abort, make_response, render_template, request
@@ -52,9 +53,14 @@ def index():
     if matrix_alone:
         return render_template("rollup/_matrix.html", **context, oob=True)
     warnings = plan_warnings(rollup.plan) if current_user.role is Role.WARD_ADMIN else []
-    return render_template("rollup/index.html", **context, warnings=warnings, matrix_id=MATRIX_ID,
-                           list_limit=services.LIST_LIMIT,
-                           chart=progress_chart(rollup.weeks, rollup.total("required")))
+    return render_template(
+        "rollup/index.html",
+        **context,
+        warnings=warnings,
+        matrix_id=MATRIX_ID,
+        list_limit=services.LIST_LIMIT,
+        chart=progress_chart(rollup.weeks, rollup.total("required")),
+    )
 
 
 @bp.get("/rollup.json")
@@ -62,8 +68,7 @@ def index():
 def export_json():
     """The rollup as JSON for other systems; school staff get their own school's row only."""
     rollup = exported_rollup()
-    return _attachment(exports.json_chunks(rollup), "application/json",
-                       exports.download_name(rollup, "json"))
+    return _attachment(exports.json_chunks(rollup), "application/json", exports.download_name(rollup, "json"))
 
 
 @bp.get("/rollup.csv")
@@ -71,8 +76,7 @@ def export_json():
 def export_csv():
     """One row per school as CSV (UTF-8 with BOM, for Excel); school staff get their own row only."""
     rollup = exported_rollup()
-    return _attachment(exports.csv_chunks(rollup), "text/csv; charset=utf-8",
-                       exports.download_name(rollup, "csv"))
+    return _attachment(exports.csv_chunks(rollup), "text/csv; charset=utf-8", exports.download_name(rollup, "csv"))
 
 
 @bp.get("/rollup.xlsx")
@@ -90,6 +94,7 @@ def _attachment(body, content_type: str, names: tuple[str, str]):
     response = make_response(body)
     response.headers["Content-Type"] = content_type
     # RFC 6266/5987: old clients take the ASCII name, the others the Vietnamese one.
-    response.headers["Content-Disposition"] = (f'attachment; filename="{fallback}"; '
-                                               f"filename*=UTF-8''{quote(name, safe='')}")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+    )
     return response

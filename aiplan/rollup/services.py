@@ -6,6 +6,7 @@ targets computed by `activities.services.target_actuals`, and grouped counts of 
 pilot-class content areas, evidence files and inspected schools. The schools' items themselves
 are read by `load_items()`, in one more query, only for the rows a page shows or an export lists.
 """
+
 import heapq
 from collections import Counter, defaultdict
 from datetime import date, timedelta
@@ -56,8 +57,15 @@ def school_order(plan: Plan):
     return lambda school: (not plan.is_pilot(school), LEVEL_ORDER[school.level], school.name, school.id)
 
 
-def rollup(plan: Plan, schools: list[School], *, include_ward: bool = True, late_and_weekly: bool = True,
-           today: date | None = None, single_school: School | None = None) -> Rollup:
+def rollup(
+    plan: Plan,
+    schools: list[School],
+    *,
+    include_ward: bool = True,
+    late_and_weekly: bool = True,
+    today: date | None = None,
+    single_school: School | None = None,
+) -> Rollup:
     """Everything the rollup page and its exports show about `schools` under `plan`, plus the
     ward's own items when `include_ward`, in a fixed number of queries. The late items and the
     weekly series, which only the page shows, are left out (None) without `late_and_weekly`. The
@@ -81,11 +89,23 @@ def rollup(plan: Plan, schools: list[School], *, include_ward: bool = True, late
         school_id = school.id
         total_files, restricted = files.get(school_id, (0, 0))
         own = activity.get(school_id, {})
-        rows.append(SchoolRow(
-            school=school, pilot=plan.is_pilot(school), **counts.get(school_id, {}), evidence_files=total_files,
-            restricted_files=restricted, inspected=school_id in inspected, activity=own, **reach(own),
-            targets=[SchoolTarget(target, actuals[(school_id, target_id)]) for target_id, target in targets
-                     if (school_id, target_id) in actuals]))
+        rows.append(
+            SchoolRow(
+                school=school,
+                pilot=plan.is_pilot(school),
+                **counts.get(school_id, {}),
+                evidence_files=total_files,
+                restricted_files=restricted,
+                inspected=school_id in inspected,
+                activity=own,
+                **reach(own),
+                targets=[
+                    SchoolTarget(target, actuals[(school_id, target_id)])
+                    for target_id, target in targets
+                    if (school_id, target_id) in actuals
+                ],
+            )
+        )
 
     ward_items = queries.item_states(plan, None, today) if include_ward else []
     ward_by_milestone = {i.milestone_id: i for i in ward_items}
@@ -95,15 +115,27 @@ def rollup(plan: Plan, schools: list[School], *, include_ward: bool = True, late
         late = _late_groups(plan, schools, ward_items, today)
         weeks = weekly_progress(plan.school_year, *queries.completion_days(plan, ids), today)
     return Rollup(
-        plan=plan, today=today, generated_at=utcnow(), rows=rows, ward_items=ward_items,
+        plan=plan,
+        today=today,
+        generated_at=utcnow(),
+        rows=rows,
+        ward_items=ward_items,
         single_school=single_school,
         targets=_target_summaries(plan, rows),
-        milestones=[MilestoneSummary(
-            m, **milestone_counts.get(m.id, {}), ward_item=ward_by_milestone.get(m.id),
-            inspected=len(inspected) if m.tracks == "inspections" else None) for m in plan.milestones],
+        milestones=[
+            MilestoneSummary(
+                m,
+                **milestone_counts.get(m.id, {}),
+                ward_item=ward_by_milestone.get(m.id),
+                inspected=len(inspected) if m.tracks == "inspections" else None,
+            )
+            for m in plan.milestones
+        ],
         forms=_ward_forms(plan, activity_totals),
         coverage=_coverage(plan, ids),
-        late=late, weeks=weeks)
+        late=late,
+        weeks=weeks,
+    )
 
 
 def load_items(r: Rollup, rows: list[SchoolRow], kinds: tuple[ItemKind, ...] | None = None) -> None:
@@ -121,12 +153,20 @@ def _activity_totals(plan: Plan, school_ids: list[int]) -> dict[tuple[int, int],
     if not school_ids:
         return {}
     rows = db.session.execute(
-        select(Activity.school_id, Activity.form_id, func.count(Activity.id),
-               func.coalesce(func.sum(Activity.participants), 0), func.coalesce(func.sum(Activity.lessons), 0))
+        select(
+            Activity.school_id,
+            Activity.form_id,
+            func.count(Activity.id),
+            func.coalesce(func.sum(Activity.participants), 0),
+            func.coalesce(func.sum(Activity.lessons), 0),
+        )
         .where(Activity.plan_id == plan.id, among(Activity.school_id, school_ids), Activity.deleted_at.is_(None))
-        .group_by(Activity.school_id, Activity.form_id))
-    return {(school_id, form_id): (int(count), int(participants), int(lessons))
-            for school_id, form_id, count, participants, lessons in rows}
+        .group_by(Activity.school_id, Activity.form_id)
+    )
+    return {
+        (school_id, form_id): (int(count), int(participants), int(lessons))
+        for school_id, form_id, count, participants, lessons in rows
+    }
 
 
 def _reach(plan: Plan):
@@ -172,13 +212,20 @@ def _coverage(plan: Plan, school_ids: list[int]) -> list[AreaCoverage]:
     """Each content area with the number of pilot classes (form 2.2) that covered it; one query."""
     counts: dict[int, int] = {}
     if school_ids:
-        counts = dict(db.session.execute(
-            select(activity_content_area.c.content_area_id, func.count(func.distinct(Activity.id)))
-            .join(Activity, Activity.id == activity_content_area.c.activity_id)
-            .join(DeliveryForm, DeliveryForm.id == Activity.form_id)
-            .where(Activity.plan_id == plan.id, among(Activity.school_id, school_ids), Activity.deleted_at.is_(None),
-                   DeliveryForm.code == ELECTIVE)
-            .group_by(activity_content_area.c.content_area_id)).all())
+        counts = dict(
+            db.session.execute(
+                select(activity_content_area.c.content_area_id, func.count(func.distinct(Activity.id)))
+                .join(Activity, Activity.id == activity_content_area.c.activity_id)
+                .join(DeliveryForm, DeliveryForm.id == Activity.form_id)
+                .where(
+                    Activity.plan_id == plan.id,
+                    among(Activity.school_id, school_ids),
+                    Activity.deleted_at.is_(None),
+                    DeliveryForm.code == ELECTIVE,
+                )
+                .group_by(activity_content_area.c.content_area_id)
+            ).all()
+        )
     return [AreaCoverage(area, counts.get(area.id, 0)) for area in plan.content_areas]
 
 
@@ -188,13 +235,20 @@ def _evidence_counts(plan: Plan, school_ids: list[int]) -> dict[int, tuple[int, 
     if not school_ids:
         return {}
     rows = db.session.execute(
-        select(EvidenceFile.school_id, func.count(EvidenceFile.id),
-               func.count(EvidenceFile.id).filter(EvidenceFile.restricted))
+        select(
+            EvidenceFile.school_id,
+            func.count(EvidenceFile.id),
+            func.count(EvidenceFile.id).filter(EvidenceFile.restricted),
+        )
         .outerjoin(ChecklistItem, ChecklistItem.id == EvidenceFile.item_id)
         .outerjoin(Activity, Activity.id == EvidenceFile.activity_id)
-        .where(among(EvidenceFile.school_id, school_ids), EvidenceFile.deleted_at.is_(None),
-               or_(ChecklistItem.plan_id == plan.id, Activity.plan_id == plan.id))
-        .group_by(EvidenceFile.school_id))
+        .where(
+            among(EvidenceFile.school_id, school_ids),
+            EvidenceFile.deleted_at.is_(None),
+            or_(ChecklistItem.plan_id == plan.id, Activity.plan_id == plan.id),
+        )
+        .group_by(EvidenceFile.school_id)
+    )
     return {school_id: (int(total), int(restricted)) for school_id, total, restricted in rows}
 
 
@@ -202,9 +256,17 @@ def _inspected(plan: Plan, school_ids: list[int]) -> set[int]:
     """Schools with a closed inspection visit under the plan (milestone 6); one query."""
     if not school_ids:
         return set()
-    return set(db.session.scalars(
-        select(Inspection.school_id).where(Inspection.plan_id == plan.id, among(Inspection.school_id, school_ids),
-                                           Inspection.status == InspectionStatus.CLOSED).distinct()))
+    return set(
+        db.session.scalars(
+            select(Inspection.school_id)
+            .where(
+                Inspection.plan_id == plan.id,
+                among(Inspection.school_id, school_ids),
+                Inspection.status == InspectionStatus.CLOSED,
+            )
+            .distinct()
+        )
+    )
 
 
 def _late_groups(plan: Plan, schools: list[School], ward_items: list[ItemState], today: date) -> list[LateGroup]:
@@ -212,18 +274,24 @@ def _late_groups(plan: Plan, schools: list[School], ward_items: list[ItemState],
     its first LIST_LIMIT schools in the matrix's order."""
     milestones = {m.id: m for m in plan.milestones}
     targets = {t.id: t for t in plan.targets}
-    evidence = {e.id: e for e in db.session.scalars(
-        select(EvidenceRequirement).join(Target).where(Target.plan_id == plan.id))}
+    evidence = {
+        e.id: e for e in db.session.scalars(select(EvidenceRequirement).join(Target).where(Target.plan_id == plan.id))
+    }
     place = {school.id: (index, school) for index, school in enumerate(schools)}  # `schools` are in order
 
     def group(due_on, kind, milestone_id, target_id, evidence_id, ward, count=1) -> LateGroup:
-        return LateGroup(due_on, kind, milestones.get(milestone_id), targets.get(target_id), evidence.get(evidence_id),
-                         ward, count)
+        return LateGroup(
+            due_on, kind, milestones.get(milestone_id), targets.get(target_id), evidence.get(evidence_id), ward, count
+        )
 
-    groups = [group(i.due_on, i.kind, i.milestone_id, i.target_id, i.evidence_requirement_id, True)
-              for i in ward_items if i.late]
+    groups = [
+        group(i.due_on, i.kind, i.milestone_id, i.target_id, i.evidence_requirement_id, True)
+        for i in ward_items
+        if i.late
+    ]
     for _key, due_on, kind, milestone_id, target_id, evidence_id, school_ids in queries.late_items(
-            plan, list(place), today):
+        plan, list(place), today
+    ):
         late = group(due_on, kind, milestone_id, target_id, evidence_id, False, len(school_ids))
         late.schools = [school for _, school in heapq.nsmallest(LIST_LIMIT, map(place.__getitem__, school_ids))]
         groups.append(late)

@@ -6,6 +6,7 @@ objects first, which at 3,000 schools (some 400,000 cells) is several times fast
 sheet is written top to bottom once, so its column widths, frozen panes and row heights are set
 before its first row.
 """
+
 import io
 from datetime import date
 
@@ -19,12 +20,21 @@ from .readmodel import Rollup
 
 BOLD = Font(bold=True)
 THIN = Side(style="thin", color="8A939D")
-HEADER = NamedStyle("rollup_header", font=BOLD, fill=PatternFill("solid", fgColor="E7EEF7"),
-                    border=Border(left=THIN, right=THIN, top=THIN, bottom=THIN),
-                    alignment=Alignment(horizontal="center", vertical="center", wrap_text=True))
+HEADER = NamedStyle(
+    "rollup_header",
+    font=BOLD,
+    fill=PatternFill("solid", fgColor="E7EEF7"),
+    border=Border(left=THIN, right=THIN, top=THIN, bottom=THIN),
+    alignment=Alignment(horizontal="center", vertical="center", wrap_text=True),
+)
 # A school's name over its two columns, centred across them without merging (merges cost seconds at 500).
-GROUP = NamedStyle("rollup_group", font=BOLD, fill=HEADER.fill, border=HEADER.border,
-                   alignment=Alignment(horizontal="centerContinuous", vertical="center"))
+GROUP = NamedStyle(
+    "rollup_group",
+    font=BOLD,
+    fill=HEADER.fill,
+    border=HEADER.border,
+    alignment=Alignment(horizontal="centerContinuous", vertical="center"),
+)
 TITLE = Font(bold=True, size=13)
 TEXT_ALIGN = Alignment(vertical="top", wrap_text=True)
 DATE_FORMAT = "DD/MM/YYYY"
@@ -38,8 +48,13 @@ def to_xlsx(r: Rollup) -> bytes:
     workbook.add_named_style(HEADER)
     workbook.add_named_style(GROUP)
     _targets_sheet(workbook.create_sheet("Phụ lục II"), r)
-    _table(workbook.create_sheet("Theo trường"), f"Tổng hợp theo trường — năm học {r.year.name}", as_of(r),
-           *school_table(r), freeze="D4")
+    _table(
+        workbook.create_sheet("Theo trường"),
+        f"Tổng hợp theo trường — năm học {r.year.name}",
+        as_of(r),
+        *school_table(r),
+        freeze="D4",
+    )
     for summary in r.milestones:
         if summary.school_count or summary.ward_item:
             _milestone_sheet(workbook.create_sheet(f"Mốc {summary.milestone.number}"), r, summary)
@@ -61,9 +76,19 @@ def _cell(sheet, value, style: str | None = None, **formats) -> WriteOnlyCell:
     return cell
 
 
-def _table(sheet, title: str, subtitle: str, headers: list[str], rows: list[list], *, freeze: str,
-           widths: dict | None = None, header_rows: list[list] = (), merged_headers: int = 0,
-           formats: dict | None = None) -> None:
+def _table(
+    sheet,
+    title: str,
+    subtitle: str,
+    headers: list[str],
+    rows: list[list],
+    *,
+    freeze: str,
+    widths: dict | None = None,
+    header_rows: list[list] = (),
+    merged_headers: int = 0,
+    formats: dict | None = None,
+) -> None:
     """A title and subtitle (rows 1–2), then `header_rows` if any, the headers and the rows: numbers stay
     numbers, dates show as dd/mm/yyyy, and each column is as wide as its longest value (up to MAX_WIDTH or
     its given width, then wrapped). The first `merged_headers` headers are left blank, merged into the
@@ -86,13 +111,20 @@ def _table(sheet, title: str, subtitle: str, headers: list[str], rows: list[list
     sheet.append([_cell(sheet, subtitle)])
     for header_row in header_rows:
         sheet.append(header_row)
-    sheet.append([_cell(sheet, None if col <= merged_headers else value, "rollup_header")
-                  for col, value in enumerate(headers, start=1)])
+    sheet.append(
+        [
+            _cell(sheet, None if col <= merged_headers else value, "rollup_header")
+            for col, value in enumerate(headers, start=1)
+        ]
+    )
     wrapped = {col for col, width in longest.items() if width > limits[col]}
     for row in rows:
-        sheet.append([_data_cell(sheet, value, col in wrapped and len(str(value)) + 2 > limits[col],
-                                 (formats or {}).get(col))
-                      for col, value in enumerate(row, start=1)])
+        sheet.append(
+            [
+                _data_cell(sheet, value, col in wrapped and len(str(value)) + 2 > limits[col], (formats or {}).get(col))
+                for col, value in enumerate(row, start=1)
+            ]
+        )
 
 
 def _data_cell(sheet, value, wrap: bool, number_format: str | None):
@@ -112,14 +144,35 @@ def _data_cell(sheet, value, wrap: bool, number_format: str | None):
 
 def _targets_sheet(sheet, r: Rollup) -> None:
     """Phụ lục II as printed in the plan, with the ward's result and then each school's."""
-    fixed = ["STT", "Cấp học / Đối tượng triển khai", "Đơn vị quản lý, chỉ đạo", "Chỉ tiêu triển khai tối thiểu",
-             "Hình thức tổ chức thực hiện", "Minh chứng thực hiện", "Đơn vị tính", "Số trường đạt",
-             "Số trường áp dụng", "Tỷ lệ đạt", "Đánh giá"]
+    fixed = [
+        "STT",
+        "Cấp học / Đối tượng triển khai",
+        "Đơn vị quản lý, chỉ đạo",
+        "Chỉ tiêu triển khai tối thiểu",
+        "Hình thức tổ chức thực hiện",
+        "Minh chứng thực hiện",
+        "Đơn vị tính",
+        "Số trường đạt",
+        "Số trường áp dụng",
+        "Tỷ lệ đạt",
+        "Đánh giá",
+    ]
     rows = []
     for s in r.targets:
         t = s.target
-        line = [t.stt, t.category, t.managing_body, t.minimum, t.forms_text, t.evidence_text, unit_of(t),
-                s.met_count, s.total, s.met_count / s.total if s.total else None, met_text(s.met)]
+        line = [
+            t.stt,
+            t.category,
+            t.managing_body,
+            t.minimum,
+            t.forms_text,
+            t.evidence_text,
+            unit_of(t),
+            s.met_count,
+            s.total,
+            s.met_count / s.total if s.total else None,
+            met_text(s.met),
+        ]
         for row in r.rows:
             mine = next((st for st in row.targets if st.target.id == t.id), None)
             line += [mine.amount, met_text(mine.actual.met)] if mine else [None, "Không áp dụng"]
@@ -131,26 +184,71 @@ def _targets_sheet(sheet, r: Rollup) -> None:
     for col in range(1, len(fixed) + 1):
         letter = get_column_letter(col)
         sheet.merged_cells.add(f"{letter}3:{letter}4")
-    _table(sheet, f"Phụ lục II. Kết quả thực hiện chỉ tiêu giáo dục AI — năm học {r.year.name}", as_of(r),
-           fixed + ["Kết quả", "Đánh giá"] * len(r.rows), rows, freeze="B5", header_rows=[names],
-           merged_headers=len(fixed),
-           widths={1: 6, 2: 24, 3: 16, 4: 40, 5: 30, 6: 30, 7: 12, 8: 10, 9: 10, 10: 9, 11: 11}
-           | {col: 16 for col in range(12, 12 + 2 * len(r.rows))}, formats={10: "0%"})
+    _table(
+        sheet,
+        f"Phụ lục II. Kết quả thực hiện chỉ tiêu giáo dục AI — năm học {r.year.name}",
+        as_of(r),
+        fixed + ["Kết quả", "Đánh giá"] * len(r.rows),
+        rows,
+        freeze="B5",
+        header_rows=[names],
+        merged_headers=len(fixed),
+        widths={1: 6, 2: 24, 3: 16, 4: 40, 5: 30, 6: 30, 7: 12, 8: 10, 9: 10, 10: 9, 11: 11}
+        | dict.fromkeys(range(12, 12 + 2 * len(r.rows)), 16),
+        formats={10: "0%"},
+    )
 
 
 def _milestone_sheet(sheet, r: Rollup, summary) -> None:
     """A milestone's schools (and the ward, for its own part) with status, dates and verdict."""
     m = summary.milestone
-    schools = (f" Các trường hoàn thành {summary.done}/{summary.required} mục bắt buộc, "
-               f"đúng hạn {summary.on_time}/{summary.done}." if summary.school_count else "")
-    headers = ["STT", "Đơn vị", "Cấp học", "Trường thí điểm", "Bắt buộc", "Trạng thái", "Hạn hoàn thành",
-               "Ngày hoàn thành", "Đúng hạn", "Quá hạn", "Kết quả kiểm tra", "Nội dung cần bổ sung"]
-    entries = ([(f"{r.plan.ward.name} (việc của phường)", "", "", summary.ward_item)] if summary.ward_item else [])
-    entries += [(school.name, school.level.label, YES if r.plan.is_pilot(school) else NO, item)
-                for school, item in r.milestone_items(summary)]
-    rows = [[number, name, level, pilot, YES if item.required else "Khuyến khích", item.status.label, item.due_on,
-             item.completed_on, (YES if item.on_time else NO) if item.done else "", YES if item.late else NO,
-             verdict_text(item) if item.school_id else "", item.verdict_reason]
-            for number, (name, level, pilot, item) in enumerate(entries, start=1)]
-    _table(sheet, f"Mốc {m.number}. {m.title}", f"{m.timing_text}; thực hiện: {m.owner_text}.{schools} {as_of(r)}",
-           headers, rows, freeze="C4")
+    schools = (
+        f" Các trường hoàn thành {summary.done}/{summary.required} mục bắt buộc, "
+        f"đúng hạn {summary.on_time}/{summary.done}."
+        if summary.school_count
+        else ""
+    )
+    headers = [
+        "STT",
+        "Đơn vị",
+        "Cấp học",
+        "Trường thí điểm",
+        "Bắt buộc",
+        "Trạng thái",
+        "Hạn hoàn thành",
+        "Ngày hoàn thành",
+        "Đúng hạn",
+        "Quá hạn",
+        "Kết quả kiểm tra",
+        "Nội dung cần bổ sung",
+    ]
+    entries = [(f"{r.plan.ward.name} (việc của phường)", "", "", summary.ward_item)] if summary.ward_item else []
+    entries += [
+        (school.name, school.level.label, YES if r.plan.is_pilot(school) else NO, item)
+        for school, item in r.milestone_items(summary)
+    ]
+    rows = [
+        [
+            number,
+            name,
+            level,
+            pilot,
+            YES if item.required else "Khuyến khích",
+            item.status.label,
+            item.due_on,
+            item.completed_on,
+            (YES if item.on_time else NO) if item.done else "",
+            YES if item.late else NO,
+            verdict_text(item) if item.school_id else "",
+            item.verdict_reason,
+        ]
+        for number, (name, level, pilot, item) in enumerate(entries, start=1)
+    ]
+    _table(
+        sheet,
+        f"Mốc {m.number}. {m.title}",
+        f"{m.timing_text}; thực hiện: {m.owner_text}.{schools} {as_of(r)}",
+        headers,
+        rows,
+        freeze="C4",
+    )

@@ -1,9 +1,10 @@
 """The ward's list of schools with their progress."""
+
 from flask import render_template
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import viewed_plan, login_required_any
+from ..access import login_required_any, viewed_plan
 from ..checklists.services import progress_by_school
 from ..extensions import db
 from ..models import Role, School, SchoolLevel

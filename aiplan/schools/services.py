@@ -2,6 +2,7 @@
 
 Both go through `apply_schools`, so one code path decides what a school change does (audit,
 pilot flags of the plans that may still change, checklists)."""
+
 import csv
 import io
 import re
@@ -26,9 +27,15 @@ COLUMNS = {
     "active": ("hoạt động", "active"),
 }
 REQUIRED_COLUMNS = ("slug", "name", "level")
-LEVELS = {"tiểu học": SchoolLevel.TIEU_HOC, "th": SchoolLevel.TIEU_HOC, "tieu_hoc": SchoolLevel.TIEU_HOC,
-          "thcs": SchoolLevel.THCS, "trung học cơ sở": SchoolLevel.THCS,
-          "liên cấp": SchoolLevel.LIEN_CAP, "lien_cap": SchoolLevel.LIEN_CAP}
+LEVELS = {
+    "tiểu học": SchoolLevel.TIEU_HOC,
+    "th": SchoolLevel.TIEU_HOC,
+    "tieu_hoc": SchoolLevel.TIEU_HOC,
+    "thcs": SchoolLevel.THCS,
+    "trung học cơ sở": SchoolLevel.THCS,
+    "liên cấp": SchoolLevel.LIEN_CAP,
+    "lien_cap": SchoolLevel.LIEN_CAP,
+}
 YES = {"có", "x", "1", "true", "yes", "c"}
 NO = {"không", "0", "false", "no", "k"}
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -119,8 +126,9 @@ def check_school_row(cells: dict[str, str], line: int, seen: dict[str, int]) -> 
     ("cột cấp học: …"). `seen` maps the slugs of earlier rows to their lines."""
     slug, name, level_text = cells.get("slug", "").lower(), cells.get("name", ""), cells.get("level", "").lower()
     # What the web import refuses in any cell (admin/imports.py), the command line refuses too.
-    problems = [f"cột {COLUMNS[column][0]}: {problem}" for column, value in cells.items()
-                if (problem := cell_problem(value))]
+    problems = [
+        f"cột {COLUMNS[column][0]}: {problem}" for column, value in cells.items() if (problem := cell_problem(value))
+    ]
     if problems:
         return None, problems
     if not SLUG.fullmatch(slug) or len(slug) > SLUG_MAX:
@@ -146,8 +154,13 @@ def check_school_row(cells: dict[str, str], line: int, seen: dict[str, int]) -> 
             problems.append(f"cột {COLUMNS[flag][0]}: '{cells.get(flag, '')}' phải là “có” hoặc “không”")
     if problems:
         return None, problems
-    return {"slug": slug, "name": name, "level": LEVELS[level_text],
-            "is_pilot": flags["pilot"], "is_active": flags["active"]}, []
+    return {
+        "slug": slug,
+        "name": name,
+        "level": LEVELS[level_text],
+        "is_pilot": flags["pilot"],
+        "is_active": flags["active"],
+    }, []
 
 
 def save_school(ward: Ward, row: dict, actor, *, new: bool) -> ImportReport:
@@ -190,9 +203,15 @@ def lock_schools(ward_id: int, slugs: list[str]) -> list[School]:
     Every writer locks the rows it changes before the audit head (admin/services.py)."""
     if not slugs:
         return []
-    return list(db.session.scalars(
-        select(School).where(School.ward_id == ward_id, School.slug.in_(slugs))
-        .order_by(School.id).with_for_update().execution_options(populate_existing=True)))
+    return list(
+        db.session.scalars(
+            select(School)
+            .where(School.ward_id == ward_id, School.slug.in_(slugs))
+            .order_by(School.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def apply_schools(ward: Ward, rows: list[dict], actor=None) -> ImportReport:
@@ -204,8 +223,7 @@ def apply_schools(ward: Ward, rows: list[dict], actor=None) -> ImportReport:
     slugs = [row["slug"] for row in rows]
     lock_schools(ward.id, slugs)  # the rows before the audit head, which audit.record takes
     existing = {s.slug: s for s in db.session.scalars(select(School).where(School.slug.in_(slugs)))}
-    problems = [f"Trường '{slug}' đã thuộc phường khác" for slug, s in existing.items()
-                if s.ward_id != ward.id]
+    problems = [f"Trường '{slug}' đã thuộc phường khác" for slug, s in existing.items() if s.ward_id != ward.id]
     if problems:
         raise SchoolImportError(problems)
     touched = []
@@ -215,8 +233,9 @@ def apply_schools(ward: Ward, rows: list[dict], actor=None) -> ImportReport:
             school = School(ward=ward, **row)
             db.session.add(school)
             db.session.flush()
-            audit.record("school.create", school, school_id=school.id, ward_id=ward.id, actor=actor,
-                         after=describe(school))
+            audit.record(
+                "school.create", school, school_id=school.id, ward_id=ward.id, actor=actor, after=describe(school)
+            )
             report.created.append(school.slug)
             touched.append(school)
             continue
@@ -227,8 +246,9 @@ def apply_schools(ward: Ward, rows: list[dict], actor=None) -> ImportReport:
         if before == after:
             report.unchanged += 1
             continue
-        audit.record("school.update", school, school_id=school.id, ward_id=ward.id, actor=actor,
-                     before=before, after=after)
+        audit.record(
+            "school.update", school, school_id=school.id, ward_id=ward.id, actor=actor, before=before, after=after
+        )
         report.updated.append(school.slug)
         touched.append(school)
     db.session.flush()
@@ -243,5 +263,10 @@ def apply_schools(ward: Ward, rows: list[dict], actor=None) -> ImportReport:
 
 
 def describe(school: School) -> dict:
-    return {"slug": school.slug, "name": school.name, "level": school.level.value,
-            "is_pilot": school.is_pilot, "is_active": school.is_active}
+    return {
+        "slug": school.slug,
+        "name": school.name,
+        "level": school.level.value,
+        "is_pilot": school.is_pilot,
+        "is_active": school.is_active,
+    }

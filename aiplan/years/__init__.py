@@ -1,4 +1,5 @@
 """School years: the year selector, starting the next year from this one, opening it."""
+
 from flask import Blueprint
 
 bp = Blueprint("years", __name__)

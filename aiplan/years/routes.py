@@ -1,4 +1,5 @@
 """The school years: the selector, starting next year from this one, widening the pilot, opening it."""
+
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -29,8 +30,11 @@ def select_year():
 
 def visible_plans() -> list[Plan]:
     """The years the current user may look at: opened ones, and for ward admins the one in preparation."""
-    return [plan for plan in ward_plans(current_user.ward_id)
-            if plan.school_year.opened_at is not None or current_user.role is Role.WARD_ADMIN]
+    return [
+        plan
+        for plan in ward_plans(current_user.ward_id)
+        if plan.school_year.opened_at is not None or current_user.role is Role.WARD_ADMIN
+    ]
 
 
 @bp.get("/years")
@@ -43,9 +47,16 @@ def index():
     form = None
     if preparing is None and plans[0] is current:
         form = StartYearForm(data=services.proposed_calendar(current.school_year))
-    return render_template("years/index.html", plans=plans, current=current, preparing=preparing, form=form,
-                           next_name=services.next_year_name(current.school_year.name), labels=CALENDAR_LABELS,
-                           is_closed=is_closed)
+    return render_template(
+        "years/index.html",
+        plans=plans,
+        current=current,
+        preparing=preparing,
+        form=form,
+        next_name=services.next_year_name(current.school_year.name),
+        labels=CALENDAR_LABELS,
+        is_closed=is_closed,
+    )
 
 
 @bp.post("/years")
@@ -58,21 +69,38 @@ def start():
     if form.validate():
         try:
             rollover = services.start_next_year(
-                current, {name: form[name].data for name in CALENDAR_LABELS}, actor=current_user)
+                current, {name: form[name].data for name in CALENDAR_LABELS}, actor=current_user
+            )
         except services.YearError as error:
             problems = error.problems
         else:
-            flash(_("Đã tạo năm học %(name)s với %(items)d mục checklist mới. Hãy xem lại, mở rộng thí điểm rồi "
-                    "mở năm học.", name=rollover.plan.school_year.name, items=rollover.items_added), "success")
+            flash(
+                _(
+                    "Đã tạo năm học %(name)s với %(items)d mục checklist mới. Hãy xem lại, mở rộng thí điểm rồi "
+                    "mở năm học.",
+                    name=rollover.plan.school_year.name,
+                    items=rollover.items_added,
+                ),
+                "success",
+            )
             return redirect(url_for(".prepare", name=rollover.plan.school_year.name))
-    return render_template("years/index.html", plans=ward_plans(current_user.ward_id), current=current,
-                           preparing=None, form=form, problems=problems, labels=CALENDAR_LABELS,
-                           next_name=services.next_year_name(current.school_year.name), is_closed=is_closed), 422
+    return render_template(
+        "years/index.html",
+        plans=ward_plans(current_user.ward_id),
+        current=current,
+        preparing=None,
+        form=form,
+        problems=problems,
+        labels=CALENDAR_LABELS,
+        next_name=services.next_year_name(current.school_year.name),
+        is_closed=is_closed,
+    ), 422
 
 
 def _year_plan(name: str) -> Plan:
-    plan = db.session.scalar(select(Plan).join(SchoolYear).where(
-        Plan.ward_id == current_user.ward_id, SchoolYear.name == name))
+    plan = db.session.scalar(
+        select(Plan).join(SchoolYear).where(Plan.ward_id == current_user.ward_id, SchoolYear.name == name)
+    )
     if plan is None:
         abort(404)
     return plan
@@ -94,13 +122,21 @@ def prepare(name):
 
 
 def _prepare_page(plan: Plan, pilot_form: PilotForm, status: int = 200):
-    schools = db.session.scalars(select(School).filter_by(ward_id=plan.ward_id, is_active=True)
-                                 .order_by(School.name)).all()
+    schools = db.session.scalars(
+        select(School).filter_by(ward_id=plan.ward_id, is_active=True).order_by(School.name)
+    ).all()
     pilot_form.schools.choices = [(school.id, f"{school.name} ({school.level.label})") for school in schools]
     counts = services.item_counts(plan)
-    return render_template("years/prepare.html", plan=plan, year=plan.school_year, pilot_form=pilot_form,
-                           open_form=ConfirmForm(), labels=CALENDAR_LABELS, counts=counts,
-                           previous=services.previous_plan(plan)), status
+    return render_template(
+        "years/prepare.html",
+        plan=plan,
+        year=plan.school_year,
+        pilot_form=pilot_form,
+        open_form=ConfirmForm(),
+        labels=CALENDAR_LABELS,
+        counts=counts,
+        previous=services.previous_plan(plan),
+    ), status
 
 
 @bp.post("/years/<name>/pilots")
@@ -134,8 +170,10 @@ def open_year(name):
     except services.YearError as error:
         abort(409, description=" ".join(error.problems))
     session.pop("nam", None)
-    flash(_("Đã mở năm học %(name)s. Năm học %(old)s chỉ còn để xem.", name=name,
-            old=previous.school_year.name), "success")
+    flash(
+        _("Đã mở năm học %(name)s. Năm học %(old)s chỉ còn để xem.", name=name, old=previous.school_year.name),
+        "success",
+    )
     return redirect(url_for("schools.index"))
 
 
@@ -164,8 +202,9 @@ def year_bar() -> dict | None:
     is the current one. None when there is nothing to choose (one year) or nobody signed in."""
     if not current_user.is_authenticated:
         return None
-    years = db.session.scalars(select(SchoolYear).where(SchoolYear.ward_id == current_user.ward_id)
-                               .order_by(SchoolYear.name.desc())).all()
+    years = db.session.scalars(
+        select(SchoolYear).where(SchoolYear.ward_id == current_user.ward_id).order_by(SchoolYear.name.desc())
+    ).all()
     years = [y for y in years if y.opened_at is not None or current_user.role is Role.WARD_ADMIN]
     opened = [y for y in years if y.opened_at is not None]
     if len(years) < 2 or not opened:
@@ -173,6 +212,8 @@ def year_bar() -> dict | None:
     current = opened[0]
     wanted = request.args.get("nam") or session.get("nam")
     shown = next((y for y in years if y.name == wanted), current)
-    state = {y.name: (_("đang chuẩn bị") if y.opened_at is None else _("hiện tại") if y is current
-                      else _("đã kết thúc")) for y in years}
+    state = {
+        y.name: (_("đang chuẩn bị") if y.opened_at is None else _("hiện tại") if y is current else _("đã kết thúc"))
+        for y in years
+    }
     return {"years": years, "current": current, "shown": shown, "state": state}

@@ -1,5 +1,6 @@
 """Carrying the plan into the next school year: copy it with every status reset, apply the
 roadmap, let the ward widen the pilot, then open the year (the previous one becomes read-only)."""
+
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,8 +27,16 @@ from ..models import (
 )
 from .state import current_plan_or_none, forget_current_plans, ward_plans
 
-CALENDAR_FIELDS = ("hk1_start", "hk1_end", "hk2_start", "hk2_end", "midterm_start", "midterm_end", "ends_on",
-                   "closes_on")
+CALENDAR_FIELDS = (
+    "hk1_start",
+    "hk1_end",
+    "hk2_start",
+    "hk2_end",
+    "midterm_start",
+    "midterm_end",
+    "ends_on",
+    "closes_on",
+)
 YEAR_NAME = re.compile(r"^(\d{4})-(\d{4})$")
 
 
@@ -67,8 +76,10 @@ def calendar_problems(calendar: dict[str, date]) -> list[str]:
         (c["hk1_start"] < c["hk1_end"], "Ngày kết thúc HK I phải sau ngày bắt đầu HK I."),
         (c["hk1_end"] < c["hk2_start"], "HK II phải bắt đầu sau khi HK I kết thúc."),
         (c["hk2_start"] < c["hk2_end"], "Ngày kết thúc HK II phải sau ngày bắt đầu HK II."),
-        (c["hk2_start"] <= c["midterm_start"] <= c["midterm_end"] <= c["hk2_end"],
-         "Đợt kiểm tra giữa HK II phải nằm trong HK II (từ ngày bắt đầu đến ngày kết thúc)."),
+        (
+            c["hk2_start"] <= c["midterm_start"] <= c["midterm_end"] <= c["hk2_end"],
+            "Đợt kiểm tra giữa HK II phải nằm trong HK II (từ ngày bắt đầu đến ngày kết thúc).",
+        ),
         (c["hk2_end"] <= c["ends_on"], "Ngày kết thúc năm học không được trước ngày kết thúc HK II."),
         (c["ends_on"] <= c["closes_on"], "Hạn sơ kết, tổng kết không được trước ngày kết thúc năm học."),
     ]
@@ -99,8 +110,10 @@ def start_next_year(current: Plan, calendar: dict[str, date], actor=None) -> Rol
     if db.session.scalar(select(SchoolYear.id).filter_by(ward_id=current.ward_id, name=name)):
         problems.append(f"Năm học {name} đã có.")
     if calendar["hk1_start"] <= current.school_year.ends_on:
-        problems.append(f"Năm học {name} phải bắt đầu sau khi năm học {current.school_year.name} kết thúc "
-                        f"({current.school_year.ends_on:%d/%m/%Y}).")
+        problems.append(
+            f"Năm học {name} phải bắt đầu sau khi năm học {current.school_year.name} kết thúc "
+            f"({current.school_year.ends_on:%d/%m/%Y})."
+        )
     if problems:
         raise YearError(problems)
     try:
@@ -108,9 +121,18 @@ def start_next_year(current: Plan, calendar: dict[str, date], actor=None) -> Rol
         plan, changes = _copy_plan(current, year)
         db.session.add(plan)
         db.session.flush()
-        audit.record("year.start", plan, ward_id=current.ward_id, actor=actor,
-                     after={"school_year": name, "from": current.school_year.name,
-                            "deadlines": changes, "pilots": sorted(s.slug for s in plan.pilot_schools)})
+        audit.record(
+            "year.start",
+            plan,
+            ward_id=current.ward_id,
+            actor=actor,
+            after={
+                "school_year": name,
+                "from": current.school_year.name,
+                "deadlines": changes,
+                "pilots": sorted(s.slug for s in plan.pilot_schools),
+            },
+        )
         added = sync_checklists(plan)
         db.session.commit()
     except IntegrityError:  # another admin started the same year a moment earlier
@@ -130,14 +152,24 @@ def _copy_plan(source: Plan, year: SchoolYear) -> tuple[Plan, list[str]]:
 
     deadlines, changes, renamed = _next_deadlines(source, year)
     plan = Plan(
-        ward_id=source.ward_id, school_year=year, number="", title=text(source.title), signer=source.signer,
-        signer_title=source.signer_title, targets_note=source.targets_note,
-        source_name=f"{source.source_name} (năm học {old_name})", source_sha256=source.source_sha256,
+        ward_id=source.ward_id,
+        school_year=year,
+        number="",
+        title=text(source.title),
+        signer=source.signer,
+        signer_title=source.signer_title,
+        targets_note=source.targets_note,
+        source_name=f"{source.source_name} (năm học {old_name})",
+        source_sha256=source.source_sha256,
         pilot_schools=[school for school in source.pilot_schools if school.is_active],
-        content_areas=[ContentArea(code=a.code, position=a.position, title=a.title, framework_code=a.framework_code)
-                       for a in source.content_areas],
-        delivery_forms=[DeliveryForm(code=f.code, position=f.position, title=f.title, section=f.section,
-                                     description=f.description) for f in source.delivery_forms],
+        content_areas=[
+            ContentArea(code=a.code, position=a.position, title=a.title, framework_code=a.framework_code)
+            for a in source.content_areas
+        ],
+        delivery_forms=[
+            DeliveryForm(code=f.code, position=f.position, title=f.title, section=f.section, description=f.description)
+            for f in source.delivery_forms
+        ],
         criteria=[EvaluationCriterion(position=c.position, title=c.title) for c in source.criteria],
         roadmap=[RoadmapStep(position=r.position, text=r.text) for r in source.roadmap],
         deadlines=deadlines,
@@ -148,17 +180,40 @@ def _copy_plan(source: Plan, year: SchoolYear) -> tuple[Plan, list[str]]:
         if school_key != m.school_deadline_key:
             old, new = source.deadline(m.school_deadline_key).before, plan.deadline(school_key).before
             title = title.replace(_printed(old), _printed(new))
-        plan.milestones.append(Milestone(
-            number=m.number, title=title, timing=m.timing, timing_text=text(m.timing_text),
-            owners_code=m.owners_code, owner_text=m.owner_text, required_of=m.required_of,
-            school_deadline_key=school_key, ward_deadline_key=m.ward_deadline_key, tracks=m.tracks))
+        plan.milestones.append(
+            Milestone(
+                number=m.number,
+                title=title,
+                timing=m.timing,
+                timing_text=text(m.timing_text),
+                owners_code=m.owners_code,
+                owner_text=m.owner_text,
+                required_of=m.required_of,
+                school_deadline_key=school_key,
+                ward_deadline_key=m.ward_deadline_key,
+                tracks=m.tracks,
+            )
+        )
     for t in source.targets:
-        plan.targets.append(Target(
-            stt=t.stt, category=t.category, managing_body=t.managing_body, minimum=t.minimum,
-            forms_text=t.forms_text, evidence_text=t.evidence_text, levels_code=t.levels_code, pilot=t.pilot,
-            measure=t.measure, measure_min=t.measure_min, timing=t.timing,
-            evidence=[EvidenceRequirement(key=e.key, position=e.position, title=e.title, timing=e.timing)
-                      for e in t.evidence]))
+        plan.targets.append(
+            Target(
+                stt=t.stt,
+                category=t.category,
+                managing_body=t.managing_body,
+                minimum=t.minimum,
+                forms_text=t.forms_text,
+                evidence_text=t.evidence_text,
+                levels_code=t.levels_code,
+                pilot=t.pilot,
+                measure=t.measure,
+                measure_min=t.measure_min,
+                timing=t.timing,
+                evidence=[
+                    EvidenceRequirement(key=e.key, position=e.position, title=e.title, timing=e.timing)
+                    for e in t.evidence
+                ],
+            )
+        )
     return plan, changes
 
 
@@ -166,8 +221,11 @@ def _next_deadlines(source: Plan, year: SchoolYear) -> tuple[list[Deadline], lis
     """The new year's deadlines, what changed (in words), and which one-off deadlines the yearly one replaces."""
     yearly = next((d for d in source.deadlines if d.yearly_before), None)
     school_keys = {m.school_deadline_key for m in source.milestones if m.school_deadline_key}
-    replaced = {d.key: yearly.key for d in source.deadlines
-                if yearly and d.key in school_keys and d.before and not d.yearly_before}
+    replaced = {
+        d.key: yearly.key
+        for d in source.deadlines
+        if yearly and d.key in school_keys and d.before and not d.yearly_before
+    }
     deadlines: list[Deadline] = []
     changes: list[str] = []
     for d in source.deadlines:
@@ -181,8 +239,16 @@ def _next_deadlines(source: Plan, year: SchoolYear) -> tuple[list[Deadline], lis
             before = a_year_later(d.before) if d.before else None
         if before:
             changes.append(f"{d.title}: trước ngày {before:%d/%m/%Y}")
-        deadlines.append(Deadline(key=d.key, position=len(deadlines) + 1, title=d.title, owner_text=d.owner_text,
-                                  before=before, yearly_before=d.yearly_before))
+        deadlines.append(
+            Deadline(
+                key=d.key,
+                position=len(deadlines) + 1,
+                title=d.title,
+                owner_text=d.owner_text,
+                before=before,
+                yearly_before=d.yearly_before,
+            )
+        )
     return deadlines, changes, replaced
 
 
@@ -196,8 +262,12 @@ def set_pilots(plan: Plan, school_ids: set[int], actor=None) -> int:
     # Lock the year (as plan edits lock the plan) so it cannot be opened half-way through.
     db.session.refresh(plan.school_year, with_for_update=True)
     if plan.school_year.opened_at is not None:
-        raise YearError(["Chỉ chọn lại trường thí điểm khi năm học đang chuẩn bị; trong năm học hiện tại, "
-                         "hãy sửa từng trường ở trang Trường học."])
+        raise YearError(
+            [
+                "Chỉ chọn lại trường thí điểm khi năm học đang chuẩn bị; trong năm học hiện tại, "
+                "hãy sửa từng trường ở trang Trường học."
+            ]
+        )
     schools = db.session.scalars(select(School).filter_by(ward_id=plan.ward_id, is_active=True)).all()
     unknown = school_ids - {school.id for school in schools}
     if unknown:
@@ -209,8 +279,14 @@ def set_pilots(plan: Plan, school_ids: set[int], actor=None) -> int:
         after = sorted(school.slug for school in plan.pilot_schools)
         added = 0
         if before != after:
-            audit.record("year.pilots", plan, ward_id=plan.ward_id, actor=actor,
-                         before={"pilots": before}, after={"pilots": after})
+            audit.record(
+                "year.pilots",
+                plan,
+                ward_id=plan.ward_id,
+                actor=actor,
+                before={"pilots": before},
+                after={"pilots": after},
+            )
             added = sync_checklists(plan)
         db.session.commit()
     except Exception:
@@ -228,14 +304,14 @@ def open_year(plan: Plan, actor=None) -> None:
     current = current_plan_or_none(plan.ward_id)
     if current is not None and plan.school_year.name < current.school_year.name:
         db.session.rollback()
-        raise YearError([f"Năm học {plan.school_year.name} cũ hơn năm học hiện tại "
-                         f"({current.school_year.name}); không mở được."])
+        raise YearError(
+            [f"Năm học {plan.school_year.name} cũ hơn năm học hiện tại ({current.school_year.name}); không mở được."]
+        )
     try:
         plan.school_year.opened_at = utcnow()
         for school in db.session.scalars(select(School).filter_by(ward_id=plan.ward_id)):
             school.is_pilot = plan.is_pilot(school)
-        audit.record("year.open", plan, ward_id=plan.ward_id, actor=actor,
-                     after={"school_year": plan.school_year.name})
+        audit.record("year.open", plan, ward_id=plan.ward_id, actor=actor, after={"school_year": plan.school_year.name})
         db.session.commit()
         forget_current_plans()
     except Exception:
@@ -255,8 +331,11 @@ def item_counts(plan: Plan) -> dict[str, int]:
 
     from ..models import ChecklistItem
 
-    rows = db.session.execute(select(ChecklistItem.school_id.is_(None), func.count()).where(
-        ChecklistItem.plan_id == plan.id, ChecklistItem.retired.is_(False)).group_by(ChecklistItem.school_id.is_(None)))
+    rows = db.session.execute(
+        select(ChecklistItem.school_id.is_(None), func.count())
+        .where(ChecklistItem.plan_id == plan.id, ChecklistItem.retired.is_(False))
+        .group_by(ChecklistItem.school_id.is_(None))
+    )
     counts = {"schools": 0, "ward": 0}
     for is_ward, count in rows:
         counts["ward" if is_ward else "schools"] += count

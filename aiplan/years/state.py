@@ -1,5 +1,6 @@
 """Which school year is which: the current one (latest opened), past ones (read-only) and
 the one the ward is preparing (not opened yet, seen by ward admins only)."""
+
 from datetime import date, datetime, time, timedelta
 
 from flask import g, has_request_context
@@ -12,8 +13,11 @@ from ..timeutil import LOCAL_TZ
 
 def ward_plans(ward_id: int) -> list[Plan]:
     """Every plan of the ward, newest year first."""
-    return list(db.session.scalars(
-        select(Plan).join(SchoolYear).where(Plan.ward_id == ward_id).order_by(SchoolYear.name.desc())))
+    return list(
+        db.session.scalars(
+            select(Plan).join(SchoolYear).where(Plan.ward_id == ward_id).order_by(SchoolYear.name.desc())
+        )
+    )
 
 
 def current_plan_or_none(ward_id: int) -> Plan | None:
@@ -21,9 +25,12 @@ def current_plan_or_none(ward_id: int) -> Plan | None:
     cache = g.setdefault("current_plans", {}) if has_request_context() else {}
     if ward_id not in cache:
         cache[ward_id] = db.session.scalar(
-            select(Plan).join(SchoolYear)
+            select(Plan)
+            .join(SchoolYear)
             .where(Plan.ward_id == ward_id, SchoolYear.opened_at.is_not(None))
-            .order_by(SchoolYear.name.desc()).limit(1))
+            .order_by(SchoolYear.name.desc())
+            .limit(1)
+        )
     return cache[ward_id]
 
 
@@ -50,20 +57,42 @@ def past_closing(plan: Plan, today: date) -> bool:
 
 # The audit actions that record a school's own work on its year (not sign-ins, accounts or the
 # ward's verdicts): these are the ones a late report consists of.
-SCHOOL_WORK = ("item.update", "item.target_computed", "activity.", "evidence.", "self_evaluation.save",
-               "self_evaluation.submit", "report_text.")
+SCHOOL_WORK = (
+    "item.update",
+    "item.target_computed",
+    "activity.",
+    "evidence.",
+    "self_evaluation.save",
+    "self_evaluation.submit",
+    "report_text.",
+)
 
 
 def written_after_closing(ward_id: int, events: list[AuditEvent]) -> dict[int, SchoolYear]:
     """The school's work recorded while the ward's current year was past its closing date (from
     the next day, Hà Nội time, until the next year was opened), each with that year; one query."""
-    years = [year for year in db.session.scalars(select(SchoolYear).where(SchoolYear.ward_id == ward_id)
-                                                 .order_by(SchoolYear.name)) if year.opened_at is not None]
-    windows = [(year, datetime.combine(year.closes_on + timedelta(days=1), time(), LOCAL_TZ),
-                later.opened_at if later else None)
-               for year, later in zip(years, [*years[1:], None])]
-    return {event.id: year for event in events if event.action.startswith(SCHOOL_WORK)
-            for year, start, end in windows if start <= event.at and (end is None or event.at < end)}
+    years = [
+        year
+        for year in db.session.scalars(
+            select(SchoolYear).where(SchoolYear.ward_id == ward_id).order_by(SchoolYear.name)
+        )
+        if year.opened_at is not None
+    ]
+    windows = [
+        (
+            year,
+            datetime.combine(year.closes_on + timedelta(days=1), time(), LOCAL_TZ),
+            later.opened_at if later else None,
+        )
+        for year, later in zip(years, [*years[1:], None])
+    ]
+    return {
+        event.id: year
+        for event in events
+        if event.action.startswith(SCHOOL_WORK)
+        for year, start, end in windows
+        if start <= event.at and (end is None or event.at < end)
+    }
 
 
 def open_plans(ward_id: int) -> list[Plan]:
