@@ -188,7 +188,7 @@ def _school_fields(data: dict) -> dict:
 def _school_index(ward: Ward, new_rows: list[dict]) -> dict[str, set[str]]:
     """Slug or lowercased name -> slugs: the ward's schools, with the file's own rows applied."""
     names: dict[str, str] = dict(
-        db.session.execute(select(School.slug, School.name).where(School.ward_id == ward.id)).tuples()
+        db.session.execute(select(School.slug, School.name).where(School.ward_id == ward.id)).all()
     )
     names |= {row["slug"]: row["name"] for row in new_rows}
     index: dict[str, set[str]] = {}
