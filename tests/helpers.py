@@ -5,12 +5,13 @@ reads it. Test files import from here, never from conftest."""
 import html
 import os
 import re
+from datetime import timedelta
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from aiplan.auth.services import create_user
 from aiplan.extensions import db
-from aiplan.models import Role, School, Ward
+from aiplan.models import Inspection, Plan, Role, School, User, Ward
 from aiplan.plans.services import BUNDLED_PLAN, BUNDLED_SCHOOLS, load_plan
 from aiplan.plans.spec import read_plan_file
 from aiplan.schools.services import import_schools, parse_schools_csv
@@ -138,6 +139,23 @@ def browser_login(page, persona: str) -> None:
     page.get_by_label("Tên đăng nhập").fill(PERSONAS[persona][0])
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
+
+
+def schedule_visit(slug: str = SCHOOL_A, username: str = "giamsat") -> int:
+    """A visit to a school in the mid-HK II window, its team the one supervisor (also its lead);
+    inside an app context. Returns the visit's id."""
+    plan = db.session.scalar(select(Plan))
+    supervisor = db.session.scalar(select(User).filter_by(username=username))
+    inspection = Inspection(
+        plan=plan,
+        school=db.session.scalar(select(School).filter_by(slug=slug)),
+        visit_on=plan.school_year.midterm_start + timedelta(days=3),
+        members=[supervisor],
+        lead=supervisor,
+    )
+    db.session.add(inspection)
+    db.session.commit()
+    return inspection.id
 
 
 def page_text(markup: str) -> str:

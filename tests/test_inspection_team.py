@@ -1,10 +1,9 @@
 """Who acts on a visit (its team; ward admins reopen it), and what closing it locks."""
 
 import re
-from datetime import timedelta
 
 import pytest
-from helpers import PASSWORD, SCHOOL_A, text_of
+from helpers import PASSWORD, SCHOOL_A, schedule_visit, text_of
 from sqlalchemy import func, select
 
 from aiplan.auth.services import create_user
@@ -17,7 +16,6 @@ from aiplan.models import (
     Plan,
     Role,
     School,
-    User,
     Verdict,
     VerdictRecord,
     Ward,
@@ -37,19 +35,8 @@ CLOSING = {
 def visit(app) -> int:
     """A visit of the supervisor persona (alone on the team) to school A, and a second supervisor."""
     with app.app_context():
-        plan = db.session.scalar(select(Plan))
-        supervisor = db.session.scalar(select(User).filter_by(username="giamsat"))
         create_user(OUTSIDER, Role.SUPERVISOR, PASSWORD, ward=db.session.scalar(select(Ward)))
-        inspection = Inspection(
-            plan=plan,
-            school=db.session.scalar(select(School).filter_by(slug=SCHOOL_A)),
-            visit_on=plan.school_year.midterm_start + timedelta(days=3),
-            members=[supervisor],
-            lead=supervisor,
-        )
-        db.session.add(inspection)
-        db.session.commit()
-        return inspection.id
+        return schedule_visit()
 
 
 def item_of(key="m3") -> ChecklistItem:

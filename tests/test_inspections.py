@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from helpers import SCHOOL_A, SCHOOL_B, text_of
+from helpers import SCHOOL_A, SCHOOL_B, schedule_visit, text_of
 from sqlalchemy import func, select
 
 from aiplan.extensions import db
@@ -30,19 +30,7 @@ def state(app, key="m3", slug=SCHOOL_A):
 @pytest.fixture
 def visit(app) -> int:
     with app.app_context():
-        plan = db.session.scalar(select(Plan))
-        school = db.session.scalar(select(School).filter_by(slug=SCHOOL_A))
-        supervisor = db.session.scalar(select(User).filter_by(username="giamsat"))
-        inspection = Inspection(
-            plan=plan,
-            school=school,
-            visit_on=plan.school_year.midterm_start + timedelta(days=3),
-            members=[supervisor],
-            lead=supervisor,
-        )
-        db.session.add(inspection)
-        db.session.commit()
-        return inspection.id
+        return schedule_visit()
 
 
 def give(client, visit_id, item, verdict, reason="", htmx=False, **extra):

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .. import audit_mac
-from ..audit import action_label, event_hash
+from ..audit import HASHED_FIELDS, action_label, event_hash
 from ..evidence.integrity import compare_store
 from ..extensions import db, read_snapshot
 from ..models import AuditEvent, AuditHead, ChecklistItem, EvidenceFile
@@ -20,27 +20,8 @@ from ..timeutil import LOCAL_TZ
 BATCH = 2000  # events read per query: memory stays flat however long the log grows
 MAX_PROBLEMS = 200  # a wrecked log of a million rows still gives a readable report
 
-_COLUMNS = [
-    getattr(AuditEvent, name)
-    for name in (
-        "id",
-        "seq",
-        "at",
-        "actor_id",
-        "actor_name",
-        "ward_id",
-        "school_id",
-        "action",
-        "object_type",
-        "object_id",
-        "before",
-        "after",
-        "ip",
-        "request_id",
-        "prev_hash",
-        "hash",
-    )
-]
+# What verify reads of each event: the fields its hash covers, and the id and hash themselves.
+_COLUMNS = [getattr(AuditEvent, name) for name in ("id", *HASHED_FIELDS, "hash")]
 
 
 @dataclass
