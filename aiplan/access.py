@@ -4,7 +4,7 @@ import hmac
 from datetime import timedelta
 from functools import wraps
 
-from flask import abort, current_app, flash, g, redirect, request, session
+from flask import abort, current_app, flash, g, redirect, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_url
@@ -21,12 +21,12 @@ from .models import (
     Plan,
     Role,
     School,
-    SchoolYear,
     User,
     UserSession,
     inspection_member,
     utcnow,
 )
+from .schoolyear import closed_year_message, current_plan
 
 WARD_ROLES = (Role.WARD_ADMIN, Role.SUPERVISOR, Role.VIEWER)
 
@@ -139,14 +139,23 @@ def can_see_restricted(user, school: School) -> bool:
 
 
 def get_school(slug: str, write: bool = False) -> School:
-    """The school at `slug` if the current user may read it (or, with `write`, record its work);
-    404 if unknown, 403 if not theirs."""
+    """The school at `slug` if the current user may read it (or, with `write`, record its work).
+    404 if unknown or of another ward (a ward's schools are not shown to another ward, not even
+    as existing); 403 if of the user's ward but not theirs to read or write."""
     school = db.session.scalar(select(School).filter_by(slug=slug))
-    if school is None:
+    if school is None or school.ward_id != current_user.ward_id:
         abort(404)
     if not can_read_school(current_user, school) or (write and not can_write_school(current_user, school)):
         abort(403)
     return school
+
+
+def get_account(user_id: int) -> User:
+    """An account of the user's own ward; 404 for any other."""
+    user = db.session.get(User, user_id)
+    if user is None or user.ward_id != current_user.ward_id:
+        abort(404)
+    return user
 
 
 def get_item(slug: str, item_id: int, write: bool = False) -> tuple[School, ChecklistItem]:
@@ -254,34 +263,3 @@ def get_item_to_recheck(slug: str, item_id: int) -> tuple[School, ChecklistItem]
 
 def not_on_team_message() -> str:
     return gettext("Chỉ đoàn kiểm tra được phân công cho trường này mới ghi kết luận và biên bản.")
-
-
-def closed_year_message() -> str:
-    return gettext("Năm học này đã kết thúc; dữ liệu chỉ còn để xem.")
-
-
-def current_plan(ward_id: int) -> Plan:
-    """The plan of the ward's current school year (the latest opened): the one schools work on."""
-    from .years.state import current_plan_or_none  # the years blueprint imports this module
-
-    plan = current_plan_or_none(ward_id)
-    if plan is None:
-        abort(404, description="Chưa có kế hoạch nào được nạp. Chạy: flask --app aiplan setup")
-    return plan
-
-
-def viewed_plan(ward_id: int) -> Plan:
-    """The plan of the year the reader chose with the year selector (`?nam=2025-2026`, kept in
-    the session), else the current one. A year in preparation is shown to ward admins only.
-    Writes always go to the current year, whatever is being viewed."""
-    wanted = request.args.get("nam") or session.get("nam")
-    current = current_plan(ward_id)
-    if not wanted or wanted == current.school_year.name or request.method not in ("GET", "HEAD"):
-        return current
-    plan = db.session.scalar(select(Plan).join(SchoolYear).where(Plan.ward_id == ward_id, SchoolYear.name == wanted))
-    if plan is None or (plan.school_year.opened_at is None and current_user.role is not Role.WARD_ADMIN):
-        if "nam" in request.args:
-            abort(404, description=gettext("Không có năm học %(name)s.", name=wanted))
-        session.pop("nam", None)
-        return current
-    return plan

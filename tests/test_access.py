@@ -344,4 +344,6 @@ def test_the_ward_roles_of_one_ward_cannot_read_another_wards_schools(app, as_pe
             "/schools/th-phuong-khac/activities",
             "/schools/th-phuong-khac/self-evaluation",
         ):
-            assert client.get(url).status_code == 403, (persona, url)
+            # One rule with the admin pages: another ward's school is not found, not forbidden,
+            # so a ward cannot learn which schools another ward has.
+            assert client.get(url).status_code == 404, (persona, url)

@@ -483,8 +483,8 @@ def test_the_rollup_agrees_with_the_school_list_and_the_supervisors_shares(seede
     from aiplan.checklists.services import progress_by_school
     from aiplan.inspections.services import verified_share
     from aiplan.rollup.services import rollup
+    from aiplan.schoolyear import plan_schools
     from aiplan.timeutil import local_today
-    from aiplan.years.state import plan_schools
 
     with seeded.app_context():
         plan = the_plan()

@@ -254,7 +254,7 @@ def test_every_export_holds_every_school_whatever_the_page_shows(seeded, as_pers
 
 def test_the_json_and_csv_are_sent_in_pieces_that_make_the_whole_document(seeded, as_persona, monkeypatch):
     from aiplan.rollup import exports, services
-    from aiplan.years.state import plan_schools
+    from aiplan.schoolyear import plan_schools
 
     monkeypatch.setattr(exports, "CHUNK", 3)
     with seeded.test_request_context():

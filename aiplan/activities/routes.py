@@ -5,18 +5,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import (
-    can_write_record,
-    current_plan,
-    get_activity,
-    get_school,
-    roles_required,
-    viewed_plan,
-)
+from ..access import can_write_record, get_activity, get_school, roles_required
 from ..evidence.services import files_for_activity
 from ..extensions import db
 from ..inputs import posted_version
 from ..models import Activity, Role, User
+from ..schoolyear import current_plan, viewed_plan
 from . import bp, services
 from . import self_evaluation as evaluations
 from .forms import RATING_LABELS, SUBJECTS, ActivityForm, SelfEvaluationForm

@@ -3,12 +3,11 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from ..access import roles_required
+from ..access import get_account, get_school, roles_required
 from ..auth.services import AccountError
 from ..extensions import db
-from ..models import Role, School, SchoolLevel, User
+from ..models import Role, School, SchoolLevel
 from ..schools.services import SchoolFormError, save_school
 from . import bp
 from .forms import EditAccountForm, EditSchoolForm, NewAccountForm, NewSchoolForm, choice
@@ -28,22 +27,6 @@ from .services import (
 )
 
 ADMIN = Role.WARD_ADMIN
-
-
-def get_school(slug: str) -> School:
-    """A school of the admin's own ward; 404 for any other."""
-    school = db.session.scalar(select(School).filter_by(slug=slug, ward_id=current_user.ward_id))
-    if school is None:
-        abort(404)
-    return school
-
-
-def get_account(user_id: int) -> User:
-    """An account of the admin's own ward; 404 for any other."""
-    user = db.session.get(User, user_id)
-    if user is None or user.ward_id != current_user.ward_id:
-        abort(404)
-    return user
 
 
 CONFLICT = 409

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import WARD_ROLES, can_see_restricted, can_write_record, get_item, get_school, roles_required, viewed_plan
+from ..access import WARD_ROLES, can_see_restricted, can_write_record, get_item, get_school, roles_required
 from ..activities.self_evaluation import get_self_evaluation
 from ..activities.services import target_actuals
 from ..evidence.services import files_for_items
@@ -15,8 +15,8 @@ from ..extensions import db, done_writing, htmx
 from ..fields import error_text
 from ..inputs import parse_digits
 from ..models import AuditEvent, EvidenceFile, ItemKind, ItemStatus, Role
+from ..schoolyear import viewed_plan, written_after_closing
 from ..timeutil import local_today
-from ..years.state import written_after_closing
 from . import bp
 from .forms import ItemForm
 from .services import ItemRuleError, Progress, StaleItem, checklist, progress_by_school, update_item

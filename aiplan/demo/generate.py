@@ -23,8 +23,8 @@ from ..models import AuditEvent, AuditHead, ChecklistItem, Plan, Role, School, U
 from ..plans.services import BUNDLED_PLAN, load_plan
 from ..plans.spec import PlanSpec, read_plan_file
 from ..schools.services import apply_schools
+from ..schoolyear import current_plan_or_none
 from ..timeutil import local_today
-from ..years.state import current_plan_or_none
 from . import names
 from .actions import Counts, WardContext
 from .names import SchoolName, WardName

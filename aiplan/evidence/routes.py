@@ -14,20 +14,12 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import (
-    can_read_school,
-    can_see_restricted,
-    check_writable,
-    closed_year_message,
-    get_activity,
-    get_item,
-    roles_required,
-)
+from ..access import can_read_school, can_see_restricted, check_writable, get_activity, get_item, roles_required
 from ..extensions import db, htmx
 from ..fields import error_text
 from ..models import EvidenceFile, Role, User
 from ..redirects import safe_next
-from ..years.state import is_closed
+from ..schoolyear import closed_year_message, is_closed
 from . import bp
 from .forms import FileActionForm, RestrictedForm, UploadForm
 from .services import (

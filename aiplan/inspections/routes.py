@@ -5,21 +5,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import (
-    can_change_visit,
-    current_plan,
-    get_inspection,
-    get_item,
-    get_item_to_recheck,
-    recheck_school_ids,
-    roles_required,
-)
+from ..access import can_change_visit, get_inspection, get_item, get_item_to_recheck, recheck_school_ids, roles_required
 from ..activities.services import target_actuals
 from ..checklists.services import StaleItem, checklist, progress_by_school
 from ..evidence.services import files_for_items
 from ..extensions import db, htmx
 from ..fields import error_text
 from ..models import Inspection, Role, School, User, Verdict
+from ..schoolyear import current_plan
 from ..timeutil import local_today
 from . import bp, services
 from .forms import CloseForm, ReopenForm, ScheduleForm, VerdictForm

@@ -12,13 +12,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import closed_year_message, login_required_any, roles_required, viewed_plan
+from ..access import login_required_any, roles_required
 from ..audit import field_label
 from ..extensions import db
 from ..fields import error_text
 from ..models import Plan, Role, SchoolYear
+from ..schoolyear import closed_year_message, is_closed, viewed_plan
 from ..timeutil import local_today
-from ..years.state import is_closed
 from . import bp, editing, target_editing
 from .export import plan_filename, plan_to_toml
 from .forms import CalendarForm, DeadlineForm, MilestoneForm, RemoveEvidenceForm, TargetForm, UploadForm

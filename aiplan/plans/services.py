@@ -27,7 +27,7 @@ from ..models import (
     activity_content_area,
     utcnow,
 )
-from ..years.state import current_plan_or_none, is_closed
+from ..schoolyear import current_plan_or_none, is_closed
 from .spec import PlanFileError, PlanSpec
 
 BUNDLED_PLAN = Path(__file__).with_name("long-bien-2025-2026.toml")

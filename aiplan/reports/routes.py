@@ -7,10 +7,10 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import WARD_ROLES, can_write_record, get_school, roles_required, viewed_plan
+from ..access import WARD_ROLES, can_write_record, get_school, roles_required
 from ..inputs import posted_version
 from ..models import Plan, Role, School
-from ..years.state import is_closed
+from ..schoolyear import is_closed, viewed_plan
 from . import bp, services
 from .admin_doc import render
 from .bundle import build_bundle, bundle_filename

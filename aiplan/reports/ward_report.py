@@ -26,8 +26,8 @@ from ..models import (
     Ward,
 )
 from ..plans.services import plan_warnings
+from ..schoolyear import plan_schools
 from ..timeutil import local_today
-from ..years.state import plan_schools
 from .admin_doc import AdminDocument, Authority
 from .parts import (
     ROMAN,

@@ -6,11 +6,11 @@ from flask import abort, make_response, render_template, request
 from flask_babel import format_decimal
 from flask_login import current_user
 
-from ..access import WARD_ROLES, login_required_any, roles_required, viewed_plan
+from ..access import WARD_ROLES, login_required_any, roles_required
 from ..extensions import htmx
 from ..models import ItemKind, Role
 from ..plans.services import plan_warnings
-from ..years.state import plan_schools
+from ..schoolyear import plan_schools, viewed_plan
 from . import bp, exports, services
 from .chart import progress_chart
 from .labels import matrix_labels

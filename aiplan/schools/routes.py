@@ -4,10 +4,11 @@ from flask import render_template
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import login_required_any, viewed_plan
+from ..access import login_required_any
 from ..checklists.services import progress_by_school
 from ..extensions import db
 from ..models import Role, School, SchoolLevel
+from ..schoolyear import viewed_plan
 from ..timeutil import local_today
 from . import bp
 

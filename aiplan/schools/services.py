@@ -16,7 +16,7 @@ from ..checklists.services import sync_checklists
 from ..extensions import db
 from ..inputs import cell_problem, formula_start
 from ..models import School, SchoolLevel, Ward
-from ..years.state import current_plan_or_none, open_plans
+from ..schoolyear import current_plan_or_none, open_plans
 
 # Offices name their columns in Vietnamese; the English names are accepted too.
 COLUMNS = {

@@ -6,13 +6,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import timeutil
-from ..access import current_plan, login_required_any, roles_required
+from ..access import login_required_any, roles_required
 from ..extensions import db
 from ..models import Plan, Role, School, SchoolYear
 from ..redirects import safe_next
+from ..schoolyear import current_plan, current_plan_or_none, is_closed, past_closing, ward_plans
 from . import bp, services
 from .forms import CALENDAR_LABELS, ConfirmForm, PilotForm, StartYearForm
-from .state import current_plan_or_none, is_closed, past_closing, ward_plans
 
 
 @bp.post("/year")

@@ -25,7 +25,7 @@ from ..models import (
     Target,
     utcnow,
 )
-from .state import current_plan_or_none, forget_current_plans, ward_plans
+from ..schoolyear import current_plan_or_none, forget_current_plans, ward_plans
 
 CALENDAR_FIELDS = (
     "hk1_start",

@@ -1,14 +1,17 @@
 """Which school year is which: the current one (latest opened), past ones (read-only) and
-the one the ward is preparing (not opened yet, seen by ward admins only)."""
+the one the ward is preparing (not opened yet, seen by ward admins only); and which of them a
+request sees (`viewed_plan`, from the year selector) or writes to (`current_plan`)."""
 
 from datetime import date, datetime, time, timedelta
 
-from flask import g, has_request_context
+from flask import abort, g, has_request_context, request, session
+from flask_babel import gettext
+from flask_login import current_user
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import AuditEvent, ChecklistItem, Plan, School, SchoolYear
-from ..timeutil import LOCAL_TZ
+from .extensions import db
+from .models import AuditEvent, ChecklistItem, Plan, Role, School, SchoolYear
+from .timeutil import LOCAL_TZ
 
 
 def ward_plans(ward_id: int) -> list[Plan]:
@@ -109,3 +112,34 @@ def plan_schools(plan: Plan) -> list[School]:
     else:
         query = query.where(School.is_active)
     return list(db.session.scalars(query))
+
+
+def closed_year_message() -> str:
+    return gettext("Năm học này đã kết thúc; dữ liệu chỉ còn để xem.")
+
+
+def current_plan(ward_id: int) -> Plan:
+    """The plan of the ward's current school year (the latest opened): the one schools work on."""
+    from .schoolyear import current_plan_or_none
+
+    plan = current_plan_or_none(ward_id)
+    if plan is None:
+        abort(404, description="Chưa có kế hoạch nào được nạp. Chạy: flask --app aiplan setup")
+    return plan
+
+
+def viewed_plan(ward_id: int) -> Plan:
+    """The plan of the year the reader chose with the year selector (`?nam=2025-2026`, kept in
+    the session), else the current one. A year in preparation is shown to ward admins only.
+    Writes always go to the current year, whatever is being viewed."""
+    wanted = request.args.get("nam") or session.get("nam")
+    current = current_plan(ward_id)
+    if not wanted or wanted == current.school_year.name or request.method not in ("GET", "HEAD"):
+        return current
+    plan = db.session.scalar(select(Plan).join(SchoolYear).where(Plan.ward_id == ward_id, SchoolYear.name == wanted))
+    if plan is None or (plan.school_year.opened_at is None and current_user.role is not Role.WARD_ADMIN):
+        if "nam" in request.args:
+            abort(404, description=gettext("Không có năm học %(name)s.", name=wanted))
+        session.pop("nam", None)
+        return current
+    return plan
