@@ -10,6 +10,29 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: settings from the environment (or `test_config`), extensions, blueprints."""
+    # Imported here, not at the top: importing any module of the package (the models, for a
+    # migration or a script) runs this file first, and must not load every feature with it.
+    from flask_babel import lazy_gettext
+
+    from . import access, cli, config, database, web  # noqa: F401  (access, database: user loader, SQLite policy)
+    from .activities import bp as activities_bp
+    from .admin import bp as admin_bp
+    from .auditlog import bp as auditlog_bp
+    from .auditlog import cli as auditlog_cli
+    from .auth import bp as auth_bp
+    from .backups import cli as backups_cli
+    from .checklists import bp as checklists_bp
+    from .core import bp as core_bp
+    from .demo import cli as demo_cli
+    from .evidence import bp as evidence_bp
+    from .extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
+    from .inspections import bp as inspections_bp
+    from .plans import bp as plans_bp
+    from .reports import bp as reports_bp
+    from .rollup import bp as rollup_bp
+    from .schools import bp as schools_bp
+    from .years import bp as years_bp
+
     app = Flask(
         __name__,
         instance_path=os.environ.get("AIPLAN_INSTANCE") or str(ROOT / "instance"),
@@ -17,8 +40,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    from . import config
-
     app.config.from_mapping(config.DEFAULTS)
     if test_config is None:
         app.config.from_mapping(config.from_environment(app.instance_path))
@@ -26,13 +47,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(config.from_environment(app.instance_path) | test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    from flask_babel import lazy_gettext
-
-    from . import access, web  # noqa: F401  (registers the user loader)
-
     # Before any blueprint adds its routes, so that every <int:…> is bounded.
     app.url_map.converters["int"] = web.BoundedIntConverter
-    from .extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate, select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
@@ -42,25 +58,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=web.select_locale)
     htmx.init_app(app)
     limiter.init_app(app)
     compress.init_app(app)
     web.init_app(app)
-
-    from .activities import bp as activities_bp
-    from .admin import bp as admin_bp
-    from .auditlog import bp as auditlog_bp
-    from .auth import bp as auth_bp
-    from .checklists import bp as checklists_bp
-    from .core import bp as core_bp
-    from .evidence import bp as evidence_bp
-    from .inspections import bp as inspections_bp
-    from .plans import bp as plans_bp
-    from .reports import bp as reports_bp
-    from .rollup import bp as rollup_bp
-    from .schools import bp as schools_bp
-    from .years import bp as years_bp
 
     for blueprint in (
         core_bp,
@@ -78,11 +80,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         years_bp,
     ):
         app.register_blueprint(blueprint)
-
-    from . import cli
-    from .auditlog import cli as auditlog_cli
-    from .backups import cli as backups_cli
-    from .demo import cli as demo_cli
 
     cli.init_app(app)
     auditlog_cli.init_app(app)

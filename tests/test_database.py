@@ -128,7 +128,7 @@ def test_among_selects_exactly_the_given_ids_from_a_long_list(app):
     """The rollup's `IN` for a ward's thousands of schools, sent as one parameter."""
     from sqlalchemy import select
 
-    from aiplan.extensions import among
+    from aiplan.database import among
 
     with app.app_context():
         ids = list(db.session.scalars(select(School.id).order_by(School.id)))

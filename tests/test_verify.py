@@ -244,7 +244,7 @@ def test_concurrent_writers_append_to_one_chain_without_forking_it(app):
 def test_verify_reads_one_snapshot_and_does_not_block_the_apps_writers(app):
     """While verify holds its snapshot, the app commits audited changes; verify sees none of them
     (no false "missing record" at the head) and the writer never waits for it."""
-    from aiplan.extensions import read_snapshot
+    from aiplan.database import read_snapshot
 
     with app.app_context():
         item_id = _item().id

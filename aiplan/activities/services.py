@@ -15,7 +15,8 @@ from sqlalchemy.orm import contains_eager, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
-from ..extensions import among, db
+from ..database import among
+from ..extensions import db
 from ..models import Activity, ChecklistItem, DeliveryForm, ItemKind, ItemStatus, Plan, School, utcnow
 
 # The delivery forms the rules and targets depend on, by their code in the plan file.

@@ -11,8 +11,9 @@ from sqlalchemy.orm import selectinload
 
 from .. import audit_mac
 from ..audit import HASHED_FIELDS, action_label, event_hash
+from ..database import read_snapshot
 from ..evidence.integrity import compare_store
-from ..extensions import db, read_snapshot
+from ..extensions import db
 from ..models import AuditEvent, AuditHead, ChecklistItem, EvidenceFile
 from ..models.audit import GENESIS
 from ..timeutil import LOCAL_TZ

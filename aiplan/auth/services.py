@@ -10,7 +10,8 @@ from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
 
 from .. import audit
-from ..extensions import db, read_snapshot
+from ..database import read_snapshot
+from ..extensions import db
 from ..inputs import formula_start, has_nul
 from ..models import Role, School, User, UserSession, Ward, utcnow
 

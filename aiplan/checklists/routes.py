@@ -10,8 +10,9 @@ from sqlalchemy import select
 from ..access import WARD_ROLES, can_see_restricted, can_write_record, get_item, get_school, roles_required
 from ..activities.self_evaluation import get_self_evaluation
 from ..activities.services import target_actuals
+from ..database import done_writing
 from ..evidence.services import files_for_items
-from ..extensions import db, done_writing, htmx
+from ..extensions import db, htmx
 from ..fields import error_text
 from ..inputs import parse_digits
 from ..models import AuditEvent, EvidenceFile, ItemKind, ItemStatus, Role

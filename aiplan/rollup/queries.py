@@ -13,7 +13,8 @@ from sqlalchemy import Date, String, and_, case, func, literal, select, union_al
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from ..extensions import among, db
+from ..database import among
+from ..extensions import db
 from ..models import ChecklistItem, ItemKind, ItemStatus, Plan, Verdict
 from ..timeutil import LOCAL_TZ
 from .readmodel import ItemState

@@ -14,7 +14,8 @@ from datetime import date, timedelta
 from sqlalchemy import func, or_, select
 
 from ..activities.services import ELECTIVE, target_actuals
-from ..extensions import among, db
+from ..database import among
+from ..extensions import db
 from ..models import (
     Activity,
     ChecklistItem,
