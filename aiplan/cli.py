@@ -10,12 +10,12 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
+from .admin.schools import SchoolImportError, import_schools, parse_schools_csv
 from .auth.services import AccountError, create_user
 from .extensions import db
 from .models import Plan, Role, School, User, Ward
 from .plans.services import BUNDLED_PLAN, BUNDLED_SCHOOLS, load_plan
 from .plans.spec import PlanFileError, read_plan_file
-from .schools.services import SchoolImportError, import_schools, parse_schools_csv
 
 DEMO_ACCOUNTS = [
     # username, role, school slug, full name

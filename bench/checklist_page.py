@@ -38,12 +38,12 @@ def main() -> None:
     from sqlalchemy import event, select
 
     from aiplan import create_app
+    from aiplan.admin.schools import import_schools, parse_schools_csv
     from aiplan.auth.services import create_user
     from aiplan.extensions import db
     from aiplan.models import ChecklistItem, EvidenceFile, Role, School, Ward
     from aiplan.plans.services import BUNDLED_SCHOOLS, load_plan
     from aiplan.plans.spec import parse_plan
-    from aiplan.schools.services import import_schools, parse_schools_csv
 
     if args.database_url and args.database_url.startswith("postgresql"):
         _fresh_schema(args.database_url)

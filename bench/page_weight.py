@@ -21,12 +21,12 @@ def main() -> None:
     from sqlalchemy import select
 
     from aiplan import create_app
+    from aiplan.admin.schools import import_schools, parse_schools_csv
     from aiplan.auth.services import create_user
     from aiplan.extensions import db
     from aiplan.models import Inspection, Plan, Role, School, Ward
     from aiplan.plans.services import BUNDLED_PLAN, BUNDLED_SCHOOLS, load_plan
     from aiplan.plans.spec import read_plan_file
-    from aiplan.schools.services import import_schools, parse_schools_csv
 
     app = create_app(
         {

@@ -9,12 +9,12 @@ from datetime import timedelta
 
 from sqlalchemy import select, text
 
+from aiplan.admin.schools import import_schools, parse_schools_csv
 from aiplan.auth.services import create_user
 from aiplan.extensions import db
 from aiplan.models import Inspection, Plan, Role, School, User, Ward
 from aiplan.plans.services import BUNDLED_PLAN, BUNDLED_SCHOOLS, load_plan
 from aiplan.plans.spec import read_plan_file
-from aiplan.schools.services import import_schools, parse_schools_csv
 
 PASSWORD = "mat-khau-thu-nghiem"
 AUDIT_KEY = "test-audit-key"  # also given to the servers some tests start in a process of their own

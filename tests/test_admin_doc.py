@@ -13,7 +13,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from docx.text.paragraph import Paragraph
 
-from aiplan.reports.admin_doc import (
+from aiplan.documents.admin_doc import (
     AdminDocument,
     Authority,
     Heading,

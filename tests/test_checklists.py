@@ -7,6 +7,7 @@ import pytest
 from helpers import SCHOOL_A, SCHOOL_B
 from sqlalchemy import func, select
 
+from aiplan.admin.schools import import_schools, parse_schools_csv
 from aiplan.checklists.services import (
     checklist,
     items_for_school,
@@ -16,7 +17,6 @@ from aiplan.checklists.services import (
 )
 from aiplan.extensions import db
 from aiplan.models import ChecklistItem, ItemKind, ItemStatus, Plan, School, SchoolYear, Verdict, Ward
-from aiplan.schools.services import import_schools, parse_schools_csv
 
 OTHER_SCHOOL = "th-long-bien"  # a primary school that is not a pilot
 SCHOOL_MILESTONES = ["m3", "m4", "m5", "m7", "m8"]
@@ -323,8 +323,8 @@ def test_a_new_target_item_starts_from_the_activities_the_school_already_has(app
     from datetime import date
 
     from aiplan.activities.services import create_activity
+    from aiplan.admin.schools import import_schools
     from aiplan.models import ItemStatus
-    from aiplan.schools.services import import_schools
 
     with app.app_context():
         plan = db.session.scalar(select(Plan))
@@ -360,8 +360,8 @@ def test_a_new_target_item_starts_from_the_activities_the_school_already_has(app
 
 def test_an_item_with_files_is_kept_as_retired_when_the_school_changes_category(app):
     """A file uploaded to an item nobody ticked is still work: the item is retired, never deleted."""
+    from aiplan.admin.schools import import_schools
     from aiplan.models import EvidenceFile
-    from aiplan.schools.services import import_schools
 
     with app.app_context():
         school = db.session.scalar(select(School).filter_by(slug="th-doan-ket"))

@@ -14,14 +14,9 @@ from flask import render_template
 from helpers import PERSONAS, SCHOOL_A, SCHOOL_B
 
 from aiplan.auth.services import create_user
+from aiplan.documents.admin_doc import office_code
 from aiplan.extensions import db
-from aiplan.inspections.minutes import (
-    minutes_context,
-    minutes_filename,
-    minutes_rows,
-    office_code,
-    render_minutes_docx,
-)
+from aiplan.inspections.minutes import minutes_context, minutes_filename, minutes_rows, render_minutes_docx
 from aiplan.models import (
     ChecklistItem,
     EvidenceFile,

@@ -14,7 +14,7 @@ from test_admin_import import upload
 from test_backup import all_rows
 
 from aiplan.admin.import_plan import plan_import
-from aiplan.admin.imports import Table
+from aiplan.documents.tables import Table
 from aiplan.extensions import db
 from aiplan.models import Ward
 from aiplan.plans.services import BUNDLED_PLAN

@@ -398,7 +398,7 @@ def test_the_ward_roles_of_one_ward_cannot_read_another_wards_reports(app, as_pe
     for persona in ("ward_admin", "supervisor", "viewer"):
         client = as_persona(persona)
         for suffix in ("report", "report.docx", "evidence.zip"):
-            assert client.get(f"/schools/th-phuong-khac/{suffix}").status_code == 403, (persona, suffix)
+            assert client.get(f"/schools/th-phuong-khac/{suffix}").status_code == 404, (persona, suffix)
 
 
 @pytest.mark.parametrize("persona", ["viewer", "supervisor"])

@@ -4,10 +4,10 @@ its line and column in Vietnamese."""
 import pytest
 from sqlalchemy import func, select
 
+from aiplan.admin.schools import SchoolImportError, import_schools, parse_schools_csv
 from aiplan.extensions import db
 from aiplan.models import AuditEvent, ChecklistItem, School, SchoolLevel, Ward
 from aiplan.plans.services import BUNDLED_SCHOOLS
-from aiplan.schools.services import SchoolImportError, import_schools, parse_schools_csv
 
 HEADER = "slug,tên trường,cấp học,thí điểm,hoạt động\n"
 GOOD_ROW = "th-moi,Trường Tiểu học Mới,tiểu học,không,có\n"

@@ -263,8 +263,8 @@ def test_editing_a_school_keeps_the_pilots_chosen_for_the_year_in_preparation(ap
         pilots = [s.id for s in plan_of("2026-2027").pilot_schools] + [widened.id]
     admin.post("/years/2026-2027/pilots", data={"schools": [str(i) for i in pilots]})
     with app.app_context():
+        from aiplan.admin.schools import import_schools
         from aiplan.models import Ward
-        from aiplan.schools.services import import_schools
 
         ward = db.session.scalar(select(Ward))
         import_schools(

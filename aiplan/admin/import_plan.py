@@ -9,23 +9,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from ..auth.services import USERNAME, add_user, temporary_password
+from ..documents.tables import ImportFileError, Table, cells_of, formula_problem, match_columns, normalize
 from ..extensions import db
 from ..models import Role, School, User, Ward
-from ..schools.services import COLUMNS as SCHOOL_COLUMNS
-from ..schools.services import (
-    NO,
-    YES,
-    ImportReport,
-    SchoolImportError,
-    apply_schools,
-    cells_of,
-    check_school_row,
-    match_columns,
-    normalize,
-)
-from ..schools.services import REQUIRED_COLUMNS as SCHOOL_REQUIRED
-from ..schools.services import describe as describe_school
-from .imports import Table, formula_problem
+from .schools import COLUMNS as SCHOOL_COLUMNS
+from .schools import NO, YES, ImportReport, apply_schools, check_school_row
+from .schools import REQUIRED_COLUMNS as SCHOOL_REQUIRED
+from .schools import describe as describe_school
 from .services import LAST_ADMIN, apply_enabled, lock_accounts, update_account
 
 ACCOUNT_COLUMNS = {
@@ -88,7 +78,7 @@ def plan_import(ward: Ward, tables: list[Table]) -> ImportPlan:
     for table in tables:
         try:
             found = _find_header(table)
-        except SchoolImportError as missing:
+        except ImportFileError as missing:
             plan.problems.extend(f"{_place(table)}{p}" for p in missing.problems)
             continue
         if found is None:

@@ -7,12 +7,12 @@ from sqlalchemy.exc import IntegrityError
 
 from ..access import roles_required
 from ..auth.services import AccountError
+from ..documents.tables import MAX_BYTES, ImportFileError, read_tables
 from ..models import Role
-from ..schools.services import SchoolImportError
 from . import bp, pending
 from .forms import ConfirmImportForm, ImportForm
 from .import_plan import apply_import, plan_import
-from .imports import MAX_BYTES, ImportFileError, read_tables
+from .schools import SchoolImportError
 
 
 def _form_page(problems: list[str], status: int, plan=None, confirm=None, filename: str = ""):

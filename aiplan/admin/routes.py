@@ -8,9 +8,9 @@ from ..access import get_account, get_school, roles_required
 from ..auth.services import AccountError
 from ..extensions import db
 from ..models import Role, School, SchoolLevel
-from ..schools.services import SchoolFormError, save_school
 from . import bp
 from .forms import EditAccountForm, EditSchoolForm, NewAccountForm, NewSchoolForm, choice
+from .schools import SchoolFormError, save_school
 from .services import (
     StaleEdit,
     account_values,

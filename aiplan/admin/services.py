@@ -21,7 +21,7 @@ from ..auth.services import AccountError, add_user, check_full_name, hash_passwo
 from ..extensions import db
 from ..inputs import fingerprint  # the one shape that FingerprintField accepts
 from ..models import Role, School, User, Ward
-from ..schools.services import ImportReport, lock_schools, save_school
+from .schools import ImportReport, lock_schools, save_school
 
 TAKEN = "Tên đăng nhập '{}' đã có; hãy chọn tên khác."
 LAST_ADMIN = (

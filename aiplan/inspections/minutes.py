@@ -15,16 +15,17 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
-from ..extensions import db
-from ..models import ChecklistItem, EvidenceFile, Inspection, ItemStatus, Verdict, VerdictRecord
-from ..reports.admin_doc import (
+from ..documents.admin_doc import (
     AdminDocument,
     Authority,
     Signature,
     format_number_line,
     format_vietnamese_date,
+    office_code,
     render,
 )
+from ..extensions import db
+from ..models import ChecklistItem, EvidenceFile, Inspection, ItemStatus, Verdict, VerdictRecord
 
 KIND = "BIÊN BẢN"
 DOTS = "…" * 28  # a line to fill by hand, a little shorter than the text width
@@ -264,14 +265,6 @@ def minutes_number(inspection: Inspection) -> str:
     if not number or number.isdigit():
         return number + suffix
     return number
-
-
-def office_code(office: str) -> str:
-    """The office's initials, as in its document numbers: "Phòng Văn hóa - Xã hội" -> "VHXH"."""
-    words = re.findall(r"\w+", office)
-    if words and words[0].lower() == "phòng":
-        words = words[1:]
-    return "".join(word[0] for word in words).upper()
 
 
 def _status_label(value: str) -> str:

@@ -1,7 +1,7 @@
 """Reports the ward and its schools hand to the levels above.
 
-`admin_doc` lays documents out as Vietnamese administrative documents
-(Nghị định 30/2020/NĐ-CP) in DOCX; see docs/documents.md.
+They are laid out as Vietnamese administrative documents (Nghị định 30/2020/NĐ-CP) by
+`documents.admin_doc`; see docs/documents.md.
 """
 
 from flask import Blueprint

@@ -7,8 +7,7 @@ so the page and the file never say different things.
 
 import re
 
-from ..models import Plan, ReportText, School, Ward
-from .admin_doc import (
+from ..documents.admin_doc import (
     AdminDocument,
     Bullets,
     Heading,
@@ -19,6 +18,7 @@ from .admin_doc import (
     format_number_line,
     format_vietnamese_date,
 )
+from ..models import Plan, ReportText, School, Ward
 from .services import paragraphs
 
 DOTS = "…" * 28  # a line to fill by hand, as in the minutes
@@ -126,11 +126,3 @@ def preview(doc: AdminDocument) -> dict:
 
 def _default_align(value) -> str:
     return "right" if isinstance(value, (int, float)) and not isinstance(value, bool) else "left"
-
-
-def office_code(office: str) -> str:
-    """ "Phòng Văn hóa - Xã hội" -> "VHXH", the code the minutes number with."""
-    # Imported here, not at the top: inspections.minutes imports admin_doc from this package.
-    from ..inspections.minutes import office_code as code
-
-    return code(office)

@@ -8,11 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import WARD_ROLES, can_write_record, get_school, roles_required
+from ..documents.admin_doc import render
 from ..inputs import posted_version
 from ..models import Plan, Role, School
 from ..schoolyear import is_closed, viewed_plan
 from . import bp, services
-from .admin_doc import render
 from .bundle import build_bundle, bundle_filename
 from .forms import ReportTextForm
 from .parts import preview

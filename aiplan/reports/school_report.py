@@ -15,6 +15,7 @@ from datetime import date
 from ..activities.self_evaluation import get_self_evaluation
 from ..activities.services import FormGroup, TargetActual, group_by_form, school_activities, target_actuals
 from ..checklists.services import Progress, checklist, progress_by_school
+from ..documents.admin_doc import AdminDocument, Authority
 from ..models import (
     ChecklistItem,
     Deadline,
@@ -27,7 +28,6 @@ from ..models import (
     Verdict,
 )
 from ..timeutil import LOCAL_TZ, local_today
-from .admin_doc import AdminDocument, Authority
 from .parts import (
     ROMAN,
     document_number,

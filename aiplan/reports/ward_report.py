@@ -13,6 +13,7 @@ from datetime import date
 
 from ..activities.services import TargetActual, integration_share, target_actuals
 from ..checklists.services import Progress, checklist, progress_by_school
+from ..documents.admin_doc import AdminDocument, Authority, office_code
 from ..inspections.services import VerifiedShare, inspected_count, verified_share
 from ..models import (
     ChecklistItem,
@@ -28,17 +29,7 @@ from ..models import (
 from ..plans.services import plan_warnings
 from ..schoolyear import plan_schools
 from ..timeutil import local_today
-from .admin_doc import AdminDocument, Authority
-from .parts import (
-    ROMAN,
-    document_number,
-    in_sentence,
-    office_code,
-    place_name,
-    plan_reference,
-    signature,
-    written_parts,
-)
+from .parts import ROMAN, document_number, in_sentence, place_name, plan_reference, signature, written_parts
 from .school_report import form_label, status_text
 from .services import (
     EvaluationSummary,

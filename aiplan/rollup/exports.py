@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..inputs import FORMULA_STARTS
+from ..documents.tables import csv_value
 from ..timeutil import LOCAL_TZ
 from .readmodel import ItemState, Rollup, SchoolRow
 
@@ -143,16 +143,6 @@ def csv_chunks(r: Rollup) -> Iterator[bytes]:
         yield _take(out)
 
     return chunks()
-
-
-def csv_value(value):
-    """The cell as written: text that a spreadsheet would run as a formula gets a leading
-    apostrophe, which Excel and LibreOffice show as plain text."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _take(out: io.StringIO) -> bytes:

@@ -6,13 +6,13 @@ pilot flags of the plans that may still change, checklists)."""
 import csv
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
 from .. import audit
 from ..checklists.services import sync_checklists
+from ..documents.tables import NOT_UTF8, ImportFileError, cells_of, match_columns
 from ..extensions import db
 from ..inputs import cell_problem, formula_start
 from ..models import School, SchoolLevel, Ward
@@ -41,15 +41,10 @@ NO = {"không", "0", "false", "no", "k"}
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 NAME_MAX = 200
 SLUG_MAX = 80
-NOT_UTF8 = "Tệp không phải UTF-8. Trong Excel, hãy lưu dạng “CSV UTF-8”."
 
 
-class SchoolImportError(Exception):
+class SchoolImportError(ImportFileError):
     """A schools file that was refused; `problems` names each bad row and column."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("; ".join(problems))
 
 
 class SchoolFormError(ValueError):
@@ -68,32 +63,6 @@ class ImportReport:
     items_added: int = 0
 
 
-def normalize(text: str | None) -> str:
-    """A cell as typed, trimmed and in NFC (files saved on a Mac may carry decomposed accents)."""
-    return unicodedata.normalize("NFC", text or "").strip()
-
-
-def match_columns(header: list[str], columns: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> dict[str, int]:
-    """Where each known column is in `header`; SchoolImportError naming the required ones missing."""
-    positions: dict[str, int] = {}
-    for index, title in enumerate(header):
-        positions.setdefault(normalize(title).lower(), index)
-    found = {}
-    for name, aliases in columns.items():
-        index = next((positions[a] for a in aliases if a in positions), None)
-        if index is not None:
-            found[name] = index
-    missing = [columns[name][0] for name in required if name not in found]
-    if missing:
-        raise SchoolImportError([f"Thiếu cột: {', '.join(missing)}"])
-    return found
-
-
-def cells_of(values: list, column_of: dict[str, int]) -> dict[str, str]:
-    """The row's known cells by column name; a short row reads as empty cells."""
-    return {name: normalize(values[index]) if index < len(values) else "" for name, index in column_of.items()}
-
-
 def parse_schools_csv(raw: bytes) -> list[dict]:
     """Read a schools CSV (UTF-8, with or without BOM); raise SchoolImportError listing every bad row."""
     try:
@@ -101,7 +70,10 @@ def parse_schools_csv(raw: bytes) -> list[dict]:
     except UnicodeDecodeError:
         raise SchoolImportError([NOT_UTF8]) from None
     reader = csv.reader(io.StringIO(text))
-    column_of = match_columns(next(reader, []), COLUMNS, REQUIRED_COLUMNS)
+    try:
+        column_of = match_columns(next(reader, []), COLUMNS, REQUIRED_COLUMNS)
+    except ImportFileError as missing:
+        raise SchoolImportError(missing.problems) from None
     rows: list[dict] = []
     problems: list[str] = []
     seen: dict[str, int] = {}

@@ -168,6 +168,14 @@ def format_number_line(number: str) -> str:
     return "Số: " + re.sub(r"^(\d)(?=\D|$)", r"0\1", number)
 
 
+def office_code(office: str) -> str:
+    """The office's initials, as in its document numbers: "Phòng Văn hóa - Xã hội" -> "VHXH"."""
+    words = re.findall(r"\w+", office)
+    if words and words[0].lower() == "phòng":
+        words = words[1:]
+    return "".join(word[0] for word in words).upper()
+
+
 def render(document: AdminDocument) -> bytes:
     """The document as DOCX bytes, ready to print and sign."""
     docx = Document()

@@ -1,16 +1,17 @@
-"""Reading the lists offices keep (CSV or XLSX) into plain tables of text, refusing what is not one.
+"""Tables as offices keep them: reading CSV or XLSX lists into plain tables of text, refusing what
+is not one, and writing cells that a spreadsheet will not run as formulas.
 
-What the rows mean is decided in import_plan.py; this module only knows files: encodings, the
+What the rows mean is decided by the feature that imports them; this module only knows files: encodings, the
 spreadsheet's own formulas, sizes and row counts."""
 
 import csv
 import io
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from ..inputs import cell_problem
-from ..schools.services import NOT_UTF8, normalize
+from ..inputs import FORMULA_STARTS, cell_problem
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
@@ -19,6 +20,7 @@ MAX_COLUMNS = 50
 # A workbook is a zip: refuse one that would inflate far past what a list of schools needs.
 XLSX_MAX_ENTRIES = 500
 XLSX_MAX_INFLATED = 50 * 1024 * 1024
+NOT_UTF8 = "Tệp không phải UTF-8. Trong Excel, hãy lưu dạng “CSV UTF-8”."
 
 
 class ImportFileError(Exception):
@@ -156,3 +158,45 @@ def formula_problem(table: Table, line: int, index: int, value: str) -> str | No
     if (line, index) in table.formula_cells:
         return "ô chứa công thức; hãy thay bằng giá trị (Dán đặc biệt → Giá trị)"
     return cell_problem(value)
+
+
+# -- columns by their titles -----------------------------------------------------------------
+
+
+def normalize(text: str | None) -> str:
+    """A cell as typed, trimmed and in NFC (files saved on a Mac may carry decomposed accents)."""
+    return unicodedata.normalize("NFC", text or "").strip()
+
+
+def match_columns(header: list[str], columns: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> dict[str, int]:
+    """Where each known column is in `header`; ImportFileError naming the required ones missing."""
+    positions: dict[str, int] = {}
+    for index, title in enumerate(header):
+        positions.setdefault(normalize(title).lower(), index)
+    found = {}
+    for name, aliases in columns.items():
+        index = next((positions[a] for a in aliases if a in positions), None)
+        if index is not None:
+            found[name] = index
+    missing = [columns[name][0] for name in required if name not in found]
+    if missing:
+        raise ImportFileError([f"Thiếu cột: {', '.join(missing)}"])
+    return found
+
+
+def cells_of(values: list, column_of: dict[str, int]) -> dict[str, str]:
+    """The row's known cells by column name; a short row reads as empty cells."""
+    return {name: normalize(values[index]) if index < len(values) else "" for name, index in column_of.items()}
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+def csv_value(value):
+    """The cell as written: text that a spreadsheet would run as a formula gets a leading
+    apostrophe, which Excel and LibreOffice show as plain text."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
