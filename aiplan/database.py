@@ -1,15 +1,20 @@
 """How the app talks to its database beyond the ORM: SQLite's transaction policy (WAL, write lock
-taken up front by writing requests), read-only snapshots, and `among` for long id lists."""
+taken up front by writing requests), read-only snapshots, `among` for long id lists, and the SQL
+functions that the two databases spell differently (`local_date`, `id_list`)."""
 
 import sqlite3
 from contextlib import contextmanager
+from datetime import datetime
 
 from flask import g, has_request_context, request
-from sqlalchemy import Integer, any_, event, func, literal, select
+from sqlalchemy import Date, Integer, String, any_, event, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from .extensions import db
+from .timeutil import LOCAL_TZ
 
 
 @event.listens_for(Engine, "connect")
@@ -80,3 +85,40 @@ def among(column, ids: list[int]):
         return column == any_(literal([int(i) for i in ids], ARRAY(Integer)))
     numbers = ",".join(str(int(i)) for i in ids)
     return column.in_(select(func.json_each(literal("[" + numbers + "]")).table_valued("value").c.value))
+
+
+class local_date(FunctionElement):
+    """The Hà Nội calendar date of a moment stored as naive UTC (Viet Nam keeps one offset all year)."""
+
+    type = Date()
+    inherit_cache = True
+
+
+OFFSET_HOURS = int(datetime(2025, 1, 1, tzinfo=LOCAL_TZ).utcoffset().total_seconds()) // 3600
+
+
+@compiles(local_date)  # SQLite, the default
+def _local_date_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(element.clauses, **kw)}, '+{OFFSET_HOURS} hours')"
+
+
+@compiles(local_date, "postgresql")
+def _local_date_postgresql(element, compiler, **kw):
+    return f"CAST({compiler.process(element.clauses, **kw)} + INTERVAL '{OFFSET_HOURS} hours' AS DATE)"
+
+
+class id_list(FunctionElement):
+    """The ids of a group as text, "3,17,42": an aggregate both databases have (SQLite has no arrays)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(id_list)  # SQLite, the default
+def _id_list_sqlite(element, compiler, **kw):
+    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
+
+
+@compiles(id_list, "postgresql")
+def _id_list_postgresql(element, compiler, **kw):
+    return f"string_agg(CAST({compiler.process(element.clauses, **kw)} AS TEXT), ',')"

@@ -11,6 +11,11 @@ def local_today() -> date:
     return datetime.now(LOCAL_TZ).date()
 
 
+def local_day(moment: datetime) -> date:
+    """The Hà Nội calendar date of a moment (SQL: database.local_date)."""
+    return moment.astimezone(LOCAL_TZ).date()
+
+
 def format_date(value: date | None) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 

@@ -16,6 +16,7 @@ from aiplan.activities.services import create_activity
 from aiplan.checklists.services import sync_checklists
 from aiplan.evidence.services import Upload, save_uploads
 from aiplan.extensions import db
+from aiplan.figures.rollup import LIST_LIMIT, weekly_progress
 from aiplan.models import (
     Activity,
     AuditEvent,
@@ -32,7 +33,6 @@ from aiplan.models import (
 )
 from aiplan.plans.services import BUNDLED_PLAN, load_plan
 from aiplan.plans.spec import read_plan_file
-from aiplan.rollup.services import LIST_LIMIT, weekly_progress
 
 EXPORTS = ("/rollup.json", "/rollup.csv", "/rollup.xlsx")
 RESTRICTED_NAME = "Ảnh học sinh lớp 5A – bí mật.pdf"
@@ -481,8 +481,8 @@ def test_the_page_and_every_export_run_the_same_queries_at_5_and_at_500_schools(
 
 def test_the_rollup_agrees_with_the_school_list_and_the_supervisors_shares(seeded):
     from aiplan.checklists.services import progress_by_school
+    from aiplan.figures.rollup import rollup
     from aiplan.inspections.services import verified_share
-    from aiplan.rollup.services import rollup
     from aiplan.schoolyear import plan_schools
     from aiplan.timeutil import local_today
 

@@ -253,7 +253,8 @@ def test_every_export_holds_every_school_whatever_the_page_shows(seeded, as_pers
 
 
 def test_the_json_and_csv_are_sent_in_pieces_that_make_the_whole_document(seeded, as_persona, monkeypatch):
-    from aiplan.rollup import exports, services
+    from aiplan.figures import rollup as services
+    from aiplan.rollup import exports
     from aiplan.schoolyear import plan_schools
 
     monkeypatch.setattr(exports, "CHUNK", 3)

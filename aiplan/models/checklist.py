@@ -1,19 +1,25 @@
 """Checklist items: what one school (or the ward itself) must do under a plan."""
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ColumnElement, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..database import local_date
 from ..extensions import Model, db
+from ..timeutil import local_day
 from .plan import EvidenceRequirement, Milestone, Plan, Target, str_enum
 from .types import UTCDateTime
 
 if TYPE_CHECKING:
     from .user import User
     from .ward import School
+
+
+DUE_SOON_DAYS = 14  # "sắp đến hạn": due within two weeks
 
 
 class ItemKind(enum.StrEnum):
@@ -118,13 +124,69 @@ class ChecklistItem(Model):
         assert self.evidence_requirement is not None
         return self.evidence_requirement.title
 
-    @property
+    # -- the rules every figure about items follows, each written once ---------------------------
+    # Each is a hybrid: the same rule read on a loaded item (`item.is_late(today)`) and as SQL for
+    # counting over many schools (`ChecklistItem.is_late(today)`); the two spellings sit side by
+    # side here, and tests/test_item_rules.py holds them against each other.
+
+    @hybrid_property
     def is_done(self) -> bool:
         return self.status is ItemStatus.DONE
 
+    @is_done.inplace.expression
+    @classmethod
+    def _is_done_sql(cls) -> ColumnElement[bool]:
+        return cls.status == ItemStatus.DONE
+
+    @hybrid_method
     def is_late(self, today: date) -> bool:
         """Past due and not done; only what the school must do can be late (not what is encouraged)."""
         return self.required and not self.is_done and self.due_on < today
+
+    @is_late.inplace.expression
+    @classmethod
+    def _is_late_sql(cls, today: date) -> ColumnElement[bool]:
+        return cls.required & ~cls.is_done & (cls.due_on < today)
+
+    @hybrid_method
+    def is_due_soon(self, today: date) -> bool:
+        """Not done, and due today or within DUE_SOON_DAYS: what the school's page lists first."""
+        return not self.is_done and 0 <= (self.due_on - today).days <= DUE_SOON_DAYS
+
+    @is_due_soon.inplace.expression
+    @classmethod
+    def _is_due_soon_sql(cls, today: date) -> ColumnElement[bool]:
+        return ~cls.is_done & cls.due_on.between(today, today + timedelta(days=DUE_SOON_DAYS))
+
+    @hybrid_property
+    def is_on_time(self) -> bool:
+        """Done by its due date, the day it was done counted in Hà Nội time."""
+        return self.is_done and self.completed_at is not None and local_day(self.completed_at) <= self.due_on
+
+    @is_on_time.inplace.expression
+    @classmethod
+    def _is_on_time_sql(cls) -> ColumnElement[bool]:
+        return cls.is_done & cls.completed_at.is_not(None) & (local_date(cls.completed_at) <= cls.due_on)
+
+    @hybrid_property
+    def is_verified(self) -> bool:
+        """Passed by a supervisor, and not changed by the school since."""
+        return self.verdict is Verdict.PASSED and self.resubmitted_at is None
+
+    @is_verified.inplace.expression
+    @classmethod
+    def _is_verified_sql(cls) -> ColumnElement[bool]:
+        return (cls.verdict == Verdict.PASSED) & cls.resubmitted_at.is_(None)
+
+    @hybrid_property
+    def awaiting_check(self) -> bool:
+        """Done, and either never checked or changed since the last verdict: the supervisors' queue."""
+        return self.is_done and (self.verdict is Verdict.UNCHECKED or self.resubmitted_at is not None)
+
+    @awaiting_check.inplace.expression
+    @classmethod
+    def _awaiting_check_sql(cls) -> ColumnElement[bool]:
+        return cls.is_done & ((cls.verdict == Verdict.UNCHECKED) | cls.resubmitted_at.is_not(None))
 
     def note_school_change(self, now: datetime) -> bool:
         """After a verdict, a change by the school sends the item back to the supervisors' queue.
@@ -133,11 +195,6 @@ class ChecklistItem(Model):
             return False
         self.resubmitted_at = now
         return True
-
-    @property
-    def is_verified(self) -> bool:
-        """Passed by a supervisor, and not changed by the school since."""
-        return self.verdict is Verdict.PASSED and self.resubmitted_at is None
 
     @property
     def has_progress(self) -> bool:

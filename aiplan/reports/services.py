@@ -155,7 +155,7 @@ def school_evidence(plan: Plan, school: School) -> SchoolEvidence:
     order, and how many restricted files were left out; one query.
 
     Files stay in even when their checklist item was retired or their activity deleted: deleting an
-    activity leaves its files live, and the rollup counts them too (rollup.services._evidence_counts)."""
+    activity leaves its files live, and the rollup counts them too (figures.rollup._evidence_counts)."""
     files = (
         db.session.scalars(
             select(EvidenceFile)

@@ -7,7 +7,7 @@ within a Content-Security-Policy without inline scripts or styles.
 from dataclasses import dataclass
 from datetime import date
 
-from .readmodel import WeekPoint
+from ..figures.readmodel import WeekPoint
 
 # Small enough that its labels stay legible when a phone shrinks it to 328 px.
 WIDTH, HEIGHT = 400, 220

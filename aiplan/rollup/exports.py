@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..documents.tables import csv_value
+from ..figures.readmodel import ItemState, Rollup, SchoolRow
 from ..timeutil import LOCAL_TZ
-from .readmodel import ItemState, Rollup, SchoolRow
 
 YES, NO = "Có", "Không"
 CHUNK = 200  # schools per piece of a streamed export

@@ -6,9 +6,9 @@ into pages of PAGE_SIZE rows, so that the page reads and renders the items of th
 
 from dataclasses import dataclass
 
+from ..figures.readmodel import Rollup, SchoolRow
 from ..inputs import parse_digits
 from ..models import SchoolLevel
-from .readmodel import Rollup, SchoolRow
 
 PAGE_SIZE = 50  # rows a matrix page renders, whatever the number of schools
 

@@ -15,8 +15,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from ..figures.readmodel import Rollup
 from .exports import NO, YES, as_of, met_text, school_table, unit_of, verdict_text
-from .readmodel import Rollup
 
 BOLD = Font(bold=True)
 THIN = Side(style="thin", color="8A939D")

@@ -7,49 +7,26 @@ lists, are read item by item (`item_states`).
 """
 
 from collections import Counter
-from datetime import date, datetime
+from datetime import date
 
-from sqlalchemy import Date, String, and_, case, func, literal, select, union_all
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import and_, case, func, literal, select, union_all
 
-from ..database import among
+from ..database import among, id_list, local_date
 from ..extensions import db
-from ..models import ChecklistItem, ItemKind, ItemStatus, Plan, Verdict
-from ..timeutil import LOCAL_TZ
+from ..models import ChecklistItem, ItemKind, Plan, Verdict
 from .readmodel import ItemState
 
+# The rules themselves (done, late, on time, verified, awaiting a check) are ChecklistItem's
+# hybrids: the same rule a loaded item answers, as SQL.
 C = ChecklistItem
-DONE = C.status == ItemStatus.DONE
-VERIFIED = (C.verdict == Verdict.PASSED) & C.resubmitted_at.is_(None)  # as ItemState.verified
-AWAITING_CHECK = DONE & ((C.verdict == Verdict.UNCHECKED) | C.resubmitted_at.is_not(None))
+DONE = C.is_done
+VERIFIED = C.is_verified
+AWAITING_CHECK = C.awaiting_check
 NEEDS_MORE = C.verdict == Verdict.NEEDS_MORE
 EVIDENCE = C.kind == ItemKind.EVIDENCE
+late = C.is_late
 
 
-def late(today: date):
-    """As ItemState.late: required, not done, due before today."""
-    return C.required & ~DONE & (C.due_on < today)
-
-
-class local_date(FunctionElement):
-    """The Hà Nội calendar date of a moment stored as naive UTC (Viet Nam keeps one offset all year)."""
-
-    type = Date()
-    inherit_cache = True
-
-
-OFFSET_HOURS = int(datetime(2025, 1, 1, tzinfo=LOCAL_TZ).utcoffset().total_seconds()) // 3600
-
-
-@compiles(local_date)  # SQLite, the default
-def _local_date_sqlite(element, compiler, **kw):
-    return f"date({compiler.process(element.clauses, **kw)}, '+{OFFSET_HOURS} hours')"
-
-
-@compiles(local_date, "postgresql")
-def _local_date_postgresql(element, compiler, **kw):
-    return f"CAST({compiler.process(element.clauses, **kw)} + INTERVAL '{OFFSET_HOURS} hours' AS DATE)"
 
 
 def _school_items(plan: Plan, school_ids: list[int]):
@@ -95,7 +72,7 @@ def milestone_counts(plan: Plan, school_ids: list[int], today: date) -> dict[int
     if not school_ids:
         return {}
     count, optional = func.count, ~C.required
-    on_time = DONE & C.completed_at.is_not(None) & (local_date(C.completed_at) <= C.due_on)  # as ItemState
+    on_time = C.is_on_time
     rows = db.session.execute(
         select(
             C.milestone_id,
@@ -134,23 +111,6 @@ def completion_days(plan: Plan, school_ids: list[int]) -> tuple[Counter, Counter
     for is_done, day, number in rows:
         (done if is_done else verified)[day] += number
     return done, verified
-
-
-class id_list(FunctionElement):
-    """The ids of a group as text, "3,17,42": an aggregate both databases have (SQLite has no arrays)."""
-
-    type = String()
-    inherit_cache = True
-
-
-@compiles(id_list)  # SQLite, the default
-def _id_list_sqlite(element, compiler, **kw):
-    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
-
-
-@compiles(id_list, "postgresql")
-def _id_list_postgresql(element, compiler, **kw):
-    return f"string_agg(CAST({compiler.process(element.clauses, **kw)} AS TEXT), ',')"
 
 
 def late_items(plan: Plan, school_ids: list[int], today: date) -> list[tuple]:
@@ -193,7 +153,11 @@ def item_states(
             C.verdict_reason,
             C.resubmitted_at.is_not(None),
             local_date(C.verified_at),
-            late(today),
+            C.is_done,
+            C.is_late(today),
+            C.is_on_time,
+            C.is_verified,
+            C.awaiting_check,
         )
         .where(*wanted)
         .order_by(C.position, C.id)

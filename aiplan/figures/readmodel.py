@@ -43,25 +43,12 @@ class ItemState:
     verdict_reason: str
     resubmitted: bool  # changed by the school after the verdict
     verified_on: date | None
+    # ChecklistItem's rules, as the query read them (figures.items.item_states):
+    done: bool
     late: bool
-
-    @property
-    def done(self) -> bool:
-        return self.status is ItemStatus.DONE
-
-    @property
-    def verified(self) -> bool:
-        """Passed by a supervisor and not changed since (as ChecklistItem.is_verified)."""
-        return self.verdict is Verdict.PASSED and not self.resubmitted
-
-    @property
-    def on_time(self) -> bool:
-        return self.done and self.completed_on is not None and self.completed_on <= self.due_on
-
-    @property
-    def awaiting_check(self) -> bool:
-        """Done, and either never checked or changed since the last verdict."""
-        return self.done and (self.verdict is Verdict.UNCHECKED or self.resubmitted)
+    on_time: bool
+    verified: bool
+    awaiting_check: bool
 
     @property
     def shown_verdict(self) -> str:

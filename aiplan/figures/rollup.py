@@ -33,7 +33,7 @@ from ..models import (
     utcnow,
 )
 from ..timeutil import local_today
-from . import queries
+from . import items as queries
 from .readmodel import (
     TRAINING,
     AreaCoverage,
