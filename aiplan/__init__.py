@@ -14,7 +14,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # migration or a script) runs this file first, and must not load every feature with it.
     from flask_babel import lazy_gettext
 
-    from . import access, cli, config, database, web  # noqa: F401  (access, database: user loader, SQLite policy)
+    from . import access, cli, config, database, i18n, web  # noqa: F401  (access, database: user loader, SQLite policy)
     from .activities import bp as activities_bp
     from .admin import bp as admin_bp
     from .auditlog import bp as auditlog_bp
@@ -58,7 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=web.select_locale)
+    babel.init_app(app, locale_selector=i18n.select_locale)
     htmx.init_app(app)
     limiter.init_app(app)
     compress.init_app(app)

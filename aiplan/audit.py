@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from . import audit_mac
 from .extensions import db
-from .models import AuditEvent, AuditHead
+from .models import AuditEvent, AuditHead, ItemStatus, Rating, Role, SchoolLevel, Verdict
 from .models.audit import GENESIS
 from .models.types import utcnow
 
@@ -284,8 +284,6 @@ def field_label(field: str) -> str:
 
 def value_label(value) -> str:
     """Show stored codes (status, verdict, booleans) in the words the UI uses."""
-    from .models import ItemStatus, Rating, Role, SchoolLevel, Verdict
-
     if isinstance(value, bool):
         return "có" if value else "không"
     if isinstance(value, list):

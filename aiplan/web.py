@@ -1,4 +1,4 @@
-"""What every response shares: its language, request ids, security headers, error pages, template helpers."""
+"""What every response shares: request ids, security headers, error pages, template helpers."""
 
 import hashlib
 import logging
@@ -15,13 +15,6 @@ from werkzeug.routing import IntegerConverter
 from . import audit, timeutil
 from .extensions import db
 from .inputs import NUL_TEXT, has_nul
-
-
-def select_locale():
-    """Vietnamese unless the visitor chose English with the language switch."""
-    chosen = request.cookies.get("lang")
-    return chosen if chosen in ("vi", "en") else "vi"
-
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -31,11 +31,11 @@ def build(app, count: int, big_files: int) -> None:
     from aiplan import audit
     from aiplan.auth.services import create_user
     from aiplan.checklists.services import sync_checklists
-    from aiplan.evidence.storage import get_storage
     from aiplan.extensions import db
     from aiplan.models import Activity, ChecklistItem, EvidenceFile, Plan, Role, School, SchoolLevel, Ward
     from aiplan.plans.services import BUNDLED_PLAN, load_plan
     from aiplan.plans.spec import read_plan_file
+    from aiplan.storage import get_storage
 
     rng = random.Random(2026)
     with app.app_context():

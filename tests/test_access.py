@@ -125,11 +125,11 @@ ACCESS = {
     "auth.login": ("GET", "/login", dict.fromkeys(ROLES, OK)),
     "auth.logout": ("POST", "/logout", dict.fromkeys(ROLES, OK)),
     "schools.index": ("GET", "/schools", EVERYONE_SIGNED_IN),
-    "checklists.school": ("GET", f"/schools/{SCHOOL_A}", EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
+    "schools.school": ("GET", f"/schools/{SCHOOL_A}", EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
     "checklists.ward": ("GET", "/ward", WARD_ONLY),
     "plans.show": ("GET", "/plan", EVERYONE_SIGNED_IN),
     "checklists.update": ("POST", item_url, STAFF_A_ONLY, {"status": "dang_thuc_hien", "version": "1"}),
-    "checklists.history": ("GET", f"/schools/{SCHOOL_A}/history", EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
+    "schools.history": ("GET", f"/schools/{SCHOOL_A}/history", EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
     # Uploads without a file are refused (422) once access is granted: enough to tell the roles apart.
     "evidence.upload_to_item": ("POST", lambda: item_url() + "/files", STAFF_A_ONLY | {"staff_a": 422}),
     "evidence.upload_to_activity": ("POST", activity_url("/files"), STAFF_A_ONLY | {"staff_a": 422}),

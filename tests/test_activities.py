@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from aiplan.activities import services
 from aiplan.auth.services import create_user
 from aiplan.extensions import db
+from aiplan.figures.activities import integration_share, target_actuals
 from aiplan.models import (
     Activity,
     AuditEvent,
@@ -300,7 +301,7 @@ def test_a_pilot_class_meets_target_stt_1_and_its_item_is_done_until_the_class_i
         item = target_item(SCHOOL_A, "t1")
         assert item.status is ItemStatus.DONE and item.completed_at is not None
         t1 = db.session.scalar(select(Target).filter_by(stt=1))
-        actual = services.target_actuals(plan, [a])[(a.id, t1.id)]
+        actual = target_actuals(plan, [a])[(a.id, t1.id)]
         assert (actual.value, actual.minimum, actual.met, actual.text) == (1, 1, True, "1/1 lớp")
         event = db.session.scalar(select(AuditEvent).filter_by(action="item.target_computed", object_id=item.id))
         assert (event.before, event.after) == ({"status": "chua_thuc_hien"}, {"status": "da_hoan_thanh"})
@@ -318,7 +319,7 @@ def test_only_pilot_classes_count_towards_the_pilot_target(app):
     record(app, code="2.3", subject="")
     with app.app_context():
         a = school(SCHOOL_A)
-        (actual,) = services.target_actuals(the_plan(), [a]).values()
+        (actual,) = target_actuals(the_plan(), [a]).values()
         assert (actual.value, actual.met) == (0, False)
         assert target_item(SCHOOL_A, "t1").status is ItemStatus.NOT_STARTED
 
@@ -341,7 +342,7 @@ def test_a_target_of_two_classes_is_in_progress_with_one(app):
     with app.app_context():
         b = school(SCHOOL_B)
         t4 = db.session.scalar(select(Target).filter_by(stt=4))
-        actual = services.target_actuals(the_plan(), [b])[(b.id, t4.id)]
+        actual = target_actuals(the_plan(), [b])[(b.id, t4.id)]
         assert (actual.value, actual.met, actual.text) == (1, False, "1/2 lớp")
         assert target_item(SCHOOL_B, "t4").status is ItemStatus.IN_PROGRESS
 
@@ -358,18 +359,18 @@ def test_an_integration_record_meets_target_stt_5_for_a_school_outside_the_pilot
     with app.app_context():
         plan, other = the_plan(), school(OTHER_SCHOOL)
         t5 = db.session.scalar(select(Target).filter_by(stt=5))
-        actual = services.target_actuals(plan, [other])[(other.id, t5.id)]
+        actual = target_actuals(plan, [other])[(other.id, t5.id)]
         assert (actual.value, actual.minimum, actual.met) == (1, 1, True)
         assert target_item(OTHER_SCHOOL, "t5").status is ItemStatus.DONE
         schools = db.session.scalars(select(School)).all()
-        assert services.integration_share(plan, schools) == (1, 6)  # the six schools outside the pilot
+        assert integration_share(plan, schools) == (1, 6)  # the six schools outside the pilot
 
 
 def test_target_actuals_name_every_target_that_applies_and_no_other(app):
     with app.app_context():
         plan = the_plan()
         schools = db.session.scalars(select(School)).all()
-        actuals = services.target_actuals(plan, schools)
+        actuals = target_actuals(plan, schools)
         stt = {t.id: t.stt for t in plan.targets}
         by_school = {s.slug: sorted(stt[t] for (sid, t) in actuals if sid == s.id) for s in schools}
         assert by_school[SCHOOL_A] == [1] and by_school[SCHOOL_B] == [4] and by_school[OTHER_SCHOOL] == [5]
@@ -403,7 +404,7 @@ def test_target_actuals_run_the_same_number_of_queries_for_5_and_100_schools(app
             plan = the_plan()
             schools = db.session.scalars(select(School).order_by(School.id).limit(size)).all()
             with count_queries() as counter:
-                actuals = services.target_actuals(plan, schools)
+                actuals = target_actuals(plan, schools)
             counts[size] = counter.count
             assert len({sid for sid, _ in actuals}) == size
     assert counts[5] == counts[100] <= 3, counts  # activities, the target rows, the plan's pilot schools
@@ -411,7 +412,7 @@ def test_target_actuals_run_the_same_number_of_queries_for_5_and_100_schools(app
         plan, schools = the_plan(), db.session.scalars(select(School)).all()
         assert plan.targets and plan.pilot_ids is not None  # loaded, as on any page that shows them
         with count_queries() as counter:
-            found, owing = services.integration_share(plan, schools)
+            found, owing = integration_share(plan, schools)
         assert counter.count == 1
         assert 0 < found < owing
 

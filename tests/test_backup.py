@@ -20,9 +20,9 @@ from sqlalchemy.engine import make_url
 
 from aiplan import audit, create_app
 from aiplan.auditlog.verify import verify_all
-from aiplan.evidence.storage import get_storage
 from aiplan.extensions import db
 from aiplan.models import AuditEvent, AuditHead, ChecklistItem, EvidenceFile, School
+from aiplan.storage import get_storage
 
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 40

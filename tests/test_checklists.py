@@ -8,14 +8,10 @@ from helpers import SCHOOL_A, SCHOOL_B
 from sqlalchemy import func, select
 
 from aiplan.admin.schools import import_schools, parse_schools_csv
-from aiplan.checklists.services import (
-    checklist,
-    items_for_school,
-    items_for_ward,
-    progress_by_school,
-    sync_checklists,
-)
+from aiplan.checklists.services import items_for_school, items_for_ward, sync_checklists
 from aiplan.extensions import db
+from aiplan.figures.items import progress_by_school
+from aiplan.figures.school_page import checklist
 from aiplan.models import ChecklistItem, ItemKind, ItemStatus, Plan, School, SchoolYear, Verdict, Ward
 
 OTHER_SCHOOL = "th-long-bien"  # a primary school that is not a pilot

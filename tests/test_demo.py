@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 
 from aiplan.auditlog.verify import verify_audit_chain, verify_files
 from aiplan.demo import files
-from aiplan.evidence.storage import LocalStorage, get_storage
 from aiplan.evidence.validation import Policy, check_file
 from aiplan.extensions import db
 from aiplan.models import (
@@ -28,6 +27,7 @@ from aiplan.models import (
     VerdictRecord,
     Ward,
 )
+from aiplan.storage import LocalStorage, get_storage
 
 SMALL = ("--wards", "2", "--schools-per-ward", "3", "--files-per-school", "1", "--max-file-kb", "8")
 PASSWORD = "mat-khau-demo-1"

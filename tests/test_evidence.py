@@ -12,8 +12,8 @@ import pytest
 from helpers import PASSWORD, PERSONAS, SCHOOL_A, SCHOOL_B
 from sqlalchemy import select
 
-from aiplan.evidence.services import files_for_activity, files_for_items, live_file_count
 from aiplan.extensions import db
+from aiplan.figures.evidence import files_for_activity, files_for_items, live_file_count
 from aiplan.models import Activity, AuditEvent, ChecklistItem, DeliveryForm, EvidenceFile, School, User
 
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"

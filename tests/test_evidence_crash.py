@@ -25,9 +25,9 @@ from helpers import AUDIT_KEY, PASSWORD, PERSONAS, SCHOOL_A
 from sqlalchemy import select
 from test_evidence import OTHER_PDF, PDF, blobs, item_url, items_of, rows, stored_file, temps
 
-from aiplan.evidence.storage import get_storage
 from aiplan.extensions import db
 from aiplan.models import EvidenceFile
+from aiplan.storage import get_storage
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from aiplan.extensions import db
 from aiplan.models import AuditEvent, ChecklistItem, Inspection, ItemStatus, Plan, School, User, Verdict, VerdictRecord
+from aiplan.timeutil import local_today
 
 
 def find_item(key="m3", slug=SCHOOL_A) -> ChecklistItem:
@@ -165,10 +166,10 @@ def test_a_change_after_dat_flags_the_item_for_re_verification(app, as_persona, 
     item = state(app)
     give(as_persona("supervisor"), visit, item, "dat")
     with app.app_context():
-        from aiplan.inspections.services import verified_share
+        from aiplan.figures.items import progress_by_school
 
         school = db.session.scalar(select(School).filter_by(slug=SCHOOL_A))
-        assert verified_share(db.session.scalar(select(Plan)), [school.id])[school.id].verified == 1
+        assert progress_by_school(db.session.scalar(select(Plan)), [school.id], local_today())[school.id].verified == 1
     item = state(app)
     as_persona("staff_a").post(
         f"/schools/{SCHOOL_A}/items/{item['id']}", data={"status": "dang_thuc_hien", "version": item["version"]}
@@ -176,7 +177,7 @@ def test_a_change_after_dat_flags_the_item_for_re_verification(app, as_persona, 
     with app.app_context():
         changed = find_item()
         assert changed.resubmitted_at is not None and not changed.is_verified
-        assert verified_share(db.session.scalar(select(Plan)), [school.id])[school.id].verified == 0
+        assert progress_by_school(db.session.scalar(select(Plan)), [school.id], local_today())[school.id].verified == 0
 
 
 def test_an_upload_after_a_verdict_also_resubmits_the_item(app, as_persona, visit):

@@ -9,6 +9,7 @@ from helpers import SCHOOL_A
 from sqlalchemy import func, select
 
 from aiplan.extensions import db
+from aiplan.figures.plan_warnings import plan_warnings
 from aiplan.models import (
     AuditEvent,
     ChecklistItem,
@@ -21,7 +22,7 @@ from aiplan.models import (
     Target,
     Timing,
 )
-from aiplan.plans.services import BUNDLED_PLAN, load_plan, plan_warnings
+from aiplan.plans.services import BUNDLED_PLAN, load_plan
 from aiplan.plans.spec import PlanFileError, parse_plan, read_plan_file
 
 PLAN_TEXT = BUNDLED_PLAN.read_text(encoding="utf-8")

@@ -6,8 +6,8 @@ import pytest
 from helpers import SCHOOL_A, SCHOOL_B, text_of
 from sqlalchemy import func, select
 
-from aiplan.activities.self_evaluation import get_self_evaluation
 from aiplan.extensions import db
+from aiplan.figures.evaluations import get_self_evaluation
 from aiplan.models import AuditEvent, CriterionRating, Plan, Rating, School, SelfEvaluation
 
 PAGE_A = f"/schools/{SCHOOL_A}/self-evaluation"

@@ -14,9 +14,9 @@ from aiplan import audit
 from aiplan.auditlog import verify
 from aiplan.auditlog.verify import verify_all, verify_audit_chain, verify_files
 from aiplan.evidence.services import Upload, save_uploads
-from aiplan.evidence.storage import get_storage
 from aiplan.extensions import db
 from aiplan.models import AuditEvent, AuditHead, ChecklistItem, School, User
+from aiplan.storage import get_storage
 
 PDF = b"%PDF-1.4\n% ke hoach cua truong\n%%EOF\n"
 events = AuditEvent.__table__

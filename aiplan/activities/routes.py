@@ -6,8 +6,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..access import can_write_record, get_activity, get_school, roles_required
-from ..evidence.services import files_for_activity
 from ..extensions import db
+from ..figures.activities import group_by_form, school_activities, target_actuals
+from ..figures.evaluations import get_self_evaluation
+from ..figures.evidence import files_for_activity
 from ..inputs import posted_version
 from ..models import Activity, Role, User
 from ..schoolyear import current_plan, viewed_plan
@@ -38,8 +40,8 @@ def index(slug):
                     flash(warning, "warning")
                 return redirect(url_for(".index", slug=school.slug) + f"#activity-{activity.id}")
         status = UNPROCESSABLE
-    activities = services.school_activities(plan, school)
-    groups = services.group_by_form(plan, activities)
+    activities = school_activities(plan, school)
+    groups = group_by_form(plan, activities)
     shown = request.args.get("form", "")
     return render_template(
         "activities/index.html",
@@ -49,7 +51,7 @@ def index(slug):
         groups=groups,
         shown=shown,
         visible=[g for g in groups if g.activities and (not shown or g.form.code == shown)],
-        actuals=services.target_actuals(plan, [school]),
+        actuals=target_actuals(plan, [school]),
         can_write=can_write_record(school, plan.id),
         subjects=SUBJECTS,
     ), status
@@ -124,7 +126,7 @@ def self_evaluation(slug):
     """The school's self-evaluation on the plan's criteria: drafts, then submission, which locks it."""
     school = get_school(slug, write=request.method == "POST")
     plan = viewed_plan(school.ward_id)
-    evaluation = evaluations.get_self_evaluation(plan, school)
+    evaluation = get_self_evaluation(plan, school)
     form = SelfEvaluationForm.for_criteria(
         plan.criteria, data=None if request.method == "POST" else evaluation_data(evaluation)
     )
@@ -147,7 +149,7 @@ def self_evaluation(slug):
                 return redirect(url_for(".self_evaluation", slug=school.slug))
         status = CONFLICT if refusal else UNPROCESSABLE
         if refusal:
-            evaluation = evaluations.get_self_evaluation(plan, school)
+            evaluation = get_self_evaluation(plan, school)
             form.version.data = evaluations.current_version(evaluation)
     return render_template(
         "activities/self_evaluation.html",

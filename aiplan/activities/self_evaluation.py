@@ -4,13 +4,12 @@ and reopening by the ward. Each write commits together with its audit record."""
 from contextlib import contextmanager
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
 from ..extensions import db
+from ..figures.evaluations import get_self_evaluation
 from ..models import CriterionRating, Plan, Rating, School, SelfEvaluation, utcnow
 
 
@@ -30,18 +29,6 @@ class IncompleteEvaluation(EvaluationRefused):
     def __init__(self, errors: dict[int, str]):
         self.errors = errors  # criterion id -> message
         super().__init__(f"missing ratings for criteria {sorted(errors)}")
-
-
-def get_self_evaluation(plan: Plan, school: School) -> SelfEvaluation | None:
-    """The school's self-evaluation under the plan with its ratings (two queries), or None if not begun.
-
-    Its state: None → not begun; `submitted_at` None → draft; otherwise submitted (locked).
-    """
-    return db.session.scalar(
-        select(SelfEvaluation)
-        .filter_by(plan_id=plan.id, school_id=school.id)
-        .options(selectinload(SelfEvaluation.ratings))
-    )
 
 
 def current_version(evaluation: SelfEvaluation | None) -> int:

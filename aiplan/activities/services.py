@@ -4,37 +4,23 @@ Every write here commits together with its audit record and with the target item
 """
 
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import date
 
-from flask import has_request_context
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
-from ..database import among
 from ..extensions import db
-from ..models import Activity, ChecklistItem, DeliveryForm, ItemKind, ItemStatus, Plan, School, utcnow
+from ..figures.activities import (
+    ELECTIVE,
+    INTEGRATION,
+    target_actuals,
+    target_status,
+)
+from ..models import Activity, ChecklistItem, ItemKind, ItemStatus, Plan, School, utcnow
 
-# The delivery forms the rules and targets depend on, by their code in the plan file.
-INTEGRATION = "2.1"  # lồng ghép trong môn học: names its subject; proves target STT 5
-ELECTIVE = "2.2"  # chuyên đề học tập lựa chọn: a pilot class; counts for targets STT 1 and 4
 MAX_COUNT = 100_000
-
-
-def N_(message: str) -> str:
-    """Mark a string for the catalog; it is translated where it is shown."""
-    return message
-
-
-def _translate(message: str, **params) -> str:
-    """In the reader's language during a request; in the plan's Vietnamese elsewhere (CLI, exports)."""
-    if has_request_context():
-        return gettext(message, **params)
-    return message % params if params else message
 
 
 class ActivityRefused(Exception):
@@ -52,48 +38,6 @@ class StaleActivity(ActivityRefused):
 
 
 # -- reading ---------------------------------------------------------------------------------
-
-
-def school_activities(plan: Plan, school: School) -> list[Activity]:
-    """The school's current activities under the plan, with their form and content areas (two queries)."""
-    return list(
-        db.session.scalars(
-            select(Activity)
-            .join(Activity.form)
-            .where(Activity.plan_id == plan.id, Activity.school_id == school.id, Activity.deleted_at.is_(None))
-            .options(contains_eager(Activity.form), selectinload(Activity.content_areas))
-            .order_by(DeliveryForm.position, Activity.starts_on, Activity.id)
-        )
-    )
-
-
-@dataclass
-class FormGroup:
-    """The activities of one delivery form with their totals."""
-
-    form: DeliveryForm
-    activities: list[Activity] = field(default_factory=list)
-
-    @property
-    def teaching(self) -> bool:
-        """A form of section II.2 reaches pupils; the others reach teachers, parents or the community."""
-        return bool(self.form.section)
-
-    @property
-    def participants(self) -> int:
-        return sum(a.participants for a in self.activities)
-
-    @property
-    def lessons(self) -> int:
-        return sum(a.lessons for a in self.activities)
-
-
-def group_by_form(plan: Plan, activities: list[Activity]) -> list[FormGroup]:
-    """Every delivery form of the plan, in the plan's order, with its activities (possibly none)."""
-    groups = {form.id: FormGroup(form) for form in plan.delivery_forms}
-    for activity in activities:
-        groups[activity.form_id].activities.append(activity)
-    return list(groups.values())
 
 
 def date_warnings(plan: Plan, activity: Activity) -> list[str]:
@@ -278,121 +222,6 @@ def _iso(day: date | None) -> str | None:
 
 
 # -- targets computed from activities ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TargetActual:
-    """A target of Phụ lục II for one school, against what its activities show."""
-
-    value: int
-    minimum: int
-    unit: str
-    met: bool
-    text: str  # for people, e.g. "2/1 lớp"
-    activities: int = 0  # how many activities count towards it
-
-
-def target_actuals(plan: Plan, schools: list[School]) -> dict[tuple[int, int], TargetActual]:
-    """Each target that applies to each school, keyed (school_id, target_id), in at most two queries
-    whatever the number of schools (the plan's targets if not loaded yet, then one grouped count).
-
-    - "elective_classes" (STT 1, 4): the school's activities of form 2.2 (pilot classes); met at
-      `measure_min` or more.
-    - "integration_share" (STT 5): per school, 1 when it has at least one activity of form 2.1, else 0;
-      met at 1. The ward-wide share is `integration_share`.
-    """
-    counts = _form_counts(plan, [school.id for school in schools])
-    actuals = {}
-    same = {}  # (target id, count): the TargetActual, worded once, shared by every school with that count
-    targets = [(target, set(target.levels)) for target in plan.targets]  # as Target.applies_to, read once
-    for school in schools:
-        pilot = plan.is_pilot(school)
-        for target, levels in targets:
-            if school.level in levels and (target.pilot is None or target.pilot == pilot):
-                count = counts.get((school.id, _FORM_OF.get(target.measure)), 0)
-                key = (target.id, count)
-                if key not in same:
-                    same[key] = _actual(target, count)
-                actuals[(school.id, target.id)] = same[key]
-    return actuals
-
-
-_FORM_OF = {"elective_classes": ELECTIVE, "integration_share": INTEGRATION}
-
-
-def _actual(target, count: int) -> TargetActual:
-    """The target against `count`: the school's pilot classes or integration activities."""
-    if target.measure == "elective_classes":
-        value = count
-        unit = _translate(N_("lớp"))
-        return TargetActual(
-            value,
-            target.measure_min,
-            unit,
-            value >= target.measure_min,
-            _translate(N_("%(value)d/%(minimum)d lớp"), value=value, minimum=target.measure_min),
-            activities=value,
-        )
-    if target.measure == "integration_share":
-        found = count
-        text = (
-            _translate(N_("Số hoạt động lồng ghép: %(num)d"), num=found)
-            if found
-            else _translate(N_("Chưa có hoạt động lồng ghép"))
-        )
-        return TargetActual(1 if found else 0, 1, _translate(N_("trường")), bool(found), text, activities=found)
-    return TargetActual(0, target.measure_min, "", False, _translate(N_("Chưa có cách tính chỉ tiêu này")))
-
-
-def _form_counts(plan: Plan, school_ids: list[int]) -> dict[tuple[int, str], int]:
-    """(school_id, form code) -> how many count towards the targets: distinct classes for the
-    elective module (two records of one class are one class), activities for integration."""
-    if not school_ids:
-        return {}
-    classes = func.count(func.distinct(func.lower(func.trim(Activity.class_name))))
-    rows = db.session.execute(
-        select(Activity.school_id, DeliveryForm.code, func.count(Activity.id), classes)
-        .join(DeliveryForm, Activity.form_id == DeliveryForm.id)
-        .where(
-            Activity.plan_id == plan.id,
-            among(Activity.school_id, school_ids),
-            Activity.deleted_at.is_(None),
-            DeliveryForm.code.in_((INTEGRATION, ELECTIVE)),
-        )
-        .group_by(Activity.school_id, DeliveryForm.code)
-    )
-    return {
-        (school_id, code): (class_count if code == ELECTIVE else count) for school_id, code, count, class_count in rows
-    }
-
-
-def integration_share(plan: Plan, schools: list[School]) -> tuple[int, int]:
-    """(schools with an integration activity, schools owing it) among `schools`, in one query (plus the
-    plan's targets if not loaded yet).
-
-    The schools owing it are those an "integration_share" target of the plan applies to (STT 5:
-    the primary and lower-secondary schools outside the pilot); (0, 0) when the plan has none.
-    """
-    owing = [s.id for s in schools if any(t.measure == "integration_share" and t.applies_to(s) for t in plan.targets)]
-    if not owing:
-        return 0, 0
-    found = db.session.scalar(
-        select(func.count(func.distinct(Activity.school_id)))
-        .join(DeliveryForm, Activity.form_id == DeliveryForm.id)
-        .where(
-            Activity.plan_id == plan.id,
-            Activity.school_id.in_(owing),
-            Activity.deleted_at.is_(None),
-            DeliveryForm.code == INTEGRATION,
-        )
-    )
-    return found or 0, len(owing)
-
-
-def target_status(actual: TargetActual) -> ItemStatus:
-    if actual.met:
-        return ItemStatus.DONE
-    return ItemStatus.IN_PROGRESS if actual.value > 0 else ItemStatus.NOT_STARTED
 
 
 def refresh_target_items(plan: Plan, school: School, actor=None) -> list[ChecklistItem]:

@@ -9,11 +9,11 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from .. import audit, audit_mac
+from ..database import read_snapshot
 
 # The newest backup's manifest is the anchor `--against-backup` checks against: read with the
 # backups' own reader, so that there is one definition of an archive.
-from ..backups.archive import ArchiveError, newest_archive, read_manifest
-from ..database import read_snapshot
+from ..documents.archive import ArchiveError, newest_archive, read_manifest
 from ..extensions import db
 from .verify import Anchor, Findings, check_anchor, check_audit_chain, check_files
 

@@ -21,11 +21,11 @@ from flask_migrate import upgrade
 
 from .. import audit, audit_mac
 from ..auditlog.verify import verify_all
-from ..evidence.storage import get_storage
+from ..documents.archive import DATABASE_MEMBERS, ArchiveError, Staged, read_manifest, stage
 from ..extensions import db
 from ..models import AuditHead
+from ..storage import get_storage
 from . import postgres, sqlite
-from .archive import DATABASE_MEMBERS, ArchiveError, Staged, read_manifest, stage
 from .services import ENGINE_NAMES, BackupError
 from .snapshot import Contents, holds_data
 

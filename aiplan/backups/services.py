@@ -16,12 +16,12 @@ from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
-from ..evidence.storage import Storage, get_storage
+from ..documents.archive import DATABASE_MEMBERS, FORMAT, FORMAT_VERSION, MANIFEST, ArchiveWriter, blob_member
 from ..extensions import db
 from ..models.types import utcnow
+from ..storage import Storage, get_storage
 from ..timeutil import LOCAL_TZ
 from . import postgres, sqlite
-from .archive import DATABASE_MEMBERS, FORMAT, FORMAT_VERSION, MANIFEST, ArchiveWriter, blob_member
 from .snapshot import Contents
 
 # Versions before issue 12 committed an upload's row a moment before moving its blob into the

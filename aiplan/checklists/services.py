@@ -3,14 +3,13 @@
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
 from ..activities.services import refresh_target_items
-from ..evidence.services import live_file_count
 from ..extensions import db
+from ..figures.evidence import live_file_count
 from ..models import ChecklistItem, EvidenceFile, ItemKind, ItemStatus, Plan, RequiredOf, School, utcnow
 
 
@@ -159,58 +158,6 @@ def items_with_files(item_ids: list[int]) -> set[int]:
     if not item_ids:
         return set()
     return set(db.session.scalars(select(EvidenceFile.item_id).where(EvidenceFile.item_id.in_(item_ids)).distinct()))
-
-
-@dataclass
-class Progress:
-    """A school's standing: required items done out of all required, and how many are late."""
-
-    required: int = 0
-    done: int = 0
-    late: int = 0
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.done / self.required) if self.required else 0
-
-
-def progress_by_school(plan: Plan, school_ids: list[int], today: date) -> dict[int, Progress]:
-    """Progress of many schools in one grouped query."""
-    done = ChecklistItem.status == ItemStatus.DONE
-    rows = db.session.execute(
-        select(
-            ChecklistItem.school_id,
-            func.count().filter(ChecklistItem.required),
-            func.count().filter(ChecklistItem.required, done),
-            func.count().filter(ChecklistItem.required, ~done, ChecklistItem.due_on < today),
-        )
-        .where(
-            ChecklistItem.plan_id == plan.id, ChecklistItem.school_id.in_(school_ids), ChecklistItem.retired.is_(False)
-        )
-        .group_by(ChecklistItem.school_id)
-    )
-    progress = {school_id: Progress() for school_id in school_ids}
-    for school_id, required, done_count, late in rows:
-        progress[school_id] = Progress(required, done_count, late)
-    return progress
-
-
-def checklist(plan: Plan, school: School | None) -> list[ChecklistItem]:
-    """A school's (or, with None, the ward's) current items, with what the page shows, in one query."""
-    owner = ChecklistItem.school_id.is_(None) if school is None else ChecklistItem.school_id == school.id
-    return list(
-        db.session.scalars(
-            select(ChecklistItem)
-            .where(ChecklistItem.plan_id == plan.id, owner, ChecklistItem.retired.is_(False))
-            .options(
-                joinedload(ChecklistItem.milestone),
-                joinedload(ChecklistItem.target),
-                joinedload(ChecklistItem.evidence_requirement),
-                joinedload(ChecklistItem.updated_by),
-            )
-            .order_by(ChecklistItem.position)
-        )
-    )
 
 
 class StaleItem(Exception):

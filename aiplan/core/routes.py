@@ -16,7 +16,7 @@ from . import bp
 def home():
     """Send each role to where it works."""
     if current_user.role is Role.SCHOOL_STAFF:
-        return redirect(url_for("checklists.school", slug=current_user.school.slug))
+        return redirect(url_for("schools.school", slug=current_user.school.slug))
     if current_user.role is Role.SUPERVISOR:
         return redirect(url_for("inspections.index"))
     return redirect(url_for("schools.index"))

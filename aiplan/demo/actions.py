@@ -15,10 +15,11 @@ from pathlib import Path
 
 from .. import audit
 from ..activities.self_evaluation import describe as describe_evaluation
-from ..activities.services import ELECTIVE, INTEGRATION, refresh_target_items
 from ..activities.services import describe as describe_activity
+from ..activities.services import refresh_target_items
 from ..evidence.validation import check_file, policy_from_config
 from ..extensions import db
+from ..figures.activities import ELECTIVE, INTEGRATION
 from ..inspections.services import describe as describe_inspection
 from ..models import (
     Activity,
@@ -66,7 +67,7 @@ class WardContext:
     plan: Plan
     admin: User
     supervisors: list[User]
-    storage: object  # the evidence store (aiplan.evidence.storage.Storage)
+    storage: object  # the evidence store (aiplan.storage.Storage)
     config: dict
     max_file_kb: int
     counts: Counts = field(default_factory=Counts)

@@ -18,12 +18,12 @@ from sqlalchemy import select
 from .. import audit
 from ..admin.schools import apply_schools
 from ..auth.services import hash_password
-from ..evidence.storage import get_storage
 from ..extensions import db
 from ..models import AuditEvent, AuditHead, ChecklistItem, Plan, Role, School, User, Ward
 from ..plans.services import BUNDLED_PLAN, load_plan
 from ..plans.spec import PlanSpec, read_plan_file
 from ..schoolyear import current_plan_or_none
+from ..storage import get_storage
 from ..timeutil import local_today
 from . import names
 from .actions import Counts, WardContext

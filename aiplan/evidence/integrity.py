@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import EvidenceFile
-from .storage import Storage, get_storage
+from ..storage import Storage, get_storage
 from .validation import CHUNK
 
 

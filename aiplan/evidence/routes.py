@@ -17,23 +17,14 @@ from sqlalchemy import select
 from ..access import can_read_school, can_see_restricted, check_writable, get_activity, get_item, roles_required
 from ..extensions import db, htmx
 from ..fields import error_text
+from ..figures.evidence import deleted_files, files_for_activity, files_for_items
 from ..models import EvidenceFile, Role, User
 from ..redirects import safe_next
 from ..schoolyear import closed_year_message, is_closed
+from ..storage import get_storage
 from . import bp
 from .forms import FileActionForm, RestrictedForm, UploadForm
-from .services import (
-    Upload,
-    UploadRefused,
-    delete_file,
-    deleted_files,
-    files_for_activity,
-    files_for_items,
-    restore_file,
-    save_uploads,
-    set_restricted,
-)
-from .storage import get_storage
+from .services import Upload, UploadRefused, delete_file, restore_file, save_uploads, set_restricted
 from .validation import MB, accept_attribute, allowed_text, policy_from_config
 
 
@@ -228,7 +219,7 @@ def _files_of(item, activity):
 
 
 def _default_back(school, item, activity) -> str:
-    return url_for("checklists.school", slug=school.slug, _anchor=component_id(item, activity))
+    return url_for("schools.school", slug=school.slug, _anchor=component_id(item, activity))
 
 
 def _was_chosen(upload) -> bool:

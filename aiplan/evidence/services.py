@@ -17,15 +17,15 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
 from .. import audit
-from ..access import can_read_school, can_see_restricted
 from ..extensions import db
+from ..figures.evidence import (
+    live_file_count,
+)
 from ..models import Activity, ChecklistItem, EvidenceFile, ItemKind, ItemStatus, School, utcnow
+from ..storage import get_storage
 from . import zipbudget
-from .storage import get_storage
 from .validation import CHUNK, FileRefused, check_file, display_name, policy_from_config
 
 MAX_DESCRIPTION = 500
@@ -236,72 +236,3 @@ def _record(action, file, actor, before, after):
 
 
 # -- reading -----------------------------------------------------------------------------------
-
-
-def may_see(user, file: EvidenceFile) -> bool:
-    """Whether `user` may see a live file in a list: their school's, and not restricted from them."""
-    return can_read_school(user, file.school) and (not file.restricted or can_see_restricted(user, file.school))
-
-
-def _live_files():
-    return (
-        select(EvidenceFile)
-        .where(EvidenceFile.deleted_at.is_(None))
-        .options(joinedload(EvidenceFile.school), joinedload(EvidenceFile.uploaded_by))
-        .order_by(EvidenceFile.uploaded_at, EvidenceFile.id)
-    )
-
-
-def files_for_items(item_ids: list[int], user) -> dict[int, list[EvidenceFile]]:
-    """The files `user` may see on each of these checklist items (every id is a key), in one query."""
-    by_item: dict[int, list[EvidenceFile]] = {item_id: [] for item_id in item_ids}
-    if not by_item:
-        return by_item
-    for file in db.session.scalars(_live_files().where(EvidenceFile.item_id.in_(list(by_item)))).unique():
-        if may_see(user, file):
-            by_item[file.item_id].append(_note_lost(file))
-    return by_item
-
-
-def files_for_activity(activity_id: int, user) -> list[EvidenceFile]:
-    """The files `user` may see on an activity, in one query."""
-    files = db.session.scalars(_live_files().where(EvidenceFile.activity_id == activity_id)).unique()
-    return [_note_lost(file) for file in files if may_see(user, file)]
-
-
-def _note_lost(file: EvidenceFile) -> EvidenceFile:
-    """Mark a file whose bytes are not in the store (lost before uploads were crash-safe, or to a
-    disk fault; `evidence check` names it): the list shows it, says it must be uploaded again,
-    and offers no download. One stat per listed file."""
-    file.lost = not get_storage().exists(file.sha256)
-    return file
-
-
-def live_file_count(item_id: int) -> int:
-    """How many files (not deleted, restricted or not) an item has: evidence it can be marked done with."""
-    return db.session.scalar(
-        select(func.count())
-        .select_from(EvidenceFile)
-        .where(EvidenceFile.item_id == item_id, EvidenceFile.deleted_at.is_(None))
-    )
-
-
-def deleted_files(ward_id: int, limit: int = 500) -> list[EvidenceFile]:
-    """The ward's deleted files, most recently deleted first, with what the restore page shows."""
-    return list(
-        db.session.scalars(
-            select(EvidenceFile)
-            .join(School)
-            .where(School.ward_id == ward_id, EvidenceFile.deleted_at.is_not(None))
-            .options(
-                joinedload(EvidenceFile.school),
-                joinedload(EvidenceFile.uploaded_by),
-                joinedload(EvidenceFile.activity),
-                joinedload(EvidenceFile.item).joinedload(ChecklistItem.milestone),
-                joinedload(EvidenceFile.item).joinedload(ChecklistItem.target),
-                joinedload(EvidenceFile.item).joinedload(ChecklistItem.evidence_requirement),
-            )
-            .order_by(EvidenceFile.deleted_at.desc(), EvidenceFile.id.desc())
-            .limit(limit)
-        ).unique()
-    )

@@ -7,6 +7,7 @@ lists, are read item by item (`item_states`).
 """
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import and_, case, func, literal, select, union_all
@@ -25,8 +26,6 @@ AWAITING_CHECK = C.awaiting_check
 NEEDS_MORE = C.verdict == Verdict.NEEDS_MORE
 EVIDENCE = C.kind == ItemKind.EVIDENCE
 late = C.is_late
-
-
 
 
 def _school_items(plan: Plan, school_ids: list[int]):
@@ -163,3 +162,60 @@ def item_states(
         .order_by(C.position, C.id)
     )
     return [ItemState(*row) for row in rows]
+
+
+@dataclass
+class Progress:
+    """A school's standing: required items done out of all required, how many are late, and how
+    many a supervisor passed (and the school has not changed since)."""
+
+    required: int = 0
+    done: int = 0
+    late: int = 0
+    verified: int = 0
+    needs_more: int = 0
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.required) if self.required else 0
+
+    @property
+    def verified_percent(self) -> int:
+        return round(100 * self.verified / self.required) if self.required else 0
+
+    @classmethod
+    def of(cls, items: list[ChecklistItem], today: date) -> "Progress":
+        """The same figures from one school's loaded items (the school page has them already)."""
+        required = [item for item in items if item.required]
+        return cls(
+            required=len(required),
+            done=sum(item.is_done for item in required),
+            late=sum(item.is_late(today) for item in required),
+            verified=sum(item.is_verified for item in required),
+            needs_more=sum(item.verdict is Verdict.NEEDS_MORE for item in items),
+        )
+
+
+def progress_by_school(plan: Plan, school_ids: list[int], today: date) -> dict[int, Progress]:
+    """Every school's Progress (each id is a key), from the rollup's grouped count; one query."""
+    counts = item_counts(plan, school_ids, today)
+    return {
+        school_id: Progress(**{name: counts.get(school_id, {}).get(name, 0) for name in PROGRESS_FIELDS})
+        for school_id in school_ids
+    }
+
+
+PROGRESS_FIELDS = ("required", "done", "late", "verified", "needs_more")
+
+
+def checklist_sizes(plan: Plan) -> dict[str, int]:
+    """How many current checklist items the plan gives the schools and the ward; one query."""
+    rows = db.session.execute(
+        select(C.school_id.is_(None), func.count())
+        .where(C.plan_id == plan.id, C.retired.is_(False))
+        .group_by(C.school_id.is_(None))
+    )
+    counts = {"schools": 0, "ward": 0}
+    for is_ward, count in rows:
+        counts["ward" if is_ward else "schools"] += count
+    return counts

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 
-from ..activities.services import TargetActual
 from ..models import (
     ContentArea,
     DeliveryForm,
@@ -20,6 +19,8 @@ from ..models import (
     Target,
     Verdict,
 )
+from .activities import TargetActual
+from .labels import label_of
 
 TRAINING = "boi-duong"  # the plan's form for teacher training: its participants are teachers trained
 
@@ -56,11 +57,6 @@ class ItemState:
         return "resubmitted" if self.resubmitted and self.verdict is not Verdict.UNCHECKED else self.verdict.value
 
 
-def teaches_pupils(form: DeliveryForm) -> bool:
-    """Forms of section II.2 (2.1–2.3) reach pupils; the others teachers, parents, the community."""
-    return bool(form.section)
-
-
 @dataclass
 class FormTotals:
     """Activities of one delivery form, with their participants and lessons."""
@@ -69,10 +65,11 @@ class FormTotals:
     activities: int = 0
     participants: int = 0
     lessons: int = 0
+    schools: int = 0  # schools with at least one of them
 
     @property
     def teaching(self) -> bool:
-        return teaches_pupils(self.form)
+        return self.form.teaches_pupils
 
     @property
     def short(self) -> str:
@@ -231,7 +228,7 @@ class AreaCoverage:
 @dataclass
 class LateGroup:
     """One late item of the plan: how many schools are late on it and the first of them in the
-    matrix's order (up to services.LIST_LIMIT), or the ward, for its own."""
+    matrix's order (up to rollup.LIST_LIMIT, or all of them), or the ward, for its own."""
 
     due_on: date
     kind: ItemKind
@@ -241,6 +238,11 @@ class LateGroup:
     ward: bool
     count: int = 1  # late items: schools late on it, or 1 for the ward's own
     schools: list[School] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """ "Mốc 3: …", as documents name the item (figures.labels)."""
+        return label_of(self.kind, self.milestone, self.target, self.evidence)
 
     @property
     def order(self) -> tuple:

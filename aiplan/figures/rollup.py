@@ -2,7 +2,7 @@
 
 `rollup()` reads in a fixed number of queries whatever the number of schools: the plan's own
 rows, grouped counts of the schools' checklist items (queries.py), the ward's own items, the
-targets computed by `activities.services.target_actuals`, and grouped counts of activities,
+targets computed by `figures.activities.target_actuals`, and grouped counts of activities,
 pilot-class content areas, evidence files and inspected schools. The schools' items themselves
 are read by `load_items()`, in one more query, only for the rows a page shows or an export lists.
 """
@@ -13,7 +13,6 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, or_, select
 
-from ..activities.services import ELECTIVE, target_actuals
 from ..database import among
 from ..extensions import db
 from ..models import (
@@ -22,8 +21,6 @@ from ..models import (
     DeliveryForm,
     EvidenceFile,
     EvidenceRequirement,
-    Inspection,
-    InspectionStatus,
     ItemKind,
     Plan,
     School,
@@ -34,6 +31,8 @@ from ..models import (
 )
 from ..timeutil import local_today
 from . import items as queries
+from .activities import ELECTIVE, target_actuals
+from .inspections import inspected_schools
 from .readmodel import (
     TRAINING,
     AreaCoverage,
@@ -46,7 +45,6 @@ from .readmodel import (
     SchoolTarget,
     TargetSummary,
     WeekPoint,
-    teaches_pupils,
 )
 
 LIST_LIMIT = 40  # schools named under a target or a late item; the matrix shows the rest
@@ -64,13 +62,16 @@ def rollup(
     *,
     include_ward: bool = True,
     late_and_weekly: bool = True,
+    weekly: bool = True,
+    late_names: int | None = None,
     today: date | None = None,
     single_school: School | None = None,
 ) -> Rollup:
     """Everything the rollup page and its exports show about `schools` under `plan`, plus the
     ward's own items when `include_ward`, in a fixed number of queries. The late items and the
-    weekly series, which only the page shows, are left out (None) without `late_and_weekly`. The
-    rows' own items are not read: see load_items()."""
+    weekly series, which only the page shows, are left out (None) without `late_and_weekly` (the
+    weekly series alone without `weekly`). A late item names its first LIST_LIMIT schools, or
+    `late_names`. The rows' own items are not read: see load_items()."""
     today = today or local_today()
     schools = sorted(schools, key=school_order(plan))
     ids = [school.id for school in schools]
@@ -78,7 +79,7 @@ def rollup(
     actuals = target_actuals(plan, schools)
     activity_totals = _activity_totals(plan, ids)
     files = _evidence_counts(plan, ids)
-    inspected = _inspected(plan, ids)
+    inspected = inspected_schools(plan, ids)
 
     activity: defaultdict[int, dict] = defaultdict(dict)
     for (school_id, form_id), numbers in activity_totals.items():
@@ -113,7 +114,8 @@ def rollup(
     milestone_counts = queries.milestone_counts(plan, ids, today)
     late = weeks = None
     if late_and_weekly:
-        late = _late_groups(plan, schools, ward_items, today)
+        late = _late_groups(plan, schools, ward_items, today, late_names or LIST_LIMIT)
+    if late_and_weekly and weekly:
         weeks = weekly_progress(plan.school_year, *queries.completion_days(plan, ids), today)
     return Rollup(
         plan=plan,
@@ -172,7 +174,7 @@ def _activity_totals(plan: Plan, school_ids: list[int]) -> dict[tuple[int, int],
 
 def _reach(plan: Plan):
     """school's activity -> its pupils, lessons taught and teachers trained, as SchoolRow fields."""
-    teaching = {form.id for form in plan.delivery_forms if teaches_pupils(form)}
+    teaching = {form.id for form in plan.delivery_forms if form.teaches_pupils}
     training = {form.id for form in plan.delivery_forms if form.code == TRAINING}
 
     def reach(activity: dict[int, tuple[int, int, int]]) -> dict[str, int]:
@@ -197,12 +199,14 @@ def _target_summaries(plan: Plan, rows: list[SchoolRow]) -> list[TargetSummary]:
 
 
 def _ward_forms(plan: Plan, activity_totals: dict[tuple[int, int], tuple[int, int, int]]) -> list[FormTotals]:
-    """Every form of the plan with the activities of all the schools (those of _activity_totals)."""
+    """Every form of the plan with the activities of all the schools (those of _activity_totals)
+    and how many schools ran it."""
     totals = {form.id: FormTotals(form) for form in plan.delivery_forms}
     for (_school_id, form_id), (activities, participants, lessons) in activity_totals.items():
         total = totals.get(form_id)
         if total is None:
             continue
+        total.schools += 1
         total.activities += activities
         total.participants += participants
         total.lessons += lessons
@@ -253,26 +257,11 @@ def _evidence_counts(plan: Plan, school_ids: list[int]) -> dict[int, tuple[int, 
     return {school_id: (int(total), int(restricted)) for school_id, total, restricted in rows}
 
 
-def _inspected(plan: Plan, school_ids: list[int]) -> set[int]:
-    """Schools with a closed inspection visit under the plan (milestone 6); one query."""
-    if not school_ids:
-        return set()
-    return set(
-        db.session.scalars(
-            select(Inspection.school_id)
-            .where(
-                Inspection.plan_id == plan.id,
-                among(Inspection.school_id, school_ids),
-                Inspection.status == InspectionStatus.CLOSED,
-            )
-            .distinct()
-        )
-    )
-
-
-def _late_groups(plan: Plan, schools: list[School], ward_items: list[ItemState], today: date) -> list[LateGroup]:
+def _late_groups(
+    plan: Plan, schools: list[School], ward_items: list[ItemState], today: date, names: int
+) -> list[LateGroup]:
     """Late items, one group per item of the plan and due date, oldest due date first; each names
-    its first LIST_LIMIT schools in the matrix's order."""
+    its first `names` schools in the matrix's order."""
     milestones = {m.id: m for m in plan.milestones}
     targets = {t.id: t for t in plan.targets}
     evidence = {
@@ -294,7 +283,7 @@ def _late_groups(plan: Plan, schools: list[School], ward_items: list[ItemState],
         plan, list(place), today
     ):
         late = group(due_on, kind, milestone_id, target_id, evidence_id, False, len(school_ids))
-        late.schools = [school for _, school in heapq.nsmallest(LIST_LIMIT, map(place.__getitem__, school_ids))]
+        late.schools = [school for _, school in heapq.nsmallest(names, map(place.__getitem__, school_ids))]
         groups.append(late)
     return sorted(groups, key=lambda late: late.order)
 

@@ -6,11 +6,14 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..access import can_change_visit, get_inspection, get_item, get_item_to_recheck, recheck_school_ids, roles_required
-from ..activities.services import target_actuals
-from ..checklists.services import StaleItem, checklist, progress_by_school
-from ..evidence.services import files_for_items
+from ..checklists.services import StaleItem
 from ..extensions import db, htmx
 from ..fields import error_text
+from ..figures.activities import target_actuals
+from ..figures.evidence import files_for_items
+from ..figures.inspections import inspected_count
+from ..figures.items import progress_by_school
+from ..figures.school_page import checklist
 from ..models import Inspection, Role, School, User, Verdict
 from ..schoolyear import current_plan
 from ..timeutil import local_today
@@ -30,7 +33,7 @@ def index():
     schools = db.session.scalars(
         select(School).filter_by(ward_id=plan.ward_id, is_active=True).order_by(School.name)
     ).all()
-    inspected, total = services.inspected_count(plan)
+    inspected, total = inspected_count(plan)
     return render_template(
         "inspections/index.html",
         plan=plan,
@@ -41,7 +44,7 @@ def index():
         schools=schools,
         inspected=inspected,
         total=total,
-        shares=services.verified_share(plan, [s.id for s in schools]),
+        shares=progress_by_school(plan, [s.id for s in schools], local_today()),
     )
 
 

@@ -1,9 +1,8 @@
 """Scheduling visits, giving verdicts, closing a visit; the queues and shares supervisors read."""
 
-from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -276,46 +275,3 @@ def resubmitted_queue(plan: Plan) -> list[ChecklistItem]:
             .order_by(ChecklistItem.resubmitted_at)
         )
     )
-
-
-@dataclass
-class VerifiedShare:
-    required: int = 0
-    verified: int = 0
-    needs_more: int = 0
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.verified / self.required) if self.required else 0
-
-
-def verified_share(plan: Plan, school_ids: list[int]) -> dict[int, VerifiedShare]:
-    """Per school: required items, those passed and not changed since, those sent back; one query."""
-    verified = (ChecklistItem.verdict == Verdict.PASSED) & ChecklistItem.resubmitted_at.is_(None)
-    rows = db.session.execute(
-        select(
-            ChecklistItem.school_id,
-            func.count().filter(ChecklistItem.required),
-            func.count().filter(ChecklistItem.required, verified),
-            func.count().filter(ChecklistItem.verdict == Verdict.NEEDS_MORE),
-        )
-        .where(
-            ChecklistItem.plan_id == plan.id, ChecklistItem.school_id.in_(school_ids), ChecklistItem.retired.is_(False)
-        )
-        .group_by(ChecklistItem.school_id)
-    )
-    shares = {school_id: VerifiedShare() for school_id in school_ids}
-    for school_id, required, passed, needs_more in rows:
-        shares[school_id] = VerifiedShare(required, passed, needs_more)
-    return shares
-
-
-def inspected_count(plan: Plan) -> tuple[int, int]:
-    """(schools with a closed visit, active schools of the ward): milestone 6 at a glance."""
-    inspected = db.session.scalar(
-        select(func.count(func.distinct(Inspection.school_id)))
-        .join(School)
-        .where(Inspection.plan_id == plan.id, Inspection.status == InspectionStatus.CLOSED, School.is_active)
-    )
-    total = db.session.scalar(select(func.count(School.id)).where(School.ward_id == plan.ward_id, School.is_active))
-    return inspected or 0, total or 0

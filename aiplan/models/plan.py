@@ -342,6 +342,11 @@ class DeliveryForm(Model):
     section: Mapped[str] = mapped_column(String(20), default="")  # "2.1" as numbered in the plan
     description: Mapped[str] = mapped_column(Text, default="")
 
+    @property
+    def teaches_pupils(self) -> bool:
+        """Forms of section II.2 (2.1–2.3) reach pupils; the others teachers, parents, the community."""
+        return bool(self.section)
+
 
 class EvaluationCriterion(Model):
     """One of the yearly evaluation criteria of Phụ lục I.2."""

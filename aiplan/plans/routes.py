@@ -16,13 +16,13 @@ from ..access import login_required_any, roles_required
 from ..audit import field_label
 from ..extensions import db
 from ..fields import error_text
+from ..figures.plan_warnings import plan_warnings
 from ..models import Plan, Role, SchoolYear
 from ..schoolyear import closed_year_message, is_closed, viewed_plan
 from ..timeutil import local_today
 from . import bp, editing, target_editing
 from .export import plan_filename, plan_to_toml
 from .forms import CalendarForm, DeadlineForm, MilestoneForm, RemoveEvidenceForm, TargetForm, UploadForm
-from .services import plan_warnings
 from .spec import PlanFileError
 
 UNPROCESSABLE, CONFLICT = 422, 409

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from .. import audit
 from ..checklists.services import items_with_files, sync_checklists
 from ..extensions import db
+from ..figures.plan_warnings import plan_warnings
 from ..models import (
     Activity,
     ChecklistItem,
@@ -327,25 +328,3 @@ def _assign(obj, values: dict) -> bool:
             setattr(obj, attr, value)
             changed = True
     return changed
-
-
-def plan_warnings(plan: Plan) -> list[str]:
-    """Where the plan's own dates contradict each other or the calendar; shown, never hidden."""
-    warnings = []
-    year = plan.school_year
-    deadlines = {d.key: d for d in plan.deadlines}
-    for milestone in plan.milestones:
-        school = deadlines.get(milestone.school_deadline_key or "")
-        ward = deadlines.get(milestone.ward_deadline_key or "")
-        if school and ward and school.before and ward.before and ward.before < school.before:
-            warnings.append(
-                f"Mốc {milestone.number}: hạn tổng hợp của {ward.owner_text} (trước {ward.before:%d/%m/%Y}) "
-                f"sớm hơn hạn báo cáo của {school.owner_text} (trước {school.before:%d/%m/%Y}); "
-                "phường phải tổng hợp trước khi các trường nộp báo cáo."
-            )
-    for deadline in plan.deadlines:
-        if deadline.before and not (year.hk1_start <= deadline.before <= year.closes_on):
-            warnings.append(
-                f"Thời hạn “{deadline.title}” (trước {deadline.before:%d/%m/%Y}) nằm ngoài năm học {year.name}."
-            )
-    return warnings

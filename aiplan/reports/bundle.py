@@ -24,10 +24,11 @@ from urllib.parse import quote
 from flask import current_app
 from markupsafe import escape
 
-from ..evidence.storage import get_storage
+from ..figures.evidence import school_evidence
 from ..models import EvidenceFile, Plan, School
+from ..storage import get_storage
 from ..timeutil import LOCAL_TZ
-from .services import school_evidence, size_text
+from .services import size_text
 
 SPOOL_BYTES = 8 * 1024 * 1024
 CHUNK = 1024 * 1024

@@ -12,13 +12,17 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from ..activities.self_evaluation import get_self_evaluation
-from ..activities.services import FormGroup, TargetActual, group_by_form, school_activities, target_actuals
-from ..checklists.services import Progress, checklist, progress_by_school
 from ..documents.admin_doc import AdminDocument, Authority
+from ..figures.activities import FormGroup, TargetActual, group_by_form, school_activities, target_actuals
+from ..figures.evaluations import get_self_evaluation
+from ..figures.evidence import SchoolEvidence, school_evidence
+from ..figures.items import Progress, progress_by_school
+from ..figures.labels import item_label
+from ..figures.school_page import checklist
 from ..models import (
     ChecklistItem,
     Deadline,
+    ItemStatus,
     Plan,
     ReportKind,
     ReportText,
@@ -37,14 +41,7 @@ from .parts import (
     signature,
     written_parts,
 )
-from .services import (
-    SchoolEvidence,
-    get_report_text,
-    item_label,
-    report_deadline,
-    school_evidence,
-    size_text,
-)
+from .services import get_report_text, report_deadline, size_text
 
 KIND = "BÁO CÁO"
 SIGNER = "HIỆU TRƯỞNG"
@@ -127,7 +124,7 @@ def _checklist(doc: AdminDocument, report: SchoolReport) -> None:
                     n,
                     item_label(item) + ("" if item.required else " (khuyến khích)"),
                     f"{item.due_on:%d/%m/%Y}",
-                    status_text(item, report.today),
+                    status_text(item.status, item.is_late(report.today)),
                     verdict_text(item),
                 )
                 for n, item in enumerate(report.items, start=1)
@@ -142,9 +139,9 @@ def _checklist(doc: AdminDocument, report: SchoolReport) -> None:
     )
 
 
-def status_text(item: ChecklistItem, today: date) -> str:
-    """The school's own status, and whether it is late."""
-    return item.status.label + (" (quá hạn)" if item.is_late(today) else "")
+def status_text(status: ItemStatus, late: bool) -> str:
+    """ "Đang thực hiện", with "(quá hạn)" when the item is late."""
+    return status.label + (" (quá hạn)" if late else "")
 
 
 def verdict_text(item: ChecklistItem) -> str:

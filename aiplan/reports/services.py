@@ -7,12 +7,12 @@ self-evaluation), so a report never says something the checklist or the rollup d
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
@@ -22,16 +22,13 @@ from ..models import (
     ChecklistItem,
     Deadline,
     DeliveryForm,
-    EvidenceFile,
     ItemKind,
     ItemStatus,
     Milestone,
     Plan,
-    Rating,
     ReportKind,
     ReportText,
     School,
-    SelfEvaluation,
     utcnow,
 )
 from ..timeutil import LOCAL_TZ
@@ -128,100 +125,6 @@ def report_deadline(plan: Plan, kind: ReportKind) -> Deadline | None:
 
 
 # -- the evidence a school holds ---------------------------------------------------------------
-
-
-@dataclass
-class EvidenceGroup:
-    """The files of one checklist item or one activity, as the report lists them and the bundle files them."""
-
-    code: str  # "03", "PL2-STT1.2", "HD01": folder prefix in the bundle, in the plan's numbering
-    label: str  # "Mốc 3: Xây dựng kế hoạch…", in the plan's own words
-    title: str  # "Xây dựng kế hoạch…": the item's or activity's own title
-    files: list[EvidenceFile] = field(default_factory=list)
-
-
-@dataclass
-class SchoolEvidence:
-    groups: list[EvidenceGroup]
-    restricted: int  # restricted files: counted, never named
-
-    @property
-    def files(self) -> list[EvidenceFile]:
-        return [file for group in self.groups for file in group.files]
-
-
-def school_evidence(plan: Plan, school: School) -> SchoolEvidence:
-    """The school's live, non-restricted evidence files of the plan, by item and activity in the plan's
-    order, and how many restricted files were left out; one query.
-
-    Files stay in even when their checklist item was retired or their activity deleted: deleting an
-    activity leaves its files live, and the rollup counts them too (figures.rollup._evidence_counts)."""
-    files = (
-        db.session.scalars(
-            select(EvidenceFile)
-            .outerjoin(ChecklistItem, EvidenceFile.item_id == ChecklistItem.id)
-            .outerjoin(Activity, EvidenceFile.activity_id == Activity.id)
-            .outerjoin(DeliveryForm, Activity.form_id == DeliveryForm.id)
-            .where(
-                EvidenceFile.school_id == school.id,
-                EvidenceFile.deleted_at.is_(None),
-                or_(ChecklistItem.plan_id == plan.id, Activity.plan_id == plan.id),
-            )
-            .options(
-                contains_eager(EvidenceFile.item).options(
-                    joinedload(ChecklistItem.milestone),
-                    joinedload(ChecklistItem.target),
-                    joinedload(ChecklistItem.evidence_requirement),
-                ),
-                contains_eager(EvidenceFile.activity).contains_eager(Activity.form),
-            )
-            .order_by(EvidenceFile.uploaded_at, EvidenceFile.id)
-        )
-        .unique()
-        .all()
-    )
-    shown = [file for file in files if not file.restricted]
-    activities = sorted(
-        {file.activity for file in shown if file.activity is not None},
-        key=lambda a: (a.form.position, a.starts_on or a.created_at.date(), a.id),
-    )
-    activity_codes = {activity.id: f"HD{n:02d}" for n, activity in enumerate(activities, start=1)}
-    groups: dict[tuple, EvidenceGroup] = {}
-    for file in shown:  # milestones, then activities, then Phụ lục II: the order of their codes
-        item, activity = file.item, file.activity
-        if item is not None:
-            key = (0 if item.kind is ItemKind.MILESTONE else 2, item.position, item.id)
-            if key not in groups:
-                groups[key] = EvidenceGroup(item_code(item), item_label(item), capitalised(item.title))
-        else:
-            key = (1, activity_codes[activity.id], activity.id)
-            if key not in groups:
-                kind = "Hoạt động đã xóa" if activity.deleted_at is not None else "Hoạt động"
-                groups[key] = EvidenceGroup(activity_codes[activity.id], f"{kind}: {activity.title}", activity.title)
-        groups[key].files.append(file)
-    return SchoolEvidence([groups[key] for key in sorted(groups)], restricted=len(files) - len(shown))
-
-
-def item_code(item: ChecklistItem) -> str:
-    """An item in the plan's numbering: milestone "03", target "PL2-STT1", its evidence "PL2-STT1.2"."""
-    if item.kind is ItemKind.MILESTONE:
-        return f"{item.milestone.number:02d}"
-    code = f"PL2-STT{item.target.stt}"
-    return code if item.kind is ItemKind.TARGET else f"{code}.{item.evidence_requirement.position}"
-
-
-def item_label(item: ChecklistItem) -> str:
-    """An item as the reports name it: "Mốc 3: …", "Chỉ tiêu STT 1 (Phụ lục II): …", "Minh chứng STT 1: …"."""
-    title = capitalised(item.title)
-    if item.kind is ItemKind.MILESTONE:
-        return f"Mốc {item.milestone.number}: {title}"
-    if item.kind is ItemKind.TARGET:
-        return f"Chỉ tiêu STT {item.target.stt} (Phụ lục II): {title}"
-    return f"Minh chứng chỉ tiêu STT {item.target.stt}: {title}"
-
-
-def capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def size_text(size: int) -> str:
@@ -336,47 +239,3 @@ def activity_totals(plan: Plan, school_ids: list[int]) -> list[FormTotal]:
             if form_id in totals:
                 totals[form_id] = FormTotal(totals[form_id].form, count, schools, int(participants), int(lessons))
     return list(totals.values())
-
-
-@dataclass
-class EvaluationSummary:
-    """The schools' self-evaluations: how many were submitted, and the ratings given on each criterion."""
-
-    schools: int
-    by_school: dict[int, SelfEvaluation]
-    counts: dict[int, dict[Rating, int]]  # criterion id -> rating -> submitted evaluations giving it
-
-    @property
-    def submitted(self) -> int:
-        return sum(1 for evaluation in self.by_school.values() if evaluation.submitted_at is not None)
-
-    @property
-    def drafts(self) -> int:
-        return len(self.by_school) - self.submitted
-
-    @property
-    def not_begun(self) -> int:
-        return self.schools - len(self.by_school)
-
-
-def evaluation_summary(plan: Plan, school_ids: list[int]) -> EvaluationSummary:
-    """The self-evaluations of these schools; only submitted ones are counted in the ratings. Two queries."""
-    evaluations = (
-        list(
-            db.session.scalars(
-                select(SelfEvaluation)
-                .where(SelfEvaluation.plan_id == plan.id, SelfEvaluation.school_id.in_(school_ids))
-                .options(selectinload(SelfEvaluation.ratings))
-            )
-        )
-        if school_ids
-        else []
-    )
-    counts = {criterion.id: dict.fromkeys(Rating, 0) for criterion in plan.criteria}
-    for evaluation in evaluations:
-        if evaluation.submitted_at is None:
-            continue
-        for row in evaluation.ratings:
-            if row.rating is not None and row.criterion_id in counts:
-                counts[row.criterion_id][row.rating] += 1
-    return EvaluationSummary(len(school_ids), {e.school_id: e for e in evaluations}, counts)

@@ -2,7 +2,9 @@
 as a DOCX laid out per Nghị định 30/2020: the Phụ lục II targets with their results, the milestones,
 each school's standing, the self-evaluations, what is late, and the plan's own contradictions.
 
-Every figure is read in a fixed number of queries whatever the number of schools.
+Its figures are the rollup's (figures.rollup): the same read model as the rollup page and its
+exports, so the report a ward officer signs can never say something the rollup does not. They are
+read in a fixed number of queries whatever the number of schools.
 """
 
 from __future__ import annotations
@@ -10,39 +12,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
-from ..activities.services import TargetActual, integration_share, target_actuals
-from ..checklists.services import Progress, checklist, progress_by_school
 from ..documents.admin_doc import AdminDocument, Authority, office_code
-from ..inspections.services import VerifiedShare, inspected_count, verified_share
-from ..models import (
-    ChecklistItem,
-    Deadline,
-    Plan,
-    Rating,
-    ReportKind,
-    ReportText,
-    School,
-    Target,
-    Ward,
-)
-from ..plans.services import plan_warnings
+from ..figures.activities import TargetActual, integration_share
+from ..figures.evaluations import EvaluationSummary, evaluation_summary
+from ..figures.plan_warnings import plan_warnings
+from ..figures.readmodel import LateGroup, Rollup, SchoolRow
+from ..figures.rollup import rollup
+from ..models import Deadline, Plan, Rating, ReportKind, ReportText, School, Target, Ward
 from ..schoolyear import plan_schools
 from ..timeutil import local_today
 from .parts import ROMAN, document_number, in_sentence, place_name, plan_reference, signature, written_parts
 from .school_report import form_label, status_text
-from .services import (
-    EvaluationSummary,
-    FormTotal,
-    MilestoneProgress,
-    activity_totals,
-    evaluation_summary,
-    get_report_text,
-    item_label,
-    late_items,
-    milestone_progress,
-    report_deadline,
-)
+from .services import get_report_text, report_deadline
 
 KIND = "BÁO CÁO"
 SIGNER = "TRƯỞNG PHÒNG"
@@ -62,41 +45,44 @@ class WardReport:
     plan: Plan
     ward: Ward
     today: date
-    schools: list[School]
+    schools: list[School]  # by name, as the report lists them
+    figures: Rollup  # the rollup's read model over the same schools, late items naming every school
     targets: list[TargetResult]
     actuals: dict[tuple[int, int], TargetActual]
-    forms: list[FormTotal]
-    milestones: list[MilestoneProgress]
-    inspected: tuple[int, int]
-    progress: dict[int, Progress]
-    verified: dict[int, VerifiedShare]
     evaluations: EvaluationSummary
-    late: list[ChecklistItem]
     warnings: list[str]
     text: ReportText | None
     deadline: Deadline | None
 
+    @cached_property
+    def rows(self) -> dict[int, SchoolRow]:
+        return {row.school.id: row for row in self.figures.rows}
+
+    @property
+    def late(self) -> list[LateGroup]:
+        return self.figures.late or []
+
+    @property
+    def inspected(self) -> tuple[int, int]:
+        """(schools inspected, schools covered): milestone 6, as the rollup counts it."""
+        return sum(row.inspected for row in self.figures.rows), len(self.figures.rows)
+
 
 def ward_report(plan: Plan, today: date | None = None) -> WardReport:
-    """The figures of the ward's active schools under the plan, as of `today` (Hà Nội) unless given."""
+    """The figures of the schools the plan covers, as of `today` (Hà Nội) unless given."""
     today = today or local_today()
     schools = sorted(plan_schools(plan), key=lambda school: school.name)
-    ids = [school.id for school in schools]
-    actuals = target_actuals(plan, schools)
+    figures = rollup(plan, schools, weekly=False, late_names=len(schools), today=today)
+    actuals = {(row.school.id, t.target.id): t.actual for row in figures.rows for t in row.targets}
     return WardReport(
         plan=plan,
         ward=plan.ward,
         today=today,
         schools=schools,
+        figures=figures,
         actuals=actuals,
         targets=target_results(plan, schools, actuals),
-        forms=activity_totals(plan, ids),
-        milestones=milestone_progress(plan, ids, checklist(plan, None)),
-        inspected=inspected_count(plan),
-        progress=progress_by_school(plan, ids, today),
-        verified=verified_share(plan, ids),
-        evaluations=evaluation_summary(plan, ids),
-        late=late_items(plan, ids, today),
+        evaluations=evaluation_summary(plan, [school.id for school in schools]),
         warnings=plan_warnings(plan),
         text=get_report_text(plan, None),
         deadline=report_deadline(plan, ReportKind.WARD),
@@ -105,7 +91,7 @@ def ward_report(plan: Plan, today: date | None = None) -> WardReport:
 
 def target_results(plan: Plan, schools: list[School], actuals: dict) -> list[TargetResult]:
     """Each target of Phụ lục II over the schools it applies to: the pilot rows as "x/n schools with
-    their classes", the integration row as the ward-wide share (activities.services.integration_share)."""
+    their classes", the integration row as the ward-wide share (figures.activities.integration_share)."""
     found, owing = integration_share(plan, schools)
     results = []
     for target in plan.targets:
@@ -188,15 +174,15 @@ def _targets(doc: AdminDocument, numeral: str, report: WardReport) -> None:
         ("STT", "Hình thức tổ chức", "Số trường", "Số hoạt động", "Số người tham gia", "Số tiết"),
         [
             (n, form_label(t.form), t.schools, t.activities, t.participants, t.lessons)
-            for n, t in enumerate(report.forms, start=1)
+            for n, t in enumerate(report.figures.forms, start=1)
         ],
         widths=(1.2, 6.2, 1.6, 1.8, 2.3, 1.6),
         align=("center", None, None, None, None, None),
     )
-    teaching = [t for t in report.forms if t.form.section]
+    forms = report.figures.forms
     doc.paragraph(
-        f"Tổng cộng {sum(t.activities for t in report.forms)} hoạt động, "
-        f"{sum(t.lessons for t in report.forms)} tiết; {sum(t.participants for t in teaching)} lượt học "
+        f"Tổng cộng {sum(t.activities for t in forms)} hoạt động, "
+        f"{sum(t.lessons for t in forms)} tiết; {sum(t.participants for t in forms if t.teaching)} lượt học "
         "sinh tham gia các hình thức tổ chức dạy học (mục II.2 của Kế hoạch)."
     )
 
@@ -204,7 +190,7 @@ def _targets(doc: AdminDocument, numeral: str, report: WardReport) -> None:
 def _milestones(doc: AdminDocument, numeral: str, report: WardReport) -> None:
     doc.heading(f"{numeral}. TIẾN ĐỘ THỰC HIỆN THEO LỊCH TRIỂN KHAI (PHỤ LỤC I)")
     rows = []
-    for row in report.milestones:
+    for row in report.figures.milestones:
         milestone, ward_item = row.milestone, row.ward_item
         schools = on_time = "—"
         if milestone.for_schools:
@@ -218,7 +204,7 @@ def _milestones(doc: AdminDocument, numeral: str, report: WardReport) -> None:
                 milestone.timing_text,
                 schools,
                 on_time,
-                status_text(ward_item, report.today) if ward_item is not None else "—",
+                status_text(ward_item.status, ward_item.late) if ward_item is not None else "—",
             )
         )
     doc.table(
@@ -245,7 +231,7 @@ def _schools(doc: AdminDocument, numeral: str, report: WardReport) -> None:
         owed.setdefault(school_id, []).append(actual)
     rows = []
     for n, school in enumerate(report.schools, start=1):
-        progress, verified = report.progress[school.id], report.verified[school.id]
+        row = report.rows[school.id]
         actuals = owed.get(school.id)
         targets = _verdict(all(actual.met for actual in actuals)) if actuals else "—"
         evaluation = report.evaluations.by_school.get(school.id)
@@ -254,9 +240,9 @@ def _schools(doc: AdminDocument, numeral: str, report: WardReport) -> None:
             (
                 n,
                 school.name + (" (thí điểm)" if report.plan.is_pilot(school) else ""),
-                f"{progress.done}/{progress.required}",
-                progress.late,
-                f"{verified.verified}/{verified.required}",
+                f"{row.done}/{row.required}",
+                row.late,
+                f"{row.verified}/{row.required}",
                 targets,
                 state,
             )
@@ -299,18 +285,19 @@ def _late(doc: AdminDocument, numeral: str, report: WardReport) -> None:
     if not report.late:
         doc.paragraph(f"Không có nội dung nào quá hạn tính đến ngày {report.today:%d/%m/%Y}.")
         return
-    groups = late_groups(report)
+    units = {school.id for group in report.late for school in group.schools}
+    units |= {0} if any(group.ward for group in report.late) else set()
     doc.paragraph(
-        f"Có {len(report.late)} nội dung quá hạn chưa hoàn thành tại "
-        f"{len({item.school_id for item in report.late})} đơn vị, xếp từ hạn sớm nhất:"
+        f"Có {sum(group.count for group in report.late)} nội dung quá hạn chưa hoàn thành tại "
+        f"{len(units)} đơn vị, xếp từ hạn sớm nhất:"
     )
     # One row per item and due date, naming its late units: a ward of many schools stays readable
     # (and the DOCX quick to write: python-docx costs about a millisecond per table cell).
     doc.table(
         ("STT", "Nội dung", "Hạn", "Quá hạn (ngày)", "Số đơn vị", "Đơn vị chưa hoàn thành"),
         [
-            (n, label, f"{due:%d/%m/%Y}", (report.today - due).days, len(units), "; ".join(units))
-            for n, ((due, label), units) in enumerate(groups.items(), start=1)
+            (n, label, f"{due:%d/%m/%Y}", (report.today - due).days, len(names), "; ".join(names))
+            for n, ((due, label), names) in enumerate(late_groups(report).items(), start=1)
         ],
         widths=(1.2, 4.2, 2.4, 1.6, 1.5, 5.4),
         align=("center", None, "center", "center", "center", None),
@@ -320,9 +307,9 @@ def _late(doc: AdminDocument, numeral: str, report: WardReport) -> None:
 def late_groups(report: WardReport) -> dict[tuple[date, str], list[str]]:
     """(due date, item) -> the units late on it (the ward first, then schools by name), oldest first."""
     groups: dict[tuple[date, str], list[str]] = {}
-    for item in report.late:  # already oldest first
-        unit = item.school.name if item.school is not None else report.ward.authority
-        groups.setdefault((item.due_on, item_label(item)), []).append(unit)
+    for group in report.late:  # already oldest first, the ward's own first on a day
+        names = [report.ward.authority] if group.ward else sorted(school.name for school in group.schools)
+        groups.setdefault((group.due_on, group.label), []).extend(names)
     return groups
 
 

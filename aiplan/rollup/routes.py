@@ -9,8 +9,8 @@ from flask_login import current_user
 from ..access import WARD_ROLES, login_required_any, roles_required
 from ..extensions import htmx
 from ..figures import rollup as services
+from ..figures.plan_warnings import plan_warnings
 from ..models import ItemKind, Role
-from ..plans.services import plan_warnings
 from ..schoolyear import plan_schools, viewed_plan
 from . import bp, exports
 from .chart import progress_chart

@@ -1,18 +1,22 @@
-"""The ward's list of schools with their progress."""
+"""The schools as their users see them: the ward's list with each school's progress, one school's
+checklist page (its items are changed through the checklists feature), and its history."""
 
-from flask import render_template
+from flask import render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import login_required_any
-from ..checklists.services import progress_by_school
+from ..access import can_see_restricted, can_write_record, get_school, login_required_any, roles_required
 from ..extensions import db
-from ..models import Role, School, SchoolLevel
-from ..schoolyear import viewed_plan
+from ..figures.items import progress_by_school
+from ..figures.rollup import school_order
+from ..figures.school_page import school_page
+from ..inputs import parse_digits
+from ..models import AuditEvent, EvidenceFile, Role, School
+from ..schoolyear import viewed_plan, written_after_closing
 from ..timeutil import local_today
 from . import bp
 
-LEVEL_ORDER = {SchoolLevel.TIEU_HOC: 0, SchoolLevel.THCS: 1, SchoolLevel.LIEN_CAP: 2}
+HISTORY_PAGE_SIZE = 50
 
 
 @bp.get("/schools")
@@ -23,6 +27,56 @@ def index():
     query = select(School).filter_by(ward_id=current_user.ward_id, is_active=True)
     if current_user.role is Role.SCHOOL_STAFF:
         query = query.filter_by(id=current_user.school_id)
-    schools = sorted(db.session.scalars(query), key=lambda s: (not s.is_pilot, LEVEL_ORDER[s.level], s.name))
+    schools = sorted(db.session.scalars(query), key=school_order(plan))
     progress = progress_by_school(plan, [s.id for s in schools], local_today())
     return render_template("schools/index.html", plan=plan, schools=schools, progress=progress)
+
+
+@bp.get("/schools/<slug>")
+@roles_required(*Role)
+def school(slug):
+    """One school's checklist: what is due soon and late first, then every item by milestone and target."""
+    school = get_school(slug)
+    plan = viewed_plan(school.ward_id)
+    page = school_page(plan, school, current_user)
+    return render_template("schools/school.html", can_write=can_write_record(school, plan.id), **page.context())
+
+
+@bp.get("/schools/<slug>/history")
+@roles_required(*Role)
+def history(slug):
+    """The school's audit log, newest first: who changed what, when, and from what to what."""
+    school = get_school(slug)
+    page = min(max(parse_digits(request.args.get("page")) or 1, 1), 100_000)
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.school_id == school.id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .offset((page - 1) * HISTORY_PAGE_SIZE)
+        .limit(HISTORY_PAGE_SIZE + 1)
+    ).all()
+    has_more = len(events) > HISTORY_PAGE_SIZE
+    events = events[:HISTORY_PAGE_SIZE]
+    return render_template(
+        "schools/history.html",
+        school=school,
+        events=events,
+        active="history",
+        page=page,
+        has_more=has_more,
+        hidden_files=_hidden_files(school, events),
+        late=written_after_closing(school.ward_id, events),
+        show_ip=current_user.role is Role.WARD_ADMIN,
+    )
+
+
+def _hidden_files(school, events) -> set[int]:
+    """Ids of restricted files whose names and descriptions this user may not read in the log."""
+    if can_see_restricted(current_user, school):
+        return set()
+    file_ids = {e.object_id for e in events if e.object_type == "EvidenceFile" and e.object_id}
+    if not file_ids:
+        return set()
+    return set(
+        db.session.scalars(select(EvidenceFile.id).where(EvidenceFile.id.in_(file_ids), EvidenceFile.restricted))
+    )

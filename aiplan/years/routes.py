@@ -8,6 +8,7 @@ from sqlalchemy import select
 from .. import timeutil
 from ..access import login_required_any, roles_required
 from ..extensions import db
+from ..figures.items import checklist_sizes
 from ..models import Plan, Role, School, SchoolYear
 from ..redirects import safe_next
 from ..schoolyear import current_plan, current_plan_or_none, is_closed, past_closing, ward_plans
@@ -126,7 +127,7 @@ def _prepare_page(plan: Plan, pilot_form: PilotForm, status: int = 200):
         select(School).filter_by(ward_id=plan.ward_id, is_active=True).order_by(School.name)
     ).all()
     pilot_form.schools.choices = [(school.id, f"{school.name} ({school.level.label})") for school in schools]
-    counts = services.item_counts(plan)
+    counts = checklist_sizes(plan)
     return render_template(
         "years/prepare.html",
         plan=plan,

@@ -323,20 +323,3 @@ def previous_plan(plan: Plan) -> Plan | None:
     """The year before `plan` in the ward, if any."""
     older = [p for p in ward_plans(plan.ward_id) if p.school_year.name < plan.school_year.name]
     return older[0] if older else None
-
-
-def item_counts(plan: Plan) -> dict[str, int]:
-    """How many checklist items the plan gives the schools and the ward."""
-    from sqlalchemy import func
-
-    from ..models import ChecklistItem
-
-    rows = db.session.execute(
-        select(ChecklistItem.school_id.is_(None), func.count())
-        .where(ChecklistItem.plan_id == plan.id, ChecklistItem.retired.is_(False))
-        .group_by(ChecklistItem.school_id.is_(None))
-    )
-    counts = {"schools": 0, "ward": 0}
-    for is_ward, count in rows:
-        counts["ward" if is_ward else "schools"] += count
-    return counts

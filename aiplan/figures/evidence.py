@@ -1,0 +1,161 @@
+"""TODO docstring"""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager, joinedload
+
+from ..access import can_read_school, can_see_restricted
+from ..extensions import db
+from ..models import (
+    Activity,
+    ChecklistItem,
+    DeliveryForm,
+    EvidenceFile,
+    ItemKind,
+    Plan,
+    School,
+)
+from ..storage import get_storage
+from .labels import capitalised, item_code, item_label
+
+
+def may_see(user, file: EvidenceFile) -> bool:
+    """Whether `user` may see a live file in a list: their school's, and not restricted from them."""
+    return can_read_school(user, file.school) and (not file.restricted or can_see_restricted(user, file.school))
+
+
+def _live_files():
+    return (
+        select(EvidenceFile)
+        .where(EvidenceFile.deleted_at.is_(None))
+        .options(joinedload(EvidenceFile.school), joinedload(EvidenceFile.uploaded_by))
+        .order_by(EvidenceFile.uploaded_at, EvidenceFile.id)
+    )
+
+
+def files_for_items(item_ids: list[int], user) -> dict[int, list[EvidenceFile]]:
+    """The files `user` may see on each of these checklist items (every id is a key), in one query."""
+    by_item: dict[int, list[EvidenceFile]] = {item_id: [] for item_id in item_ids}
+    if not by_item:
+        return by_item
+    for file in db.session.scalars(_live_files().where(EvidenceFile.item_id.in_(list(by_item)))).unique():
+        if may_see(user, file):
+            by_item[file.item_id].append(_note_lost(file))
+    return by_item
+
+
+def files_for_activity(activity_id: int, user) -> list[EvidenceFile]:
+    """The files `user` may see on an activity, in one query."""
+    files = db.session.scalars(_live_files().where(EvidenceFile.activity_id == activity_id)).unique()
+    return [_note_lost(file) for file in files if may_see(user, file)]
+
+
+def _note_lost(file: EvidenceFile) -> EvidenceFile:
+    """Mark a file whose bytes are not in the store (lost before uploads were crash-safe, or to a
+    disk fault; `evidence check` names it): the list shows it, says it must be uploaded again,
+    and offers no download. One stat per listed file."""
+    file.lost = not get_storage().exists(file.sha256)
+    return file
+
+
+def live_file_count(item_id: int) -> int:
+    """How many files (not deleted, restricted or not) an item has: evidence it can be marked done with."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(EvidenceFile)
+        .where(EvidenceFile.item_id == item_id, EvidenceFile.deleted_at.is_(None))
+    )
+
+
+def deleted_files(ward_id: int, limit: int = 500) -> list[EvidenceFile]:
+    """The ward's deleted files, most recently deleted first, with what the restore page shows."""
+    return list(
+        db.session.scalars(
+            select(EvidenceFile)
+            .join(School)
+            .where(School.ward_id == ward_id, EvidenceFile.deleted_at.is_not(None))
+            .options(
+                joinedload(EvidenceFile.school),
+                joinedload(EvidenceFile.uploaded_by),
+                joinedload(EvidenceFile.activity),
+                joinedload(EvidenceFile.item).joinedload(ChecklistItem.milestone),
+                joinedload(EvidenceFile.item).joinedload(ChecklistItem.target),
+                joinedload(EvidenceFile.item).joinedload(ChecklistItem.evidence_requirement),
+            )
+            .order_by(EvidenceFile.deleted_at.desc(), EvidenceFile.id.desc())
+            .limit(limit)
+        ).unique()
+    )
+
+
+@dataclass
+class EvidenceGroup:
+    """The files of one checklist item or one activity, as the report lists them and the bundle files them."""
+
+    code: str  # "03", "PL2-STT1.2", "HD01": folder prefix in the bundle, in the plan's numbering
+    label: str  # "Mốc 3: Xây dựng kế hoạch…", in the plan's own words
+    title: str  # "Xây dựng kế hoạch…": the item's or activity's own title
+    files: list[EvidenceFile] = field(default_factory=list)
+
+
+@dataclass
+class SchoolEvidence:
+    groups: list[EvidenceGroup]
+    restricted: int  # restricted files: counted, never named
+
+    @property
+    def files(self) -> list[EvidenceFile]:
+        return [file for group in self.groups for file in group.files]
+
+
+def school_evidence(plan: Plan, school: School) -> SchoolEvidence:
+    """The school's live, non-restricted evidence files of the plan, by item and activity in the plan's
+    order, and how many restricted files were left out; one query.
+
+    Files stay in even when their checklist item was retired or their activity deleted: deleting an
+    activity leaves its files live, and the rollup counts them too (figures.rollup._evidence_counts)."""
+    files = (
+        db.session.scalars(
+            select(EvidenceFile)
+            .outerjoin(ChecklistItem, EvidenceFile.item_id == ChecklistItem.id)
+            .outerjoin(Activity, EvidenceFile.activity_id == Activity.id)
+            .outerjoin(DeliveryForm, Activity.form_id == DeliveryForm.id)
+            .where(
+                EvidenceFile.school_id == school.id,
+                EvidenceFile.deleted_at.is_(None),
+                or_(ChecklistItem.plan_id == plan.id, Activity.plan_id == plan.id),
+            )
+            .options(
+                contains_eager(EvidenceFile.item).options(
+                    joinedload(ChecklistItem.milestone),
+                    joinedload(ChecklistItem.target),
+                    joinedload(ChecklistItem.evidence_requirement),
+                ),
+                contains_eager(EvidenceFile.activity).contains_eager(Activity.form),
+            )
+            .order_by(EvidenceFile.uploaded_at, EvidenceFile.id)
+        )
+        .unique()
+        .all()
+    )
+    shown = [file for file in files if not file.restricted]
+    activities = sorted(
+        {file.activity for file in shown if file.activity is not None},
+        key=lambda a: (a.form.position, a.starts_on or a.created_at.date(), a.id),
+    )
+    activity_codes = {activity.id: f"HD{n:02d}" for n, activity in enumerate(activities, start=1)}
+    groups: dict[tuple, EvidenceGroup] = {}
+    for file in shown:  # milestones, then activities, then Phụ lục II: the order of their codes
+        item, activity = file.item, file.activity
+        if item is not None:
+            key = (0 if item.kind is ItemKind.MILESTONE else 2, item.position, item.id)
+            if key not in groups:
+                groups[key] = EvidenceGroup(item_code(item), item_label(item), capitalised(item.title))
+        else:
+            key = (1, activity_codes[activity.id], activity.id)
+            if key not in groups:
+                kind = "Hoạt động đã xóa" if activity.deleted_at is not None else "Hoạt động"
+                groups[key] = EvidenceGroup(activity_codes[activity.id], f"{kind}: {activity.title}", activity.title)
+        groups[key].files.append(file)
+    return SchoolEvidence([groups[key] for key in sorted(groups)], restricted=len(files) - len(shown))
