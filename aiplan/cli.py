@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from .admin.schools import SchoolImportError, import_schools, parse_schools_csv
 from .auth.services import AccountError, create_user
+from .console import fail
 from .extensions import db
 from .models import Plan, Role, School, User, Ward
 from .plans.services import BUNDLED_PLAN, BUNDLED_SCHOOLS, load_plan
@@ -32,18 +33,11 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(command)
 
 
-def _fail(title: str, problems: list[str]) -> None:
-    click.echo(f"Lỗi: {title}", err=True)
-    for problem in problems:
-        click.echo(f"  - {problem}", err=True)
-    sys.exit(1)
-
-
 def _load_plan_file(path: Path, replace_calendar: bool = False) -> None:
     try:
         report = load_plan(read_plan_file(path), replace_calendar=replace_calendar)
     except PlanFileError as error:
-        _fail(f"không nạp được kế hoạch từ {error.source}", error.problems)
+        fail(f"không nạp được kế hoạch từ {error.source}", error.problems)
     plan = report.plan
     if report.unchanged:
         click.echo(f"Kế hoạch năm học {plan.school_year.name} ({path.name}): không có thay đổi.")
@@ -66,7 +60,7 @@ def _import_schools_file(path: Path, ward_slug: str | None) -> None:
     try:
         report = import_schools(ward, parse_schools_csv(path.read_bytes()))
     except SchoolImportError as error:
-        _fail(f"không nhập được danh sách trường từ {path.name}; chưa có gì thay đổi", error.problems)
+        fail(f"không nhập được danh sách trường từ {path.name}; chưa có gì thay đổi", error.problems)
     click.echo(
         f"Danh sách trường ({path.name}): thêm {len(report.created)}, cập nhật {len(report.updated)}, "
         f"giữ nguyên {report.unchanged}; thêm {report.items_added} mục checklist."
@@ -78,12 +72,12 @@ def _ward(slug: str | None) -> Ward:
     if slug:
         ward = next((w for w in wards if w.slug == slug), None)
         if ward is None:
-            _fail(
+            fail(
                 f"không có phường '{slug}'", [f"các phường hiện có: {', '.join(w.slug for w in wards) or '(chưa có)'}"]
             )
         return ward
     if len(wards) != 1:
-        _fail(
+        fail(
             "cần chỉ rõ phường bằng --ward",
             [f"các phường hiện có: {', '.join(w.slug for w in wards) or '(chưa có; hãy nạp kế hoạch trước)'}"],
         )
@@ -155,7 +149,7 @@ def create_user_command(username, role, school_slug, ward_slug, full_name, passw
     if school_slug:
         school = db.session.scalar(select(School).filter_by(slug=school_slug))
         if school is None:
-            _fail(f"không có trường '{school_slug}'", [])
+            fail(f"không có trường '{school_slug}'", [])
     ward = school.ward if school else _ward(ward_slug)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -164,7 +158,7 @@ def create_user_command(username, role, school_slug, ward_slug, full_name, passw
     try:
         user = create_user(username, Role(role), password, ward=ward, school=school, full_name=full_name)
     except AccountError as error:
-        _fail("không tạo được tài khoản", [str(error)])
+        fail("không tạo được tài khoản", [str(error)])
     click.echo(f"Đã tạo tài khoản {user.username} ({user.role.label}).")
 
 

@@ -1,6 +1,8 @@
 """Settings read from the environment, with defaults that suit one ward's intranet."""
 
 import os
+import secrets
+import tempfile
 from pathlib import Path
 
 
@@ -78,9 +80,6 @@ def _instance_secret(instance: Path, name: str) -> str:
     instance.mkdir(parents=True, exist_ok=True)
     path = instance / name
     if not path.exists():
-        import secrets
-        import tempfile
-
         fd, temp = tempfile.mkstemp(dir=instance, prefix=f".{name}-")  # mode 600 from the start
         try:
             with os.fdopen(fd, "w") as out:

@@ -120,8 +120,6 @@ def closed_year_message() -> str:
 
 def current_plan(ward_id: int) -> Plan:
     """The plan of the ward's current school year (the latest opened): the one schools work on."""
-    from .schoolyear import current_plan_or_none
-
     plan = current_plan_or_none(ward_id)
     if plan is None:
         abort(404, description="Chưa có kế hoạch nào được nạp. Chạy: flask --app aiplan setup")

@@ -1,6 +1,6 @@
 """A school's AI activities and its self-evaluation: staff of the school write, the ward reads."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,9 +13,11 @@ from ..figures.evidence import files_for_activity
 from ..inputs import posted_version
 from ..models import Activity, Role, User
 from ..schoolyear import current_plan, viewed_plan
-from . import bp, services
 from . import self_evaluation as evaluations
+from . import services
 from .forms import RATING_LABELS, SUBJECTS, ActivityForm, SelfEvaluationForm
+
+bp = Blueprint("activities", __name__)
 
 UNPROCESSABLE, CONFLICT = 422, 409
 

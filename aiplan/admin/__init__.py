@@ -1,7 +1,6 @@
 """Ward administration: schools and accounts, one by one or imported from CSV/XLSX."""
 
-from flask import Blueprint
+from . import import_routes  # noqa: F401  (their routes register on bp)
+from .routes import bp
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-from . import import_routes, routes  # noqa: E402,F401
+__all__ = ["bp"]

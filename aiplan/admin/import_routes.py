@@ -9,9 +9,10 @@ from ..access import roles_required
 from ..auth.services import AccountError
 from ..documents.tables import MAX_BYTES, ImportFileError, read_tables
 from ..models import Role
-from . import bp, pending
+from . import pending
 from .forms import ConfirmImportForm, ImportForm
 from .import_plan import apply_import, plan_import
+from .routes import bp
 from .schools import SchoolImportError
 
 

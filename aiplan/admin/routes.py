@@ -1,6 +1,6 @@
 """The ward's schools and accounts, kept by its admins (ward admins of that ward only)."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -8,7 +8,6 @@ from ..access import get_account, get_school, roles_required
 from ..auth.services import AccountError
 from ..extensions import db
 from ..models import Role, School, SchoolLevel
-from . import bp
 from .forms import EditAccountForm, EditSchoolForm, NewAccountForm, NewSchoolForm, choice
 from .schools import SchoolFormError, save_school
 from .services import (
@@ -25,6 +24,8 @@ from .services import (
     ward_accounts,
     ward_schools,
 )
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 ADMIN = Role.WARD_ADMIN
 

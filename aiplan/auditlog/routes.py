@@ -1,13 +1,12 @@
 """Routes of the audit log viewer."""
 
-from flask import render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import roles_required
 from ..extensions import htmx
 from ..inputs import parse_digits
 from ..models import Role
-from . import bp
 from .services import (
     MAX_SEQ,
     SYSTEM,
@@ -20,6 +19,8 @@ from .services import (
     ward_schools,
     ward_users,
 )
+
+bp = Blueprint("auditlog", __name__)
 
 
 @bp.get("/audit")

@@ -1,6 +1,6 @@
 """Signing in and out; changing one's own password (required after a reset)."""
 
-from flask import current_app, flash, g, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -11,7 +11,6 @@ from ..access import login_required_any
 from ..extensions import db, htmx, limiter
 from ..redirects import safe_next
 from ..timeutil import format_datetime
-from . import bp
 from .forms import LoginForm, PasswordChangeForm
 from .services import (
     MIN_PASSWORD_LENGTH,
@@ -25,6 +24,8 @@ from .services import (
     take_failed_logins,
 )
 from .services import change_password as change_own_password
+
+bp = Blueprint("auth", __name__)
 
 # What an account with a temporary password may still reach before choosing its own.
 PASSWORD_CHANGE_EXEMPT = {

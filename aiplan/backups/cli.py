@@ -6,7 +6,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from ..cli import _fail
+from ..console import fail
 from .restore import restore_backup
 from .services import ENGINE_NAMES, BackupError, take_backup
 
@@ -45,7 +45,7 @@ def backup_command(directory: Path):
     try:
         report = take_backup(directory)
     except BackupError as error:
-        _fail(f"không sao lưu được: {error.title}", error.problems)
+        fail(f"không sao lưu được: {error.title}", error.problems)
     manifest = report.manifest
     files = manifest["files"]
     head = manifest["audit_head"]
@@ -56,7 +56,7 @@ def backup_command(directory: Path):
     )
     click.echo(f"  Minh chứng: {len(files)} tệp ({_size(sum(f['size'] for f in files))}).")
     if report.problems:
-        _fail("bản sao lưu đã ghi nhưng kho minh chứng có vấn đề", report.problems)
+        fail("bản sao lưu đã ghi nhưng kho minh chứng có vấn đề", report.problems)
 
 
 @click.command("restore")
@@ -79,10 +79,10 @@ def restore_command(archive: Path):
     try:
         report = restore_backup(archive)
     except BackupError as error:
-        _fail(error.title, error.problems)
+        fail(error.title, error.problems)
     manifest = report.manifest
     if report.problems:
-        _fail(f"đã khôi phục {archive.name} nhưng kết quả không khớp bản sao lưu", report.problems)
+        fail(f"đã khôi phục {archive.name} nhưng kết quả không khớp bản sao lưu", report.problems)
     head = manifest["audit_head"]
     click.echo(
         f"Đã khôi phục và kiểm tra: {archive.name} (sao lưu lúc {manifest['created_at_hanoi']}) — "

@@ -1,6 +1,6 @@
 """Checklist items: a school's staff setting an item's status or note, and the ward's own checklist."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,9 +13,10 @@ from ..figures.school_page import checklist, item_answer, school_page
 from ..models import ItemStatus, Role
 from ..schoolyear import viewed_plan
 from ..timeutil import local_today
-from . import bp
 from .forms import ItemForm
 from .services import ItemRuleError, StaleItem, update_item
+
+bp = Blueprint("checklists", __name__)
 
 
 @bp.post("/schools/<slug>/items/<int:item_id>")

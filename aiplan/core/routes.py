@@ -1,6 +1,6 @@
 """Home, health check and the language switch."""
 
-from flask import current_app, jsonify, redirect, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -8,7 +8,8 @@ from ..access import login_required_any
 from ..extensions import db
 from ..models import Role
 from ..redirects import safe_next
-from . import bp
+
+bp = Blueprint("core", __name__)
 
 
 @bp.get("/")

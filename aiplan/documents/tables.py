@@ -11,6 +11,8 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from openpyxl import load_workbook
+
 from ..inputs import FORMULA_STARTS, cell_problem
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -85,8 +87,6 @@ def _read_csv(raw: bytes) -> Table:
 
 
 def _read_xlsx(raw: bytes) -> list[Table]:
-    from openpyxl import load_workbook
-
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             entries = archive.infolist()

@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import EvidenceFile
-from . import bp
+from .blueprint import bp
 from .integrity import compare_store, repair_store
 
 

@@ -22,7 +22,7 @@ from ..models import EvidenceFile, Role, User
 from ..redirects import safe_next
 from ..schoolyear import closed_year_message, is_closed
 from ..storage import get_storage
-from . import bp
+from .blueprint import bp
 from .forms import FileActionForm, RestrictedForm, UploadForm
 from .services import Upload, UploadRefused, delete_file, restore_file, save_uploads, set_restricted
 from .validation import MB, accept_attribute, allowed_text, policy_from_config

@@ -1,4 +1,5 @@
-"""TODO docstring"""
+"""The self-evaluations (Phụ lục I.2): a school's own, and how many the schools submitted with the
+ratings given on each criterion."""
 
 from dataclasses import dataclass
 

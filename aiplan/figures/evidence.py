@@ -1,4 +1,6 @@
-"""TODO docstring"""
+"""Evidence files as people may see them: who may see which file (restricted files showing pupils are
+hidden from viewers and other schools), the files on items and activities, and a school's evidence in
+the plan's numbering, as its report lists it and its bundle files it."""
 
 from dataclasses import dataclass, field
 

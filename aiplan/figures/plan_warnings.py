@@ -1,4 +1,5 @@
-"""TODO docstring"""
+"""Where the plan's own dates contradict each other or the school year's calendar: shown to the ward, never
+hidden."""
 
 from ..models import (
     Plan,

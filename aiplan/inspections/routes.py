@@ -1,6 +1,8 @@
 """Inspections: the supervisors' home, scheduling, inspection mode, verdicts, closing and minutes."""
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from urllib.parse import quote
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,9 +19,11 @@ from ..figures.school_page import checklist
 from ..models import Inspection, Role, School, User, Verdict
 from ..schoolyear import current_plan
 from ..timeutil import local_today
-from . import bp, services
+from . import services
 from .forms import CloseForm, ReopenForm, ScheduleForm, VerdictForm
 from .minutes import minutes_context, minutes_filename, render_minutes_docx
+
+bp = Blueprint("inspections", __name__)
 
 SUPERVISING = (Role.SUPERVISOR, Role.WARD_ADMIN, Role.VIEWER)
 
@@ -293,8 +297,6 @@ def minutes(inspection_id):
 @roles_required(*Role)
 def minutes_docx(inspection_id):
     """The inspection minutes as a DOCX laid out per Nghị định 30/2020, ready to sign."""
-    from urllib.parse import quote
-
     inspection = get_inspection(inspection_id, school_staff_may_read=True)
     response = make_response(render_minutes_docx(inspection))
     name = minutes_filename(inspection)

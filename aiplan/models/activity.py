@@ -12,7 +12,6 @@ from .plan import ContentArea, DeliveryForm, EvaluationCriterion, Plan, str_enum
 from .types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
-    from .evidence import EvidenceFile
     from .ward import School
 
 activity_content_area = Table(
@@ -55,7 +54,6 @@ class Activity(Model):
     content_areas: Mapped[list[ContentArea]] = relationship(
         secondary=activity_content_area, order_by=ContentArea.position
     )
-    files: Mapped[list["EvidenceFile"]] = relationship(back_populates="activity")
 
     __mapper_args__ = {"version_id_col": version}
 

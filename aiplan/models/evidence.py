@@ -44,7 +44,7 @@ class EvidenceFile(Model):
 
     school: Mapped["School"] = relationship()
     item: Mapped["ChecklistItem | None"] = relationship()
-    activity: Mapped["Activity | None"] = relationship(back_populates="files")
+    activity: Mapped["Activity | None"] = relationship()
     uploaded_by: Mapped["User | None"] = relationship(foreign_keys=[uploaded_by_id])
 
     @property

@@ -1,5 +1,3 @@
-from flask import Blueprint
+from .routes import bp
 
-bp = Blueprint("plans", __name__)
-
-from . import routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -7,7 +7,7 @@ from datetime import date
 from functools import partial
 from urllib.parse import quote
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -20,10 +20,12 @@ from ..figures.plan_warnings import plan_warnings
 from ..models import Plan, Role, SchoolYear
 from ..schoolyear import closed_year_message, is_closed, viewed_plan
 from ..timeutil import local_today
-from . import bp, editing, target_editing
+from . import editing, target_editing
 from .export import plan_filename, plan_to_toml
 from .forms import CalendarForm, DeadlineForm, MilestoneForm, RemoveEvidenceForm, TargetForm, UploadForm
 from .spec import PlanFileError
+
+bp = Blueprint("plans", __name__)
 
 UNPROCESSABLE, CONFLICT = 422, 409
 

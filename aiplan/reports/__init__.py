@@ -4,8 +4,6 @@ They are laid out as Vietnamese administrative documents (Nghị định 30/2020
 `documents.admin_doc`; see docs/documents.md.
 """
 
-from flask import Blueprint
+from .routes import bp
 
-bp = Blueprint("reports", __name__)
-
-from . import routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -3,7 +3,7 @@ DOCX), and a school's evidence bundle (ZIP)."""
 
 from urllib.parse import quote
 
-from flask import abort, flash, make_response, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,12 +12,14 @@ from ..documents.admin_doc import render
 from ..inputs import posted_version
 from ..models import Plan, Role, School
 from ..schoolyear import is_closed, viewed_plan
-from . import bp, services
+from . import services
 from .bundle import build_bundle, bundle_filename
 from .forms import ReportTextForm
 from .parts import preview
 from .school_report import build_school_report, school_report, school_report_filename
 from .ward_report import build_ward_report, ward_report, ward_report_filename
+
+bp = Blueprint("reports", __name__)
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 UNPROCESSABLE, CONFLICT = 422, 409

@@ -2,7 +2,7 @@
 
 from urllib.parse import quote
 
-from flask import abort, make_response, render_template, request
+from flask import Blueprint, abort, make_response, render_template, request
 from flask_babel import format_decimal
 from flask_login import current_user
 
@@ -12,11 +12,13 @@ from ..figures import rollup as services
 from ..figures.plan_warnings import plan_warnings
 from ..models import ItemKind, Role
 from ..schoolyear import plan_schools, viewed_plan
-from . import bp, exports
+from . import exports
 from .chart import progress_chart
 from .labels import matrix_labels
 from .matrix import MatrixFilter, MatrixPage
 from .xlsx import to_xlsx
+
+bp = Blueprint("rollup", __name__)
 
 MATRIX_ID = "rollup-matrix"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -1,7 +1,7 @@
 """The schools as their users see them: the ward's list with each school's progress, one school's
 checklist page (its items are changed through the checklists feature), and its history."""
 
-from flask import render_template, request
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,7 +14,8 @@ from ..inputs import parse_digits
 from ..models import AuditEvent, EvidenceFile, Role, School
 from ..schoolyear import viewed_plan, written_after_closing
 from ..timeutil import local_today
-from . import bp
+
+bp = Blueprint("schools", __name__)
 
 HISTORY_PAGE_SIZE = 50
 

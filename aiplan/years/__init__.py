@@ -1,7 +1,5 @@
 """School years: the year selector, starting the next year from this one, opening it."""
 
-from flask import Blueprint
+from .routes import bp
 
-bp = Blueprint("years", __name__)
-
-from . import routes  # noqa: E402,F401
+__all__ = ["bp"]

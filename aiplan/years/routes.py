@@ -1,6 +1,6 @@
 """The school years: the selector, starting next year from this one, widening the pilot, opening it."""
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,8 +12,10 @@ from ..figures.items import checklist_sizes
 from ..models import Plan, Role, School, SchoolYear
 from ..redirects import safe_next
 from ..schoolyear import current_plan, current_plan_or_none, is_closed, past_closing, ward_plans
-from . import bp, services
+from . import services
 from .forms import CALENDAR_LABELS, ConfirmForm, PilotForm, StartYearForm
+
+bp = Blueprint("years", __name__)
 
 
 @bp.post("/year")
