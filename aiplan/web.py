@@ -5,7 +5,7 @@ import logging
 import secrets
 from pathlib import Path
 
-from flask import Flask, abort, g, render_template, request
+from flask import Flask, abort, g, has_request_context, render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
@@ -15,11 +15,13 @@ from werkzeug.routing import IntegerConverter
 from . import audit, timeutil
 from .extensions import db
 from .inputs import NUL_TEXT, has_nul
+from .models import RESUBMITTED, EvaluationState, ItemStatus, SchoolLevel, TargetOutcome, Verdict
 
 
 def select_locale():
-    """Vietnamese unless the visitor chose English with the language switch."""
-    chosen = request.cookies.get("lang")
+    """Vietnamese unless the visitor chose English with the language switch (and outside a request,
+    in the CLI, where a label is read in an app context)."""
+    chosen = request.cookies.get("lang") if has_request_context() else None
     return chosen if chosen in ("vi", "en") else "vi"
 
 
@@ -136,6 +138,15 @@ def init_app(app: Flask) -> None:
             return f"{title}. {message} ({g.get('request_id', '')})", 500, {"Content-Type": "text/plain; charset=utf-8"}
 
     app.jinja_env.globals["get_locale"] = get_locale
+    # The vocabulary (aiplan/models/vocabulary.py), for the templates that list every value: buttons, legends.
+    app.jinja_env.globals.update(
+        ItemStatus=ItemStatus,
+        Verdict=Verdict,
+        RESUBMITTED=RESUBMITTED,
+        SchoolLevel=SchoolLevel,
+        TargetOutcome=TargetOutcome,
+        EvaluationState=EvaluationState,
+    )
     app.jinja_env.filters["vn_date"] = timeutil.format_date
     app.jinja_env.filters["vn_datetime"] = timeutil.format_datetime
     app.jinja_env.filters["audit_action"] = audit.action_label

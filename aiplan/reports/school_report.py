@@ -16,7 +16,9 @@ from ..activities.self_evaluation import get_self_evaluation
 from ..activities.services import FormGroup, TargetActual, group_by_form, school_activities, target_actuals
 from ..checklists.services import Progress, checklist, progress_by_school
 from ..documents.admin_doc import AdminDocument, Authority
+from ..documents.language import in_vietnamese
 from ..models import (
+    RESUBMITTED,
     ChecklistItem,
     Deadline,
     Plan,
@@ -25,6 +27,7 @@ from ..models import (
     School,
     SelfEvaluation,
     Target,
+    TargetOutcome,
     Verdict,
 )
 from ..timeutil import LOCAL_TZ, local_today
@@ -87,6 +90,7 @@ def school_report(plan: Plan, school: School, today: date | None = None) -> Scho
     )
 
 
+@in_vietnamese
 def build_school_report(report: SchoolReport) -> AdminDocument:
     """The school's report as an administrative document, ready to render."""
     plan, school, today = report.plan, report.school, report.today
@@ -144,16 +148,16 @@ def _checklist(doc: AdminDocument, report: SchoolReport) -> None:
 
 def status_text(item: ChecklistItem, today: date) -> str:
     """The school's own status, and whether it is late."""
-    return item.status.label + (" (quá hạn)" if item.is_late(today) else "")
+    return str(item.status.label) + (" (quá hạn)" if item.is_late(today) else "")
 
 
 def verdict_text(item: ChecklistItem) -> str:
     """The supervisor's verdict with its reason; a change made since is said, not hidden."""
-    text = item.verdict.label
+    text = str(item.verdict.label)
     if item.verdict is Verdict.NEEDS_MORE and item.verdict_reason:
         text += f": {item.verdict_reason}"
     if item.resubmitted_at is not None:
-        text += " (nhà trường đã cập nhật sau kiểm tra, chờ kiểm tra lại)"
+        text += f" ({str(RESUBMITTED.label).lower()})"
     return text
 
 
@@ -181,7 +185,7 @@ def _activities(doc: AdminDocument, report: SchoolReport) -> None:
         doc.table(
             ("STT", "Chỉ tiêu triển khai tối thiểu", "Kết quả thực hiện", "Đánh giá"),
             [
-                (target.stt, target.minimum, actual_text(target, actual), "Đạt" if actual.met else "Chưa đạt")
+                (target.stt, target.minimum, actual_text(target, actual), TargetOutcome.of(actual.met).short)
                 for target, actual in report.targets
             ],
             widths=(1.2, 6.8, 4.6, 2),

@@ -14,16 +14,19 @@ from datetime import date
 from ..activities.services import TargetActual, integration_share, target_actuals
 from ..checklists.services import Progress, checklist, progress_by_school
 from ..documents.admin_doc import AdminDocument, Authority, office_code
+from ..documents.language import in_vietnamese
 from ..inspections.services import VerifiedShare, inspected_count, verified_share
 from ..models import (
     ChecklistItem,
     Deadline,
+    EvaluationState,
     Plan,
     Rating,
     ReportKind,
     ReportText,
     School,
     Target,
+    TargetOutcome,
     Ward,
 )
 from ..plans.services import plan_warnings
@@ -132,6 +135,7 @@ def target_results(plan: Plan, schools: list[School], actuals: dict) -> list[Tar
     return results
 
 
+@in_vietnamese
 def build_ward_report(report: WardReport) -> AdminDocument:
     """The ward's consolidated report as an administrative document, ready to render."""
     plan, ward, year = report.plan, report.ward, report.plan.school_year.name
@@ -171,7 +175,7 @@ def build_ward_report(report: WardReport) -> AdminDocument:
 
 
 def _verdict(met: bool | None) -> str:
-    return "—" if met is None else "Đạt" if met else "Chưa đạt"
+    return "—" if met is None else str(TargetOutcome.of(met).short)
 
 
 def _targets(doc: AdminDocument, numeral: str, report: WardReport) -> None:
@@ -249,7 +253,7 @@ def _schools(doc: AdminDocument, numeral: str, report: WardReport) -> None:
         actuals = owed.get(school.id)
         targets = _verdict(all(actual.met for actual in actuals)) if actuals else "—"
         evaluation = report.evaluations.by_school.get(school.id)
-        state = "Chưa thực hiện" if evaluation is None else "Bản nháp" if evaluation.submitted_at is None else "Đã nộp"
+        state = EvaluationState.of(evaluation).label
         rows.append(
             (
                 n,
@@ -282,7 +286,7 @@ def _evaluations(doc: AdminDocument, numeral: str, report: WardReport) -> None:
     doc.heading(f"{numeral}. ĐÁNH GIÁ KẾT QUẢ TRIỂN KHAI TẠI CÁC TRƯỜNG (PHỤ LỤC I.2)")
     doc.paragraph(
         f"Số trường đã nộp bản tự đánh giá: {summary.submitted}/{summary.schools}; bản nháp chưa nộp: "
-        f"{summary.drafts}; chưa thực hiện: {summary.not_begun}. Số trường theo từng mức đánh giá "
+        f"{summary.drafts}; chưa bắt đầu: {summary.not_begun}. Số trường theo từng mức đánh giá "
         "(chỉ tính các bản đã nộp):"
     )
     ratings = list(Rating)
