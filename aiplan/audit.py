@@ -11,7 +11,19 @@ from sqlalchemy import select
 
 from . import audit_mac
 from .extensions import db
-from .models import AuditEvent, AuditHead, ItemStatus, Rating, Role, SchoolLevel, Verdict
+from .models import (
+    AuditEvent,
+    AuditHead,
+    EvaluationState,
+    InspectionStatus,
+    ItemStatus,
+    Owner,
+    Rating,
+    Role,
+    SchoolLevel,
+    Timing,
+    Verdict,
+)
 from .models.audit import GENESIS
 from .models.types import utcnow
 
@@ -217,7 +229,7 @@ FIELD_LABELS = {
     "item_id": "Mục checklist",
     "activity_id": "Hoạt động",
     "criteria": "Các tiêu chí",
-    "submitted": "Đã nộp",
+    "submitted": EvaluationState.SUBMITTED.label,
     "number": "Số văn bản",
     "signer_name": "Người ký",
     "signer_title": "Chức vụ người ký",
@@ -290,9 +302,9 @@ def value_label(value) -> str:
         return ", ".join(value_label(v) for v in value)
     if isinstance(value, dict):
         return "; ".join(f"{key}: {value_label(v)}" for key, v in value.items())
-    for enum_cls in (ItemStatus, Verdict, Rating, Role, SchoolLevel):
+    for enum_cls in (ItemStatus, Verdict, Rating, Role, SchoolLevel, InspectionStatus, Timing, Owner):
         try:
-            return enum_cls(value).label
+            return str(enum_cls(value).label)
         except ValueError:
             continue
     return "" if value is None else str(value)

@@ -5,8 +5,9 @@ from flask_babel import gettext
 
 
 def select_locale():
-    """Vietnamese unless the visitor chose English with the language switch."""
-    chosen = request.cookies.get("lang")
+    """Vietnamese unless the visitor chose English with the language switch (and outside a request,
+    in the CLI, where a label is read in an app context)."""
+    chosen = request.cookies.get("lang") if has_request_context() else None
     return chosen if chosen in ("vi", "en") else "vi"
 
 

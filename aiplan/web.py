@@ -15,6 +15,7 @@ from werkzeug.routing import IntegerConverter
 from . import audit, timeutil
 from .extensions import db
 from .inputs import NUL_TEXT, has_nul
+from .models import RESUBMITTED, EvaluationState, ItemStatus, SchoolLevel, TargetOutcome, Verdict
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -129,6 +130,15 @@ def init_app(app: Flask) -> None:
             return f"{title}. {message} ({g.get('request_id', '')})", 500, {"Content-Type": "text/plain; charset=utf-8"}
 
     app.jinja_env.globals["get_locale"] = get_locale
+    # The vocabulary (aiplan/models/vocabulary.py), for the templates that list every value: buttons, legends.
+    app.jinja_env.globals.update(
+        ItemStatus=ItemStatus,
+        Verdict=Verdict,
+        RESUBMITTED=RESUBMITTED,
+        SchoolLevel=SchoolLevel,
+        TargetOutcome=TargetOutcome,
+        EvaluationState=EvaluationState,
+    )
     app.jinja_env.filters["vn_date"] = timeutil.format_date
     app.jinja_env.filters["vn_datetime"] = timeutil.format_datetime
     app.jinja_env.filters["audit_action"] = audit.action_label

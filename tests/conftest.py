@@ -9,8 +9,20 @@ bundled Long Biên plan and schools, plus one account per persona.
 import os
 
 import pytest
+from babel.messages.mofile import write_mo
+from flask_babel import get_domain
 from flask_migrate import upgrade
-from helpers import AuthActions, QueryCounter, base_config, clear_rows, db_is_postgresql, reset_database, seed
+from helpers import (
+    EN_PO,
+    AuthActions,
+    QueryCounter,
+    base_config,
+    clear_rows,
+    db_is_postgresql,
+    read_catalog,
+    reset_database,
+    seed,
+)
 from sqlalchemy import text
 
 from aiplan import create_app
@@ -83,6 +95,28 @@ def seeded_app(make_app):
 @pytest.fixture
 def app(seeded_app):
     return seeded_app()
+
+
+@pytest.fixture
+def fresh_translations(app):
+    """Flask-Babel caches loaded catalogs per locale for the whole process, whatever the
+    app or directory; start and end each test here with an empty cache."""
+    with app.app_context():
+        cache = get_domain().cache
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def english_app(app, make_app, tmp_path, fresh_translations):
+    """An app on the seeded test database whose English catalog is compiled here, from the .po
+    (the .mo files are build output, absent from a checkout): the `lang=en` cookie gives English."""
+    mo = tmp_path / "en" / "LC_MESSAGES" / "messages.mo"
+    mo.parent.mkdir(parents=True)
+    with mo.open("wb") as f:
+        write_mo(f, read_catalog(EN_PO))
+    return make_app(BABEL_TRANSLATION_DIRECTORIES=str(tmp_path))  # `app` has seeded the database
 
 
 @pytest.fixture

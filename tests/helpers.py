@@ -6,7 +6,9 @@ import html
 import os
 import re
 from datetime import timedelta
+from pathlib import Path
 
+from babel.messages.pofile import read_po
 from sqlalchemy import select, text
 
 from aiplan.admin.schools import import_schools, parse_schools_csv
@@ -16,6 +18,8 @@ from aiplan.models import Inspection, Plan, Role, School, User, Ward
 from aiplan.plans.services import BUNDLED_PLAN, BUNDLED_SCHOOLS, load_plan
 from aiplan.plans.spec import read_plan_file
 
+ROOT = Path(__file__).resolve().parent.parent
+EN_PO = ROOT / "aiplan" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 PASSWORD = "mat-khau-thu-nghiem"
 AUDIT_KEY = "test-audit-key"  # also given to the servers some tests start in a process of their own
 SCHOOL_A = "th-doan-ket"  # pilot primary school
@@ -156,6 +160,12 @@ def schedule_visit(slug: str = SCHOOL_A, username: str = "giamsat") -> int:
     db.session.add(inspection)
     db.session.commit()
     return inspection.id
+
+
+def read_catalog(path: Path):
+    """A .po file as a babel Catalog."""
+    with path.open("rb") as f:
+        return read_po(f)
 
 
 def page_text(markup: str) -> str:

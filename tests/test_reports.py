@@ -465,7 +465,7 @@ def test_the_ward_report_docx_carries_the_targets_milestones_evaluations_and_war
     assert milestones["5"][3] == "0/2"  # required of the two pilot schools only
     schools = {row[1]: row for row in table_with(tables, "Tự đánh giá")[1:]}
     assert schools["Trường Tiểu học Đoàn Kết (thí điểm)"][6] == "Đã nộp"
-    assert schools["Trường THCS Cự Khối"][6] == "Chưa thực hiện"
+    assert schools["Trường THCS Cự Khối"][6] == "Chưa bắt đầu"
     ratings = table_with(tables, "Tốt")
     assert [row[2] for row in ratings[1:]] == ["1", "1", "1"]
     assert "Số trường đã nộp bản tự đánh giá: 1/8" in text

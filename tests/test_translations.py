@@ -5,26 +5,15 @@ The msgids are the Vietnamese strings themselves; see docs/translations.md.
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from flask_babel import get_domain
-from helpers import AuthActions
+from helpers import EN_PO, ROOT, AuthActions, read_catalog
 
-ROOT = Path(__file__).resolve().parent.parent
-EN_PO = ROOT / "aiplan" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 HOW_TO_UPDATE = (
     "run the extract, update, translate and compile steps in docs/translations.md "
     "(pybabel extract -F babel.cfg -k _l -o aiplan/translations/messages.pot . && "
     "pybabel update -i aiplan/translations/messages.pot -d aiplan/translations)"
 )
-
-
-def _read(path: Path):
-    with path.open("rb") as f:
-        return read_po(f)
 
 
 def _key(message) -> tuple:
@@ -36,7 +25,7 @@ def _entries(catalog):
 
 
 def test_every_english_entry_is_translated_and_none_is_fuzzy():
-    catalog = _read(EN_PO)
+    catalog = read_catalog(EN_PO)
     entries = _entries(catalog)
     assert entries, "the English catalog is empty"
     untranslated = [
@@ -52,7 +41,7 @@ def test_every_english_entry_is_translated_and_none_is_fuzzy():
 
 def test_placeholders_in_translations_match_their_msgids():
     # The same checks `pybabel compile` warns about.
-    problems = [(m.id, [str(e) for e in errors]) for m, errors in _read(EN_PO).check()]
+    problems = [(m.id, [str(e) for e in errors]) for m, errors in read_catalog(EN_PO).check()]
     assert not problems, problems
 
 
@@ -79,9 +68,9 @@ def test_the_catalog_has_every_string_in_the_code_and_templates(tmp_path):
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    extracted = _entries(_read(pot))
+    extracted = _entries(read_catalog(pot))
     assert extracted, "pybabel extracted nothing; is babel.cfg right?"
-    known = {_key(m) for m in _entries(_read(EN_PO))}
+    known = {_key(m) for m in _entries(read_catalog(EN_PO))}
     missing = [f"{m.id!r} ({', '.join(f'{f}:{n}' for f, n in m.locations)})" for m in extracted if _key(m) not in known]
     assert not missing, f"{len(missing)} string(s) missing from the English catalog; {HOW_TO_UPDATE}:\n" + "\n".join(
         missing
@@ -89,24 +78,8 @@ def test_the_catalog_has_every_string_in_the_code_and_templates(tmp_path):
 
 
 @pytest.fixture
-def fresh_translations(app):
-    """Flask-Babel caches loaded catalogs per locale for the whole process, whatever the
-    app or directory; start and end each test here with an empty cache."""
-    with app.app_context():
-        cache = get_domain().cache
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def english_client(app, make_app, tmp_path, fresh_translations):
-    """A ward admin's client on an app whose English catalog is compiled here, from the .po."""
-    mo = tmp_path / "en" / "LC_MESSAGES" / "messages.mo"
-    mo.parent.mkdir(parents=True)
-    with mo.open("wb") as f:
-        write_mo(f, _read(EN_PO))
-    english_app = make_app(BABEL_TRANSLATION_DIRECTORIES=str(tmp_path))  # `app` has seeded the database
+def english_client(english_app):
+    """A ward admin's client on an app whose English catalog is compiled from the .po."""
     client = english_app.test_client()
     assert AuthActions(client).login("ward_admin").status_code == 302
     return client

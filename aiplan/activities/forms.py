@@ -24,7 +24,6 @@ except ImportError:  # WTForms before 3.3 takes (value, label) pairs, which 3.3 
         return value, label
 
 
-RATING_LABELS = {Rating.TOT: _l("Tốt"), Rating.KHA: _l("Khá"), Rating.DAT: _l("Đạt"), Rating.CHUA_DAT: _l("Chưa đạt")}
 TEXT_MAX = 2000
 # Suggestions for the subject field (a datalist: any other subject may be typed). Data, not UI text.
 SUBJECTS = (
@@ -154,7 +153,7 @@ class SelfEvaluationForm(FlaskForm):
                 _l("Mức đánh giá"),
                 coerce=Rating,
                 validate_choice=False,
-                choices=[SelectChoice(rating.value, RATING_LABELS[rating]) for rating in Rating],
+                choices=[SelectChoice(rating.value, rating.label) for rating in Rating],
                 invalid_value_message=_l("Chọn một mức trong danh sách."),
             )
             fields[f"text_{criterion.id}"] = TextAreaField(

@@ -15,7 +15,7 @@ from ..models import Activity, Role, User
 from ..schoolyear import current_plan, viewed_plan
 from . import self_evaluation as evaluations
 from . import services
-from .forms import RATING_LABELS, SUBJECTS, ActivityForm, SelfEvaluationForm
+from .forms import SUBJECTS, ActivityForm, SelfEvaluationForm
 
 bp = Blueprint("activities", __name__)
 
@@ -164,7 +164,6 @@ def self_evaluation(slug):
         can_reopen=current_user.role is Role.WARD_ADMIN,
         saved=evaluation_data(evaluation),
         people=_people(evaluation),
-        rating_labels=RATING_LABELS,
     ), status
 
 

@@ -7,8 +7,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Regexp, Vali
 
 from ..fields import FingerprintField
 from ..inputs import formula_start
-from ..models import Role
-from ..models.ward import LEVEL_LABELS
+from ..models import Role, SchoolLevel
 
 try:
     from wtforms.fields.choices import SelectChoice as choice
@@ -42,7 +41,7 @@ class SchoolForm(FlaskForm):
     )
     level = SelectField(
         _l("Cấp học"),
-        choices=[choice(level.value, label) for level, label in LEVEL_LABELS.items()],
+        choices=[choice(level.value, level.label) for level in SchoolLevel],
         validators=[InputRequired(_l("Chọn cấp học."))],
     )
     is_pilot = BooleanField(_l("Trường thí điểm"))

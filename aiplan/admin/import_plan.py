@@ -26,12 +26,13 @@ ACCOUNT_COLUMNS = {
     "active": ("hoạt động", "active"),
 }
 ACCOUNT_REQUIRED = ("username", "full_name", "role")
+# An office's list names roles in Vietnamese: the labels read here, outside any request, are the msgids.
 ROLES = (
     {role.value: role for role in Role}
-    | {role.label.lower(): role for role in Role}
+    | {str(role.label).lower(): role for role in Role}
     | {"lãnh đạo": Role.VIEWER, "đoàn kiểm tra": Role.SUPERVISOR}
 )
-ROLE_HINT = "dùng " + ", ".join(role.label for role in Role)
+ROLE_HINT = "dùng " + ", ".join(str(role.label) for role in Role)
 MAX_NEW_ACCOUNTS = 200  # each costs a deliberately slow password hash
 HEADER_SEARCH = 10  # offices often put a title above the header row
 NEW, UPDATE, SAME = "thêm", "cập nhật", "không đổi"
@@ -164,7 +165,7 @@ def _plan_school_rows(ward, table, start, column_of, seen) -> list[PlannedRow]:
         row.shown = {
             "slug": row.data["slug"],
             "name": row.data["name"],
-            "level": row.data["level"].label,
+            "level": str(row.data["level"].label),
             "pilot": _yes_no(row.data["is_pilot"]),
             "active": _yes_no(row.data["is_active"]),
         }
@@ -216,7 +217,7 @@ def _plan_account_rows(ward, table, start, column_of, seen, known) -> list[Plann
         row.shown = {
             "username": row.data["username"],
             "full_name": row.data["full_name"],
-            "role": row.data["role"].label,
+            "role": str(row.data["role"].label),
             "school": names.get(row.data["school"], row.shown["school"]) if row.data["school"] else "",
             "active": _yes_no(row.data["is_enabled"]),
         }

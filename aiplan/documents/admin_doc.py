@@ -22,6 +22,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
 from docx.table import _Cell
+from flask_babel.speaklater import LazyString
 
 FONT = "Times New Roman"
 BODY_PT = 14
@@ -113,6 +114,7 @@ class AdminDocument:
 
     def heading(self, text: str, level: int | None = None) -> AdminDocument:
         """Add "I. …" (level 1), "1. …" (2) or "a) …" (3); the level follows the numbering."""
+        text = _fixed(text)
         if level is None:
             level = next((lv for pattern, lv in _LEVELS if pattern.match(text)), 1)
         if level not in (1, 2, 3):
@@ -121,11 +123,11 @@ class AdminDocument:
         return self
 
     def paragraph(self, text: str, *, bold: bool = False, italic: bool = False) -> AdminDocument:
-        self.body.append(Paragraph(text, bold, italic))
+        self.body.append(Paragraph(_fixed(text), bold, italic))
         return self
 
     def bullets(self, items: Sequence[str]) -> AdminDocument:
-        self.body.append(Bullets(tuple(items)))
+        self.body.append(Bullets(tuple(_fixed(item) for item in items)))
         return self
 
     def table(
@@ -143,8 +145,15 @@ class AdminDocument:
             raise ValueError(f"table of {n} columns: widths, align and rows {bad} must match")
         if not set(align) <= set(_ALIGN) | {None}:
             raise ValueError(f"align must be one of {sorted(_ALIGN)} or None")
-        self.body.append(Table(tuple(headers), tuple(tuple(r) for r in rows), widths, align))
+        fixed_rows = tuple(tuple(_fixed(cell) for cell in row) for row in rows)
+        self.body.append(Table(tuple(_fixed(h) for h in headers), fixed_rows, widths, align))
         return self
+
+
+def _fixed(value):
+    """A label (a lazy string) as text in the language the document is being built in, so that it
+    does not change with the language of whoever renders or previews the document later."""
+    return str(value) if isinstance(value, LazyString) else value
 
 
 def format_vietnamese_date(day: Date | None, year: int | None = None) -> str:

@@ -24,6 +24,7 @@ from ..documents.admin_doc import (
     office_code,
     render,
 )
+from ..documents.language import in_vietnamese
 from ..extensions import db
 from ..models import ChecklistItem, EvidenceFile, Inspection, ItemStatus, Verdict, VerdictRecord
 
@@ -57,12 +58,9 @@ class MinutesRow:
     title: str
     school_status: str  # the school's own status label when the verdict was given
     verdict: Verdict
+    verdict_label: str
     reason: str
     evidence_count: int
-
-    @property
-    def verdict_label(self) -> str:
-        return self.verdict.label
 
 
 @dataclass(frozen=True)
@@ -127,6 +125,7 @@ def minutes_rows(inspection: Inspection) -> list[MinutesRow]:
             title=_capitalised(r.item.title),
             school_status=_status_label(r.school_status),
             verdict=r.verdict,
+            verdict_label=str(r.verdict.label),
             reason=r.reason or "",
             evidence_count=files.get(r.item_id, 0),
         )
@@ -191,6 +190,7 @@ def minutes_text(inspection: Inspection, counts: dict[Verdict, int]) -> MinutesT
     )
 
 
+@in_vietnamese
 def minutes_context(inspection: Inspection) -> dict:
     """What templates/inspections/minutes.html reads."""
     rows = minutes_rows(inspection)
@@ -206,6 +206,7 @@ def minutes_context(inspection: Inspection) -> dict:
     }
 
 
+@in_vietnamese
 def build_minutes(inspection: Inspection) -> AdminDocument:
     """The minutes as an administrative document, ready to render."""
     rows = minutes_rows(inspection)
@@ -269,7 +270,7 @@ def minutes_number(inspection: Inspection) -> str:
 
 def _status_label(value: str) -> str:
     try:
-        return ItemStatus(value).label
+        return str(ItemStatus(value).label)
     except ValueError:  # a status the app no longer knows: show what was recorded
         return value
 

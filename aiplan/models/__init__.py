@@ -1,8 +1,8 @@
 """The data model, by domain. Importing this package registers every table."""
 
-from .activity import Activity, CriterionRating, Rating, SelfEvaluation, activity_content_area
+from .activity import Activity, CriterionRating, EvaluationState, Rating, SelfEvaluation, activity_content_area
 from .audit import AuditEvent, AuditHead
-from .checklist import ChecklistItem, ItemKind, ItemStatus, Verdict
+from .checklist import RESUBMITTED, ChecklistItem, ItemKind, ItemStatus, Verdict
 from .evidence import EvidenceFile
 from .inspection import Inspection, InspectionStatus, VerdictRecord, inspection_member
 from .plan import (
@@ -18,6 +18,7 @@ from .plan import (
     RoadmapStep,
     SchoolYear,
     Target,
+    TargetOutcome,
     Timing,
     plan_pilot_school,
 )
@@ -27,6 +28,7 @@ from .user import Role, User, UserSession
 from .ward import School, SchoolLevel, Ward
 
 __all__ = [
+    "RESUBMITTED",
     "Activity",
     "AuditEvent",
     "AuditHead",
@@ -36,6 +38,7 @@ __all__ = [
     "Deadline",
     "DeliveryForm",
     "EvaluationCriterion",
+    "EvaluationState",
     "EvidenceFile",
     "EvidenceRequirement",
     "Inspection",
@@ -56,6 +59,7 @@ __all__ = [
     "SchoolYear",
     "SelfEvaluation",
     "Target",
+    "TargetOutcome",
     "Timing",
     "User",
     "UserSession",

@@ -1,15 +1,17 @@
 """AI activities a school runs, and its yearly self-evaluation."""
 
-import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model, db
+from .checklist import ItemStatus
 from .plan import ContentArea, DeliveryForm, EvaluationCriterion, Plan, str_enum
 from .types import UTCDateTime, utcnow
+from .vocabulary import Vocabulary
 
 if TYPE_CHECKING:
     from .ward import School
@@ -58,17 +60,32 @@ class Activity(Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class Rating(enum.StrEnum):
+class Rating(Vocabulary):
     """The usual four-step scale of Vietnamese school evaluation."""
 
-    TOT = "tot"
-    KHA = "kha"
-    DAT = "dat"
-    CHUA_DAT = "chua_dat"
+    TOT = "tot", _l("Tốt")
+    KHA = "kha", _l("Khá")
+    DAT = "dat", _l("Đạt")
+    CHUA_DAT = "chua_dat", _l("Chưa đạt")
+
+
+class EvaluationState(Vocabulary):
+    """Where a school's self-evaluation stands; not stored, read from the evaluation (`of`)."""
+
+    NOT_STARTED = "not_started", _l("Chưa bắt đầu"), "○"
+    DRAFT = "draft", _l("Bản nháp"), "◐"
+    SUBMITTED = "submitted", _l("Đã nộp"), "●"
+
+    @classmethod
+    def of(cls, evaluation: "SelfEvaluation | None") -> "EvaluationState":
+        if evaluation is None:
+            return cls.NOT_STARTED
+        return cls.DRAFT if evaluation.submitted_at is None else cls.SUBMITTED
 
     @property
-    def label(self) -> str:
-        return {"tot": "Tốt", "kha": "Khá", "dat": "Đạt", "chua_dat": "Chưa đạt"}[self.value]
+    def like(self) -> ItemStatus:
+        """The item status whose colours its badge takes."""
+        return {"not_started": ItemStatus.NOT_STARTED, "draft": ItemStatus.IN_PROGRESS}.get(self.value, ItemStatus.DONE)
 
 
 class SelfEvaluation(Model):

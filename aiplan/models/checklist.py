@@ -4,6 +4,7 @@ import enum
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, ColumnElement, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,6 +14,7 @@ from ..extensions import Model, db
 from ..timeutil import local_day
 from .plan import EvidenceRequirement, Milestone, Plan, Target, str_enum
 from .types import UTCDateTime
+from .vocabulary import Term, Vocabulary
 
 if TYPE_CHECKING:
     from .user import User
@@ -28,32 +30,24 @@ class ItemKind(enum.StrEnum):
     EVIDENCE = "evidence"
 
 
-class ItemStatus(enum.StrEnum):
-    """The school's own account of an item."""
+class ItemStatus(Vocabulary):
+    """The school's own account of an item (the order of its buttons)."""
 
-    NOT_STARTED = "chua_thuc_hien"
-    IN_PROGRESS = "dang_thuc_hien"
-    DONE = "da_hoan_thanh"
-
-    @property
-    def label(self) -> str:
-        return {
-            "chua_thuc_hien": "Chưa thực hiện",
-            "dang_thuc_hien": "Đang thực hiện",
-            "da_hoan_thanh": "Đã hoàn thành",
-        }[self.value]
+    NOT_STARTED = "chua_thuc_hien", _l("Chưa thực hiện"), "○", _l("Chưa làm")
+    IN_PROGRESS = "dang_thuc_hien", _l("Đang thực hiện"), "◐", _l("Đang làm")
+    DONE = "da_hoan_thanh", _l("Đã hoàn thành"), "●", _l("Xong")
 
 
-class Verdict(enum.StrEnum):
+class Verdict(Vocabulary):
     """The supervisor's finding, kept apart from the school's own status."""
 
-    UNCHECKED = "chua_kiem_tra"
-    PASSED = "dat"
-    NEEDS_MORE = "can_bo_sung"
+    UNCHECKED = "chua_kiem_tra", _l("Chưa kiểm tra"), "–", _l("Chưa KT")
+    PASSED = "dat", _l("Đạt"), "✓"
+    NEEDS_MORE = "can_bo_sung", _l("Cần bổ sung"), "!", _l("Cần BS")
 
-    @property
-    def label(self) -> str:
-        return {"chua_kiem_tra": "Chưa kiểm tra", "dat": "Đạt", "can_bo_sung": "Cần bổ sung"}[self.value]
+
+# A verdict given, then the item changed by the school: it waits to be checked again.
+RESUBMITTED = Term("resubmitted", _l("Đã bổ sung, chờ kiểm tra lại"), "↻", _l("Chờ KT lại"))
 
 
 class ChecklistItem(Model):

@@ -1,9 +1,9 @@
 """The ward's mid-semester inspections of its schools (milestone 6) and the verdicts given."""
 
-import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -11,6 +11,7 @@ from ..extensions import Model, db
 from .checklist import Verdict
 from .plan import Plan, str_enum
 from .types import UTCDateTime, utcnow
+from .vocabulary import Vocabulary
 
 if TYPE_CHECKING:
     from .checklist import ChecklistItem
@@ -25,13 +26,9 @@ inspection_member = Table(
 )
 
 
-class InspectionStatus(enum.StrEnum):
-    PLANNED = "planned"
-    CLOSED = "closed"
-
-    @property
-    def label(self) -> str:
-        return {"planned": "Đã lên lịch", "closed": "Đã kết thúc"}[self.value]
+class InspectionStatus(Vocabulary):
+    PLANNED = "planned", _l("Đã lên lịch")
+    CLOSED = "closed", _l("Đã kết thúc")
 
 
 class Inspection(Model):

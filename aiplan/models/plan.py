@@ -5,12 +5,14 @@ from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, Date, Enum, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model, db
 from .types import UTCDateTime, utcnow
-from .ward import LEVEL_LABELS, SchoolLevel
+from .vocabulary import Vocabulary
+from .ward import SchoolLevel
 
 if TYPE_CHECKING:
     from .ward import School, Ward
@@ -21,58 +23,30 @@ def str_enum(enum_cls, length=20):
     return Enum(enum_cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
-class Timing(enum.StrEnum):
+class Timing(Vocabulary):
     """When in the school year a milestone falls, in the plan's own words."""
 
-    DAU_HK1 = "dau_hk1"
-    TRONG_HK1 = "trong_hk1"
-    GIUA_HK1 = "giua_hk1"
-    CUOI_HK1 = "cuoi_hk1"
-    DAU_HK2 = "dau_hk2"
-    TRONG_HK2 = "trong_hk2"
-    GIUA_HK2 = "giua_hk2"
-    CUOI_HK2 = "cuoi_hk2"
-    CA_NAM = "ca_nam"
-    CUOI_NAM = "cuoi_nam"
-    SAU_NAM = "sau_nam"
-
-    @property
-    def label(self) -> str:
-        return TIMING_LABELS[self]
+    DAU_HK1 = "dau_hk1", _l("Đầu HK I")
+    TRONG_HK1 = "trong_hk1", _l("Trong HK I")
+    GIUA_HK1 = "giua_hk1", _l("Giữa HK I")
+    CUOI_HK1 = "cuoi_hk1", _l("Cuối HK I")
+    DAU_HK2 = "dau_hk2", _l("Đầu HK II")
+    TRONG_HK2 = "trong_hk2", _l("Trong HK II")
+    GIUA_HK2 = "giua_hk2", _l("Giữa HK II")
+    CUOI_HK2 = "cuoi_hk2", _l("Cuối HK II")
+    CA_NAM = "ca_nam", _l("Cả năm học")
+    CUOI_NAM = "cuoi_nam", _l("Cuối năm học")
+    SAU_NAM = "sau_nam", _l("Sau khi kết thúc năm học")
 
 
-TIMING_LABELS = {
-    Timing.DAU_HK1: "Đầu HK I",
-    Timing.TRONG_HK1: "Trong HK I",
-    Timing.GIUA_HK1: "Giữa HK I",
-    Timing.CUOI_HK1: "Cuối HK I",
-    Timing.DAU_HK2: "Đầu HK II",
-    Timing.TRONG_HK2: "Trong HK II",
-    Timing.GIUA_HK2: "Giữa HK II",
-    Timing.CUOI_HK2: "Cuối HK II",
-    Timing.CA_NAM: "Cả năm học",
-    Timing.CUOI_NAM: "Cuối năm học",
-    Timing.SAU_NAM: "Sau khi kết thúc năm học",
-}
-
-
-class Owner(enum.StrEnum):
+class Owner(Vocabulary):
     """Who carries out a milestone."""
 
-    UBND_PHUONG = "ubnd_phuong"
-    PHONG_VHXH = "phong_vhxh"
-    CO_SO_GD = "co_so_gd"
-
-    @property
-    def label(self) -> str:
-        return OWNER_LABELS[self]
+    UBND_PHUONG = "ubnd_phuong", _l("UBND phường")
+    PHONG_VHXH = "phong_vhxh", _l("Phòng VHXH")
+    CO_SO_GD = "co_so_gd", _l("Cơ sở giáo dục")
 
 
-OWNER_LABELS = {
-    Owner.UBND_PHUONG: "UBND phường",
-    Owner.PHONG_VHXH: "Phòng VHXH",
-    Owner.CO_SO_GD: "Cơ sở giáo dục",
-}
 WARD_OWNERS = frozenset({Owner.UBND_PHUONG, Owner.PHONG_VHXH})
 
 
@@ -262,6 +236,18 @@ class Deadline(Model):
         return self.before - timedelta(days=1) if self.before else None
 
 
+class TargetOutcome(Vocabulary):
+    """Whether a school's activities meet a target of Phụ lục II (computed, not stored): `short`
+    is the word of the reports' "Đánh giá" column."""
+
+    MET = "met", _l("Đạt chỉ tiêu"), "✓", _l("Đạt")
+    UNMET = "unmet", _l("Chưa đạt chỉ tiêu"), "○", _l("Chưa đạt")
+
+    @classmethod
+    def of(cls, met: bool) -> "TargetOutcome":
+        return cls.MET if met else cls.UNMET
+
+
 class Target(Model):
     """A row of Phụ lục II, keeping the plan's own row number (STT 1, 4, 5)."""
 
@@ -292,7 +278,7 @@ class Target(Model):
 
     @property
     def applies_to_text(self) -> str:
-        levels = ", ".join(LEVEL_LABELS[level] for level in self.levels)
+        levels = ", ".join(str(level.label) for level in self.levels)
         if self.pilot is None:
             return levels
         return f"{levels} — {'thí điểm' if self.pilot else 'không thí điểm'}"

@@ -1,10 +1,10 @@
 """Accounts and roles."""
 
-import enum
 import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,25 +12,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import Model, db
 from .plan import str_enum
 from .types import UTCDateTime, utcnow
+from .vocabulary import Vocabulary
 
 if TYPE_CHECKING:
     from .ward import School, Ward
 
 
-class Role(enum.StrEnum):
-    WARD_ADMIN = "ward_admin"
-    SUPERVISOR = "supervisor"
-    SCHOOL_STAFF = "school_staff"
-    VIEWER = "viewer"
-
-    @property
-    def label(self) -> str:
-        return {
-            "ward_admin": "Cán bộ Phòng VHXH",
-            "supervisor": "Thành viên đoàn kiểm tra",
-            "school_staff": "Cán bộ nhà trường",
-            "viewer": "Lãnh đạo (xem)",
-        }[self.value]
+class Role(Vocabulary):
+    WARD_ADMIN = "ward_admin", _l("Cán bộ Phòng VHXH")
+    SUPERVISOR = "supervisor", _l("Thành viên đoàn kiểm tra")
+    SCHOOL_STAFF = "school_staff", _l("Cán bộ nhà trường")
+    VIEWER = "viewer", _l("Lãnh đạo (xem)")
 
 
 class User(UserMixin, Model):

@@ -1,28 +1,17 @@
 """The ward and its schools."""
 
-import enum
-
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
+from .vocabulary import Vocabulary
 
 
-class SchoolLevel(enum.StrEnum):
-    TIEU_HOC = "tieu_hoc"
-    THCS = "thcs"
-    LIEN_CAP = "lien_cap"
-
-    @property
-    def label(self) -> str:
-        return LEVEL_LABELS[self]
-
-
-LEVEL_LABELS = {
-    SchoolLevel.TIEU_HOC: "Tiểu học",
-    SchoolLevel.THCS: "THCS",
-    SchoolLevel.LIEN_CAP: "Liên cấp",
-}
+class SchoolLevel(Vocabulary):
+    TIEU_HOC = "tieu_hoc", _l("Tiểu học")
+    THCS = "thcs", _l("THCS")
+    LIEN_CAP = "lien_cap", _l("Liên cấp")
 
 
 class Ward(Model):

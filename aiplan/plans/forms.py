@@ -19,8 +19,8 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..fields import CheckboxesField, FingerprintField, VnDateField
-from ..models.plan import OWNER_LABELS, TIMING_LABELS
-from ..models.ward import LEVEL_LABELS
+from ..models.plan import Owner, Timing
+from ..models.ward import SchoolLevel
 from .editing import day_month
 from .spec import MEASURES
 
@@ -36,7 +36,7 @@ def _choices(pairs) -> list:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-TIMING_CHOICES = _choices((timing.value, label) for timing, label in TIMING_LABELS.items())
+TIMING_CHOICES = _choices((timing.value, timing.label) for timing in Timing)
 CALENDAR_LABELS = {
     "hk1_start": _l("Bắt đầu HK I"),
     "hk1_end": _l("Kết thúc HK I"),
@@ -114,7 +114,7 @@ class MilestoneForm(FlaskForm):
     timing_text = _text(_l("Thời gian, như kế hoạch ghi"), limit=200)
     owners = _select(
         _l("Đơn vị thực hiện"),
-        _choices((o.value, label) for o, label in OWNER_LABELS.items()),
+        _choices((owner.value, owner.label) for owner in Owner),
         field=CheckboxesField,
         validators=[InputRequired(_l("Chọn ít nhất một đơn vị thực hiện."))],
     )
@@ -175,7 +175,7 @@ class TargetForm(FlaskForm):
     evidence_text = _text(_l("Minh chứng thực hiện, như kế hoạch ghi"), area=True)
     levels = _select(
         _l("Áp dụng cho cấp học"),
-        _choices((level.value, label) for level, label in LEVEL_LABELS.items()),
+        _choices((level.value, level.label) for level in SchoolLevel),
         field=CheckboxesField,
         validators=[InputRequired(_l("Chọn ít nhất một cấp học."))],
     )

@@ -24,6 +24,7 @@ from urllib.parse import quote
 from flask import current_app
 from markupsafe import escape
 
+from ..documents.language import in_vietnamese
 from ..figures.evidence import school_evidence
 from ..models import EvidenceFile, Plan, School
 from ..storage import get_storage
@@ -83,6 +84,7 @@ def file_name(original: str, taken: set[str]) -> str:
         name = f"{stem} ({n})"
 
 
+@in_vietnamese
 def build_bundle(plan: Plan, school: School) -> tuple[SpooledTemporaryFile, int]:
     """The school's bundle as a ZIP in a spooled temporary file, rewound, and its size in bytes."""
     evidence = school_evidence(plan, school)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..documents.admin_doc import AdminDocument, Authority
+from ..documents.language import in_vietnamese
 from ..figures.activities import FormGroup, TargetActual, group_by_form, school_activities, target_actuals
 from ..figures.evaluations import get_self_evaluation
 from ..figures.evidence import SchoolEvidence, school_evidence
@@ -20,6 +21,7 @@ from ..figures.items import Progress, progress_by_school
 from ..figures.labels import item_label
 from ..figures.school_page import checklist
 from ..models import (
+    RESUBMITTED,
     ChecklistItem,
     Deadline,
     ItemStatus,
@@ -29,6 +31,7 @@ from ..models import (
     School,
     SelfEvaluation,
     Target,
+    TargetOutcome,
     Verdict,
 )
 from ..timeutil import LOCAL_TZ, local_today
@@ -84,6 +87,7 @@ def school_report(plan: Plan, school: School, today: date | None = None) -> Scho
     )
 
 
+@in_vietnamese
 def build_school_report(report: SchoolReport) -> AdminDocument:
     """The school's report as an administrative document, ready to render."""
     plan, school, today = report.plan, report.school, report.today
@@ -140,17 +144,17 @@ def _checklist(doc: AdminDocument, report: SchoolReport) -> None:
 
 
 def status_text(status: ItemStatus, late: bool) -> str:
-    """ "Đang thực hiện", with "(quá hạn)" when the item is late."""
-    return status.label + (" (quá hạn)" if late else "")
+    """The school's own status, and whether it is late: "Đang thực hiện (quá hạn)"."""
+    return str(status.label) + (" (quá hạn)" if late else "")
 
 
 def verdict_text(item: ChecklistItem) -> str:
     """The supervisor's verdict with its reason; a change made since is said, not hidden."""
-    text = item.verdict.label
+    text = str(item.verdict.label)
     if item.verdict is Verdict.NEEDS_MORE and item.verdict_reason:
         text += f": {item.verdict_reason}"
     if item.resubmitted_at is not None:
-        text += " (nhà trường đã cập nhật sau kiểm tra, chờ kiểm tra lại)"
+        text += f" ({str(RESUBMITTED.label).lower()})"
     return text
 
 
@@ -178,7 +182,7 @@ def _activities(doc: AdminDocument, report: SchoolReport) -> None:
         doc.table(
             ("STT", "Chỉ tiêu triển khai tối thiểu", "Kết quả thực hiện", "Đánh giá"),
             [
-                (target.stt, target.minimum, actual_text(target, actual), "Đạt" if actual.met else "Chưa đạt")
+                (target.stt, target.minimum, actual_text(target, actual), TargetOutcome.of(actual.met).short)
                 for target, actual in report.targets
             ],
             widths=(1.2, 6.8, 4.6, 2),

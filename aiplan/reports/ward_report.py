@@ -15,12 +15,24 @@ from datetime import date
 from functools import cached_property
 
 from ..documents.admin_doc import AdminDocument, Authority, office_code
+from ..documents.language import in_vietnamese
 from ..figures.activities import TargetActual, integration_share
 from ..figures.evaluations import EvaluationSummary, evaluation_summary
 from ..figures.plan_warnings import plan_warnings
 from ..figures.readmodel import LateGroup, Rollup, SchoolRow
 from ..figures.rollup import rollup
-from ..models import Deadline, Plan, Rating, ReportKind, ReportText, School, Target, Ward
+from ..models import (
+    Deadline,
+    EvaluationState,
+    Plan,
+    Rating,
+    ReportKind,
+    ReportText,
+    School,
+    Target,
+    TargetOutcome,
+    Ward,
+)
 from ..schoolyear import plan_schools
 from ..timeutil import local_today
 from .parts import ROMAN, document_number, in_sentence, place_name, plan_reference, signature, written_parts
@@ -118,6 +130,7 @@ def target_results(plan: Plan, schools: list[School], actuals: dict) -> list[Tar
     return results
 
 
+@in_vietnamese
 def build_ward_report(report: WardReport) -> AdminDocument:
     """The ward's consolidated report as an administrative document, ready to render."""
     plan, ward, year = report.plan, report.ward, report.plan.school_year.name
@@ -157,7 +170,7 @@ def build_ward_report(report: WardReport) -> AdminDocument:
 
 
 def _verdict(met: bool | None) -> str:
-    return "—" if met is None else "Đạt" if met else "Chưa đạt"
+    return "—" if met is None else str(TargetOutcome.of(met).short)
 
 
 def _targets(doc: AdminDocument, numeral: str, report: WardReport) -> None:
@@ -235,7 +248,7 @@ def _schools(doc: AdminDocument, numeral: str, report: WardReport) -> None:
         actuals = owed.get(school.id)
         targets = _verdict(all(actual.met for actual in actuals)) if actuals else "—"
         evaluation = report.evaluations.by_school.get(school.id)
-        state = "Chưa thực hiện" if evaluation is None else "Bản nháp" if evaluation.submitted_at is None else "Đã nộp"
+        state = EvaluationState.of(evaluation).label
         rows.append(
             (
                 n,
@@ -268,7 +281,7 @@ def _evaluations(doc: AdminDocument, numeral: str, report: WardReport) -> None:
     doc.heading(f"{numeral}. ĐÁNH GIÁ KẾT QUẢ TRIỂN KHAI TẠI CÁC TRƯỜNG (PHỤ LỤC I.2)")
     doc.paragraph(
         f"Số trường đã nộp bản tự đánh giá: {summary.submitted}/{summary.schools}; bản nháp chưa nộp: "
-        f"{summary.drafts}; chưa thực hiện: {summary.not_begun}. Số trường theo từng mức đánh giá "
+        f"{summary.drafts}; chưa bắt đầu: {summary.not_begun}. Số trường theo từng mức đánh giá "
         "(chỉ tính các bản đã nộp):"
     )
     ratings = list(Rating)

@@ -1,8 +1,9 @@
 """The rollup as JSON, CSV and XLSX, written from the same read model as the page.
 
 Exports are documents for the offices above the ward: their headers and labels are the
-plan's Vietnamese whatever the reader's interface language. No file is ever named in them
-(restricted ones are only counted).
+plan's Vietnamese whatever the reader's interface language (the labels are the vocabulary's, read
+under force_locale("vi"): aiplan/documents/language.py). No file is ever named in them (restricted
+ones are only counted).
 """
 
 import csv
@@ -12,9 +13,14 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 
+from flask_babel import force_locale
+
+from ..documents.language import VIETNAMESE, in_vietnamese
 from ..documents.tables import csv_value
 from ..figures.readmodel import ItemState, Rollup, SchoolRow
+from ..models import RESUBMITTED, ItemStatus, TargetOutcome, Verdict
 from ..timeutil import LOCAL_TZ
 
 YES, NO = "Có", "Không"
@@ -25,19 +31,20 @@ def item_status_text(item: ItemState | None) -> str:
     """ "Đã hoàn thành", with "(khuyến khích)" for an item the school is only encouraged to do."""
     if item is None:
         return ""
-    return item.status.label + ("" if item.required else " (khuyến khích)")
+    return str(item.status.label) + ("" if item.required else " (khuyến khích)")
 
 
 def verdict_text(item: ItemState | None) -> str:
+    """ "Cần bổ sung", or "Đạt (đã bổ sung, chờ kiểm tra lại)" for a verdict the school's change has reopened."""
     if item is None:
         return ""
-    if item.shown_verdict == "resubmitted":
-        return f"{item.verdict.label} (trường đã sửa, chờ kiểm tra lại)"
-    return item.verdict.label
+    if item.shown_verdict == RESUBMITTED.value:
+        return f"{item.verdict.label} ({str(RESUBMITTED.label).lower()})"
+    return str(item.verdict.label)
 
 
 def met_text(met: bool | None) -> str:
-    return "" if met is None else ("Đạt" if met else "Chưa đạt")
+    return "" if met is None else str(TargetOutcome.of(met).short)
 
 
 def unit_of(target) -> str:
@@ -55,10 +62,10 @@ def school_headers(r: Rollup) -> list[str]:
         "Cấp học",
         "Trường thí điểm",
         "Số mục bắt buộc",
-        "Đã hoàn thành",
+        str(ItemStatus.DONE.label),
         "Tỷ lệ hoàn thành (%)",
         "Đã xác minh đạt",
-        "Cần bổ sung",
+        str(Verdict.NEEDS_MORE.label),
         "Quá hạn",
     ]
     for summary in r.school_milestones:
@@ -91,7 +98,7 @@ def school_lines(r: Rollup) -> Iterator[list]:
             number,
             school.slug,
             school.name,
-            school.level.label,
+            str(school.level.label),
             YES if row.pilot else NO,
             row.required,
             row.done,
@@ -126,6 +133,7 @@ def school_table(r: Rollup) -> tuple[list[str], list[list]]:
     return school_headers(r), list(school_lines(r))
 
 
+@in_vietnamese
 def csv_chunks(r: Rollup) -> Iterator[bytes]:
     """UTF-8 with a BOM, so that Excel opens the Vietnamese correctly; one row per school, sent
     CHUNK rows at a time. Everything read from the database is read before this returns."""
@@ -136,13 +144,21 @@ def csv_chunks(r: Rollup) -> Iterator[bytes]:
         writer = csv.writer(out, lineterminator="\r\n")
         out.write("\ufeff")
         writer.writerow(headers)
-        for number, line in enumerate(school_lines(r), start=1):
-            writer.writerow([csv_value(value) for value in line])
-            if number % CHUNK == 0:
-                yield _take(out)
+        lines = school_lines(r)
+        while batch := _vietnamese_rows(lines):
+            writer.writerows(batch)
+            yield _take(out)
         yield _take(out)
 
     return chunks()
+
+
+def _vietnamese_rows(lines: Iterator[list]) -> list[list[str]]:
+    """The next CHUNK lines as CSV cells, their labels in Vietnamese. The chunks are mostly written
+    after the request, when no language is chosen and the labels are their Vietnamese msgids; the
+    locale is forced only while writing, never across a yield, where it would outlive its caller's."""
+    with force_locale(VIETNAMESE):
+        return [[csv_value(value) for value in line] for line in islice(lines, CHUNK)]
 
 
 def _take(out: io.StringIO) -> bytes:

@@ -1,22 +1,25 @@
-"""The words of the school matrix, translated once per page rather than once per cell (at 500
-schools the matrix has thousands of cells, and a translation lookup per cell shows in the timing)."""
+"""The vocabulary of the school matrix (aiplan/models/vocabulary.py) read once per page rather than
+once per cell: at 500 schools the matrix has thousands of cells, and a translation lookup per cell
+shows in the timing. The words themselves are the enums'; only their combinations are made here."""
 
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-STATUS_ICONS = {"chua_thuc_hien": "○", "dang_thuc_hien": "◐", "da_hoan_thanh": "●"}
-VERDICT_ICONS = {"chua_kiem_tra": "–", "dat": "✓", "can_bo_sung": "!", "resubmitted": "↻"}
+from ..models import RESUBMITTED, ItemStatus, TargetOutcome, Verdict
 
 
 @dataclass(frozen=True)
 class MatrixLabels:
-    status: dict[str, str]  # full words, by ItemStatus value
+    status: dict[str, str]  # full words, by ItemStatus value, in the enum's order
     status_icon: dict[str, str]
-    status_short: dict[str, str]  # icon and a short word, as the cells show them
-    verdict: dict[str, str]  # by Verdict value, and "resubmitted"
+    status_short: dict[str, str]  # icon and short words, as the cells show them
+    verdict: dict[str, str]  # by Verdict value, and RESUBMITTED's
+    verdict_icon: dict[str, str]
     verdict_short: dict[str, str]
     cell: dict[tuple[str, str], str]  # (status, verdict) -> what a screen reader hears
+    target: dict[bool, str]  # met or not, inside a sentence ("đạt chỉ tiêu")
+    target_icon: dict[bool, str]
     late: str
     late_short: str
     optional: str
@@ -24,35 +27,24 @@ class MatrixLabels:
 
 
 def matrix_labels() -> MatrixLabels:
-    status = {
-        "chua_thuc_hien": _("Chưa thực hiện"),
-        "dang_thuc_hien": _("Đang thực hiện"),
-        "da_hoan_thanh": _("Đã hoàn thành"),
-    }
-    short = {"chua_thuc_hien": _("Chưa làm"), "dang_thuc_hien": _("Đang làm"), "da_hoan_thanh": _("Xong")}
-    verdict = {
-        "chua_kiem_tra": _("Chưa kiểm tra"),
-        "dat": _("Đạt"),
-        "can_bo_sung": _("Cần bổ sung"),
-        "resubmitted": _("Trường đã sửa, chờ kiểm tra lại"),
-    }
-    verdict_short = {
-        "chua_kiem_tra": _("Chưa KT"),
-        "dat": _("Đạt"),
-        "can_bo_sung": _("Cần BS"),
-        "resubmitted": _("Chờ KT lại"),
-    }
+    statuses, verdicts = list(ItemStatus), [*Verdict, RESUBMITTED]
+    status = {s.value: str(s.label) for s in statuses}
+    verdict = {v.value: str(v.label) for v in verdicts}
+    results = {met: TargetOutcome.of(met) for met in (True, False)}
     return MatrixLabels(
         status=status,
-        status_icon=STATUS_ICONS,
-        status_short={code: f"{STATUS_ICONS[code]} {word}" for code, word in short.items()},
+        status_icon={s.value: s.icon for s in statuses},
+        status_short={s.value: f"{s.icon} {s.short}" for s in statuses},
         verdict=verdict,
-        verdict_short={code: f"{VERDICT_ICONS[code]} {word}" for code, word in verdict_short.items()},
+        verdict_icon={v.value: v.icon for v in verdicts},
+        verdict_short={v.value: f"{v.icon} {v.short}" for v in verdicts},
         cell={
             (s, v): _("%(status)s; kiểm tra: %(verdict)s", status=status[s], verdict=verdict[v])
             for s in status
             for v in verdict
         },
+        target={met: str(result.label).lower() for met, result in results.items()},
+        target_icon={met: result.icon for met, result in results.items()},
         late=_("quá hạn"),
         late_short=_("Quá hạn"),
         optional=_("khuyến khích"),

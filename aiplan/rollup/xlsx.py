@@ -15,6 +15,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from ..documents.language import in_vietnamese
 from ..figures.readmodel import Rollup
 from .exports import NO, YES, as_of, met_text, school_table, unit_of, verdict_text
 
@@ -42,6 +43,7 @@ MAX_WIDTH = 45
 HEADER_HEIGHT = 48
 
 
+@in_vietnamese
 def to_xlsx(r: Rollup) -> bytes:
     """Phụ lục II filled with each school's results, one row per school, and a sheet per milestone."""
     workbook = Workbook(write_only=True)
@@ -224,7 +226,7 @@ def _milestone_sheet(sheet, r: Rollup, summary) -> None:
     ]
     entries = [(f"{r.plan.ward.name} (việc của phường)", "", "", summary.ward_item)] if summary.ward_item else []
     entries += [
-        (school.name, school.level.label, YES if r.plan.is_pilot(school) else NO, item)
+        (school.name, str(school.level.label), YES if r.plan.is_pilot(school) else NO, item)
         for school, item in r.milestone_items(summary)
     ]
     rows = [
@@ -234,7 +236,7 @@ def _milestone_sheet(sheet, r: Rollup, summary) -> None:
             level,
             pilot,
             YES if item.required else "Khuyến khích",
-            item.status.label,
+            str(item.status.label),
             item.due_on,
             item.completed_on,
             (YES if item.on_time else NO) if item.done else "",

@@ -1,0 +1,47 @@
+"""The app's vocabulary: each code it stores (a status, a verdict, a rating, a role…) declared once
+with the words people read for it, so that pages, exports and documents never word it differently.
+
+A member is declared as `CODE = "stored_value", _l("Nhãn"), "icon", _l("Nhãn ngắn")`:
+- `label`: the full words, a lazy_gettext string, translated when it is shown (the Vietnamese is the
+  msgid, as for every string of the app);
+- `icon`: the glyph the pages draw beside it ("" where they draw none), never the only sign;
+- `short`: the short words of the narrow places (the rollup matrix); the label when there are none.
+
+Official documents and data exports are built under `force_locale("vi")`
+(aiplan/documents/language.py), so the same labels print in Vietnamese whoever downloads them.
+"""
+
+import enum
+from dataclasses import dataclass
+
+from flask_babel.speaklater import LazyString
+
+
+class Vocabulary(enum.StrEnum):
+    """A StrEnum whose members carry their label, icon and short label (see the module)."""
+
+    label: LazyString
+    icon: str
+    short: LazyString
+
+    def __new__(cls, value: str, label: LazyString, icon: str = "", short: LazyString | None = None):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        member.icon = icon
+        member.short = label if short is None else short
+        return member
+
+
+@dataclass(frozen=True)
+class Term:
+    """A word of the vocabulary that is not a stored value (a state shown from several columns)."""
+
+    value: str
+    label: LazyString
+    icon: str = ""
+    short: LazyString | None = None
+
+    def __post_init__(self):
+        if self.short is None:
+            object.__setattr__(self, "short", self.label)
