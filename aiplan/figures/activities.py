@@ -158,7 +158,7 @@ def integration_share(plan: Plan, schools: list[School]) -> tuple[int, int]:
         .join(DeliveryForm, Activity.form_id == DeliveryForm.id)
         .where(
             Activity.plan_id == plan.id,
-            Activity.school_id.in_(owing),
+            among(Activity.school_id, owing),
             Activity.deleted_at.is_(None),
             DeliveryForm.code == INTEGRATION,
         )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..database import among
 from ..extensions import db
 from ..models import (
     Plan,
@@ -42,7 +43,7 @@ def evaluation_summary(plan: Plan, school_ids: list[int]) -> EvaluationSummary:
         list(
             db.session.scalars(
                 select(SelfEvaluation)
-                .where(SelfEvaluation.plan_id == plan.id, SelfEvaluation.school_id.in_(school_ids))
+                .where(SelfEvaluation.plan_id == plan.id, among(SelfEvaluation.school_id, school_ids))
                 .options(selectinload(SelfEvaluation.ratings))
             )
         )
