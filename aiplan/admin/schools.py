@@ -97,7 +97,7 @@ def check_school_row(cells: dict[str, str], line: int, seen: dict[str, int]) -> 
     """One row of a schools file as import_schools takes it, or None and the problems of each cell
     ("cột cấp học: …"). `seen` maps the slugs of earlier rows to their lines."""
     slug, name, level_text = cells.get("slug", "").lower(), cells.get("name", ""), cells.get("level", "").lower()
-    # What the web import refuses in any cell (admin/imports.py), the command line refuses too.
+    # What the web import refuses in any cell (documents/tables.py), the command line refuses too.
     problems = [
         f"cột {COLUMNS[column][0]}: {problem}" for column, value in cells.items() if (problem := cell_problem(value))
     ]

@@ -250,7 +250,7 @@ def reset_password(user: User, *, actor) -> str:
 
 
 def save_school_edit(school: School, row: dict, *, version: str, actor) -> ImportReport:
-    """A school changed from its edit form (see schools.services.save_school), committed;
+    """A school changed from its edit form (see admin.schools.save_school), committed;
     StaleEdit if it is no longer as the form (`version`) showed it, and then nothing changes."""
     try:
         lock_schools(school.ward_id, [school.slug])  # before anything audits: see the module's docstring

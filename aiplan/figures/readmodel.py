@@ -1,6 +1,6 @@
 """The rollup's read model: plain dataclasses that the page and every export read.
 
-`services.rollup()` fills them in a fixed number of queries; nothing here touches the database.
+`figures.rollup.rollup()` fills them in a fixed number of queries; nothing here touches the database.
 """
 
 from dataclasses import dataclass, field
