@@ -663,3 +663,32 @@ def test_a_supervisor_on_a_phone_pages_through_a_large_ward_with_the_filter_kept
     expect(phone.get_by_role("link", name="Trang sau →")).to_have_count(0)
     phone.go_back()
     expect(count).to_contain_text("51–100")
+
+
+def test_the_ward_report_prints_the_rollups_own_figures(seeded, as_persona):
+    """What a ward officer signs says what the rollup says: school by school, milestone by
+    milestone (done and on time), and in the number of late items."""
+    from docx import Document
+
+    client = as_persona("ward_admin")
+    figures = json.loads(client.get("/rollup.json").get_data(as_text=True))
+    report = Document(io.BytesIO(client.get("/ward/report.docx").get_data()))
+    tables = [[[cell.text for cell in row.cells] for row in table.rows] for table in report.tables]
+    text = "\n".join(paragraph.text for paragraph in report.paragraphs)
+
+    [schools] = [table for table in tables if "Kiểm tra đạt" in table[0]]
+    by_name = {school["name"]: school["items"] for school in figures["schools"]}
+    assert len(schools) - 1 == len(by_name) == 8
+    for row in schools[1:]:
+        items = by_name[row[1].removesuffix(" (thí điểm)")]
+        done, verified = f"{items['done']}/{items['total']}", f"{items['verified']}/{items['total']}"
+        assert row[2:5] == [done, str(items["late"]), verified], row
+
+    [milestones] = [table for table in tables if "Đúng hạn" in table[0]]
+    for row, summary in zip(milestones[1:], figures["milestones"], strict=True):
+        assert row[0] == str(summary["number"])
+        if summary["for_schools"] and summary["done"]:
+            assert row[3].startswith(f"{summary['done']}/{summary['required']}"), row
+            assert row[4] == f"{summary['on_time']}/{summary['done']}", row
+    late = figures["totals"]["items"]["late"] + sum(1 for s in figures["milestones"] if (s["ward"] or {}).get("late"))
+    assert late > 0 and f"Có {late} nội dung quá hạn" in text
