@@ -100,6 +100,7 @@ def setup():
     else:  # the ward keeps its plans as its admins edited them, and its later years
         click.echo(f"Kế hoạch của {ward.name} đã có: giữ nguyên (sửa trong trang Quản trị hoặc bằng load-plan).")
     ward = db.session.scalar(select(Ward).filter_by(slug=spec.ward["slug"]))
+    assert ward is not None  # the bundled plan's ward: loaded just above if it was not there
     schools = db.session.scalar(select(func.count(School.id)).filter_by(ward_id=ward.id))
     if not schools:
         _import_schools_file(BUNDLED_SCHOOLS, None)

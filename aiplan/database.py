@@ -94,7 +94,9 @@ class local_date(FunctionElement):
     inherit_cache = True
 
 
-OFFSET_HOURS = int(datetime(2025, 1, 1, tzinfo=LOCAL_TZ).utcoffset().total_seconds()) // 3600
+_offset = datetime(2025, 1, 1, tzinfo=LOCAL_TZ).utcoffset()
+assert _offset is not None  # an aware datetime always has its offset
+OFFSET_HOURS = int(_offset.total_seconds()) // 3600
 
 
 @compiles(local_date)  # SQLite, the default

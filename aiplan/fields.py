@@ -59,34 +59,55 @@ class _HiddenWithError(HiddenInput):
         return html
 
 
-class VersionField(HiddenField):
-    """The version of the record a form was loaded at: ASCII digits as the app writes them, or
-    the form is refused with a message to reload (inputs.parse_version)."""
+class _StampField(HiddenField):
+    """What VersionField and FingerprintField share: a hidden stamp of what the form was loaded
+    at, without which the form is refused with a message to reload, shown beside it."""
 
     widget = _HiddenWithError()
 
     def _value(self):
         return "" if self.data is None else str(self.data)
 
+    def pre_validate(self, form):
+        # A POST with no fields at all is not processed as form data, so process_formdata never ran.
+        if self.data is None and not self.errors:
+            raise StopValidation(BAD_VERSION)
+
+
+class VersionField(_StampField):
+    """The version of the record a form was loaded at: ASCII digits as the app writes them, or
+    the form is refused with a message to reload (inputs.parse_version)."""
+
+    data: int | None
+
     def process_formdata(self, valuelist):
         self.data = parse_version(valuelist[0] if valuelist else None)
         if self.data is None:
             raise ValueError(BAD_VERSION)
 
-    def pre_validate(self, form):
-        # A POST with no fields at all is not processed as form data, so nothing above ran.
-        if self.data is None and not self.errors:
-            raise StopValidation(BAD_VERSION)
+    @property
+    def valid_data(self) -> int:
+        """The version, in a form that validated (one without a good version is refused)."""
+        assert self.data is not None
+        return self.data
 
 
-class FingerprintField(VersionField):
+class FingerprintField(_StampField):
     """The fingerprint of the values an edit form showed (inputs.fingerprint), in its exact shape."""
+
+    data: str | None
 
     def process_formdata(self, valuelist):
         text = valuelist[0] if valuelist else None
         self.data = text if is_fingerprint(text) else None
         if self.data is None:
             raise ValueError(BAD_VERSION)
+
+    @property
+    def valid_data(self) -> str:
+        """The fingerprint, in a form that validated (one without a good fingerprint is refused)."""
+        assert self.data is not None
+        return self.data
 
 
 def error_text(form) -> str:

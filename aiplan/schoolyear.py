@@ -2,6 +2,7 @@
 the one the ward is preparing (not opened yet, seen by ward admins only); and which of them a
 request sees (`viewed_plan`, from the year selector) or writes to (`current_plan`)."""
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 from flask import abort, g, has_request_context, request, session
@@ -71,7 +72,7 @@ SCHOOL_WORK = (
 )
 
 
-def written_after_closing(ward_id: int, events: list[AuditEvent]) -> dict[int, SchoolYear]:
+def written_after_closing(ward_id: int, events: Sequence[AuditEvent]) -> dict[int, SchoolYear]:
     """The school's work recorded while the ward's current year was past its closing date (from
     the next day, Hà Nội time, until the next year was opened), each with that year; one query."""
     years = [

@@ -79,6 +79,14 @@ def test_a_visit_outside_the_window_is_refused_with_the_window_named(app, as_per
     assert visit_count(app) == 0
 
 
+def test_a_visit_date_of_only_spaces_is_asked_for_again_not_a_server_error(app, as_persona):
+    # InputRequired accepts "   ", which the date field reads as no date.
+    response = as_persona("ward_admin").post("/inspections/new", data=schedule_form(app, visit_on="   "))
+    assert response.status_code == 422
+    assert "Nhập ngày kiểm tra." in text_of(response)
+    assert visit_count(app) == 0
+
+
 def test_a_visit_to_an_inactive_school_is_refused(app, as_persona):
     with app.app_context():
         db.session.scalar(select(School).filter_by(slug=SCHOOL_B)).is_active = False

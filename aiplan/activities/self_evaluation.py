@@ -80,7 +80,9 @@ def save_self_evaluation(
         after = describe(plan, evaluation)
         if after == before:
             db.session.rollback()
-            return get_self_evaluation(plan, school)
+            unchanged = get_self_evaluation(plan, school)
+            assert unchanged is not None  # it was saved before: `before` described it
+            return unchanged
         evaluation.updated_at, evaluation.updated_by_id = utcnow(), getattr(actor, "id", None)
         db.session.flush()
         audit.record(

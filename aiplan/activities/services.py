@@ -249,6 +249,7 @@ def refresh_target_items(plan: Plan, school: School, actor=None) -> list[Checkli
     actuals = target_actuals(plan, [school])
     changed = []
     for item in items:
+        assert item.target_id is not None  # a TARGET item names its target
         actual = actuals.get((school.id, item.target_id))
         if actual is None:
             continue  # the target no longer applies; the next checklist sync retires the item

@@ -46,6 +46,12 @@ class PlannedRow:
     action: str | None = None
     problems: list[str] = field(default_factory=list)
 
+    @property
+    def accepted_data(self) -> dict:
+        """`data` of a row that was not refused, as every row of a plan without problems is."""
+        assert self.data is not None
+        return self.data
+
 
 @dataclass
 class ImportPlan:
@@ -284,7 +290,8 @@ def _keeps_an_admin(ward: Ward, accounts: list[PlannedRow]) -> bool:
     }
     had = any(state == (Role.WARD_ADMIN, True) for state in states.values())
     for row in accounts:
-        states[row.data["username"]] = (row.data["role"], row.data["is_enabled"])
+        data = row.accepted_data
+        states[data["username"]] = (data["role"], data["is_enabled"])
     return not had or any(state == (Role.WARD_ADMIN, True) for state in states.values())
 
 
@@ -297,15 +304,17 @@ def apply_import(ward: Ward, plan: ImportPlan, actor) -> ImportResult:
         # first and the head second, and the opposite order here could deadlock on PostgreSQL.
         # Accounts (with the ward's admins) first, then schools (apply_schools locks them before
         # it audits), as everywhere in admin/services.py.
-        changing = [row.data["username"] for row in plan.accounts if row.action == UPDATE]
+        changing = [row.accepted_data["username"] for row in plan.accounts if row.action == UPDATE]
         lock_accounts(ward.id, func.lower(User.username).in_(changing))
-        report = apply_schools(ward, [row.data for row in plan.schools], actor) if plan.schools else ImportReport()
+        report = (
+            apply_schools(ward, [row.accepted_data for row in plan.schools], actor) if plan.schools else ImportReport()
+        )
         schools = {s.slug: s for s in db.session.scalars(select(School).where(School.ward_id == ward.id))}
         users = {u.username: u for u in db.session.scalars(select(User).where(User.ward_id == ward.id))}
         created, updated = [], []
         # New accounts first, so that an admin added by the file counts before another is disabled.
         for row in (row for row in plan.accounts if row.action == NEW):
-            data, password = row.data, temporary_password()
+            data, password = row.accepted_data, temporary_password()
             user = add_user(
                 data["username"],
                 data["role"],
@@ -319,7 +328,7 @@ def apply_import(ward: Ward, plan: ImportPlan, actor) -> ImportResult:
             apply_enabled(user, data["is_enabled"], actor)
             created.append((user, password))
         for row in (row for row in plan.accounts if row.action == UPDATE):
-            data = row.data
+            data = row.accepted_data
             update_account(
                 users[data["username"]],
                 full_name=data["full_name"],

@@ -103,7 +103,7 @@ def school_edit(slug):
             "is_active": form.is_active.data,
         }
         try:
-            save_school_edit(school, row, version=form.version.data, actor=current_user)
+            save_school_edit(school, row, version=form.version.valid_data, actor=current_user)
         except StaleEdit:
             form.version.data = fingerprint(school_values(school))
             stored = [
@@ -200,7 +200,7 @@ def account_edit(user_id):
             role, school = _chosen(form, schools)
             save_account(
                 user,
-                version=form.version.data,
+                version=form.version.valid_data,
                 full_name=form.full_name.data,
                 role=role,
                 school=school,

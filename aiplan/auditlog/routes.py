@@ -1,12 +1,14 @@
 """Routes of the audit log viewer."""
 
+from collections.abc import Sequence
+
 from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import roles_required
 from ..extensions import htmx
 from ..inputs import parse_digits
-from ..models import Role
+from ..models import AuditEvent, Role
 from .services import (
     MAX_SEQ,
     SYSTEM,
@@ -30,6 +32,7 @@ def index():
     ward_id = current_user.ward_id
     schools, users = ward_schools(ward_id), ward_users(ward_id)
     found = parse_filter(request.args, schools, users)
+    events: Sequence[AuditEvent]
     events, has_newer, has_older = [], False, False  # a bad date is explained rather than ignored
     if not found.errors:
         events, has_newer, has_older = events_page(
@@ -67,5 +70,11 @@ def _pager(events, found, has_newer: bool, has_older: bool) -> dict:
     if has_newer:
         newer_url = url_for(".index", sau=events[0].seq, **params) if events else url_for(".index", **params)
     if has_older:
-        older_url = url_for(".index", truoc=events[-1].seq if events else _cursor("sau") + 1, **params)
+        if events:
+            truoc = events[-1].seq
+        else:  # only a page read upwards from a `sau` cursor can be empty with older events
+            sau = _cursor("sau")
+            assert sau is not None
+            truoc = sau + 1
+        older_url = url_for(".index", truoc=truoc, **params)
     return dict(newer_url=newer_url, older_url=older_url)

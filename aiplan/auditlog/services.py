@@ -1,6 +1,7 @@
 """Reading the audit log for the ward admins' viewer: filters, one page of events, and what
 each event changed. Every query is scoped to one ward."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -127,7 +128,7 @@ def events_page(
     older_than: int | None = None,
     newer_than: int | None = None,
     size: int | None = None,
-) -> tuple[list[AuditEvent], bool, bool]:
+) -> tuple[Sequence[AuditEvent], bool, bool]:
     """One page of the ward's events, newest first, keyset-paged on seq (fast at any depth).
 
     Returns the events and whether newer and older events match the filter beyond this page.
@@ -188,7 +189,7 @@ def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=LOCAL_TZ)
 
 
-def object_names(events: list[AuditEvent], schools: list[School], users: list[User]) -> dict[tuple[str, int], str]:
+def object_names(events: Sequence[AuditEvent], schools: list[School], users: list[User]) -> dict[tuple[str, int], str]:
     """(object type, id) → what to call it: an item's title, a file's or an activity's name…
     One query per kind of object on the page, whatever its size."""
     wanted: dict[str, set[int]] = {}

@@ -2,7 +2,8 @@
 
 import re
 import secrets
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -61,6 +62,7 @@ def authenticate(username: str, password: str) -> User | None:
         return None
     # Reloaded, and locked before the audit head as every writer does, in the request's write
     # transaction: refuse if the password changed meanwhile.
+    assert user is not None  # its hash was read above
     db.session.refresh(user, with_for_update=True)
     if user.password_hash != checked_hash or not user.is_enabled:
         return None
@@ -81,7 +83,7 @@ def record_failed_login(username: str) -> None:
     )
 
 
-def take_failed_logins(user: User) -> tuple[int, object]:
+def take_failed_logins(user: User) -> tuple[int, datetime | None]:
     """The wrong passwords typed since the last sign-in (how many, the latest when), now told."""
     told = (user.failed_logins, user.last_failed_login_at)
     user.failed_logins, user.last_failed_login_at = 0, None
@@ -122,7 +124,7 @@ def end_session(user: User) -> None:
         user.current_session.ended_at = utcnow()
 
 
-def active_sessions(user: User) -> list[UserSession]:
+def active_sessions(user: User) -> Sequence[UserSession]:
     """The user's sign-ins that still open pages: not ended, not idle past the limit; newest first."""
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
     return db.session.scalars(

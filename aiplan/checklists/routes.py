@@ -32,7 +32,7 @@ def update(slug, item_id):
         try:
             update_item(
                 item,
-                version=form.version.data,
+                version=form.version.valid_data,
                 actor=current_user,
                 status=ItemStatus(form.status.data) if form.status.data else None,
                 note=form.note.data if "note" in request.form else None,

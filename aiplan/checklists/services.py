@@ -1,5 +1,6 @@
 """Generating checklists from the plan, and reading them back for the pages."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -91,7 +92,7 @@ def _milestone_due(plan: Plan, milestone, deadline_key: str | None) -> date:
     return plan.school_year.window(milestone.timing)[1]
 
 
-def sync_checklists(plan: Plan, schools: list[School] | None = None) -> int:
+def sync_checklists(plan: Plan, schools: Sequence[School] | None = None) -> int:
     """Bring checklists in line with the plan without touching recorded progress.
 
     Missing items are added; required flags, due dates and positions follow the plan;
@@ -110,7 +111,7 @@ def sync_checklists(plan: Plan, schools: list[School] | None = None) -> int:
             )
         )
     }
-    wanted = {(None, spec.key): spec for spec in items_for_ward(plan)}
+    wanted: dict[tuple[int | None, str], ItemSpec] = {(None, spec.key): spec for spec in items_for_ward(plan)}
     for school in schools:
         wanted.update({(school.id, spec.key): spec for spec in items_for_school(plan, school)})
 
@@ -212,5 +213,9 @@ def commit_item(item: ChecklistItem) -> ChecklistItem:
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        raise StaleItem(db.session.get(ChecklistItem, item.id)) from None
+        current = db.session.get(ChecklistItem, item.id)
+        # Only a plan sync deletes items, and only those nobody had worked on; a save racing such
+        # a delete is not handled (it fails here).
+        assert current is not None
+        raise StaleItem(current) from None
     return item

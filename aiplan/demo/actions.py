@@ -38,6 +38,7 @@ from ..models import (
     VerdictRecord,
     Ward,
 )
+from ..storage import Storage
 from . import files
 
 
@@ -67,7 +68,7 @@ class WardContext:
     plan: Plan
     admin: User
     supervisors: list[User]
-    storage: object  # the evidence store (aiplan.storage.Storage)
+    storage: Storage  # the evidence store
     config: dict
     max_file_kb: int
     counts: Counts = field(default_factory=Counts)
@@ -88,11 +89,23 @@ class ActivityHolder:
     values: dict
     row: Activity | None = None
 
+    @property
+    def created(self) -> Activity:
+        """The row, once its event has run (the timeline runs it before any event that uses it)."""
+        assert self.row is not None
+        return self.row
+
 
 @dataclass
 class InspectionHolder:
     visit_on: date
     row: Inspection | None = None
+
+    @property
+    def created(self) -> Inspection:
+        """The row, once its event has run (the timeline runs it before any event that uses it)."""
+        assert self.row is not None
+        return self.row
 
 
 def set_status(
@@ -107,7 +120,7 @@ def set_status(
     item.status = status
     if note is not None:
         item.note = note
-    after = {"status": item.status.value, "note": item.note}
+    after: dict[str, object] = {"status": item.status.value, "note": item.note}
     if after == before:
         return
     item.updated_at, item.updated_by_id = when, actor.id
@@ -181,7 +194,7 @@ def upload(
     file = EvidenceFile(
         school_id=school.id,
         item_id=item.id if item else None,
-        activity_id=activity.row.id if activity else None,
+        activity_id=activity.created.id if activity else None,
         sha256=sha256,
         size=len(data),
         content_type=accepted.content_type,
@@ -257,7 +270,7 @@ def give_verdict(
     previous = ctx.current_verdicts.get(item.id)
     if previous is not None:
         previous.is_current = False
-    inspection_id = inspection.row.id if inspection else None
+    inspection_id = inspection.created.id if inspection else None
     record = VerdictRecord(
         item_id=item.id,
         inspection_id=inspection_id,
@@ -290,7 +303,7 @@ def close_inspection(
     representative: str,
 ) -> None:
     """As inspections.services.close, by the team's lead."""
-    inspection = holder.row
+    inspection = holder.created
     before = describe_inspection(inspection)
     ctx.minutes += 1
     inspection.conclusion, inspection.recommendations = conclusion, recommendations

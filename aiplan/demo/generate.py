@@ -316,13 +316,14 @@ def _staff_accounts(ward: Ward, schools: list[School], password_hash: str, actor
     }
     db.session.add_all(staff.values())
     db.session.flush()
-    for user in staff.values():
+    for school in schools:
+        user = staff[school.id]
         audit.record(
             "user.create",
             user,
             school_id=user.school_id,
             ward_id=ward.id,
             actor=actor,
-            after={"username": user.username, "role": user.role.value, "school": user.school.slug},
+            after={"username": user.username, "role": user.role.value, "school": school.slug},
         )
     return staff

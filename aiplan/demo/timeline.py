@@ -99,7 +99,7 @@ class SchoolYearPlanner:
         plans = {}
         evaluation_item = None
         for item in items:
-            milestone = self.milestones.get(item.milestone_id)
+            milestone = self.milestones.get(item.milestone_id) if item.milestone_id is not None else None
             if item.kind is ItemKind.TARGET:
                 continue  # computed from the activities
             if milestone is not None and milestone.tracks == "self_evaluation":
@@ -117,6 +117,7 @@ class SchoolYearPlanner:
     def _timing(self, item: ChecklistItem):
         if item.evidence_requirement_id:
             return self.evidence[item.evidence_requirement_id].timing
+        assert item.milestone_id is not None  # neither evidence nor a target (never planned): a milestone
         return self.milestones[item.milestone_id].timing
 
     def _item_dates(self, item: ChecklistItem, profile: str, rng: random.Random) -> ItemPlan:
@@ -188,11 +189,11 @@ class SchoolYearPlanner:
             uploads.append((when, plan, holder))
         for number, (when, plan, holder) in enumerate(uploads):
             item = plan.item if plan else None
-            key = (
-                "activity"
-                if holder
-                else (self.evidence[item.evidence_requirement_id].key if item.evidence_requirement_id else "milestone")
-            )
+            if holder:
+                key = "activity"
+            else:
+                assert item is not None  # an upload is for an activity or for an item's plan
+                key = self.evidence[item.evidence_requirement_id].key if item.evidence_requirement_id else "milestone"
             spec = self._file_spec(school, key, number, holder, rng)
             if self.tl.add(when, actions.upload, school, staff, spec, item=item, activity=holder) and plan:
                 plan.changes.append(when)
@@ -277,6 +278,7 @@ class SchoolYearPlanner:
         rng = random.Random(f"{self.seed}/{self.ctx.ward.slug}/ward")
         admin = self.ctx.admin
         for item in items:
+            assert item.milestone_id is not None  # the ward's own items are all milestones
             milestone = self.milestones[item.milestone_id]
             if milestone.tracks == "inspections":
                 if self.inspections:

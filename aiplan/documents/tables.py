@@ -175,9 +175,9 @@ def match_columns(header: list[str], columns: dict[str, tuple[str, ...]], requir
         positions.setdefault(normalize(title).lower(), index)
     found = {}
     for name, aliases in columns.items():
-        index = next((positions[a] for a in aliases if a in positions), None)
-        if index is not None:
-            found[name] = index
+        at = next((positions[a] for a in aliases if a in positions), None)
+        if at is not None:
+            found[name] = at
     missing = [columns[name][0] for name in required if name not in found]
     if missing:
         raise ImportFileError([f"Thiếu cột: {', '.join(missing)}"])

@@ -18,7 +18,7 @@ from ..access import can_read_school, can_see_restricted, check_writable, get_ac
 from ..extensions import db, htmx
 from ..fields import error_text
 from ..figures.evidence import deleted_files, files_for_activity, files_for_items
-from ..models import EvidenceFile, Role, User
+from ..models import Activity, ChecklistItem, EvidenceFile, Role, User
 from ..redirects import safe_next
 from ..schoolyear import closed_year_message, is_closed
 from ..storage import get_storage
@@ -39,8 +39,15 @@ def get_file(file_id: int, write: bool = False) -> EvidenceFile:
     if file.restricted and not can_see_restricted(current_user, file.school):
         abort(403)
     if write:
-        check_writable(file.school, (file.item or file.activity).plan_id)
+        check_writable(file.school, _attached_to(file).plan_id)
     return file
+
+
+def _attached_to(file: EvidenceFile) -> ChecklistItem | Activity:
+    """The item or the activity the file belongs to (one of them always is: check constraint "attached")."""
+    owner = file.item or file.activity
+    assert owner is not None
+    return owner
 
 
 @bp.post("/schools/<slug>/items/<int:item_id>/files")
@@ -117,7 +124,7 @@ def restricted(file_id):
 def restore(file_id):
     """Restore a deleted file (ward admins), of the current year only."""
     file = get_file(file_id)
-    if is_closed((file.item or file.activity).plan):
+    if is_closed(_attached_to(file).plan):
         abort(403, description=closed_year_message())
     form = FileActionForm()
     if restore_file(file, current_user):
@@ -184,6 +191,7 @@ def _upload(school, item=None, activity=None):
         return render_template("evidence/_files.html", files=_files_of(item, activity), **context), code
     if error:
         return render_template("evidence/files_page.html", files=_files_of(item, activity), **context), code
+    assert notice is not None  # without an error, the files were saved and counted
     flash(notice, "success")
     return redirect(back, 303)
 

@@ -14,7 +14,7 @@ import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from flask import current_app
 
@@ -35,7 +35,7 @@ MAX_DESCRIPTION = 500
 class Upload:
     """One file as it came in: its stream, the name the client gave it, and what the form said."""
 
-    stream: BinaryIO
+    stream: IO[bytes]  # werkzeug's FileStorage.stream
     filename: str | None
     description: str = ""
     restricted: bool = False
@@ -141,7 +141,7 @@ def _pause_before_commit() -> None:
         time.sleep(60)
 
 
-def _stream_to_temp(stream: BinaryIO, storage, temps: list[Path]) -> tuple[Path, str, int]:
+def _stream_to_temp(stream: IO[bytes], storage, temps: list[Path]) -> tuple[Path, str, int]:
     """Copy an upload into a temporary file of the store chunk by chunk, hashing as it goes (not
     synced yet: `put` does that for the files that are kept)."""
     out, path = storage.new_temp()

@@ -86,7 +86,8 @@ def target_actuals(plan: Plan, schools: list[School]) -> dict[tuple[int, int], T
         pilot = plan.is_pilot(school)
         for target, levels in targets:
             if school.level in levels and (target.pilot is None or target.pilot == pilot):
-                count = counts.get((school.id, _FORM_OF.get(target.measure)), 0)
+                form = _FORM_OF.get(target.measure)
+                count = counts.get((school.id, form), 0) if form else 0
                 key = (target.id, count)
                 if key not in same:
                     same[key] = _actual(target, count)

@@ -63,11 +63,11 @@ def _note_lost(file: EvidenceFile) -> EvidenceFile:
 
 def live_file_count(item_id: int) -> int:
     """How many files (not deleted, restricted or not) an item has: evidence it can be marked done with."""
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count())
         .select_from(EvidenceFile)
         .where(EvidenceFile.item_id == item_id, EvidenceFile.deleted_at.is_(None))
-    )
+    ).scalar_one()
 
 
 def deleted_files(ward_id: int, limit: int = 500) -> list[EvidenceFile]:
@@ -150,11 +150,13 @@ def school_evidence(plan: Plan, school: School) -> SchoolEvidence:
     groups: dict[tuple, EvidenceGroup] = {}
     for file in shown:  # milestones, then activities, then Phụ lục II: the order of their codes
         item, activity = file.item, file.activity
+        key: tuple[int, int | str, int]
         if item is not None:
             key = (0 if item.kind is ItemKind.MILESTONE else 2, item.position, item.id)
             if key not in groups:
                 groups[key] = EvidenceGroup(item_code(item), item_label(item), capitalised(item.title))
         else:
+            assert activity is not None  # a file belongs to an item or an activity (check constraint "attached")
             key = (1, activity_codes[activity.id], activity.id)
             if key not in groups:
                 kind = "Hoạt động đã xóa" if activity.deleted_at is not None else "Hoạt động"

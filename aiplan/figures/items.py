@@ -7,8 +7,10 @@ lists, are read item by item (`item_states`).
 """
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, cast
 
 from sqlalchemy import and_, case, func, literal, select, union_all
 
@@ -161,7 +163,9 @@ def item_states(
         .where(*wanted)
         .order_by(C.position, C.id)
     )
-    return [ItemState(*row) for row in rows]
+    # A Row is a Sequence of its columns; mypy (2.4) cannot spread a row typed as ten known columns
+    # and then "any number more" into positional parameters, so it is read as a plain sequence.
+    return [ItemState(*cast(Sequence[Any], row)) for row in rows]
 
 
 @dataclass

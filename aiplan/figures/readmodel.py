@@ -118,7 +118,9 @@ class SchoolRow:
     evidence_files: int = 0
     restricted_files: int = 0
     inspected: bool = False
-    items: list[ItemState] | None = None  # None until services.load_items reads them
+    # None until services.load_items reads them; not a constructor argument, so that the counts
+    # spread into the constructor (a dict of ints) can only be meant for the count fields.
+    items: list[ItemState] | None = field(default=None, init=False)
 
     def _loaded(self) -> list[ItemState]:
         if self.items is None:
@@ -127,12 +129,15 @@ class SchoolRow:
 
     @cached_property
     def by_milestone(self) -> dict[int, ItemState]:
-        return {i.milestone_id: i for i in self._loaded() if i.kind is ItemKind.MILESTONE}
+        # An item's kind says which of its three ids is set; `is not None` tells mypy so.
+        return {
+            i.milestone_id: i for i in self._loaded() if i.kind is ItemKind.MILESTONE and i.milestone_id is not None
+        }
 
     @cached_property
     def by_target(self) -> dict[int, ItemState]:
         """The school's item for each target row of Phụ lục II (the verdict on its result)."""
-        return {i.target_id: i for i in self._loaded() if i.kind is ItemKind.TARGET}
+        return {i.target_id: i for i in self._loaded() if i.kind is ItemKind.TARGET and i.target_id is not None}
 
     @property
     def percent(self) -> int:

@@ -146,6 +146,7 @@ def load_items(r: Rollup, rows: list[SchoolRow], kinds: tuple[ItemKind, ...] | N
     export — into the rows; one query."""
     by_school: dict[int, list[ItemState]] = defaultdict(list)
     for item in queries.item_states(r.plan, [row.school.id for row in rows], r.today, kinds):
+        assert item.school_id is not None  # read for these schools, so none is the ward's own
         by_school[item.school_id].append(item)
     for row in rows:
         row.items = by_school[row.school.id]

@@ -74,6 +74,8 @@ def new():
         try:
             if school is None:
                 raise services.InspectionError({"school": _("Chọn một trường trong danh sách.")})
+            if form.visit_on.data is None:  # only spaces typed: InputRequired lets them through
+                raise services.InspectionError({"visit_on": _("Nhập ngày kiểm tra.")})
             inspection = services.schedule(
                 plan,
                 school,
@@ -165,7 +167,7 @@ def _give_verdict(item, inspection):
                 item,
                 Verdict(form.verdict.data),
                 form.reason.data,
-                version=form.version.data,
+                version=form.version.valid_data,
                 actor=current_user,
                 inspection=inspection,
             )
@@ -219,7 +221,7 @@ def close(inspection_id):
         try:
             services.close(
                 inspection,
-                version=form.version.data,
+                version=form.version.valid_data,
                 conclusion=form.conclusion.data or "",
                 recommendations=form.recommendations.data or "",
                 school_representative=form.school_representative.data or "",
@@ -249,7 +251,9 @@ def reopen(inspection_id):
     form = ReopenForm()
     if form.validate_on_submit():
         try:
-            services.reopen(inspection, version=form.version.data, reason=form.reason.data or "", actor=current_user)
+            services.reopen(
+                inspection, version=form.version.valid_data, reason=form.reason.data or "", actor=current_user
+            )
         except services.StaleInspection:
             db.session.refresh(inspection)
             flash(_("Biên bản vừa được người khác cập nhật; đây là nội dung mới nhất."), "error")

@@ -137,7 +137,7 @@ class ChecklistItem(Model):
         """Past due and not done; only what the school must do can be late (not what is encouraged)."""
         return self.required and not self.is_done and self.due_on < today
 
-    @is_late.inplace.expression
+    @is_late.expression  # a hybrid_method changes in place already (mypy misreads its .inplace)
     @classmethod
     def _is_late_sql(cls, today: date) -> ColumnElement[bool]:
         return cls.required & ~cls.is_done & (cls.due_on < today)
@@ -147,7 +147,7 @@ class ChecklistItem(Model):
         """Not done, and due today or within DUE_SOON_DAYS: what the school's page lists first."""
         return not self.is_done and 0 <= (self.due_on - today).days <= DUE_SOON_DAYS
 
-    @is_due_soon.inplace.expression
+    @is_due_soon.expression  # a hybrid_method changes in place already (mypy misreads its .inplace)
     @classmethod
     def _is_due_soon_sql(cls, today: date) -> ColumnElement[bool]:
         return ~cls.is_done & cls.due_on.between(today, today + timedelta(days=DUE_SOON_DAYS))

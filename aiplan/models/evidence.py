@@ -47,6 +47,10 @@ class EvidenceFile(Model):
     activity: Mapped["Activity | None"] = relationship()
     uploaded_by: Mapped["User | None"] = relationship(foreign_keys=[uploaded_by_id])
 
+    # Not a column: figures.evidence sets it on the files a page lists whose bytes are missing
+    # from the store, and the list then says so and offers no download.
+    lost = False
+
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None

@@ -13,8 +13,23 @@ Official documents and data exports are built under `force_locale("vi")`
 
 import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Self, TypeVar
 
 from flask_babel.speaklater import LazyString
+
+_Member = TypeVar("_Member", bound="Vocabulary")
+
+
+def _new_member(
+    cls: type[_Member], value: str, label: LazyString, icon: str = "", short: LazyString | None = None
+) -> _Member:
+    """Make one member from its declaration `CODE = value, label, icon, short`."""
+    member = str.__new__(cls, value)
+    member._value_ = value
+    member.label = label
+    member.icon = icon
+    member.short = label if short is None else short
+    return member
 
 
 class Vocabulary(enum.StrEnum):
@@ -24,13 +39,16 @@ class Vocabulary(enum.StrEnum):
     icon: str
     short: LazyString
 
-    def __new__(cls, value: str, label: LazyString, icon: str = "", short: LazyString | None = None):
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label = label
-        member.icon = icon
-        member.short = label if short is None else short
-        return member
+    # Enum calls the class's __new__ only to make the members; once the class is made it puts its own
+    # __new__ in that place, so `Role("admin")` looks a member up by its stored value. mypy reads the
+    # class's __new__ as its constructor, so it is shown the lookup, and the member maker is the
+    # module's function above (typed and checked there).
+    if TYPE_CHECKING:
+
+        def __new__(cls, value: str) -> Self: ...
+
+    else:
+        __new__ = _new_member
 
 
 @dataclass(frozen=True)

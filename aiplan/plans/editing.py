@@ -10,7 +10,9 @@ that fingerprint, so a second editor never overwrites the first unseen.
 
 import re
 import unicodedata
+from collections.abc import Callable, Mapping
 from datetime import date
+from typing import Literal
 
 from sqlalchemy import select
 
@@ -80,7 +82,7 @@ def calendar_values(plan: Plan) -> dict:
     return {name: getattr(plan.school_year, name).isoformat() for name in CALENDAR_FIELDS}
 
 
-def calendar_problems(days: dict[str, date | None]) -> dict[str, str]:
+def calendar_problems(days: Mapping[str, date | None]) -> dict[str, str]:
     """The order a school year's dates must keep, one message per field that breaks it."""
     problems = {}
     holds = {">": date.__gt__, ">=": date.__ge__, "<=": date.__le__}
@@ -230,7 +232,7 @@ class PlanEdit:
     def __init__(self, plan: Plan, version: str, read):
         self.plan, self.version, self.read = plan, version, read
         self.before: dict = {}
-        self.after_sync = None
+        self.after_sync: Callable[[], None] | None = None
 
     def __enter__(self) -> "PlanEdit":
         try:
@@ -246,7 +248,7 @@ class PlanEdit:
             raise
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type, exc, tb) -> Literal[False]:  # never swallows an exception
         if exc_type is None:
             try:
                 sync_checklists(self.plan)
@@ -287,7 +289,7 @@ def retiring_items(plan: Plan) -> list[ChecklistItem]:
     session, no longer asks of their school: the next sync would retire them."""
     db.session.flush()
     schools = db.session.scalars(select(School).filter_by(ward_id=plan.ward_id, is_active=True)).all()
-    wanted = {(None, spec.key) for spec in items_for_ward(plan)}
+    wanted: set[tuple[int | None, str]] = {(None, spec.key) for spec in items_for_ward(plan)}
     for school in schools:
         wanted.update((school.id, spec.key) for spec in items_for_school(plan, school))
     gone = [

@@ -84,7 +84,7 @@ def edit_calendar(year):
     form = CalendarForm(data=_initial(read(), dates=editing.CALENDAR_FIELDS))
     done, status = _submit(
         form,
-        lambda: editing.update_calendar(plan, form.days(), version=form.version.data, actor=current_user),
+        lambda: editing.update_calendar(plan, form.days(), version=form.version.valid_data, actor=current_user),
         read,
         plan,
         _("Đã lưu lịch năm học; hạn của các mục checklist đã được tính lại."),
@@ -116,7 +116,9 @@ def edit_deadline(year, key):
     )
     done, status = _submit(
         form,
-        lambda: editing.update_deadline(plan, deadline, form.values(), version=form.version.data, actor=current_user),
+        lambda: editing.update_deadline(
+            plan, deadline, form.values(), version=form.version.valid_data, actor=current_user
+        ),
         read,
         plan,
         _("Đã lưu thời hạn; hạn của các mục checklist đã được tính lại."),
@@ -140,7 +142,12 @@ def edit_milestone(year, number):
     done, status = _submit(
         form,
         lambda: editing.update_milestone(
-            plan, milestone, form.values(), version=form.version.data, actor=current_user, confirm=form.confirm.data
+            plan,
+            milestone,
+            form.values(),
+            version=form.version.valid_data,
+            actor=current_user,
+            confirm=form.confirm.data,
         ),
         read,
         plan,
@@ -172,7 +179,7 @@ def edit_target(year, stt):
             form.values(),
             form.evidence_rows(),
             form.new_evidence(),
-            version=form.version.data,
+            version=form.version.valid_data,
             actor=current_user,
             confirm=form.confirm.data,
         ),

@@ -102,6 +102,7 @@ def update_target(
                 requirement.timing = Timing(evidence[requirement.key]["timing"])
         added = None
         if new_title:
+            assert new_evidence is not None  # new_title was read from it
             added = EvidenceRequirement(
                 key=evidence_key(new_title, {e.key for e in target.evidence}),
                 position=len(target.evidence) + 1,

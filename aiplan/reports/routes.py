@@ -16,8 +16,8 @@ from . import services
 from .bundle import build_bundle, bundle_filename
 from .forms import ReportTextForm
 from .parts import preview
-from .school_report import build_school_report, school_report, school_report_filename
-from .ward_report import build_ward_report, ward_report, ward_report_filename
+from .school_report import SchoolReport, build_school_report, school_report, school_report_filename
+from .ward_report import WardReport, build_ward_report, ward_report, ward_report_filename
 
 bp = Blueprint("reports", __name__)
 
@@ -96,6 +96,7 @@ def _report_page(plan: Plan, school: School | None, can_write: bool):
         text = services.get_report_text(plan, school)
         if stale:
             form.version.data = services.current_version(text)
+    report: WardReport | SchoolReport
     if school is None:
         report = ward_report(plan)
         document = build_ward_report(report)

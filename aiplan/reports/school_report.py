@@ -99,7 +99,7 @@ def build_school_report(report: SchoolReport) -> AdminDocument:
         number=document_number(report.text.number if report.text else "", f"/BC-{school_code(school)}"),
         place=place_name(ward),
         date=None,
-        year=report.deadline.before.year if report.deadline else today.year,
+        year=report.deadline.before.year if report.deadline and report.deadline.before else today.year,
         recipients=list(RECIPIENTS),
         signatures=[signature(report.text, SIGNER)],
     )
@@ -258,9 +258,7 @@ def _self_evaluation(doc: AdminDocument, report: SchoolReport) -> None:
             (
                 criterion.position,
                 criterion.title,
-                rows[criterion.id].rating.label
-                if criterion.id in rows and rows[criterion.id].rating
-                else "Chưa đánh giá",
+                rating.label if criterion.id in rows and (rating := rows[criterion.id].rating) else "Chưa đánh giá",
                 rows[criterion.id].text if criterion.id in rows else "",
             )
             for criterion in report.plan.criteria

@@ -112,9 +112,11 @@ def target_results(plan: Plan, schools: list[School], actuals: dict) -> list[Tar
             if not owing:
                 results.append(TargetResult(target, "Không có trường thuộc đối tượng", None))
                 continue
-            met = found * 100 >= target.measure_min * owing
+            share_met = found * 100 >= target.measure_min * owing
             results.append(
-                TargetResult(target, f"{found}/{owing} trường thực hiện lồng ghép ({round(100 * found / owing)}%)", met)
+                TargetResult(
+                    target, f"{found}/{owing} trường thực hiện lồng ghép ({round(100 * found / owing)}%)", share_met
+                )
             )
         elif target.measure == "elective_classes":
             if not applying:
@@ -143,7 +145,7 @@ def build_ward_report(report: WardReport) -> AdminDocument:
         number=document_number(report.text.number if report.text else "", f"/BC-{code}"),
         place=place_name(ward),
         date=None,
-        year=report.deadline.before.year if report.deadline else report.today.year,
+        year=report.deadline.before.year if report.deadline and report.deadline.before else report.today.year,
         recipients=["- UBND phường (để báo cáo);", f"- Lưu: VT, {code}."],
         signatures=[signature(report.text, SIGNER)],
     )

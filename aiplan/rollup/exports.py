@@ -71,9 +71,9 @@ def school_headers(r: Rollup) -> list[str]:
     for summary in r.school_milestones:
         number = summary.milestone.number
         headers += [f"Mốc {number}: trạng thái", f"Mốc {number}: kết quả kiểm tra"]
-    for summary in r.targets:
-        stt = summary.target.stt
-        headers += [f"STT {stt}: kết quả (số {unit_of(summary.target)})", f"STT {stt}: đánh giá"]
+    for target_summary in r.targets:
+        stt = target_summary.target.stt
+        headers += [f"STT {stt}: kết quả (số {unit_of(target_summary.target)})", f"STT {stt}: đánh giá"]
     headers += ["Minh chứng phải có", "Minh chứng đã hoàn thành", "Minh chứng đạt"]
     for form in r.forms:
         headers += [f"Số hoạt động ({form.short})", f"Người tham gia ({form.short})", f"Số tiết ({form.short})"]

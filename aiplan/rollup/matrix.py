@@ -50,7 +50,7 @@ class MatrixFilter:
         args = {
             "level": self.level.value if self.level else "",
             "status": self.status,
-            "pilot": {True: "1", False: "0"}.get(self.pilot, ""),
+            "pilot": "" if self.pilot is None else "1" if self.pilot else "0",
             "late": "1" if self.late else "",
         }
         return {key: value for key, value in args.items() if value}

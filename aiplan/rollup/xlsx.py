@@ -8,6 +8,7 @@ before its first row.
 """
 
 import io
+from collections.abc import Sequence
 from datetime import date
 
 from openpyxl import Workbook
@@ -87,7 +88,7 @@ def _table(
     *,
     freeze: str,
     widths: dict | None = None,
-    header_rows: list[list] = (),
+    header_rows: Sequence[list] = (),
     merged_headers: int = 0,
     formats: dict | None = None,
 ) -> None:

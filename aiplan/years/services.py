@@ -49,7 +49,9 @@ class YearError(Exception):
 
 
 def next_year_name(name: str) -> str:
-    start = int(YEAR_NAME.match(name).group(1)) + 1
+    match = YEAR_NAME.match(name)
+    assert match is not None  # a school year's name is always "YYYY-YYYY"
+    start = int(match.group(1)) + 1
     return f"{start}-{start + 1}"
 
 
@@ -176,10 +178,12 @@ def _copy_plan(source: Plan, year: SchoolYear) -> tuple[Plan, list[str]]:
     )
     for m in source.milestones:
         title = text(m.title)
-        school_key = renamed.get(m.school_deadline_key, m.school_deadline_key)
-        if school_key != m.school_deadline_key:
-            old, new = source.deadline(m.school_deadline_key).before, plan.deadline(school_key).before
-            title = title.replace(_printed(old), _printed(new))
+        school_key = m.school_deadline_key
+        if school_key in renamed:
+            old, new = source.deadline(school_key), plan.deadline(renamed[school_key])
+            assert old is not None and new is not None  # the milestone's deadline, and the yearly one replacing it
+            title = title.replace(_printed(old.before), _printed(new.before))
+            school_key = renamed[school_key]
         plan.milestones.append(
             Milestone(
                 number=m.number,
@@ -229,6 +233,7 @@ def _next_deadlines(source: Plan, year: SchoolYear) -> tuple[list[Deadline], lis
     deadlines: list[Deadline] = []
     changes: list[str] = []
     for d in source.deadlines:
+        before: date | None
         if d.key in replaced:
             changes.append(f"{d.title}: thay bằng hạn báo cáo hằng năm")
             continue
