@@ -7,7 +7,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import HiddenField, SelectMultipleField, StringField
-from wtforms.validators import StopValidation
+from wtforms.validators import InputRequired, StopValidation
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from .inputs import BAD_VERSION, is_fingerprint, parse_version
@@ -39,6 +39,14 @@ class VnDateField(StringField):
             self.data = date(year, month, day)
         except ValueError:
             raise ValueError(_l("Ngày không hợp lệ: nhập theo dạng ngày/tháng/năm, ví dụ 15/03/2026.")) from None
+
+    def pre_validate(self, form):
+        """Only spaces typed is nothing typed: InputRequired, which sees text, would let a required
+        date through as None, so it asks here with that validator's own message."""
+        if self.data is None and not self.process_errors:
+            for validator in self.validators:
+                if isinstance(validator, InputRequired):
+                    raise StopValidation(validator.message or _l("Nhập ngày."))
 
 
 class CheckboxesField(SelectMultipleField):

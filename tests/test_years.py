@@ -195,6 +195,8 @@ def test_a_calendar_out_of_order_is_refused_with_a_message_and_nothing_is_create
     assert "Đợt kiểm tra giữa HK II phải nằm trong HK II" in text_of(response)
     response = start_year(admin, hk1_start="31/02/2026")
     assert response.status_code == 422 and "Ngày không hợp lệ" in text_of(response)
+    response = start_year(admin, closes_on="   ")  # only spaces: a date left out, not a 500
+    assert response.status_code == 422 and "Nhập ngày." in text_of(response)
     with app.app_context():
         assert db.session.scalar(select(func.count(SchoolYear.id))) == 1
 

@@ -74,8 +74,7 @@ def new():
         try:
             if school is None:
                 raise services.InspectionError({"school": _("Chọn một trường trong danh sách.")})
-            if form.visit_on.data is None:  # only spaces typed: InputRequired lets them through
-                raise services.InspectionError({"visit_on": _("Nhập ngày kiểm tra.")})
+            assert form.visit_on.data is not None  # a required VnDateField (fields.py) validated it
             inspection = services.schedule(
                 plan,
                 school,
