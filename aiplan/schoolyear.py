@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from flask import abort, g, has_request_context, request, session
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from .extensions import db
 from .models import AuditEvent, ChecklistItem, Plan, Role, School, SchoolYear
@@ -107,12 +107,15 @@ def open_plans(ward_id: int) -> list[Plan]:
 def plan_schools(plan: Plan) -> list[School]:
     """The schools a plan's figures cover: the ward's active schools, or for a past year the
     schools that took part in it (had a checklist), as they were."""
+    return list(db.session.scalars(plan_schools_query(plan)))
+
+
+def plan_schools_query(plan: Plan) -> Select[School]:
+    """plan_schools as a query, for counting them in the database."""
     query = select(School).where(School.ward_id == plan.ward_id)
     if is_closed(plan):
-        query = query.where(School.id.in_(select(ChecklistItem.school_id).where(ChecklistItem.plan_id == plan.id)))
-    else:
-        query = query.where(School.is_active)
-    return list(db.session.scalars(query))
+        return query.where(School.id.in_(select(ChecklistItem.school_id).where(ChecklistItem.plan_id == plan.id)))
+    return query.where(School.is_active)
 
 
 def closed_year_message() -> str:

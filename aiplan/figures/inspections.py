@@ -1,11 +1,11 @@
 """Inspection visits as figures: which schools the ward has inspected (milestone 6)."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..database import among
 from ..extensions import db
-from ..models import Inspection, InspectionStatus, Plan
-from ..schoolyear import plan_schools
+from ..models import Inspection, InspectionStatus, Plan, School
+from ..schoolyear import plan_schools_query
 
 
 def inspected_schools(plan: Plan, school_ids: list[int]) -> set[int]:
@@ -27,6 +27,14 @@ def inspected_schools(plan: Plan, school_ids: list[int]) -> set[int]:
 
 def inspected_count(plan: Plan) -> tuple[int, int]:
     """(schools inspected, schools the plan's figures cover): milestone 6 at a glance, over the same
-    schools as the rollup and the ward report (schoolyear.plan_schools)."""
-    ids = [school.id for school in plan_schools(plan)]
-    return len(inspected_schools(plan, ids)), len(ids)
+    schools as the rollup and the ward report (schoolyear.plan_schools); two counts in the database."""
+    covered = plan_schools_query(plan).with_only_columns(School.id)
+    total = db.session.scalar(select(func.count()).select_from(covered.subquery()))
+    inspected = db.session.scalar(
+        select(func.count(func.distinct(Inspection.school_id))).where(
+            Inspection.plan_id == plan.id,
+            Inspection.status == InspectionStatus.CLOSED,
+            Inspection.school_id.in_(covered),
+        )
+    )
+    return inspected or 0, total or 0

@@ -15,6 +15,8 @@ import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Self, TypeVar
 
+from flask import has_app_context
+from flask_babel import get_locale
 from flask_babel.speaklater import LazyString
 
 _Member = TypeVar("_Member", bound="Vocabulary")
@@ -26,18 +28,41 @@ def _new_member(
     """Make one member from its declaration `CODE = value, label, icon, short`."""
     member = str.__new__(cls, value)
     member._value_ = value
-    member.label = label
+    member._label = label
     member.icon = icon
-    member.short = label if short is None else short
+    member._short = label if short is None else short
     return member
+
+
+_TRANSLATED: dict[tuple[int, str], str] = {}
+
+
+def translated(text: LazyString) -> str | LazyString:
+    """`text` in the current language, translated once per language and kept: an export of 3,000
+    schools reads some 90,000 labels, and translating each one again costs about a second. Outside
+    an app context (import time, a bare script) the lazy string itself."""
+    if not has_app_context():
+        return text
+    key = (id(text), str(get_locale()))
+    if key not in _TRANSLATED:
+        _TRANSLATED[key] = str(text)
+    return _TRANSLATED[key]
 
 
 class Vocabulary(enum.StrEnum):
     """A StrEnum whose members carry their label, icon and short label (see the module)."""
 
-    label: LazyString
+    _label: LazyString
+    _short: LazyString
     icon: str
-    short: LazyString
+
+    @property
+    def label(self) -> str | LazyString:
+        return translated(self._label)
+
+    @property
+    def short(self) -> str | LazyString:
+        return translated(self._short)
 
     # Enum calls the class's __new__ only to make the members; once the class is made it puts its own
     # __new__ in that place, so `Role("admin")` looks a member up by its stored value. mypy reads the
