@@ -43,25 +43,28 @@ def _keyed(result) -> dict:
 # -- grouped counts --------------------------------------------------------------------------------
 
 
-def item_counts(plan: Plan, school_ids: list[int], today: date) -> dict[int, dict[str, int]]:
-    """school id -> the SchoolRow counts of its current items (required, done, …); one query."""
+def item_counts(
+    plan: Plan, school_ids: list[int], today: date, fields: tuple[str, ...] | None = None
+) -> dict[int, dict[str, int]]:
+    """school id -> the SchoolRow counts of its current items (required, done, …), or only those
+    named in `fields`; one query."""
     if not school_ids:
         return {}
     count = func.count
+    counts = {
+        "required": count().filter(C.required),
+        "done": count().filter(C.required, DONE),
+        "verified": count().filter(C.required, VERIFIED),
+        "late": count().filter(late(today)),
+        "needs_more": count().filter(NEEDS_MORE),
+        "awaiting_check": count().filter(AWAITING_CHECK),
+        "evidence_total": count().filter(EVIDENCE),
+        "evidence_done": count().filter(EVIDENCE, DONE),
+        "evidence_verified": count().filter(EVIDENCE, VERIFIED),
+        "evidence_needs_more": count().filter(EVIDENCE, NEEDS_MORE),
+    }
     rows = db.session.execute(
-        select(
-            C.school_id,
-            count().filter(C.required).label("required"),
-            count().filter(C.required, DONE).label("done"),
-            count().filter(C.required, VERIFIED).label("verified"),
-            count().filter(late(today)).label("late"),
-            count().filter(NEEDS_MORE).label("needs_more"),
-            count().filter(AWAITING_CHECK).label("awaiting_check"),
-            count().filter(EVIDENCE).label("evidence_total"),
-            count().filter(EVIDENCE, DONE).label("evidence_done"),
-            count().filter(EVIDENCE, VERIFIED).label("evidence_verified"),
-            count().filter(EVIDENCE, NEEDS_MORE).label("evidence_needs_more"),
-        )
+        select(C.school_id, *(counts[name].label(name) for name in fields or counts))
         .where(_school_items(plan, school_ids))
         .group_by(C.school_id)
     )
@@ -202,7 +205,7 @@ class Progress:
 
 def progress_by_school(plan: Plan, school_ids: list[int], today: date) -> dict[int, Progress]:
     """Every school's Progress (each id is a key), from the rollup's grouped count; one query."""
-    counts = item_counts(plan, school_ids, today)
+    counts = item_counts(plan, school_ids, today, PROGRESS_FIELDS)
     return {
         school_id: Progress(**{name: counts.get(school_id, {}).get(name, 0) for name in PROGRESS_FIELDS})
         for school_id in school_ids

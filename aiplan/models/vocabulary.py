@@ -43,7 +43,8 @@ def translated(text: LazyString) -> str | LazyString:
     an app context (import time, a bare script) the lazy string itself."""
     if not has_app_context():
         return text
-    key = (id(text), str(get_locale()))
+    locale = get_locale()
+    key = (id(text), locale.language if locale is not None else "")  # the app's languages have no territory
     if key not in _TRANSLATED:
         _TRANSLATED[key] = str(text)
     return _TRANSLATED[key]
