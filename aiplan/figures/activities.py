@@ -81,11 +81,10 @@ def target_actuals(plan: Plan, schools: list[School]) -> dict[tuple[int, int], T
     counts = _form_counts(plan, [school.id for school in schools])
     actuals = {}
     same = {}  # (target id, count): the TargetActual, worded once, shared by every school with that count
-    targets = [(target, set(target.levels)) for target in plan.targets]  # as Target.applies_to, read once
     for school in schools:
         pilot = plan.is_pilot(school)
-        for target, levels in targets:
-            if school.level in levels and (target.pilot is None or target.pilot == pilot):
+        for target in plan.targets:
+            if target.applies(school.level, pilot):
                 form = _FORM_OF.get(target.measure)
                 count = counts.get((school.id, form), 0) if form else 0
                 key = (target.id, count)

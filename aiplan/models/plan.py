@@ -284,7 +284,11 @@ class Target(Model):
         return f"{levels} — {'thí điểm' if self.pilot else 'không thí điểm'}"
 
     def applies_to(self, school) -> bool:
-        return school.level in self.levels and (self.pilot is None or self.pilot == self.plan.is_pilot(school))
+        return self.applies(school.level, self.plan.is_pilot(school))
+
+    def applies(self, level: SchoolLevel, pilot: bool) -> bool:
+        """Whether the row asks it of a school of `level` that pilots the plan this year or not."""
+        return level.value in self.levels_code.split(",") and (self.pilot is None or self.pilot == pilot)
 
 
 class EvidenceRequirement(Model):
