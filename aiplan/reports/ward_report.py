@@ -18,7 +18,6 @@ from ..documents.admin_doc import AdminDocument, Authority, office_code
 from ..documents.language import in_vietnamese
 from ..figures.activities import TargetActual, integration_share
 from ..figures.evaluations import EvaluationSummary, evaluation_summary
-from ..figures.plan_warnings import plan_warnings
 from ..figures.readmodel import LateGroup, Rollup, SchoolRow
 from ..figures.rollup import rollup
 from ..models import (
@@ -62,7 +61,6 @@ class WardReport:
     targets: list[TargetResult]
     actuals: dict[tuple[int, int], TargetActual]
     evaluations: EvaluationSummary
-    warnings: list[str]
     text: ReportText | None
     deadline: Deadline | None
 
@@ -95,7 +93,6 @@ def ward_report(plan: Plan, today: date | None = None) -> WardReport:
         actuals=actuals,
         targets=target_results(plan, schools, actuals),
         evaluations=evaluation_summary(plan, [school.id for school in schools]),
-        warnings=plan_warnings(plan),
         text=get_report_text(plan, None),
         deadline=report_deadline(plan, ReportKind.WARD),
     )
@@ -160,9 +157,6 @@ def build_ward_report(report: WardReport) -> AdminDocument:
     _schools(doc, next(numerals), report)
     _evaluations(doc, next(numerals), report)
     _late(doc, next(numerals), report)
-    if report.warnings:
-        doc.heading(f"{next(numerals)}. LƯU Ý VỀ CÁC THỜI HẠN TRONG KẾ HOẠCH")
-        doc.bullets(report.warnings)
     written_parts(doc, next(numerals), report.text)
     doc.paragraph(
         f"Trên đây là báo cáo kết quả triển khai thí điểm giáo dục trí tuệ nhân tạo năm học {year} "
