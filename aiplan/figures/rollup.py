@@ -1,7 +1,7 @@
 """The ward rollup: one read model for the page and every export, so that they can never disagree.
 
 `rollup()` reads in a fixed number of queries whatever the number of schools: the plan's own
-rows, grouped counts of the schools' checklist items (queries.py), the ward's own items, the
+rows, grouped counts of the schools' checklist items (items.py), the ward's own items, the
 targets computed by `figures.activities.target_actuals`, and grouped counts of activities,
 pilot-class content areas, evidence files and inspected schools. The schools' items themselves
 are read by `load_items()`, in one more query, only for the rows a page shows or an export lists.
