@@ -12,6 +12,7 @@ from ..activities.services import refresh_target_items
 from ..extensions import db
 from ..figures.evidence import live_file_count
 from ..models import ChecklistItem, EvidenceFile, ItemKind, ItemStatus, Plan, RequiredOf, School, utcnow
+from ..workdays import WorkCalendar
 
 
 @dataclass(frozen=True)
@@ -23,14 +24,17 @@ class ItemSpec:
     position: int
     required: bool
     due_on: date
+    planned_due_on: date | None = None  # the plan's date when due_on was moved to a working day
     milestone_id: int | None = None
     target_id: int | None = None
     evidence_requirement_id: int | None = None
 
 
-def items_for_school(plan: Plan, school: School) -> list[ItemSpec]:
-    """The items a school owes under the plan: its milestones, its target row and that row's evidence."""
+def items_for_school(plan: Plan, school: School, workdays: WorkCalendar | None = None) -> list[ItemSpec]:
+    """The items a school owes under the plan: its milestones, its target row and that row's evidence.
+    `workdays`: the year's working days, if the caller computed them once for many schools."""
     year = plan.school_year
+    workdays = workdays or year.work_calendar()
     specs = []
     for milestone in plan.milestones:
         if not milestone.for_schools:
@@ -42,7 +46,7 @@ def items_for_school(plan: Plan, school: School) -> list[ItemSpec]:
                 ItemKind.MILESTONE,
                 milestone.number,
                 required,
-                _milestone_due(plan, milestone, milestone.school_deadline_key),
+                *_working_due(workdays, _milestone_due(plan, milestone, milestone.school_deadline_key)),
                 milestone_id=milestone.id,
             )
         )
@@ -51,7 +55,14 @@ def items_for_school(plan: Plan, school: School) -> list[ItemSpec]:
             continue
         base = 1000 + 100 * target.stt
         specs.append(
-            ItemSpec(f"t{target.stt}", ItemKind.TARGET, base, True, year.window(target.timing)[1], target_id=target.id)
+            ItemSpec(
+                f"t{target.stt}",
+                ItemKind.TARGET,
+                base,
+                True,
+                *_working_due(workdays, year.window(target.timing)[1]),
+                target_id=target.id,
+            )
         )
         for evidence in target.evidence:
             specs.append(
@@ -60,7 +71,7 @@ def items_for_school(plan: Plan, school: School) -> list[ItemSpec]:
                     ItemKind.EVIDENCE,
                     base + evidence.position,
                     True,
-                    year.window(evidence.timing)[1],
+                    *_working_due(workdays, year.window(evidence.timing)[1]),
                     target_id=target.id,
                     evidence_requirement_id=evidence.id,
                 )
@@ -68,15 +79,16 @@ def items_for_school(plan: Plan, school: School) -> list[ItemSpec]:
     return specs
 
 
-def items_for_ward(plan: Plan) -> list[ItemSpec]:
+def items_for_ward(plan: Plan, workdays: WorkCalendar | None = None) -> list[ItemSpec]:
     """The ward's own checklist: the milestones the UBND phường or the Phòng VHXH carry out."""
+    workdays = workdays or plan.school_year.work_calendar()
     return [
         ItemSpec(
             f"m{milestone.number}",
             ItemKind.MILESTONE,
             milestone.number,
             True,
-            _milestone_due(plan, milestone, milestone.ward_deadline_key),
+            *_working_due(workdays, _milestone_due(plan, milestone, milestone.ward_deadline_key)),
             milestone_id=milestone.id,
         )
         for milestone in plan.milestones
@@ -90,6 +102,13 @@ def _milestone_due(plan: Plan, milestone, deadline_key: str | None) -> date:
     if deadline and deadline.last_day:
         return deadline.last_day
     return plan.school_year.window(milestone.timing)[1]
+
+
+def _working_due(workdays: WorkCalendar, raw: date) -> tuple[date, date | None]:
+    """The one place where a date the plan gives becomes a due date: the last working day on or
+    before it (so "trước ngày X", whose last day is X-1, lands on the last working day before X).
+    Returns (due_on, planned_due_on), planned_due_on being `raw` if it moved, else None."""
+    return workdays.due(raw)
 
 
 def sync_checklists(plan: Plan, schools: Sequence[School] | None = None) -> int:
@@ -111,9 +130,10 @@ def sync_checklists(plan: Plan, schools: Sequence[School] | None = None) -> int:
             )
         )
     }
-    wanted: dict[tuple[int | None, str], ItemSpec] = {(None, spec.key): spec for spec in items_for_ward(plan)}
+    workdays = plan.school_year.work_calendar()  # once for all the schools
+    wanted: dict[tuple[int | None, str], ItemSpec] = {(None, spec.key): spec for spec in items_for_ward(plan, workdays)}
     for school in schools:
-        wanted.update({(school.id, spec.key): spec for spec in items_for_school(plan, school)})
+        wanted.update({(school.id, spec.key): spec for spec in items_for_school(plan, school, workdays)})
 
     added = 0
     new_targets: set[int | None] = set()  # school ids; None: the ward's own items
@@ -124,6 +144,7 @@ def sync_checklists(plan: Plan, schools: Sequence[School] | None = None) -> int:
             position=spec.position,
             required=spec.required,
             due_on=spec.due_on,
+            planned_due_on=spec.planned_due_on,
             milestone_id=spec.milestone_id,
             target_id=spec.target_id,
             evidence_requirement_id=spec.evidence_requirement_id,

@@ -7,6 +7,7 @@ from .evidence import EvidenceFile
 from .inspection import Inspection, InspectionStatus, VerdictRecord, inspection_member
 from .plan import (
     ContentArea,
+    DayOff,
     Deadline,
     DeliveryForm,
     EvaluationCriterion,
@@ -35,6 +36,7 @@ __all__ = [
     "ChecklistItem",
     "ContentArea",
     "CriterionRating",
+    "DayOff",
     "Deadline",
     "DeliveryForm",
     "EvaluationCriterion",

@@ -77,6 +77,9 @@ class ChecklistItem(Model):
     evidence_requirement_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_requirement.id"), index=True)
     required: Mapped[bool] = mapped_column(Boolean, default=True)
     due_on: Mapped[date] = mapped_column(Date)
+    # The date the plan's timing gave when it fell on a day nobody works and due_on was moved
+    # back to a working day; None when due_on is that date. Kept so the pages can say why.
+    planned_due_on: Mapped[date | None] = mapped_column(Date)
     # Kept, not deleted, when the school's category changes after work was recorded.
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -131,6 +134,13 @@ class ChecklistItem(Model):
     @classmethod
     def _is_done_sql(cls) -> ColumnElement[bool]:
         return cls.status == ItemStatus.DONE
+
+    @property
+    def due_note(self) -> str | None:
+        """Why the due date is not the date the plan's timing gave; None when it is that date."""
+        if self.planned_due_on is None:
+            return None
+        return self.plan.school_year.work_calendar().why(self.planned_due_on, self.due_on)
 
     @hybrid_method
     def is_late(self, today: date) -> bool:

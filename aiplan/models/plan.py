@@ -10,6 +10,7 @@ from sqlalchemy import Column, Date, Enum, ForeignKey, Integer, String, Table, T
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model, db
+from ..workdays import WorkCalendar
 from .types import UTCDateTime, utcnow
 from .vocabulary import Vocabulary
 from .ward import SchoolLevel
@@ -80,6 +81,15 @@ class SchoolYear(Model):
 
     ward: Mapped["Ward"] = relationship()
     plans: Mapped[list["Plan"]] = relationship(back_populates="school_year")
+    days_off: Mapped[list["DayOff"]] = relationship(
+        back_populates="school_year", order_by="DayOff.day", cascade="all, delete-orphan"
+    )
+
+    def work_calendar(self) -> WorkCalendar:
+        """The year's working days: Vietnam's public holidays and the ward's own days off (one query)."""
+        return WorkCalendar.for_years(
+            range(self.hk1_start.year, self.closes_on.year + 1), {d.day: d.reason for d in self.days_off}
+        )
 
     def window(self, timing: Timing) -> tuple[date, date]:
         """The concrete dates a timing stands for in this year's calendar."""
@@ -103,6 +113,20 @@ class SchoolYear(Model):
 
     def __repr__(self) -> str:
         return f"<SchoolYear {self.name}>"
+
+
+class DayOff(Model):
+    """A day the ward closes besides the public holidays (a local festival, a Tết extended by the
+    city): no deadline falls on it. Added and removed in the calendar editor."""
+
+    __table_args__ = (UniqueConstraint("school_year_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_year_id: Mapped[int] = mapped_column(ForeignKey("school_year.id"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200))
+
+    school_year: Mapped[SchoolYear] = relationship(back_populates="days_off")
 
 
 # The schools that pilot the plan in its year. Kept per plan, so that widening the pilot in a
