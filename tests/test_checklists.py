@@ -107,41 +107,45 @@ def test_what_is_stored_is_what_the_plan_asks_for(app):
 
 
 @pytest.mark.parametrize(
-    "owner, key, due",
+    "owner, key, due, planned",
     [
-        (SCHOOL_A, "m3", date(2026, 2, 15)),  # Đầu HK II: the first four weeks from 19/01/2026
-        (SCHOOL_A, "m4", date(2026, 5, 25)),  # Trong HK II: until the end of HK II
-        (SCHOOL_A, "m7", date(2026, 5, 25)),  # Cuối HK II
-        (SCHOOL_A, "m8", date(2026, 6, 14)),  # "trước ngày 15/6/2026": 15/6 itself is too late
-        (SCHOOL_A, "t1/ke-hoach-nha-truong", date(2026, 2, 15)),
-        (SCHOOL_A, "t1/ho-so-lop-hoc", date(2026, 5, 25)),
-        (OTHER_SCHOOL, "m8", date(2026, 6, 14)),
-        (None, "m1", date(2026, 2, 15)),
-        (None, "m6", date(2026, 4, 4)),  # Giữa HK II: the ward's inspection window
-        (None, "m8", date(2026, 6, 11)),  # Phòng VHXH reports "trước ngày 12/6/2026"
-        (None, "m9", date(2026, 8, 31)),  # after the school year, by the end of the summing-up
+        # Đầu HK II: the first four weeks from 19/01/2026 end on Sunday 15/02, before Tết
+        (SCHOOL_A, "m3", date(2026, 2, 13), date(2026, 2, 15)),
+        (SCHOOL_A, "m4", date(2026, 5, 25), None),  # Trong HK II: until the end of HK II (a Monday)
+        (SCHOOL_A, "m7", date(2026, 5, 25), None),  # Cuối HK II
+        # "trước ngày 15/6/2026": 15/6 itself is too late, and 14/6 is a Sunday
+        (SCHOOL_A, "m8", date(2026, 6, 12), date(2026, 6, 14)),
+        (SCHOOL_A, "t1/ke-hoach-nha-truong", date(2026, 2, 13), date(2026, 2, 15)),
+        (SCHOOL_A, "t1/ho-so-lop-hoc", date(2026, 5, 25), None),
+        (OTHER_SCHOOL, "m8", date(2026, 6, 12), date(2026, 6, 14)),
+        (None, "m1", date(2026, 2, 13), date(2026, 2, 15)),
+        (None, "m6", date(2026, 4, 3), date(2026, 4, 4)),  # Giữa HK II: the inspection window ends on a Saturday
+        (None, "m8", date(2026, 6, 11), None),  # Phòng VHXH reports "trước ngày 12/6/2026"
+        # after the school year, by the end of the summing-up: 31/08/2026 is a public holiday
+        (None, "m9", date(2026, 8, 28), date(2026, 8, 31)),
     ],
 )
-def test_due_dates_come_from_the_calendar_and_the_plans_deadlines(app, owner, key, due):
+def test_due_dates_come_from_the_calendar_and_the_plans_deadlines(app, owner, key, due, planned):
     with app.app_context():
-        assert items(owner)[key].due_on == due
+        item = items(owner)[key]
+        assert (item.due_on, item.planned_due_on) == (due, planned)
 
 
 def test_changing_the_calendar_moves_the_due_dates(app):
     with app.app_context():
         year = db.session.scalar(select(SchoolYear))
-        year.hk2_start = date(2026, 1, 26)  # HK II starts a week later
+        year.hk2_start = date(2026, 2, 2)  # HK II starts two weeks later
         year.midterm_end = date(2026, 4, 11)
         year.hk2_end = date(2026, 5, 29)
         sync_checklists(the_plan())
         db.session.commit()
         db.session.expire_all()
 
-        assert items(SCHOOL_A)["m3"].due_on == date(2026, 2, 22)
+        assert items(SCHOOL_A)["m3"].due_on == date(2026, 2, 27)  # 01/03/2026 is a Sunday
         assert items(SCHOOL_A)["m4"].due_on == date(2026, 5, 29)
-        assert items(None)["m6"].due_on == date(2026, 4, 11)
+        assert items(None)["m6"].due_on == date(2026, 4, 10)  # 11/04/2026 is a Saturday
         # A dated deadline of the plan does not move with the calendar.
-        assert items(SCHOOL_A)["m8"].due_on == date(2026, 6, 14)
+        assert items(SCHOOL_A)["m8"].due_on == date(2026, 6, 12)
 
 
 def test_syncing_an_unchanged_plan_adds_and_changes_nothing(app):
@@ -275,8 +279,8 @@ def test_an_item_is_late_only_after_its_due_date(app):
             return progress_by_school(the_plan(), [school_id], today=day)[school_id].late
 
         assert late_on(date(2026, 2, 1)) == 0
-        assert late_on(date(2026, 2, 15)) == 0  # the due day itself is still on time
-        assert late_on(date(2026, 2, 16)) == 1  # t1/ke-hoach-nha-truong; m3 is done
+        assert late_on(date(2026, 2, 13)) == 0  # the due day itself is still on time
+        assert late_on(date(2026, 2, 14)) == 1  # t1/ke-hoach-nha-truong; m3 is done
         assert late_on(date(2026, 5, 26)) == 7
         assert late_on(date(2026, 6, 15)) == 8
 

@@ -62,8 +62,8 @@ def test_the_checklist_groups_items_by_milestone_and_target_with_due_dates(as_pe
     assert "3. Xây dựng kế hoạch triển khai giáo dục AI tại địa phương, nhà trường" in text
     assert "STT 1 · Trường tiểu học (được lựa chọn thí điểm)" in text
     assert "Hồ sơ lớp học" in text and "Sản phẩm trải nghiệm" in text
-    assert "15/02/2026" in text  # milestone 3, end of Đầu HK II
-    assert "14/06/2026" in text  # milestone 8, the day before "trước ngày 15/6/2026"
+    assert "13/02/2026" in text  # milestone 3, end of Đầu HK II (15/02/2026, a Sunday)
+    assert "12/06/2026" in text  # milestone 8, the last working day before "trước ngày 15/6/2026"
     assert page.get_data(as_text=True).count('class="item') >= 9
 
 

@@ -490,7 +490,7 @@ def test_the_ward_report_lists_late_items_oldest_first(app):
         [table] = [block for block in doc.body if getattr(block, "headers", ())[:2] == ("STT", "Nội dung")]
         assert sum(row[4] for row in table.rows) == late_items
         [m3] = [row for row in table.rows if row[1].startswith("Mốc 3:")]
-        assert m3[2] == "15/02/2026" and m3[3] == 45 and m3[4] == 8 and "Trường Tiểu học Đoàn Kết" in m3[5]
+        assert m3[2] == "13/02/2026" and m3[3] == 47 and m3[4] == 8 and "Trường Tiểu học Đoàn Kết" in m3[5]
 
 
 def test_ward_admins_write_the_ward_report_and_it_is_printed(app, as_persona):

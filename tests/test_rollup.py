@@ -245,7 +245,7 @@ def test_late_items_are_listed_oldest_due_date_first(seeded, as_persona):
     late = body[body.index('id="late-h"') : body.index('id="chart-h"')]
     dates = [datetime.strptime(d, "%d/%m/%Y").date() for d in re.findall(r"Hạn (\d\d/\d\d/\d{4})", late)]
     assert dates and dates == sorted(dates)
-    assert dates[0] == date(2026, 2, 15) and dates[-1] == date(2026, 8, 31)  # milestone 9, the ward's
+    assert dates[0] == date(2026, 2, 13) and dates[-1] == date(2026, 8, 28)  # milestone 9, the ward's
     first_m3 = late[late.index("Mốc 3: Xây dựng") :]
     schools = first_m3[: first_m3.index("</details>")]
     assert f'href="/schools/{SCHOOL_A}"' not in schools and "5 trường" in page_text(schools)
@@ -569,17 +569,18 @@ def test_a_late_item_names_its_first_schools_in_the_matrix_order_and_counts_the_
 
 
 def test_on_time_is_decided_by_the_date_in_ha_noi(seeded, as_persona):
-    """Milestone 3 is due on 15/02/2026: done at 23:30 that evening in Hà Nội (16:30 UTC) is on time,
-    at 00:30 the next morning (17:30 UTC, still the 15th in UTC) is late."""
+    """Milestone 3 is due on 13/02/2026 (the end of Đầu HK II, 15/02, is a Sunday): done at 23:30 that
+    evening in Hà Nội (16:30 UTC) is on time, at 00:30 the next morning (17:30 UTC, still the 13th in
+    UTC) is late."""
     with seeded.app_context():
         on_time, after = item("th-long-bien", "m3"), item("th-cu-khoi", "m3")
-        on_time.status, on_time.completed_at = ItemStatus.DONE, datetime(2026, 2, 15, 16, 30, tzinfo=UTC)
-        after.status, after.completed_at = ItemStatus.DONE, datetime(2026, 2, 15, 17, 30, tzinfo=UTC)
+        on_time.status, on_time.completed_at = ItemStatus.DONE, datetime(2026, 2, 13, 16, 30, tzinfo=UTC)
+        after.status, after.completed_at = ItemStatus.DONE, datetime(2026, 2, 13, 17, 30, tzinfo=UTC)
         db.session.commit()
     data = json.loads(as_persona("viewer").get("/rollup.json").data)
     schools = {s["slug"]: s["milestones"]["3"] for s in data["schools"]}
-    assert schools["th-long-bien"]["completed_on"] == "2026-02-15" and schools["th-long-bien"]["on_time"]
-    assert schools["th-cu-khoi"]["completed_on"] == "2026-02-16" and not schools["th-cu-khoi"]["on_time"]
+    assert schools["th-long-bien"]["completed_on"] == "2026-02-13" and schools["th-long-bien"]["on_time"]
+    assert schools["th-cu-khoi"]["completed_on"] == "2026-02-14" and not schools["th-cu-khoi"]["on_time"]
     m3 = next(m for m in data["milestones"] if m["number"] == 3)
     assert (m3["done"], m3["on_time"]) == (4, 2)  # with Đoàn Kết (on time) and Thạch Bàn (late)
     text = text_of(as_persona("viewer").get("/rollup"))

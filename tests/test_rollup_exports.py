@@ -141,7 +141,7 @@ def test_the_page_the_json_the_csv_and_the_xlsx_give_the_same_numbers(seeded, as
     assert len(m3) == 8
     a = m3["Trường Tiểu học Đoàn Kết"]
     assert (a["Trạng thái"], a["Đúng hạn"], a["Kết quả kiểm tra"]) == ("Đã hoàn thành", "Có", "Đạt")
-    assert a["Hạn hoàn thành"] == datetime(2026, 2, 15) and a["Ngày hoàn thành"] == datetime(2026, 2, 10)
+    assert a["Hạn hoàn thành"] == datetime(2026, 2, 13) and a["Ngày hoàn thành"] == datetime(2026, 2, 10)
     b = m3["Trường THCS Thạch Bàn"]
     assert (b["Đúng hạn"], b["Kết quả kiểm tra"], b["Nội dung cần bổ sung"]) == ("Không", "Cần bổ sung", "Thiếu chữ ký")
     milestone = next(m for m in data["milestones"] if m["number"] == 3)
