@@ -188,6 +188,8 @@ ACTION_LABELS = {
     "inspection.reopen": "Mở lại đợt kiểm tra",
     # Editing the plan (plans/editing.py, plans/target_editing.py)
     "plan.calendar": "Sửa lịch năm học",
+    "plan.day_off_add": "Thêm ngày nghỉ của phường",
+    "plan.day_off_remove": "Bỏ ngày nghỉ của phường",
     "plan.deadline": "Sửa thời hạn của kế hoạch",
     "plan.milestone": "Sửa mốc của kế hoạch",
     "plan.target": "Sửa chỉ tiêu của kế hoạch",
@@ -196,6 +198,7 @@ ACTION_LABELS = {
     "plan.evidence_remove": "Bỏ minh chứng của chỉ tiêu",
 }
 FIELD_LABELS = {
+    "days_off": "Ngày nghỉ của phường",
     "full_name": "Họ tên",
     "is_enabled": "Được đăng nhập",  # ward administration
     "status": "Trạng thái",

@@ -112,7 +112,8 @@ def open_next_year() -> None:
 # -- who may edit what ------------------------------------------------------------------------
 
 EDIT_FORMS = {
-    "calendar": (f"{EDIT}/calendar", CALENDAR | {"hk2_end": "29/05/2026"}),
+    # (29/05/2026 would leave “Cuối năm học”, 30–31/05, only a weekend: refused)
+    "calendar": (f"{EDIT}/calendar", CALENDAR | {"hk2_end": "28/05/2026"}),
     "deadline": (
         f"{EDIT}/deadlines/bao-cao-co-so",
         {"title": "Báo cáo", "owner_text": "Cơ sở GD", "kind": "before", "before": "20/06/2026"},

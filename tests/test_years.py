@@ -97,7 +97,9 @@ def test_starting_2026_2027_keeps_2025_2026_untouched_and_gives_fresh_checklists
         assert old["m8"].due_on == date(2026, 6, 12)  # 14/06/2026 is a Sunday
         plan = plan_of("2026-2027")
         ward_m6 = db.session.scalar(select(ChecklistItem).filter_by(plan_id=plan.id, school_id=None, key="m6"))
-        assert ward_m6.due_on == date(2027, 4, 2)  # the inspections, in the new mid-HK II window (03/04/2027 is a Saturday)
+        assert ward_m6.due_on == date(
+            2027, 4, 2
+        )  # the inspections, in the new mid-HK II window (03/04/2027 is a Saturday)
         assert plan.school_year.opened_at is None
         assert next(m for m in plan.milestones if m.number == 8).title.endswith("(trước ngày 9/6/2027)")
         assert "2026-2027" in next(m for m in plan.milestones if m.number == 7).timing_text

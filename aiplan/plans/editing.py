@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Literal
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import audit
@@ -21,6 +22,7 @@ from ..checklists.services import items_for_school, items_for_ward, items_with_f
 from ..extensions import db
 from ..inputs import fingerprint  # the one shape that FingerprintField accepts
 from ..models import ChecklistItem, Deadline, Inspection, Milestone, Owner, Plan, RequiredOf, School, Timing
+from ..workdays import WorkCalendar
 from .services import LoadReport, load_plan
 from .spec import CALENDAR_FIELDS, PlanFileError, parse_plan
 
@@ -103,7 +105,36 @@ def update_calendar(plan: Plan, days: dict[str, date], *, version: str, actor) -
         year = plan.school_year
         for name in CALENDAR_FIELDS:
             setattr(year, name, days[name])
+        empty = empty_windows(plan, year.work_calendar())
+        if empty:
+            raise PlanEditError({"calendar": empty})
         return record_change("plan.calendar", year, plan, edit.before, calendar_values(plan), actor)
+
+
+def plan_timings(plan: Plan) -> list[Timing]:
+    """The timings the plan's milestones, targets and evidence use, in the year's order."""
+    used = {m.timing for m in plan.milestones} | {t.timing for t in plan.targets}
+    used |= {e.timing for t in plan.targets for e in t.evidence}
+    return [timing for timing in Timing if timing in used]
+
+
+def empty_windows(plan: Plan, workdays: WorkCalendar) -> str | None:
+    """A message naming the plan's timing windows left without a working day (weekends, public
+    holidays and the ward's days off cover them whole), where no due date could fall; else None."""
+    year = plan.school_year
+    empty = [
+        f"“{timing.label}” ({start:%d/%m/%Y} – {end:%d/%m/%Y})"
+        for timing in plan_timings(plan)
+        for start, end in [year.window(timing)]
+        if not workdays.has_working_day(start, end)
+    ]
+    if not empty:
+        return None
+    return _(
+        "Chưa lưu: %(windows)s không còn ngày làm việc nào (cuối tuần, nghỉ lễ và ngày nghỉ của phường "
+        "phủ kín), nên không có hạn nào rơi được vào đó. Bỏ bớt ngày nghỉ hoặc sửa lịch năm học.",
+        windows=", ".join(empty),
+    )
 
 
 def visits_outside_window(plan: Plan) -> int:
@@ -289,9 +320,10 @@ def retiring_items(plan: Plan) -> list[ChecklistItem]:
     session, no longer asks of their school: the next sync would retire them."""
     db.session.flush()
     schools = db.session.scalars(select(School).filter_by(ward_id=plan.ward_id, is_active=True)).all()
-    wanted: set[tuple[int | None, str]] = {(None, spec.key) for spec in items_for_ward(plan)}
+    workdays = plan.school_year.work_calendar()
+    wanted: set[tuple[int | None, str]] = {(None, spec.key) for spec in items_for_ward(plan, workdays)}
     for school in schools:
-        wanted.update((school.id, spec.key) for spec in items_for_school(plan, school))
+        wanted.update((school.id, spec.key) for spec in items_for_school(plan, school, workdays))
     gone = [
         item
         for item in db.session.scalars(

@@ -78,6 +78,21 @@ class CalendarForm(FlaskForm):
         return {name: self[name].data for name in CALENDAR_LABELS}
 
 
+class DayOffForm(FlaskForm):
+    """A day the ward closes besides the public holidays (the calendar editor)."""
+
+    day = VnDateField(_l("Ngày nghỉ"), validators=[InputRequired(_l("Nhập ngày dạng ngày/tháng/năm."))])
+    reason = StringField(
+        _l("Lý do"),
+        validators=[InputRequired(_l("Nhập lý do nghỉ.")), Length(max=200, message=_l("Tối đa %(max)d ký tự."))],
+    )
+    version = FingerprintField()
+
+
+class RemoveDayOffForm(FlaskForm):
+    version = FingerprintField()
+
+
 class DeadlineForm(FlaskForm):
     title = _text(_l("Nội dung"), area=True)
     owner_text = _text(_l("Đơn vị thực hiện"), limit=200)

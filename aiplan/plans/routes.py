@@ -20,9 +20,18 @@ from ..figures.plan_warnings import plan_warnings
 from ..models import Plan, Role, SchoolYear
 from ..schoolyear import closed_year_message, is_closed, viewed_plan
 from ..timeutil import local_today
-from . import editing, target_editing
+from . import calendar, editing, target_editing
 from .export import plan_filename, plan_to_toml
-from .forms import CalendarForm, DeadlineForm, MilestoneForm, RemoveEvidenceForm, TargetForm, UploadForm
+from .forms import (
+    CalendarForm,
+    DayOffForm,
+    DeadlineForm,
+    MilestoneForm,
+    RemoveDayOffForm,
+    RemoveEvidenceForm,
+    TargetForm,
+    UploadForm,
+)
 from .spec import PlanFileError
 
 bp = Blueprint("plans", __name__)
@@ -100,7 +109,80 @@ def edit_calendar(year):
                 ),
                 "warning",
             )
-    return done or _page("plans/calendar.html", plan, form, status, read)
+    return done or _calendar_page(plan, form, status, read)
+
+
+def _calendar_page(plan: Plan, form, status: int, read, day_off_form=None):
+    """The calendar editor: the term dates' form, the ward's days off, and the review of the due
+    dates they give (moved ones with why) and of the public holidays in the year."""
+    year = plan.school_year
+    days_off_version = editing.fingerprint(calendar.days_off_values(plan))
+    return _page(
+        "plans/calendar.html",
+        plan,
+        form,
+        status,
+        read,
+        day_off_form=day_off_form or DayOffForm(data={"version": days_off_version}),
+        remove_form=RemoveDayOffForm(data={"version": days_off_version}),
+        review=calendar.due_review(plan),
+        holidays=year.work_calendar().holidays_between(year.hk1_start, year.closes_on),
+    )
+
+
+@bp.post("/admin/plan/<year>/days-off")
+@roles_required(Role.WARD_ADMIN)
+def add_day_off(year):
+    """Close the ward on a day besides the public holidays; due dates on it move to a working day."""
+    plan = get_plan(year)
+    read = partial(editing.calendar_values, plan)
+    form = DayOffForm()
+    status = UNPROCESSABLE
+    if form.validate_on_submit():
+        try:
+            calendar.add_day_off(
+                plan, form.day.data, form.reason.data, version=form.version.valid_data, actor=current_user
+            )
+        except editing.StaleEdit:
+            form.version.data = editing.fingerprint(calendar.days_off_values(plan))
+            form.form_errors.append(_("Ngày nghỉ vừa được người khác sửa; hãy xem lại danh sách rồi thêm lại."))
+            status = CONFLICT
+        except editing.PlanEditError as refused:
+            _show_errors(form, refused.errors)
+        else:
+            flash(
+                _(
+                    "Đã thêm ngày nghỉ %(day)s; hạn của các mục checklist đã được tính lại.",
+                    day=f"{form.day.data:%d/%m/%Y}",
+                ),
+                "success",
+            )
+            return redirect(url_for(".edit_calendar", year=year), 303)
+    calendar_form = CalendarForm(data=_initial(read(), dates=editing.CALENDAR_FIELDS))
+    return _calendar_page(plan, calendar_form, status, read, day_off_form=form)
+
+
+@bp.post("/admin/plan/<year>/days-off/<day>/remove")
+@roles_required(Role.WARD_ADMIN)
+def remove_day_off(year, day):
+    """Open the ward again on a day it had closed; due dates follow."""
+    plan = get_plan(year)
+    try:
+        one = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    _one(plan.school_year.days_off, "day", one)
+    form = RemoveDayOffForm()
+    back = url_for(".edit_calendar", year=year)
+    if not form.validate_on_submit():
+        abort(400, description=error_text(form))
+    try:
+        calendar.remove_day_off(plan, one, version=form.version.valid_data, actor=current_user)
+    except editing.StaleEdit:
+        flash(_("Ngày nghỉ vừa được người khác sửa; chưa bỏ ngày nào. Hãy xem lại rồi thử lại."), "error")
+        return redirect(back, 303)
+    flash(_("Đã bỏ ngày nghỉ %(day)s; hạn của các mục checklist đã được tính lại.", day=f"{one:%d/%m/%Y}"), "success")
+    return redirect(back, 303)
 
 
 @bp.route("/admin/plan/<year>/deadlines/<key>", methods=["GET", "POST"])
