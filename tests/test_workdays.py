@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from aiplan.checklists.services import sync_checklists
 from aiplan.extensions import db
-from aiplan.models import AuditEvent, ChecklistItem, DayOff, Plan, School
+from aiplan.models import AuditEvent, ChecklistItem, DayOff, Plan, School, SchoolYear
 from aiplan.workdays import WorkCalendar
+from aiplan.years.services import proposed_calendar, start_next_year
 
 CALENDAR = "/admin/plan/2025-2026/calendar"
 DAYS_OFF = "/admin/plan/2025-2026/days-off"
@@ -206,3 +207,26 @@ def test_working_days_are_computed_once_per_sync(app, count_queries):
         day_off_reads = [q for q in counted.statements if "FROM day_off" in q]
         assert len(day_off_reads) == 1
         assert item(SCHOOL_A, "m4").due_on == date(2026, 5, 25) - timedelta(days=3)
+
+
+def test_a_year_in_preparation_is_reviewed_in_its_calendar_editor_before_it_opens(app, as_persona):
+    with app.app_context():
+        current = db.session.scalar(select(Plan))
+        start_next_year(current, proposed_calendar(current.school_year))
+    admin = as_persona("ward_admin")
+    prepare = admin.get("/years/2026-2027").get_data(as_text=True)
+    assert 'href="/admin/plan/2026-2027/calendar#review"' in prepare
+
+    editor = text_of(admin.get("/admin/plan/2026-2027/calendar"))
+
+    # Tết 2027 falls in early February; the year's own holidays are listed, not 2026's.
+    assert "10/02/2027 — Mùng năm Tết Nguyên Đán" in editor and "17/02/2026" not in editor
+    assert "Giữa HK II (Mốc 6) 09/03/2027 – 04/04/2027: hạn 02/04/2027" in editor  # 03–04/04/2027: a weekend
+    with app.app_context():
+        ward_m6 = db.session.scalar(
+            select(ChecklistItem)
+            .join(Plan)
+            .join(Plan.school_year)
+            .where(ChecklistItem.school_id.is_(None), ChecklistItem.key == "m6", SchoolYear.name == "2026-2027")
+        )
+        assert (ward_m6.due_on, ward_m6.planned_due_on) == (date(2027, 4, 2), date(2027, 4, 4))
