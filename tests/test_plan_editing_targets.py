@@ -3,6 +3,7 @@ new items, recounted targets), and recorded work is never dropped or orphaned si
 
 import io
 import re
+from datetime import date
 
 from helpers import PASSWORD, SCHOOL_A
 from sqlalchemy import select
@@ -93,7 +94,9 @@ def test_a_new_evidence_requirement_adds_an_item_to_each_school_the_target_appli
         ).all()
         assert len(keys) == 1  # one pilot primary school
         item = item_of(SCHOOL_A, "t1/bien-ban-sinh-hoat-chuyen-mon")
-        assert item.due_on == db.session.scalar(select(Plan)).school_year.midterm_end
+        # The end of the mid-HK II window, 04/04/2026, is a Saturday: due the Friday before.
+        assert db.session.scalar(select(Plan)).school_year.midterm_end == date(2026, 4, 4)
+        assert item.due_on == date(2026, 4, 3)
         assert [e.position for e in item.target.evidence] == [1, 2, 3, 4]
         assert last_event("plan.evidence_add").after["key"] == "bien-ban-sinh-hoat-chuyen-mon"
 
