@@ -7,7 +7,7 @@ import re
 from datetime import date, timedelta
 
 import holidays
-from helpers import SCHOOL_A, text_of
+from helpers import SCHOOL_A, AuthActions, text_of
 from sqlalchemy import select
 
 from aiplan.checklists.services import sync_checklists
@@ -230,3 +230,13 @@ def test_a_year_in_preparation_is_reviewed_in_its_calendar_editor_before_it_open
             .where(ChecklistItem.school_id.is_(None), ChecklistItem.key == "m6", SchoolYear.name == "2026-2027")
         )
         assert (ward_m6.due_on, ward_m6.planned_due_on) == (date(2027, 4, 2), date(2027, 4, 4))
+
+
+def test_in_english_the_holidays_have_their_english_names(english_app):
+    client = english_app.test_client()
+    assert AuthActions(client).login("ward_admin").status_code == 302
+    client.post("/lang", data={"lang": "en", "next": "/"})
+
+    editor = text_of(client.get(CALENDAR))
+
+    assert "17/02/2026 — Lunar New Year" in editor and "Tết Nguyên Đán" not in editor
