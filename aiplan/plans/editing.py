@@ -150,11 +150,18 @@ def update_deadline(plan: Plan, deadline: Deadline, values: dict, *, version: st
         "before": values.get("before"),
         "yearly_before": values.get("yearly_before"),
     }
-    errors = _required(values, {"title": "Nhập nội dung thời hạn.", "owner_text": "Nhập đơn vị thực hiện."})
+    required = {"title": "Nhập nội dung thời hạn."}
+    if deadline.sender is not None:  # the yearly rule of Phụ lục I.3 names nobody, and stays so
+        required["owner_text"] = "Nhập đơn vị thực hiện."
+    errors = _required(values, required)
     if (values["before"] is None) == (values["yearly_before"] is None):
         errors["before"] = "Chọn một: hạn là một ngày cụ thể, hoặc một ngày hằng năm (ngày/tháng)."
     elif values["yearly_before"] is not None and day_month(values["yearly_before"]) != values["yearly_before"]:
         errors["yearly_before"] = "Nhập ngày hằng năm dạng ngày/tháng, ví dụ 09/06."
+    elif values["before"] is not None:
+        problem = chain_problem(plan, deadline, values["before"])
+        if problem:
+            errors["before"] = problem
     if len(values["owner_text"]) > 200:
         errors["owner_text"] = "Tối đa 200 ký tự."
     if errors:
@@ -163,6 +170,26 @@ def update_deadline(plan: Plan, deadline: Deadline, values: dict, *, version: st
         for name, value in values.items():
             setattr(deadline, name, value)
         return record_change("plan.deadline", deadline, plan, edit.before, deadline_values(deadline), actor)
+
+
+def chain_problem(plan: Plan, deadline: Deadline, before: date) -> str | None:
+    """Why `before` breaks the reporting chain, if it does: a report may not be due after the report
+    that consolidates it (the schools' after the Phòng VHXH's 12/6), nor a consolidation before a
+    report it is made from."""
+    receiver = plan.deadline(deadline.feeds) if deadline.feeds else None
+    if receiver is not None and receiver.before and before > receiver.before:
+        return (
+            f"Hạn này phải không muộn hơn ngày {receiver.before:%d/%m/%Y}: "
+            f"{receiver.owner_text or 'đơn vị nhận'} tổng hợp báo cáo này và phải báo cáo "
+            f"trước ngày {receiver.before:%d/%m/%Y} ({receiver.title})."
+        )
+    for sender in plan.deadlines:
+        if sender.feeds == deadline.key and sender.before and before < sender.before:
+            return (
+                f"Hạn này phải không sớm hơn ngày {sender.before:%d/%m/%Y}: báo cáo “{sender.title}” "
+                f"gửi đến trước ngày {sender.before:%d/%m/%Y} được tổng hợp vào báo cáo này."
+            )
+    return None
 
 
 # -- milestones -----------------------------------------------------------------------------

@@ -80,7 +80,10 @@ class CalendarForm(FlaskForm):
 
 class DeadlineForm(FlaskForm):
     title = _text(_l("Nội dung"), area=True)
-    owner_text = _text(_l("Đơn vị thực hiện"), limit=200)
+    # Not required here: the yearly rule of Phụ lục I.3 names nobody; the service asks for it elsewhere.
+    owner_text = StringField(
+        _l("Đơn vị thực hiện"), validators=[Optional(), Length(max=200, message=_l("Tối đa %(max)d ký tự."))]
+    )
     kind = _select(
         _l("Loại thời hạn"),
         _choices([("before", _l("Một ngày cụ thể")), ("yearly", _l("Hằng năm, từ các năm học tiếp theo"))]),
