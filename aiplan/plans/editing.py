@@ -119,6 +119,39 @@ def visits_outside_window(plan: Plan) -> int:
     )
 
 
+# -- the plan's header ------------------------------------------------------------------------
+def header_values(plan: Plan) -> dict:
+    return {
+        "number": plan.number,
+        "issued_on": plan.issued_on.isoformat() if plan.issued_on else None,
+        "signer": plan.signer,
+        "signer_title": plan.signer_title,
+    }
+
+
+def update_header(plan: Plan, values: dict, *, version: str, actor) -> bool:
+    """Set the plan's number, issue date and signer, which every citation of the plan prints
+    ("Kế hoạch số 123/KH-UBND ngày 10/01/2026 của …"). Commits; returns whether anything changed."""
+    text = {name: line(values.get(name)) for name in ("number", "signer", "signer_title")}
+    issued_on = values.get("issued_on")
+    errors = _required(text, {"number": "Nhập số, ký hiệu của kế hoạch, ví dụ 123/KH-UBND."})
+    if len(text["number"]) > 80:
+        errors["number"] = "Tối đa 80 ký tự."
+    errors |= {name: "Tối đa 200 ký tự." for name in ("signer", "signer_title") if len(text[name]) > 200}
+    year = plan.school_year
+    if issued_on is not None and not (date(year.hk1_start.year - 1, 1, 1) <= issued_on <= year.closes_on):
+        errors["issued_on"] = (
+            f"Ngày ban hành phải trong khoảng từ 01/01/{year.hk1_start.year - 1} "
+            f"đến khi năm học {year.name} khép lại ({year.closes_on:%d/%m/%Y})."
+        )
+    if errors:
+        raise PlanEditError(errors)
+    with PlanEdit(plan, version, header_values) as edit:
+        plan.number, plan.signer, plan.signer_title = text["number"], text["signer"], text["signer_title"]
+        plan.issued_on = issued_on
+        return record_change("plan.header", plan, plan, edit.before, header_values(plan), actor)
+
+
 # -- deadlines ------------------------------------------------------------------------------
 def deadline_values(deadline: Deadline) -> dict:
     return {

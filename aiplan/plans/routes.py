@@ -22,7 +22,15 @@ from ..schoolyear import closed_year_message, is_closed, viewed_plan
 from ..timeutil import local_today
 from . import editing, target_editing
 from .export import plan_filename, plan_to_toml
-from .forms import CalendarForm, DeadlineForm, MilestoneForm, RemoveEvidenceForm, TargetForm, UploadForm
+from .forms import (
+    CalendarForm,
+    DeadlineForm,
+    HeaderForm,
+    MilestoneForm,
+    RemoveEvidenceForm,
+    TargetForm,
+    UploadForm,
+)
 from .spec import PlanFileError
 
 bp = Blueprint("plans", __name__)
@@ -101,6 +109,23 @@ def edit_calendar(year):
                 "warning",
             )
     return done or _page("plans/calendar.html", plan, form, status, read)
+
+
+@bp.route("/admin/plan/<year>/header", methods=["GET", "POST"])
+@roles_required(Role.WARD_ADMIN)
+def edit_header(year):
+    """The plan's number, issue date and signer, as every document citing the plan prints them."""
+    plan = get_plan(year)
+    read = partial(editing.header_values, plan)
+    form = HeaderForm(data=_initial(read(), dates=("issued_on",)))
+    done, status = _submit(
+        form,
+        lambda: editing.update_header(plan, form.values(), version=form.version.valid_data, actor=current_user),
+        read,
+        plan,
+        _("Đã lưu số, ngày ban hành và người ký của kế hoạch."),
+    )
+    return done or _page("plans/header.html", plan, form, status, read)
 
 
 @bp.route("/admin/plan/<year>/deadlines/<key>", methods=["GET", "POST"])
