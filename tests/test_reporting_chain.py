@@ -42,6 +42,9 @@ def test_the_wards_checklist_shows_the_chain_and_the_late_link(app, as_persona):
     assert "Phòng VHXH → gửi UBND phường" in chain and "Hạn: trước ngày 12/06/2026" in chain
     assert "Quá hạn: 8 trường" in chain
     assert "Căn cứ trong kế hoạch" in chain
+    assert "Đổi hạn" not in chain  # only ward admins set the schools' date
+    page = as_persona("ward_admin").get("/ward").get_data(as_text=True)
+    assert f'href="{EDIT}/deadlines/bao-cao-co-so"' in page
 
 
 def test_a_link_is_reported_once_its_senders_have_done_their_milestone_8(app):

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import ChecklistItem, Deadline, ItemKind, Milestone, Plan, School
-from ..schoolyear import plan_schools_query
+from ..schoolyear import is_closed, plan_schools_query
 from .items import milestone_counts
 from .readmodel import Rollup
 
@@ -56,6 +56,7 @@ class Chain:
     links: list[ChainLink]
     milestone: Milestone | None
     today: date
+    editable: bool = True  # the plan's year is not past: a ward admin may still change its dates
 
     @property
     def late_links(self) -> list[ChainLink]:
@@ -112,4 +113,4 @@ def chain_of(plan: Plan, milestone: Milestone | None, today: date, counts: dict,
             links.append(ChainLink(deadline, sender, 1, int(ward_done), late, due_on, by_schools=False))
         else:
             links.append(ChainLink(deadline, sender, 0, 0, 0, due_on, by_schools=False))
-    return Chain(links=links, milestone=milestone, today=today)
+    return Chain(links=links, milestone=milestone, today=today, editable=not is_closed(plan))
