@@ -121,9 +121,14 @@ def test_a_bad_header_is_refused_with_its_message_and_nothing_saved(app, as_pers
         assert (plan.number, plan.issued_on, audit_count()) == ("/KH-UBND", None, before)
 
 
-def test_only_ward_admins_edit_the_header(as_persona):
-    for persona in ("supervisor", "viewer", "staff_a"):
-        assert as_persona(persona).get(f"{EDIT}/header").status_code in (302, 403)
+def test_only_ward_admins_edit_the_header(app, as_persona):
+    for persona in ("supervisor", "viewer", "staff_a", None):
+        client = as_persona(persona)
+        assert client.get(f"{EDIT}/header").status_code in (302, 403)
+        response = client.post(f"{EDIT}/header", data={"number": "1/KH-UBND", "issued_on": "10/01/2026"})
+        assert response.status_code in (302, 403), persona
+    with app.app_context():
+        assert (the_plan().number, the_plan().issued_on) == ("/KH-UBND", None)
 
 
 def test_without_a_date_the_citation_keeps_the_blank_number(app):
