@@ -197,6 +197,7 @@ ACCESS = {
     # Editing the plan: ward admins only (writes checked in test_plan_editing.py and test_plan_export.py).
     "plans.edit": ("GET", "/admin/plan/2025-2026", ADMIN_ONLY),
     "plans.edit_calendar": ("GET", "/admin/plan/2025-2026/calendar", ADMIN_ONLY),
+    "plans.edit_header": ("GET", "/admin/plan/2025-2026/header", ADMIN_ONLY),
     "plans.edit_deadline": ("GET", "/admin/plan/2025-2026/deadlines/bao-cao-co-so", ADMIN_ONLY),
     "plans.edit_milestone": ("GET", "/admin/plan/2025-2026/milestones/8", ADMIN_ONLY),
     "plans.edit_target": ("GET", "/admin/plan/2025-2026/targets/1", ADMIN_ONLY),
@@ -265,6 +266,7 @@ SECOND_METHOD_TESTED_IN = {
     ("reports.ward", "POST"): "test_reports.py",
     # Editing the plan
     ("plans.edit_calendar", "POST"): "test_plan_editing.py",
+    ("plans.edit_header", "POST"): "test_reporting_chain.py",
     ("plans.edit_deadline", "POST"): "test_plan_editing.py",
     ("plans.edit_milestone", "POST"): "test_plan_editing.py",
     ("plans.edit_target", "POST"): "test_plan_editing.py",

@@ -78,11 +78,12 @@ def test_a_pilot_lower_secondary_school_owes_its_milestones_target_4_and_its_thr
 
 
 @pytest.mark.parametrize("slug", ["th-long-bien", "thcs-long-bien", "th-thach-ban-a"])
-def test_a_school_outside_the_pilot_owes_target_5_and_is_only_encouraged_to_do_milestone_5(app, slug):
+def test_a_school_outside_the_pilot_owes_target_5_and_milestone_5_like_every_school(app, slug):
+    # Section V.2 asks every primary and lower-secondary school for clubs and experiential activities.
     with app.app_context():
         owed = items(slug)
         assert list(owed) == SCHOOL_MILESTONES + ["t5", "t5/ke-hoach-giao-duc-nha-truong", "t5/ke-hoach-mon-hoc"]
-        assert {key for key, item in owed.items() if not item.required} == {"m5"}
+        assert all(item.required for item in owed.values())
         assert owed["m5"].title == "Tổ chức chuyên đề học tập lựa chọn, dạy học tăng cường, CLB, trải nghiệm AI"
 
 
@@ -113,11 +114,11 @@ def test_what_is_stored_is_what_the_plan_asks_for(app):
         (SCHOOL_A, "m3", date(2026, 2, 13), date(2026, 2, 15)),
         (SCHOOL_A, "m4", date(2026, 5, 25), None),  # Trong HK II: until the end of HK II (a Monday)
         (SCHOOL_A, "m7", date(2026, 5, 25), None),  # Cuối HK II
-        # "trước ngày 15/6/2026": 15/6 itself is too late, and 14/6 is a Sunday
-        (SCHOOL_A, "m8", date(2026, 6, 12), date(2026, 6, 14)),
+        # the ward's default "trước ngày 09/6/2026": 9/6 itself is too late; 08/06 is a Monday
+        (SCHOOL_A, "m8", date(2026, 6, 8), None),
         (SCHOOL_A, "t1/ke-hoach-nha-truong", date(2026, 2, 13), date(2026, 2, 15)),
         (SCHOOL_A, "t1/ho-so-lop-hoc", date(2026, 5, 25), None),
-        (OTHER_SCHOOL, "m8", date(2026, 6, 12), date(2026, 6, 14)),
+        (OTHER_SCHOOL, "m8", date(2026, 6, 8), None),
         (None, "m1", date(2026, 2, 13), date(2026, 2, 15)),
         (None, "m6", date(2026, 4, 3), date(2026, 4, 4)),  # Giữa HK II: the inspection window ends on a Saturday
         (None, "m8", date(2026, 6, 11), None),  # Phòng VHXH reports "trước ngày 12/6/2026"
@@ -145,7 +146,7 @@ def test_changing_the_calendar_moves_the_due_dates(app):
         assert items(SCHOOL_A)["m4"].due_on == date(2026, 5, 29)
         assert items(None)["m6"].due_on == date(2026, 4, 10)  # 11/04/2026 is a Saturday
         # A dated deadline of the plan does not move with the calendar.
-        assert items(SCHOOL_A)["m8"].due_on == date(2026, 6, 12)
+        assert items(SCHOOL_A)["m8"].due_on == date(2026, 6, 8)
 
 
 def test_syncing_an_unchanged_plan_adds_and_changes_nothing(app):
@@ -224,7 +225,7 @@ def test_a_new_pilot_school_keeps_the_work_it_recorded_on_items_it_no_longer_owe
         assert list(owed) == SCHOOL_MILESTONES + ["t5", "t5/ke-hoach-giao-duc-nha-truong", "t5/ke-hoach-mon-hoc"]
         assert owed["t5/ke-hoach-mon-hoc"].id == kept_ids["t5/ke-hoach-mon-hoc"]
         assert owed["t5/ke-hoach-mon-hoc"].status is ItemStatus.DONE
-        assert not owed["m5"].required
+        assert owed["m5"].required
         assert "t1" not in all_items_of(OTHER_SCHOOL)
 
 
@@ -266,8 +267,8 @@ def test_progress_counts_required_items_done_and_items_late(app):
         a, b, other = (after_everything[i] for i in ids)
         assert (a.required, a.done, a.late, a.percent) == (9, 3, 6, 33)
         assert (b.required, b.done, b.late, b.percent) == (9, 0, 9, 0)
-        # m5 is only encouraged there: doing it counts for nothing among the required.
-        assert (other.required, other.done, other.late) == (7, 1, 6)
+        # m5 is required there too (section V.2).
+        assert (other.required, other.done, other.late) == (8, 2, 6)
 
 
 def test_an_item_is_late_only_after_its_due_date(app):

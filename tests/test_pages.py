@@ -1,6 +1,7 @@
 """What each role sees on the read-only pages of the foundation."""
 
 import re
+from datetime import date
 
 import pytest
 from helpers import SCHOOL_A, SCHOOL_B, seed, text_of
@@ -24,7 +25,7 @@ def test_the_school_list_shows_every_active_school_with_its_progress(app, as_per
     assert "Trường Tiểu học Đoàn Kết" in body and "Trường THCS Cự Khối" in body
     assert 'aria-label="Tiến độ của Trường Tiểu học Đoàn Kết"' in body
     assert "1/9 mục bắt buộc · 11%" in text_of(page)
-    assert "0/7 mục bắt buộc · 0%" in text_of(page)  # a non-pilot school: milestone 5 is only encouraged
+    assert "0/8 mục bắt buộc · 0%" in text_of(page)  # a non-pilot school: milestone 5 is required too (V.2)
 
 
 def test_an_inactive_school_is_not_listed(app, as_persona):
@@ -63,7 +64,7 @@ def test_the_checklist_groups_items_by_milestone_and_target_with_due_dates(as_pe
     assert "STT 1 · Trường tiểu học (được lựa chọn thí điểm)" in text
     assert "Hồ sơ lớp học" in text and "Sản phẩm trải nghiệm" in text
     assert "13/02/2026" in text  # milestone 3, end of Đầu HK II (15/02/2026, a Sunday)
-    assert "12/06/2026" in text  # milestone 8, the last working day before "trước ngày 15/6/2026"
+    assert "08/06/2026" in text  # milestone 8, the day before the ward's default "trước ngày 09/6/2026"
     assert page.get_data(as_text=True).count('class="item') >= 9
 
 
@@ -97,10 +98,17 @@ def test_the_plan_page_shows_the_timeline_with_concrete_dates_and_owners(as_pers
     assert "Trường THCS Thạch Bàn; mỗi trường tổ chức ít nhất 01 lớp" in text
 
 
-def test_only_ward_admins_see_the_plans_date_warnings(as_persona):
-    warning = "sớm hơn hạn báo cáo"
+def test_only_ward_admins_see_the_plans_date_warnings(app, as_persona):
+    with app.app_context():
+        db.session.scalar(select(Plan)).deadline("bao-cao-co-so").before = date(2026, 6, 14)
+        db.session.commit()
+    warning = "muộn hơn hạn “Phòng VHXH đôn đốc"
     assert warning in text_of(as_persona("ward_admin").get("/plan"))
     assert warning not in text_of(as_persona("viewer").get("/plan"))
+
+
+def test_the_bundled_plan_raises_no_warning_now_that_milestone_8_reads_as_a_chain(as_persona):
+    assert "Điểm chưa thống nhất trong kế hoạch" not in text_of(as_persona("ward_admin").get("/plan"))
 
 
 def _add_schools(app, count: int) -> None:

@@ -7,7 +7,7 @@ import re
 from datetime import date
 
 import pytest
-from helpers import SCHOOL_A
+from helpers import SCHOOL_A, text_of
 from sqlalchemy import func, select
 
 from aiplan.extensions import db
@@ -116,7 +116,7 @@ EDIT_FORMS = {
     "calendar": (f"{EDIT}/calendar", CALENDAR | {"hk2_end": "28/05/2026"}),
     "deadline": (
         f"{EDIT}/deadlines/bao-cao-co-so",
-        {"title": "Báo cáo", "owner_text": "Cơ sở GD", "kind": "before", "before": "20/06/2026"},
+        {"title": "Báo cáo", "owner_text": "Cơ sở GD", "kind": "before", "before": "05/06/2026"},
     ),
     "milestone": (f"{EDIT}/milestones/8", M8 | {"title": "Tổng hợp, báo cáo (sửa)"}),
     "target": (
@@ -210,26 +210,72 @@ def test_the_plan_page_links_ward_admins_to_the_edit_pages(app, as_persona):
 
 
 def test_moving_the_school_report_deadline_moves_every_schools_milestone_8(app, as_persona):
+    # The plan leaves the schools' date to the ward (default: before 09/6, as Phụ lục I.3).
     admin = as_persona("ward_admin")
     response = post(
         admin,
         f"{EDIT}/deadlines/bao-cao-co-so",
         {
-            "title": "Tổng hợp, báo cáo kết quả triển khai cấp cơ sở, cấp phường",
+            "title": "Tổng hợp, báo cáo kết quả triển khai giáo dục AI cấp cơ sở",
             "owner_text": "Cơ sở GD",
             "kind": "before",
-            "before": "20/06/2026",
+            "before": "05/06/2026",
         },
     )
     assert response.status_code == 303
     with app.app_context():
         schools = due_dates("m8")
         ward = schools.pop(None)
-        assert len(schools) == 8 and set(schools.values()) == {date(2026, 6, 19)}
+        assert len(schools) == 8 and set(schools.values()) == {date(2026, 6, 4)}
         assert ward == date(2026, 6, 11)  # the ward's own deadline did not move
         event = last_event("plan.deadline")
-        assert (event.before, event.after) == ({"before": "2026-06-15"}, {"before": "2026-06-20"})
+        assert (event.before, event.after) == ({"before": "2026-06-09"}, {"before": "2026-06-05"})
         assert event.actor_name == "admin"
+
+
+def test_a_schools_deadline_after_the_phong_vhxh_synthesis_is_refused_and_nothing_saved(app, as_persona):
+    admin = as_persona("ward_admin")
+    before = snapshot(app)  # the audit log's length included
+    response = post(
+        admin,
+        f"{EDIT}/deadlines/bao-cao-co-so",
+        {
+            "title": "Tổng hợp, báo cáo kết quả triển khai giáo dục AI cấp cơ sở",
+            "owner_text": "Cơ sở GD",
+            "kind": "before",
+            "before": "13/06/2026",
+        },
+    )
+    assert response.status_code == 422
+    text = text_of(response)
+    assert "Hạn này phải không muộn hơn ngày 12/06/2026: Phòng VHXH tổng hợp báo cáo này" in text
+    assert snapshot(app) == before
+    with app.app_context():
+        assert set(due_dates("m8").values()) == {date(2026, 6, 8), date(2026, 6, 11)}
+
+
+def test_the_deadline_page_shows_the_link_of_the_chain_and_the_plan_line_it_rests_on(as_persona):
+    text = text_of(as_persona("ward_admin").get(f"{EDIT}/deadlines/bao-cao-co-so"))
+    assert "Gửi đến UBND phường (qua Phòng VHXH)" in text
+    assert "Kế hoạch để ngỏ ngày này: phường đặt hạn" in text
+    assert "Mục V.2:" in text
+
+
+def test_the_yearly_rule_is_saved_without_a_sender_because_the_plan_names_none(app, as_persona):
+    response = post(
+        as_persona("ward_admin"),
+        f"{EDIT}/deadlines/bao-cao-hang-nam",
+        {
+            "title": "Thực hiện báo cáo định kỳ hằng năm về UBND phường",
+            "owner_text": "",
+            "kind": "yearly",
+            "yearly_before": "10/06",
+        },
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        yearly = db.session.scalar(select(Plan)).deadline("bao-cao-hang-nam")
+        assert (yearly.owner_text, yearly.yearly_before) == ("", "10/06")
 
 
 def test_moving_the_inspection_window_moves_milestone_6(app, as_persona):

@@ -144,9 +144,17 @@ def test_the_bundled_plan_has_the_nine_milestones_of_phu_luc_i_as_printed(app):
         assert sixth.owners == [Owner.UBND_PHUONG, Owner.PHONG_VHXH]
 
 
-def test_only_milestone_5_is_required_of_pilot_schools_alone(app):
+def test_milestone_5_is_required_of_every_school_and_the_file_states_the_rule_per_category(app):
+    # Section V.2 asks every primary and lower-secondary school for experiential activities and
+    # clubs; only the elective class (2.2) is the pilots' alone (Phụ lục II, STT 1 and 4).
     with app.app_context():
-        assert {m.number for m in the_plan().milestones if m.required_of is RequiredOf.PILOT} == {5}
+        plan = the_plan()
+        assert {m.number for m in plan.milestones if m.required_of is RequiredOf.PILOT} == set()
+        fifth = plan.milestones[4]
+        assert fifth.required_of is RequiredOf.ALL
+        assert "ít nhất 01 lớp theo chuyên đề học tập lựa chọn" in fifth.pilot_rule
+        assert "mục V.2" in fifth.others_rule and "khuyến khích" in fifth.others_rule
+        assert all(not m.pilot_rule and not m.others_rule for m in plan.milestones if m.number != 5)
 
 
 def test_the_bundled_plan_has_the_three_target_rows_of_phu_luc_ii_as_printed(app):
@@ -178,10 +186,11 @@ def test_the_bundled_plan_has_its_contents_criteria_deadlines_and_roadmap(app):
             "Chất lượng tổ chức các chuyên đề, hoạt động giáo dục AI",
             "Hiệu quả tác động đến năng lực, kỹ năng và nhận thức của học sinh",
         ]
-        assert [(d.owner_text, d.before, d.yearly_before) for d in plan.deadlines] == [
-            ("Cơ sở GD", date(2026, 6, 15), None),
-            ("Phòng VHXH", date(2026, 6, 12), None),
-            ("Cơ sở GD", None, "09/06"),
+        assert [d.key for d in plan.deadlines] == [
+            "bao-cao-co-so",
+            "bao-cao-phong-vhxh",
+            "bao-cao-so",
+            "bao-cao-hang-nam",
         ]
         assert len(plan.roadmap) == 4
         assert plan.roadmap[-1].text == "Thực hiện báo cáo định kỳ hằng năm về UBND phường trước ngày 09/6."
@@ -189,13 +198,78 @@ def test_the_bundled_plan_has_its_contents_criteria_deadlines_and_roadmap(app):
         assert plan.signer == "Phạm Thị Bích Hằng"
 
 
-def test_it_warns_that_the_phong_vhxh_deadline_falls_before_the_schools_deadline(app):
+def test_the_bundled_plan_reads_as_one_reporting_chain_ending_at_the_so(app):
+    # Mốc 8 ("trước ngày 15/6/2026") ends the chain: schools → UBND phường through the Phòng VHXH
+    # (date left to the ward), Phòng VHXH → UBND phường before 12/6, UBND phường → Sở before 15/6.
     with app.app_context():
-        warnings = plan_warnings(the_plan())
-    assert len(warnings) == 1
-    assert warnings[0].startswith("Mốc 8:")
-    assert "Phòng VHXH (trước 12/06/2026)" in warnings[0]
-    assert "Cơ sở GD (trước 15/06/2026)" in warnings[0]
+        plan = the_plan()
+        links = [
+            (d.sender, d.owner_text, d.receiver, d.before, d.yearly_before, d.ward_sets, d.feeds)
+            for d in plan.deadlines
+        ]
+        assert links == [
+            (
+                Owner.CO_SO_GD,
+                "Cơ sở GD",
+                "UBND phường (qua Phòng VHXH)",
+                date(2026, 6, 9),
+                None,
+                True,
+                "bao-cao-phong-vhxh",
+            ),
+            (Owner.PHONG_VHXH, "Phòng VHXH", "UBND phường", date(2026, 6, 12), None, False, "bao-cao-so"),
+            (Owner.UBND_PHUONG, "UBND phường", "Sở GD&ĐT", date(2026, 6, 15), None, False, None),
+            (None, "", "UBND phường", None, "09/06", False, None),
+        ]
+        schools, vhxh, so, _yearly = plan.deadlines
+        assert "qua phòng Văn hóa - Xã hội" in schools.basis and "phường đặt hạn" in schools.basis
+        assert "trước ngày 12/6/2026" in vhxh.basis and vhxh.basis.startswith("Phụ lục I.2")
+        assert "mốc 8" in so.basis and "Sở Giáo dục và Đào tạo" in so.basis
+        assert all(d.document for d in plan.deadlines)
+        eighth = plan.milestones[7]
+        assert (eighth.school_deadline_key, eighth.ward_deadline_key) == ("bao-cao-co-so", "bao-cao-phong-vhxh")
+        # No contradiction left to warn about: 15/6 and 12/6 are two links of one chain.
+        assert plan_warnings(plan) == []
+
+
+def test_the_yearly_rule_names_no_subject_because_the_plan_names_none(app):
+    with app.app_context():
+        yearly = the_plan().deadline("bao-cao-hang-nam")
+        assert yearly.yearly_before == "09/06"
+        assert yearly.sender is None and yearly.owner_text == ""
+        assert "không ghi đơn vị thực hiện" in yearly.basis
+        assert "Cơ sở GD" not in yearly.basis
+
+
+def test_it_warns_when_a_report_is_due_after_the_report_that_consolidates_it(app):
+    # A real contradiction: the schools' report due after the Phòng VHXH's synthesis of it.
+    raw = edited(("before = 2026-06-09", "before = 2026-06-14"))
+    with app.app_context():
+        report = load_plan(parse_plan(raw, SOURCE))
+    assert len(report.warnings) == 1
+    assert "trước 14/06/2026" in report.warnings[0] and "trước 12/06/2026" in report.warnings[0]
+    assert "muộn hơn" in report.warnings[0]
+
+
+def test_the_notes_of_phu_luc_i_and_both_bullets_of_phu_luc_ii_are_loaded(app):
+    with app.app_context():
+        plan = the_plan()
+        assert plan.schedule_note == (
+            "Phụ lục này là căn cứ để các cấp quản lý tổ chức theo dõi, kiểm tra, đánh giá và báo cáo việc "
+            "triển khai giáo dục AI."
+        )
+        assert len(plan.targets_notes) == 2
+        assert plan.targets_notes[0].startswith("Các chỉ tiêu nêu trên là chỉ tiêu tối thiểu bắt buộc")
+        assert plan.targets_notes[1].startswith("Kết quả thực hiện các chỉ tiêu là căn cứ để kiểm tra, đánh giá")
+
+
+def test_the_delivery_forms_keep_every_bullet_of_section_ii_2_3(app):
+    with app.app_context():
+        form = next(f for f in the_plan().delivery_forms if f.code == "2.3")
+    lines = form.description.splitlines()
+    assert len(lines) == 4
+    assert lines[2].startswith("Tổ chức các hoạt động dưới hình thức Câu lạc bộ phát triển năng lực AI")
+    assert lines[3].startswith("Đa dạng hóa hình thức tổ chức hoạt động giáo dục AI")
 
 
 def test_it_warns_about_a_deadline_outside_the_school_year(app):
@@ -228,7 +302,7 @@ BROKEN = {
     ),
     "quoted STT": ([("stt = 5", 'stt = "5"')], "[[target]] thứ 3: trường 'stt' phải là số nguyên, không phải chuỗi"),
     "date with a time": (
-        [("before = 2026-06-15", "before = 2026-06-15T17:00:00")],
+        [("before = 2026-06-09", "before = 2026-06-09T17:00:00")],
         "[[deadline]] thứ 1: trường 'before' phải là ngày dạng 2026-06-15 (không có giờ, không có ngoặc kép)",
     ),
     "pilot not true or false": (
@@ -238,6 +312,23 @@ BROKEN = {
     "misspelt field": (
         [('owner_text = "UBND phường; Phòng VHXH"', 'onwer_text = "UBND phường; Phòng VHXH"')],
         "[[milestone]] thứ 6: trường 'onwer_text' không có trong định dạng kế hoạch (gõ sai tên?)",
+    ),
+    "chain link feeding no link": (
+        [('feeds = "bao-cao-so"', 'feeds = "bao-cao-bo"')],
+        "[[deadline]] thứ 2 (key = 'bao-cao-phong-vhxh'): trường 'feeds': "
+        "không có [[deadline]] nào khác có key = 'bao-cao-bo'",
+    ),
+    "sender not an owner": (
+        [('sender = "phong_vhxh"', 'sender = "so_gd"')],
+        "[[deadline]] thứ 2: trường 'sender': 'so_gd' không hợp lệ",
+    ),
+    "sender named but owner_text empty": (
+        [('sender = ""\nowner_text = ""', 'sender = "co_so_gd"\nowner_text = ""')],
+        "[[deadline]] thứ 4: trường 'owner_text' không được để trống",
+    ),
+    "ward_sets not true or false": (
+        [("ward_sets = true", 'ward_sets = "có"')],
+        "[[deadline]] thứ 1: trường 'ward_sets' phải là true hoặc false, không phải chuỗi",
     ),
     "unknown deadline": (
         [('school_deadline = "bao-cao-co-so"', 'school_deadline = "bao-cao-truong"')],
@@ -267,18 +358,18 @@ def test_it_reports_a_misspelt_field_also_as_the_field_it_lacks():
 
 
 def test_a_date_with_a_time_is_reported_once():
-    assert problems_of(edited(("before = 2026-06-15", "before = 2026-06-15T17:00:00"))) == [
+    assert problems_of(edited(("before = 2026-06-09", "before = 2026-06-09T17:00:00"))) == [
         "[[deadline]] thứ 1: trường 'before' phải là ngày dạng 2026-06-15 (không có giờ, không có ngoặc kép)"
     ]
 
 
 def test_it_refuses_invalid_toml_naming_the_file_and_the_line():
-    # Line 54 of the bundled file holds the content area "Kỹ thuật và ứng dụng AI".
-    assert PLAN_TEXT.splitlines()[53] == 'title = "Kỹ thuật và ứng dụng AI"'
+    # Line 60 of the bundled file holds the content area "Kỹ thuật và ứng dụng AI".
+    assert PLAN_TEXT.splitlines()[59] == 'title = "Kỹ thuật và ứng dụng AI"'
     problems = problems_of(edited(('title = "Kỹ thuật và ứng dụng AI"', 'title = "Kỹ thuật và ứng dụng AI')))
     assert len(problems) == 1
     assert problems[0].startswith("sai cú pháp TOML")
-    assert "line 54" in problems[0]
+    assert "line 60" in problems[0]
 
 
 @pytest.mark.parametrize(

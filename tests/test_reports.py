@@ -464,7 +464,7 @@ def test_the_ward_report_docx_carries_the_targets_milestones_and_evaluations(app
     assert targets["5"][3] == "0/6 trường thực hiện lồng ghép (0%)" and targets["5"][4] == "Chưa đạt"
     milestones = {row[0]: row for row in table_with(tables, "Nội dung công việc")[1:]}
     assert milestones["3"][3] == "1/8" and milestones["1"][3] == "—" and milestones["1"][5] != "—"
-    assert milestones["5"][3] == "0/2"  # required of the two pilot schools only
+    assert milestones["5"][3] == "0/8"  # required of every school (section V.2)
     schools = {row[1]: row for row in table_with(tables, "Tự đánh giá")[1:]}
     assert schools["Trường Tiểu học Đoàn Kết (thí điểm)"][6] == "Đã nộp"
     assert schools["Trường THCS Cự Khối"][6] == "Chưa bắt đầu"

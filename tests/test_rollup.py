@@ -172,7 +172,7 @@ def test_each_matrix_cell_shows_status_and_verdict_together_in_words(seeded, as_
     b = _matrix_row(body, SCHOOL_B)
     assert "! Cần BS" in b and "Đã hoàn thành; kiểm tra: Cần bổ sung" in b
     other = _matrix_row(body, "th-long-bien")
-    assert "khuyến khích" in other  # milestone 5 is only encouraged outside the pilot
+    assert "khuyến khích" not in other  # milestone 5 is required of every school (section V.2)
     assert "Chú giải" in body and "Chưa KT" in body  # the legend names every short word
 
 
@@ -266,9 +266,9 @@ def test_progress_over_the_year_is_an_svg_drawn_on_the_server_with_a_table(seede
     assert rows[0][0] == "01/09/2025"  # the Monday of the year's first week
     done = [int(r[2]) for r in rows]
     assert done == sorted(done)
-    # Items done: Đoàn Kết's milestone 3 and target, Long Biên's target, Cự Khối's seven, Thạch Bàn's milestone 3.
-    assert rows[-1][2:] == ("11", "1")
-    assert "11/60 mục" in page_text(chart)
+    # Items done: Đoàn Kết's milestone 3 and target, Long Biên's target, Cự Khối's eight, Thạch Bàn's milestone 3.
+    assert rows[-1][2:] == ("12", "1")
+    assert "12/66 mục" in page_text(chart)
 
 
 def test_the_weekly_series_counts_what_was_done_and_verified_by_each_week_end():
@@ -289,12 +289,27 @@ def test_the_weekly_series_counts_what_was_done_and_verified_by_each_week_end():
     assert weekly_progress(Year, Counter(), Counter(), today=date(2025, 8, 1)) == []
 
 
-def test_only_ward_admins_see_the_plans_date_warnings(seeded, as_persona):
-    warning = "sớm hơn hạn báo cáo của Cơ sở GD (trước 15/06/2026)"
-    assert warning in text_of(as_persona("ward_admin").get("/rollup"))
-    for persona in ("viewer", "supervisor"):
+def test_the_rollup_shows_the_reporting_chain_and_what_is_late_in_it(app, as_persona):
+    # After 15/6/2026 (the tests run on today's date) with nothing reported: every dated link is late.
+    for persona in ("ward_admin", "viewer", "supervisor"):
         text = text_of(as_persona(persona).get("/rollup"))
-        assert warning not in text and "Điểm chưa thống nhất trong kế hoạch" not in text
+        chain = text[text.index("Chuỗi báo cáo (mốc 8)") : text.index("Chỉ tiêu (Phụ lục II)")]
+        assert "3 báo cáo trong chuỗi đang quá hạn" in chain
+        assert "Cơ sở GD → gửi UBND phường (qua Phòng VHXH)" in chain
+        assert "Hạn: trước ngày 09/06/2026 · Phường đặt hạn" in chain
+        assert "Quá hạn: 8 trường" in chain and "Đã báo cáo: 0/8 trường" in chain
+        assert "UBND phường → gửi Sở GD&ĐT" in chain and "Hạn: trước ngày 15/06/2026" in chain
+        assert "Kế hoạch không ghi đơn vị thực hiện → gửi UBND phường" in chain
+        assert "Áp dụng từ các năm học tiếp theo." in chain
+
+
+def test_the_plan_warnings_are_not_on_the_rollup_even_for_a_real_contradiction(app, as_persona):
+    with app.app_context():
+        db.session.scalar(select(Plan)).deadline("bao-cao-co-so").before = date(2026, 6, 14)
+        db.session.commit()
+    assert "muộn hơn" in text_of(as_persona("ward_admin").get("/plan"))  # the plan page shows it
+    text = text_of(as_persona("ward_admin").get("/rollup"))
+    assert "muộn hơn" not in text and "Điểm chưa thống nhất trong kế hoạch" not in text
 
 
 def test_the_page_has_no_inline_script_or_style(seeded, as_persona):
@@ -361,7 +376,7 @@ def test_a_school_with_no_activities_and_a_new_empty_year_render_without_error(a
     assert page.status_code == 200
     text = text_of(page)
     assert "Năm học 2026-2027" in text and "Không có việc nào quá hạn." in text
-    assert "Đã hoàn thành: 0/60 mục" in text
+    assert "Đã hoàn thành: 0/66 mục" in text
     for url in EXPORTS:
         assert client.get(url).status_code == 200
     load_year(app, 2)

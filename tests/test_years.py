@@ -94,17 +94,22 @@ def test_starting_2026_2027_keeps_2025_2026_untouched_and_gives_fresh_checklists
         assert old["m3"].status is ItemStatus.DONE
         # Phụ lục I.3: from now on the yearly report is due before 09/6, so the last day is 08/06/2027.
         assert new["m8"].due_on == date(2027, 6, 8)
-        assert old["m8"].due_on == date(2026, 6, 12)  # 14/06/2026 is a Sunday
+        assert old["m8"].due_on == date(2026, 6, 8)  # the ward's default in the pilot year
         plan = plan_of("2026-2027")
         ward_m6 = db.session.scalar(select(ChecklistItem).filter_by(plan_id=plan.id, school_id=None, key="m6"))
         assert ward_m6.due_on == date(
             2027, 4, 2
         )  # the inspections, in the new mid-HK II window (03/04/2027 is a Saturday)
         assert plan.school_year.opened_at is None
-        assert next(m for m in plan.milestones if m.number == 8).title.endswith("(trước ngày 9/6/2027)")
+        # Mốc 8's printed date is the UBND phường's report to the Sở, a year on.
+        assert next(m for m in plan.milestones if m.number == 8).title.endswith("(trước ngày 15/6/2027)")
         assert "2026-2027" in next(m for m in plan.milestones if m.number == 7).timing_text
-        assert {d.key for d in plan.deadlines} == {"bao-cao-phong-vhxh", "bao-cao-hang-nam"}
+        assert {d.key for d in plan.deadlines} == {"bao-cao-phong-vhxh", "bao-cao-so", "bao-cao-hang-nam"}
         assert plan.deadline("bao-cao-phong-vhxh").before == date(2027, 6, 12)
+        assert plan.deadline("bao-cao-so").before == date(2027, 6, 15)
+        # The yearly rule takes the schools' place in the chain, still naming no sender.
+        yearly = plan.deadline("bao-cao-hang-nam")
+        assert (yearly.before, yearly.feeds, yearly.owner_text) == (date(2027, 6, 9), "bao-cao-phong-vhxh", "")
         assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "year.start")) == 1
     page = text_of(admin.get("/years/2026-2027"))
     assert "Đang chuẩn bị" in page and "trước ngày 09/06/2027" in page
@@ -212,7 +217,7 @@ def test_a_second_year_in_preparation_is_refused(app, admin):
     assert response.status_code == 422 and "Đã có một năm học đang chuẩn bị" in text_of(response)
     with app.app_context():
         assert db.session.scalar(select(func.count(ChecklistItem.id))) == count
-        assert db.session.scalar(select(func.count(Deadline.id))) == 5  # 3 + 2 of the new year
+        assert db.session.scalar(select(func.count(Deadline.id))) == 7  # 4 + 3 of the new year
         assert db.session.scalar(select(func.count(Milestone.id))) == 18
 
 

@@ -8,6 +8,7 @@ from ..access import WARD_ROLES, can_write_record, get_item, roles_required
 from ..database import done_writing
 from ..extensions import htmx
 from ..fields import error_text
+from ..figures.chain import chain_state
 from ..figures.inspections import inspected_count
 from ..figures.school_page import checklist, item_answer, school_page
 from ..models import ItemStatus, Role
@@ -76,4 +77,5 @@ def ward():
         today=local_today(),
         can_write=False,
         inspected=inspected_count(plan),
+        chain=chain_state(plan, local_today()),
     )

@@ -1,9 +1,12 @@
-"""Where the plan's own dates contradict each other or the school year's calendar: shown to the ward, never
-hidden."""
+"""Where the plan's own dates contradict each other or the school year's calendar: shown to ward
+admins on the plan pages, never hidden, and never printed in an official document.
 
-from ..models import (
-    Plan,
-)
+Milestone 8's 15/6 beside the Phòng VHXH's 12/6 is no contradiction (the chain reads schools →
+Phòng VHXH → UBND phường → Sở GD&ĐT, see figures/chain.py); a real one is a link of the chain due
+after the link it feeds, whose sender would have to consolidate a report not yet sent.
+"""
+
+from ..models import Plan
 
 
 def plan_warnings(plan: Plan) -> list[str]:
@@ -11,14 +14,13 @@ def plan_warnings(plan: Plan) -> list[str]:
     warnings = []
     year = plan.school_year
     deadlines = {d.key: d for d in plan.deadlines}
-    for milestone in plan.milestones:
-        school = deadlines.get(milestone.school_deadline_key or "")
-        ward = deadlines.get(milestone.ward_deadline_key or "")
-        if school and ward and school.before and ward.before and ward.before < school.before:
+    for link in plan.deadlines:
+        receiver = deadlines.get(link.feeds or "")
+        if receiver and link.before and receiver.before and link.before > receiver.before:
             warnings.append(
-                f"Mốc {milestone.number}: hạn tổng hợp của {ward.owner_text} (trước {ward.before:%d/%m/%Y}) "
-                f"sớm hơn hạn báo cáo của {school.owner_text} (trước {school.before:%d/%m/%Y}); "
-                "phường phải tổng hợp trước khi các trường nộp báo cáo."
+                f"Hạn “{link.title}” (trước {link.before:%d/%m/%Y}) muộn hơn hạn “{receiver.title}” "
+                f"(trước {receiver.before:%d/%m/%Y}), là báo cáo tổng hợp từ báo cáo này; "
+                "báo cáo phải đến trước khi được tổng hợp."
             )
     for deadline in plan.deadlines:
         if deadline.before and not (year.hk1_start <= deadline.before <= year.closes_on):

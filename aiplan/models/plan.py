@@ -6,7 +6,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, Date, Enum, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, Date, Enum, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model, db
@@ -148,10 +148,15 @@ class Plan(Model):
     ward_id: Mapped[int] = mapped_column(ForeignKey("ward.id"), index=True)
     school_year_id: Mapped[int] = mapped_column(ForeignKey("school_year.id"), index=True)
     number: Mapped[str] = mapped_column(String(80))  # số/ký hiệu, e.g. "…/KH-UBND"
+    # The date the plan was issued ("ngày … tháng … năm 2026"); None while it is still blank.
+    issued_on: Mapped[date | None] = mapped_column(Date)
     title: Mapped[str] = mapped_column(Text)
     signer: Mapped[str] = mapped_column(String(200), default="")
     signer_title: Mapped[str] = mapped_column(String(200), default="")
+    # The "Ghi chú" under Phụ lục II, one bullet per line.
     targets_note: Mapped[str] = mapped_column(Text, default="")
+    # The "Ghi chú" at the end of Phụ lục I.
+    schedule_note: Mapped[str] = mapped_column(Text, default="")
     source_name: Mapped[str] = mapped_column(String(255))
     source_sha256: Mapped[str] = mapped_column(String(64))
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -201,6 +206,11 @@ class Plan(Model):
     def deadline(self, key: str) -> "Deadline | None":
         return next((d for d in self.deadlines if d.key == key), None)
 
+    @property
+    def targets_notes(self) -> list[str]:
+        """The bullets of Phụ lục II's "Ghi chú", one per line of `targets_note`."""
+        return [line.strip() for line in self.targets_note.splitlines() if line.strip()]
+
 
 class Milestone(Model):
     """A row of Phụ lục I.1: what is done, when, and by whom."""
@@ -216,6 +226,11 @@ class Milestone(Model):
     owners_code: Mapped[str] = mapped_column(String(100))  # "ubnd_phuong,co_so_gd"
     owner_text: Mapped[str] = mapped_column(String(200))  # as printed
     required_of: Mapped[RequiredOf] = mapped_column(str_enum(RequiredOf), default=RequiredOf.ALL)
+    # What the plan asks of each school category for this milestone, with the line it rests on
+    # (milestone 5: clubs and experiential activities of every school, section V.2; the elective
+    # class of the pilots alone, section 2.2). Shown beside the milestone; "" when the plan says nothing.
+    pilot_rule: Mapped[str] = mapped_column(Text, default="")
+    others_rule: Mapped[str] = mapped_column(Text, default="")
     school_deadline_key: Mapped[str | None] = mapped_column(String(50))
     ward_deadline_key: Mapped[str | None] = mapped_column(String(50))
     # What the app records for this milestone besides its tick: "inspections" (the visits of
@@ -238,7 +253,13 @@ class Milestone(Model):
 
 
 class Deadline(Model):
-    """A dated obligation of Phụ lục I.2/I.3, such as the schools' report before 15/6."""
+    """A link of the plan's reporting chain (Phụ lục I.1 mốc 8, I.2, I.3, section V): who reports to
+    whom, by when, in which document, and the plan line that says so.
+
+    Where the plan leaves a date open (the schools' own report in 2025-2026), `ward_sets` says the
+    date is the ward's to choose; `feeds` names the link whose sender consolidates this report, so
+    this link's date may not be after that one's.
+    """
 
     __table_args__ = (UniqueConstraint("plan_id", "key"),)
 
@@ -247,7 +268,14 @@ class Deadline(Model):
     key: Mapped[str] = mapped_column(String(50))
     position: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(Text)
-    owner_text: Mapped[str] = mapped_column(String(200))
+    owner_text: Mapped[str] = mapped_column(String(200))  # the sender as printed; "" if the plan names none
+    # Who sends the report (an Owner code); None where the plan names no subject (Phụ lục I.3).
+    sender_code: Mapped[str | None] = mapped_column(String(20))
+    receiver: Mapped[str] = mapped_column(String(200), default="")
+    document: Mapped[str] = mapped_column(Text, default="")
+    basis: Mapped[str] = mapped_column(Text, default="")  # the plan line the link and its date rest on
+    ward_sets: Mapped[bool] = mapped_column(Boolean, default=False)
+    feeds: Mapped[str | None] = mapped_column(String(50))  # key of the link this report feeds into
     # The plan says "trước ngày 15/6/2026": that date itself is already too late.
     before: Mapped[date | None] = mapped_column(Date)
     # From the following years on: "trước ngày 09/6" every year, as day and month.
@@ -258,6 +286,10 @@ class Deadline(Model):
     @property
     def last_day(self) -> date | None:
         return self.before - timedelta(days=1) if self.before else None
+
+    @property
+    def sender(self) -> Owner | None:
+        return Owner(self.sender_code) if self.sender_code else None
 
 
 class TargetOutcome(Vocabulary):

@@ -150,6 +150,39 @@ def visits_outside_window(plan: Plan) -> int:
     )
 
 
+# -- the plan's header ------------------------------------------------------------------------
+def header_values(plan: Plan) -> dict:
+    return {
+        "number": plan.number,
+        "issued_on": plan.issued_on.isoformat() if plan.issued_on else None,
+        "signer": plan.signer,
+        "signer_title": plan.signer_title,
+    }
+
+
+def update_header(plan: Plan, values: dict, *, version: str, actor) -> bool:
+    """Set the plan's number, issue date and signer, which every citation of the plan prints
+    ("Kế hoạch số 123/KH-UBND ngày 10/01/2026 của …"). Commits; returns whether anything changed."""
+    text = {name: line(values.get(name)) for name in ("number", "signer", "signer_title")}
+    issued_on = values.get("issued_on")
+    errors = _required(text, {"number": "Nhập số, ký hiệu của kế hoạch, ví dụ 123/KH-UBND."})
+    if len(text["number"]) > 80:
+        errors["number"] = "Tối đa 80 ký tự."
+    errors |= {name: "Tối đa 200 ký tự." for name in ("signer", "signer_title") if len(text[name]) > 200}
+    year = plan.school_year
+    if issued_on is not None and not (date(year.hk1_start.year - 1, 1, 1) <= issued_on <= year.closes_on):
+        errors["issued_on"] = (
+            f"Ngày ban hành phải trong khoảng từ 01/01/{year.hk1_start.year - 1} "
+            f"đến khi năm học {year.name} khép lại ({year.closes_on:%d/%m/%Y})."
+        )
+    if errors:
+        raise PlanEditError(errors)
+    with PlanEdit(plan, version, header_values) as edit:
+        plan.number, plan.signer, plan.signer_title = text["number"], text["signer"], text["signer_title"]
+        plan.issued_on = issued_on
+        return record_change("plan.header", plan, plan, edit.before, header_values(plan), actor)
+
+
 # -- deadlines ------------------------------------------------------------------------------
 def deadline_values(deadline: Deadline) -> dict:
     return {
@@ -181,11 +214,18 @@ def update_deadline(plan: Plan, deadline: Deadline, values: dict, *, version: st
         "before": values.get("before"),
         "yearly_before": values.get("yearly_before"),
     }
-    errors = _required(values, {"title": "Nhập nội dung thời hạn.", "owner_text": "Nhập đơn vị thực hiện."})
+    required = {"title": "Nhập nội dung thời hạn."}
+    if deadline.sender is not None:  # the yearly rule of Phụ lục I.3 names nobody, and stays so
+        required["owner_text"] = "Nhập đơn vị thực hiện."
+    errors = _required(values, required)
     if (values["before"] is None) == (values["yearly_before"] is None):
         errors["before"] = "Chọn một: hạn là một ngày cụ thể, hoặc một ngày hằng năm (ngày/tháng)."
     elif values["yearly_before"] is not None and day_month(values["yearly_before"]) != values["yearly_before"]:
         errors["yearly_before"] = "Nhập ngày hằng năm dạng ngày/tháng, ví dụ 09/06."
+    elif values["before"] is not None:
+        problem = chain_problem(plan, deadline, values["before"])
+        if problem:
+            errors["before"] = problem
     if len(values["owner_text"]) > 200:
         errors["owner_text"] = "Tối đa 200 ký tự."
     if errors:
@@ -194,6 +234,26 @@ def update_deadline(plan: Plan, deadline: Deadline, values: dict, *, version: st
         for name, value in values.items():
             setattr(deadline, name, value)
         return record_change("plan.deadline", deadline, plan, edit.before, deadline_values(deadline), actor)
+
+
+def chain_problem(plan: Plan, deadline: Deadline, before: date) -> str | None:
+    """Why `before` breaks the reporting chain, if it does: a report may not be due after the report
+    that consolidates it (the schools' after the Phòng VHXH's 12/6), nor a consolidation before a
+    report it is made from."""
+    receiver = plan.deadline(deadline.feeds) if deadline.feeds else None
+    if receiver is not None and receiver.before and before > receiver.before:
+        return (
+            f"Hạn này phải không muộn hơn ngày {receiver.before:%d/%m/%Y}: "
+            f"{receiver.owner_text or 'đơn vị nhận'} tổng hợp báo cáo này và phải báo cáo "
+            f"trước ngày {receiver.before:%d/%m/%Y} ({receiver.title})."
+        )
+    for sender in plan.deadlines:
+        if sender.feeds == deadline.key and sender.before and before < sender.before:
+            return (
+                f"Hạn này phải không sớm hơn ngày {sender.before:%d/%m/%Y}: báo cáo “{sender.title}” "
+                f"gửi đến trước ngày {sender.before:%d/%m/%Y} được tổng hợp vào báo cáo này."
+            )
+    return None
 
 
 # -- milestones -----------------------------------------------------------------------------

@@ -32,10 +32,12 @@ def plan_to_toml(plan: Plan, exported_on: date | None = None) -> str:
         [
             ("school_year", year.name),
             ("number", plan.number),
+            ("issued_on", plan.issued_on),
             ("title", plan.title),
             ("signer", plan.signer),
             ("signer_title", plan.signer_title),
             ("targets_note", plan.targets_note),
+            ("schedule_note", plan.schedule_note or None),
         ],
     )
     _table(out, "[calendar]", [(name, getattr(year, name)) for name in CALENDAR_FIELDS])
@@ -71,6 +73,8 @@ def plan_to_toml(plan: Plan, exported_on: date | None = None) -> str:
                 ("school_deadline", m.school_deadline_key),
                 ("ward_deadline", m.ward_deadline_key),
                 ("tracks", m.tracks),
+                ("pilot_rule", m.pilot_rule or None),
+                ("others_rule", m.others_rule or None),
             ],
         )
     for d in plan.deadlines:
@@ -80,9 +84,16 @@ def plan_to_toml(plan: Plan, exported_on: date | None = None) -> str:
             [
                 ("key", d.key),
                 ("title", d.title),
+                # Always written: "" says the plan names no sender, and then owner_text may be "".
+                ("sender", d.sender_code or ""),
                 ("owner_text", d.owner_text),
+                ("receiver", d.receiver or None),
+                ("document", d.document or None),
                 ("before", d.before),
                 ("yearly_before", d.yearly_before),
+                ("ward_sets", d.ward_sets or None),
+                ("feeds", d.feeds),
+                ("basis", d.basis or None),
             ],
         )
     for criterion in plan.criteria:

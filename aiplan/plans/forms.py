@@ -93,9 +93,27 @@ class RemoveDayOffForm(FlaskForm):
     version = FingerprintField()
 
 
+class HeaderForm(FlaskForm):
+    """The plan's header: its number, the date it was issued and who signed it."""
+
+    number = _text(_l("Số, ký hiệu"), limit=80)
+    issued_on = VnDateField(_l("Ngày ban hành (ngày/tháng/năm)"), validators=[Optional()])
+    signer = StringField(_l("Người ký"), validators=[Optional(), Length(max=200, message=_l("Tối đa %(max)d ký tự."))])
+    signer_title = StringField(
+        _l("Chức vụ người ký"), validators=[Optional(), Length(max=200, message=_l("Tối đa %(max)d ký tự."))]
+    )
+    version = FingerprintField()
+
+    def values(self) -> dict:
+        return {name: self[name].data for name in ("number", "issued_on", "signer", "signer_title")}
+
+
 class DeadlineForm(FlaskForm):
     title = _text(_l("Nội dung"), area=True)
-    owner_text = _text(_l("Đơn vị thực hiện"), limit=200)
+    # Not required here: the yearly rule of Phụ lục I.3 names nobody; the service asks for it elsewhere.
+    owner_text = StringField(
+        _l("Đơn vị thực hiện"), validators=[Optional(), Length(max=200, message=_l("Tối đa %(max)d ký tự."))]
+    )
     kind = _select(
         _l("Loại thời hạn"),
         _choices([("before", _l("Một ngày cụ thể")), ("yearly", _l("Hằng năm, từ các năm học tiếp theo"))]),

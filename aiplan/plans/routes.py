@@ -26,6 +26,7 @@ from .forms import (
     CalendarForm,
     DayOffForm,
     DeadlineForm,
+    HeaderForm,
     MilestoneForm,
     RemoveDayOffForm,
     RemoveEvidenceForm,
@@ -183,6 +184,23 @@ def remove_day_off(year, day):
         return redirect(back, 303)
     flash(_("Đã bỏ ngày nghỉ %(day)s; hạn của các mục checklist đã được tính lại.", day=f"{one:%d/%m/%Y}"), "success")
     return redirect(back, 303)
+
+
+@bp.route("/admin/plan/<year>/header", methods=["GET", "POST"])
+@roles_required(Role.WARD_ADMIN)
+def edit_header(year):
+    """The plan's number, issue date and signer, as every document citing the plan prints them."""
+    plan = get_plan(year)
+    read = partial(editing.header_values, plan)
+    form = HeaderForm(data=_initial(read(), dates=("issued_on",)))
+    done, status = _submit(
+        form,
+        lambda: editing.update_header(plan, form.values(), version=form.version.valid_data, actor=current_user),
+        read,
+        plan,
+        _("Đã lưu số, ngày ban hành và người ký của kế hoạch."),
+    )
+    return done or _page("plans/header.html", plan, form, status, read)
 
 
 @bp.route("/admin/plan/<year>/deadlines/<key>", methods=["GET", "POST"])

@@ -127,10 +127,12 @@ def _apply(spec: PlanSpec, replace_calendar: bool, open_new_year: bool = True) -
     plan = db.session.scalar(select(Plan).filter_by(ward_id=ward.id, school_year_id=year.id))
     head = {
         "number": spec.number,
+        "issued_on": spec.issued_on,
         "title": spec.title,
         "signer": spec.signer,
         "signer_title": spec.signer_title,
         "targets_note": spec.targets_note,
+        "schedule_note": spec.schedule_note,
     }
     if plan is None:
         pilots = list(db.session.scalars(select(School).filter_by(ward_id=ward.id, is_pilot=True, is_active=True)))
@@ -202,6 +204,12 @@ def _apply(spec: PlanSpec, replace_calendar: bool, open_new_year: bool = True) -
                 owner_text=d.owner_text,
                 before=d.before,
                 yearly_before=d.yearly_before,
+                sender_code=d.sender.value if d.sender else None,
+                receiver=d.receiver,
+                document=d.document,
+                basis=d.basis,
+                ward_sets=d.ward_sets,
+                feeds=d.feeds,
             )
             for i, d in enumerate(spec.deadlines, start=1)
         ],
@@ -223,6 +231,8 @@ def _apply(spec: PlanSpec, replace_calendar: bool, open_new_year: bool = True) -
                 school_deadline_key=m.school_deadline,
                 ward_deadline_key=m.ward_deadline,
                 tracks=m.tracks,
+                pilot_rule=m.pilot_rule,
+                others_rule=m.others_rule,
             )
             for m in spec.milestones
         ],

@@ -40,6 +40,8 @@ TEXT_LIMITS = {
         "authority": Ward.authority,
         "office": Ward.office,
         "number": Plan.number,
+        "receiver": Deadline.receiver,
+        "feeds": Deadline.feeds,
         "signer": Plan.signer,
         "signer_title": Plan.signer_title,
         "timing_text": Milestone.timing_text,
@@ -110,6 +112,8 @@ class MilestoneSpec:
     school_deadline: str | None
     ward_deadline: str | None
     tracks: str | None = None
+    pilot_rule: str = ""
+    others_rule: str = ""
 
 
 @dataclass
@@ -119,6 +123,12 @@ class DeadlineSpec:
     owner_text: str
     before: date | None
     yearly_before: str | None
+    sender: Owner | None = None
+    receiver: str = ""
+    document: str = ""
+    basis: str = ""
+    ward_sets: bool = False
+    feeds: str | None = None
 
 
 @dataclass
@@ -133,6 +143,8 @@ class PlanSpec:
     signer_title: str
     targets_note: str
     calendar: dict[str, date]
+    issued_on: date | None = None
+    schedule_note: str = ""
     content_areas: list[dict] = field(default_factory=list)
     delivery_forms: list[dict] = field(default_factory=list)
     milestones: list[MilestoneSpec] = field(default_factory=list)
@@ -305,7 +317,11 @@ class _Checker:
         if ward_values["slug"] and not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", ward_values["slug"]):
             self.fail("[ward]", f"trường 'slug': '{ward_values['slug']}' chỉ được gồm chữ thường không dấu, số và '-'")
         head = self.table(data, "plan")
-        self.unknown(head, "[plan]", {"school_year", "number", "title", "signer", "signer_title", "targets_note"})
+        self.unknown(
+            head,
+            "[plan]",
+            {"school_year", "number", "issued_on", "title", "signer", "signer_title", "targets_note", "schedule_note"},
+        )
         school_year = self.text(head, "[plan]", "school_year")
         if school_year and not _is_school_year(school_year):
             self.fail("[plan]", f"trường 'school_year': '{school_year}' phải có dạng 2025-2026 (hai năm liền nhau)")
@@ -320,6 +336,8 @@ class _Checker:
             signer_title=self.text(head, "[plan]", "signer_title", required=False),
             targets_note=self.text(head, "[plan]", "targets_note", required=False),
             calendar=self.calendar(data),
+            issued_on=self.day(head, "[plan]", "issued_on", required=False),
+            schedule_note=self.text(head, "[plan]", "schedule_note", required=False),
         )
         spec.content_areas = self.content_areas(data)
         spec.delivery_forms = self.delivery_forms(data)
@@ -387,9 +405,27 @@ class _Checker:
         return forms
 
     def deadlines(self, data: dict) -> list[DeadlineSpec]:
+        """The links of the reporting chain; each names its sender (or none), receiver, document and
+        the plan line it rests on, and the link it feeds must not be due before it."""
         deadlines = []
         for where, entry in self.entries(data, "deadline", required=False):
-            self.unknown(entry, where, {"key", "title", "owner_text", "before", "yearly_before"})
+            self.unknown(
+                entry,
+                where,
+                {
+                    "key",
+                    "title",
+                    "owner_text",
+                    "before",
+                    "yearly_before",
+                    "sender",
+                    "receiver",
+                    "document",
+                    "basis",
+                    "ward_sets",
+                    "feeds",
+                },
+            )
             before = self.day(entry, where, "before", required=False)
             yearly = self.text(entry, where, "yearly_before", required=False) or None
             if (before is None and "before" not in entry) == (yearly is None):
@@ -398,16 +434,38 @@ class _Checker:
                 )
             if yearly and not _is_day_month(yearly):
                 self.fail(where, f"trường 'yearly_before': '{yearly}' phải có dạng dd/mm, ví dụ 09/06")
+            sender_code = self.text(entry, where, "sender", required=False)
+            sender = self.choice(entry, where, "sender", Owner, default=False) if sender_code else None
+            ward_sets = entry.get("ward_sets", False)
+            if not isinstance(ward_sets, bool):
+                self.fail(where, f"trường 'ward_sets' phải là true hoặc false, không phải {_type_name(ward_sets)}")
+                ward_sets = False
             deadlines.append(
                 DeadlineSpec(
                     key=self.text(entry, where, "key"),
                     title=self.text(entry, where, "title"),
-                    owner_text=self.text(entry, where, "owner_text"),
+                    # Required unless the plan names nobody: then the file says sender = "".
+                    owner_text=self.text(
+                        entry, where, "owner_text", required=bool(sender_code) or "sender" not in entry
+                    ),
                     before=before,
                     yearly_before=yearly,
+                    sender=sender or None,
+                    receiver=self.text(entry, where, "receiver", required=False),
+                    document=self.text(entry, where, "document", required=False),
+                    basis=self.text(entry, where, "basis", required=False),
+                    ward_sets=ward_sets,
+                    feeds=self.text(entry, where, "feeds", required=False) or None,
                 )
             )
         self.unique("[[deadline]]", "key", [d.key for d in deadlines])
+        by_key = {d.key: d for d in deadlines}
+        for i, link in enumerate(deadlines, start=1):
+            if not link.feeds:
+                continue
+            where = f"[[deadline]] thứ {i} (key = {link.key!r})"
+            if link.feeds not in by_key or link.feeds == link.key:
+                self.fail(where, f"trường 'feeds': không có [[deadline]] nào khác có key = '{link.feeds}'")
         return deadlines
 
     def milestones(self, data: dict, deadline_keys: set[str]) -> list[MilestoneSpec]:
@@ -427,6 +485,8 @@ class _Checker:
                     "school_deadline",
                     "ward_deadline",
                     "tracks",
+                    "pilot_rule",
+                    "others_rule",
                 },
             )
             number = self.integer(entry, where, "number", minimum=1)
@@ -442,6 +502,8 @@ class _Checker:
                 school_deadline=self.text(entry, where, "school_deadline", required=False) or None,
                 ward_deadline=self.text(entry, where, "ward_deadline", required=False) or None,
                 tracks=self.text(entry, where, "tracks", required=False) or None,
+                pilot_rule=self.text(entry, where, "pilot_rule", required=False),
+                others_rule=self.text(entry, where, "others_rule", required=False),
             )
             if milestone.tracks and milestone.tracks not in TRACKS:
                 self.fail(

@@ -63,13 +63,16 @@ def signature(text: ReportText | None, default_role: str) -> Signature:
 
 
 def plan_reference(plan: Plan) -> str:
-    """ "Kế hoạch số …/KH-UBND của UBND phường Long Biên về việc triển khai thực hiện thí điểm …"."""
+    """ "Kế hoạch số 123/KH-UBND ngày 10/01/2026 của UBND phường Long Biên về việc triển khai thực hiện
+    thí điểm …"; a number not yet filled in reads "…/KH-UBND", and an unknown date is left out."""
     number = plan.number.strip()
     number = f"…{number}" if number.startswith("/") else number
     title = plan.title.strip()
     head = "Kế hoạch"
     about = title[len(head) :].strip() if title.lower().startswith(head.lower()) else title
     cited = f"{head} số {number}" if number else head
+    if plan.issued_on:
+        cited += f" ngày {plan.issued_on:%d/%m/%Y}"
     return f"{cited} của {plan.ward.authority} về việc {about}"
 
 

@@ -228,7 +228,11 @@ def _document(r: Rollup, schools: list[dict]) -> dict:
     return {
         "ward": r.plan.ward.name,
         "school_year": r.year.name,
-        "plan": {"number": r.plan.number, "title": r.plan.title},
+        "plan": {
+            "number": r.plan.number,
+            "issued_on": r.plan.issued_on.isoformat() if r.plan.issued_on else None,
+            "title": r.plan.title,
+        },
         "generated_at": r.generated_at.astimezone(LOCAL_TZ).isoformat(timespec="seconds"),
         "scope": r.single_school.slug if r.single_school else "ward",
         "schools": schools,

@@ -9,7 +9,7 @@ from flask_login import current_user
 from ..access import WARD_ROLES, login_required_any, roles_required
 from ..extensions import htmx
 from ..figures import rollup as services
-from ..figures.plan_warnings import plan_warnings
+from ..figures.chain import chain_of_rollup
 from ..models import ItemKind, Role
 from ..schoolyear import plan_schools, viewed_plan
 from . import exports
@@ -55,11 +55,10 @@ def index():
     context = dict(r=rollup, matrix=matrix, labels=matrix_labels(), number=format_decimal)
     if matrix_alone:
         return render_template("rollup/_matrix.html", **context, oob=True)
-    warnings = plan_warnings(rollup.plan) if current_user.role is Role.WARD_ADMIN else []
     return render_template(
         "rollup/index.html",
         **context,
-        warnings=warnings,
+        chain=chain_of_rollup(rollup),
         matrix_id=MATRIX_ID,
         list_limit=services.LIST_LIMIT,
         chart=progress_chart(rollup.weeks, rollup.total("required")),

@@ -161,6 +161,7 @@ def _copy_plan(source: Plan, year: SchoolYear) -> tuple[Plan, list[str]]:
         signer=source.signer,
         signer_title=source.signer_title,
         targets_note=source.targets_note,
+        schedule_note=source.schedule_note,
         source_name=f"{source.source_name} (năm học {old_name})",
         source_sha256=source.source_sha256,
         pilot_schools=[school for school in source.pilot_schools if school.is_active],
@@ -176,13 +177,19 @@ def _copy_plan(source: Plan, year: SchoolYear) -> tuple[Plan, list[str]]:
         roadmap=[RoadmapStep(position=r.position, text=r.text) for r in source.roadmap],
         deadlines=deadlines,
     )
+    # A date printed in a milestone's title ("(trước ngày 15/6/2026)", the UBND phường's report to
+    # the Sở) follows its link of the chain into the new year.
+    moved = {
+        _printed(old.before): _printed(new.before)
+        for old in source.deadlines
+        if old.before and (new := plan.deadline(old.key)) is not None and new.before
+    }
     for m in source.milestones:
         title = text(m.title)
+        for old_day, new_day in moved.items():
+            title = re.sub(rf"(?<![\d/]){re.escape(old_day)}(?!\d)", new_day, title)
         school_key = m.school_deadline_key
         if school_key in renamed:
-            old, new = source.deadline(school_key), plan.deadline(renamed[school_key])
-            assert old is not None and new is not None  # the milestone's deadline, and the yearly one replacing it
-            title = title.replace(_printed(old.before), _printed(new.before))
             school_key = renamed[school_key]
         plan.milestones.append(
             Milestone(
@@ -196,6 +203,8 @@ def _copy_plan(source: Plan, year: SchoolYear) -> tuple[Plan, list[str]]:
                 school_deadline_key=school_key,
                 ward_deadline_key=m.ward_deadline_key,
                 tracks=m.tracks,
+                pilot_rule=m.pilot_rule,
+                others_rule=m.others_rule,
             )
         )
     for t in source.targets:
@@ -232,6 +241,9 @@ def _next_deadlines(source: Plan, year: SchoolYear) -> tuple[list[Deadline], lis
     }
     deadlines: list[Deadline] = []
     changes: list[str] = []
+    # The yearly rule takes the replaced link's place in the chain (what it feeds into).
+    replaced_feeds = next((d.feeds for d in source.deadlines if d.key in replaced), None)
+    feeds = {yearly.key: replaced_feeds} if yearly and replaced else {}
     for d in source.deadlines:
         before: date | None
         if d.key in replaced:
@@ -252,6 +264,12 @@ def _next_deadlines(source: Plan, year: SchoolYear) -> tuple[list[Deadline], lis
                 owner_text=d.owner_text,
                 before=before,
                 yearly_before=d.yearly_before,
+                sender_code=d.sender_code,
+                receiver=d.receiver,
+                document=d.document,
+                basis=d.basis,
+                ward_sets=d.ward_sets,
+                feeds=feeds.get(d.key, d.feeds),
             )
         )
     return deadlines, changes, replaced
