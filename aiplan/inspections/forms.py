@@ -46,7 +46,12 @@ class ScheduleForm(VisitTimesMixin, FlaskForm):
         _l("Loại kiểm tra"),
         choices=[(k.value, k.label) for k in InspectionKind],
         default=InspectionKind.MIDTERM.value,
-        validators=[InputRequired(_l("Chọn loại kiểm tra."))],
+        # Not sent (a form from before kinds existed): a "giữa kỳ" visit, as every visit was then.
+        validate_choice=False,
+        validators=[
+            Optional(),
+            AnyOf([k.value for k in InspectionKind], message=_l("Chọn một loại kiểm tra trong danh sách.")),
+        ],
     )
     visit_on = VnDateField(_l("Ngày kiểm tra"), validators=[InputRequired(_l("Nhập ngày kiểm tra."))])
     decision = SelectField(_l("Quyết định thành lập đoàn kiểm tra"), coerce=int, validators=[Optional()])
