@@ -186,6 +186,8 @@ ACTION_LABELS = {
     "inspection.create": "Lập đợt kiểm tra",
     "inspection.close": "Kết thúc đợt kiểm tra",
     "inspection.reopen": "Mở lại đợt kiểm tra",
+    "inspection.update": "Sửa thông tin đợt kiểm tra",
+    "inspection_decision.create": "Ghi quyết định thành lập đoàn kiểm tra",
     # Editing the plan (plans/editing.py, plans/target_editing.py)
     "plan.calendar": "Sửa lịch năm học",
     "plan.deadline": "Sửa thời hạn của kế hoạch",
@@ -251,6 +253,13 @@ FIELD_LABELS = {
     "lead": "Trưởng đoàn",
     "conclusion": "Kết luận",
     "recommendations": "Kiến nghị",
+    "kind": "Loại kiểm tra",
+    "starts_at": "Giờ bắt đầu",
+    "ends_at": "Giờ kết thúc",
+    "decision": "Quyết định thành lập đoàn",
+    "signed_on": "Ngày ký",
+    "signer": "Người ký",
+    "file": "Tệp",
     # Editing the plan
     "hk1_start": "Bắt đầu HK I",
     "hk1_end": "Kết thúc HK I",

@@ -191,6 +191,8 @@ ACCESS = {
     # (a POST without its fields is refused, 422, once access is granted).
     "inspections.decisions": ("GET", "/inspections/decisions", SUPERVISOR_ONLY | {"ward_admin": OK}),
     "inspections.record_decision": ("POST", "/inspections/decisions", ADMIN_ONLY | {"ward_admin": 422}),
+    # A POST without its version is refused (422) once access is granted.
+    "inspections.update_details": ("POST", inspection_url("/details"), ADMIN_ONLY | {"ward_admin": 422}),
     "inspections.decision_file": ("GET", a_decision_file_url, SUPERVISOR_ONLY | {"ward_admin": OK}),
     "inspections.minutes": ("GET", inspection_url("/minutes"), EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
     "inspections.minutes_docx": ("GET", inspection_url("/minutes.docx"), EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),

@@ -246,3 +246,70 @@ def test_existing_visits_are_midterm_visits(app):
         visit_id = schedule_visit()
         assert db.session.get(Inspection, visit_id).kind is InspectionKind.MIDTERM
         assert db.session.scalar(select(Plan)).school_year.midterm_start.isoformat() == "2026-03-09"
+
+
+def details_form(app, visit_id, **overrides) -> dict:
+    with app.app_context():
+        version = db.session.get(Inspection, visit_id).version
+    return {"kind": "dot_xuat", "visit_on": "20/04/2026", "version": version} | overrides
+
+
+def test_a_ward_admin_attaches_the_decision_to_a_visit_scheduled_before_it(app, as_persona):
+    with app.app_context():
+        visit_id = schedule_visit()
+    admin = as_persona("ward_admin")
+    record_decision(admin)
+    with app.app_context():
+        decision_id = the_decision(app).id
+    assert "Sửa loại, ngày, giờ kiểm tra và quyết định thành lập đoàn" in text_of(admin.get(f"/inspections/{visit_id}"))
+    response = admin.post(
+        f"/inspections/{visit_id}/details",
+        data=details_form(app, visit_id, decision=decision_id, starts_at="13:30", ends_at="16:00"),
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        visit = db.session.get(Inspection, visit_id)
+        assert (visit.kind, visit.visit_on.isoformat(), visit.decision_id) == (
+            InspectionKind.UNANNOUNCED,
+            "2026-04-20",
+            decision_id,
+        )
+        event = db.session.scalar(select(AuditEvent).filter_by(action="inspection.update"))
+        assert (event.before["kind"], event.after["kind"], event.after["decision"]) == (
+            "giua_ky",
+            "dot_xuat",
+            "12/QĐ-UBND",
+        )
+    found = docx_texts(admin, visit_id)
+    assert BASIS in found
+    assert any(text.startswith("Hôm nay, ngày 20 tháng 4 năm 2026, vào hồi 13 giờ 30 phút") for text in found)
+    assert "Kiểm tra đột xuất việc triển khai thí điểm giáo dục trí tuệ nhân tạo tại Trường Tiểu học Đoàn Kết" in found
+
+
+def test_bad_visit_details_are_refused_and_nothing_changes(app, as_persona):
+    with app.app_context():
+        visit_id = schedule_visit()
+    admin = as_persona("ward_admin")
+    response = admin.post(
+        f"/inspections/{visit_id}/details",
+        data=details_form(app, visit_id, visit_on="01/09/2026", starts_at="9:00", ends_at="8:00"),
+    )
+    assert response.status_code == 422
+    page = text_of(response)
+    assert "Ngày kiểm tra phải trong năm học 2025-2026" in page and "Giờ kết thúc phải sau giờ bắt đầu (09:00)." in page
+    with app.app_context():
+        visit = db.session.get(Inspection, visit_id)
+        assert (visit.kind, visit.visit_on.isoformat(), visit.starts_at) == (InspectionKind.MIDTERM, "2026-03-12", None)
+        assert db.session.scalar(select(AuditEvent).filter_by(action="inspection.update")) is None
+
+
+def test_a_closed_visits_details_are_locked(app, as_persona):
+    with app.app_context():
+        visit_id = schedule_visit()
+    assert close_visit(as_persona("supervisor"), app, visit_id).status_code == 303
+    admin = as_persona("ward_admin")
+    assert "Sửa loại, ngày, giờ" not in text_of(admin.get(f"/inspections/{visit_id}"))
+    response = admin.post(f"/inspections/{visit_id}/details", data=details_form(app, visit_id))
+    assert response.status_code == 409 and "biên bản đã khóa" in text_of(response)
+    with app.app_context():
+        assert db.session.get(Inspection, visit_id).kind is InspectionKind.MIDTERM

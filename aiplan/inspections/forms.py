@@ -40,8 +40,9 @@ class VisitTimesMixin:
     ends_at = TimeOfDayField(_l("Giờ kết thúc"), render_kw={"type": "time"})
 
 
-class ScheduleForm(VisitTimesMixin, FlaskForm):
-    school = SelectField(_l("Trường"), coerce=int, validators=[InputRequired(_l("Chọn trường."))])
+class VisitFieldsMixin(VisitTimesMixin):
+    """What a ward admin sets on a visit when scheduling it and may change while it is open."""
+
     kind = RadioField(
         _l("Loại kiểm tra"),
         choices=[(k.value, k.label) for k in InspectionKind],
@@ -55,8 +56,16 @@ class ScheduleForm(VisitTimesMixin, FlaskForm):
     )
     visit_on = VnDateField(_l("Ngày kiểm tra"), validators=[InputRequired(_l("Nhập ngày kiểm tra."))])
     decision = SelectField(_l("Quyết định thành lập đoàn kiểm tra"), coerce=int, validators=[Optional()])
+
+
+class ScheduleForm(VisitFieldsMixin, FlaskForm):
+    school = SelectField(_l("Trường"), coerce=int, validators=[InputRequired(_l("Chọn trường."))])
     members = CheckboxesField(_l("Thành viên đoàn kiểm tra"), coerce=int)
     lead = SelectField(_l("Trưởng đoàn"), coerce=int, validators=[Optional()])
+
+
+class VisitDetailsForm(VisitFieldsMixin, FlaskForm):
+    version = VersionField()
 
 
 class DecisionForm(FlaskForm):

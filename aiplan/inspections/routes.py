@@ -32,7 +32,7 @@ from ..schoolyear import current_plan
 from ..storage import get_storage
 from ..timeutil import local_today
 from . import services
-from .forms import CloseForm, DecisionForm, ReopenForm, ScheduleForm, VerdictForm
+from .forms import CloseForm, DecisionForm, ReopenForm, ScheduleForm, VerdictForm, VisitDetailsForm, VisitFieldsMixin
 from .minutes import minutes_context, minutes_filename, render_minutes_docx
 
 bp = Blueprint("inspections", __name__)
@@ -75,7 +75,7 @@ def new():
     if request.method == "GET" and local_today() <= year.midterm_end:
         # A suggestion, not a wall: the next day of the mid-HK II window, where "giữa kỳ" visits fall.
         form.visit_on.data = max(local_today(), year.midterm_start)
-    decisions = {d.id: d for d in services.decisions(plan)}
+    decisions = _decision_choices(form, plan)
     schools = db.session.scalars(
         select(School).filter_by(ward_id=plan.ward_id, is_active=True).order_by(School.name)
     ).all()
@@ -85,10 +85,6 @@ def new():
     form.school.choices = [(0, _("— Chọn trường —"))] + [(s.id, s.name) for s in schools]
     form.members.choices = [(u.id, u.display_name) for u in supervisors]
     form.lead.choices = [(0, _("— Thành viên đầu tiên —"))] + [(u.id, u.display_name) for u in supervisors]
-    form.decision.choices = [(0, _("— Chưa có / không dẫn quyết định —"))] + [
-        (d.id, _("Quyết định số %(number)s ngày %(day)s", number=d.number, day=d.signed_on.strftime("%d/%m/%Y")))
-        for d in decisions.values()
-    ]
     status = 200
     if form.validate_on_submit():
         by_id = {u.id: u for u in supervisors}
@@ -125,6 +121,52 @@ def new():
     if request.method == "POST":
         status = 422
     return render_template("inspections/new.html", form=form, plan=plan, year=year), status
+
+
+def _decision_choices(form: VisitFieldsMixin, plan) -> dict[int, InspectionDecision]:
+    """Offer the plan's decisions in the form's select; they are returned by id for the view."""
+    decisions = {d.id: d for d in services.decisions(plan)}
+    form.decision.choices = [(0, _("— Chưa có / không dẫn quyết định —"))] + [
+        (d.id, _("Quyết định số %(number)s ngày %(day)s", number=d.number, day=d.signed_on.strftime("%d/%m/%Y")))
+        for d in decisions.values()
+    ]
+    return decisions
+
+
+@bp.post("/inspections/<int:inspection_id>/details")
+@roles_required(Role.WARD_ADMIN)
+def update_details(inspection_id):
+    """Change an open visit's kind, day, times or the decision it cites (a ward admin)."""
+    inspection = get_inspection(inspection_id, write=True)
+    form = VisitDetailsForm()
+    decisions = _decision_choices(form, inspection.plan)
+    if form.validate_on_submit():
+        assert form.visit_on.data is not None  # a required VnDateField validated it
+        try:
+            services.update_details(
+                inspection,
+                version=form.version.valid_data,
+                kind=InspectionKind(form.kind.data),
+                visit_on=form.visit_on.data,
+                decision=decisions.get(form.decision.data or 0),
+                starts_at=form.starts_at.data,
+                ends_at=form.ends_at.data,
+                actor=current_user,
+            )
+        except services.StaleInspection:
+            db.session.refresh(inspection)
+            flash(_("Đợt kiểm tra vừa được người khác cập nhật; đây là nội dung mới nhất."), "error")
+            return render_template("inspections/show.html", **_mode_context(inspection)), 409
+        except services.VisitClosed:
+            return _refused(inspection, closed_visit_message())
+        except services.InspectionError as refused:
+            db.session.rollback()
+            for field, message in refused.errors.items():
+                getattr(form, field).errors = [*getattr(form, field).errors, message]
+        else:
+            flash(_("Đã lưu thông tin đợt kiểm tra."), "success")
+            return redirect(url_for(".show", inspection_id=inspection.id), 303)
+    return render_template("inspections/show.html", **_mode_context(inspection, details_form=form)), 422
 
 
 @bp.get("/inspections/decisions")
@@ -209,12 +251,22 @@ def show(inspection_id):
 
 
 def _mode_context(
-    inspection: Inspection, close_form: CloseForm | None = None, reopen_form: ReopenForm | None = None
+    inspection: Inspection,
+    close_form: CloseForm | None = None,
+    reopen_form: ReopenForm | None = None,
+    details_form: VisitDetailsForm | None = None,
 ) -> dict:
     plan, school = inspection.plan, inspection.school
+    may_change = can_change_visit(current_user, inspection)
+    can_edit_details = may_change and current_user.role is Role.WARD_ADMIN and not inspection.is_closed
+    if details_form is None and can_edit_details:
+        # The visit as stored, whatever form was posted to get here.
+        details_form = VisitDetailsForm(
+            formdata=None, obj=inspection, kind=inspection.kind.value, decision=inspection.decision_id or 0
+        )
+        _decision_choices(details_form, plan)
     items = checklist(plan, school)
     today = local_today()
-    may_change = can_change_visit(current_user, inspection)
     return dict(
         inspection=inspection,
         plan=plan,
@@ -224,6 +276,8 @@ def _mode_context(
         # The team acts while the visit is open; once closed, only a ward admin reopens it.
         can_verify=may_change and current_user.role is Role.SUPERVISOR and not inspection.is_closed,
         can_reopen=may_change and current_user.role is Role.WARD_ADMIN and inspection.is_closed,
+        can_edit_details=can_edit_details,
+        details_form=details_form,
         close_form=close_form or CloseForm(obj=inspection),
         reopen_form=reopen_form or ReopenForm(),
         reopened=services.last_reopening(inspection),

@@ -79,30 +79,16 @@ def schedule(
     """Plan a visit of the team to a school on any day of the school year, its summing-up period
     included: the plan asks the ward to monitor all year, and the mid-HK II window is only where a
     "giữa kỳ" visit usually falls (the form suggests it). Commits."""
-    year = plan.school_year
     errors = {}
     if not school.is_active or school.ward_id != plan.ward_id:
         errors["school"] = "Chỉ lên lịch kiểm tra cho trường đang hoạt động của phường."
-    if not (year.hk1_start <= visit_on <= year.closes_on):
-        errors["visit_on"] = (
-            f"Ngày kiểm tra phải trong năm học {year.name}: từ {year.hk1_start:%d/%m/%Y} "
-            f"đến {year.closes_on:%d/%m/%Y} (kể cả thời gian sơ kết, tổng kết sau năm học)."
-        )
     if not members:
         errors["members"] = "Chọn ít nhất một thành viên đoàn kiểm tra."
     elif any(m.role is not Role.SUPERVISOR or m.ward_id != plan.ward_id or not m.is_enabled for m in members):
         errors["members"] = "Thành viên đoàn phải là tài khoản đoàn kiểm tra của phường."
     if lead is not None and lead not in members:
         errors["lead"] = "Trưởng đoàn phải là một thành viên của đoàn."
-    if decision is not None and decision.plan_id != plan.id:
-        errors["decision"] = "Chọn một quyết định thành lập đoàn của kế hoạch này."
-    elif decision is not None and decision.signed_on > visit_on:
-        # The minutes say "Căn cứ Quyết định … ngày …": the team must exist on the day it visits.
-        errors["decision"] = (
-            f"Quyết định {decision.number} ký ngày {decision.signed_on:%d/%m/%Y}, sau ngày kiểm tra: "
-            "đoàn chưa được thành lập vào ngày đó."
-        )
-    errors |= time_errors(starts_at, ends_at)
+    errors |= visit_errors(plan, visit_on, decision, starts_at, ends_at)
     if errors:
         raise InspectionError(errors)
     inspection = Inspection(
@@ -128,6 +114,66 @@ def schedule(
         after=describe(inspection),
     )
     db.session.commit()
+    return inspection
+
+
+def visit_errors(
+    plan: Plan, visit_on: date, decision: InspectionDecision | None, starts_at: time | None, ends_at: time | None
+) -> dict[str, str]:
+    """What is wrong with a visit's day, decision and times, by form field: the day must fall in the
+    school year (its summing-up period included), the decision be the plan's and signed by then."""
+    year = plan.school_year
+    errors = {}
+    if not (year.hk1_start <= visit_on <= year.closes_on):
+        errors["visit_on"] = (
+            f"Ngày kiểm tra phải trong năm học {year.name}: từ {year.hk1_start:%d/%m/%Y} "
+            f"đến {year.closes_on:%d/%m/%Y} (kể cả thời gian sơ kết, tổng kết sau năm học)."
+        )
+    if decision is not None and decision.plan_id != plan.id:
+        errors["decision"] = "Chọn một quyết định thành lập đoàn của kế hoạch này."
+    elif decision is not None and decision.signed_on > visit_on:
+        # The minutes say "Căn cứ Quyết định … ngày …": the team must exist on the day it visits.
+        errors["decision"] = (
+            f"Quyết định {decision.number} ký ngày {decision.signed_on:%d/%m/%Y}, sau ngày kiểm tra: "
+            "đoàn chưa được thành lập vào ngày đó."
+        )
+    return errors | time_errors(starts_at, ends_at)
+
+
+def update_details(
+    inspection: Inspection,
+    *,
+    version: int,
+    kind: InspectionKind,
+    visit_on: date,
+    decision: InspectionDecision | None,
+    starts_at: time | None,
+    ends_at: time | None,
+    actor,
+) -> Inspection:
+    """A ward admin changes an open visit's kind, day, times or the decision it cites (a visit
+    scheduled before its decision was signed, or before decisions were recorded at all). A closed
+    visit is locked, as for its team. Commits."""
+    lock_visit(inspection)
+    if inspection.is_closed:
+        raise VisitClosed()
+    if inspection.version != version:
+        raise StaleInspection()
+    errors = visit_errors(inspection.plan, visit_on, decision, starts_at, ends_at)
+    if errors:
+        raise InspectionError(errors)
+    before = describe(inspection)
+    inspection.kind, inspection.visit_on, inspection.decision = kind, visit_on, decision
+    inspection.starts_at, inspection.ends_at = starts_at, ends_at
+    audit.record(
+        "inspection.update",
+        inspection,
+        school_id=inspection.school_id,
+        actor=actor,
+        before=before,
+        after=describe(inspection),
+    )
+    _commit_visit()
     return inspection
 
 
