@@ -15,6 +15,7 @@ from .models import (
     AuditEvent,
     AuditHead,
     EvaluationState,
+    InspectionKind,
     InspectionStatus,
     ItemStatus,
     Owner,
@@ -187,7 +188,7 @@ ACTION_LABELS = {
     "inspection.close": "Kết thúc đợt kiểm tra",
     "inspection.reopen": "Mở lại đợt kiểm tra",
     "inspection.update": "Sửa thông tin đợt kiểm tra",
-    "inspection_decision.create": "Ghi quyết định thành lập đoàn kiểm tra",
+    "inspection.decision": "Ghi quyết định thành lập đoàn kiểm tra",
     # Editing the plan (plans/editing.py, plans/target_editing.py)
     "plan.calendar": "Sửa lịch năm học",
     "plan.deadline": "Sửa thời hạn của kế hoạch",
@@ -311,7 +312,7 @@ def value_label(value) -> str:
         return ", ".join(value_label(v) for v in value)
     if isinstance(value, dict):
         return "; ".join(f"{key}: {value_label(v)}" for key, v in value.items())
-    for enum_cls in (ItemStatus, Verdict, Rating, Role, SchoolLevel, InspectionStatus, Timing, Owner):
+    for enum_cls in (ItemStatus, Verdict, Rating, Role, SchoolLevel, InspectionStatus, InspectionKind, Timing, Owner):
         try:
             return str(enum_cls(value).label)
         except ValueError:

@@ -95,9 +95,11 @@ def test_a_ward_admin_records_a_decision_with_its_file_for_the_team_to_download(
             "application/pdf",
             len(PDF),
         )
-        event = db.session.scalar(select(AuditEvent).filter_by(action="inspection_decision.create"))
+        event = db.session.scalar(select(AuditEvent).filter_by(action="inspection.decision"))
         assert event.after["number"] == "12/QĐ-UBND" and event.after["sha256"] == decision.sha256
         url = f"/inspections/decisions/{decision.id}/file"
+    log = text_of(admin.get("/audit"))
+    assert "Ghi quyết định thành lập đoàn kiểm tra" in log and "12/QĐ-UBND" in log
     for persona in ("ward_admin", "supervisor"):
         download = as_persona(persona).get(url)
         assert download.status_code == 200 and download.data == PDF
@@ -129,7 +131,7 @@ def test_a_bad_decision_is_refused_with_a_message_and_nothing_is_saved(app, as_p
     assert message in text_of(response)
     assert decision_count(app) == 0
     with app.app_context():
-        assert db.session.scalar(select(AuditEvent).filter_by(action="inspection_decision.create")) is None
+        assert db.session.scalar(select(AuditEvent).filter_by(action="inspection.decision")) is None
 
 
 @pytest.mark.parametrize("persona", ["supervisor", "viewer", "staff_a"])
@@ -280,6 +282,7 @@ def test_a_ward_admin_attaches_the_decision_to_a_visit_scheduled_before_it(app, 
             "dot_xuat",
             "12/QĐ-UBND",
         )
+    assert "Loại kiểm tra trước: Giữa kỳ → sau: Đột xuất" in text_of(admin.get("/audit"))
     found = docx_texts(admin, visit_id)
     assert BASIS in found
     assert any(text.startswith("Hôm nay, ngày 20 tháng 4 năm 2026, vào hồi 13 giờ 30 phút") for text in found)

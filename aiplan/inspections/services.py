@@ -225,7 +225,7 @@ def record_decision(
         db.session.add(decision)
         db.session.flush()
         audit.record(
-            "inspection_decision.create",
+            "inspection.decision",
             decision,
             ward_id=plan.ward_id,
             actor=actor,
