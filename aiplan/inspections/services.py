@@ -410,7 +410,8 @@ def describe(inspection: Inspection) -> dict:
     return {
         "school": inspection.school.slug,
         "visit_on": inspection.visit_on.isoformat(),
-        "kind": inspection.kind.value,
+        # A visit not flushed yet (the demo's) has no kind until the column default fills it in.
+        "kind": (inspection.kind or InspectionKind.MIDTERM).value,
         "starts_at": inspection.starts_at.strftime("%H:%M") if inspection.starts_at else None,
         "ends_at": inspection.ends_at.strftime("%H:%M") if inspection.ends_at else None,
         "decision": inspection.decision.number if inspection.decision else None,
