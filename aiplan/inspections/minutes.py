@@ -230,8 +230,8 @@ def minutes_copies(inspection: Inspection) -> list[Copy]:
 
 
 def decision_basis(decision: InspectionDecision) -> str:
-    """ "Căn cứ Quyết định số 12/QĐ-UBND ngày 02 tháng 3 năm 2026 của … về việc thành lập đoàn
-    kiểm tra;" — a number typed as digits alone gets the UBND's "/QĐ-UBND"."""
+    """ "Căn cứ Quyết định số 12/QĐ-UBND ngày 02 tháng 3 năm 2026 về việc thành lập đoàn kiểm tra;",
+    the line above the opening; a number typed as digits alone gets the UBND's "/QĐ-UBND"."""
     number = decision.number.strip()
     if number.isdigit():
         number += "/QĐ-UBND"

@@ -1,4 +1,5 @@
-"""Inspections: the supervisors' home, scheduling, inspection mode, verdicts, closing and minutes."""
+"""Inspections: the supervisors' home, scheduling and changing a visit, the decisions forming the
+team and their files, inspection mode, verdicts, closing and minutes."""
 
 from urllib.parse import quote
 
