@@ -15,6 +15,7 @@ from .models import (
     AuditEvent,
     AuditHead,
     EvaluationState,
+    InspectionKind,
     InspectionStatus,
     ItemStatus,
     Owner,
@@ -186,6 +187,8 @@ ACTION_LABELS = {
     "inspection.create": "Lập đợt kiểm tra",
     "inspection.close": "Kết thúc đợt kiểm tra",
     "inspection.reopen": "Mở lại đợt kiểm tra",
+    "inspection.update": "Sửa thông tin đợt kiểm tra",
+    "inspection.decision": "Ghi quyết định thành lập đoàn kiểm tra",
     # Editing the plan (plans/editing.py, plans/target_editing.py)
     "plan.calendar": "Sửa lịch năm học",
     "plan.day_off_add": "Thêm ngày nghỉ của phường",
@@ -254,6 +257,13 @@ FIELD_LABELS = {
     "lead": "Trưởng đoàn",
     "conclusion": "Kết luận",
     "recommendations": "Kiến nghị",
+    "kind": "Loại kiểm tra",
+    "starts_at": "Giờ bắt đầu",
+    "ends_at": "Giờ kết thúc",
+    "decision": "Quyết định thành lập đoàn",
+    "signed_on": "Ngày ký",
+    "signer": "Người ký",
+    "file": "Tệp",
     # Editing the plan
     "hk1_start": "Bắt đầu HK I",
     "hk1_end": "Kết thúc HK I",
@@ -305,7 +315,7 @@ def value_label(value) -> str:
         return ", ".join(value_label(v) for v in value)
     if isinstance(value, dict):
         return "; ".join(f"{key}: {value_label(v)}" for key, v in value.items())
-    for enum_cls in (ItemStatus, Verdict, Rating, Role, SchoolLevel, InspectionStatus, Timing, Owner):
+    for enum_cls in (ItemStatus, Verdict, Rating, Role, SchoolLevel, InspectionStatus, InspectionKind, Timing, Owner):
         try:
             return str(enum_cls(value).label)
         except ValueError:

@@ -1,6 +1,7 @@
 """docs/security.md line 1: every route is in one access table (route × role), checked against app.url_map."""
 
 import io
+from datetime import date
 
 import pytest
 from helpers import SCHOOL_A
@@ -14,6 +15,7 @@ from aiplan.models import (
     DeliveryForm,
     EvidenceFile,
     Inspection,
+    InspectionDecision,
     Plan,
     School,
     User,
@@ -94,6 +96,24 @@ def an_inspection() -> Inspection:
     return inspection
 
 
+def a_decision_file_url() -> str:
+    """A decision forming the team, with its file, recorded by the ward admin persona."""
+    from aiplan.inspections.services import record_decision
+
+    decision = db.session.scalar(select(InspectionDecision))
+    if decision is None:
+        decision = record_decision(
+            db.session.scalar(select(Plan)),
+            number="12/QĐ-UBND",
+            signed_on=date(2026, 3, 2),
+            signer="",
+            stream=io.BytesIO(b"%PDF-1.4\n%access table\n%%EOF\n"),
+            filename="quyet-dinh.pdf",
+            actor=db.session.scalar(select(User).filter_by(username="admin")),
+        )
+    return f"/inspections/decisions/{decision.id}/file"
+
+
 def inspection_url(suffix: str = ""):
     return lambda: f"/inspections/{an_inspection().id}{suffix}"
 
@@ -167,6 +187,13 @@ ACCESS = {
         {"reason": "Sửa số biên bản", "version": "1"},
     ),
     # The school receives its minutes; other schools do not.
+    # Decisions forming the team: read by the ward admins and supervisors, recorded by the admins
+    # (a POST without its fields is refused, 422, once access is granted).
+    "inspections.decisions": ("GET", "/inspections/decisions", SUPERVISOR_ONLY | {"ward_admin": OK}),
+    "inspections.record_decision": ("POST", "/inspections/decisions", ADMIN_ONLY | {"ward_admin": 422}),
+    # A POST without its version is refused (422) once access is granted.
+    "inspections.update_details": ("POST", inspection_url("/details"), ADMIN_ONLY | {"ward_admin": 422}),
+    "inspections.decision_file": ("GET", a_decision_file_url, SUPERVISOR_ONLY | {"ward_admin": OK}),
     "inspections.minutes": ("GET", inspection_url("/minutes"), EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
     "inspections.minutes_docx": ("GET", inspection_url("/minutes.docx"), EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
     # Reports: everyone who reads the school reads its report; writes are checked in test_reports.py.

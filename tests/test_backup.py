@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from aiplan import audit, create_app
 from aiplan.auditlog.verify import verify_all
 from aiplan.extensions import db
-from aiplan.models import AuditEvent, AuditHead, ChecklistItem, EvidenceFile, School
+from aiplan.models import AuditEvent, AuditHead, ChecklistItem, EvidenceFile, InspectionDecision, School
 from aiplan.storage import get_storage
 
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
@@ -204,6 +204,26 @@ def test_a_backup_restores_into_an_empty_instance_with_the_same_rows_and_file_ha
     assert all_rows(target) == before_rows
     assert file_hashes(target) == before_hashes
     with target.app_context():
+        assert verify_all() == []
+
+
+def test_the_file_of_a_decision_forming_the_inspection_team_comes_back_from_a_backup(app, instances, tmp_path):
+    """Its blob sits in the evidence store though no evidence file names it."""
+    response = sign_in(app, "ward_admin").post(
+        "/inspections/decisions",
+        data={"number": "12/QĐ-UBND", "signed_on": "02/03/2026", "file": (io.BytesIO(PDF + b"qd"), "qd.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303
+    result, archive = take_backup(app, tmp_path / "backups")
+    assert result.exit_code == 0, result.output
+    target = instances("decision", migrated=True)
+    restored = restore(target, archive)
+    assert restored.exit_code == 0, restored.output
+    with target.app_context():
+        decision = db.session.scalar(select(InspectionDecision))
+        with get_storage().open(decision.sha256) as blob:
+            assert blob.read() == PDF + b"qd"
         assert verify_all() == []
 
 

@@ -188,7 +188,7 @@ def test_the_docx_is_the_minutes_of_the_visit_as_an_administrative_document(app,
         "Số: 05/BB-VHXH",
         "Long Biên, ngày 12 tháng 3 năm 2026",
         "BIÊN BẢN",
-        f"Kiểm tra việc triển khai thí điểm giáo dục trí tuệ nhân tạo tại {SCHOOL_NAME}",
+        f"Kiểm tra giữa học kỳ II việc triển khai thí điểm giáo dục trí tuệ nhân tạo tại {SCHOOL_NAME}",
         "I. THÀNH PHẦN",
         "II. KẾT QUẢ KIỂM TRA",
         "III. KẾT LUẬN",
@@ -199,8 +199,8 @@ def test_the_docx_is_the_minutes_of_the_visit_as_an_administrative_document(app,
         assert line in found, line
     opening = next(text for text in found if text.startswith("Hôm nay"))
     assert opening.startswith(
-        f"Hôm nay, ngày 12 tháng 3 năm 2026, tại {SCHOOL_NAME}, Đoàn kiểm tra của "
-        "Phòng Văn hóa - Xã hội phường Long Biên tiến hành kiểm tra việc triển khai Kế hoạch"
+        f"Hôm nay, ngày 12 tháng 3 năm 2026, vào hồi … giờ … phút, tại {SCHOOL_NAME}, Đoàn kiểm tra của "
+        "Phòng Văn hóa - Xã hội phường Long Biên tiến hành kiểm tra giữa học kỳ II việc triển khai Kế hoạch"
     )
     assert opening.endswith("năm học 2025-2026.")
     team = found[found.index("1. Đoàn kiểm tra") + 1 : found.index("2. Đại diện nhà trường")]
@@ -209,10 +209,13 @@ def test_the_docx_is_the_minutes_of_the_visit_as_an_administrative_document(app,
     assert (
         "Tổng số nội dung đã kiểm tra: 3 mục, trong đó Đạt: 2 mục; Cần bổ sung: 1 mục; Chưa kiểm tra: 0 mục."
     ) in found
-    assert any(
-        text.startswith("Biên bản được lập thành 02 bản") and text.endswith("đã thông qua, nhất trí ký tên.")
-        for text in found
-    )
+    # One copy per line under "Nơi nhận" (three), not the "02 bản" the minutes used to say.
+    assert (
+        "Buổi kiểm tra kết thúc vào hồi … giờ … phút cùng ngày. Biên bản được lập thành 03 bản có giá trị "
+        "như nhau: nhà trường giữ 01 bản, gửi UBND phường 01 bản, lưu 01 bản tại Phòng Văn hóa - Xã hội. "
+        "Biên bản đã được đọc lại cho các thành viên cùng nghe, đã thông qua, nhất trí ký tên."
+    ) in found
+    assert not any(text.startswith("Căn cứ Quyết định") for text in found)  # the visit cites none
     assert found.index("IV. KIẾN NGHỊ") < found.index(RECOMMENDATION) < found.index("ĐẠI DIỆN NHÀ TRƯỜNG")
     assert found[found.index("Nơi nhận:") + 1 :][:3] == [
         "- Trường Tiểu học Đoàn Kết (để thực hiện);",

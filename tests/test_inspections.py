@@ -72,10 +72,28 @@ def test_a_ward_admin_schedules_a_visit_inside_the_mid_semester_window(app, as_p
     assert "Trường THCS Thạch Bàn" in text_of(as_persona("supervisor").get("/inspections"))
 
 
-def test_a_visit_outside_the_window_is_refused_with_the_window_named(app, as_persona):
-    response = as_persona("ward_admin").post("/inspections/new", data=schedule_form(app, visit_on="15/01/2026"))
+def test_an_unannounced_visit_outside_the_mid_semester_window_is_accepted(app, as_persona):
+    """The plan asks the ward to monitor all year (V.1): the window is a suggestion, not a wall."""
+    response = as_persona("ward_admin").post(
+        "/inspections/new", data=schedule_form(app, visit_on="15/01/2026", kind="dot_xuat")
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        inspection = db.session.scalar(select(Inspection))
+        assert (inspection.visit_on.isoformat(), inspection.kind.value) == ("2026-01-15", "dot_xuat")
+        event = db.session.scalar(select(AuditEvent).filter_by(action="inspection.create"))
+        assert event.after["kind"] == "dot_xuat"
+    listing = text_of(as_persona("supervisor").get("/inspections"))
+    assert "Đột xuất · 15/01/2026" in listing
+
+
+def test_a_visit_outside_the_school_year_is_refused_with_the_years_dates(app, as_persona):
+    response = as_persona("ward_admin").post("/inspections/new", data=schedule_form(app, visit_on="01/09/2026"))
     assert response.status_code == 422
-    assert "Ngày kiểm tra phải trong đợt kiểm tra giữa HK II: 09/03/2026 – 04/04/2026" in text_of(response)
+    assert (
+        "Ngày kiểm tra phải trong năm học 2025-2026: từ 05/09/2025 đến 31/08/2026 "
+        "(kể cả thời gian sơ kết, tổng kết sau năm học)."
+    ) in text_of(response)
     assert visit_count(app) == 0
 
 

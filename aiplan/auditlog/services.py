@@ -37,6 +37,7 @@ OBJECT_TYPES = {
     "SelfEvaluation": _l("Bản tự đánh giá"),
     "ReportText": _l("Báo cáo"),
     "Inspection": _l("Đợt kiểm tra"),
+    "InspectionDecision": _l("Quyết định thành lập đoàn kiểm tra"),
     "School": _l("Trường"),
     "User": _l("Tài khoản"),
 }

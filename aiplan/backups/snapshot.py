@@ -63,7 +63,9 @@ class Contents:
     # without the signature before it was signed (0007)
     audit_head: dict | None
     revision: str | None
-    blobs: list[str]  # SHA-256 of every evidence file row, deleted ones included (they can be restored)
+    # SHA-256 of every evidence file row, deleted ones included (they can be restored), and of every
+    # decision file of an inspection team
+    blobs: list[str]
 
 
 def describe(reader: Reader, blobs: bool = True) -> Contents:
@@ -75,6 +77,9 @@ def describe(reader: Reader, blobs: bool = True) -> Contents:
     shas = []
     if blobs and "evidence_file" in names:
         shas = [sha for (sha,) in reader.rows("SELECT DISTINCT sha256 FROM evidence_file ORDER BY sha256")]
+    if blobs and "inspection_decision" in names:  # the file of a decision forming an inspection team
+        named = "SELECT DISTINCT sha256 FROM inspection_decision WHERE sha256 IS NOT NULL"
+        shas = sorted(set(shas) | {sha for (sha,) in reader.rows(named)})
     return Contents(
         tables=tables,
         audit_head=dict(zip(head_columns, head[0])) if head else None,

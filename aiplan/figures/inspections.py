@@ -1,10 +1,14 @@
-"""Inspection visits as figures: which schools the ward has inspected (milestone 6)."""
+"""Inspection visits as figures: which schools the ward has inspected (milestone 6).
+
+Every kind of visit counts: a "giữa kỳ", "đột xuất" or "đánh giá tổng thể cuối năm" visit closed
+under the plan is the ward monitoring that school (plan section V.1), so milestone 6 counts the
+schools with at least one closed visit of any kind, as it did when every visit was mid-HK II."""
 
 from sqlalchemy import func, select
 
 from ..database import among
 from ..extensions import db
-from ..models import Inspection, InspectionStatus, Plan, School
+from ..models import Inspection, InspectionDecision, InspectionStatus, Plan, School
 from ..schoolyear import plan_schools_query
 
 
@@ -38,3 +42,9 @@ def inspected_count(plan: Plan) -> tuple[int, int]:
         )
     )
     return inspected or 0, total or 0
+
+
+def decision_blobs() -> set[str]:
+    """The evidence store's blobs that decisions forming inspection teams name: not orphans, though
+    no evidence file names them (aiplan/evidence/integrity.py)."""
+    return set(db.session.scalars(select(InspectionDecision.sha256).where(InspectionDecision.sha256.is_not(None))))

@@ -1,4 +1,5 @@
-"""Milestone 6: the ward's mid-semester inspections, verdicts on items, and the minutes."""
+"""Milestone 6 and the monitoring all year: the ward's inspection visits of each kind, the decisions
+forming the team, verdicts on items, and the minutes."""
 
 from .routes import bp
 

@@ -26,7 +26,16 @@ from ..documents.admin_doc import (
 )
 from ..documents.language import in_vietnamese
 from ..extensions import db
-from ..models import ChecklistItem, EvidenceFile, Inspection, ItemStatus, Verdict, VerdictRecord
+from ..models import (
+    ChecklistItem,
+    EvidenceFile,
+    Inspection,
+    InspectionDecision,
+    InspectionKind,
+    ItemStatus,
+    Verdict,
+    VerdictRecord,
+)
 
 KIND = "BIÊN BẢN"
 DOTS = "…" * 28  # a line to fill by hand, a little shorter than the text width
@@ -42,10 +51,14 @@ TABLE_HEADERS = (
 TABLE_WIDTHS = (1.1, 4.5, 2.1, 1.9, 3.3, 1.6)
 TABLE_ALIGN = ("center", None, None, None, None, "center")
 SIGN_NOTE = "(Ký, ghi rõ họ tên)"
-CLOSING = (
-    "Biên bản được lập thành 02 bản có giá trị như nhau, nhà trường giữ 01 bản, Đoàn kiểm tra "
-    "giữ 01 bản. Biên bản đã được đọc lại cho các thành viên cùng nghe, đã thông qua, nhất trí ký tên."
-)
+READ_BACK = "Biên bản đã được đọc lại cho các thành viên cùng nghe, đã thông qua, nhất trí ký tên."
+CLOCK_BLANK = "… giờ … phút"
+# What the visit checks, by its kind, as the subject line and the opening say it.
+CHECKS = {
+    InspectionKind.MIDTERM: "kiểm tra giữa học kỳ II",
+    InspectionKind.UNANNOUNCED: "kiểm tra đột xuất",
+    InspectionKind.YEAR_END: "kiểm tra, đánh giá tổng thể",
+}
 _LOCALITY = re.compile(r"^(phường|xã|thị trấn)\s+", re.IGNORECASE)
 
 
@@ -64,6 +77,15 @@ class MinutesRow:
 
 
 @dataclass(frozen=True)
+class Copy:
+    """One copy of the minutes: its line under "Nơi nhận", and who keeps it as the closing says.
+    The closing counts the copies from this list, so the two never disagree."""
+
+    recipient: str
+    holder: str
+
+
+@dataclass(frozen=True)
 class MinutesText:
     """Every sentence of the minutes outside the results table, shared by the DOCX and the page."""
 
@@ -73,6 +95,7 @@ class MinutesText:
     place: str  # "Long Biên"
     date_line: str  # "Long Biên, ngày 12 tháng 3 năm 2026"
     subject: str
+    basis: list[str]  # "Căn cứ Quyết định số …" lines; empty when the visit cites no decision
     opening: str
     team: list[str]
     representative: str
@@ -155,16 +178,19 @@ def minutes_text(inspection: Inspection, counts: dict[Verdict, int]) -> MinutesT
     # "Nguyễn Thị Hoa, Hiệu trưởng": the name alone under the signature, the title is in part I.
     rep_name = representative.partition(",")[0].strip()
     total = sum(counts.values())
+    checks = CHECKS[inspection.kind]
+    copies = minutes_copies(inspection)
     return MinutesText(
         authority=Authority(ward.authority.upper(), ward.office.upper()),
         number=number,
         number_line=format_number_line(number),
         place=place,
         date_line=f"{place}, {day}",
-        subject=f"Kiểm tra việc triển khai thí điểm giáo dục trí tuệ nhân tạo tại {school.name}",
+        subject=f"{checks[0].upper()}{checks[1:]} việc triển khai thí điểm giáo dục trí tuệ nhân tạo tại {school.name}",
+        basis=[decision_basis(inspection.decision)] if inspection.decision else [],
         opening=(
-            f"Hôm nay, {day}, tại {school.name}, Đoàn kiểm tra của {ward.office} "
-            f"{_lower_first(ward.name)} tiến hành kiểm tra việc triển khai {plan_title}."
+            f"Hôm nay, {day}, vào hồi {_clock(inspection.starts_at)}, tại {school.name}, Đoàn kiểm tra của "
+            f"{ward.office} {_lower_first(ward.name)} tiến hành {checks} việc triển khai {plan_title}."
         ),
         team=team or [f"Họ và tên, chức vụ: {SHORT_DOTS}"],
         representative=representative or f"Họ và tên, chức vụ: {SHORT_DOTS}",
@@ -175,19 +201,42 @@ def minutes_text(inspection: Inspection, counts: dict[Verdict, int]) -> MinutesT
         ),
         conclusion=_paragraphs(inspection.conclusion),
         recommendations=_paragraphs(inspection.recommendations),
-        closing=CLOSING,
+        closing=(
+            f"Buổi kiểm tra kết thúc vào hồi {_clock(inspection.ends_at)} cùng ngày. "
+            f"Biên bản được lập thành {len(copies):02d} bản có giá trị như nhau: "
+            + ", ".join(copy.holder for copy in copies)
+            + f". {READ_BACK}"
+        ),
         # Both blocks have the same lines, so that the two names sit on one line.
         signatures=[
             Signature("ĐẠI DIỆN NHÀ TRƯỜNG", name=rep_name, note=SIGN_NOTE),
             Signature("TRƯỞNG ĐOÀN KIỂM TRA", name=lead.display_name if lead else "", note=SIGN_NOTE),
         ],
         members=members,
-        recipients=[
-            f"- {school.name} (để thực hiện);",
-            "- UBND phường (để báo cáo);",
-            f"- Lưu: VT, {office_code(ward.office)}.",
-        ],
+        recipients=[copy.recipient for copy in copies],
     )
+
+
+def minutes_copies(inspection: Inspection) -> list[Copy]:
+    """Who receives the minutes, one copy each: the school inspected, the UBND phường the team
+    reports to, and the office's own record (văn thư and the office), as a Nghị định 30 minutes'
+    "Nơi nhận" lists them."""
+    school, ward = inspection.school, inspection.school.ward
+    return [
+        Copy(f"- {school.name} (để thực hiện);", "nhà trường giữ 01 bản"),
+        Copy("- UBND phường (để báo cáo);", "gửi UBND phường 01 bản"),
+        Copy(f"- Lưu: VT, {office_code(ward.office)}.", f"lưu 01 bản tại {ward.office}"),
+    ]
+
+
+def decision_basis(decision: InspectionDecision) -> str:
+    """ "Căn cứ Quyết định số 12/QĐ-UBND ngày 02 tháng 3 năm 2026 về việc thành lập đoàn kiểm tra;",
+    the line above the opening; a number typed as digits alone gets the UBND's "/QĐ-UBND"."""
+    number = decision.number.strip()
+    if number.isdigit():
+        number += "/QĐ-UBND"
+    day = format_vietnamese_date(decision.signed_on)
+    return f"Căn cứ Quyết định số {number} {day} về việc thành lập đoàn kiểm tra;"
 
 
 @in_vietnamese
@@ -222,6 +271,8 @@ def build_minutes(inspection: Inspection) -> AdminDocument:
         signatures=text.signatures,
         members=text.members,
     )
+    for line in text.basis:
+        doc.paragraph(line)
     doc.paragraph(text.opening)
     doc.heading("I. THÀNH PHẦN")
     doc.heading("1. Đoàn kiểm tra").bullets(text.team)
@@ -277,6 +328,11 @@ def _status_label(value: str) -> str:
 
 def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def _clock(moment) -> str:
+    """ "08 giờ 30 phút", or blanks to fill by hand when the time was not recorded."""
+    return f"{moment:%H} giờ {moment:%M} phút" if moment is not None else CLOCK_BLANK
 
 
 def _lower_first(text: str) -> str:

@@ -1,8 +1,20 @@
-"""Inspections: the supervisors' home, scheduling, inspection mode, verdicts, closing and minutes."""
+"""Inspections: the supervisors' home, scheduling and changing a visit, the decisions forming the
+team and their files, inspection mode, verdicts, closing and minutes."""
 
 from urllib.parse import quote
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,11 +28,12 @@ from ..figures.evidence import files_for_items
 from ..figures.inspections import inspected_count
 from ..figures.items import progress_by_school
 from ..figures.school_page import checklist
-from ..models import Inspection, Role, School, User, Verdict
+from ..models import Inspection, InspectionDecision, InspectionKind, Role, School, User, Verdict
 from ..schoolyear import current_plan
+from ..storage import get_storage
 from ..timeutil import local_today
 from . import services
-from .forms import CloseForm, ReopenForm, ScheduleForm, VerdictForm
+from .forms import CloseForm, DecisionForm, ReopenForm, ScheduleForm, VerdictForm, VisitDetailsForm, VisitFieldsMixin
 from .minutes import minutes_context, minutes_filename, render_minutes_docx
 
 bp = Blueprint("inspections", __name__)
@@ -55,9 +68,15 @@ def index():
 @bp.route("/inspections/new", methods=["GET", "POST"])
 @roles_required(Role.WARD_ADMIN)
 def new():
-    """Schedule a visit: a school, a date inside the mid-HK II window, the team."""
+    """Schedule a visit: a school, its kind, a day of the school year (the mid-HK II window
+    suggested for a "giữa kỳ" visit), the decision forming the team, the team."""
     plan = current_plan(current_user.ward_id)
+    year = plan.school_year
     form = ScheduleForm()
+    if request.method == "GET" and local_today() <= year.midterm_end:
+        # A suggestion, not a wall: the next day of the mid-HK II window, where "giữa kỳ" visits fall.
+        form.visit_on.data = max(local_today(), year.midterm_start)
+    decisions = _decision_choices(form, plan)
     schools = db.session.scalars(
         select(School).filter_by(ward_id=plan.ward_id, is_active=True).order_by(School.name)
     ).all()
@@ -82,6 +101,10 @@ def new():
                 [by_id[i] for i in form.members.data if i in by_id],
                 by_id.get(form.lead.data),
                 actor=current_user,
+                kind=InspectionKind(form.kind.data),
+                decision=decisions.get(form.decision.data or 0),
+                starts_at=form.starts_at.data,
+                ends_at=form.ends_at.data,
             )
         except services.InspectionError as refused:
             for field, message in refused.errors.items():
@@ -98,7 +121,126 @@ def new():
             return redirect(url_for(".index"))
     if request.method == "POST":
         status = 422
-    return render_template("inspections/new.html", form=form, plan=plan, year=plan.school_year), status
+    return render_template("inspections/new.html", form=form, plan=plan, year=year), status
+
+
+def _decision_choices(form: VisitFieldsMixin, plan) -> dict[int, InspectionDecision]:
+    """Offer the plan's decisions in the form's select; they are returned by id for the view."""
+    decisions = {d.id: d for d in services.decisions(plan)}
+    form.decision.choices = [(0, _("— Chưa có / không dẫn quyết định —"))] + [
+        (d.id, _("Quyết định số %(number)s ngày %(day)s", number=d.number, day=d.signed_on.strftime("%d/%m/%Y")))
+        for d in decisions.values()
+    ]
+    return decisions
+
+
+@bp.post("/inspections/<int:inspection_id>/details")
+@roles_required(Role.WARD_ADMIN)
+def update_details(inspection_id):
+    """Change an open visit's kind, day, times or the decision it cites (a ward admin)."""
+    inspection = get_inspection(inspection_id, write=True)
+    form = VisitDetailsForm()
+    decisions = _decision_choices(form, inspection.plan)
+    if form.validate_on_submit():
+        assert form.visit_on.data is not None  # a required VnDateField validated it
+        try:
+            services.update_details(
+                inspection,
+                version=form.version.valid_data,
+                kind=InspectionKind(form.kind.data),
+                visit_on=form.visit_on.data,
+                decision=decisions.get(form.decision.data or 0),
+                starts_at=form.starts_at.data,
+                ends_at=form.ends_at.data,
+                actor=current_user,
+            )
+        except services.StaleInspection:
+            db.session.refresh(inspection)
+            flash(_("Đợt kiểm tra vừa được người khác cập nhật; đây là nội dung mới nhất."), "error")
+            return render_template("inspections/show.html", **_mode_context(inspection)), 409
+        except services.VisitClosed:
+            return _refused(inspection, closed_visit_message())
+        except services.InspectionError as refused:
+            db.session.rollback()
+            for field, message in refused.errors.items():
+                getattr(form, field).errors = [*getattr(form, field).errors, message]
+        else:
+            flash(_("Đã lưu thông tin đợt kiểm tra."), "success")
+            return redirect(url_for(".show", inspection_id=inspection.id), 303)
+    return render_template("inspections/show.html", **_mode_context(inspection, details_form=form)), 422
+
+
+@bp.get("/inspections/decisions")
+@roles_required(Role.WARD_ADMIN, Role.SUPERVISOR)
+def decisions():
+    """The decisions forming the inspection teams; a ward admin records a new one here."""
+    return _decisions_page(DecisionForm())
+
+
+@bp.post("/inspections/decisions")
+@roles_required(Role.WARD_ADMIN)
+def record_decision():
+    """Record a decision forming the team (number, date, signer, its file): 422 and nothing saved
+    when something is wrong."""
+    plan = current_plan(current_user.ward_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        chosen = upload is not None and bool(upload.filename)
+        try:
+            assert form.signed_on.data is not None  # a required VnDateField validated it
+            decision = services.record_decision(
+                plan,
+                number=form.number.data or "",
+                signed_on=form.signed_on.data,
+                signer=form.signer.data or "",
+                stream=upload.stream if chosen else None,
+                filename=upload.filename if chosen else None,
+                actor=current_user,
+            )
+        except services.InspectionError as refused:
+            for field, message in refused.errors.items():
+                getattr(form, field).errors = [*getattr(form, field).errors, message]
+        else:
+            flash(_("Đã ghi Quyết định số %(number)s.", number=decision.number), "success")
+            return redirect(url_for(".decisions"), 303)
+    return _decisions_page(form), 422
+
+
+def _decisions_page(form: DecisionForm):
+    plan = current_plan(current_user.ward_id)
+    return render_template(
+        "inspections/decisions.html",
+        plan=plan,
+        decisions=services.decisions(plan),
+        form=form,
+        can_record=current_user.role is Role.WARD_ADMIN,
+    )
+
+
+@bp.get("/inspections/decisions/<int:decision_id>/file")
+@roles_required(Role.WARD_ADMIN, Role.SUPERVISOR)
+def decision_file(decision_id):
+    """A decision's file, for the ward's admins and supervisors, sent as evidence is: as an
+    attachment, with its real type, never rendered by the browser."""
+    decision = db.session.get(InspectionDecision, decision_id)
+    if decision is None or decision.plan.ward_id != current_user.ward_id or decision.sha256 is None:
+        abort(404)
+    try:
+        stream = get_storage().open(decision.sha256)
+    except FileNotFoundError:
+        current_app.logger.error("Decision %s has no blob %s in the store", decision.id, decision.sha256)
+        abort(404, description="Không tìm thấy nội dung của tệp trong kho lưu trữ; hãy báo cho quản trị.")
+    assert decision.size is not None and decision.content_type is not None  # set with sha256 (the model)
+    response = send_file(
+        stream, as_attachment=True, download_name=decision.original_name, etag=decision.sha256, conditional=True
+    )
+    response.headers["Content-Type"] = decision.content_type
+    if response.status_code == 200:
+        response.content_length = decision.size
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @bp.get("/inspections/<int:inspection_id>")
@@ -110,12 +252,22 @@ def show(inspection_id):
 
 
 def _mode_context(
-    inspection: Inspection, close_form: CloseForm | None = None, reopen_form: ReopenForm | None = None
+    inspection: Inspection,
+    close_form: CloseForm | None = None,
+    reopen_form: ReopenForm | None = None,
+    details_form: VisitDetailsForm | None = None,
 ) -> dict:
     plan, school = inspection.plan, inspection.school
+    may_change = can_change_visit(current_user, inspection)
+    can_edit_details = may_change and current_user.role is Role.WARD_ADMIN and not inspection.is_closed
+    if details_form is None and can_edit_details:
+        # The visit as stored, whatever form was posted to get here.
+        details_form = VisitDetailsForm(
+            formdata=None, obj=inspection, kind=inspection.kind.value, decision=inspection.decision_id or 0
+        )
+        _decision_choices(details_form, plan)
     items = checklist(plan, school)
     today = local_today()
-    may_change = can_change_visit(current_user, inspection)
     return dict(
         inspection=inspection,
         plan=plan,
@@ -125,6 +277,8 @@ def _mode_context(
         # The team acts while the visit is open; once closed, only a ward admin reopens it.
         can_verify=may_change and current_user.role is Role.SUPERVISOR and not inspection.is_closed,
         can_reopen=may_change and current_user.role is Role.WARD_ADMIN and inspection.is_closed,
+        can_edit_details=can_edit_details,
+        details_form=details_form,
         close_form=close_form or CloseForm(obj=inspection),
         reopen_form=reopen_form or ReopenForm(),
         reopened=services.last_reopening(inspection),
@@ -226,6 +380,8 @@ def close(inspection_id):
                 school_representative=form.school_representative.data or "",
                 minutes_number=form.minutes_number.data or "",
                 actor=current_user,
+                starts_at=form.starts_at.data,
+                ends_at=form.ends_at.data,
             )
         except services.StaleInspection:
             db.session.refresh(inspection)

@@ -1,18 +1,27 @@
-"""Scheduling visits, giving verdicts, closing a visit; the queues and shares supervisors read."""
+"""Scheduling visits, giving verdicts, closing a visit; the decisions forming the team; the queues
+and shares supervisors read."""
 
-from datetime import date
+import dataclasses
+from datetime import date, time
+from pathlib import Path
+from typing import IO
 
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
 from ..checklists.services import StaleItem, commit_item
+from ..evidence.services import _stream_to_temp
+from ..evidence.validation import FileRefused, check_file, display_name, policy_from_config
 from ..extensions import db
 from ..models import (
     AuditEvent,
     ChecklistItem,
     Inspection,
+    InspectionDecision,
+    InspectionKind,
     InspectionStatus,
     Plan,
     Role,
@@ -22,6 +31,10 @@ from ..models import (
     VerdictRecord,
     utcnow,
 )
+from ..storage import get_storage
+
+# A decision is a signed paper, scanned or typed: PDF, Word, or a photo of it.
+DECISION_TYPES = frozenset({"pdf", "doc", "docx", "jpg", "jpeg", "png", "webp"})
 
 
 class InspectionError(ValueError):
@@ -50,29 +63,42 @@ def lock_visit(inspection: Inspection) -> None:
     db.session.refresh(inspection, with_for_update=True)
 
 
-def schedule(plan: Plan, school: School, visit_on: date, members: list[User], lead: User | None, actor) -> Inspection:
-    """Plan a visit of the team to a school inside the mid-HK II window. Commits."""
-    year = plan.school_year
+def schedule(
+    plan: Plan,
+    school: School,
+    visit_on: date,
+    members: list[User],
+    lead: User | None,
+    actor,
+    *,
+    kind: InspectionKind = InspectionKind.MIDTERM,
+    decision: InspectionDecision | None = None,
+    starts_at: time | None = None,
+    ends_at: time | None = None,
+) -> Inspection:
+    """Plan a visit of the team to a school on any day of the school year, its summing-up period
+    included: the plan asks the ward to monitor all year, and the mid-HK II window is only where a
+    "giữa kỳ" visit usually falls (the form suggests it). Commits."""
     errors = {}
     if not school.is_active or school.ward_id != plan.ward_id:
         errors["school"] = "Chỉ lên lịch kiểm tra cho trường đang hoạt động của phường."
-    if not (year.midterm_start <= visit_on <= year.midterm_end):
-        errors["visit_on"] = (
-            f"Ngày kiểm tra phải trong đợt kiểm tra giữa HK II: "
-            f"{year.midterm_start:%d/%m/%Y} – {year.midterm_end:%d/%m/%Y}."
-        )
     if not members:
         errors["members"] = "Chọn ít nhất một thành viên đoàn kiểm tra."
     elif any(m.role is not Role.SUPERVISOR or m.ward_id != plan.ward_id or not m.is_enabled for m in members):
         errors["members"] = "Thành viên đoàn phải là tài khoản đoàn kiểm tra của phường."
     if lead is not None and lead not in members:
         errors["lead"] = "Trưởng đoàn phải là một thành viên của đoàn."
+    errors |= visit_errors(plan, visit_on, decision, starts_at, ends_at)
     if errors:
         raise InspectionError(errors)
     inspection = Inspection(
         plan=plan,
         school=school,
         visit_on=visit_on,
+        kind=kind,
+        decision=decision,
+        starts_at=starts_at,
+        ends_at=ends_at,
         members=list(members),
         lead=lead or members[0],
         created_by_id=actor.id,
@@ -89,6 +115,151 @@ def schedule(plan: Plan, school: School, visit_on: date, members: list[User], le
     )
     db.session.commit()
     return inspection
+
+
+def visit_errors(
+    plan: Plan, visit_on: date, decision: InspectionDecision | None, starts_at: time | None, ends_at: time | None
+) -> dict[str, str]:
+    """What is wrong with a visit's day, decision and times, by form field: the day must fall in the
+    school year (its summing-up period included), the decision be the plan's and signed by then."""
+    year = plan.school_year
+    errors = {}
+    if not (year.hk1_start <= visit_on <= year.closes_on):
+        errors["visit_on"] = (
+            f"Ngày kiểm tra phải trong năm học {year.name}: từ {year.hk1_start:%d/%m/%Y} "
+            f"đến {year.closes_on:%d/%m/%Y} (kể cả thời gian sơ kết, tổng kết sau năm học)."
+        )
+    if decision is not None and decision.plan_id != plan.id:
+        errors["decision"] = "Chọn một quyết định thành lập đoàn của kế hoạch này."
+    elif decision is not None and decision.signed_on > visit_on:
+        # The minutes say "Căn cứ Quyết định … ngày …": the team must exist on the day it visits.
+        errors["decision"] = (
+            f"Quyết định {decision.number} ký ngày {decision.signed_on:%d/%m/%Y}, sau ngày kiểm tra: "
+            "đoàn chưa được thành lập vào ngày đó."
+        )
+    return errors | time_errors(starts_at, ends_at)
+
+
+def update_details(
+    inspection: Inspection,
+    *,
+    version: int,
+    kind: InspectionKind,
+    visit_on: date,
+    decision: InspectionDecision | None,
+    starts_at: time | None,
+    ends_at: time | None,
+    actor,
+) -> Inspection:
+    """A ward admin changes an open visit's kind, day, times or the decision it cites (a visit
+    scheduled before its decision was signed, or before decisions were recorded at all). A closed
+    visit is locked, as for its team. Commits."""
+    lock_visit(inspection)
+    if inspection.is_closed:
+        raise VisitClosed()
+    if inspection.version != version:
+        raise StaleInspection()
+    errors = visit_errors(inspection.plan, visit_on, decision, starts_at, ends_at)
+    if errors:
+        raise InspectionError(errors)
+    before = describe(inspection)
+    inspection.kind, inspection.visit_on, inspection.decision = kind, visit_on, decision
+    inspection.starts_at, inspection.ends_at = starts_at, ends_at
+    audit.record(
+        "inspection.update",
+        inspection,
+        school_id=inspection.school_id,
+        actor=actor,
+        before=before,
+        after=describe(inspection),
+    )
+    _commit_visit()
+    return inspection
+
+
+def time_errors(starts_at: time | None, ends_at: time | None) -> dict[str, str]:
+    """The minutes print when the visit began and ended: an end needs its start, and comes after it."""
+    if ends_at is not None and starts_at is None:
+        return {"starts_at": "Nhập giờ bắt đầu trước khi nhập giờ kết thúc."}
+    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+        return {"ends_at": f"Giờ kết thúc phải sau giờ bắt đầu ({starts_at:%H:%M})."}
+    return {}
+
+
+def record_decision(
+    plan: Plan,
+    *,
+    number: str,
+    signed_on: date,
+    signer: str,
+    stream: IO[bytes] | None,
+    filename: str | None,
+    actor,
+) -> InspectionDecision:
+    """Record a decision forming the inspection team, with its file if one was sent (a PDF, Word
+    file or photo, checked against its own bytes as evidence is). The file's blob is put durably
+    before the row commits, as for evidence; a refusal leaves no row. Commits."""
+    number = number.strip()
+    errors = {}
+    if not number:
+        errors["number"] = "Nhập số quyết định, ví dụ 12/QĐ-UBND."
+    if errors:
+        raise InspectionError(errors)
+    decision = InspectionDecision(
+        plan=plan, number=number, signed_on=signed_on, signer=signer.strip(), created_by_id=actor.id
+    )
+    temps: list[Path] = []
+    storage = get_storage()
+    try:
+        if stream is not None:
+            temp, sha256, size = _stream_to_temp(stream, storage, temps)
+            policy = policy_from_config(current_app.config)
+            policy = dataclasses.replace(policy, allowed=policy.allowed & DECISION_TYPES)
+            try:
+                accepted = check_file(temp, display_name(filename), policy)
+            except FileRefused as refused:
+                raise InspectionError({"file": str(refused.reason)}) from None
+            storage.put(temp, sha256)
+            decision.sha256, decision.size = sha256, size
+            decision.content_type, decision.original_name = accepted.content_type, accepted.name
+        db.session.add(decision)
+        db.session.flush()
+        audit.record(
+            "inspection.decision",
+            decision,
+            ward_id=plan.ward_id,
+            actor=actor,
+            after=describe_decision(decision),
+        )
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        for temp in temps:
+            temp.unlink(missing_ok=True)
+        raise
+    return decision
+
+
+def describe_decision(decision: InspectionDecision) -> dict:
+    return {
+        "number": decision.number,
+        "signed_on": decision.signed_on.isoformat(),
+        "signer": decision.signer,
+        "file": decision.original_name,
+        "sha256": decision.sha256,
+        "size": decision.size,
+    }
+
+
+def decisions(plan: Plan) -> list[InspectionDecision]:
+    """The plan's decisions forming inspection teams, latest signed first."""
+    return list(
+        db.session.scalars(
+            select(InspectionDecision)
+            .where(InspectionDecision.plan_id == plan.id)
+            .order_by(InspectionDecision.signed_on.desc(), InspectionDecision.id.desc())
+        )
+    )
 
 
 def give_verdict(
@@ -152,6 +323,8 @@ def close(
     school_representative: str,
     minutes_number: str,
     actor,
+    starts_at: time | None = None,
+    ends_at: time | None = None,
 ) -> Inspection:
     """Write the visit's conclusion and close it (its minutes can then be signed): from then on its
     verdicts and minutes are locked. Commits."""
@@ -160,9 +333,13 @@ def close(
         raise VisitClosed()
     if inspection.version != version:
         raise StaleInspection()
+    errors = time_errors(starts_at, ends_at)
     if not conclusion.strip():
-        raise InspectionError({"conclusion": "Ghi kết luận của đoàn kiểm tra trước khi kết thúc."})
+        errors["conclusion"] = "Ghi kết luận của đoàn kiểm tra trước khi kết thúc."
+    if errors:
+        raise InspectionError(errors)
     before = describe(inspection)
+    inspection.starts_at, inspection.ends_at = starts_at, ends_at
     inspection.conclusion, inspection.recommendations = conclusion.strip(), recommendations.strip()
     inspection.school_representative, inspection.minutes_number = (
         school_representative.strip(),
@@ -233,6 +410,11 @@ def describe(inspection: Inspection) -> dict:
     return {
         "school": inspection.school.slug,
         "visit_on": inspection.visit_on.isoformat(),
+        # A visit not flushed yet (the demo's) has no kind until the column default fills it in.
+        "kind": (inspection.kind or InspectionKind.MIDTERM).value,
+        "starts_at": inspection.starts_at.strftime("%H:%M") if inspection.starts_at else None,
+        "ends_at": inspection.ends_at.strftime("%H:%M") if inspection.ends_at else None,
+        "decision": inspection.decision.number if inspection.decision else None,
         "members": [m.username for m in inspection.members],
         "lead": inspection.lead.username if inspection.lead else None,
         "status": inspection.status.value,
@@ -246,7 +428,12 @@ def inspections(plan: Plan, supervisor: User | None = None) -> list[Inspection]:
     query = (
         select(Inspection)
         .where(Inspection.plan_id == plan.id)
-        .options(joinedload(Inspection.school), joinedload(Inspection.lead), selectinload(Inspection.members))
+        .options(
+            joinedload(Inspection.school),
+            joinedload(Inspection.lead),
+            joinedload(Inspection.decision),
+            selectinload(Inspection.members),
+        )
         .order_by(Inspection.visit_on, Inspection.id)
     )
     if supervisor is not None:

@@ -4,7 +4,14 @@ from .activity import Activity, CriterionRating, EvaluationState, Rating, SelfEv
 from .audit import AuditEvent, AuditHead
 from .checklist import RESUBMITTED, ChecklistItem, ItemKind, ItemStatus, Verdict
 from .evidence import EvidenceFile
-from .inspection import Inspection, InspectionStatus, VerdictRecord, inspection_member
+from .inspection import (
+    Inspection,
+    InspectionDecision,
+    InspectionKind,
+    InspectionStatus,
+    VerdictRecord,
+    inspection_member,
+)
 from .plan import (
     ContentArea,
     DayOff,
@@ -44,6 +51,8 @@ __all__ = [
     "EvidenceFile",
     "EvidenceRequirement",
     "Inspection",
+    "InspectionDecision",
+    "InspectionKind",
     "InspectionStatus",
     "ItemKind",
     "ItemStatus",

@@ -1,10 +1,11 @@
-"""The ward's mid-semester inspections of its schools (milestone 6) and the verdicts given."""
+"""The ward's inspections of its schools (milestone 6, and the monitoring the plan asks for all
+year), the decisions forming the inspection team, and the verdicts given."""
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Date, ForeignKey, Integer, String, Table, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model, db
@@ -31,6 +32,41 @@ class InspectionStatus(Vocabulary):
     CLOSED = "closed", _l("Đã kết thúc")
 
 
+class InspectionKind(Vocabulary):
+    """Why the team visits. The plan asks the ward to "theo dõi, kiểm tra, giám sát" through the
+    year (section V.1), names the mid-HK II visit in its timeline (milestone 6), and has the UBND
+    phường "kiểm tra, giám sát, đánh giá tổng thể" as the basis of the summing-up (Phụ lục I.2)."""
+
+    MIDTERM = "giua_ky", _l("Giữa kỳ")
+    UNANNOUNCED = "dot_xuat", _l("Đột xuất")
+    YEAR_END = "tong_the_cuoi_nam", _l("Đánh giá tổng thể cuối năm")
+
+
+class InspectionDecision(Model):
+    """A decision (quyết định) forming an inspection team, which the minutes cite ("Căn cứ Quyết
+    định số …"). Its scanned or typed file, if any, lives in the evidence store under its SHA-256
+    like an evidence file (aiplan/storage.py), and only the ward's admins and supervisors read it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
+    number: Mapped[str] = mapped_column(String(80))  # "12/QĐ-UBND"
+    signed_on: Mapped[date] = mapped_column(Date)
+    signer: Mapped[str] = mapped_column(String(200), default="")  # name, title; optional
+    # The file, all four set or none.
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    content_type: Mapped[str | None] = mapped_column(String(120))
+    original_name: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    plan: Mapped[Plan] = relationship()
+
+    @property
+    def has_file(self) -> bool:
+        return self.sha256 is not None
+
+
 class Inspection(Model):
     """A visit of the inspection team to one school, with its conclusion and minutes."""
 
@@ -38,6 +74,11 @@ class Inspection(Model):
     plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
     visit_on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[InspectionKind] = mapped_column(str_enum(InspectionKind), default=InspectionKind.MIDTERM)
+    # When the visit began and ended that day, as the minutes record them; unset until known.
+    starts_at: Mapped[time | None] = mapped_column(Time)
+    ends_at: Mapped[time | None] = mapped_column(Time)
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_decision.id"), index=True)
     status: Mapped[InspectionStatus] = mapped_column(str_enum(InspectionStatus), default=InspectionStatus.PLANNED)
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # trưởng đoàn
     minutes_number: Mapped[str] = mapped_column(String(80), default="")  # số biên bản
@@ -52,6 +93,7 @@ class Inspection(Model):
     plan: Mapped[Plan] = relationship()
     school: Mapped["School"] = relationship()
     lead: Mapped["User | None"] = relationship(foreign_keys=[lead_id])
+    decision: Mapped[InspectionDecision | None] = relationship()
     members: Mapped[list["User"]] = relationship(secondary=inspection_member, order_by="User.full_name")
     verdicts: Mapped[list["VerdictRecord"]] = relationship(back_populates="inspection", order_by="VerdictRecord.id")
 
