@@ -6,7 +6,7 @@ import io
 import re
 
 import pytest
-from helpers import SCHOOL_A, text_of
+from helpers import SCHOOL_A, page_text, text_of
 from sqlalchemy import func, select
 
 from aiplan.extensions import db
@@ -310,3 +310,45 @@ def test_supervisors_and_viewers_read_the_wards_checklist_without_the_buttons(ap
         .status_code
         == 403
     )
+
+
+# -- htmx, the store's check ------------------------------------------------------------------
+
+
+def test_with_htmx_the_ward_item_and_its_file_list_update_in_place(app, as_persona):
+    admin = as_persona("ward_admin")
+    item_id, version = ward_item(app)
+    target = f"files-item-{item_id}"
+
+    listed = admin.post(
+        f"/ward/items/{item_id}/files",
+        data={"file": [(io.BytesIO(PDF), "ke-hoach-phuong.pdf")]},
+        content_type="multipart/form-data",
+        headers={"HX-Request": "true", "HX-Target": target},
+    )
+    assert listed.status_code == 200
+    body = listed.get_data(as_text=True)
+    assert f'id="{target}"' in body and "ke-hoach-phuong.pdf" in body and "<html" not in body
+
+    ticked = admin.post(
+        f"/ward/items/{item_id}",
+        data={"status": "dang_thuc_hien", "version": str(version)},
+        headers={"HX-Request": "true", "HX-Target": f"item-{item_id}"},
+    )
+    assert ticked.status_code == 200
+    body = ticked.get_data(as_text=True)
+    assert body.lstrip().startswith('<li class="item') and "ke-hoach-phuong.pdf" in body
+    assert "Đang thực hiện" in page_text(body) and "<html" not in body
+
+
+def test_the_store_check_names_a_ward_file_whose_bytes_are_missing(app, as_persona, tmp_path):
+    item_id, _ = ward_item(app)
+    upload(as_persona("ward_admin"), f"/ward/items/{item_id}/files", name="mat-cua-phuong.pdf")
+    [row] = ward_files(app)
+    evidence = tmp_path / "evidence"
+    (evidence / row.sha256[:2] / row.sha256[2:4] / row.sha256).unlink()
+
+    result = app.test_cli_runner().invoke(args=["evidence", "check"])
+
+    assert result.exit_code == 1
+    assert f"#{row.id} mat-cua-phuong.pdf" in result.output and "(hồ sơ của phường)" in result.output
