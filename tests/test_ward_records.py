@@ -352,3 +352,13 @@ def test_the_store_check_names_a_ward_file_whose_bytes_are_missing(app, as_perso
 
     assert result.exit_code == 1
     assert f"#{row.id} mat-cua-phuong.pdf" in result.output and "(hồ sơ của phường)" in result.output
+
+
+def test_the_audit_log_page_names_the_wards_activity_and_file(app, as_persona):
+    admin = as_persona("ward_admin")
+    activity_id = record_conference(admin, app)
+    upload(admin, f"/ward/activities/{activity_id}/files", name="bien-ban.pdf")
+
+    log = text_of(admin.get("/audit"))
+
+    assert "Hội nghị triển khai Kế hoạch giáo dục AI" in log and "bien-ban.pdf" in log
