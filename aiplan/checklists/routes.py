@@ -71,17 +71,7 @@ def update(slug, item_id):
 def ward():
     """The ward's own checklist: the milestones the UBND phường and the Phòng VHXH carry out, each
     with the ward's activities and files that prove it; the ward's admins tick them."""
-    plan = viewed_plan(current_user.ward_id)
-    items = checklist(plan, None)
-    return render_template(
-        "checklists/ward.html",
-        plan=plan,
-        items=items,
-        today=local_today(),
-        can_write=can_write_ward_record(plan),
-        inspected=inspected_count(plan),
-        **_ward_records(plan, items),
-    )
+    return _ward_page(viewed_plan(current_user.ward_id))
 
 
 @bp.post("/ward/items/<int:item_id>")
@@ -121,20 +111,23 @@ def update_ward_item(item_id):
         ), code
     if error:
         flash(error, "error")
-        plan = item.plan
-        items = checklist(plan, None)
-        return render_template(
-            "checklists/ward.html",
-            plan=plan,
-            items=items,
-            today=local_today(),
-            can_write=can_write_ward_record(plan),
-            inspected=inspected_count(plan),
-            error_item_id=item.id,
-            **_ward_records(plan, items),
-        ), code
+        return _ward_page(item.plan, error_item_id=item.id), code
     flash(_("Đã lưu: %(title)s", title=item.title), "success")
     return redirect(url_for("checklists.ward", _anchor=f"item-{item.id}"), 303)
+
+
+def _ward_page(plan, **extra):
+    items = checklist(plan, None)
+    return render_template(
+        "checklists/ward.html",
+        plan=plan,
+        items=items,
+        today=local_today(),
+        can_write=can_write_ward_record(plan),
+        inspected=inspected_count(plan),
+        **_ward_records(plan, items),
+        **extra,
+    )
 
 
 def _ward_records(plan, items) -> dict:
