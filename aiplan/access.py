@@ -17,6 +17,7 @@ from .inputs import parse_digits
 from .models import (
     Activity,
     ChecklistItem,
+    EvidenceFile,
     Inspection,
     Plan,
     Role,
@@ -138,6 +139,30 @@ def can_see_restricted(user, school: School) -> bool:
     )
 
 
+def can_read_ward_records(user, ward_id: int) -> bool:
+    """The ward's own records (its checklist, activities and files): the ward's roles of that ward."""
+    return user.role in WARD_ROLES and user.ward_id == ward_id
+
+
+def can_write_ward_records(user, ward_id: int) -> bool:
+    """Only the ward's admins (the Phòng VHXH) record the ward's own work."""
+    return user.role is Role.WARD_ADMIN and user.ward_id == ward_id
+
+
+def can_read_file(user, file: EvidenceFile) -> bool:
+    """A school's file as its school (can_read_school); a file of the ward's own records as the ward's roles."""
+    if file.school is None:
+        return can_read_ward_records(user, file.ward_id)
+    return can_read_school(user, file.school)
+
+
+def can_see_restricted_file(user, file: EvidenceFile) -> bool:
+    """Restricted files: as can_see_restricted; for the ward's own files, its supervisors and admins."""
+    if file.school is None:
+        return user.role in (Role.SUPERVISOR, Role.WARD_ADMIN) and user.ward_id == file.ward_id
+    return can_see_restricted(user, file.school)
+
+
 def get_school(slug: str, write: bool = False) -> School:
     """The school at `slug` if the current user may read it (or, with `write`, record its work).
     404 if unknown or of another ward (a ward's schools are not shown to another ward, not even
@@ -183,6 +208,47 @@ def get_activity(slug: str, activity_id: int, write: bool = False) -> tuple[Scho
     if write:
         check_writable(school, activity.plan_id)
     return school, activity
+
+
+def get_ward_item(item_id: int, write: bool = False) -> ChecklistItem:
+    """An item of the ward's own checklist, of the user's ward; 404 for anyone else (school staff
+    included: the ward's records are not theirs to see). With `write`, as check_ward_writable."""
+    item = db.session.get(ChecklistItem, item_id)
+    if item is None or item.school_id is not None or not can_read_ward_records(current_user, item.plan.ward_id):
+        abort(404)
+    if item.retired and request.method not in ("GET", "HEAD"):
+        abort(404)
+    if write:
+        check_ward_writable(item.plan)
+    return item
+
+
+def get_ward_activity(activity_id: int, write: bool = False) -> Activity:
+    """An activity of the ward itself (not deleted), of the user's ward; 404 otherwise, as get_ward_item."""
+    activity = db.session.get(Activity, activity_id)
+    if (
+        activity is None
+        or activity.school_id is not None
+        or activity.deleted_at is not None
+        or not can_read_ward_records(current_user, activity.plan.ward_id)
+    ):
+        abort(404)
+    if write:
+        check_ward_writable(activity.plan)
+    return activity
+
+
+def can_write_ward_record(plan: Plan) -> bool:
+    """Whether the current user may change the ward's own records of `plan` (see check_ward_writable)."""
+    return can_write_ward_records(current_user, plan.ward_id) and plan.id == current_plan(plan.ward_id).id
+
+
+def check_ward_writable(plan: Plan) -> None:
+    """403 unless the current user is a ward admin of the plan's ward and the plan is the current one."""
+    if not can_write_ward_records(current_user, plan.ward_id):
+        abort(403)
+    if plan.id != current_plan(plan.ward_id).id:
+        abort(403, description=closed_year_message())
 
 
 def can_write_record(school: School, plan_id: int) -> bool:

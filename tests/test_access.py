@@ -20,6 +20,7 @@ from aiplan.models import (
     School,
     User,
     Verdict,
+    WardActivityKind,
     utcnow,
 )
 
@@ -71,6 +72,30 @@ def a_file(slug: str = SCHOOL_A) -> EvidenceFile:
         item=item,
     )
     return file
+
+
+def ward_item_url(key: str = "m2") -> str:
+    item_id = db.session.scalar(
+        select(ChecklistItem.id).where(ChecklistItem.school_id.is_(None), ChecklistItem.key == key)
+    )
+    return f"/ward/items/{item_id}"
+
+
+def ward_activity_url(suffix: str = ""):
+    """The ward's own conference, created once per test."""
+
+    def url() -> str:
+        activity = db.session.scalar(select(Activity).where(Activity.school_id.is_(None)))
+        if activity is None:
+            plan = db.session.scalar(select(Plan))
+            activity = Activity(
+                plan=plan, ward_kind=WardActivityKind.CONFERENCE, title="Hội nghị triển khai", participants=80
+            )
+            db.session.add(activity)
+            db.session.commit()
+        return f"/ward/activities/{activity.id}{suffix}"
+
+    return url
 
 
 def activity_url(suffix: str = ""):
@@ -147,12 +172,15 @@ ACCESS = {
     "schools.index": ("GET", "/schools", EVERYONE_SIGNED_IN),
     "schools.school": ("GET", f"/schools/{SCHOOL_A}", EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
     "checklists.ward": ("GET", "/ward", WARD_ONLY),
+    "checklists.update_ward_item": ("POST", ward_item_url, ADMIN_ONLY, {"status": "dang_thuc_hien", "version": "1"}),
     "plans.show": ("GET", "/plan", EVERYONE_SIGNED_IN),
     "checklists.update": ("POST", item_url, STAFF_A_ONLY, {"status": "dang_thuc_hien", "version": "1"}),
     "schools.history": ("GET", f"/schools/{SCHOOL_A}/history", EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
     # Uploads without a file are refused (422) once access is granted: enough to tell the roles apart.
     "evidence.upload_to_item": ("POST", lambda: item_url() + "/files", STAFF_A_ONLY | {"staff_a": 422}),
     "evidence.upload_to_activity": ("POST", activity_url("/files"), STAFF_A_ONLY | {"staff_a": 422}),
+    "evidence.upload_to_ward_item": ("POST", lambda: ward_item_url() + "/files", ADMIN_ONLY | {"ward_admin": 422}),
+    "evidence.upload_to_ward_activity": ("POST", ward_activity_url("/files"), ADMIN_ONLY | {"ward_admin": 422}),
     "evidence.download": ("GET", file_url(), EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
     "evidence.delete": ("POST", file_url("/delete"), STAFF_A_ONLY),
     "evidence.restricted": ("POST", file_url("/restricted"), STAFF_A_ONLY, {"value": "1"}),
@@ -167,6 +195,9 @@ ACCESS = {
         f"/schools/{SCHOOL_A}/self-evaluation",
         EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN},
     ),
+    "activities.ward_index": ("GET", "/ward/activities", WARD_ONLY),
+    "activities.ward_detail": ("GET", ward_activity_url(), WARD_ONLY),
+    "activities.ward_delete": ("POST", ward_activity_url("/delete"), ADMIN_ONLY, {"version": "1"}),
     "activities.reopen_self_evaluation": ("POST", f"/schools/{SCHOOL_A}/self-evaluation/reopen", ADMIN_ONLY),
     "inspections.index": ("GET", "/inspections", WARD_ONLY),
     "inspections.new": ("GET", "/inspections/new", ADMIN_ONLY),
@@ -288,6 +319,8 @@ SECOND_METHOD_TESTED_IN = {
     ("activities.index", "POST"): "test_activities.py",
     ("activities.detail", "POST"): "test_activities.py",
     ("activities.self_evaluation", "POST"): "test_self_evaluation.py",
+    ("activities.ward_index", "POST"): "test_ward_records.py",
+    ("activities.ward_detail", "POST"): "test_ward_records.py",
     ("inspections.new", "POST"): "test_inspections.py",
     ("reports.school", "POST"): "test_reports.py",
     ("reports.ward", "POST"): "test_reports.py",

@@ -227,6 +227,38 @@ def test_the_file_of_a_decision_forming_the_inspection_team_comes_back_from_a_ba
         assert verify_all() == []
 
 
+def test_the_wards_own_records_and_files_are_backed_up_and_restored(app, instances, tmp_path):
+    admin = sign_in(app, "ward_admin")
+    with app.app_context():
+        m2 = db.session.scalar(
+            select(ChecklistItem.id).where(ChecklistItem.school_id.is_(None), ChecklistItem.key == "m2")
+        )
+    conference = admin.post(
+        "/ward/activities",
+        data={"ward_kind": "hoi_nghi", "title": "Hội nghị triển khai", "starts_on": "15/09/2025", "item_id": m2},
+    )
+    assert conference.status_code == 302, conference.get_data(as_text=True)
+    for url, name in (
+        (f"/ward/items/{m2}/files", "Kế hoạch của phường.pdf"),
+        (conference.location + "/files", "Biên bản.pdf"),
+    ):
+        response = admin.post(
+            url, data={"file": [(io.BytesIO(PDF + name.encode()), name)]}, content_type="multipart/form-data"
+        )
+        assert response.status_code == 303, response.get_data(as_text=True)
+    before_rows, before_hashes = all_rows(app), file_hashes(app)
+
+    result, archive = take_backup(app, tmp_path / "backups")
+    assert result.exit_code == 0, result.output
+    target = instances("ward-records", migrated=True)
+    assert restore(target, archive).exit_code == 0
+
+    assert all_rows(target) == before_rows
+    assert file_hashes(target) == before_hashes and len(before_hashes) == 2
+    with target.app_context():
+        assert verify_all() == []
+
+
 def test_an_archive_of_an_older_version_is_restored_and_upgraded(instances, tmp_path):
     old = instances("old")
     with old.app_context():

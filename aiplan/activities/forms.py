@@ -13,8 +13,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..fields import CheckboxesField, VersionField, VnDateField
-from ..models import Plan, Rating
+from ..models import Attendee, ChecklistItem, Plan, Rating, WardActivityKind
 from .services import check_activity
+from .ward import check_ward_activity
 
 try:
     from wtforms.fields.choices import SelectChoice
@@ -136,6 +137,84 @@ class ActivityForm(FlaskForm):
 
     def add_errors(self, errors: dict) -> None:
         """Show the services' rule errors next to their fields."""
+        for name, message in errors.items():
+            self[name].errors = list(self[name].errors) + [message]
+
+
+class WardActivityForm(FlaskForm):
+    """An activity of the ward itself (its conference, outreach, training…); the plan comes from
+    the request, the items it may prove from the ward's checklist."""
+
+    ward_kind = RadioField(
+        _l("Loại hoạt động"),
+        choices=[SelectChoice(kind.value, kind.label) for kind in WardActivityKind],
+        validators=[InputRequired(_l("Chọn loại hoạt động."))],
+        validate_choice=False,  # checked with the other rules, in Vietnamese (ward.check_ward_activity)
+    )
+    title = StringField(
+        _l("Tên hoạt động"),
+        validators=[DataRequired(_l("Nhập tên hoạt động.")), Length(max=300, message=_l("Tối đa %(max)d ký tự."))],
+    )
+    item_id = SelectField(
+        _l("Minh chứng cho mốc"),
+        coerce=int,
+        validate_choice=False,
+        invalid_value_message=_l("Chọn một mốc trong danh sách."),
+    )
+    participants = count_field(_l("Số người tham dự"), 100_000)
+    attendees = CheckboxesField(
+        _l("Thành phần tham dự"),
+        choices=[SelectChoice(member.value, member.label) for member in Attendee],
+        validate_choice=False,
+    )
+    starts_on = VnDateField(
+        _l("Ngày bắt đầu"), validators=[InputRequired(_l("Nhập ngày bắt đầu."))], render_kw={"autocomplete": "off"}
+    )
+    ends_on = VnDateField(_l("Ngày kết thúc"), render_kw={"autocomplete": "off"})
+    place = StringField(_l("Địa điểm"), validators=[Length(max=300, message=_l("Tối đa %(max)d ký tự."))])
+    notes = TextAreaField(
+        _l("Ghi chú"), validators=[Length(max=TEXT_MAX, message=_l("Tối đa %(max)d ký tự."))], render_kw={"rows": 3}
+    )
+    version = HiddenField()
+
+    def __init__(self, items: list[ChecklistItem], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = items
+        self.item_id.choices = [SelectChoice(0, _l("— Không gắn với mốc nào —"))] + [
+            SelectChoice(item.id, _l("Mốc %(number)s: %(title)s", number=item.milestone.number, title=item.title))
+            for item in items
+            if item.milestone is not None
+        ]
+
+    def validate_ends_on(self, field):
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("Ngày kết thúc không được trước ngày bắt đầu."))
+
+    def values(self) -> dict:
+        return {
+            "ward_kind": self.ward_kind.data or "",
+            "title": (self.title.data or "").strip(),
+            "item_id": self.item_id.data or None,
+            "participants": self.participants.data or 0,
+            "attendees": list(self.attendees.data or []),
+            "starts_on": self.starts_on.data,
+            "ends_on": self.ends_on.data,
+            "place": (self.place.data or "").strip(),
+            "notes": (self.notes.data or "").strip(),
+        }
+
+    def validate_with_rules(self, plan: Plan) -> bool:
+        """The form's own checks and the ward's rules, every problem at once (one message per field)."""
+        valid = self.validate()
+        rules = {
+            name: message
+            for name, message in check_ward_activity(plan, self.items, self.values()).items()
+            if not self[name].errors
+        }
+        self.add_errors(rules)
+        return valid and not rules
+
+    def add_errors(self, errors: dict) -> None:
         for name, message in errors.items():
             self[name].errors = list(self[name].errors) + [message]
 

@@ -5,17 +5,27 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import can_write_record, get_activity, get_school, roles_required
+from ..access import (
+    WARD_ROLES,
+    can_write_record,
+    can_write_ward_record,
+    check_ward_writable,
+    get_activity,
+    get_school,
+    get_ward_activity,
+    roles_required,
+)
 from ..extensions import db
-from ..figures.activities import group_by_form, school_activities, target_actuals
+from ..figures.activities import group_by_form, school_activities, target_actuals, ward_activities
 from ..figures.evaluations import get_self_evaluation
 from ..figures.evidence import files_for_activity
-from ..inputs import posted_version
+from ..figures.school_page import checklist
+from ..inputs import parse_digits, posted_version
 from ..models import Activity, Role, User
 from ..schoolyear import current_plan, viewed_plan
 from . import self_evaluation as evaluations
-from . import services
-from .forms import SUBJECTS, ActivityForm, SelfEvaluationForm
+from . import services, ward
+from .forms import SUBJECTS, ActivityForm, SelfEvaluationForm, WardActivityForm
 
 bp = Blueprint("activities", __name__)
 
@@ -178,6 +188,115 @@ def reopen_self_evaluation(slug):
     else:
         flash(_("Bản tự đánh giá chưa được nộp nên không cần mở lại."), "info")
     return redirect(url_for(".self_evaluation", slug=school.slug))
+
+
+# -- the ward's own activities ----------------------------------------------------------------
+
+
+@bp.route("/ward/activities", methods=["GET", "POST"])
+@roles_required(*WARD_ROLES)
+def ward_index():
+    """The ward's own activities (conference, outreach, training…), and the form to record one."""
+    plan = viewed_plan(current_user.ward_id)
+    if request.method == "POST":
+        check_ward_writable(plan)
+    items = checklist(plan, None)
+    form = WardActivityForm(items)
+    if request.method == "GET" and (proving := parse_digits(request.args.get("item", ""))):
+        form.item_id.data = proving  # "Ghi nhận hoạt động cho mốc này" on the ward's checklist
+    status = 200
+    if request.method == "POST":
+        if form.validate_with_rules(plan):
+            try:
+                activity = ward.create_ward_activity(plan, items, form.values(), actor=current_user)
+            except services.InvalidActivity as refused:
+                form.add_errors(refused.errors)
+            else:
+                flash(_("Đã ghi nhận hoạt động “%(title)s”.", title=activity.title), "success")
+                for warning in services.date_warnings(plan, activity):
+                    flash(warning, "warning")
+                return redirect(url_for(".ward_detail", activity_id=activity.id))
+        status = UNPROCESSABLE
+    return render_template(
+        "activities/ward_index.html",
+        plan=plan,
+        form=form,
+        activities=ward_activities(plan),
+        can_write=can_write_ward_record(plan),
+    ), status
+
+
+@bp.route("/ward/activities/<int:activity_id>", methods=["GET", "POST"])
+@roles_required(*WARD_ROLES)
+def ward_detail(activity_id):
+    """One of the ward's activities with its files; ward admins edit it (an edit on an older version: 409)."""
+    activity = get_ward_activity(activity_id, write=request.method == "POST")
+    items = checklist(activity.plan, None)
+    form = WardActivityForm(items, data=None if request.method == "POST" else ward_edit_data(activity))
+    status, conflict = 200, None
+    if request.method == "POST":
+        version = posted_version()
+        if form.validate_with_rules(activity.plan):
+            try:
+                changed = ward.update_ward_activity(activity, items, form.values(), version, actor=current_user)
+            except services.InvalidActivity as refused:
+                form.add_errors(refused.errors)
+            except services.StaleActivity:
+                conflict = "edit"
+            else:
+                flash(_("Đã lưu thay đổi.") if changed else _("Không có thay đổi nào để lưu."), "success")
+                for warning in services.date_warnings(activity.plan, activity):
+                    flash(warning, "warning")
+                return redirect(url_for(".ward_detail", activity_id=activity.id))
+        status = CONFLICT if conflict else UNPROCESSABLE
+        if conflict:
+            activity = get_ward_activity(activity_id, write=True)
+            form.version.data = activity.version
+    return _render_ward_detail(activity, form, conflict), status
+
+
+def _render_ward_detail(activity, form, conflict):
+    return render_template(
+        "activities/ward_detail.html",
+        plan=activity.plan,
+        activity=activity,
+        form=form,
+        conflict=conflict,
+        can_write=can_write_ward_record(activity.plan),
+        people=_people(activity),
+        files=files_for_activity(activity.id, current_user),
+    )
+
+
+@bp.post("/ward/activities/<int:activity_id>/delete")
+@roles_required(Role.WARD_ADMIN)
+def ward_delete(activity_id):
+    """Delete one of the ward's activities (kept, with its files, in the audit log and the store)."""
+    activity = get_ward_activity(activity_id, write=True)
+    title = activity.title
+    try:
+        ward.delete_ward_activity(activity, posted_version(), actor=current_user)
+    except services.StaleActivity:
+        activity = get_ward_activity(activity_id)
+        items = checklist(activity.plan, None)
+        return _render_ward_detail(activity, WardActivityForm(items, data=ward_edit_data(activity)), "delete"), CONFLICT
+    flash(_("Đã xóa hoạt động “%(title)s”.", title=title), "success")
+    return redirect(url_for(".ward_index"))
+
+
+def ward_edit_data(activity: Activity) -> dict:
+    return {
+        "ward_kind": activity.ward_kind.value if activity.ward_kind else "",
+        "title": activity.title,
+        "item_id": activity.item_id or 0,
+        "participants": activity.participants,
+        "attendees": [member.value for member in activity.attendee_groups],
+        "starts_on": activity.starts_on,
+        "ends_on": activity.ends_on,
+        "place": activity.place,
+        "notes": activity.notes,
+        "version": activity.version,
+    }
 
 
 def edit_data(activity: Activity) -> dict:

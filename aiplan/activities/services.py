@@ -133,10 +133,10 @@ def update_activity(activity: Activity, values: dict, version: int, actor=None) 
             before=before,
             after=after,
             school_id=activity.school_id,
-            ward_id=activity.school.ward_id,
+            ward_id=school_of(activity).ward_id,
             actor=actor,
         )
-        refresh_target_items(activity.plan, activity.school, actor)
+        refresh_target_items(activity.plan, school_of(activity), actor)
     return True
 
 
@@ -154,14 +154,21 @@ def delete_activity(activity: Activity, version: int, actor=None) -> None:
             before=before,
             after=describe(activity),
             school_id=activity.school_id,
-            ward_id=activity.school.ward_id,
+            ward_id=school_of(activity).ward_id,
             actor=actor,
         )
-        refresh_target_items(activity.plan, activity.school, actor)
+        refresh_target_items(activity.plan, school_of(activity), actor)
+
+
+def school_of(activity: Activity) -> School:
+    """The school of one of the schools' activities (the ward's own are written by activities.ward)."""
+    assert activity.school is not None
+    return activity.school
 
 
 def describe(activity: Activity) -> dict:
     """The activity as the audit log keeps it."""
+    assert activity.form is not None  # a school's activity (constraint "owner")
     return {
         "form": activity.form.code,
         "title": activity.title,

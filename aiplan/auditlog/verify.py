@@ -210,7 +210,7 @@ def check_files(quick: bool = False) -> Findings:
 
 def _describe_file(file: EvidenceFile) -> str:
     """ "Minh chứng #5 «ke-hoach.pdf» (Trường X, mục «…»)": which file, of which school and item."""
-    where = [file.school.name if file.school else f"trường id {file.school_id}"]
+    where = [file.school.name if file.school else f"hồ sơ của phường {file.owner.plan.ward.name}"]
     if file.item is not None:
         where.append(f"mục «{file.item.title}»")
     if file.activity is not None:

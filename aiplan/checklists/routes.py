@@ -4,11 +4,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import WARD_ROLES, can_write_record, get_item, roles_required
+from ..access import WARD_ROLES, can_write_record, can_write_ward_record, get_item, get_ward_item, roles_required
 from ..database import done_writing
 from ..extensions import htmx
 from ..fields import error_text
 from ..figures.chain import chain_state
+from ..figures.activities import ward_activities
+from ..figures.evidence import files_for_items
 from ..figures.inspections import inspected_count
 from ..figures.school_page import checklist, item_answer, school_page
 from ..models import ItemStatus, Role
@@ -68,14 +70,75 @@ def update(slug, item_id):
 @bp.get("/ward")
 @roles_required(*WARD_ROLES)
 def ward():
-    """The ward's own checklist: the milestones the UBND phường and the Phòng VHXH carry out."""
-    plan = viewed_plan(current_user.ward_id)
+    """The ward's own checklist: the milestones the UBND phường and the Phòng VHXH carry out, each
+    with the ward's activities and files that prove it; the ward's admins tick them."""
+    return _ward_page(viewed_plan(current_user.ward_id))
+
+
+@bp.post("/ward/items/<int:item_id>")
+@roles_required(Role.WARD_ADMIN)
+def update_ward_item(item_id):
+    """Set the ward's own status or note of one of its items, as a school does for its own (same
+    rules, audit and optimistic locking); htmx gets the item back, a plain form a redirect."""
+    item = get_ward_item(item_id, write=True)
+    form = ItemForm()
+    error, code = None, 200
+    if not form.validate_on_submit():
+        error, code = error_text(form), 422
+    else:
+        try:
+            update_item(
+                item,
+                version=form.version.valid_data,
+                actor=current_user,
+                status=ItemStatus(form.status.data) if form.status.data else None,
+                note=form.note.data if "note" in request.form else None,
+            )
+            done_writing()
+        except StaleItem as stale:
+            item = stale.item
+            error, code = _("Người khác vừa cập nhật mục này; đây là nội dung mới nhất. Hãy xem lại rồi lưu lại."), 409
+        except ItemRuleError as rule:
+            error, code = str(rule), 422
+    if htmx and htmx.target == f"item-{item.id}":
+        return render_template(
+            "checklists/_item.html",
+            item=item,
+            error=error,
+            today=local_today(),
+            can_write=can_write_ward_record(item.plan),
+            inspected=inspected_count(item.plan),
+            **_ward_records(item.plan, [item]),
+        ), code
+    if error:
+        flash(error, "error")
+        return _ward_page(item.plan, error_item_id=item.id), code
+    flash(_("Đã lưu: %(title)s", title=item.title), "success")
+    return redirect(url_for("checklists.ward", _anchor=f"item-{item.id}"), 303)
+
+
+def _ward_page(plan, **extra):
+    items = checklist(plan, None)
     return render_template(
         "checklists/ward.html",
         plan=plan,
-        items=checklist(plan, None),
+        items=items,
         today=local_today(),
-        can_write=False,
+        can_write=can_write_ward_record(plan),
         inspected=inspected_count(plan),
         chain=chain_state(plan, local_today()),
+        **_ward_records(plan, items),
+        **extra,
+    )
+
+
+def _ward_records(plan, items) -> dict:
+    """The files and the ward's activities shown under each of the ward's items."""
+    activities_by_item: dict[int, list] = {item.id: [] for item in items}
+    for activity in ward_activities(plan):
+        if activity.item_id in activities_by_item:
+            activities_by_item[activity.item_id].append(activity)
+    return dict(
+        files_by_item=files_for_items([item.id for item in items], current_user),
+        ward_activities_by_item=activities_by_item,
     )

@@ -95,7 +95,7 @@ def _missing_lines(missing: list[tuple[int, str, str]]) -> list[str]:
     if not missing:
         return []
     schools = {
-        file.id: file.school.name
+        file.id: file.school.name if file.school else f"{file.owner.plan.ward.name} (hồ sơ của phường)"
         for file in db.session.scalars(
             select(EvidenceFile)
             .where(EvidenceFile.id.in_([file_id for file_id, _, _ in missing]))

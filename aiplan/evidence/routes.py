@@ -14,11 +14,21 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import can_read_school, can_see_restricted, check_writable, get_activity, get_item, roles_required
+from ..access import (
+    can_read_file,
+    can_see_restricted_file,
+    check_ward_writable,
+    check_writable,
+    get_activity,
+    get_item,
+    get_ward_activity,
+    get_ward_item,
+    roles_required,
+)
 from ..extensions import db, htmx
 from ..fields import error_text
 from ..figures.evidence import deleted_files, files_for_activity, files_for_items
-from ..models import Activity, ChecklistItem, EvidenceFile, Role, User
+from ..models import EvidenceFile, Role, User
 from ..redirects import safe_next
 from ..schoolyear import closed_year_message, is_closed
 from ..storage import get_storage
@@ -30,24 +40,22 @@ from .validation import MB, accept_attribute, allowed_text, policy_from_config
 
 def get_file(file_id: int, write: bool = False) -> EvidenceFile:
     """The file if the current user may read it, or change it with `write`; 404 if unknown or
-    deleted (ward admins still read deleted files, to restore them), 403 if not theirs."""
+    deleted (ward admins still read deleted files, to restore them), 403 if not theirs. A file of
+    the ward's own records is 404 to anyone outside the ward's roles (school staff included), and
+    only the ward's admins change it."""
     file = db.session.get(EvidenceFile, file_id)
     if file is None or (file.is_deleted and (write or current_user.role is not Role.WARD_ADMIN)):
         abort(404)
-    if not can_read_school(current_user, file.school):
-        abort(403)
-    if file.restricted and not can_see_restricted(current_user, file.school):
+    if not can_read_file(current_user, file):
+        abort(404 if file.school is None else 403)
+    if file.restricted and not can_see_restricted_file(current_user, file):
         abort(403)
     if write:
-        check_writable(file.school, _attached_to(file).plan_id)
+        if file.school is None:
+            check_ward_writable(file.owner.plan)
+        else:
+            check_writable(file.school, file.owner.plan_id)
     return file
-
-
-def _attached_to(file: EvidenceFile) -> ChecklistItem | Activity:
-    """The item or the activity the file belongs to (one of them always is: check constraint "attached")."""
-    owner = file.item or file.activity
-    assert owner is not None
-    return owner
 
 
 @bp.post("/schools/<slug>/items/<int:item_id>/files")
@@ -64,6 +72,20 @@ def upload_to_activity(slug, activity_id):
     """Attach files to an activity; htmx gets the file list back, a plain form a redirect."""
     school, activity = get_activity(slug, activity_id, write=True)
     return _upload(school, activity=activity)
+
+
+@bp.post("/ward/items/<int:item_id>/files")
+@roles_required(Role.WARD_ADMIN)
+def upload_to_ward_item(item_id):
+    """Attach files to an item of the ward's own checklist (its decision, its plan, its minutes…)."""
+    return _upload(None, item=get_ward_item(item_id, write=True))
+
+
+@bp.post("/ward/activities/<int:activity_id>/files")
+@roles_required(Role.WARD_ADMIN)
+def upload_to_ward_activity(activity_id):
+    """Attach files to one of the ward's own activities (its conference's minutes, photos…)."""
+    return _upload(None, activity=get_ward_activity(activity_id, write=True))
 
 
 @bp.get("/files/<int:file_id>")
@@ -89,9 +111,9 @@ def download(file_id):
 
 
 @bp.post("/files/<int:file_id>/delete")
-@roles_required(Role.SCHOOL_STAFF)
+@roles_required(Role.SCHOOL_STAFF, Role.WARD_ADMIN)
 def delete(file_id):
-    """Soft-delete a file (the school's staff); a ward admin can restore it."""
+    """Soft-delete a file (the school's staff, or the ward's admins for the ward's own); a ward admin can restore it."""
     file = get_file(file_id, write=True)
     form = FileActionForm()
     delete_file(file, current_user)
@@ -103,7 +125,7 @@ def delete(file_id):
 
 
 @bp.post("/files/<int:file_id>/restricted")
-@roles_required(Role.SCHOOL_STAFF)
+@roles_required(Role.SCHOOL_STAFF, Role.WARD_ADMIN)
 def restricted(file_id):
     """Set (not toggle) the restricted mark: value=1 hides the file from viewers, value=0 shows it."""
     file = get_file(file_id, write=True)
@@ -124,7 +146,7 @@ def restricted(file_id):
 def restore(file_id):
     """Restore a deleted file (ward admins), of the current year only."""
     file = get_file(file_id)
-    if is_closed(_attached_to(file).plan):
+    if is_closed(file.owner.plan):
         abort(403, description=closed_year_message())
     form = FileActionForm()
     if restore_file(file, current_user):
@@ -198,7 +220,7 @@ def _upload(school, item=None, activity=None):
 
 def _changed(file: EvidenceFile, next_url: str | None, notice: str):
     """After a delete or a mark: the component again for htmx, else back where the user was."""
-    item, activity = (file.item, None) if file.item_id else (None, file.activity)
+    item, activity = (file.item, None) if file.item_id else (None, file.owner)
     back = safe_next(next_url) or _default_back(file.school, item, activity)
     if htmx and htmx.target == component_id(item, activity):
         return render_template(
@@ -227,7 +249,23 @@ def _files_of(item, activity):
 
 
 def _default_back(school, item, activity) -> str:
+    if school is None:  # the ward's own records
+        if activity is not None:
+            return url_for("activities.ward_detail", activity_id=activity.id, _anchor=component_id(item, activity))
+        return url_for("checklists.ward", _anchor=component_id(item, activity))
     return url_for("schools.school", slug=school.slug, _anchor=component_id(item, activity))
+
+
+def upload_url(item=None, activity=None) -> str:
+    """Where the file list component of an item or activity posts its uploads: the school's or the ward's."""
+    owner = item if item is not None else activity
+    if owner.school_id is None:
+        if item is not None:
+            return url_for("evidence.upload_to_ward_item", item_id=item.id)
+        return url_for("evidence.upload_to_ward_activity", activity_id=activity.id)
+    if item is not None:
+        return url_for("evidence.upload_to_item", slug=owner.school.slug, item_id=item.id)
+    return url_for("evidence.upload_to_activity", slug=owner.school.slug, activity_id=activity.id)
 
 
 def _was_chosen(upload) -> bool:
@@ -255,7 +293,7 @@ def filesize(size: int) -> str:
 
 @bp.app_context_processor
 def evidence_helpers():
-    return dict(evidence_component_id=component_id)
+    return dict(evidence_component_id=component_id, evidence_upload_url=upload_url)
 
 
 @bp.app_template_global()

@@ -51,13 +51,23 @@ class UploadRefused(Exception):
 
 
 def save_uploads(
-    uploads: list[Upload], *, school: School, actor, item: ChecklistItem | None = None, activity: Activity | None = None
+    uploads: list[Upload],
+    *,
+    school: School | None,
+    actor,
+    item: ChecklistItem | None = None,
+    activity: Activity | None = None,
 ) -> list[EvidenceFile]:
-    """Store the files for a checklist item or an activity of `school`: all of them, or none
-    (UploadRefused). The caller has checked that the item or activity is the school's and that
-    `actor` may write there. Commits."""
+    """Store the files for a checklist item or an activity of `school` (None: of the ward's own
+    records): all of them, or none (UploadRefused). The caller has checked that the item or
+    activity is the school's (or the ward's) and that `actor` may write there. Commits."""
     if (item is None) == (activity is None):
         raise ValueError("evidence belongs to exactly one checklist item or activity")
+    owner = item if item is not None else activity
+    assert owner is not None
+    if owner.school_id != (school.id if school is not None else None):
+        raise ValueError("the item or activity is not the school's (or the ward's own)")
+    ward_id = school.ward_id if school is not None else owner.plan.ward_id
     policy = policy_from_config(current_app.config)
     storage = get_storage()
     temps: list[Path] = []
@@ -81,7 +91,7 @@ def save_uploads(
                 (
                     temp,
                     EvidenceFile(
-                        school_id=school.id,
+                        school_id=school.id if school is not None else None,
                         item_id=item.id if item else None,
                         activity_id=activity.id if activity else None,
                         sha256=sha256,
@@ -108,8 +118,8 @@ def save_uploads(
                 "evidence.upload",
                 file,
                 actor=actor,
-                school_id=school.id,
-                ward_id=school.ward_id,
+                school_id=file.school_id,
+                ward_id=ward_id,
                 after={
                     "name": file.original_name,
                     "size": file.size,
@@ -231,8 +241,7 @@ def set_restricted(file: EvidenceFile, restricted: bool, actor) -> bool:
 
 
 def _record(action, file, actor, before, after):
-    school = file.school
-    audit.record(action, file, actor=actor, before=before, after=after, school_id=school.id, ward_id=school.ward_id)
+    audit.record(action, file, actor=actor, before=before, after=after, school_id=file.school_id, ward_id=file.ward_id)
 
 
 # -- reading -----------------------------------------------------------------------------------

@@ -4,12 +4,12 @@ targets of Phụ lục II computed from them (pilot classes, integration in subj
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..database import among
 from ..extensions import db
 from ..i18n import N_, translate
-from ..models import Activity, DeliveryForm, ItemStatus, Plan, School
+from ..models import Activity, ChecklistItem, DeliveryForm, ItemStatus, Plan, School
 
 # The delivery forms the rules and targets depend on, by their code in the plan file.
 INTEGRATION = "2.1"  # lồng ghép trong môn học: names its subject; proves target STT 5
@@ -25,6 +25,19 @@ def school_activities(plan: Plan, school: School) -> list[Activity]:
             .where(Activity.plan_id == plan.id, Activity.school_id == school.id, Activity.deleted_at.is_(None))
             .options(contains_eager(Activity.form), selectinload(Activity.content_areas))
             .order_by(DeliveryForm.position, Activity.starts_on, Activity.id)
+        )
+    )
+
+
+def ward_activities(plan: Plan) -> list[Activity]:
+    """The ward's own current activities under the plan (its conference, outreach, training…), by date,
+    with the ward item each proves; one query."""
+    return list(
+        db.session.scalars(
+            select(Activity)
+            .where(Activity.plan_id == plan.id, Activity.school_id.is_(None), Activity.deleted_at.is_(None))
+            .options(joinedload(Activity.item).joinedload(ChecklistItem.milestone))
+            .order_by(Activity.starts_on, Activity.id)
         )
     )
 
@@ -53,6 +66,7 @@ def group_by_form(plan: Plan, activities: list[Activity]) -> list[FormGroup]:
     """Every delivery form of the plan, in the plan's order, with its activities (possibly none)."""
     groups = {form.id: FormGroup(form) for form in plan.delivery_forms}
     for activity in activities:
+        assert activity.form_id is not None  # a school's activity has its delivery form (constraint "owner")
         groups[activity.form_id].activities.append(activity)
     return list(groups.values())
 
@@ -139,7 +153,9 @@ def _form_counts(plan: Plan, school_ids: list[int]) -> dict[tuple[int, str], int
         .group_by(Activity.school_id, DeliveryForm.code)
     )
     return {
-        (school_id, code): (class_count if code == ELECTIVE else count) for school_id, code, count, class_count in rows
+        (school_id, code): (class_count if code == ELECTIVE else count)
+        for school_id, code, count, class_count in rows
+        if school_id is not None  # never: only the given schools' rows are read (the ward's have none)
     }
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
-from ..access import can_read_school, can_see_restricted
+from ..access import can_read_file, can_see_restricted_file
 from ..extensions import db
 from ..models import (
     Activity,
@@ -23,8 +23,9 @@ from .labels import capitalised, item_code, item_label
 
 
 def may_see(user, file: EvidenceFile) -> bool:
-    """Whether `user` may see a live file in a list: their school's, and not restricted from them."""
-    return can_read_school(user, file.school) and (not file.restricted or can_see_restricted(user, file.school))
+    """Whether `user` may see a live file in a list: their school's (or their ward's own), and not
+    restricted from them."""
+    return can_read_file(user, file) and (not file.restricted or can_see_restricted_file(user, file))
 
 
 def _live_files():
@@ -71,16 +72,35 @@ def live_file_count(item_id: int) -> int:
 
 
 def deleted_files(ward_id: int, limit: int = 500) -> list[EvidenceFile]:
-    """The ward's deleted files, most recently deleted first, with what the restore page shows."""
+    """The ward's deleted files, its schools' and its own records' alike, most recently deleted
+    first, with what the restore page shows."""
+    ward_items = (
+        select(ChecklistItem.id)
+        .join(Plan, ChecklistItem.plan_id == Plan.id)
+        .where(Plan.ward_id == ward_id, ChecklistItem.school_id.is_(None))
+    )
+    ward_activities = (
+        select(Activity.id)
+        .join(Plan, Activity.plan_id == Plan.id)
+        .where(Plan.ward_id == ward_id, Activity.school_id.is_(None))
+    )
     return list(
         db.session.scalars(
             select(EvidenceFile)
-            .join(School)
-            .where(School.ward_id == ward_id, EvidenceFile.deleted_at.is_not(None))
+            .outerjoin(School)
+            .where(
+                or_(
+                    School.ward_id == ward_id,
+                    EvidenceFile.item_id.in_(ward_items),
+                    EvidenceFile.activity_id.in_(ward_activities),
+                ),
+                EvidenceFile.deleted_at.is_not(None),
+            )
             .options(
                 joinedload(EvidenceFile.school),
                 joinedload(EvidenceFile.uploaded_by),
-                joinedload(EvidenceFile.activity),
+                joinedload(EvidenceFile.activity).joinedload(Activity.plan),
+                joinedload(EvidenceFile.item).joinedload(ChecklistItem.plan),
                 joinedload(EvidenceFile.item).joinedload(ChecklistItem.milestone),
                 joinedload(EvidenceFile.item).joinedload(ChecklistItem.target),
                 joinedload(EvidenceFile.item).joinedload(ChecklistItem.evidence_requirement),
@@ -144,7 +164,7 @@ def school_evidence(plan: Plan, school: School) -> SchoolEvidence:
     shown = [file for file in files if not file.restricted]
     activities = sorted(
         {file.activity for file in shown if file.activity is not None},
-        key=lambda a: (a.form.position, a.starts_on or a.created_at.date(), a.id),
+        key=lambda a: (a.form.position if a.form else 0, a.starts_on or a.created_at.date(), a.id),
     )
     activity_codes = {activity.id: f"HD{n:02d}" for n, activity in enumerate(activities, start=1)}
     groups: dict[tuple, EvidenceGroup] = {}

@@ -170,6 +170,7 @@ def _activity_totals(plan: Plan, school_ids: list[int]) -> dict[tuple[int, int],
     return {
         (school_id, form_id): (int(count), int(participants), int(lessons))
         for school_id, form_id, count, participants, lessons in rows
+        if school_id is not None and form_id is not None  # always: schools' activities only
     }
 
 
@@ -255,7 +256,11 @@ def _evidence_counts(plan: Plan, school_ids: list[int]) -> dict[int, tuple[int, 
         )
         .group_by(EvidenceFile.school_id)
     )
-    return {school_id: (int(total), int(restricted)) for school_id, total, restricted in rows}
+    return {
+        school_id: (int(total), int(restricted))
+        for school_id, total, restricted in rows
+        if school_id is not None  # always: schools' files only
+    }
 
 
 def _late_groups(

@@ -1,6 +1,15 @@
 """The data model, by domain. Importing this package registers every table."""
 
-from .activity import Activity, CriterionRating, EvaluationState, Rating, SelfEvaluation, activity_content_area
+from .activity import (
+    Activity,
+    Attendee,
+    CriterionRating,
+    EvaluationState,
+    Rating,
+    SelfEvaluation,
+    WardActivityKind,
+    activity_content_area,
+)
 from .audit import AuditEvent, AuditHead
 from .checklist import RESUBMITTED, ChecklistItem, ItemKind, ItemStatus, Verdict
 from .evidence import EvidenceFile
@@ -38,6 +47,7 @@ from .ward import School, SchoolLevel, Ward
 __all__ = [
     "RESUBMITTED",
     "Activity",
+    "Attendee",
     "AuditEvent",
     "AuditHead",
     "ChecklistItem",
@@ -77,6 +87,7 @@ __all__ = [
     "Verdict",
     "VerdictRecord",
     "Ward",
+    "WardActivityKind",
     "activity_content_area",
     "inspection_member",
     "plan_pilot_school",

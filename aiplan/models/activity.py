@@ -4,7 +4,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model, db
@@ -14,6 +14,7 @@ from .types import UTCDateTime, utcnow
 from .vocabulary import Vocabulary
 
 if TYPE_CHECKING:
+    from .checklist import ChecklistItem
     from .ward import School
 
 activity_content_area = Table(
@@ -24,15 +25,51 @@ activity_content_area = Table(
 )
 
 
+class WardActivityKind(Vocabulary):
+    """What the ward itself organises (its activities have no delivery form: they are not teaching)."""
+
+    CONFERENCE = "hoi_nghi", _l("Hội nghị, hội thảo")
+    OUTREACH = "tuyen_truyen", _l("Tuyên truyền")
+    TRAINING = "boi_duong", _l("Bồi dưỡng, tập huấn")
+    OTHER = "khac", _l("Khác")
+
+
+class Attendee(Vocabulary):
+    """Who took part in a ward activity (a conference's attendance), stored as comma-separated codes."""
+
+    MANAGERS = "cbql", _l("Cán bộ quản lý")
+    TEACHERS = "gv", _l("Giáo viên")
+    PARENTS = "cmhs", _l("Cha mẹ học sinh")
+    PUPILS = "hs", _l("Học sinh")
+    RESIDENTS = "nguoi_dan", _l("Người dân")
+    OFFICIALS = "can_bo", _l("Cán bộ phường, đoàn thể")
+
+
 class Activity(Model):
     """An AI activity: a lesson series integrated into a subject (2.1), a pilot class of the
     elective module (2.2), a club (2.3), teacher training, outreach… The targets of Phụ lục II
-    are computed from these records."""
+    are computed from these records.
+
+    The ward's own activities (its conference, outreach, the training it organises) are rows of the
+    same table with no school: they have a `ward_kind` instead of a delivery form, and may name
+    the ward checklist item they prove (`item`). Every count over schools' activities filters on
+    school ids, so they never enter a school's targets."""
+
+    __table_args__ = (
+        CheckConstraint(
+            "(school_id IS NOT NULL AND form_id IS NOT NULL) OR (school_id IS NULL AND ward_kind IS NOT NULL)",
+            name="owner",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
-    form_id: Mapped[int] = mapped_column(ForeignKey("delivery_form.id"), index=True)
+    form_id: Mapped[int | None] = mapped_column(ForeignKey("delivery_form.id"), index=True)
+    ward_kind: Mapped[WardActivityKind | None] = mapped_column(str_enum(WardActivityKind))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("checklist_item.id"), index=True)
+    place: Mapped[str] = mapped_column(String(300), default="")  # địa điểm
+    attendees: Mapped[str] = mapped_column(String(200), default="")  # Attendee codes, "cbql,gv,cmhs"
     title: Mapped[str] = mapped_column(String(300))
     subject: Mapped[str] = mapped_column(String(120), default="")  # môn học, for integration (2.1)
     grade: Mapped[str] = mapped_column(String(40), default="")  # khối lớp, e.g. "4" or "6, 7"
@@ -50,14 +87,21 @@ class Activity(Model):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    school: Mapped["School"] = relationship()
+    school: Mapped["School | None"] = relationship()
     plan: Mapped[Plan] = relationship()
-    form: Mapped[DeliveryForm] = relationship()
+    form: Mapped[DeliveryForm | None] = relationship()
+    item: Mapped["ChecklistItem | None"] = relationship()
     content_areas: Mapped[list[ContentArea]] = relationship(
         secondary=activity_content_area, order_by=ContentArea.position
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def attendee_groups(self) -> list[Attendee]:
+        """The groups that took part, in the vocabulary's order (unknown codes are skipped)."""
+        codes = set(filter(None, self.attendees.split(",")))
+        return [member for member in Attendee if member.value in codes]
 
 
 class Rating(Vocabulary):

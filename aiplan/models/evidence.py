@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 class EvidenceFile(Model):
     """One uploaded file. Its bytes live in the evidence store under their SHA-256, so the
-    same file uploaded twice is stored once; deleting only marks the row."""
+    same file uploaded twice is stored once; deleting only marks the row.
+
+    A file of the ward's own records (on a ward checklist item or a ward activity) has no school;
+    its ward is that of the item's or activity's plan (`ward_id`)."""
 
     __table_args__ = (
         CheckConstraint("item_id IS NOT NULL OR activity_id IS NOT NULL", name="attached"),
@@ -26,7 +29,7 @@ class EvidenceFile(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
     item_id: Mapped[int | None] = mapped_column(ForeignKey("checklist_item.id"), index=True)
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id"), index=True)
     sha256: Mapped[str] = mapped_column(String(64))
@@ -42,7 +45,7 @@ class EvidenceFile(Model):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
-    school: Mapped["School"] = relationship()
+    school: Mapped["School | None"] = relationship()
     item: Mapped["ChecklistItem | None"] = relationship()
     activity: Mapped["Activity | None"] = relationship()
     uploaded_by: Mapped["User | None"] = relationship(foreign_keys=[uploaded_by_id])
@@ -54,3 +57,15 @@ class EvidenceFile(Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def owner(self) -> "ChecklistItem | Activity":
+        """The item or the activity the file belongs to (one of them always is: check constraint "attached")."""
+        owner = self.item or self.activity
+        assert owner is not None
+        return owner
+
+    @property
+    def ward_id(self) -> int:
+        """The ward whose records hold the file: its school's, or for the ward's own files, its plan's."""
+        return self.school.ward_id if self.school is not None else self.owner.plan.ward_id
