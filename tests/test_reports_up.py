@@ -330,8 +330,18 @@ def test_leaders_and_supervisors_read_but_do_not_write(app, as_persona, persona)
     listing = client.get("/ward/reports-up").get_data(as_text=True)
     assert SUBJECT in listing and "/ward/reports-up/new" not in listing
     assert client.get("/ward/reports-up/new").status_code == 403
+    assert client.post("/ward/reports-up/new", data=new_form()).status_code == 403
     assert client.post(f"/ward/reports-up/{report_id}", data=edit_form(1, highlights="x")).status_code == 403
-    assert saved(app)[0].highlights == ""
+    assert len(saved(app)) == 1 and saved(app)[0].highlights == ""
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_and_nothing_is_saved(app, as_persona):
+    report_id = create(as_persona("ward_admin"))
+    client = as_persona(None)
+    for url, data in (("/ward/reports-up/new", new_form()), (f"/ward/reports-up/{report_id}", edit_form(1))):
+        response = client.post(url, data=data)
+        assert response.status_code == 302 and response.location.startswith("/login"), url
+    assert len(saved(app)) == 1 and saved(app)[0].version == 1
 
 
 def test_another_wards_admin_gets_404_on_the_report(app, as_persona):
