@@ -164,7 +164,7 @@ def test_the_so_ket_report_weighs_the_year_and_looks_ahead(app, as_persona):
     text, tables = get_docx(client, f"/ward/reports-up/{report_id}.docx")
 
     assert "TM. ỦY BAN NHÂN DÂN" in signature_cell(tables) and SO in recipients_cell(tables)
-    assert "báo cáo sơ kết kết quả triển khai" in text
+    assert "báo cáo sơ kết việc triển khai thí điểm giáo dục trí tuệ nhân tạo" in text
     assert "Bài học kinh nghiệm" in text and "PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM HỌC TIẾP THEO" in text
     with app.app_context():
         steps = [step.text for step in the_plan().roadmap]

@@ -58,10 +58,12 @@ class UpwardNewForm(FlaskForm):
         validators=[InputRequired(_l("Nhập ngày cuối kỳ báo cáo."))],
         render_kw={"autocomplete": "off"},
     )
-    subject = StringField(
+    # A textarea, as a trích yếu runs to two lines; it prints on one paragraph, so line breaks go.
+    subject = TextAreaField(
         _l("Trích yếu"),
         validators=[DataRequired(_l("Nhập trích yếu của báo cáo.")), _upward_max("subject")],
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        filters=[lambda value: " ".join(value.split()) if isinstance(value, str) else value],
+        render_kw={"rows": 2},
     )
 
     def validate_period_end(self, field):

@@ -105,12 +105,12 @@ def build_upward_report(view: UpwardView) -> AdminDocument:
     )
     doc.paragraph(f"Kính gửi: {department}.", bold=True)
     period = f"từ ngày {report.period_start:%d/%m/%Y} đến ngày {report.period_end:%d/%m/%Y}"
-    what = "kết quả triển khai thí điểm giáo dục trí tuệ nhân tạo"
+    what = "triển khai thí điểm giáo dục trí tuệ nhân tạo"
     where = f"trên địa bàn {in_sentence(ward.name)}"
     if report.kind.is_review:
-        opening = f"{REVIEW_WORDS[report.kind]} {what} {where} năm học {plan.school_year.name} ({period})"
+        opening = f"{REVIEW_WORDS[report.kind]} việc {what} {where} năm học {plan.school_year.name} ({period})"
     else:
-        opening = f"{what} {where} {period}"
+        opening = f"kết quả {what} {where} {period}"
     doc.paragraph(
         f"Thực hiện {plan_reference(plan)}, {sender} báo cáo {opening} tại {len(figures.schools)} trường như sau. "
         f"Số liệu tổng hợp về chỉ tiêu, tiến độ và kết quả của các trường tính đến ngày {view.today:%d/%m/%Y}; "
@@ -127,7 +127,7 @@ def build_upward_report(view: UpwardView) -> AdminDocument:
     _directions(doc, next(numerals), report)
     doc.heading(f"{next(numerals)}. ĐỀ XUẤT, KIẾN NGHỊ")
     _written(doc, report.proposals)
-    doc.paragraph(f"Trên đây là báo cáo {opening} của {sender}, kính báo cáo {department}./.")
+    doc.paragraph(f"Trên đây là báo cáo {opening} của {sender} gửi {department}./.")
     return doc
 
 
