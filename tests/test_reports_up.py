@@ -16,6 +16,7 @@ from aiplan.auth.services import create_user
 from aiplan.extensions import db
 from aiplan.figures.rollup import rollup
 from aiplan.models import AuditEvent, DeliveryForm, Inspection, Plan, Role, School, UpwardReport, User, Ward
+from aiplan.reports.services import BadPeriod, create_upward_report
 from aiplan.schoolyear import plan_schools
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -368,3 +369,29 @@ def test_another_wards_admin_gets_404_on_the_report(app, as_persona):
 def test_the_ward_report_links_to_the_reports_to_the_so(as_persona):
     page = as_persona("viewer").get("/ward/report").get_data(as_text=True)
     assert 'href="/ward/reports-up"' in page
+
+
+def test_the_services_refuse_a_period_ending_before_it_starts(app):
+    with app.app_context():
+        plan = the_plan()
+        values = {"kind": "periodic", "period_start": date(2026, 1, 2), "period_end": date(2026, 1, 1), "subject": "x"}
+        with pytest.raises(BadPeriod):
+            create_upward_report(plan, values)
+    assert saved(app) == [] and audit_count(app, "upward_report.create") == 0
+
+
+def test_a_report_reads_a_fixed_number_of_queries_whatever_the_period_holds(app, as_persona, count_queries):
+    client = as_persona("ward_admin")
+    report_id = create(client, period_start="01/01/2026", period_end="30/06/2026")
+
+    def queries() -> int:
+        with count_queries() as counter:
+            assert client.get(f"/ward/reports-up/{report_id}.docx").status_code == 200
+        return counter.count
+
+    few = queries()
+    for n in range(4):
+        add_activity(app, date(2026, 3, 2 + n), None, f"Hoạt động {n}")
+    with app.app_context():
+        schedule_visit()
+    assert queries() == few
