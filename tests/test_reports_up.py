@@ -255,6 +255,18 @@ def test_the_narrative_is_kept_between_generations(app, as_persona):
     assert saved(app)[0].version == 2  # reading and downloading change nothing
 
 
+def test_saving_the_same_report_again_changes_nothing(app, as_persona):
+    client = as_persona("ward_admin")
+    report_id = create(client)
+    assert client.post(f"/ward/reports-up/{report_id}", data=edit_form(1, causes="Thiếu máy")).status_code == 303
+
+    again = edit_form(2, causes="Thiếu máy")
+    response = client.post(f"/ward/reports-up/{report_id}", data=again, follow_redirects=True)
+
+    assert "Không có thay đổi nào để lưu." in text_of(response)
+    assert saved(app)[0].version == 2 and audit_count(app, "upward_report.save") == 1
+
+
 def test_a_stale_edit_is_refused_with_409_and_the_saved_report_kept(app, as_persona):
     client = as_persona("ward_admin")
     report_id = create(client)

@@ -177,6 +177,9 @@ def _upward_values(values: dict) -> dict:
     if end < start:
         raise BadPeriod()
     cleaned = {name: clean_text(values.get(name), limit) for name, limit in UPWARD_TEXT.items()}
+    cleaned["subject"] = " ".join(cleaned["subject"].split())  # printed as one paragraph under BÁO CÁO
+    if not cleaned["subject"]:
+        raise ValueError("a report to the Sở needs its trích yếu")
     return {"kind": UpwardKind(values["kind"]), "period_start": start, "period_end": end, **cleaned}
 
 
