@@ -9,7 +9,6 @@ from flask_login import current_user
 
 from ..access import WARD_ROLES, can_write_record, get_school, roles_required
 from ..documents.admin_doc import render
-from ..extensions import db
 from ..inputs import posted_version
 from ..models import Plan, Role, School, UpwardKind, UpwardReport
 from ..schoolyear import is_closed, viewed_plan
@@ -142,7 +141,7 @@ def upward_docx(report_id: int):
 
 def _get_upward(report_id: int) -> UpwardReport:
     """The report, if it is one of the reader's ward (else 404, as for another ward's school)."""
-    report = db.session.get(UpwardReport, report_id)
+    report = services.get_upward_report(report_id)
     if report is None or report.plan.ward_id != current_user.ward_id:
         abort(404)
     return report

@@ -125,6 +125,10 @@ class BadPeriod(ValueError):
     """A report period that ends before it starts: refused before anything is written."""
 
 
+def get_upward_report(report_id: int) -> UpwardReport | None:
+    return db.session.get(UpwardReport, report_id)
+
+
 def upward_reports(plan: Plan) -> list[UpwardReport]:
     """The plan's reports to the Sở, the latest period first."""
     return list(
