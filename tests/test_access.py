@@ -18,6 +18,8 @@ from aiplan.models import (
     InspectionDecision,
     Plan,
     School,
+    UpwardKind,
+    UpwardReport,
     User,
     Verdict,
     WardActivityKind,
@@ -143,6 +145,26 @@ def inspection_url(suffix: str = ""):
     return lambda: f"/inspections/{an_inspection().id}{suffix}"
 
 
+def upward_url(suffix: str = ""):
+    """A report of the UBND phường to the Sở GD&ĐT, made once per test."""
+
+    def url() -> str:
+        report = db.session.scalar(select(UpwardReport))
+        if report is None:
+            report = UpwardReport(
+                plan=db.session.scalar(select(Plan)),
+                kind=UpwardKind.PERIODIC,
+                period_start=date(2025, 9, 5),
+                period_end=date(2025, 12, 31),
+                subject="Báo cáo định kỳ",
+            )
+            db.session.add(report)
+            db.session.commit()
+        return f"/ward/reports-up/{report.id}{suffix}"
+
+    return url
+
+
 def recheck_url() -> str:
     """An item of school A that its school changed after the team's verdict: in the re-check queue."""
     an_inspection()
@@ -232,6 +254,10 @@ ACCESS = {
     "reports.school_docx": ("GET", f"/schools/{SCHOOL_A}/report.docx", EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
     "reports.ward": ("GET", "/ward/report", WARD_ONLY),
     "reports.ward_docx": ("GET", "/ward/report.docx", WARD_ONLY),
+    "reports.upward_list": ("GET", "/ward/reports-up", WARD_ONLY),
+    "reports.upward_new": ("GET", "/ward/reports-up/new", ADMIN_ONLY),
+    "reports.upward": ("GET", upward_url(), WARD_ONLY),
+    "reports.upward_docx": ("GET", upward_url(".docx"), WARD_ONLY),
     "reports.evidence_bundle": (
         "GET",
         f"/schools/{SCHOOL_A}/evidence.zip",
@@ -324,6 +350,8 @@ SECOND_METHOD_TESTED_IN = {
     ("inspections.new", "POST"): "test_inspections.py",
     ("reports.school", "POST"): "test_reports.py",
     ("reports.ward", "POST"): "test_reports.py",
+    ("reports.upward_new", "POST"): "test_reports_up.py",
+    ("reports.upward", "POST"): "test_reports_up.py",
     # Editing the plan
     ("plans.edit_calendar", "POST"): "test_plan_editing.py",
     ("plans.edit_header", "POST"): "test_reporting_chain.py",

@@ -177,7 +177,9 @@ def test_the_school_report_docx_carries_the_national_title_the_figures_and_the_t
         "BÁO CÁO",
         "Kết quả triển khai thí điểm giáo dục trí tuệ nhân tạo năm học 2025-2026",
         "HIỆU TRƯỞNG",
-        "- UBND phường (qua Phòng VHXH);",
+        # Kế hoạch V.2: the UBND phường through the Phòng VHXH, and the level above.
+        "- UBND phường Long Biên (qua Phòng Văn hóa - Xã hội);",
+        "- Sở Giáo dục và Đào tạo Hà Nội (cơ quan quản lý cấp trên);",
         "- Lưu: VT.",
         "Long Biên, ngày",
     ):

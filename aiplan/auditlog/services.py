@@ -30,12 +30,13 @@ ACTION_GROUPS = [
     (_l("Hoạt động và tự đánh giá"), ("activity.", "self_evaluation.")),
     (_l("Minh chứng"), ("evidence.",)),
     (_l("Kiểm tra"), ("inspection.",)),
-    (_l("Báo cáo"), ("report_text.",)),
+    (_l("Báo cáo"), ("report_text.", "upward_report.")),
 ]
 OBJECT_TYPES = {
     "Plan": _l("Kế hoạch"),
     "SelfEvaluation": _l("Bản tự đánh giá"),
     "ReportText": _l("Báo cáo"),
+    "UpwardReport": _l("Báo cáo gửi Sở GD&ĐT"),
     "Inspection": _l("Đợt kiểm tra"),
     "InspectionDecision": _l("Quyết định thành lập đoàn kiểm tra"),
     "School": _l("Trường"),

@@ -39,7 +39,7 @@ from .plan import (
     Timing,
     plan_pilot_school,
 )
-from .report import ReportKind, ReportText
+from .report import ReportKind, ReportText, UpwardKind, UpwardReport
 from .types import utcnow
 from .user import Role, User, UserSession
 from .ward import School, SchoolLevel, Ward
@@ -82,6 +82,8 @@ __all__ = [
     "Target",
     "TargetOutcome",
     "Timing",
+    "UpwardKind",
+    "UpwardReport",
     "User",
     "UserSession",
     "Verdict",

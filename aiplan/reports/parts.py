@@ -18,17 +18,23 @@ from ..documents.admin_doc import (
     format_number_line,
     format_vietnamese_date,
 )
-from ..models import Plan, ReportText, School, Ward
+from ..models import Plan, ReportText, School, UpwardReport, Ward
 from .services import paragraphs
 
 DOTS = "…" * 28  # a line to fill by hand, as in the minutes
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
 _LOCALITY = re.compile(r"^(phường|xã|thị trấn)\s+", re.IGNORECASE)
+_PROVINCE = re.compile(r"^(thành phố|tỉnh)\s+", re.IGNORECASE)
 
 
 def place_name(ward: Ward) -> str:
     """Where documents are signed: "Phường Long Biên" -> "Long Biên"."""
     return _LOCALITY.sub("", ward.name).strip()
+
+
+def education_department(ward: Ward) -> str:
+    """The Sở GD&ĐT above the ward: "Thành phố Hà Nội" -> "Sở Giáo dục và Đào tạo Hà Nội"."""
+    return f"Sở Giáo dục và Đào tạo {_PROVINCE.sub('', ward.city).strip()}".strip()
 
 
 def in_sentence(name: str) -> str:
@@ -54,12 +60,17 @@ def document_number(typed: str, suffix: str) -> str:
     return typed
 
 
-def signature(text: ReportText | None, default_role: str) -> Signature:
-    """The signature block: the typed title, split on "/" or a line break into authority and title
-    ("KT. HIỆU TRƯỞNG / PHÓ HIỆU TRƯỞNG"), or the default role; the signer's name below."""
+def signature(text: ReportText | UpwardReport | None, default_role: str) -> Signature:
+    """The signature block: the typed title (or else the default role), split on "/" or a line break
+    into authority and title lines ("KT. HIỆU TRƯỞNG / PHÓ HIỆU TRƯỞNG"; "TM. ỦY BAN NHÂN DÂN / KT. CHỦ
+    TỊCH / PHÓ CHỦ TỊCH" prints three lines); the signer's name below."""
     typed = text.signer_title if text is not None else ""
-    parts = [part.strip() for part in re.split(r"/|\n", typed or "") if part.strip()] or [default_role]
-    return Signature(parts[0], title=" ".join(parts[1:]), name=text.signer_name if text is not None else "")
+    parts = _lines(typed) or _lines(default_role)
+    return Signature(parts[0], title="\n".join(parts[1:]), name=text.signer_name if text is not None else "")
+
+
+def _lines(title: str | None) -> list[str]:
+    return [part.strip() for part in re.split(r"/|\n", title or "") if part.strip()]
 
 
 def plan_reference(plan: Plan) -> str:

@@ -1,5 +1,5 @@
 """The school's report and the ward's consolidated report (a page with the parts people write, and the
-DOCX), and a school's evidence bundle (ZIP)."""
+DOCX), the UBND phường's reports to the Sở GD&ĐT, and a school's evidence bundle (ZIP)."""
 
 from urllib.parse import quote
 
@@ -10,13 +10,14 @@ from flask_login import current_user
 from ..access import WARD_ROLES, can_write_record, get_school, roles_required
 from ..documents.admin_doc import render
 from ..inputs import posted_version
-from ..models import Plan, Role, School
+from ..models import Plan, Role, School, UpwardKind, UpwardReport
 from ..schoolyear import is_closed, viewed_plan
 from . import services
 from .bundle import build_bundle, bundle_filename
-from .forms import ReportTextForm
+from .forms import ReportTextForm, UpwardNewForm, UpwardReportForm
 from .parts import preview
 from .school_report import SchoolReport, build_school_report, school_report, school_report_filename
+from .upward import build_upward_report, default_subject, upward_report_filename, upward_view
 from .ward_report import WardReport, build_ward_report, ward_report, ward_report_filename
 
 bp = Blueprint("reports", __name__)
@@ -59,6 +60,106 @@ def ward_docx():
     """The ward's consolidated report as a DOCX laid out per Nghị định 30/2020, ready to sign."""
     plan = viewed_plan(current_user.ward_id)
     return _docx(render(build_ward_report(ward_report(plan))), ward_report_filename(plan))
+
+
+@bp.get("/ward/reports-up")
+@roles_required(*WARD_ROLES)
+def upward_list():
+    """The UBND phường's reports to the Sở GD&ĐT of the viewed year: periodic, ad-hoc, sơ kết, tổng kết."""
+    plan = viewed_plan(current_user.ward_id)
+    return render_template(
+        "reports/upward_list.html",
+        plan=plan,
+        reports=services.upward_reports(plan),
+        can_write=_can_write_upward(plan),
+    )
+
+
+@bp.route("/ward/reports-up/new", methods=["GET", "POST"])
+@roles_required(Role.WARD_ADMIN)
+def upward_new():
+    """Start a report to the Sở: its kind, period and trích yếu; the rest is written on its own page."""
+    plan = viewed_plan(current_user.ward_id)
+    if not _can_write_upward(plan):
+        abort(403)
+    form = UpwardNewForm()
+    if request.method == "GET":
+        form.subject.data = default_subject(plan, UpwardKind.PERIODIC)
+    elif form.validate():
+        report = services.create_upward_report(plan, form.values(), actor=current_user)
+        flash(_("Đã tạo báo cáo. Hãy viết phần đánh giá, phương hướng và kiến nghị rồi tải DOCX."), "success")
+        return redirect(url_for(".upward", report_id=report.id), 303)
+    status = UNPROCESSABLE if request.method == "POST" else 200
+    return render_template("reports/upward_new.html", plan=plan, form=form), status
+
+
+@bp.route("/ward/reports-up/<int:report_id>", methods=["GET", "POST"])
+@roles_required(*WARD_ROLES)
+def upward(report_id: int):
+    """One report to the Sở as it will print; ward admins write its period, subject, signer and narrative.
+    A stale version answers 409 with the saved report shown and the user's own text still in the form."""
+    report = _get_upward(report_id)
+    can_write = _can_write_upward(report.plan)
+    if request.method == "POST" and not can_write:
+        abort(403)
+    form = UpwardReportForm(data=None if request.method == "POST" else _upward_data(report))
+    status, stale = 200, False
+    if request.method == "POST":
+        if form.validate():
+            try:
+                changed = services.save_upward_report(
+                    report, form.values(), form.version.valid_data, actor=current_user
+                )
+            except services.StaleReportText:
+                stale = True
+            else:
+                flash(_("Đã lưu nội dung báo cáo.") if changed else _("Không có thay đổi nào để lưu."), "success")
+                return redirect(url_for(".upward", report_id=report.id), 303)
+        status = CONFLICT if stale else UNPROCESSABLE
+        if stale:
+            form.version.data = report.version
+    view = upward_view(report)
+    return render_template(
+        "reports/upward.html",
+        plan=report.plan,
+        report=report,
+        view=view,
+        document=preview(build_upward_report(view)),
+        form=form,
+        can_write=can_write,
+        stale=stale,
+    ), status
+
+
+@bp.get("/ward/reports-up/<int:report_id>.docx")
+@roles_required(*WARD_ROLES)
+def upward_docx(report_id: int):
+    """A report to the Sở as a DOCX laid out per Nghị định 30/2020, ready to sign for the UBND."""
+    report = _get_upward(report_id)
+    return _docx(render(build_upward_report(upward_view(report))), upward_report_filename(report))
+
+
+def _get_upward(report_id: int) -> UpwardReport:
+    """The report, if it is one of the reader's ward (else 404, as for another ward's school)."""
+    report = services.get_upward_report(report_id)
+    if report is None or report.plan.ward_id != current_user.ward_id:
+        abort(404)
+    return report
+
+
+def _can_write_upward(plan: Plan) -> bool:
+    return current_user.role is Role.WARD_ADMIN and not is_closed(plan)
+
+
+def _upward_data(report: UpwardReport) -> dict:
+    data = {name: getattr(report, name) for name in services.UPWARD_TEXT}
+    data.update(
+        kind=report.kind.value,
+        period_start=report.period_start,
+        period_end=report.period_end,
+        version=report.version,
+    )
+    return data
 
 
 @bp.get("/schools/<slug>/evidence.zip")

@@ -33,11 +33,13 @@ from ..models import (
     Target,
     TargetOutcome,
     Verdict,
+    Ward,
 )
 from ..timeutil import LOCAL_TZ, local_today
 from .parts import (
     ROMAN,
     document_number,
+    education_department,
     place_name,
     plan_reference,
     school_code,
@@ -48,7 +50,6 @@ from .services import get_report_text, report_deadline, size_text
 
 KIND = "BÁO CÁO"
 SIGNER = "HIỆU TRƯỞNG"
-RECIPIENTS = ("- UBND phường (qua Phòng VHXH);", "- Lưu: VT.")
 
 
 @dataclass
@@ -100,7 +101,7 @@ def build_school_report(report: SchoolReport) -> AdminDocument:
         place=place_name(ward),
         date=None,
         year=report.deadline.before.year if report.deadline and report.deadline.before else today.year,
-        recipients=list(RECIPIENTS),
+        recipients=school_recipients(ward),
         signatures=[signature(report.text, SIGNER)],
     )
     doc.paragraph(
@@ -116,6 +117,16 @@ def build_school_report(report: SchoolReport) -> AdminDocument:
         f"Trên đây là báo cáo kết quả triển khai thí điểm giáo dục trí tuệ nhân tạo năm học {year} của {school.name}./."
     )
     return doc
+
+
+def school_recipients(ward: Ward) -> list[str]:
+    """Nơi nhận per Kế hoạch V.2: the school reports "về UBND phường (qua phòng Văn hóa - Xã hội) và cơ
+    quan quản lý cấp trên theo quy định": the UBND phường through its office, and the Sở GD&ĐT."""
+    return [
+        f"- {ward.authority} (qua {ward.office});",
+        f"- {education_department(ward)} (cơ quan quản lý cấp trên);",
+        "- Lưu: VT.",
+    ]
 
 
 def _checklist(doc: AdminDocument, report: SchoolReport) -> None:

@@ -152,11 +152,11 @@ def build_ward_report(report: WardReport) -> AdminDocument:
         f"đến ngày {report.today:%d/%m/%Y}) như sau:"
     )
     numerals = iter(ROMAN)
-    _targets(doc, next(numerals), report)
-    _milestones(doc, next(numerals), report)
-    _schools(doc, next(numerals), report)
-    _evaluations(doc, next(numerals), report)
-    _late(doc, next(numerals), report)
+    targets_section(doc, next(numerals), report)
+    milestones_section(doc, next(numerals), report)
+    schools_section(doc, next(numerals), report)
+    evaluations_section(doc, next(numerals), report)
+    late_section(doc, next(numerals), report)
     written_parts(doc, next(numerals), report.text)
     doc.paragraph(
         f"Trên đây là báo cáo kết quả triển khai thí điểm giáo dục trí tuệ nhân tạo năm học {year} "
@@ -169,7 +169,7 @@ def _verdict(met: bool | None) -> str:
     return "—" if met is None else str(TargetOutcome.of(met).short)
 
 
-def _targets(doc: AdminDocument, numeral: str, report: WardReport) -> None:
+def targets_section(doc: AdminDocument, numeral: str, report: WardReport) -> None:
     doc.heading(f"{numeral}. KẾT QUẢ THỰC HIỆN CHỈ TIÊU VÀ CÁC HOẠT ĐỘNG")
     doc.heading("1. Kết quả thực hiện chỉ tiêu (Phụ lục II)")
     doc.table(
@@ -196,7 +196,7 @@ def _targets(doc: AdminDocument, numeral: str, report: WardReport) -> None:
     )
 
 
-def _milestones(doc: AdminDocument, numeral: str, report: WardReport) -> None:
+def milestones_section(doc: AdminDocument, numeral: str, report: WardReport) -> None:
     doc.heading(f"{numeral}. TIẾN ĐỘ THỰC HIỆN THEO LỊCH TRIỂN KHAI (PHỤ LỤC I)")
     rows = []
     for row in report.figures.milestones:
@@ -230,7 +230,7 @@ def _milestones(doc: AdminDocument, numeral: str, report: WardReport) -> None:
     )
 
 
-def _schools(doc: AdminDocument, numeral: str, report: WardReport) -> None:
+def schools_section(doc: AdminDocument, numeral: str, report: WardReport) -> None:
     doc.heading(f"{numeral}. KẾT QUẢ CỦA TỪNG TRƯỜNG")
     if not report.schools:
         doc.paragraph("Phường chưa có trường nào đang hoạt động.")
@@ -272,7 +272,7 @@ def _schools(doc: AdminDocument, numeral: str, report: WardReport) -> None:
     )
 
 
-def _evaluations(doc: AdminDocument, numeral: str, report: WardReport) -> None:
+def evaluations_section(doc: AdminDocument, numeral: str, report: WardReport) -> None:
     summary = report.evaluations
     doc.heading(f"{numeral}. ĐÁNH GIÁ KẾT QUẢ TRIỂN KHAI TẠI CÁC TRƯỜNG (PHỤ LỤC I.2)")
     doc.paragraph(
@@ -289,7 +289,7 @@ def _evaluations(doc: AdminDocument, numeral: str, report: WardReport) -> None:
     )
 
 
-def _late(doc: AdminDocument, numeral: str, report: WardReport) -> None:
+def late_section(doc: AdminDocument, numeral: str, report: WardReport) -> None:
     doc.heading(f"{numeral}. CÁC NỘI DUNG CHẬM TIẾN ĐỘ")
     if not report.late:
         doc.paragraph(f"Không có nội dung nào quá hạn tính đến ngày {report.today:%d/%m/%Y}.")
