@@ -1,7 +1,7 @@
 """Upward reports: the UBND phường's reports to the Sở GD&ĐT (định kỳ, đột xuất, sơ kết, tổng kết).
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0011
 Create Date: 2026-12-06 08:55:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0012"
-down_revision = "0007"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
