@@ -243,7 +243,8 @@ FIELD_LABELS = {
     "signer_title": "Chức vụ người ký",
     "difficulties": "Khó khăn, vướng mắc",
     "proposals": "Đề xuất, kiến nghị",
-    "kind": "Loại báo cáo",  # a report to the Sở GD&ĐT (reports/services.py, describe_upward)
+    # A report to the Sở (describe_upward), a visit, a ward activity: the action names which.
+    "kind": "Loại",
     "period_start": "Từ ngày",
     "period_end": "Đến ngày",
     "trich_yeu": "Trích yếu",
@@ -268,7 +269,6 @@ FIELD_LABELS = {
     "lead": "Trưởng đoàn",
     "conclusion": "Kết luận",
     "recommendations": "Kiến nghị",
-    "kind": "Loại kiểm tra",
     "starts_at": "Giờ bắt đầu",
     "ends_at": "Giờ kết thúc",
     "decision": "Quyết định thành lập đoàn",

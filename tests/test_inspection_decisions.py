@@ -282,7 +282,7 @@ def test_a_ward_admin_attaches_the_decision_to_a_visit_scheduled_before_it(app, 
             "dot_xuat",
             "12/QĐ-UBND",
         )
-    assert "Loại kiểm tra trước: Giữa kỳ → sau: Đột xuất" in text_of(admin.get("/audit"))
+    assert "Loại trước: Giữa kỳ → sau: Đột xuất" in text_of(admin.get("/audit"))
     found = docx_texts(admin, visit_id)
     assert BASIS in found
     assert any(text.startswith("Hôm nay, ngày 20 tháng 4 năm 2026, vào hồi 13 giờ 30 phút") for text in found)

@@ -8,8 +8,8 @@ from ..access import WARD_ROLES, can_write_record, can_write_ward_record, get_it
 from ..database import done_writing
 from ..extensions import htmx
 from ..fields import error_text
-from ..figures.chain import chain_state
 from ..figures.activities import ward_activities
+from ..figures.chain import chain_state
 from ..figures.evidence import files_for_items
 from ..figures.inspections import inspected_count
 from ..figures.school_page import checklist, item_answer, school_page

@@ -141,8 +141,8 @@ def _period(doc: AdminDocument, numeral: str, view: UpwardView) -> None:
             [
                 (
                     n,
-                    activity.school.name,
-                    form_label(activity.form),
+                    activity.school.name if activity.school else view.report.plan.ward.authority,
+                    form_label(activity.form) if activity.form else "",
                     activity.title,
                     _days(activity.starts_on, activity.ends_on),
                     activity.participants,
