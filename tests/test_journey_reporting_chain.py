@@ -2,7 +2,6 @@
 report to the Sở GD&ĐT: the school reports (its report addressed up the chain, its mốc 8 ticked),
 the ward sees it arrive in the chain, and the UBND phường reports on to the Sở."""
 
-import io
 import re
 
 import pytest
@@ -18,7 +17,7 @@ def item(page, title: str):
 
 
 def docx_text(download) -> str:
-    document = Document(io.BytesIO(open(download.path(), "rb").read()))
+    document = Document(download.path())
     cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
     return "\n".join([p.text for p in document.paragraphs] + cells)
 
