@@ -12,6 +12,14 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from .inputs import BAD_VERSION, is_fingerprint, parse_version
 
+try:
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # WTForms before 3.3 takes (value, label) pairs, which 3.3 deprecates
+
+    def SelectChoice(value, label):
+        return value, label
+
+
 # dd/mm/yyyy as the ward writes dates; "-" and "." are accepted as separators too.
 VN_DATE = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*")
 

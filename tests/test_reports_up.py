@@ -15,7 +15,18 @@ from aiplan.activities.services import create_activity
 from aiplan.auth.services import create_user
 from aiplan.extensions import db
 from aiplan.figures.rollup import rollup
-from aiplan.models import AuditEvent, DeliveryForm, Inspection, Plan, Role, School, UpwardReport, User, Ward
+from aiplan.models import (
+    AuditEvent,
+    ChecklistItem,
+    DeliveryForm,
+    Inspection,
+    Plan,
+    Role,
+    School,
+    UpwardReport,
+    User,
+    Ward,
+)
 from aiplan.reports.services import BadPeriod, create_upward_report
 from aiplan.schoolyear import plan_schools
 
@@ -208,19 +219,36 @@ def test_the_period_lists_the_activities_and_visits_dated_in_it(app, as_persona)
         visit_day = db.session.get(Inspection, schedule_visit()).visit_on
     assert date(2026, 1, 1) <= visit_day <= date(2026, 4, 30)
     client = as_persona("ward_admin")
+    with app.app_context():
+        m2 = db.session.scalar(select(ChecklistItem.id).filter_by(school_id=None, key="m2"))
+    conference = client.post(
+        "/ward/activities",
+        data={
+            "ward_kind": "hoi_nghi",
+            "title": "Hội nghị triển khai giáo dục AI",
+            "starts_on": "22/01/2026",
+            "participants": "120",
+            "item_id": m2,
+        },
+    )
+    assert conference.status_code == 302
     spring = create(client, period_start="01/01/2026", period_end="30/04/2026", subject="Học kỳ II")
     autumn = create(client)
 
     spring_text, spring_tables = get_docx(client, f"/ward/reports-up/{spring}.docx")
     autumn_text, _ = get_docx(client, f"/ward/reports-up/{autumn}.docx")
 
-    [activities] = [table for table in spring_tables if "Hoạt động" in table[0] and "Thời gian" in table[0]]
+    [activities] = [table for table in spring_tables if "Trường" in table[0] and "Thời gian" in table[0]]
     assert [row[1:5] for row in activities[1:]] == [
         ["Trường Tiểu học Đoàn Kết", activities[1][2], "Lớp chuyên đề AI 5A", "02/03/2026 - 30/04/2026"]
     ]
+    # What the ward itself organised in the period: its conference (mốc 2).
+    [own] = [table for table in spring_tables if "Loại hoạt động" in table[0]]
+    assert own[1][1:] == ["Hội nghị, hội thảo", "Hội nghị triển khai giáo dục AI", "22/01/2026", "120"]
     [visits] = [table for table in spring_tables if "Trường được kiểm tra" in table[0]]
-    assert visits[1][1:3] == ["Trường Tiểu học Đoàn Kết", f"{visit_day:%d/%m/%Y}"] and len(visits) == 2
+    assert visits[1][1:4] == ["Trường Tiểu học Đoàn Kết", "Giữa kỳ", f"{visit_day:%d/%m/%Y}"] and len(visits) == 2
     assert "Không có hoạt động giáo dục AI nào diễn ra trong kỳ báo cáo." in autumn_text
+    assert "UBND phường chưa ghi nhận hội nghị" in autumn_text
     assert "Không có đợt kiểm tra nào trong kỳ báo cáo." in autumn_text
     assert "Lớp chuyên đề AI 5A" not in autumn_text.split("KẾT QUẢ THỰC HIỆN CHỈ TIÊU")[0]
     assert "Trong kỳ có 1 hoạt động" in spring_text

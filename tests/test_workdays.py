@@ -71,9 +71,10 @@ def test_a_moved_due_date_says_why_on_the_checklist(app, as_persona):
     assert "Quá hạn 13/02/2026" in text  # the year is past: late since
     assert "15/02/2026 là Chủ nhật; tiếp theo là nghỉ Giao thừa Tết Nguyên Đán (16/02–20/02/2026)" in text
     assert "→ hạn lùi về 13/02/2026" in text
-    # "trước ngày 15/6/2026": 14/06 is a Sunday.
-    assert "14/06/2026 là Chủ nhật → hạn lùi về 12/06/2026" in text
+    # The schools' report, "trước ngày 09/6/2026" as the ward set it, is due on Monday 08/06: not moved.
+    assert "08/06/2026" in text and "hạn lùi về 08/06/2026" not in text
     ward = text_of(as_persona("ward_admin").get("/ward"))
+    assert "04/04/2026 là Thứ bảy → hạn lùi về 03/04/2026" in ward  # the end of the inspection window
     assert (
         "31/08/2026 là Ngày nghỉ (thay cho ngày 22/08/2026); tiếp theo là nghỉ Quốc khánh (01/09–02/09/2026) "
         "→ hạn lùi về 28/08/2026"

@@ -12,18 +12,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..fields import CheckboxesField, VersionField, VnDateField
+from ..fields import CheckboxesField, SelectChoice, VersionField, VnDateField
 from ..models import Attendee, ChecklistItem, Plan, Rating, WardActivityKind
 from .services import check_activity
 from .ward import check_ward_activity
-
-try:
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # WTForms before 3.3 takes (value, label) pairs, which 3.3 deprecates
-
-    def SelectChoice(value, label):
-        return value, label
-
 
 TEXT_MAX = 2000
 # Suggestions for the subject field (a datalist: any other subject may be typed). Data, not UI text.

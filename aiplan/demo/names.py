@@ -184,8 +184,8 @@ GIVEN = (
 )
 WARD_ROLES = (
     ("phongvhxh", "ward_admin", "Cán bộ Phòng VHXH"),
-    ("giamsat1", "supervisor", "Thành viên đoàn kiểm tra"),
-    ("giamsat2", "supervisor", "Thành viên đoàn kiểm tra"),
+    ("giamsat1", "supervisor", "Thành viên đoàn kiểm tra số 1"),
+    ("giamsat2", "supervisor", "Thành viên đoàn kiểm tra số 2"),
     ("lanhdao", "viewer", "Lãnh đạo UBND phường"),
 )
 PILOT_EVERY = 8  # schools 0, 8, 16… of each ward pilot the plan: about one in eight

@@ -5,7 +5,7 @@ The counts (targets, milestones, schools) stay the rollup's (figures.rollup); th
 records dated inside a period, over the same schools, one query each.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, select
@@ -25,11 +25,13 @@ class PeriodRecords:
     activities: list[Activity]
     inspections: list[Inspection]
     undated: int  # activities with no dates, which no period can claim: said, not silently dropped
+    ward_activities: list[Activity] = field(default_factory=list)  # what the ward itself organised
 
 
 def period_records(plan: Plan, school_ids: list[int], start: date, end: date) -> PeriodRecords:
     """The plan's activities that ran at some point in the period (an activity without an end date
-    runs on its start date), and its inspection visits in the period, for `school_ids`."""
+    runs on its start date), and its inspection visits in the period, for `school_ids`; and the
+    activities the ward itself organised in the period (its conference, outreach, training)."""
     if not school_ids:
         return PeriodRecords(start, end, [], [], 0)
     current = (Activity.plan_id == plan.id, among(Activity.school_id, school_ids), Activity.deleted_at.is_(None))
@@ -57,4 +59,15 @@ def period_records(plan: Plan, school_ids: list[int], start: date, end: date) ->
         .options(contains_eager(Inspection.school))
         .order_by(Inspection.visit_on, School.name, Inspection.id)
     ).all()
-    return PeriodRecords(start, end, list(activities), list(inspections), undated or 0)
+    ward_activities = db.session.scalars(
+        select(Activity)
+        .where(
+            Activity.plan_id == plan.id,
+            Activity.school_id.is_(None),
+            Activity.deleted_at.is_(None),
+            Activity.starts_on <= end,
+            func.coalesce(Activity.ends_on, Activity.starts_on) >= start,
+        )
+        .order_by(Activity.starts_on, Activity.id)
+    ).all()
+    return PeriodRecords(start, end, list(activities), list(inspections), undated or 0, list(ward_activities))

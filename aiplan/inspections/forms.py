@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import FileField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
-from ..fields import CheckboxesField, VersionField, VnDateField
+from ..fields import CheckboxesField, SelectChoice, VersionField, VnDateField
 from ..models import InspectionKind, Verdict
 
 # "08:30" as a time input sends it; "8h30", "8 giờ 30" and "8.30" as people type it.
@@ -45,7 +45,7 @@ class VisitFieldsMixin(VisitTimesMixin):
 
     kind = RadioField(
         _l("Loại kiểm tra"),
-        choices=[(k.value, k.label) for k in InspectionKind],
+        choices=[SelectChoice(k.value, k.label) for k in InspectionKind],
         default=InspectionKind.MIDTERM.value,
         # Not sent (a form from before kinds existed): a "giữa kỳ" visit, as every visit was then.
         validate_choice=False,

@@ -18,18 +18,11 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..fields import CheckboxesField, FingerprintField, VnDateField
+from ..fields import CheckboxesField, FingerprintField, SelectChoice, VnDateField
 from ..models.plan import Owner, Timing
 from ..models.ward import SchoolLevel
 from .editing import day_month
 from .spec import MEASURES
-
-try:
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # WTForms before 3.3 takes (value, label) pairs, which 3.3 deprecates
-
-    def SelectChoice(value, label):
-        return value, label
 
 
 def _choices(pairs) -> list:

@@ -5,16 +5,9 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from ..fields import VersionField, VnDateField
+from ..fields import SelectChoice, VersionField, VnDateField
 from ..models import UpwardKind
 from .services import TEXT_FIELDS, UPWARD_TEXT
-
-try:
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # WTForms before 3.3 takes (value, label) pairs, which 3.3 deprecates
-
-    def SelectChoice(value, label):
-        return value, label
 
 
 def _max(name: str) -> Length:

@@ -162,16 +162,35 @@ def _period(doc: AdminDocument, numeral: str, view: UpwardView) -> None:
         doc.paragraph("Không có hoạt động giáo dục AI nào diễn ra trong kỳ báo cáo.")
     if records.undated:
         doc.paragraph(f"Ngoài ra có {records.undated} hoạt động chưa ghi thời gian thực hiện, không tính vào kỳ nào.")
-    doc.heading("2. Công tác kiểm tra, giám sát trong kỳ")
+    doc.heading("2. Hoạt động do UBND phường tổ chức trong kỳ")
+    if records.ward_activities:
+        doc.table(
+            ("STT", "Loại hoạt động", "Hoạt động", "Thời gian", "Số người tham gia"),
+            [
+                (
+                    n,
+                    str(activity.ward_kind.label) if activity.ward_kind else "",
+                    activity.title,
+                    _days(activity.starts_on, activity.ends_on),
+                    activity.participants,
+                )
+                for n, activity in enumerate(records.ward_activities, start=1)
+            ],
+            widths=(1.1, 3.4, 6, 2.6, 2),
+            align=("center", None, None, "center", None),
+        )
+    else:
+        doc.paragraph("Trong kỳ, UBND phường chưa ghi nhận hội nghị, tuyên truyền hay bồi dưỡng nào.")
+    doc.heading("3. Công tác kiểm tra, giám sát trong kỳ")
     if records.inspections:
         doc.table(
-            ("STT", "Trường được kiểm tra", "Ngày kiểm tra", "Tình trạng"),
+            ("STT", "Trường được kiểm tra", "Loại kiểm tra", "Ngày kiểm tra", "Tình trạng"),
             [
-                (n, visit.school.name, f"{visit.visit_on:%d/%m/%Y}", str(visit.status.label))
+                (n, visit.school.name, str(visit.kind.label), f"{visit.visit_on:%d/%m/%Y}", str(visit.status.label))
                 for n, visit in enumerate(records.inspections, start=1)
             ],
-            widths=(1.2, 7, 3, 3.5),
-            align=("center", None, "center", None),
+            widths=(1.2, 5.4, 3, 2.6, 2.6),
+            align=("center", None, None, "center", None),
         )
     else:
         doc.paragraph("Không có đợt kiểm tra nào trong kỳ báo cáo.")
