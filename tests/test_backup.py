@@ -250,8 +250,9 @@ def test_the_wards_own_records_and_files_are_backed_up_and_restored(app, instanc
 
     result, archive = take_backup(app, tmp_path / "backups")
     assert result.exit_code == 0, result.output
-    target = instances("ward-records", migrated=True)
-    assert restore(target, archive).exit_code == 0
+    target = instances("ward_records", migrated=True)
+    restored = restore(target, archive)
+    assert restored.exit_code == 0, restored.output
 
     assert all_rows(target) == before_rows
     assert file_hashes(target) == before_hashes and len(before_hashes) == 2
