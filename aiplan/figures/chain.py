@@ -82,7 +82,7 @@ def chain_state(plan: Plan, today: date) -> Chain:
             ChecklistItem.kind == ItemKind.MILESTONE,
         )
     )
-    counts = milestone_counts(plan, school_ids, today).get(milestone.id, {})
+    counts = milestone_counts(plan, school_ids, today, only=milestone.id).get(milestone.id, {})
     return chain_of(plan, milestone, today, counts, ward_done=bool(ward_item and ward_item.is_done))
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import and_, case, func, literal, select, union_all
+from sqlalchemy import and_, case, func, literal, select, true, union_all
 
 from ..database import among, id_list, local_date
 from ..extensions import db
@@ -71,10 +71,12 @@ def item_counts(
     return _keyed(rows)
 
 
-def milestone_counts(plan: Plan, school_ids: list[int], today: date) -> dict[int, dict]:
-    """milestone id -> the MilestoneSummary counts of the schools' milestone items; one query."""
+def milestone_counts(plan: Plan, school_ids: list[int], today: date, only: int | None = None) -> dict[int, dict]:
+    """milestone id -> the MilestoneSummary counts of the schools' milestone items (of milestone
+    `only` if given); one query."""
     if not school_ids:
         return {}
+    which = C.milestone_id == only if only is not None else true()
     count, optional = func.count, ~C.required
     on_time = C.is_on_time
     rows = db.session.execute(
@@ -89,7 +91,7 @@ def milestone_counts(plan: Plan, school_ids: list[int], today: date) -> dict[int
             count().filter(optional, DONE).label("encouraged_done"),
             func.min(C.due_on).label("due_on"),
         )
-        .where(_school_items(plan, school_ids), C.kind == ItemKind.MILESTONE)
+        .where(_school_items(plan, school_ids), C.kind == ItemKind.MILESTONE, which)
         .group_by(C.milestone_id)
     )
     return _keyed(rows)
