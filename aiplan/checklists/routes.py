@@ -27,25 +27,7 @@ bp = Blueprint("checklists", __name__)
 def update(slug, item_id):
     """Set an item's status (idempotent) or note; htmx gets the item back, a plain form a redirect."""
     school, item = get_item(slug, item_id, write=True)
-    form = ItemForm()
-    error, code = None, 200
-    if not form.validate_on_submit():
-        error, code = error_text(form), 422
-    else:
-        try:
-            update_item(
-                item,
-                version=form.version.valid_data,
-                actor=current_user,
-                status=ItemStatus(form.status.data) if form.status.data else None,
-                note=form.note.data if "note" in request.form else None,
-            )
-            done_writing()  # committed; the answer is only read
-        except StaleItem as stale:
-            item = stale.item
-            error, code = _("Người khác vừa cập nhật mục này; đây là nội dung mới nhất. Hãy xem lại rồi lưu lại."), 409
-        except ItemRuleError as rule:
-            error, code = str(rule), 422
+    item, error, code = _save(item)
     if htmx and htmx.target == f"item-{item.id}":
         return render_template(
             "checklists/_item_update.html",
@@ -67,6 +49,29 @@ def update(slug, item_id):
     return redirect(url_for("schools.school", slug=slug, _anchor=f"item-{item.id}"), 303)
 
 
+def _save(item):
+    """Apply the posted status or note to `item` (a school's or the ward's: same rules, audit and
+    optimistic locking). Returns the item to show (the newest one after a conflict), the error
+    message if any, and the status code."""
+    form = ItemForm()
+    if not form.validate_on_submit():
+        return item, error_text(form), 422
+    try:
+        update_item(
+            item,
+            version=form.version.valid_data,
+            actor=current_user,
+            status=ItemStatus(form.status.data) if form.status.data else None,
+            note=form.note.data if "note" in request.form else None,
+        )
+        done_writing()  # committed; the answer is only read
+    except StaleItem as stale:
+        return stale.item, _("Người khác vừa cập nhật mục này; đây là nội dung mới nhất. Hãy xem lại rồi lưu lại."), 409
+    except ItemRuleError as rule:
+        return item, str(rule), 422
+    return item, None, 200
+
+
 @bp.get("/ward")
 @roles_required(*WARD_ROLES)
 def ward():
@@ -81,25 +86,7 @@ def update_ward_item(item_id):
     """Set the ward's own status or note of one of its items, as a school does for its own (same
     rules, audit and optimistic locking); htmx gets the item back, a plain form a redirect."""
     item = get_ward_item(item_id, write=True)
-    form = ItemForm()
-    error, code = None, 200
-    if not form.validate_on_submit():
-        error, code = error_text(form), 422
-    else:
-        try:
-            update_item(
-                item,
-                version=form.version.valid_data,
-                actor=current_user,
-                status=ItemStatus(form.status.data) if form.status.data else None,
-                note=form.note.data if "note" in request.form else None,
-            )
-            done_writing()
-        except StaleItem as stale:
-            item = stale.item
-            error, code = _("Người khác vừa cập nhật mục này; đây là nội dung mới nhất. Hãy xem lại rồi lưu lại."), 409
-        except ItemRuleError as rule:
-            error, code = str(rule), 422
+    item, error, code = _save(item)
     if htmx and htmx.target == f"item-{item.id}":
         return render_template(
             "checklists/_item.html",
