@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app aiplan
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint typecheck fmt install translations clean bench scan
+.PHONY: run test lint typecheck fmt install test-tools translations clean bench scan
 
 ## run: set up a virtual environment and the database with the bundled plan, then serve on 127.0.0.1:5000
 ## (waitress, one process with threads, so the in-memory login rate limit holds; it reads each request
@@ -19,7 +19,7 @@ run: install
 	$(BIN)/python wsgi.py --host $(HOST) --port $(PORT)
 
 ## test: set up and run every test (SQLite; set TEST_DATABASE_URL for PostgreSQL)
-test: install
+test: install test-tools
 	$(BIN)/pytest
 
 ## lint: the habits CI keeps: ruff's lint rules and formatting, and mypy's type check of aiplan/,
@@ -56,8 +56,18 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+## test-tools: axe-core and the Nu Html Checker (vnu.jar) for tests/test_phone_pages.py, pinned in
+## package-lock.json; npm ci again whenever the lock file is newer. Test-time only: nothing is served
+## from node_modules. --ignore-scripts: vnu-jar's install script would download a Java; the tests use
+## the `java` on PATH (11 or later).
+test-tools: node_modules/.installed
+
+node_modules/.installed: package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
 translations: $(VENV)/.installed
 	@if [ -d aiplan/translations ]; then $(BIN)/pybabel compile --statistics -d aiplan/translations 2>&1 | grep -v '^$$' || true; fi
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache node_modules
