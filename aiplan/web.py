@@ -141,6 +141,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["vn_date"] = timeutil.format_date
     app.jinja_env.filters["vn_datetime"] = timeutil.format_datetime
+    app.jinja_env.filters["iso_datetime"] = timeutil.machine_datetime
     app.jinja_env.filters["audit_action"] = audit.action_label
     app.jinja_env.filters["audit_field"] = audit.field_label
     app.jinja_env.filters["audit_value"] = audit.value_label
