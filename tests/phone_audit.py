@@ -91,6 +91,13 @@ class Crawl:
             return path
         return None
 
+    def arrived(self, path: str) -> bool:
+        """A redirect landed on `path`: True when it is new (and now counted as seen)."""
+        if path in self.seen:
+            return False
+        self.seen.add(path)
+        return True
+
     def add(self, paths) -> None:
         self.queue.extend(p for p in paths if p not in self.seen)
 
@@ -166,7 +173,8 @@ AXE_JS = """async ([tags]) => {
   const results = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
   return results.violations.map(v => ({
     id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length,
-    first: v.nodes.slice(0, 2).map(n => n.target.join(' ') + (n.failureSummary ? ': ' + n.failureSummary.split('\\n').slice(1, 2).join('').trim() : '')),
+    first: v.nodes.slice(0, 2).map(n => n.target.join(' ')
+      + (n.failureSummary ? ': ' + n.failureSummary.split('\\n').slice(1, 2).join('').trim() : '')),
   }));
 }"""
 
