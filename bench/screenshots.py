@@ -4,9 +4,15 @@ on a desktop (1366×768), with a table of each page's height, header height and 
 Usage: .venv/bin/python bench/screenshots.py docs/screenshots/after [--table docs/screenshots/after.md]
 
 Builds a throw-away instance (`flask setup`, then `flask generate-demo` for a year of work: visits,
-verdicts, re-checks, activities, files), starts the server as `make run` does (`python wsgi.py`)
-on a free port of 127.0.0.1, signs in as each role in Chromium and saves one JPEG per page
-(quality 70, device scale 1), of the page's first 3,000 px: 23 pictures take about 3.5 MB.
+verdicts, re-checks, activities, files; the next year in preparation, so admins see the year bar),
+starts the server as `make run` does (`python wsgi.py`) on a free port of 127.0.0.1, signs in as
+each role in Chromium and saves one JPEG per page (quality 70, device scale 1) of the page's first
+3,000 px: 23 pictures take about 3.5 MB.
+
+To picture another commit, run this file from a copy of that commit's tree (python puts the
+script's folder first on the path):
+`git archive <commit> | tar -x -C /tmp/tree && cp bench/screenshots.py /tmp/tree/bench/ &&
+(cd /tmp/tree && /path/to/.venv/bin/python bench/screenshots.py /path/to/out)`.
 
 The numbers, per page, in CSS pixels:
 - document height: `document.documentElement.scrollHeight`;
@@ -82,6 +88,18 @@ MEASURE = """() => {
 }"""
 
 
+NEXT_YEAR = """
+from sqlalchemy import select
+from aiplan import create_app
+from aiplan.extensions import db
+from aiplan.models import Plan
+from aiplan.years.services import proposed_calendar, start_next_year
+with create_app().app_context():
+    plan = db.session.scalar(select(Plan).order_by(Plan.id))
+    start_next_year(plan, proposed_calendar(plan.school_year))
+"""
+
+
 def flask(env: dict, *args: str, stdin: str | None = None) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "aiplan", *args],
@@ -100,6 +118,8 @@ def build_instance(instance: str) -> dict:
     flask(env, "setup")
     flask(env, "generate-demo", "--wards", "1", "--schools-per-ward", "6", "--files-per-school", "1",
           "--max-file-kb", "40", "--password", PASSWORD)  # fmt: skip
+    # the next year in preparation: the ward admin's pages then carry the year bar under the header
+    subprocess.run([sys.executable, "-c", NEXT_YEAR], cwd=ROOT, env=env, check=True, capture_output=True)
     flask(env, "create-user", ACCOUNTS["staff"], "--role", "school_staff", "--school", SCHOOL,
           "--name", "Cán bộ Đoàn Kết", "--password-stdin", stdin=f"{PASSWORD}\n{PASSWORD}\n")  # fmt: skip
     return env
