@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app aiplan
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint typecheck fmt install translations clean bench scan
+.PHONY: run test lint typecheck fmt install test-tools translations clean bench scan
 
 ## run: set up a virtual environment and the database with the bundled plan, then serve on 127.0.0.1:5000
 ## (waitress, one process with threads, so the in-memory login rate limit holds; it reads each request
@@ -19,7 +19,7 @@ run: install
 	$(BIN)/python wsgi.py --host $(HOST) --port $(PORT)
 
 ## test: set up and run every test (SQLite; set TEST_DATABASE_URL for PostgreSQL)
-test: install
+test: install test-tools
 	$(BIN)/pytest
 
 ## lint: the habits CI keeps: ruff's lint rules and formatting, and mypy's type check of aiplan/,
@@ -56,8 +56,24 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+## test-tools: axe-core and the Nu Html Checker (vnu.jar) for tests/test_phone_pages.py, pinned in
+## package-lock.json; npm ci again whenever the lock file is newer. Without npm the audit skips, except
+## in CI (CI set), where it is required. Test-time only: nothing is served
+## from node_modules. --ignore-scripts: vnu-jar's install script would download a Java; the tests use
+## the `java` on PATH (11 or later).
+test-tools: node_modules/.installed
+
+node_modules/.installed: package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  echo "npm ci --ignore-scripts --no-audit --no-fund" && npm ci --ignore-scripts --no-audit --no-fund && touch $@; \
+	elif [ -n "$$CI" ]; then \
+	  echo "npm is needed for the phone audit (tests/test_phone_pages.py): install Node.js 18 or later" >&2; exit 1; \
+	else \
+	  echo "npm not found: tests/test_phone_pages.py skips its checks (install Node.js 18+, then make test-tools)"; \
+	fi
+
 translations: $(VENV)/.installed
 	@if [ -d aiplan/translations ]; then $(BIN)/pybabel compile --statistics -d aiplan/translations 2>&1 | grep -v '^$$' || true; fi
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache node_modules

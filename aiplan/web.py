@@ -11,6 +11,8 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
+from wtforms import Field
+from wtforms.widgets import Select
 
 from . import audit, timeutil
 from .extensions import db
@@ -141,9 +143,11 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["vn_date"] = timeutil.format_date
     app.jinja_env.filters["vn_datetime"] = timeutil.format_datetime
+    app.jinja_env.filters["iso_datetime"] = timeutil.machine_datetime
     app.jinja_env.filters["audit_action"] = audit.action_label
     app.jinja_env.filters["audit_field"] = audit.field_label
     app.jinja_env.filters["audit_value"] = audit.value_label
+    app.jinja_env.filters["html_required"] = html_required
     app.jinja_env.filters["capfirst"] = lambda s: s[:1].upper() + s[1:] if s else s
 
 
@@ -167,3 +171,15 @@ def _request_texts():
 def _is_ours(description: str) -> bool:
     """Werkzeug's default English descriptions are replaced; messages we wrote are kept."""
     return not description.isascii()
+
+
+def html_required(field: Field) -> bool:
+    """Whether a field's HTML carries `required`: as its validators say, except a drop-down whose
+    first option has a value. One option is always chosen there, so the browser has nothing to
+    check, and HTML allows `required` on a drop-down only above an empty first option."""
+    if not field.flags.required:
+        return False
+    if isinstance(field.widget, Select) and not field.widget.multiple:
+        first = next(iter(field.iter_choices()), None)
+        return first is None or str(first[0]) == ""
+    return True
