@@ -58,7 +58,7 @@ def test_a_ward_admin_runs_the_year_cycle_from_a_phone(new_page, app):
     page.get_by_role("button", name="Bắt đầu năm học 2026-2027").click()
     expect(page.get_by_role("heading", name="Năm học 2026-2027")).to_be_visible()
     expect(page.locator("main")).to_contain_text("Đang chuẩn bị")
-    expect(page.locator("main")).to_contain_text("hằng năm trước ngày 09/06")
+    expect(page.locator("main")).to_contain_text("trước ngày 09/06/2027 (hạn hằng năm)")
     page.get_by_label("Trường Tiểu học Ngọc Thụy (Tiểu học)").check()
     page.get_by_role("button", name="Lưu trường thí điểm").click()
     expect(page.get_by_role("status").first).to_contain_text("Đã lưu 3 trường thí điểm")
