@@ -246,3 +246,20 @@ def test_the_year_page_is_styled_and_says_a_yearly_deadline_once(app, as_persona
     page.goto("/years")
     expect(page.get_by_role("heading", name=re.compile("Năm học 2026-2027"), level=3)).to_be_visible()
     assert overflow(page) <= 0
+
+
+def test_links_on_the_year_pages_and_the_rollups_school_lists_are_44_px_tall(app, new_page):
+    start_next_year(app)
+    page = new_page(**PHONE)
+    browser_login(page, "ward_admin")
+    for path, scope in (
+        ("/years", "main a"),
+        ("/years/2026-2027", "main a"),
+        ("/rollup", "#rollup-matrix th[scope=row] a, .rollup-late-schools a, .rollup-behind li a"),
+    ):
+        page.goto(path)
+        links = page.locator(scope)
+        assert links.count() > 0, path
+        heights = links.evaluate_all("els => els.map(a => [a.textContent.trim(), a.getBoundingClientRect().height])")
+        small = [(text, height) for text, height in heights if 0 < height < 44]
+        assert not small, f"{path}: {small}"
