@@ -27,6 +27,7 @@ def test_a_ward_admin_runs_the_year_cycle_from_a_phone(new_page, app):
     page = new_page(width=360, height=740)
     browser_login(page, "ward_admin")
 
+    page.locator(".menu-button").click()  # on a phone the links wait behind the menu button
     page.get_by_role("navigation", name="Điều hướng chính").get_by_role("link", name="Quản trị").click()
     expect(page.get_by_role("heading", name="Trường học", exact=True)).to_be_visible()
     page.get_by_role("navigation", name="Quản trị").get_by_role("link", name="Nhập danh sách").click()
@@ -53,12 +54,13 @@ def test_a_ward_admin_runs_the_year_cycle_from_a_phone(new_page, app):
     temporary = page.locator("code.one-time-password").inner_text().strip()
     assert len(temporary) >= 12
 
+    page.locator(".menu-button").click()
     page.get_by_role("navigation", name="Điều hướng chính").get_by_role("link", name="Quản trị").click()
     page.get_by_role("navigation", name="Quản trị").get_by_role("link", name="Năm học").click()
     page.get_by_role("button", name="Bắt đầu năm học 2026-2027").click()
     expect(page.get_by_role("heading", name="Năm học 2026-2027")).to_be_visible()
     expect(page.locator("main")).to_contain_text("Đang chuẩn bị")
-    expect(page.locator("main")).to_contain_text("hằng năm trước ngày 09/06")
+    expect(page.locator("main")).to_contain_text("trước ngày 09/06/2027 (hạn hằng năm)")
     page.get_by_label("Trường Tiểu học Ngọc Thụy (Tiểu học)").check()
     page.get_by_role("button", name="Lưu trường thí điểm").click()
     expect(page.get_by_role("status").first).to_contain_text("Đã lưu 3 trường thí điểm")
@@ -75,6 +77,7 @@ def test_a_ward_admin_runs_the_year_cycle_from_a_phone(new_page, app):
     assert overflow <= 0, f"the checklist scrolls sideways by {overflow}px on a 360px screen"
 
     # The past year is one choice away, and read-only.
+    page.locator(".year-switch summary").click()  # the year line opens to the switcher
     page.get_by_label("Năm học").select_option("2025-2026")
     page.get_by_role("button", name="Xem", exact=True).click()
     expect(page.locator(".year-notice")).to_contain_text("Bạn đang xem năm học 2025-2026 đã kết thúc")

@@ -612,6 +612,7 @@ def test_a_ward_admin_on_a_phone_filters_to_late_schools_opens_one_and_downloads
 
     phone = new_page(width=360, height=740, javascript=javascript)
     browser_login(phone, "ward_admin")
+    phone.locator(".menu-button").click()  # on a phone the links wait behind the menu button
     phone.get_by_role("link", name="Tổng hợp").click()
     expect(phone.get_by_role("heading", name="Tổng hợp toàn phường")).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
@@ -638,6 +639,7 @@ def test_a_ward_admin_on_a_phone_filters_to_late_schools_opens_one_and_downloads
     assert book.sheetnames[0] == "Phụ lục II"
 
     # The journey ends with the ward's consolidated report, ready to sign.
+    phone.locator(".menu-button").click()
     phone.get_by_role("link", name="Báo cáo", exact=True).click()
     with phone.expect_download() as report:
         phone.get_by_role("link", name="Tải báo cáo (DOCX)").click()
