@@ -83,19 +83,29 @@ def snapshot(app, visit) -> tuple:
 def verdict_in_visit(app, visit, key="m3"):
     with app.app_context():
         item = item_of(key)
-        return (f"/inspections/{visit}/items/{item.id}/verdict", {"verdict": "dat", "version": item.version, "confirm": "1"})
+        return (
+            f"/inspections/{visit}/items/{item.id}/verdict",
+            {"verdict": "dat", "version": item.version, "confirm": "1"},
+        )
 
 
 def recheck(app, visit, key="t1/ho-so-lop-hoc"):
     resubmit(app, key)
     with app.app_context():
         item = item_of(key)
-        return f"/schools/{SCHOOL_A}/items/{item.id}/verdict", {"verdict": "dat", "version": item.version, "confirm": "1"}
+        return f"/schools/{SCHOOL_A}/items/{item.id}/verdict", {
+            "verdict": "dat",
+            "version": item.version,
+            "confirm": "1",
+        }
 
 
 def close(app, visit):
     with app.app_context():
-        return f"/inspections/{visit}/close", CLOSING | {"version": db.session.get(Inspection, visit).version, "confirm": "1"}
+        return f"/inspections/{visit}/close", CLOSING | {
+            "version": db.session.get(Inspection, visit).version,
+            "confirm": "1",
+        }
 
 
 ACTIONS = {"verdict_in_visit": verdict_in_visit, "recheck": recheck, "close": close}
@@ -151,7 +161,10 @@ def test_a_supervisor_off_the_team_reads_the_visit_and_the_queue_without_verdict
 def test_an_item_that_is_not_waiting_is_not_checked_outside_a_visit(app, as_persona, visit):
     with app.app_context():
         item = item_of()
-        url, data = f"/schools/{SCHOOL_A}/items/{item.id}/verdict", {"verdict": "dat", "version": item.version, "confirm": "1"}
+        url, data = (
+            f"/schools/{SCHOOL_A}/items/{item.id}/verdict",
+            {"verdict": "dat", "version": item.version, "confirm": "1"},
+        )
     supervisor = as_persona("supervisor")
     before = snapshot(app, visit)
     response = supervisor.post(url, data=data)

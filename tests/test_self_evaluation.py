@@ -147,7 +147,9 @@ def test_a_ward_admin_reopens_a_submitted_evaluation_and_the_school_can_edit_it_
         event = db.session.scalar(select(AuditEvent).filter_by(action="self_evaluation.reopen"))
         assert event.before["submitted"] is True and event.after["submitted"] is False
         assert event.actor_name == "admin"
-    response = staff.post(PAGE_A, data=answers(app, ("kha", "kha", "kha"), version=version, action="submit", confirm="1"))
+    response = staff.post(
+        PAGE_A, data=answers(app, ("kha", "kha", "kha"), version=version, action="submit", confirm="1")
+    )
     assert response.status_code == 302
     (_, submitted, rows), _ = state(app)
     assert submitted is True and {rating for _, rating, _ in rows} == {Rating.KHA}

@@ -4,10 +4,9 @@ and reopening by the ward. Each write commits together with its audit record."""
 from contextlib import contextmanager
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-
-from sqlalchemy import select
 
 from .. import audit
 from ..extensions import db
@@ -39,7 +38,7 @@ class EvaluationLocked(EvaluationRefused):
 
 
 class SubmitNotConfirmed(EvaluationRefused):
-    """"Nộp" locks the evaluation: the form asks once more before it does; nothing was saved."""
+    """ "Nộp" locks the evaluation: the form asks once more before it does; nothing was saved."""
 
 
 class IncompleteEvaluation(EvaluationRefused):

@@ -317,7 +317,7 @@ def verdict(slug, item_id):
 def recheck(slug, item_id):
     """A resubmitted item with what the school recorded and the verdict buttons: where the queue's
     link leads a supervisor whose team visited the school (the same rule as giving the verdict)."""
-    school, item = get_item_to_recheck(slug, item_id)
+    _, item = get_item_to_recheck(slug, item_id)
     return render_template("inspections/recheck.html", **_item_context(item, None))
 
 

@@ -58,7 +58,7 @@ class VisitOpen(Exception):
 
 
 class NotDoneYet(Exception):
-    """"Đạt" on an item the school has not marked done: given only once the supervisor confirms."""
+    """ "Đạt" on an item the school has not marked done: given only once the supervisor confirms."""
 
 
 def lock_visit(inspection: Inspection) -> None:
