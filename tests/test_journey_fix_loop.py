@@ -26,9 +26,7 @@ def entry(page, title: str):
     return page.locator("li.item").filter(has=page.locator(".item-title", has_text=title))
 
 
-TAP_TARGETS = (
-    "main button, main a.button, main .recheck-queue a, main .needs-more-list a, main .needs-more-summary a"
-)
+TAP_TARGETS = "main button, main a.button, main .recheck-queue a, main .needs-more-list a, main .needs-more-summary a"
 
 
 def assert_fits_a_phone(page) -> None:
