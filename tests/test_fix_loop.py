@@ -376,3 +376,15 @@ def test_reopening_puts_milestone_7_back_in_progress_and_a_new_submission_awaits
     assert staff.post(PAGE_A, data=evaluation_form(app, version=str(version), confirm="1")).status_code == 302
     again = item_state(app, "m7")
     assert again["status"] is ItemStatus.DONE and again["resubmitted"]
+
+
+def test_a_verdict_tapped_on_a_page_left_open_after_closing_comes_back_locked(app, as_persona, visit):
+    item = item_state(app)
+    supervisor = as_persona("supervisor")
+    version = visit_state(app, visit)[2]
+    supervisor.post(f"/inspections/{visit}/close", data=CLOSING | {"version": version, "confirm": "1"})
+    answer = give(supervisor, visit, item, "can_bo_sung", reason=REASON, htmx=True)
+    body = answer.get_data(as_text=True)
+    assert answer.status_code == 409 and "biên bản đã khóa" in page_text(body)
+    assert "verdict-button" not in body and "Đợt kiểm tra đã kết thúc" in page_text(body)
+    assert item_state(app) == item
