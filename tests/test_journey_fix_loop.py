@@ -7,8 +7,10 @@ import re
 import pytest
 from helpers import SCHOOL_A, browser_login, schedule_visit
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from aiplan.extensions import db
+from aiplan.models import ChecklistItem, Inspection, InspectionStatus, ItemStatus, School, Verdict, utcnow
 
 pytestmark = pytest.mark.browser
 
@@ -167,7 +169,7 @@ def test_closing_a_visit_asks_first_and_a_closed_visit_shows_verdicts_as_text(ne
     expect(item.get_by_role("button")).to_have_count(0)
 
 
-def test_nop_asks_first_then_locks_and_completes_milestone_7(new_page, app):
+def test_nop_asks_first_then_locks_and_completes_milestone_7(new_page):
     phone = new_page(width=360, height=740)
     browser_login(phone, "staff_a")
     phone.goto(f"/schools/{SCHOOL_A}/self-evaluation")
@@ -187,5 +189,29 @@ def test_nop_asks_first_then_locks_and_completes_milestone_7(new_page, app):
     milestone = entry(phone, "Đánh giá kết quả triển khai giáo dục AI tại nhà trường")
     expect(milestone.get_by_role("button", name="Đã hoàn thành")).to_have_attribute("aria-pressed", "true")
     expect(milestone).not_to_contain_text("Quá hạn")
+
+
+def test_after_the_visit_the_queue_opens_the_items_re_check_page_in_one_tap(new_page, app, visit):
     with app.app_context():
-        assert db.session is not None
+        inspection = db.session.get(Inspection, visit)
+        inspection.status, inspection.closed_at = InspectionStatus.CLOSED, utcnow()
+        item = db.session.scalar(
+            select(ChecklistItem).join(School).where(School.slug == SCHOOL_A, ChecklistItem.key == "m3")
+        )
+        item.status, item.completed_at = ItemStatus.DONE, utcnow()
+        item.verdict, item.verdict_reason, item.resubmitted_at = Verdict.NEEDS_MORE, REASON, utcnow()
+        db.session.commit()
+    phone = new_page(width=360, height=740)
+    browser_login(phone, "supervisor")
+    phone.goto("/inspections")
+    phone.locator("#queue").get_by_role("link", name=re.compile("^Kiểm tra lại")).click()
+    expect(phone).to_have_url(re.compile(f"/schools/{SCHOOL_A}/items/\\d+/recheck#verdict-\\d+$"))
+    expect(phone.get_by_role("heading", level=1)).to_contain_text("Kiểm tra lại")
+    passed = entry(phone, PLAN_ITEM).get_by_role("button", name="✓ Đạt", exact=True)
+    assert in_view(phone, passed)
+    assert_fits_a_phone(phone)
+    passed.click()
+    expect(entry(phone, PLAN_ITEM)).to_contain_text("Kết luận: ✓ Đạt")
+    expect(entry(phone, PLAN_ITEM).get_by_role("button")).to_have_count(0)
+    phone.goto("/inspections")
+    expect(phone.locator("#queue")).to_contain_text("Chờ kiểm tra lại (0)")
