@@ -142,8 +142,10 @@ def test_dat_on_an_item_the_school_has_not_done_asks_first(new_page, visit, java
     expect(warning).to_contain_text("Trường chưa đánh dấu mục này là đã thực hiện")
     expect(warning).to_contain_text("Chưa thực hiện")
     expect(item.get_by_text("Kết luận: – Chưa kiểm tra")).to_be_visible()
+    confirm = warning.get_by_role("button", name="Vẫn xác nhận “Đạt”")
+    expect(confirm).to_be_focused()  # the question, not the top of the page, is where the person is
     assert_fits_a_phone(phone)
-    warning.get_by_role("button", name="Vẫn xác nhận “Đạt”").click()
+    confirm.click()
     expect(entry(phone, PLAN_ITEM).get_by_role("button", name="✓ Đạt", exact=True)).to_have_attribute(
         "aria-pressed", "true"
     )
