@@ -226,6 +226,7 @@ ACCESS = {
     "inspections.show": ("GET", inspection_url(), WARD_ONLY),
     "inspections.verdict_in_visit": ("POST", visit_verdict_url, SUPERVISOR_ONLY, {"verdict": "dat", "version": "1"}),
     "inspections.verdict": ("POST", recheck_url, SUPERVISOR_ONLY, {"verdict": "dat", "version": "1"}),
+    "inspections.recheck": ("GET", lambda: recheck_url().replace("/verdict", "/recheck"), SUPERVISOR_ONLY),
     "inspections.close": (
         "POST",
         inspection_url("/close"),

@@ -77,6 +77,7 @@ def close_visit(client, app, visit_id, **overrides):
         "starts_at": "08:00",
         "ends_at": "11:15",
         "version": version,
+        "confirm": "1",
     } | overrides
     return client.post(f"/inspections/{visit_id}/close", data=data)
 

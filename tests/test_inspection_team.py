@@ -83,19 +83,29 @@ def snapshot(app, visit) -> tuple:
 def verdict_in_visit(app, visit, key="m3"):
     with app.app_context():
         item = item_of(key)
-        return (f"/inspections/{visit}/items/{item.id}/verdict", {"verdict": "dat", "version": item.version})
+        return (
+            f"/inspections/{visit}/items/{item.id}/verdict",
+            {"verdict": "dat", "version": item.version, "confirm": "1"},
+        )
 
 
 def recheck(app, visit, key="t1/ho-so-lop-hoc"):
     resubmit(app, key)
     with app.app_context():
         item = item_of(key)
-        return f"/schools/{SCHOOL_A}/items/{item.id}/verdict", {"verdict": "dat", "version": item.version}
+        return f"/schools/{SCHOOL_A}/items/{item.id}/verdict", {
+            "verdict": "dat",
+            "version": item.version,
+            "confirm": "1",
+        }
 
 
 def close(app, visit):
     with app.app_context():
-        return f"/inspections/{visit}/close", CLOSING | {"version": db.session.get(Inspection, visit).version}
+        return f"/inspections/{visit}/close", CLOSING | {
+            "version": db.session.get(Inspection, visit).version,
+            "confirm": "1",
+        }
 
 
 ACTIONS = {"verdict_in_visit": verdict_in_visit, "recheck": recheck, "close": close}
@@ -144,14 +154,17 @@ def test_a_supervisor_off_the_team_reads_the_visit_and_the_queue_without_verdict
     assert "verdict-button" not in body and f"/inspections/{visit}/close" not in body
     assert "verdict-button" in member.get(f"/inspections/{visit}").get_data(as_text=True)
     queue = outsider.get("/inspections")
-    assert "Chờ kiểm tra lại (1)" in text_of(queue) and "recheck-form" not in queue.get_data(as_text=True)
-    assert "recheck-form" in member.get("/inspections").get_data(as_text=True)
+    assert "Chờ kiểm tra lại (1)" in text_of(queue) and "recheck-link" not in queue.get_data(as_text=True)
+    assert "recheck-link" in member.get("/inspections").get_data(as_text=True)
 
 
 def test_an_item_that_is_not_waiting_is_not_checked_outside_a_visit(app, as_persona, visit):
     with app.app_context():
         item = item_of()
-        url, data = f"/schools/{SCHOOL_A}/items/{item.id}/verdict", {"verdict": "dat", "version": item.version}
+        url, data = (
+            f"/schools/{SCHOOL_A}/items/{item.id}/verdict",
+            {"verdict": "dat", "version": item.version, "confirm": "1"},
+        )
     supervisor = as_persona("supervisor")
     before = snapshot(app, visit)
     response = supervisor.post(url, data=data)
@@ -276,7 +289,7 @@ def test_an_item_the_plan_no_longer_asks_for_takes_no_status_file_or_verdict(app
     )
     assert (
         supervisor.post(
-            f"/inspections/{visit}/items/{item_id}/verdict", data={"verdict": "dat", "version": version}
+            f"/inspections/{visit}/items/{item_id}/verdict", data={"verdict": "dat", "version": version, "confirm": "1"}
         ).status_code
         == 404
     )

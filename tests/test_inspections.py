@@ -34,12 +34,14 @@ def visit(app) -> int:
         return schedule_visit()
 
 
-def give(client, visit_id, item, verdict, reason="", htmx=False, **extra):
+def give(client, visit_id, item, verdict, reason="", htmx=False, confirm=True, **extra):
+    """POST a verdict; `confirm` answers yes to the warning before "Đạt" on an item not done."""
     headers = {"HX-Request": "true", "HX-Target": f"verdict-{item['id']}"} if htmx else {}
     return client.post(
         f"/inspections/{visit_id}/items/{item['id']}/verdict",
         headers=headers,
-        data={"verdict": verdict, "reason": reason, "version": item["version"], **extra},
+        data={"verdict": verdict, "reason": reason, "version": item["version"], **extra}
+        | ({"confirm": "1"} if confirm else {}),
     )
 
 
@@ -180,7 +182,8 @@ def test_the_school_sees_the_reason_fixes_the_item_and_it_enters_the_queue(app, 
     assert "Chờ kiểm tra lại (1)" in queue and "Trường Tiểu học Đoàn Kết: Hồ sơ lớp học" in queue
     item = state(app, "t1/ho-so-lop-hoc")
     response = supervisor.post(
-        f"/schools/{SCHOOL_A}/items/{item['id']}/verdict", data={"verdict": "dat", "version": item["version"]}
+        f"/schools/{SCHOOL_A}/items/{item['id']}/verdict",
+        data={"verdict": "dat", "version": item["version"], "confirm": "1"},
     )
     assert response.status_code == 303
     after = state(app, "t1/ho-so-lop-hoc")
@@ -243,6 +246,7 @@ def test_a_visit_is_closed_with_a_conclusion_and_counts_for_milestone_6(app, as_
             "school_representative": "Bà Nguyễn Thị Hoa, Hiệu trưởng",
             "minutes_number": "05/BB-VHXH",
             "version": version,
+            "confirm": "1",
         },
     )
     assert done.status_code == 303 and done.location.endswith(f"/inspections/{visit}/minutes")

@@ -45,8 +45,11 @@ def test_a_supervisor_inspects_on_a_phone_and_the_school_answers(new_page, visit
     expect(phone).to_have_url(re.compile(f"/inspections/{visit}$"))
 
     plan_item = entry(phone, "Xây dựng kế hoạch triển khai giáo dục AI")
-    plan_item.get_by_role("button", name="Đạt").click()
-    expect(plan_item.get_by_role("button", name="Đạt")).to_have_attribute("aria-pressed", "true")
+    plan_item.get_by_role("button", name="✓ Đạt", exact=True).click()
+    # The school has not marked it done: "Đạt" asks first.
+    expect(plan_item.get_by_role("alert")).to_contain_text("Trường chưa đánh dấu mục này là đã thực hiện")
+    plan_item.get_by_role("button", name="Vẫn xác nhận “Đạt”").click()
+    expect(plan_item.get_by_role("button", name="✓ Đạt", exact=True)).to_have_attribute("aria-pressed", "true")
 
     records = entry(phone, "Hồ sơ lớp học")
     records.get_by_role("button", name="Cần bổ sung").click()
@@ -78,6 +81,8 @@ def test_a_supervisor_inspects_on_a_phone_and_the_school_answers(new_page, visit
         "Nhà trường triển khai đúng kế hoạch, cần hoàn thiện hồ sơ lớp học."
     )
     phone.get_by_role("button", name="Kết thúc kiểm tra").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Kết thúc đợt kiểm tra?")
+    phone.get_by_role("button", name="Xác nhận kết thúc kiểm tra").click()
     expect(phone).to_have_url(re.compile(f"/inspections/{visit}/minutes$"))
     expect(phone.get_by_text("BIÊN BẢN", exact=True)).to_be_visible()
 

@@ -91,7 +91,7 @@ def test_submitting_needs_a_rating_for_every_criterion_and_saves_nothing_otherwi
     client = as_persona("staff_a")
     client.post(PAGE_A, data=answers(app, ("tot", None, None)))
     before = state(app)
-    response = client.post(PAGE_A, data=answers(app, ("tot", "kha", None), version=1, action="submit"))
+    response = client.post(PAGE_A, data=answers(app, ("tot", "kha", None), version=1, action="submit", confirm="1"))
     body = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Chưa nộp được: hãy chọn mức đánh giá cho mọi tiêu chí" in body
@@ -104,7 +104,7 @@ def test_submitting_needs_a_rating_for_every_criterion_and_saves_nothing_otherwi
 
 def test_a_submitted_evaluation_is_locked(app, as_persona):
     client = as_persona("staff_a")
-    response = client.post(PAGE_A, data=answers(app, action="submit"))
+    response = client.post(PAGE_A, data=answers(app, action="submit", confirm="1"))
     assert response.status_code == 302
     page = client.get(PAGE_A)
     text = text_of(page)
@@ -126,7 +126,7 @@ def test_a_submitted_evaluation_is_locked(app, as_persona):
 
 @pytest.mark.parametrize("persona", ["staff_a", "staff_b", "supervisor", "viewer"])
 def test_only_a_ward_admin_may_reopen_a_submitted_evaluation(app, as_persona, persona):
-    as_persona("staff_a").post(PAGE_A, data=answers(app, action="submit"))
+    as_persona("staff_a").post(PAGE_A, data=answers(app, action="submit", confirm="1"))
     client = as_persona(persona)
     before = state(app)
     assert client.post(REOPEN_A).status_code == 403
@@ -135,7 +135,7 @@ def test_only_a_ward_admin_may_reopen_a_submitted_evaluation(app, as_persona, pe
 
 def test_a_ward_admin_reopens_a_submitted_evaluation_and_the_school_can_edit_it_again(app, as_persona):
     staff = as_persona("staff_a")
-    staff.post(PAGE_A, data=answers(app, action="submit"))
+    staff.post(PAGE_A, data=answers(app, action="submit", confirm="1"))
     admin = as_persona("ward_admin")
     assert "Mở lại để nhà trường sửa" in text_of(admin.get(PAGE_A))
     response = admin.post(REOPEN_A)
@@ -147,7 +147,9 @@ def test_a_ward_admin_reopens_a_submitted_evaluation_and_the_school_can_edit_it_
         event = db.session.scalar(select(AuditEvent).filter_by(action="self_evaluation.reopen"))
         assert event.before["submitted"] is True and event.after["submitted"] is False
         assert event.actor_name == "admin"
-    response = staff.post(PAGE_A, data=answers(app, ("kha", "kha", "kha"), version=version, action="submit"))
+    response = staff.post(
+        PAGE_A, data=answers(app, ("kha", "kha", "kha"), version=version, action="submit", confirm="1")
+    )
     assert response.status_code == 302
     (_, submitted, rows), _ = state(app)
     assert submitted is True and {rating for _, rating, _ in rows} == {Rating.KHA}
@@ -169,7 +171,7 @@ def test_staff_of_another_school_can_neither_read_nor_write_the_self_evaluation(
     for method, url, data in [
         ("GET", PAGE_A, {}),
         ("POST", PAGE_A, answers(app, ("chua_dat",) * 3, version=1)),
-        ("POST", PAGE_A, answers(app, version=1, action="submit")),
+        ("POST", PAGE_A, answers(app, version=1, action="submit", confirm="1")),
         ("POST", REOPEN_A, {}),
     ]:
         response = client.open(url, method=method, data=data)
@@ -229,7 +231,7 @@ def test_get_self_evaluation_tells_the_checklist_its_state(app, as_persona):
     with app.app_context():
         evaluation = get_self_evaluation(db.session.scalar(select(Plan)), school=db.session.merge(school))
         assert evaluation.submitted_at is None and len(evaluation.ratings) == 3
-    client.post(PAGE_A, data=answers(app, version=1, action="submit"))
+    client.post(PAGE_A, data=answers(app, version=1, action="submit", confirm="1"))
     with app.app_context():
         evaluation = db.session.scalar(select(SelfEvaluation))
         assert evaluation.submitted_at is not None and evaluation.submitted_by_id is not None

@@ -142,14 +142,22 @@ def self_evaluation(slug):
     form = SelfEvaluationForm.for_criteria(
         plan.criteria, data=None if request.method == "POST" else evaluation_data(evaluation)
     )
-    status, refusal = 200, None
+    status, refusal, confirm_submit = 200, None, False
     if request.method == "POST":
         version, submit = posted_version(), request.form.get("action") == "submit"
         if form.validate():
             try:
                 evaluations.save_self_evaluation(
-                    plan, school, form.values(), version, submit=submit, actor=current_user
+                    plan,
+                    school,
+                    form.values(),
+                    version,
+                    submit=submit,
+                    confirmed=request.form.get("confirm") == "1",
+                    actor=current_user,
                 )
+            except evaluations.SubmitNotConfirmed:
+                confirm_submit = True  # "Nộp" locks it: the page asks first, nothing saved yet
             except evaluations.IncompleteEvaluation as refused:
                 form.add_errors(refused.errors)
             except evaluations.EvaluationLocked:
@@ -159,7 +167,7 @@ def self_evaluation(slug):
             else:
                 flash(_("Đã nộp bản tự đánh giá.") if submit else _("Đã lưu bản nháp."), "success")
                 return redirect(url_for(".self_evaluation", slug=school.slug))
-        status = CONFLICT if refusal else UNPROCESSABLE
+        status = CONFLICT if refusal else 200 if confirm_submit else UNPROCESSABLE
         if refusal:
             evaluation = get_self_evaluation(plan, school)
             form.version.data = evaluations.current_version(evaluation)
@@ -170,6 +178,7 @@ def self_evaluation(slug):
         evaluation=evaluation,
         form=form,
         refusal=refusal,
+        confirm_submit=confirm_submit,
         can_write=can_write_record(school, plan.id),
         can_reopen=current_user.role is Role.WARD_ADMIN,
         saved=evaluation_data(evaluation),

@@ -4,13 +4,25 @@ and reopening by the ward. Each write commits together with its audit record."""
 from contextlib import contextmanager
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
 from ..extensions import db
 from ..figures.evaluations import get_self_evaluation
-from ..models import CriterionRating, Plan, Rating, School, SelfEvaluation, utcnow
+from ..models import (
+    ChecklistItem,
+    CriterionRating,
+    ItemKind,
+    ItemStatus,
+    Milestone,
+    Plan,
+    Rating,
+    School,
+    SelfEvaluation,
+    utcnow,
+)
 
 
 class EvaluationRefused(Exception):
@@ -23,6 +35,10 @@ class StaleEvaluation(EvaluationRefused):
 
 class EvaluationLocked(EvaluationRefused):
     """The evaluation was submitted: only a ward admin's reopening makes it editable again."""
+
+
+class SubmitNotConfirmed(EvaluationRefused):
+    """ "Nộp" locks the evaluation: the form asks once more before it does; nothing was saved."""
 
 
 class IncompleteEvaluation(EvaluationRefused):
@@ -43,11 +59,14 @@ def save_self_evaluation(
     version: int,
     *,
     submit: bool = False,
+    confirmed: bool = True,
     actor=None,
 ) -> SelfEvaluation:
     """Save the ratings and texts (criterion id -> (rating, text)) as a draft, or submit them.
 
-    Refuses a stale `version`, a submitted evaluation, and a submission missing a rating. Commits.
+    Refuses a stale `version`, a submitted evaluation, and a submission missing a rating. A complete
+    submission not `confirmed` (the form's first "Nộp") raises SubmitNotConfirmed and saves nothing.
+    Submitting marks the school's milestone 7 item done, in the same transaction. Commits.
     """
     evaluation = get_self_evaluation(plan, school)
     if evaluation is not None and evaluation.submitted_at is not None:
@@ -62,6 +81,8 @@ def save_self_evaluation(
         }
         if missing:
             raise IncompleteEvaluation(missing)
+        if not confirmed:
+            raise SubmitNotConfirmed()
     before = describe(plan, evaluation) if evaluation is not None else None
     with _transaction():
         if evaluation is None:
@@ -94,6 +115,8 @@ def save_self_evaluation(
             ward_id=school.ward_id,
             actor=actor,
         )
+        if submit:
+            _set_milestone_status(plan, school, ItemStatus.DONE, actor)
     return evaluation
 
 
@@ -116,7 +139,48 @@ def reopen_self_evaluation(plan: Plan, school: School, actor=None) -> bool:
             ward_id=school.ward_id,
             actor=actor,
         )
+        # Milestone 7 is the submitted evaluation: reopened, it is being worked on again until the
+        # school submits anew (which then sends a checked item back to the supervisors' queue).
+        _set_milestone_status(plan, school, ItemStatus.IN_PROGRESS, actor)
     return True
+
+
+def _set_milestone_status(plan: Plan, school: School, status: ItemStatus, actor) -> None:
+    """Set the school's self-evaluation milestone item (the milestone that `tracks` it, mốc 7) to
+    `status`, as the school's own "item.update" would record it: the same audit action, and a change
+    after a verdict sends it to the re-check queue. Does not commit (the caller's transaction)."""
+    items = db.session.scalars(
+        select(ChecklistItem)
+        .join(Milestone, ChecklistItem.milestone_id == Milestone.id)
+        .where(
+            ChecklistItem.plan_id == plan.id,
+            ChecklistItem.school_id == school.id,
+            ChecklistItem.kind == ItemKind.MILESTONE,
+            ChecklistItem.retired.is_(False),
+            Milestone.tracks == "self_evaluation",
+        )
+        .with_for_update()
+    ).all()
+    now = utcnow()
+    for item in items:
+        if item.status is status:
+            continue
+        before = {"status": item.status.value, "note": item.note}
+        item.status = status
+        item.completed_at = now if status is ItemStatus.DONE else None
+        item.updated_at, item.updated_by_id = now, getattr(actor, "id", None)
+        after: dict = {"status": status.value, "note": item.note}
+        if status is ItemStatus.DONE and item.note_school_change(now):
+            after["resubmitted"] = True
+        audit.record(
+            "item.update",
+            item,
+            before=before,
+            after=after,
+            school_id=school.id,
+            ward_id=school.ward_id,
+            actor=actor,
+        )
 
 
 def describe(plan: Plan, evaluation: SelfEvaluation) -> dict:

@@ -4,11 +4,14 @@ Every kind of visit counts: a "giữa kỳ", "đột xuất" or "đánh giá t�
 under the plan is the ward monitoring that school (plan section V.1), so milestone 6 counts the
 schools with at least one closed visit of any kind, as it did when every visit was mid-HK II."""
 
+from dataclasses import dataclass
+
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ..database import among
 from ..extensions import db
-from ..models import Inspection, InspectionDecision, InspectionStatus, Plan, School
+from ..models import ChecklistItem, Inspection, InspectionDecision, InspectionStatus, Plan, School, Verdict
 from ..schoolyear import plan_schools_query
 
 
@@ -48,3 +51,43 @@ def decision_blobs() -> set[str]:
     """The evidence store's blobs that decisions forming inspection teams name: not orphans, though
     no evidence file names them (aiplan/evidence/integrity.py)."""
     return set(db.session.scalars(select(InspectionDecision.sha256).where(InspectionDecision.sha256.is_not(None))))
+
+
+@dataclass
+class NeedsMore:
+    """What a school has been asked to add and has not changed yet: how many items, and the one
+    asked longest ago (its title and the supervisor's reason), for the ward's list of schools."""
+
+    count: int
+    first: ChecklistItem
+
+
+def needs_more_by_school(plan: Plan, school_ids: list[int]) -> dict[int, NeedsMore]:
+    """school id -> NeedsMore, for those of the schools with an item marked "Cần bổ sung" and not
+    changed since (once changed it waits in the supervisors' queue instead); one query."""
+    if not school_ids:
+        return {}
+    items = db.session.scalars(
+        select(ChecklistItem)
+        .where(
+            ChecklistItem.plan_id == plan.id,
+            among(ChecklistItem.school_id, school_ids),
+            ChecklistItem.retired.is_(False),
+            ChecklistItem.verdict == Verdict.NEEDS_MORE,
+            ChecklistItem.resubmitted_at.is_(None),
+        )
+        .options(
+            joinedload(ChecklistItem.milestone),
+            joinedload(ChecklistItem.target),
+            joinedload(ChecklistItem.evidence_requirement),
+        )
+        .order_by(ChecklistItem.school_id, ChecklistItem.verified_at, ChecklistItem.position)
+    ).all()
+    found: dict[int, NeedsMore] = {}
+    for item in items:
+        assert item.school_id is not None  # among() named schools
+        if item.school_id in found:
+            found[item.school_id].count += 1
+        else:
+            found[item.school_id] = NeedsMore(1, item)
+    return found

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import ChecklistItem, EvidenceFile, ItemKind, Plan, School, SelfEvaluation
+from ..models import ChecklistItem, EvidenceFile, ItemKind, Plan, School, SelfEvaluation, Verdict
 from ..timeutil import local_today
 from .activities import TargetActual, target_actuals
 from .evaluations import get_self_evaluation
@@ -73,6 +73,12 @@ class SchoolPage:
     def due_soon(self) -> list[ChecklistItem]:
         return [item for item in self.items if item.is_due_soon(self.today)]
 
+    @property
+    def needs_more(self) -> list[ChecklistItem]:
+        """What a supervisor asked the school to add and the school has not yet changed: the first
+        thing "Cần chú ý" says (once the school changes it, it waits for the supervisors instead)."""
+        return [item for item in self.items if item.verdict is Verdict.NEEDS_MORE and item.resubmitted_at is None]
+
     def context(self) -> dict:
         """The page's template context (what checklists/_item.html and its neighbours read)."""
         return dict(
@@ -87,6 +93,7 @@ class SchoolPage:
             target_groups=self.target_groups,
             late=self.late,
             due_soon=self.due_soon,
+            needs_more=self.needs_more,
         )
 
 

@@ -51,13 +51,17 @@ def index():
         select(School).filter_by(ward_id=plan.ward_id, is_active=True).order_by(School.name)
     ).all()
     inspected, total = inspected_count(plan)
+    visits = services.inspections(plan, mine)
     return render_template(
         "inspections/index.html",
         plan=plan,
-        visits=services.inspections(plan, mine),
+        visits=visits,
         today=local_today(),
         queue=services.resubmitted_queue(plan),
         recheck=recheck_school_ids(current_user, plan),
+        # A supervisor's open visit to a school is where its queued items get their verdict (the
+        # visit's record); otherwise the item's own re-check page (get_item_to_recheck).
+        open_visits={v.school_id: v.id for v in visits if mine is not None and not v.is_closed},
         schools=schools,
         inspected=inspected,
         total=total,
@@ -308,10 +312,34 @@ def verdict(slug, item_id):
     return _give_verdict(item, None)
 
 
+@bp.get("/schools/<slug>/items/<int:item_id>/recheck")
+@roles_required(Role.SUPERVISOR)
+def recheck(slug, item_id):
+    """A resubmitted item with what the school recorded and the verdict buttons: where the queue's
+    link leads a supervisor whose team visited the school (the same rule as giving the verdict)."""
+    _, item = get_item_to_recheck(slug, item_id)
+    return render_template("inspections/recheck.html", **_item_context(item, None))
+
+
+def _item_context(item, inspection, **extra) -> dict:
+    """What inspections/_item.html reads for one item, in a visit or (None) from the queue."""
+    return dict(
+        item=item,
+        inspection=inspection,
+        school=item.school,
+        # In a visit while it is open; outside one while the item waits (get_item_to_recheck).
+        can_verify=not inspection.is_closed if inspection else item.resubmitted_at is not None,
+        today=local_today(),
+        files_by_item=files_for_items([item.id], current_user),
+        actuals=target_actuals(item.plan, [item.school]),
+        **extra,
+    )
+
+
 def _give_verdict(item, inspection):
     fragment = htmx and htmx.target == f"verdict-{item.id}"
     form = VerdictForm()
-    error, code = None, 200
+    error, code, confirm_pass = None, 200, False
     if not form.validate_on_submit():
         error, code = error_text(form), 422
     else:
@@ -323,7 +351,12 @@ def _give_verdict(item, inspection):
                 version=form.version.valid_data,
                 actor=current_user,
                 inspection=inspection,
+                confirmed=request.form.get("confirm") == "1",
             )
+        except services.NotDoneYet:
+            # Nothing was written; the visit's row lock is let go before asking.
+            db.session.rollback()
+            confirm_pass = True
         except StaleItem as stale:
             item = stale.item
             error, code = (
@@ -342,15 +375,11 @@ def _give_verdict(item, inspection):
             error, code = closed_visit_message(), 409
     if fragment:
         return render_template(
-            "inspections/_item.html",
-            item=item,
-            inspection=inspection,
-            school=item.school,
-            can_verify=inspection is None or not inspection.is_closed,
-            error=error,
-            today=local_today(),
-            files_by_item=files_for_items([item.id], current_user),
-            actuals=target_actuals(item.plan, [item.school]),
+            "inspections/_item.html", **_item_context(item, inspection, error=error, confirm_pass=confirm_pass)
+        ), code
+    if confirm_pass:
+        return render_template(
+            "inspections/confirm_pass.html", **_item_context(item, inspection, confirm_pass=True)
         ), code
     if error:
         flash(error, "error")
@@ -371,6 +400,8 @@ def close(inspection_id):
     inspection = get_inspection(inspection_id, write=True)
     form = CloseForm()
     if form.validate_on_submit():
+        if request.form.get("confirm") != "1":
+            return _ask_before_closing(inspection, form)
         try:
             services.close(
                 inspection,
@@ -396,6 +427,19 @@ def close(inspection_id):
             flash(_("Đã kết thúc đợt kiểm tra; biên bản sẵn sàng để in và ký."), "success")
             return redirect(url_for(".minutes", inspection_id=inspection.id), 303)
     return render_template("inspections/show.html", **_mode_context(inspection, form)), 422
+
+
+def _ask_before_closing(inspection: Inspection, form: CloseForm):
+    """Closing locks the verdicts and the minutes: the first POST writes nothing and answers with
+    what will be locked and a confirm button (the form's fields, still editable, and confirm=1)."""
+    if inspection.is_closed:
+        return _refused(inspection, closed_visit_message())
+    errors = services.close_errors(form.conclusion.data or "", form.starts_at.data, form.ends_at.data)
+    for field, message in errors.items():
+        getattr(form, field).errors = [*getattr(form, field).errors, message]
+    if errors:
+        return render_template("inspections/show.html", **_mode_context(inspection, form)), 422
+    return render_template("inspections/close_confirm.html", **_mode_context(inspection, form))
 
 
 @bp.post("/inspections/<int:inspection_id>/reopen")

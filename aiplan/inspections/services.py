@@ -57,6 +57,10 @@ class VisitOpen(Exception):
     """The visit is not closed, so there is nothing to reopen."""
 
 
+class NotDoneYet(Exception):
+    """ "Đạt" on an item the school has not marked done: given only once the supervisor confirms."""
+
+
 def lock_visit(inspection: Inspection) -> None:
     """Reload the visit FOR UPDATE (before the audit head, as every writer does), so that a verdict
     and the closing of its visit happen one after the other and a closed visit stays closed."""
@@ -263,12 +267,22 @@ def decisions(plan: Plan) -> list[InspectionDecision]:
 
 
 def give_verdict(
-    item: ChecklistItem, verdict: Verdict, reason: str, *, version: int, actor, inspection: Inspection | None = None
+    item: ChecklistItem,
+    verdict: Verdict,
+    reason: str,
+    *,
+    version: int,
+    actor,
+    inspection: Inspection | None = None,
+    confirmed: bool = False,
 ) -> ChecklistItem:
     """Record a supervisor's verdict on a school's item (and close its resubmission). Commits.
 
-    "Cần bổ sung" needs a reason. The school's own status is never touched. A verdict based
-    on a stale version of the item raises StaleItem, as the school's own changes do.
+    "Cần bổ sung" needs a reason. "Đạt" on an item the school has not marked done raises NotDoneYet
+    unless `confirmed` (the team may have seen the work itself; the verdict record keeps the
+    school's status, and the audit record says it was confirmed). The school's own status is never
+    touched. A verdict based on a stale version of the item raises StaleItem, as the school's own
+    changes do.
     """
     reason = (reason or "").strip()
     if inspection is not None:
@@ -281,6 +295,9 @@ def give_verdict(
         raise InspectionError({"reason": "Ghi rõ cần bổ sung gì để nhà trường biết và làm tiếp."})
     if item.version != version:
         raise StaleItem(item)
+    passed_not_done = verdict is Verdict.PASSED and not item.is_done
+    if passed_not_done and not confirmed:
+        raise NotDoneYet()
     before = {"verdict": item.verdict.value, "reason": item.verdict_reason}
     now = utcnow()
     item.verdict, item.verdict_reason = verdict, reason if verdict is Verdict.NEEDS_MORE else ""
@@ -309,7 +326,8 @@ def give_verdict(
             "verdict": verdict.value,
             "reason": item.verdict_reason,
             "inspection": inspection.id if inspection else None,
-        },
+        }
+        | ({"school_status": item.status.value, "confirmed_not_done": True} if passed_not_done else {}),
     )
     return commit_item(item)
 
@@ -333,9 +351,7 @@ def close(
         raise VisitClosed()
     if inspection.version != version:
         raise StaleInspection()
-    errors = time_errors(starts_at, ends_at)
-    if not conclusion.strip():
-        errors["conclusion"] = "Ghi kết luận của đoàn kiểm tra trước khi kết thúc."
+    errors = close_errors(conclusion, starts_at, ends_at)
     if errors:
         raise InspectionError(errors)
     before = describe(inspection)
@@ -356,6 +372,14 @@ def close(
     )
     _commit_visit()
     return inspection
+
+
+def close_errors(conclusion: str, starts_at: time | None, ends_at: time | None) -> dict[str, str]:
+    """What stops a visit from closing, by form field: its times, and a conclusion written."""
+    errors = time_errors(starts_at, ends_at)
+    if not conclusion.strip():
+        errors["conclusion"] = "Ghi kết luận của đoàn kiểm tra trước khi kết thúc."
+    return errors
 
 
 def reopen(inspection: Inspection, *, version: int, reason: str, actor) -> Inspection:

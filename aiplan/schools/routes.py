@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from ..access import can_see_restricted, can_write_record, get_school, login_required_any, roles_required
 from ..extensions import db
+from ..figures.inspections import needs_more_by_school
 from ..figures.items import progress_by_school
 from ..figures.rollup import school_order
 from ..figures.school_page import school_page
@@ -23,14 +24,21 @@ HISTORY_PAGE_SIZE = 50
 @bp.get("/schools")
 @login_required_any
 def index():
-    """Every active school of the ward with its progress bar; school staff see only their own."""
+    """Every active school of the ward with its progress bar and what it was asked to add; school
+    staff see only their own."""
     plan = viewed_plan(current_user.ward_id)
     query = select(School).filter_by(ward_id=current_user.ward_id, is_active=True)
     if current_user.role is Role.SCHOOL_STAFF:
         query = query.filter_by(id=current_user.school_id)
     schools = sorted(db.session.scalars(query), key=school_order(plan))
-    progress = progress_by_school(plan, [s.id for s in schools], local_today())
-    return render_template("schools/index.html", plan=plan, schools=schools, progress=progress)
+    ids = [s.id for s in schools]
+    return render_template(
+        "schools/index.html",
+        plan=plan,
+        schools=schools,
+        progress=progress_by_school(plan, ids, local_today()),
+        needs_more=needs_more_by_school(plan, ids),
+    )
 
 
 @bp.get("/schools/<slug>")
