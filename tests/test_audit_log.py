@@ -323,3 +323,27 @@ def test_the_page_costs_the_same_queries_at_any_size(app, as_persona, count_quer
     small = queries()
     add_events(30)
     assert queries() == small
+
+
+def test_office_staff_read_what_the_page_is_and_the_technical_details_stay_folded(app, as_persona):
+    digest = "ab" * 32
+    with app.app_context():
+        item = _item()
+        audit.record(
+            "evidence.upload",
+            item,
+            school_id=item.school_id,
+            actor=_user("canbo-a"),
+            after={"name": "ke-hoach.pdf", "size": 190427, "sha256": digest, "restricted": False},
+        )
+        db.session.commit()
+
+    html = as_persona("ward_admin").get("/audit").get_data(as_text=True)
+
+    assert "Trang này cho biết ai đã làm gì trong hệ thống" in html
+    folded = re.findall(r'<details class="tech-details">.*?</details>', html, re.S)
+    unfolded = re.sub(r'<details class="tech-details">.*?</details>', "", html, flags=re.S)
+    assert "flask --app aiplan verify" in folded[0] and "Chi tiết kỹ thuật" in folded[0]
+    assert any(digest in part and "190427" in part for part in folded)
+    assert digest not in unfolded and "190427" not in unfolded and "flask --app" not in unfolded
+    assert "ke-hoach.pdf" in unfolded
