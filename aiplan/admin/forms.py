@@ -17,7 +17,10 @@ except ImportError:  # WTForms before 3.3 takes (value, label) pairs, which 3.3 
         return value, label
 
 
-ROLE_CHOICES = [choice(role.value, role.label) for role in Role]
+# Least powerful first, a new account starting as a viewer: an admin who does not change the role
+# gives too little rather than too much. A required select needs an empty first option (HTML).
+ROLE_ORDER = (Role.VIEWER, Role.SCHOOL_STAFF, Role.SUPERVISOR, Role.WARD_ADMIN)
+ROLE_CHOICES = [choice("", _l("— Chọn vai trò —"))] + [choice(role.value, role.label) for role in ROLE_ORDER]
 
 
 def _no_formula(form, field):
@@ -41,7 +44,7 @@ class SchoolForm(FlaskForm):
     )
     level = SelectField(
         _l("Cấp học"),
-        choices=[choice(level.value, level.label) for level in SchoolLevel],
+        choices=[choice("", _l("— Chọn cấp học —"))] + [choice(level.value, level.label) for level in SchoolLevel],
         validators=[InputRequired(_l("Chọn cấp học."))],
     )
     is_pilot = BooleanField(_l("Trường thí điểm"))
@@ -77,7 +80,9 @@ class AccountForm(FlaskForm):
             _no_formula,
         ],
     )
-    role = SelectField(_l("Vai trò"), choices=ROLE_CHOICES, validators=[InputRequired(_l("Chọn vai trò."))])
+    role = SelectField(
+        _l("Vai trò"), choices=ROLE_CHOICES, default=Role.VIEWER.value, validators=[InputRequired(_l("Chọn vai trò."))]
+    )
     school = SelectField(_l("Trường"), coerce=int, validate_choice=False)
     is_enabled = BooleanField(_l("Đang hoạt động (được đăng nhập)"), default=True)
 
