@@ -34,6 +34,20 @@ def _trimmed_lower(value):
 
 
 class SchoolForm(FlaskForm):
+    # Fields are listed (and the error summary ordered) in the page's order: the code comes first.
+    slug = StringField(
+        _l("Mã trường"),
+        validators=[
+            DataRequired(_l("Nhập mã trường.")),
+            Length(max=80, message=_l("Tối đa %(max)d ký tự.")),
+            Regexp(
+                r"^[a-z0-9]+(-[a-z0-9]+)*$",
+                message=_l("Mã trường chỉ gồm chữ thường không dấu, số và dấu '-', ví dụ th-doan-ket."),
+            ),
+        ],
+        filters=[_trimmed_lower],
+        render_kw={"autocapitalize": "none", "spellcheck": "false"},
+    )
     name = StringField(
         _l("Tên trường"),
         validators=[
@@ -52,26 +66,21 @@ class SchoolForm(FlaskForm):
 
 
 class EditSchoolForm(SchoolForm):
+    slug = None  # type: ignore[assignment]  # chosen once: it names the school in every URL
     version = FingerprintField()  # the fingerprint of the values shown: a save over someone else's is refused
 
 
 class NewSchoolForm(SchoolForm):
-    slug = StringField(
-        _l("Mã trường"),
-        validators=[
-            DataRequired(_l("Nhập mã trường.")),
-            Length(max=80, message=_l("Tối đa %(max)d ký tự.")),
-            Regexp(
-                r"^[a-z0-9]+(-[a-z0-9]+)*$",
-                message=_l("Mã trường chỉ gồm chữ thường không dấu, số và dấu '-', ví dụ th-doan-ket."),
-            ),
-        ],
-        filters=[_trimmed_lower],
-        render_kw={"autocapitalize": "none", "spellcheck": "false"},
-    )
+    pass
 
 
 class AccountForm(FlaskForm):
+    username = StringField(
+        _l("Tên đăng nhập"),
+        validators=[DataRequired(_l("Nhập tên đăng nhập.")), Length(max=80, message=_l("Tối đa %(max)d ký tự."))],
+        filters=[_trimmed_lower],
+        render_kw={"autocapitalize": "none", "spellcheck": "false", "autocomplete": "off"},
+    )
     full_name = StringField(
         _l("Họ tên"),
         validators=[
@@ -88,16 +97,12 @@ class AccountForm(FlaskForm):
 
 
 class EditAccountForm(AccountForm):
+    username = None  # type: ignore[assignment]  # chosen once
     version = FingerprintField()  # the fingerprint of the values shown: a save over someone else's is refused
 
 
 class NewAccountForm(AccountForm):
-    username = StringField(
-        _l("Tên đăng nhập"),
-        validators=[DataRequired(_l("Nhập tên đăng nhập.")), Length(max=80, message=_l("Tối đa %(max)d ký tự."))],
-        filters=[_trimmed_lower],
-        render_kw={"autocapitalize": "none", "spellcheck": "false", "autocomplete": "off"},
-    )
+    pass
 
 
 class ImportForm(FlaskForm):
