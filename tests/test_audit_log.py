@@ -91,7 +91,7 @@ def test_the_admin_sees_the_wards_changes_newest_first_with_labels(app, as_perso
     event = html[html.index(f'class="audit-seq">#{first}<') :]
     event = event[: event.index("</li>")]
     assert "canbo-a" in event and "Trường Tiểu học Đoàn Kết" in event
-    assert f"Cập nhật mục checklist: {title}" in event
+    assert f"Cập nhật mục việc: {title}" in event
     assert "<dt>Trạng thái</dt>" in event
     assert "Chưa thực hiện</del> → <ins>" in event and "Đã hoàn thành</ins>" in event
     assert "Ghi chú" not in event and "giữ nguyên" not in event  # unchanged fields are not listed
@@ -159,7 +159,7 @@ def test_filters_by_school_user_and_kind_of_change(app, as_persona):
 
     html = client.get("/audit?loai=auth.login").get_data(as_text=True)
     assert {admin_login, login} <= set(seqs(html))  # a ward admin's own login belongs to the ward too
-    assert a not in seqs(html) and 'class="item-title">Cập nhật mục checklist' not in html
+    assert a not in seqs(html) and 'class="item-title">Cập nhật mục việc' not in html
     assert '<option value="auth.login" selected>Đăng nhập</option>' in html
     assert '<optgroup label="Tài khoản">' in html
 

@@ -236,7 +236,7 @@ def test_import_schools_adds_a_school_with_its_checklist(app, runner, tmp_path):
 
     assert result.exit_code == 0, result.output
     assert (
-        "Danh sách trường (truong-moi.csv): thêm 1, cập nhật 0, giữ nguyên 0; thêm 8 mục checklist."
+        "Danh sách trường (truong-moi.csv): thêm 1, cập nhật 0, giữ nguyên 0; thêm 8 mục việc."
     ) in result.output
 
 
