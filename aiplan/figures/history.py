@@ -13,9 +13,9 @@ from sqlalchemy.orm import joinedload
 from ..audit import action_label, field_label, value_label
 from ..extensions import db
 from ..i18n import translate
-from ..models import Activity, AuditEvent, ChecklistItem
+from ..models import Activity, AuditEvent, ChecklistItem, DeliveryForm
 from ..timeutil import LOCAL_TZ
-from .labels import item_label
+from .labels import capitalised, item_label
 
 LOGIN_ACTIONS = ("auth.login",)
 # Fields the history never shows: integrity data and internal ids (they stay in /audit and `verify`).
@@ -53,7 +53,8 @@ def entries(events: list[AuditEvent]) -> list[Entry]:
     """The events as sentences; the items and activities they name are read in one query each."""
     items = _items({e.object_id for e in events if e.object_type == "ChecklistItem"} | _ids(events, "item_id"))
     activities = _activities({e.object_id for e in events if e.object_type == "Activity"} | _ids(events, "activity_id"))
-    return [_entry(event, items, activities) for event in events]
+    forms = _forms({(e.after or {}).get("form") for e in events if e.object_type == "Activity"} - {None})
+    return [_entry(event, items, activities, forms) for event in events]
 
 
 def local_datetime(moment: datetime) -> str:
@@ -86,6 +87,16 @@ def _items(ids: set[int]) -> dict[int, ChecklistItem]:
     return {item.id: item for item in db.session.scalars(query)}
 
 
+def _forms(codes: set[str]) -> dict[str, str]:
+    """Delivery forms' names by code ("2.1" -> "Lồng ghép…"); the newest plan's name wins."""
+    if not codes:
+        return {}
+    rows = db.session.execute(
+        select(DeliveryForm.code, DeliveryForm.title).where(DeliveryForm.code.in_(codes)).order_by(DeliveryForm.id)
+    )
+    return {code: capitalised(title) for code, title in rows}
+
+
 def _activities(ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
@@ -95,7 +106,7 @@ def _activities(ids: set[int]) -> dict[int, str]:
 # -- writing the sentences -------------------------------------------------------------------------
 
 
-def _entry(event: AuditEvent, items: dict[int, ChecklistItem], activities: dict[int, str]) -> Entry:
+def _entry(event: AuditEvent, items: dict[int, ChecklistItem], activities: dict[int, str], forms: dict) -> Entry:
     before, after = event.before or {}, event.after or {}
     entry = Entry(event, local_datetime(event.at), translate(action_label(event.action)))
     if event.action in ITEM_ACTIONS:
@@ -105,7 +116,8 @@ def _entry(event: AuditEvent, items: dict[int, ChecklistItem], activities: dict[
     elif event.object_type == "Activity":
         title = activities.get(event.object_id or 0) or after.get("title") or before.get("title") or ""
         entry.sentence = f"{entry.sentence} «{title}»"
-        entry.changes = _changes(before, after, skip={"title"} if event.action != "activity.update" else set())
+        skip = {"title"} if event.action != "activity.update" else set()
+        entry.changes = _changes(before, after, skip=skip, names={"form": forms})  # a form by its name
     elif event.object_type == "SelfEvaluation":
         entry.changes = _criteria(before.get("criteria") or {}, after.get("criteria") or {})
     elif event.object_type == "Inspection":
@@ -177,21 +189,29 @@ def _criteria(before: dict, after: dict) -> list[Change]:
     return changes
 
 
-def _changes(before: dict, after: dict, skip: set[str] = frozenset()) -> list[Change]:  # type: ignore[assignment]
-    """The fields that changed (all of them for a new record), in the vocabulary's words."""
+def _changes(before: dict, after: dict, skip: set[str] = frozenset(), names: dict | None = None) -> list[Change]:  # type: ignore[assignment]
+    """The fields that changed (all of them for a new record), in the vocabulary's words; `names`
+    gives the words of a field's codes (an activity's delivery form)."""
     changes = []
+    names = names or {}
     for key in [*after, *(k for k in before if k not in after)]:
         if key in skip or key in HIDDEN_FIELDS:
             continue
         if key in before and before[key] == after.get(key):
             continue
-        new = _value(after.get(key), key)
-        if key not in before:
-            if new:
+        new = _named_value(names, key, after.get(key))
+        if key not in before or before[key] in ("", None):  # a new value: nothing to cross out
+            if new and after.get(key) is not False:  # "Hạn chế: không" on a new file says nothing
                 changes.append(Change(translate(field_label(key)), new))
             continue
-        changes.append(Change(translate(field_label(key)), new, _value(before[key], key)))
+        old = _named_value(names, key, before[key])
+        changes.append(Change(translate(field_label(key)), new, old))
     return changes
+
+
+def _named_value(names: dict, key: str, value) -> str:
+    named = names.get(key, {}).get(value) if isinstance(value, str) else None
+    return named or _value(value, key)
 
 
 def _value(value, key: str = "") -> str:
