@@ -135,3 +135,25 @@ def test_on_a_phone_a_refused_account_form_focuses_the_summary_and_its_links_rea
     summary.get_by_role("link", name=re.compile("họ tên", re.I)).click()
     assert page.evaluate("location.hash") == "#full_name"
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_a_plan_form_lists_every_bad_date_at_once(as_persona):
+    admin = as_persona("ward_admin")
+    url = "/admin/plan/2025-2026/calendar"
+    version = re.search(r'name="version" type="hidden" value="([^"]+)"', admin.get(url).get_data(as_text=True))[1]
+    data = {
+        "version": version,
+        "hk1_start": "31/02/2025",
+        "hk1_end": "",
+        "hk2_start": "19/01/2026",
+        "hk2_end": "25/05/2026",
+        "midterm_start": "hôm qua",
+        "midterm_end": "04/04/2026",
+        "ends_on": "31/05/2026",
+        "closes_on": "31/08/2026",
+    }
+
+    response = admin.post(url, data=data)
+
+    targets = [target for target, _ in summary_links(response.get_data(as_text=True))]
+    assert {"hk1_start", "hk1_end", "midterm_start"} <= set(targets), targets

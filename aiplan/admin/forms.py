@@ -66,7 +66,7 @@ class SchoolForm(FlaskForm):
 
 
 class EditSchoolForm(SchoolForm):
-    slug = None  # type: ignore[assignment]  # chosen once: it names the school in every URL
+    slug = None  # chosen once: it names the school in every URL
     version = FingerprintField()  # the fingerprint of the values shown: a save over someone else's is refused
 
 
@@ -97,7 +97,7 @@ class AccountForm(FlaskForm):
 
 
 class EditAccountForm(AccountForm):
-    username = None  # type: ignore[assignment]  # chosen once
+    username = None  # chosen once
     version = FingerprintField()  # the fingerprint of the values shown: a save over someone else's is refused
 
 

@@ -51,9 +51,11 @@ def school_events(school_id: int, page: int, page_size: int, with_logins: bool) 
 
 def entries(events: list[AuditEvent]) -> list[Entry]:
     """The events as sentences; the items and activities they name are read in one query each."""
-    items = _items({e.object_id for e in events if e.object_type == "ChecklistItem"} | _ids(events, "item_id"))
-    activities = _activities({e.object_id for e in events if e.object_type == "Activity"} | _ids(events, "activity_id"))
-    forms = _forms({(e.after or {}).get("form") for e in events if e.object_type == "Activity"} - {None})
+    items = _items(_objects(events, "ChecklistItem") | _ids(events, "item_id"))
+    activities = _activities(_objects(events, "Activity") | _ids(events, "activity_id"))
+    forms = _forms(
+        {code for e in events if e.object_type == "Activity" and isinstance(code := (e.after or {}).get("form"), str)}
+    )
     return [_entry(event, items, activities, forms) for event in events]
 
 
@@ -69,6 +71,10 @@ def file_size(size: int) -> str:
 
 
 # -- reading -------------------------------------------------------------------------------------
+
+
+def _objects(events: list[AuditEvent], object_type: str) -> set[int]:
+    return {e.object_id for e in events if e.object_type == object_type and e.object_id is not None}
 
 
 def _ids(events: list[AuditEvent], key: str) -> set[int]:

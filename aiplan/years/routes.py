@@ -79,8 +79,7 @@ def start():
         else:
             flash(
                 _(
-                    "Đã tạo năm học %(name)s với %(items)d mục việc mới. Hãy xem lại, mở rộng thí điểm rồi "
-                    "mở năm học.",
+                    "Đã tạo năm học %(name)s với %(items)d mục việc mới. Hãy xem lại, mở rộng thí điểm rồi mở năm học.",
                     name=rollover.plan.school_year.name,
                     items=rollover.items_added,
                 ),
