@@ -347,3 +347,9 @@ def test_office_staff_read_what_the_page_is_and_the_technical_details_stay_folde
     assert any(digest in part and "190427" in part for part in folded)
     assert digest not in unfolded and "190427" not in unfolded and "flask --app" not in unfolded
     assert "ke-hoach.pdf" in unfolded
+
+
+def test_the_date_filters_are_date_pickers_that_keep_a_typed_day(as_persona):
+    html = as_persona("ward_admin").get("/audit?tu=05/09/2025&den=2026-01-17").get_data(as_text=True)
+    assert re.search(r'<input type="date" id="audit-tu" name="tu" value="2025-09-05"', html)
+    assert re.search(r'<input type="date" id="audit-den" name="den" value="2026-01-17"', html)
