@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from ..audit import action_label, field_label, value_label
 from ..extensions import db
 from ..i18n import translate
-from ..models import Activity, AuditEvent, ChecklistItem, DeliveryForm
+from ..models import Activity, AuditEvent, ChecklistItem, DeliveryForm, User
 from ..timeutil import LOCAL_TZ
 from .labels import capitalised, item_label
 
@@ -34,6 +34,7 @@ class Change:
 class Entry:
     event: AuditEvent
     when: str  # dd/mm/yyyy HH:MM in Hà Nội
+    who: str  # "Nguyễn Thị Hoa (canbo-a)", or the username the event kept
     sentence: str
     changes: list[Change] = field(default_factory=list)
 
@@ -56,7 +57,13 @@ def entries(events: list[AuditEvent]) -> list[Entry]:
     forms = _forms(
         {code for e in events if e.object_type == "Activity" and isinstance(code := (e.after or {}).get("form"), str)}
     )
-    return [_entry(event, items, activities, forms) for event in events]
+    names = _full_names({e.actor_id for e in events if e.actor_id is not None})
+    built = [_entry(event, items, activities, forms) for event in events]
+    for entry in built:
+        full_name = names.get(entry.event.actor_id or 0)
+        if full_name:
+            entry.who = f"{full_name} ({entry.event.actor_name})"
+    return built
 
 
 def local_datetime(moment: datetime) -> str:
@@ -93,6 +100,12 @@ def _items(ids: set[int]) -> dict[int, ChecklistItem]:
     return {item.id: item for item in db.session.scalars(query)}
 
 
+def _full_names(ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))))
+
+
 def _forms(codes: set[str]) -> dict[str, str]:
     """Delivery forms' names by code ("2.1" -> "Lồng ghép…"); the newest plan's name wins."""
     if not codes:
@@ -106,7 +119,7 @@ def _forms(codes: set[str]) -> dict[str, str]:
 def _activities(ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(db.session.execute(select(Activity.id, Activity.title).where(Activity.id.in_(ids))).tuples().all())
+    return dict(db.session.execute(select(Activity.id, Activity.title).where(Activity.id.in_(ids))))
 
 
 # -- writing the sentences -------------------------------------------------------------------------
@@ -114,7 +127,7 @@ def _activities(ids: set[int]) -> dict[int, str]:
 
 def _entry(event: AuditEvent, items: dict[int, ChecklistItem], activities: dict[int, str], forms: dict) -> Entry:
     before, after = event.before or {}, event.after or {}
-    entry = Entry(event, local_datetime(event.at), translate(action_label(event.action)))
+    entry = Entry(event, local_datetime(event.at), event.actor_name, translate(action_label(event.action)))
     if event.action in ITEM_ACTIONS:
         _item_entry(entry, items.get(event.object_id or 0), before, after)
     elif event.object_type == "EvidenceFile":
