@@ -103,7 +103,7 @@ def _items(ids: set[int]) -> dict[int, ChecklistItem]:
 def _full_names(ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))))
+    return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())
 
 
 def _forms(codes: set[str]) -> dict[str, str]:
@@ -119,7 +119,7 @@ def _forms(codes: set[str]) -> dict[str, str]:
 def _activities(ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(db.session.execute(select(Activity.id, Activity.title).where(Activity.id.in_(ids))))
+    return dict(db.session.execute(select(Activity.id, Activity.title).where(Activity.id.in_(ids))).all())
 
 
 # -- writing the sentences -------------------------------------------------------------------------
