@@ -45,7 +45,7 @@ def _load_plan_file(path: Path, replace_calendar: bool = False) -> None:
         click.echo(
             f"Đã nạp kế hoạch năm học {plan.school_year.name} từ {path.name}: "
             f"{len(plan.milestones)} mốc, {len(plan.targets)} chỉ tiêu; "
-            f"thêm {report.items_added} mục checklist."
+            f"thêm {report.items_added} mục việc."
         )
         for label, names in (("Mới", report.created), ("Đổi", report.changed), ("Bỏ", report.removed)):
             if names:
@@ -63,7 +63,7 @@ def _import_schools_file(path: Path, ward_slug: str | None) -> None:
         fail(f"không nhập được danh sách trường từ {path.name}; chưa có gì thay đổi", error.problems)
     click.echo(
         f"Danh sách trường ({path.name}): thêm {len(report.created)}, cập nhật {len(report.updated)}, "
-        f"giữ nguyên {report.unchanged}; thêm {report.items_added} mục checklist."
+        f"giữ nguyên {report.unchanged}; thêm {report.items_added} mục việc."
     )
 
 

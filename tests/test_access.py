@@ -323,6 +323,8 @@ ACCESS.update(
         "admin.account_set_enabled": ("POST", account_url("/enabled"), ADMIN_ONLY, {"enabled": "1"}),
         "admin.account_reset_password": ("POST", account_url("/password"), ADMIN_ONLY),
         "admin.import_file": ("GET", "/admin/import", ADMIN_ONLY),
+        "admin.import_sample_csv": ("GET", "/admin/import/mau-truong.csv", ADMIN_ONLY),
+        "admin.import_sample_xlsx": ("GET", "/admin/import/mau.xlsx", ADMIN_ONLY),
         # Without a previewed file the admin is told to upload again (422) and nothing is imported.
         "admin.import_confirm": ("POST", "/admin/import/confirm", ADMIN_ONLY | {"ward_admin": 422}),
         "auth.change_password": ("GET", "/account/password", EVERYONE_SIGNED_IN),

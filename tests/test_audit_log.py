@@ -91,7 +91,7 @@ def test_the_admin_sees_the_wards_changes_newest_first_with_labels(app, as_perso
     event = html[html.index(f'class="audit-seq">#{first}<') :]
     event = event[: event.index("</li>")]
     assert "canbo-a" in event and "Trường Tiểu học Đoàn Kết" in event
-    assert f"Cập nhật mục checklist: {title}" in event
+    assert f"Cập nhật mục việc: {title}" in event
     assert "<dt>Trạng thái</dt>" in event
     assert "Chưa thực hiện</del> → <ins>" in event and "Đã hoàn thành</ins>" in event
     assert "Ghi chú" not in event and "giữ nguyên" not in event  # unchanged fields are not listed
@@ -159,7 +159,7 @@ def test_filters_by_school_user_and_kind_of_change(app, as_persona):
 
     html = client.get("/audit?loai=auth.login").get_data(as_text=True)
     assert {admin_login, login} <= set(seqs(html))  # a ward admin's own login belongs to the ward too
-    assert a not in seqs(html) and 'class="item-title">Cập nhật mục checklist' not in html
+    assert a not in seqs(html) and 'class="item-title">Cập nhật mục việc' not in html
     assert '<option value="auth.login" selected>Đăng nhập</option>' in html
     assert '<optgroup label="Tài khoản">' in html
 
@@ -323,3 +323,33 @@ def test_the_page_costs_the_same_queries_at_any_size(app, as_persona, count_quer
     small = queries()
     add_events(30)
     assert queries() == small
+
+
+def test_office_staff_read_what_the_page_is_and_the_technical_details_stay_folded(app, as_persona):
+    digest = "ab" * 32
+    with app.app_context():
+        item = _item()
+        audit.record(
+            "evidence.upload",
+            item,
+            school_id=item.school_id,
+            actor=_user("canbo-a"),
+            after={"name": "ke-hoach.pdf", "size": 190427, "sha256": digest, "restricted": False},
+        )
+        db.session.commit()
+
+    html = as_persona("ward_admin").get("/audit").get_data(as_text=True)
+
+    assert "Trang này cho biết ai đã làm gì trong hệ thống" in html
+    folded = re.findall(r'<details class="tech-details">.*?</details>', html, re.S)
+    unfolded = re.sub(r'<details class="tech-details">.*?</details>', "", html, flags=re.S)
+    assert "flask --app aiplan verify" in folded[0] and "Chi tiết kỹ thuật" in folded[0]
+    assert any(digest in part and "190427" in part for part in folded)
+    assert digest not in unfolded and "190427" not in unfolded and "flask --app" not in unfolded
+    assert "ke-hoach.pdf" in unfolded
+
+
+def test_the_date_filters_are_date_pickers_that_keep_a_typed_day(as_persona):
+    html = as_persona("ward_admin").get("/audit?tu=05/09/2025&den=2026-01-17").get_data(as_text=True)
+    assert re.search(r'<input type="date" id="audit-tu" name="tu" value="2025-09-05"', html)
+    assert re.search(r'<input type="date" id="audit-den" name="den" value="2026-01-17"', html)

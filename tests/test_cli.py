@@ -235,9 +235,7 @@ def test_import_schools_adds_a_school_with_its_checklist(app, runner, tmp_path):
     result = runner.invoke(args=["import-schools", str(path)])
 
     assert result.exit_code == 0, result.output
-    assert (
-        "Danh sách trường (truong-moi.csv): thêm 1, cập nhật 0, giữ nguyên 0; thêm 8 mục checklist."
-    ) in result.output
+    assert ("Danh sách trường (truong-moi.csv): thêm 1, cập nhật 0, giữ nguyên 0; thêm 8 mục việc.") in result.output
 
 
 def test_load_plan_with_a_broken_file_exits_nonzero_and_lists_every_problem(app, runner, tmp_path):

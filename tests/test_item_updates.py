@@ -274,8 +274,8 @@ def test_the_history_page_shows_the_change_in_words(app, as_persona):
     text = re.sub(
         r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get(f"/schools/{SCHOOL_A}/history").get_data(as_text=True))
     )
-    assert "Cập nhật mục checklist" in text
-    assert "Trạng thái Chưa thực hiện → Đang thực hiện" in text
+    assert "Cập nhật trạng thái mục «" in text
+    assert "(Mốc 3): Chưa thực hiện → Đang thực hiện" in text
 
 
 def test_staff_of_another_school_cannot_read_the_history(as_persona):

@@ -125,7 +125,7 @@ def test_a_changed_plan_file_is_loaded_and_its_report_shown(app, as_persona):
     body = html.unescape(html_of(response))
     assert response.status_code == 200
     assert "Đã nạp kế hoạch năm học 2025-2026 từ sua-moc-2.toml" in body
-    assert "9 mốc, 3 chỉ tiêu; thêm 0 mục checklist." in body
+    assert "9 mốc, 3 chỉ tiêu; thêm 0 mục việc." in body
     assert "mốc 2" in body and "Lưu ý" in body and "muộn hơn" in body  # the plan's own contradiction, shown
     with app.app_context():
         event = db.session.scalar(select(AuditEvent).filter_by(action="plan.load").order_by(AuditEvent.seq.desc()))

@@ -189,6 +189,23 @@ def test_the_xlsx_has_frozen_vietnamese_headers_fitting_widths_and_real_numbers(
     assert book["Mốc 1"]["B4"].value == "Phường Long Biên (việc của phường)"
 
 
+def test_every_xlsx_sheet_prints_landscape_on_a4_one_page_wide_with_its_headers_on_each_page(seeded, as_persona):
+    book = get_xlsx(as_persona("ward_admin"))
+    header_rows = {"Phụ lục II": "$3:$4", "Theo trường": "$3:$3", "Mốc 3": "$3:$3"}
+    for sheet in book.worksheets:
+        setup = sheet.page_setup
+        assert setup.orientation == "landscape", sheet.title
+        assert str(setup.paperSize) == "9", sheet.title  # A4
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert (setup.fitToWidth, setup.fitToHeight) == (1, 0), sheet.title  # one page wide, as long as needed
+        assert sheet.print_title_rows == header_rows.get(sheet.title, "$3:$3"), sheet.title
+        assert all(cell.alignment.wrap_text for cell in [c for c in sheet[3] if c.value][:6]), (
+            sheet.title
+        )  # headers wrap
+        widths = [dim.width for dim in sheet.column_dimensions.values() if dim.width]
+        assert widths and max(widths) <= 45, sheet.title
+
+
 def test_the_csv_is_utf8_with_a_bom_and_vietnamese_headers_one_row_per_school(seeded, as_persona):
     response = as_persona("supervisor").get("/rollup.csv")
     assert response.data.startswith(b"\xef\xbb\xbf")

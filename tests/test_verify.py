@@ -86,7 +86,7 @@ def test_an_event_whose_content_was_edited_is_named_by_its_number(app, runner):
     result = _run(runner)
 
     assert result.exit_code == 1
-    assert f"Bản ghi #{seq} (id {event_id}, Cập nhật mục checklist, " in result.output
+    assert f"Bản ghi #{seq} (id {event_id}, Cập nhật mục việc, " in result.output
     assert "nội dung đã bị sửa (hash không khớp)" in result.output
     assert "chuỗi hash nguyên vẹn" not in result.output
     assert "Minh chứng: 0 tệp khớp SHA-256." in result.output  # the files part still reports

@@ -73,10 +73,10 @@ def test_a_school_still_records_late_work_and_the_history_marks_it_as_late(app, 
             .where(School.slug == SCHOOL_A, ChecklistItem.key.in_(("m3", "m4")))
         ).all()
         assert done == [ItemStatus.DONE, ItemStatus.DONE]
-    history = as_persona("ward_admin").get(f"/schools/{SCHOOL_A}/history").get_data(as_text=True)
+    history = as_persona("ward_admin").get(f"/schools/{SCHOOL_A}/history?logins=1").get_data(as_text=True)
     entries = {page_text(entry)[:40]: page_text(entry) for entry in re.findall(r"<li>(.*?)</li>", history, re.S)}
-    [on_time] = [entry for head, entry in entries.items() if "23:59 31/08/2026" in head]
-    [late] = [entry for head, entry in entries.items() if "00:00 01/09/2026" in head]
+    [on_time] = [entry for head, entry in entries.items() if "31/08/2026 23:59" in head]
+    [late] = [entry for head, entry in entries.items() if "01/09/2026 00:00" in head]
     assert LATE not in on_time and LATE in late
     assert LATE not in entries[next(head for head in entries if "Đăng nhập" in entries[head])]  # not work
 

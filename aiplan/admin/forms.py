@@ -17,7 +17,10 @@ except ImportError:  # WTForms before 3.3 takes (value, label) pairs, which 3.3 
         return value, label
 
 
-ROLE_CHOICES = [choice(role.value, role.label) for role in Role]
+# Least powerful first, a new account starting as a viewer: an admin who does not change the role
+# gives too little rather than too much. A required select needs an empty first option (HTML).
+ROLE_ORDER = (Role.VIEWER, Role.SCHOOL_STAFF, Role.SUPERVISOR, Role.WARD_ADMIN)
+ROLE_CHOICES = [choice("", _l("— Chọn vai trò —"))] + [choice(role.value, role.label) for role in ROLE_ORDER]
 
 
 def _no_formula(form, field):
@@ -31,28 +34,7 @@ def _trimmed_lower(value):
 
 
 class SchoolForm(FlaskForm):
-    name = StringField(
-        _l("Tên trường"),
-        validators=[
-            DataRequired(_l("Nhập tên trường.")),
-            Length(max=200, message=_l("Tối đa %(max)d ký tự.")),
-            _no_formula,
-        ],
-    )
-    level = SelectField(
-        _l("Cấp học"),
-        choices=[choice(level.value, level.label) for level in SchoolLevel],
-        validators=[InputRequired(_l("Chọn cấp học."))],
-    )
-    is_pilot = BooleanField(_l("Trường thí điểm"))
-    is_active = BooleanField(_l("Đang hoạt động"), default=True)
-
-
-class EditSchoolForm(SchoolForm):
-    version = FingerprintField()  # the fingerprint of the values shown: a save over someone else's is refused
-
-
-class NewSchoolForm(SchoolForm):
+    # Fields are listed (and the error summary ordered) in the page's order: the code comes first.
     slug = StringField(
         _l("Mã trường"),
         validators=[
@@ -66,9 +48,39 @@ class NewSchoolForm(SchoolForm):
         filters=[_trimmed_lower],
         render_kw={"autocapitalize": "none", "spellcheck": "false"},
     )
+    name = StringField(
+        _l("Tên trường"),
+        validators=[
+            DataRequired(_l("Nhập tên trường.")),
+            Length(max=200, message=_l("Tối đa %(max)d ký tự.")),
+            _no_formula,
+        ],
+    )
+    level = SelectField(
+        _l("Cấp học"),
+        choices=[choice("", _l("— Chọn cấp học —"))] + [choice(level.value, level.label) for level in SchoolLevel],
+        validators=[InputRequired(_l("Chọn cấp học."))],
+    )
+    is_pilot = BooleanField(_l("Trường thí điểm"))
+    is_active = BooleanField(_l("Đang hoạt động"), default=True)
+
+
+class EditSchoolForm(SchoolForm):
+    slug = None  # chosen once: it names the school in every URL
+    version = FingerprintField()  # the fingerprint of the values shown: a save over someone else's is refused
+
+
+class NewSchoolForm(SchoolForm):
+    pass
 
 
 class AccountForm(FlaskForm):
+    username = StringField(
+        _l("Tên đăng nhập"),
+        validators=[DataRequired(_l("Nhập tên đăng nhập.")), Length(max=80, message=_l("Tối đa %(max)d ký tự."))],
+        filters=[_trimmed_lower],
+        render_kw={"autocapitalize": "none", "spellcheck": "false", "autocomplete": "off"},
+    )
     full_name = StringField(
         _l("Họ tên"),
         validators=[
@@ -77,22 +89,20 @@ class AccountForm(FlaskForm):
             _no_formula,
         ],
     )
-    role = SelectField(_l("Vai trò"), choices=ROLE_CHOICES, validators=[InputRequired(_l("Chọn vai trò."))])
+    role = SelectField(
+        _l("Vai trò"), choices=ROLE_CHOICES, default=Role.VIEWER.value, validators=[InputRequired(_l("Chọn vai trò."))]
+    )
     school = SelectField(_l("Trường"), coerce=int, validate_choice=False)
     is_enabled = BooleanField(_l("Đang hoạt động (được đăng nhập)"), default=True)
 
 
 class EditAccountForm(AccountForm):
+    username = None  # chosen once
     version = FingerprintField()  # the fingerprint of the values shown: a save over someone else's is refused
 
 
 class NewAccountForm(AccountForm):
-    username = StringField(
-        _l("Tên đăng nhập"),
-        validators=[DataRequired(_l("Nhập tên đăng nhập.")), Length(max=80, message=_l("Tối đa %(max)d ký tự."))],
-        filters=[_trimmed_lower],
-        render_kw={"autocapitalize": "none", "spellcheck": "false", "autocomplete": "off"},
-    )
+    pass
 
 
 class ImportForm(FlaskForm):

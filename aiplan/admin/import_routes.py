@@ -1,6 +1,6 @@
 """Importing the ward's schools and accounts from a CSV or XLSX file: upload, preview, confirm."""
 
-from flask import render_template, request
+from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -13,7 +13,10 @@ from . import pending
 from .forms import ConfirmImportForm, ImportForm
 from .import_plan import apply_import, plan_import
 from .routes import bp
+from .samples import SAMPLES, sample_csv, sample_xlsx
 from .schools import SchoolImportError
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _form_page(problems: list[str], status: int, plan=None, confirm=None, filename: str = ""):
@@ -76,3 +79,23 @@ def import_confirm():
             [_("Chưa nhập gì: dữ liệu vừa thay đổi trong lúc nhập; hãy tải tệp lên lại.")], 409, filename=filename
         )
     return render_template("admin/import_done.html", result=result, filename=filename)
+
+
+@bp.get("/import/mau-<kind>.csv")
+@roles_required(Role.WARD_ADMIN)
+def import_sample_csv(kind):
+    """A sample list to fill in: the headers the importer reads and two example rows."""
+    if kind not in SAMPLES:
+        abort(404)
+    return sample_csv(kind), 200, _attachment(f"mau-{kind}.csv", "text/csv; charset=utf-8")
+
+
+@bp.get("/import/mau.xlsx")
+@roles_required(Role.WARD_ADMIN)
+def import_sample_xlsx():
+    """Both sample lists in one workbook, a sheet each."""
+    return sample_xlsx(), 200, _attachment("mau-danh-sach.xlsx", XLSX)
+
+
+def _attachment(filename: str, mimetype: str) -> dict:
+    return {"Content-Type": mimetype, "Content-Disposition": f'attachment; filename="{filename}"'}

@@ -3,16 +3,19 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import func, select
 
 from ..access import get_account, get_school, roles_required
-from ..auth.services import AccountError
+from ..auth.services import USERNAME, AccountError
 from ..extensions import db
-from ..models import Role, School, SchoolLevel
+from ..models import Role, School, SchoolLevel, User
 from .forms import EditAccountForm, EditSchoolForm, NewAccountForm, NewSchoolForm, choice
 from .schools import SchoolFormError, save_school
 from .services import (
+    TAKEN,
     StaleEdit,
     account_values,
+    check_role_and_school,
     create_account,
     fingerprint,
     reset_password,
@@ -52,6 +55,41 @@ def _add_errors(form, errors: dict[str, str]) -> None:
         getattr(form, name).errors = [*getattr(form, name).errors, message]
 
 
+def _validate(form, checks) -> bool:
+    """The form's own validators and the rules the save would check next (`checks()` gives
+    {field: message}), all at once: a person who left a name blank and picked a taken code hears
+    of both on the first submit, not one per submit. A field the form already refused keeps its
+    own message."""
+    if not form.is_submitted():
+        return False
+    valid = form.validate()
+    more = {name: message for name, message in checks().items() if not getattr(form, name).errors}
+    _add_errors(form, more)
+    return valid and not more
+
+
+def _slug_errors(form) -> dict[str, str]:
+    slug = form.slug.data or ""
+    if slug and not form.slug.errors and db.session.scalar(select(School.id).filter_by(slug=slug)):
+        return {"slug": _("Mã '%(slug)s' đã được dùng cho một trường khác; hãy chọn mã khác.", slug=slug)}
+    return {}
+
+
+def _account_errors(form, schools: dict[int, School], new: bool) -> dict[str, str]:
+    """The role and school that do not go together, a username that is taken or malformed."""
+    errors = {}
+    if form.school.data and form.school.data not in schools:
+        errors["school"] = _("Chọn một trường trong danh sách.")
+    elif form.role.data in {role.value for role in Role}:
+        errors |= check_role_and_school(current_user.ward_id, Role(form.role.data), schools.get(form.school.data))
+    username = (form.username.data or "") if new else ""
+    if username and not USERNAME.fullmatch(username):
+        errors["username"] = _("Tên đăng nhập chỉ gồm chữ thường không dấu, số, '.', '_' hoặc '-' (2–80 ký tự).")
+    elif username and db.session.scalar(select(User.id).where(func.lower(User.username) == username)):
+        errors["username"] = TAKEN.format(username)
+    return errors
+
+
 @bp.get("/schools")
 @roles_required(ADMIN)
 def schools():
@@ -64,7 +102,7 @@ def schools():
 def school_new():
     """Add a school; its checklists for the open years are made at once."""
     form = NewSchoolForm()
-    if form.validate_on_submit():
+    if _validate(form, lambda: _slug_errors(form)):
         row = {
             "slug": form.slug.data,
             "name": form.name.data,
@@ -163,7 +201,7 @@ def account_new():
     """Create an account; its temporary password is shown once, and must be changed at first sign-in."""
     form = NewAccountForm()
     schools = _school_choices(form)
-    if form.validate_on_submit():
+    if _validate(form, lambda: _account_errors(form, schools, new=True)):
         try:
             role, school = _chosen(form, schools)
             user, password = create_account(
@@ -195,7 +233,7 @@ def account_edit(user_id):
         **_version(account_values(user)),
     )
     schools = _school_choices(form)
-    if form.validate_on_submit():
+    if _validate(form, lambda: _account_errors(form, schools, new=False)):
         try:
             role, school = _chosen(form, schools)
             save_account(

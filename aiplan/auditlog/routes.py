@@ -24,6 +24,9 @@ from .services import (
 
 bp = Blueprint("auditlog", __name__)
 
+# Shown only behind "Chi tiết kỹ thuật": what `verify` checks, not what office staff read.
+TECHNICAL_FIELDS = ("sha256", "size", "key_id", "signature")
+
 
 @bp.get("/audit")
 @roles_required(Role.WARD_ADMIN)
@@ -49,6 +52,7 @@ def index():
         school_names={s.id: s.name for s in schools},
         names=object_names(events, schools, users),
         changes=changes,
+        technical_fields=TECHNICAL_FIELDS,
         object_type_label=object_type_label,
     )
     template = "auditlog/_results.html" if htmx and htmx.target == "audit-results" else "auditlog/index.html"

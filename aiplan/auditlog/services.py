@@ -41,6 +41,11 @@ OBJECT_TYPES = {
     "InspectionDecision": _l("Quyết định thành lập đoàn kiểm tra"),
     "School": _l("Trường"),
     "User": _l("Tài khoản"),
+    "Ward": _l("Phường"),
+    "Milestone": _l("Mốc"),
+    "Target": _l("Chỉ tiêu"),
+    "EvidenceRequirement": _l("Minh chứng của chỉ tiêu"),
+    "SchoolYear": _l("Năm học"),
 }
 
 

@@ -174,7 +174,7 @@ def _gap(first: int, last: int) -> str:
 
 
 def _describe(event) -> str:
-    """ "Bản ghi #12 (id 57, Cập nhật mục checklist, 03/03/2026 10:15)": enough to find it."""
+    """ "Bản ghi #12 (id 57, Cập nhật mục việc, 03/03/2026 10:15)": enough to find it."""
     at = event.at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M") if event.at else "không rõ thời gian"
     return f"Bản ghi #{event.seq} (id {event.id}, {action_label(event.action)}, {at})"
 

@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from .services import MIN_PASSWORD_LENGTH
+
 
 class LoginForm(FlaskForm):
     username = StringField(
@@ -26,7 +28,12 @@ class PasswordChangeForm(FlaskForm):
     )
     new_password = PasswordField(
         _l("Mật khẩu mới"),
-        validators=[DataRequired(_l("Nhập mật khẩu mới.")), Length(max=1024, message=_l("Mật khẩu quá dài."))],
+        validators=[
+            DataRequired(_l("Nhập mật khẩu mới.")),
+            # The service checks it again; here it comes with the other errors of the same submit.
+            Length(min=MIN_PASSWORD_LENGTH, message=_l("Mật khẩu cần ít nhất %(min)d ký tự.")),
+            Length(max=1024, message=_l("Mật khẩu quá dài.")),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(

@@ -116,7 +116,7 @@ def generate_demo(wards, schools_per_ward, seed, password, files_per_school, max
     click.echo(
         f"Xong trong {report.seconds:.1f} giây: {report.wards} phường, {totals.schools} trường, "
         f"{totals.accounts} tài khoản, "
-        f"{totals.items} mục checklist, {totals.activities} hoạt động, {totals.evaluations} bản tự đánh giá, "
+        f"{totals.items} mục việc, {totals.activities} hoạt động, {totals.evaluations} bản tự đánh giá, "
         f"{totals.inspections} đợt kiểm tra, {totals.verdicts} kết luận, {totals.files} tệp minh chứng "
         f"({totals.bytes / 1024 / 1024:.1f} MB), {totals.audit_events} bản ghi nhật ký."
     )

@@ -172,7 +172,7 @@ def generate(options: Options, echo: Callable[[str], None]) -> Report:
         totals.add(counts)
         echo(
             f"{job.ward.name} ({job.ward.slug}): {counts.schools} trường, {counts.accounts} tài khoản, "
-            f"{counts.items} mục checklist, {counts.activities} hoạt động, {counts.files} tệp "
+            f"{counts.items} mục việc, {counts.activities} hoạt động, {counts.files} tệp "
             f"({counts.bytes / 1024 / 1024:.1f} MB), {counts.audit_events} bản ghi nhật ký — "
             f"{time.perf_counter() - ward_started:.1f} giây"
         )

@@ -61,7 +61,7 @@ def check(quick: bool, temp_age: int, repair: bool):
         click.echo("(Bỏ qua kiểm tra SHA-256 của từng tệp: --quick.)")
     if found.missing:
         click.echo(
-            "Các dòng mất tệp vẫn hiện trên checklist, ghi «Mất nội dung tệp — cần tải lên lại»: "
+            "Các dòng mất tệp vẫn hiện trong danh mục việc, ghi «Mất nội dung tệp — cần tải lên lại»: "
             "hãy báo trường tải lên lại tệp đó (hoặc khôi phục từ bản sao lưu)."
         )
     if problems:

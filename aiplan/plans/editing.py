@@ -60,8 +60,8 @@ class WouldRetire(PlanEditError):
             {
                 "confirm": (
                     f"Chưa lưu: {whose} đã ghi nhận tiến độ (trạng thái, ghi chú, minh chứng hoặc kết luận kiểm tra) "
-                    f"trên {len(items)} mục mà thay đổi này bỏ khỏi checklist. Nếu vẫn lưu, các mục đó được giữ lại ở "
-                    f"dạng lưu trữ, không bị xóa: đánh dấu ô “{CONFIRM_LABEL}” rồi lưu lại."
+                    f"trên {len(items)} mục mà thay đổi này bỏ khỏi danh mục việc. Nếu vẫn lưu, các mục đó "
+                    f"được giữ lại ở dạng lưu trữ, không bị xóa: đánh dấu ô “{CONFIRM_LABEL}” rồi lưu lại."
                 )
             }
         )

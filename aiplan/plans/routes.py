@@ -97,7 +97,7 @@ def edit_calendar(year):
         lambda: editing.update_calendar(plan, form.days(), version=form.version.valid_data, actor=current_user),
         read,
         plan,
-        _("Đã lưu lịch năm học; hạn của các mục checklist đã được tính lại."),
+        _("Đã lưu lịch năm học; hạn của các mục việc đã được tính lại."),
     )
     if done:
         outside = editing.visits_outside_window(plan)
@@ -153,7 +153,7 @@ def add_day_off(year):
         else:
             flash(
                 _(
-                    "Đã thêm ngày nghỉ %(day)s; hạn của các mục checklist đã được tính lại.",
+                    "Đã thêm ngày nghỉ %(day)s; hạn của các mục việc đã được tính lại.",
                     day=f"{form.day.data:%d/%m/%Y}",
                 ),
                 "success",
@@ -182,7 +182,7 @@ def remove_day_off(year, day):
     except editing.StaleEdit:
         flash(_("Ngày nghỉ vừa được người khác sửa; chưa bỏ ngày nào. Hãy xem lại rồi thử lại."), "error")
         return redirect(back, 303)
-    flash(_("Đã bỏ ngày nghỉ %(day)s; hạn của các mục checklist đã được tính lại.", day=f"{one:%d/%m/%Y}"), "success")
+    flash(_("Đã bỏ ngày nghỉ %(day)s; hạn của các mục việc đã được tính lại.", day=f"{one:%d/%m/%Y}"), "success")
     return redirect(back, 303)
 
 
@@ -221,7 +221,7 @@ def edit_deadline(year, key):
         ),
         read,
         plan,
-        _("Đã lưu thời hạn; hạn của các mục checklist đã được tính lại."),
+        _("Đã lưu thời hạn; hạn của các mục việc đã được tính lại."),
     )
     return done or _page("plans/deadline.html", plan, form, status, read, deadline=deadline)
 
@@ -251,7 +251,7 @@ def edit_milestone(year, number):
         ),
         read,
         plan,
-        _("Đã lưu mốc %(number)d; checklist của các trường đã được cập nhật.", number=number),
+        _("Đã lưu mốc %(number)d; danh mục việc của các trường đã được cập nhật.", number=number),
     )
     return done or _page("plans/milestone.html", plan, form, status, read, milestone=milestone)
 
@@ -285,7 +285,7 @@ def edit_target(year, stt):
         ),
         read,
         plan,
-        _("Đã lưu chỉ tiêu STT %(stt)d; checklist của các trường đã được cập nhật.", stt=stt),
+        _("Đã lưu chỉ tiêu STT %(stt)d; danh mục việc của các trường đã được cập nhật.", stt=stt),
     )
     return done or _page(
         "plans/target.html",

@@ -42,6 +42,7 @@ TEXT_ALIGN = Alignment(vertical="top", wrap_text=True)
 DATE_FORMAT = "DD/MM/YYYY"
 MAX_WIDTH = 45
 HEADER_HEIGHT = 48
+PAPER_A4 = "9"  # the paperSize code of A4 (ECMA-376)
 
 
 @in_vietnamese
@@ -109,6 +110,7 @@ def _table(
     for number in range(3, first + 1):
         sheet.row_dimensions[number].height = HEADER_HEIGHT
     sheet.freeze_panes = freeze
+    _print_setup(sheet, header_rows=f"3:{first}")
 
     sheet.append([_cell(sheet, title, font=TITLE)])
     sheet.append([_cell(sheet, subtitle)])
@@ -128,6 +130,22 @@ def _table(
                 for col, value in enumerate(row, start=1)
             ]
         )
+
+
+def _print_setup(sheet, header_rows: str) -> None:
+    """Print on A4 landscape, as wide as one page (as many pages down as it takes), the header rows
+    repeated on each page and the page number in the footer: the ward files the printout, and a
+    sheet of 30 schools otherwise came out as 46 portrait pages cut across the columns."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = PAPER_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # as many pages as the rows need
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = header_rows
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    sheet.oddFooter.center.text = "Trang &P / &N"
 
 
 def _data_cell(sheet, value, wrap: bool, number_format: str | None):

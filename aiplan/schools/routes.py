@@ -7,12 +7,13 @@ from sqlalchemy import select
 
 from ..access import can_see_restricted, can_write_record, get_school, login_required_any, roles_required
 from ..extensions import db
+from ..figures.history import entries, school_events
 from ..figures.inspections import needs_more_by_school
 from ..figures.items import progress_by_school
 from ..figures.rollup import school_order
 from ..figures.school_page import school_page
 from ..inputs import parse_digits
-from ..models import AuditEvent, EvidenceFile, Role, School
+from ..models import EvidenceFile, Role, School
 from ..schoolyear import viewed_plan, written_after_closing
 from ..timeutil import local_today
 
@@ -54,25 +55,20 @@ def school(slug):
 @bp.get("/schools/<slug>/history")
 @roles_required(*Role)
 def history(slug):
-    """The school's audit log, newest first: who changed what, when, and from what to what."""
+    """The school's audit log in words, newest first: who changed what, when, and from what to what;
+    sign-ins only when asked for (`?logins=1`)."""
     school = get_school(slug)
     page = min(max(parse_digits(request.args.get("page")) or 1, 1), 100_000)
-    events = db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.school_id == school.id)
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .offset((page - 1) * HISTORY_PAGE_SIZE)
-        .limit(HISTORY_PAGE_SIZE + 1)
-    ).all()
-    has_more = len(events) > HISTORY_PAGE_SIZE
-    events = events[:HISTORY_PAGE_SIZE]
+    with_logins = request.args.get("logins") == "1"
+    events, has_more = school_events(school.id, page, HISTORY_PAGE_SIZE, with_logins)
     return render_template(
         "schools/history.html",
         school=school,
-        events=events,
+        entries=entries(events),
         active="history",
         page=page,
         has_more=has_more,
+        with_logins=with_logins,
         hidden_files=_hidden_files(school, events),
         late=written_after_closing(school.ward_id, events),
         show_ip=current_user.role is Role.WARD_ADMIN,
