@@ -75,7 +75,7 @@ def test_staff_do_their_schools_work_on_one_page(new_page, files, tmp_path):
     form.get_by_label("Tên hoạt động").fill("Lớp chuyên đề AI 5A")
     form.get_by_label(re.compile(r"^Lớp")).fill("5A")
     form.get_by_label(re.compile(r"^Số người tham gia")).fill("35")
-    form.get_by_label(re.compile(r"^Ngày bắt đầu")).fill("02/03/2026")
+    form.get_by_label(re.compile(r"^Ngày bắt đầu")).fill("2026-03-02")
     form.get_by_role("button").last.click()
     expect(page.get_by_text("Lớp chuyên đề AI 5A").first).to_be_visible()
     page.get_by_role("link", name="Danh mục việc").click()

@@ -43,7 +43,7 @@ def test_the_ward_logs_its_conference_with_a_file_and_sees_milestone_2_done(new_
     form = page.locator("form.activity-form")
     form.get_by_label("Hội nghị, hội thảo").check()
     form.get_by_label("Tên hoạt động").fill("Hội nghị triển khai giáo dục AI")
-    form.get_by_label(re.compile(r"^Ngày bắt đầu")).fill("15/09/2025")
+    form.get_by_label(re.compile(r"^Ngày bắt đầu")).fill("2025-09-15")
     form.get_by_label("Địa điểm").fill("Hội trường UBND phường")
     form.get_by_label(re.compile(r"^Số người tham dự")).fill("120")
     form.get_by_label("Giáo viên").check()
