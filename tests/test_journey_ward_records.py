@@ -4,7 +4,7 @@ with its attendance and a file, ticks the milestone, and sees it done."""
 import re
 
 import pytest
-from helpers import browser_login
+from helpers import browser_login, open_item
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -58,7 +58,7 @@ def test_the_ward_logs_its_conference_with_a_file_and_sees_milestone_2_done(new_
     no_overflow(page)
 
     page.get_by_role("link", name="Danh mục việc").click()
-    m2 = milestone(page, CONFERENCE)
+    m2 = open_item(milestone(page, CONFERENCE))
     expect(m2.get_by_role("link", name="Hội nghị triển khai giáo dục AI")).to_be_visible()
     m2.get_by_role("button", name="Đã hoàn thành").click()
     expect(m2.get_by_role("button", name="Đã hoàn thành")).to_have_attribute("aria-pressed", "true")

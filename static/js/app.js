@@ -34,7 +34,8 @@
     var xhr = event.detail.xhr;
     var doc = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
     var heading = doc.querySelector(".error-page h1, h1");
-    var message = doc.querySelector(".error-page p:not(.error-code), .flash-error");
+    // The page's own #error-region is an empty .flash-error too: look past it.
+    var message = doc.querySelector(".error-page p:not(.error-code)") || doc.querySelector(".flash-error:not(#error-region)");
     showError(event.detail.elt, [heading && heading.textContent, message && message.textContent]
       .filter(Boolean).join(": ") || (((region && region.dataset.error) || "Lỗi") + " " + xhr.status));
   });
