@@ -94,7 +94,7 @@ def test_the_key_steps_work_with_javascript_off(new_page, files):
     expect(page.locator("#school-progress")).to_contain_text("1/9 mục bắt buộc")
     expect(page.get_by_text("Đã lưu: Xây dựng kế hoạch triển khai giáo dục AI")).to_be_visible()
     expect(
-        item(page, "Xây dựng kế hoạch triển khai giáo dục AI").get_by_role("button", name="Đã hoàn thành")
+        open_item(item(page, "Xây dựng kế hoạch triển khai giáo dục AI")).get_by_role("button", name="Đã hoàn thành")
     ).to_have_attribute("aria-pressed", "true")
 
     evidence = open_item(item(page, "Kế hoạch nhà trường"))

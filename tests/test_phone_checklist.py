@@ -29,7 +29,8 @@ def item(page, title: str):
 
 
 def stored_item(key: str) -> ChecklistItem:
-    return db.session.scalar(select(ChecklistItem).join(School).where(School.slug == SCHOOL_A, ChecklistItem.key == key))
+    query = select(ChecklistItem).join(School).where(School.slug == SCHOOL_A, ChecklistItem.key == key)
+    return db.session.scalar(query)
 
 
 def school_page(new_page, persona="staff_a", **options):
@@ -58,10 +59,12 @@ def test_every_tap_target_on_the_checklist_is_at_least_44_px(new_page):
     page = school_page(new_page)
     open_item(item(page, EVIDENCE_ITEM), files=True)
     small = page.evaluate(
-        """() => [...document.querySelectorAll('.items a, .items button, .items summary, .items input, .items textarea')]
+        """() => [...document.querySelectorAll(
+            '.items a, .items button, .items summary, .items input, .items textarea')]
         .filter(e => e.checkVisibility() && e.type !== 'hidden')
         .map(e => [e.closest('label') || e, e.textContent.trim() || e.name])
-        .map(([box, name]) => { const r = box.getBoundingClientRect(); return [name, Math.round(r.width), Math.round(r.height)]; })
+        .map(([box, name]) => [name, box.getBoundingClientRect()])
+        .map(([name, r]) => [name, Math.round(r.width), Math.round(r.height)])
         .filter(([, w, h]) => w < 44 || h < 44)"""
     )
     assert small == [], small
