@@ -236,3 +236,24 @@ def test_date_fields_are_date_pickers_that_take_an_iso_date_or_one_typed_as_dd_m
     expect(starts).to_have_attribute("type", "date")
     starts.fill("2026-03-02")
     expect(starts).to_have_value("2026-03-02")
+
+
+def test_the_front_servers_plain_413_is_said_in_the_apps_words_inside_the_item(app, new_page):
+    serve = app.wsgi_app
+
+    def front(environ, start_response):  # waitress refuses an oversized body before the app sees it
+        if environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"].endswith("/files"):
+            start_response("413 Request Entity Too Large", [("Content-Type", "text/plain")])
+            return [b"Request Entity Too Large"]
+        return serve(environ, start_response)
+
+    app.wsgi_app = front
+    page = school_page(new_page)
+    evidence = open_item(item(page, EVIDENCE_ITEM), files=True)
+    evidence.get_by_label("Tải lên minh chứng").set_input_files(
+        [{"name": "nho.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%%EOF\n"}]
+    )
+    evidence.get_by_role("button", name="Tải lên", exact=True).click()
+    expect(evidence.locator(".evidence-error")).to_contain_text("vượt quá 1 MB mỗi lần gửi")
+    expect(page.locator("#error-region")).to_be_hidden()
+    assert page.evaluate("document.activeElement.closest('li.item').id") == evidence.get_attribute("id")

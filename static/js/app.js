@@ -36,8 +36,13 @@
     var heading = doc.querySelector(".error-page h1, h1");
     // The page's own #error-region is an empty .flash-error too: look past it.
     var message = doc.querySelector(".error-page p:not(.error-code)") || doc.querySelector(".flash-error:not(#error-region)");
-    showError(event.detail.elt, [heading && heading.textContent, message && message.textContent]
-      .filter(Boolean).join(": ") || (((region && region.dataset.error) || "Lỗi") + " " + xhr.status));
+    var text = [heading && heading.textContent, message && message.textContent].filter(Boolean).join(": ");
+    // The server in front of the app refuses an oversized upload with a plain answer of its own
+    // (aiplan/serving.py): say it in the app's words, which the file field carries.
+    var local = localError(event.detail.elt);
+    var input = local && local.parentNode.querySelector("input[type=file][data-too-large]");
+    if (!text && xhr.status === 413 && input) text = input.dataset.tooLarge;
+    showError(event.detail.elt, text || (((region && region.dataset.error) || "Lỗi") + " " + xhr.status));
   });
 
   document.addEventListener("htmx:sendError", function (event) {
