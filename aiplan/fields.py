@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import HiddenField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, StopValidation
-from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+from wtforms.widgets import CheckboxInput, DateInput, HiddenInput, ListWidget
 
 from .inputs import BAD_VERSION, is_fingerprint, parse_version
 
@@ -22,15 +22,22 @@ except ImportError:  # WTForms before 3.3 takes (value, label) pairs, which 3.3 
 
 # dd/mm/yyyy as the ward writes dates; "-" and "." are accepted as separators too.
 VN_DATE = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*")
+# yyyy-mm-dd, what a browser's date picker submits.
+ISO_DATE = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})\s*")
 
 
 class VnDateField(StringField):
-    """A date typed as dd/mm/yyyy, shown back the same way."""
+    """A date asked with the browser's date picker (<input type="date">, which submits and shows
+    back yyyy-mm-dd); dd/mm/yyyy typed by a person whose browser has no picker is accepted too."""
+
+    widget = DateInput()
 
     def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.strftime("%d/%m/%Y") if self.data else ""
+        # A date input shows only an ISO value: what was typed is shown back as ISO when it was a
+        # date, and as typed otherwise (the browser clears it, and the error says what to type).
+        if self.data:
+            return self.data.isoformat()
+        return self.raw_data[0] if self.raw_data else ""
 
     def process_formdata(self, valuelist):
         text = (valuelist[0] if valuelist else "").strip()
@@ -38,10 +45,14 @@ class VnDateField(StringField):
         if not text:
             return
         match = VN_DATE.fullmatch(text)
+        iso = ISO_DATE.fullmatch(text)
         try:
-            if not match:
+            if iso:
+                year, month, day = (int(part) for part in iso.groups())
+            elif match:
+                day, month, year = (int(part) for part in match.groups())
+            else:
                 raise ValueError
-            day, month, year = (int(part) for part in match.groups())
             if not 2000 <= year <= 2100:
                 raise ValueError
             self.data = date(year, month, day)

@@ -177,3 +177,16 @@ def page_text(markup: str) -> str:
 def text_of(response) -> str:
     """The words of a response's page (see page_text)."""
     return page_text(response.get_data(as_text=True))
+
+
+def open_item(item, files: bool = False):
+    """Unfold a checklist item's "Cập nhật" (its status buttons, note and files), and with `files`
+    its "Thêm tệp minh chứng"; what is open already stays open. Returns the item."""
+    work = item.locator(".item-work")
+    if work.get_attribute("open") is None:
+        work.locator("> summary").click()
+    if files:
+        add = item.locator(".evidence-add")
+        if add.get_attribute("open") is None:
+            add.locator("> summary").click()
+    return item

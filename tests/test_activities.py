@@ -221,7 +221,7 @@ def test_the_form_offers_the_plans_delivery_forms_and_content_areas_with_labels(
         ),
         ("2.1", {"participants": "-5"}, "participants", "Nhập một số từ 0 đến 100000."),
         ("2.1", {"lessons": "ba"}, "lessons", "Nhập một số nguyên, ví dụ 35."),
-        ("2.1", {"starts_on": "2026-03-02"}, "starts_on", "Ngày không hợp lệ: nhập theo dạng ngày/tháng/năm"),
+        ("2.1", {"starts_on": "2026/03/02"}, "starts_on", "Ngày không hợp lệ: nhập theo dạng ngày/tháng/năm"),
         ("2.1", {"starts_on": "31/02/2026"}, "starts_on", "Ngày không hợp lệ"),
         ("2.1", {"starts_on": ""}, "starts_on", "Nhập ngày bắt đầu."),
         ("2.1", {"title": ""}, "title", "Nhập tên hoạt động."),

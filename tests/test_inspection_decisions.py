@@ -319,15 +319,15 @@ def test_a_closed_visits_details_are_locked(app, as_persona):
         assert db.session.get(Inspection, visit_id).kind is InspectionKind.MIDTERM
 
 
-@pytest.mark.parametrize(("today", "suggested"), [((2026, 2, 1), "09/03/2026"), ((2026, 3, 20), "20/03/2026")])
+@pytest.mark.parametrize(("today", "suggested"), [((2026, 2, 1), "2026-03-09"), ((2026, 3, 20), "2026-03-20")])
 def test_before_the_window_ends_the_form_suggests_its_next_day(app, as_persona, monkeypatch, today, suggested):
     from datetime import date
 
     monkeypatch.setattr("aiplan.inspections.routes.local_today", lambda: date(*today))
     page = as_persona("ward_admin").get("/inspections/new").get_data(as_text=True)
-    assert re.search(rf'id="visit_on" name="visit_on" required type="text" value="{suggested}"', page)
+    assert re.search(rf'id="visit_on" name="visit_on" required type="date" value="{suggested}"', page)
 
 
 def test_after_the_window_the_form_suggests_no_day(app, as_persona):
     page = as_persona("ward_admin").get("/inspections/new").get_data(as_text=True)  # today is past 04/04/2026
-    assert 'name="visit_on" required type="text" value=""' in page
+    assert 'name="visit_on" required type="date" value=""' in page

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from docx import Document
-from helpers import SCHOOL_A, browser_login
+from helpers import SCHOOL_A, browser_login, open_item
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -66,7 +66,7 @@ def test_a_supervisor_inspects_on_a_phone_and_the_school_answers(new_page, visit
     browser_login(school, "staff_a")
     fix = entry(school, "Hồ sơ lớp học")
     expect(fix).to_contain_text("Lý do: Thiếu danh sách học sinh lớp 5A")
-    fix.get_by_text("Thêm ghi chú").click()
+    open_item(fix)
     fix.get_by_label("Ghi chú").fill("Đã bổ sung danh sách học sinh")
     fix.get_by_role("button", name="Lưu ghi chú").click()
     expect(entry(school, "Hồ sơ lớp học")).to_contain_text("Đã bổ sung, chờ kiểm tra lại")

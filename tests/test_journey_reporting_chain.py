@@ -6,7 +6,7 @@ import re
 
 import pytest
 from docx import Document
-from helpers import SCHOOL_A, browser_login
+from helpers import SCHOOL_A, browser_login, open_item
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -36,7 +36,7 @@ def test_the_chain_from_a_schools_report_to_the_ubnds_report_to_the_so(new_page)
     assert "Sở Giáo dục và Đào tạo Hà Nội" in docx_text(report.value)
 
     school.goto(f"/schools/{SCHOOL_A}")
-    mine = item(school, "Tổng hợp, báo cáo kết quả triển khai cấp cơ sở")
+    mine = open_item(item(school, "Tổng hợp, báo cáo kết quả triển khai cấp cơ sở"))
     mine.get_by_role("button", name="Đã hoàn thành").click()
     expect(mine.get_by_role("button", name="Đã hoàn thành")).to_have_attribute("aria-pressed", "true")
 
@@ -55,7 +55,7 @@ def test_the_chain_from_a_schools_report_to_the_ubnds_report_to_the_so(new_page)
         ward.get_by_role("link", name="Tải báo cáo (DOCX)").click()
     assert "Trường Tiểu học Đoàn Kết" in docx_text(consolidated.value)
     ward.goto("/ward")
-    own = item(ward, "Tổng hợp, báo cáo kết quả triển khai cấp cơ sở")
+    own = open_item(item(ward, "Tổng hợp, báo cáo kết quả triển khai cấp cơ sở"))
     own.get_by_role("button", name="Đã hoàn thành").click()
     expect(own.get_by_role("button", name="Đã hoàn thành")).to_have_attribute("aria-pressed", "true")
 
@@ -66,8 +66,8 @@ def test_the_chain_from_a_schools_report_to_the_ubnds_report_to_the_so(new_page)
     ).click()
     ward.get_by_role("link", name="Tạo báo cáo").click()
     ward.get_by_label("Báo cáo định kỳ").check()
-    ward.get_by_label("Từ ngày").fill("19/01/2026")
-    ward.get_by_label("Đến ngày").fill("31/05/2026")
+    ward.get_by_label("Từ ngày").fill("2026-01-19")
+    ward.get_by_label("Đến ngày").fill("2026-05-31")
     ward.get_by_role("button", name="Tạo báo cáo").click()
     expect(ward).to_have_url(re.compile(r"/ward/reports-up/\d+$"))
     document = ward.locator(".report-document")

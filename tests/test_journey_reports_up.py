@@ -26,15 +26,15 @@ def test_a_ward_admin_writes_a_report_to_the_so_from_a_phone(new_page, app):
     expect(page.get_by_role("heading", name="Báo cáo gửi Sở Giáo dục và Đào tạo")).to_be_visible()
     page.get_by_role("link", name="Tạo báo cáo").click()
     page.get_by_label("Báo cáo đột xuất").check()
-    page.get_by_label("Từ ngày").fill("31/12/2025")
-    page.get_by_label("Đến ngày").fill("01/09/2025")
+    page.get_by_label("Từ ngày").fill("2025-12-31")
+    page.get_by_label("Đến ngày").fill("2025-09-01")
     page.get_by_role("button", name="Tạo báo cáo").click()
 
     expect(page.get_by_role("alert")).to_contain_text("ngày kết thúc (đến ngày) trước ngày bắt đầu")
     expect(page.get_by_label("Đến ngày")).to_have_attribute("aria-invalid", "true")
     assert overflow(page) <= 0, "the form overflows the phone"
 
-    page.get_by_label("Đến ngày").fill("15/01/2026")
+    page.get_by_label("Đến ngày").fill("2026-01-15")
     page.get_by_role("button", name="Tạo báo cáo").click()
     expect(page).to_have_url(re.compile(r"/ward/reports-up/\d+$"))
     page.get_by_label("Kết quả nổi bật").fill(HIGHLIGHTS)

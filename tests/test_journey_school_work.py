@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
-from helpers import SCHOOL_A, browser_login
+from helpers import SCHOOL_A, browser_login, open_item
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -36,19 +36,19 @@ def test_staff_do_their_schools_work_on_one_page(new_page, files, tmp_path):
     progress = page.locator("#school-progress")
     expect(progress).to_contain_text("0/9 mục bắt buộc")
 
-    plan = item(page, "Xây dựng kế hoạch triển khai giáo dục AI")
+    plan = open_item(item(page, "Xây dựng kế hoạch triển khai giáo dục AI"))
     plan.get_by_role("button", name="Đang thực hiện").click()
     expect(plan.get_by_role("button", name="Đang thực hiện")).to_have_attribute("aria-pressed", "true")
     plan.get_by_role("button", name="Đã hoàn thành").click()
     expect(plan.get_by_role("button", name="Đã hoàn thành")).to_have_attribute("aria-pressed", "true")
     expect(progress).to_contain_text("1/9 mục bắt buộc")
 
-    evidence = item(page, "Kế hoạch nhà trường")
+    evidence = open_item(item(page, "Kế hoạch nhà trường"))
     evidence.get_by_role("button", name="Đã hoàn thành").click()
     expect(evidence.get_by_role("alert")).to_contain_text("Cần tải lên ít nhất một tệp minh chứng")
     expect(progress).to_contain_text("1/9 mục bắt buộc")
 
-    evidence.get_by_label("Tải lên minh chứng").set_input_files([files["pdf"], files["png"]])
+    open_item(evidence, files=True).get_by_label("Tải lên minh chứng").set_input_files([files["pdf"], files["png"]])
     evidence.get_by_role("button", name="Tải lên", exact=True).click()
     expect(evidence.get_by_role("link", name="Kế hoạch nhà trường.pdf")).to_be_visible()
     expect(evidence.get_by_role("link", name="Ảnh giờ học.png")).to_be_visible()
@@ -75,7 +75,7 @@ def test_staff_do_their_schools_work_on_one_page(new_page, files, tmp_path):
     form.get_by_label("Tên hoạt động").fill("Lớp chuyên đề AI 5A")
     form.get_by_label(re.compile(r"^Lớp")).fill("5A")
     form.get_by_label(re.compile(r"^Số người tham gia")).fill("35")
-    form.get_by_label(re.compile(r"^Ngày bắt đầu")).fill("02/03/2026")
+    form.get_by_label(re.compile(r"^Ngày bắt đầu")).fill("2026-03-02")
     form.get_by_role("button").last.click()
     expect(page.get_by_text("Lớp chuyên đề AI 5A").first).to_be_visible()
     page.get_by_role("link", name="Danh mục việc").click()
@@ -88,30 +88,30 @@ def test_the_key_steps_work_with_javascript_off(new_page, files):
     browser_login(page, "staff_a")
     expect(page).to_have_url(re.compile(f"/schools/{SCHOOL_A}$"))
 
-    plan = item(page, "Xây dựng kế hoạch triển khai giáo dục AI")
+    plan = open_item(item(page, "Xây dựng kế hoạch triển khai giáo dục AI"))
     plan.get_by_role("button", name="Đã hoàn thành").click()
     expect(page).to_have_url(re.compile(f"/schools/{SCHOOL_A}#item-\\d+$"))
     expect(page.locator("#school-progress")).to_contain_text("1/9 mục bắt buộc")
+    expect(page.get_by_text("Đã lưu: Xây dựng kế hoạch triển khai giáo dục AI")).to_be_visible()
     expect(
-        item(page, "Xây dựng kế hoạch triển khai giáo dục AI").get_by_role("button", name="Đã hoàn thành")
+        open_item(item(page, "Xây dựng kế hoạch triển khai giáo dục AI")).get_by_role("button", name="Đã hoàn thành")
     ).to_have_attribute("aria-pressed", "true")
 
-    evidence = item(page, "Kế hoạch nhà trường")
+    evidence = open_item(item(page, "Kế hoạch nhà trường"))
     evidence.get_by_role("button", name="Đã hoàn thành").click()
     expect(page.get_by_text("Cần tải lên ít nhất một tệp minh chứng").first).to_be_visible()
 
-    evidence = item(page, "Kế hoạch nhà trường")
+    evidence = open_item(item(page, "Kế hoạch nhà trường"), files=True)
     evidence.get_by_label("Tải lên minh chứng").set_input_files([files["pdf"]])
     evidence.get_by_role("button", name="Tải lên", exact=True).click()
-    evidence = item(page, "Kế hoạch nhà trường")
+    evidence = open_item(item(page, "Kế hoạch nhà trường"))
     expect(evidence.get_by_role("link", name="Kế hoạch nhà trường.pdf")).to_be_visible()
     evidence.get_by_role("button", name="Đã hoàn thành").click()
     expect(page.locator("#school-progress")).to_contain_text("2/9 mục bắt buộc")
 
-    note = item(page, "Tổ chức lồng ghép giáo dục AI")
-    note.get_by_text("Thêm ghi chú").click()
+    note = open_item(item(page, "Tổ chức lồng ghép giáo dục AI"))
     note.get_by_label("Ghi chú").fill("Đã lồng ghép vào môn Tin học khối 4, 5")
     note.get_by_role("button", name="Lưu ghi chú").click()
-    expect(item(page, "Tổ chức lồng ghép giáo dục AI").get_by_label("Ghi chú")).to_have_value(
+    expect(open_item(item(page, "Tổ chức lồng ghép giáo dục AI")).get_by_label("Ghi chú")).to_have_value(
         "Đã lồng ghép vào môn Tin học khối 4, 5"
     )

@@ -7,7 +7,7 @@ its own (aiplan/serving.py), so the page must say it first, in the app's words.
 import re
 
 import pytest
-from helpers import SCHOOL_A, browser_login
+from helpers import SCHOOL_A, browser_login, open_item
 from playwright.sync_api import expect
 
 from aiplan.extensions import db
@@ -30,7 +30,7 @@ def test_files_over_the_upload_limit_are_refused_with_a_message_before_they_are_
     uploads = []
     page.on("request", lambda request: uploads.append(request.url) if request.method == "POST" else None)
 
-    chooser = evidence.get_by_label("Tải lên minh chứng")
+    chooser = open_item(evidence, files=True).get_by_label("Tải lên minh chứng")
     chooser.set_input_files([{"name": "video.mp4", "mimeType": "video/mp4", "buffer": b"\0" * (MB + 1)}])
     assert "vượt quá 1 MB mỗi lần gửi" in chooser.evaluate("input => input.validationMessage")
     evidence.get_by_role("button", name="Tải lên", exact=True).click()

@@ -24,7 +24,7 @@ def test_a_ward_admin_records_the_decision_and_schedules_an_unannounced_visit_on
     phone.get_by_role("link", name="Quyết định thành lập đoàn").click()
     expect(phone).to_have_url(re.compile(r"/inspections/decisions$"))
     phone.get_by_label("Số quyết định").fill("12/QĐ-UBND")
-    phone.get_by_label("Ngày ký").fill("02/01/2026")
+    phone.get_by_label("Ngày ký").fill("2026-01-02")
     phone.get_by_label(re.compile("^Tệp quyết định")).set_input_files(
         {"name": "qd-thanh-lap-doan.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )
@@ -35,7 +35,7 @@ def test_a_ward_admin_records_the_decision_and_schedules_an_unannounced_visit_on
     phone.goto("/inspections/new")
     phone.get_by_label("Trường").select_option(label="Trường Tiểu học Đoàn Kết")
     phone.get_by_label("Đột xuất").check()
-    phone.get_by_label("Ngày kiểm tra").fill("15/01/2026")
+    phone.get_by_label("Ngày kiểm tra").fill("2026-01-15")
     phone.get_by_label("Giờ bắt đầu").fill("08:00")
     phone.get_by_label("Giờ kết thúc").fill("10:30")
     phone.get_by_label("Quyết định thành lập đoàn kiểm tra").select_option(

@@ -4,7 +4,7 @@ with its attendance and a file, ticks the milestone, and sees it done."""
 import re
 
 import pytest
-from helpers import browser_login
+from helpers import browser_login, open_item
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -43,7 +43,7 @@ def test_the_ward_logs_its_conference_with_a_file_and_sees_milestone_2_done(new_
     form = page.locator("form.activity-form")
     form.get_by_label("Hội nghị, hội thảo").check()
     form.get_by_label("Tên hoạt động").fill("Hội nghị triển khai giáo dục AI")
-    form.get_by_label(re.compile(r"^Ngày bắt đầu")).fill("15/09/2025")
+    form.get_by_label(re.compile(r"^Ngày bắt đầu")).fill("2025-09-15")
     form.get_by_label("Địa điểm").fill("Hội trường UBND phường")
     form.get_by_label(re.compile(r"^Số người tham dự")).fill("120")
     form.get_by_label("Giáo viên").check()
@@ -58,7 +58,7 @@ def test_the_ward_logs_its_conference_with_a_file_and_sees_milestone_2_done(new_
     no_overflow(page)
 
     page.get_by_role("link", name="Danh mục việc").click()
-    m2 = milestone(page, CONFERENCE)
+    m2 = open_item(milestone(page, CONFERENCE))
     expect(m2.get_by_role("link", name="Hội nghị triển khai giáo dục AI")).to_be_visible()
     m2.get_by_role("button", name="Đã hoàn thành").click()
     expect(m2.get_by_role("button", name="Đã hoàn thành")).to_have_attribute("aria-pressed", "true")

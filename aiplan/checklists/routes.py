@@ -1,5 +1,7 @@
 """Checklist items: a school's staff setting an item's status or note, and the ward's own checklist."""
 
+from datetime import datetime
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,7 +17,7 @@ from ..figures.inspections import inspected_count
 from ..figures.school_page import checklist, item_answer, school_page
 from ..models import ItemStatus, Role
 from ..schoolyear import viewed_plan
-from ..timeutil import local_today
+from ..timeutil import LOCAL_TZ, local_today
 from .forms import ItemForm
 from .services import ItemRuleError, StaleItem, update_item
 
@@ -34,6 +36,7 @@ def update(slug, item_id):
             item=item,
             error=error,
             can_write=can_write_record(school, item.plan_id),
+            **_answer(error),
             **item_answer(item.plan, school, item, current_user).context(),
         ), code
     if error:
@@ -43,6 +46,7 @@ def update(slug, item_id):
             "schools/school.html",
             can_write=can_write_record(school, item.plan_id),
             error_item_id=item.id,
+            **_answer(error),
             **page.context(),
         ), code
     flash(_("Đã lưu: %(title)s", title=item.title), "success")
@@ -66,7 +70,14 @@ def _save(item):
         )
         done_writing()  # committed; the answer is only read
     except StaleItem as stale:
-        return stale.item, _("Người khác vừa cập nhật mục này; đây là nội dung mới nhất. Hãy xem lại rồi lưu lại."), 409
+        if "note" in request.form:
+            message = _(
+                "Người khác vừa cập nhật mục này; đây là nội dung mới nhất. Ghi chú bạn vừa nhập vẫn ở trong ô: "
+                "hãy xem lại rồi bấm “Lưu ghi chú”."
+            )
+        else:
+            message = _("Người khác vừa cập nhật mục này; đây là nội dung mới nhất. Hãy xem lại rồi lưu lại.")
+        return stale.item, message, 409
     except ItemRuleError as rule:
         return item, str(rule), 422
     return item, None, 200
@@ -95,13 +106,22 @@ def update_ward_item(item_id):
             today=local_today(),
             can_write=can_write_ward_record(item.plan),
             inspected=inspected_count(item.plan),
+            **_answer(error),
             **_ward_records(item.plan, [item]),
         ), code
     if error:
         flash(error, "error")
-        return _ward_page(item.plan, error_item_id=item.id), code
+        return _ward_page(item.plan, error_item_id=item.id, **_answer(error)), code
     flash(_("Đã lưu: %(title)s", title=item.title), "success")
     return redirect(url_for("checklists.ward", _anchor=f"item-{item.id}"), 303)
+
+
+def _answer(error: str | None) -> dict:
+    """What an item's answer adds to the item: on an error, the note the person typed (kept in the
+    textarea, ready to send again, never thrown away); on success, the time it was saved."""
+    if error:
+        return dict(typed_note=request.form.get("note"))
+    return dict(saved_at=datetime.now(LOCAL_TZ).strftime("%H:%M"))
 
 
 def _ward_page(plan, **extra):

@@ -210,7 +210,7 @@ def _upload(school, item=None, activity=None):
         back_url=back,
     )
     if htmx and htmx.target == component_id(item, activity):
-        return render_template("evidence/_files.html", files=_files_of(item, activity), **context), code
+        return render_template("evidence/_files_update.html", files=_files_of(item, activity), **context), code
     if error:
         return render_template("evidence/files_page.html", files=_files_of(item, activity), **context), code
     assert notice is not None  # without an error, the files were saved and counted
@@ -224,7 +224,7 @@ def _changed(file: EvidenceFile, next_url: str | None, notice: str):
     back = safe_next(next_url) or _default_back(file.school, item, activity)
     if htmx and htmx.target == component_id(item, activity):
         return render_template(
-            "evidence/_files.html",
+            "evidence/_files_update.html",
             files=_files_of(item, activity),
             school=file.school,
             item=item,
