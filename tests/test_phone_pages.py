@@ -280,8 +280,8 @@ def test_a_required_drop_down_starts_with_an_empty_choice(as_persona):
     checked = 0
     for url in ("/admin/schools/new", "/admin/accounts/new", "/inspections/new", "/ward/activities"):
         page = admin.get(url).get_data(as_text=True)
-        for select in re.finditer(r"(<select[^>]*>)(.*?)</select>", page, re.S):
-            tag, options = select.groups()
+        for found in re.finditer(r"(<select[^>]*>)(.*?)</select>", page, re.S):
+            tag, options = found.groups()
             if re.search(r"\brequired\b", tag):
                 first = re.search(r"<option[^>]*>", options).group(0)
                 assert 'value=""' in first, f"{url}: {tag} starts with {first}"
