@@ -5,7 +5,7 @@ steps that ask first ("Đạt" on an item not done, "Kết thúc kiểm tra", "N
 import re
 
 import pytest
-from helpers import SCHOOL_A, browser_login, schedule_visit
+from helpers import SCHOOL_A, browser_login, open_item, schedule_visit
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -78,7 +78,7 @@ def test_the_fix_loop_on_a_phone(new_page, visit):
     assert in_view(school, fix.locator(".item-title")), "the link lands on the item"
 
     # The school fixes it: a note, and the status.
-    fix.get_by_text("Thêm ghi chú").click()
+    open_item(fix)
     fix.get_by_label("Ghi chú").fill("Đã bổ sung bản kế hoạch có chữ ký")
     fix.get_by_role("button", name="Lưu ghi chú").click()
     expect(entry(school, PLAN_ITEM)).to_contain_text("Đã bổ sung, chờ kiểm tra lại")
@@ -188,7 +188,7 @@ def test_nop_asks_first_then_locks_and_completes_milestone_7(new_page):
     expect(phone.get_by_role("button", name="Nộp", exact=True)).to_have_count(0)
 
     phone.goto(f"/schools/{SCHOOL_A}")
-    milestone = entry(phone, "Đánh giá kết quả triển khai giáo dục AI tại nhà trường")
+    milestone = open_item(entry(phone, "Đánh giá kết quả triển khai giáo dục AI tại nhà trường"))
     expect(milestone.get_by_role("button", name="Đã hoàn thành")).to_have_attribute("aria-pressed", "true")
     expect(milestone).not_to_contain_text("Quá hạn")
 
