@@ -5,7 +5,7 @@ Each check runs twice ("first", "second"): in whatever order pytest-randomly giv
 that runs later would see the other's leftovers if the fixtures failed to undo them."""
 
 import pytest
-from helpers import PASSWORD, PERSONAS, ROWS, SCHOOL_A
+from helpers import PASSWORD, PERSONAS, ROWS, SCHOOL_A, seed
 from sqlalchemy import func, select
 
 from aiplan.auth.services import create_user
@@ -59,8 +59,16 @@ def test_rows_written_past_sqlalchemy_are_gone_for_the_next_test(app, run):
         assert db.session.scalar(select(func.count(Ward.id))) == 2
 
 
+@pytest.fixture
+def seeded_just_before(_shared_app):
+    """The seed in place, as a test that used `app` leaves it."""
+    with _shared_app.app.app_context():
+        seed()
+        assert db.session.scalar(select(func.count(School.id))) > 0
+
+
 @pytest.mark.parametrize("run", RUNS)
-def test_a_test_without_the_seed_starts_on_an_empty_database(make_app, run):
+def test_a_test_without_the_seed_starts_on_an_empty_database(seeded_just_before, make_app, run):
     app = make_app()
     with app.app_context():
         for table in db.metadata.sorted_tables:
