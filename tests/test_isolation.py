@@ -106,7 +106,7 @@ def test_the_shared_apps_settings_and_login_limits_start_as_built(app, run):
         ("VACUUM", set(), True),
     ],
 )
-def test_the_listener_reads_which_tables_a_statement_writes(app, statement, written, everything):
+def test_the_listener_reads_which_tables_a_statement_writes(statement, written, everything):
     saved = (ROWS.dirty, ROWS.everything)
     ROWS.dirty, ROWS.everything = set(), False
     try:
