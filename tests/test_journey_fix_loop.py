@@ -52,7 +52,8 @@ def in_view(page, locator) -> bool:
     return box is not None and 0 <= box["y"] < page.viewport_size["height"]
 
 
-def test_the_fix_loop_on_a_phone(new_page, visit):
+def ask_for_more(new_page, visit):
+    """A supervisor on a phone marks the plan item "cần bổ sung" with REASON; returns their page."""
     supervisor = new_page(width=360, height=740)
     browser_login(supervisor, "supervisor")
     supervisor.goto(f"/inspections/{visit}")
@@ -60,6 +61,11 @@ def test_the_fix_loop_on_a_phone(new_page, visit):
     asked.get_by_label(re.compile("Cần bổ sung gì")).fill(REASON)
     asked.get_by_role("button", name="! Cần bổ sung", exact=True).click()
     expect(asked).to_contain_text(f"Lý do: {REASON}")
+    return supervisor
+
+
+def test_the_fix_loop_on_a_phone(new_page, visit):
+    supervisor = ask_for_more(new_page, visit)
 
     # The school signs in: the request and its reason head "Cần chú ý", linked to the item.
     school = new_page(width=360, height=740)
@@ -112,13 +118,7 @@ def test_the_fix_loop_on_a_phone(new_page, visit):
 
 
 def test_the_ward_sees_on_its_school_list_what_each_school_was_asked_for(new_page, visit):
-    supervisor = new_page(width=360, height=740)
-    browser_login(supervisor, "supervisor")
-    supervisor.goto(f"/inspections/{visit}")
-    asked = entry(supervisor, PLAN_ITEM)
-    asked.get_by_label(re.compile("Cần bổ sung gì")).fill(REASON)
-    asked.get_by_role("button", name="! Cần bổ sung", exact=True).click()
-    expect(asked).to_contain_text(f"Lý do: {REASON}")
+    ask_for_more(new_page, visit)
 
     admin = new_page(width=360, height=740)
     browser_login(admin, "ward_admin")
