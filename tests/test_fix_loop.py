@@ -378,6 +378,29 @@ def test_reopening_puts_milestone_7_back_in_progress_and_a_new_submission_awaits
     assert again["status"] is ItemStatus.DONE and again["resubmitted"]
 
 
+def test_milestone_7_is_not_ticked_by_hand_a_draft_starts_it(app, as_persona):
+    """Like a target, milestone 7 follows what it counts (the evaluation): its status buttons are
+    gone, a hand-made status is refused with a reason and nothing changes, a saved draft starts it."""
+    staff = as_persona("staff_a")
+    m7 = item_state(app, "m7")
+    page = staff.get(f"/schools/{SCHOOL_A}").get_data(as_text=True)
+    card = re.search(rf'<li class="item[^"]*" id="item-{m7["id"]}".*?</li>', page, re.S)[0]
+    assert 'name="status"' not in card and "hoàn thành khi nhà trường nộp bản tự đánh giá" in page_text(card)
+    refused = staff.post(
+        f"/schools/{SCHOOL_A}/items/{m7['id']}", data={"status": "da_hoan_thanh", "version": str(m7["version"])}
+    )
+    assert refused.status_code == 422
+    assert "Mốc này hoàn thành khi nhà trường nộp bản tự đánh giá" in text_of(refused)
+    assert item_state(app, "m7")["status"] is ItemStatus.NOT_STARTED
+    noted = staff.post(
+        f"/schools/{SCHOOL_A}/items/{m7['id']}", data={"note": "Đang họp tổ", "version": str(m7["version"])}
+    )
+    assert noted.status_code in (200, 303), "a note on milestone 7 is still the school's to write"
+
+    assert staff.post(PAGE_A, data=evaluation_form(app, action="save")).status_code == 302
+    assert item_state(app, "m7")["status"] is ItemStatus.IN_PROGRESS
+
+
 def test_a_verdict_tapped_on_a_page_left_open_after_closing_comes_back_locked(app, as_persona, visit):
     item = item_state(app)
     supervisor = as_persona("supervisor")

@@ -115,8 +115,12 @@ def save_self_evaluation(
             ward_id=school.ward_id,
             actor=actor,
         )
+        # Milestone 7 is the evaluation itself, as targets are their activities: a saved draft
+        # starts it, a submission completes it (the school does not tick it by hand).
         if submit:
             _set_milestone_status(plan, school, ItemStatus.DONE, actor)
+        else:
+            _set_milestone_status(plan, school, ItemStatus.IN_PROGRESS, actor, only_from=ItemStatus.NOT_STARTED)
     return evaluation
 
 
@@ -145,10 +149,13 @@ def reopen_self_evaluation(plan: Plan, school: School, actor=None) -> bool:
     return True
 
 
-def _set_milestone_status(plan: Plan, school: School, status: ItemStatus, actor) -> None:
+def _set_milestone_status(
+    plan: Plan, school: School, status: ItemStatus, actor, only_from: ItemStatus | None = None
+) -> None:
     """Set the school's self-evaluation milestone item (the milestone that `tracks` it, mốc 7) to
     `status`, as the school's own "item.update" would record it: the same audit action, and a change
-    after a verdict sends it to the re-check queue. Does not commit (the caller's transaction)."""
+    after a verdict sends it to the re-check queue. With `only_from`, only an item in that status
+    changes. Does not commit (the caller's transaction)."""
     items = db.session.scalars(
         select(ChecklistItem)
         .join(Milestone, ChecklistItem.milestone_id == Milestone.id)
@@ -163,7 +170,7 @@ def _set_milestone_status(plan: Plan, school: School, status: ItemStatus, actor)
     ).all()
     now = utcnow()
     for item in items:
-        if item.status is status:
+        if item.status is status or (only_from is not None and item.status is not only_from):
             continue
         before = {"status": item.status.value, "note": item.note}
         item.status = status

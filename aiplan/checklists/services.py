@@ -210,6 +210,10 @@ def update_item(
         raise StaleItem(item)
     if status is not None and item.kind is ItemKind.TARGET:
         raise ItemRuleError("Chỉ tiêu được tính từ các hoạt động AI đã ghi nhận, không đánh dấu bằng tay.")
+    if status is not None and item.tracks_self_evaluation:
+        raise ItemRuleError(
+            "Mốc này hoàn thành khi nhà trường nộp bản tự đánh giá (trang “Tự đánh giá”), không đánh dấu bằng tay."
+        )
     if status is ItemStatus.DONE and item.kind is ItemKind.EVIDENCE and not live_file_count(item.id):
         raise ItemRuleError("Cần tải lên ít nhất một tệp minh chứng trước khi đánh dấu “Đã hoàn thành”.")
     before = _snapshot(item)

@@ -121,6 +121,17 @@ class ChecklistItem(Model):
         assert self.evidence_requirement is not None
         return self.evidence_requirement.title
 
+    @property
+    def tracks_self_evaluation(self) -> bool:
+        """A school's milestone that is its self-evaluation (mốc 7): submitting the evaluation
+        completes it, as activities complete targets; nobody ticks it by hand."""
+        return (
+            self.kind is ItemKind.MILESTONE
+            and self.school_id is not None
+            and self.milestone is not None
+            and self.milestone.tracks == "self_evaluation"
+        )
+
     # -- the rules every figure about items follows, each written once ---------------------------
     # Each is a hybrid: the same rule read on a loaded item (`item.is_late(today)`) and as SQL for
     # counting over many schools (`ChecklistItem.is_late(today)`); the two spellings sit side by
