@@ -84,6 +84,7 @@ def test_the_header_is_brand_and_a_menu_button_at_most_120_px_with_the_title_nea
 def test_the_skip_link_comes_first_and_the_menu_opens_from_the_keyboard(new_page):
     page = new_page(**PHONE)
     browser_login(page, "supervisor")
+    page.goto("/inspections")  # a page fully loaded: a Tab during the sign-in's redirect lands nowhere
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Chuyển đến nội dung chính")).to_be_focused()
     page.keyboard.press("Tab")  # the brand
