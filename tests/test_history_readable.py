@@ -81,12 +81,14 @@ def test_sign_ins_are_hidden_until_asked_for(app, as_persona):
 def test_a_page_of_history_runs_the_same_number_of_queries_for_2_and_7_items(app, as_persona, count_queries):
     staff, admin = as_persona("staff_a"), as_persona("ward_admin")
     with app.app_context():
-        keys = db.session.scalars(
-            select(ChecklistItem.key)
+        items = db.session.scalars(
+            select(ChecklistItem)
             .join(School)
             .where(School.slug == SCHOOL_A, ChecklistItem.kind != ItemKind.TARGET)
             .order_by(ChecklistItem.position)
         ).all()
+        # the items a school ticks by hand (mốc 7 follows the self-evaluation, as targets follow activities)
+        keys = [item.key for item in items if not item.tracks_self_evaluation]
     counts = {}
     assert len(keys) >= 7
     for done, size in ((0, 2), (2, 7)):
