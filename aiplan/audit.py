@@ -216,6 +216,7 @@ FIELD_LABELS = {
     "is_active": "Hoạt động",
     "title": "Tiêu đề",
     "username": "Tên đăng nhập",
+    "email": "E-mail",
     "role": "Vai trò",
     "school": "Trường",
     "form": "Hình thức",

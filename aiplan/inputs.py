@@ -9,6 +9,7 @@ import hashlib
 import json
 import re
 
+from email_validator import EmailNotValidError, validate_email
 from flask import abort, request
 from flask_babel import lazy_gettext as _l
 
@@ -80,3 +81,39 @@ def cell_problem(value: str | None) -> str | None:
         shown = {"\t": "dấu tab", "\r": "dấu xuống dòng"}.get(start, start)
         return f"ô bắt đầu bằng “{shown}” sẽ bị bảng tính hiểu là công thức; hãy bỏ ký tự này"
     return None
+
+
+EMAIL_MAX = 254  # the longest address SMTP carries (RFC 3696 errata, RFC 5321)
+BAD_EMAIL = "Địa chỉ e-mail không hợp lệ: {}"
+
+
+class BadEmail(ValueError):
+    """An e-mail address the app will not keep; str() is the Vietnamese message to show."""
+
+
+def clean_email(text: str | None) -> str | None:
+    """An account's optional e-mail address as stored, or None when it is left blank.
+
+    Trimmed; the domain lower-cased and the address in Unicode NFC (email-validator's normalized
+    form); the local part keeps its case. BadEmail, with one message for the form, the import and
+    the command line, when it is too long, holds control characters, would start a spreadsheet
+    formula, or is not the shape of an address. Deliverability is not checked (no DNS on the
+    ward's intranet)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if len(text) > EMAIL_MAX:
+        raise BadEmail(BAD_EMAIL.format(f"dài quá {EMAIL_MAX} ký tự"))
+    if any(ord(char) < 32 or 127 <= ord(char) < 160 for char in text):
+        raise BadEmail(BAD_EMAIL.format("chứa ký tự điều khiển (như NUL, tab hoặc xuống dòng)"))
+    if formula_start(text) is not None:
+        raise BadEmail(BAD_EMAIL.format(f"'{text}' không được bắt đầu bằng =, +, - hoặc @"))
+    if "@" not in text:
+        raise BadEmail(BAD_EMAIL.format(f"'{text}' thiếu dấu @ (ví dụ ten@truong.edu.vn)"))
+    try:
+        address = validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        raise BadEmail(BAD_EMAIL.format(f"'{text}' không đúng dạng ten@ten-mien (ví dụ ten@truong.edu.vn)")) from None
+    if len(address.normalized) > EMAIL_MAX:
+        raise BadEmail(BAD_EMAIL.format(f"dài quá {EMAIL_MAX} ký tự"))
+    return address.normalized

@@ -6,7 +6,7 @@ from wtforms import BooleanField, FileField, HiddenField, SelectField, StringFie
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
 
 from ..fields import FingerprintField
-from ..inputs import formula_start
+from ..inputs import BadEmail, clean_email, formula_start
 from ..models import Role, SchoolLevel
 
 try:
@@ -27,6 +27,18 @@ def _no_formula(form, field):
     """Text that spreadsheets would run as a formula when the ward exports it is refused."""
     if formula_start(field.data) is not None:
         raise ValidationError(_l("Không được bắt đầu bằng =, +, - hoặc @."))
+
+
+def _email(form, field):
+    """The one rule for an account's e-mail (inputs.clean_email); the field keeps what was typed."""
+    try:
+        clean_email(field.data)
+    except BadEmail as refused:
+        raise ValidationError(str(refused)) from None
+
+
+def _trimmed(value):
+    return value.strip() if isinstance(value, str) else value
 
 
 def _trimmed_lower(value):
@@ -88,6 +100,12 @@ class AccountForm(FlaskForm):
             Length(max=200, message=_l("Tối đa %(max)d ký tự.")),
             _no_formula,
         ],
+    )
+    email = StringField(
+        _l("E-mail (không bắt buộc)"),
+        validators=[_email],
+        filters=[_trimmed],
+        render_kw={"type": "email", "autocomplete": "email", "autocapitalize": "none", "spellcheck": "false"},
     )
     role = SelectField(
         _l("Vai trò"), choices=ROLE_CHOICES, default=Role.VIEWER.value, validators=[InputRequired(_l("Chọn vai trò."))]

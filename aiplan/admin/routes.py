@@ -211,6 +211,7 @@ def account_new():
                 role=role,
                 school=school,
                 is_enabled=form.is_enabled.data,
+                email=form.email.data,
                 actor=current_user,
             )
         except AccountError as refused:
@@ -227,6 +228,7 @@ def account_edit(user_id):
     user = get_account(user_id)
     form = EditAccountForm(
         full_name=user.full_name,
+        email=user.email or "",
         role=user.role.value,
         school=user.school_id or 0,
         is_enabled=user.is_enabled,
@@ -243,12 +245,14 @@ def account_edit(user_id):
                 role=role,
                 school=school,
                 is_enabled=form.is_enabled.data,
+                email=form.email.data,
                 actor=current_user,
             )
         except StaleEdit:
             form.version.data = fingerprint(account_values(user))
             stored = [
                 (form.full_name.label.text, user.full_name),
+                (form.email.label.text, user.email or ""),
                 (form.role.label.text, user.role.label),
                 (form.school.label.text, user.school.name if user.school else _("— Không gắn với trường —")),
                 (form.is_enabled.label.text, _yes_no(user.is_enabled)),

@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from .. import audit
 from ..auth.services import AccountError, add_user, check_full_name, hash_password, temporary_password
 from ..extensions import db
+from ..inputs import BadEmail, clean_email
 from ..inputs import fingerprint  # the one shape that FingerprintField accepts
 from ..models import Role, School, User, Ward
 from .schools import ImportReport, lock_schools, save_school
@@ -56,6 +57,7 @@ def account_values(user: User) -> dict:
     """What the account form edits: the base of its fingerprint."""
     return {
         "full_name": user.full_name,
+        "email": user.email,
         "role": user.role.value,
         "school_id": user.school_id,
         "is_enabled": user.is_enabled,
@@ -119,7 +121,15 @@ def check_keeps_an_admin(ward_id: int, after: dict[int, tuple[Role, bool]], adde
 
 
 def create_account(
-    ward: Ward, *, username: str, full_name: str, role: Role, school: School | None, is_enabled: bool = True, actor
+    ward: Ward,
+    *,
+    username: str,
+    full_name: str,
+    role: Role,
+    school: School | None,
+    is_enabled: bool = True,
+    email: str | None = None,
+    actor,
 ) -> tuple[User, str]:
     """A new account with a temporary password to hand over once; it must be changed at first
     sign-in. Returns the account and that password. Commits."""
@@ -139,6 +149,7 @@ def create_account(
             full_name=full_name,
             actor=actor,
             must_change_password=True,
+            email=email,
         )
         apply_enabled(user, is_enabled, actor)
         db.session.commit()
@@ -155,13 +166,29 @@ def create_account(
 
 
 def describe(user: User) -> dict:
-    return {"full_name": user.full_name, "role": user.role.value, "school": user.school.slug if user.school else None}
+    return {
+        "full_name": user.full_name,
+        "email": user.email,
+        "role": user.role.value,
+        "school": user.school.slug if user.school else None,
+    }
 
 
-def update_account(user: User, *, full_name: str, role: Role, school: School | None, is_enabled: bool, actor) -> bool:
-    """Change an account's name, role, school and whether it may sign in, in the session (not
-    committed). Audited as "user.update" and "user.disable"/"user.enable". Returns whether anything changed."""
+KEEP = object()  # update_account's e-mail when the change does not touch it (an import without the column)
+
+
+def update_account(
+    user: User, *, full_name: str, role: Role, school: School | None, is_enabled: bool, email=KEEP, actor
+) -> bool:
+    """Change an account's name, e-mail, role, school and whether it may sign in, in the session
+    (not committed). Audited as "user.update" and "user.disable"/"user.enable". Returns whether
+    anything changed."""
     check_full_name(full_name)
+    if email is not KEEP:
+        try:
+            email = clean_email(email)
+        except BadEmail as refused:
+            raise AccountError(str(refused), "email") from None
     errors = check_role_and_school(user.ward_id, role, school)
     if errors:
         raise AccountError(errors["school"], "school")
@@ -171,6 +198,8 @@ def update_account(user: User, *, full_name: str, role: Role, school: School | N
         raise AccountError(str(refused), "is_enabled" if role is Role.WARD_ADMIN else "role") from None
     before = describe(user)
     user.full_name, user.role, user.school = full_name.strip(), role, school
+    if email is not KEEP:
+        user.email = email
     after = describe(user)
     changed = before != after
     if changed:
@@ -181,7 +210,15 @@ def update_account(user: User, *, full_name: str, role: Role, school: School | N
 
 
 def save_account(
-    user: User, *, version: str, full_name: str, role: Role, school: School | None, is_enabled: bool, actor
+    user: User,
+    *,
+    version: str,
+    full_name: str,
+    role: Role,
+    school: School | None,
+    is_enabled: bool,
+    email: str | None = None,
+    actor,
 ) -> bool:
     """update_account from the edit form, committed; StaleEdit if the account is no longer as the
     form (`version`) showed it, and then nothing changes."""
@@ -190,7 +227,7 @@ def save_account(
         if fingerprint(account_values(user)) != version:
             raise StaleEdit()
         changed = update_account(
-            user, full_name=full_name, role=role, school=school, is_enabled=is_enabled, actor=actor
+            user, full_name=full_name, role=role, school=school, is_enabled=is_enabled, email=email, actor=actor
         )
         db.session.commit()
     except Exception:

@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, or_, select, update
 from .. import audit
 from ..database import read_snapshot
 from ..extensions import db
-from ..inputs import formula_start, has_nul
+from ..inputs import BadEmail, clean_email, formula_start, has_nul
 from ..models import Role, School, User, UserSession, Ward, utcnow
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,79}")
@@ -162,6 +162,7 @@ def create_user(
     full_name: str = "",
     actor=None,
     must_change_password: bool = False,
+    email: str | None = None,
 ) -> User:
     """Create an account; school staff belong to exactly one school, other roles to none. Commits."""
     try:
@@ -174,6 +175,7 @@ def create_user(
             full_name=full_name,
             actor=actor,
             must_change_password=must_change_password,
+            email=email,
         )
         db.session.commit()
     except Exception:
@@ -192,6 +194,7 @@ def add_user(
     full_name: str = "",
     actor=None,
     must_change_password: bool = False,
+    email: str | None = None,
 ) -> User:
     """create_user without the commit, for imports that add many accounts or none."""
     username = username.strip().lower()
@@ -204,6 +207,10 @@ def add_user(
     if school is not None and school.ward_id != ward.id:
         raise AccountError("Trường này không thuộc phường của tài khoản.")
     check_full_name(full_name)
+    try:
+        email = clean_email(email)
+    except BadEmail as refused:
+        raise AccountError(str(refused), "email") from None
     check_password_rules(password)
     if db.session.scalar(select(User.id).where(func.lower(User.username) == username)):
         raise AccountError(f"Tên đăng nhập '{username}' đã có.")
@@ -213,6 +220,7 @@ def add_user(
         ward=ward,
         school=school,
         full_name=full_name.strip(),
+        email=email,
         password_hash=hash_password(password),
         must_change_password=must_change_password,
     )
@@ -224,7 +232,8 @@ def add_user(
         school_id=school.id if school else None,
         ward_id=ward.id,
         actor=actor,
-        after={"username": username, "role": role.value, "school": school.slug if school else None},
+        after={"username": username, "role": role.value, "school": school.slug if school else None}
+        | ({"email": email} if email else {}),
     )
     return user
 

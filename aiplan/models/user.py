@@ -29,6 +29,9 @@ class User(UserMixin, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     full_name: Mapped[str] = mapped_column(String(200), default="")
+    # Optional; where reminders go. Stored as inputs.clean_email gives it (trimmed, domain lower-cased);
+    # not unique: two accounts of one school may share the office's address.
+    email: Mapped[str | None] = mapped_column(String(254))
     role: Mapped[Role] = mapped_column(str_enum(Role))
     # Every account belongs to a ward; school staff also to one school of that ward.
     ward_id: Mapped[int] = mapped_column(ForeignKey("ward.id"), index=True)
