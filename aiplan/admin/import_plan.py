@@ -11,12 +11,13 @@ from sqlalchemy import func, select
 from ..auth.services import USERNAME, add_user, temporary_password
 from ..documents.tables import ImportFileError, Table, cells_of, formula_problem, match_columns, normalize
 from ..extensions import db
+from ..inputs import BadEmail, clean_email
 from ..models import Role, School, User, Ward
 from .schools import COLUMNS as SCHOOL_COLUMNS
 from .schools import NO, YES, ImportReport, apply_schools, check_school_row
 from .schools import REQUIRED_COLUMNS as SCHOOL_REQUIRED
 from .schools import describe as describe_school
-from .services import LAST_ADMIN, apply_enabled, lock_accounts, update_account
+from .services import KEEP, LAST_ADMIN, apply_enabled, lock_accounts, update_account
 
 ACCOUNT_COLUMNS = {
     "username": ("tên đăng nhập", "username"),
@@ -24,6 +25,7 @@ ACCOUNT_COLUMNS = {
     "role": ("vai trò", "role"),
     "school": ("trường", "school"),
     "active": ("hoạt động", "active"),
+    "email": ("email", "e-mail", "thư điện tử"),  # optional; without the column an update keeps the address
 }
 ACCOUNT_REQUIRED = ("username", "full_name", "role")
 # An office's list names roles in Vietnamese: the labels read here, outside any request, are the msgids.
@@ -217,8 +219,20 @@ def _plan_account_rows(ward, table, start, column_of, seen, known) -> list[Plann
             row.problems.append(f"cột tên đăng nhập: '{user.username}' đã là tài khoản của phường khác")
             row.data = None
             continue
-        current = user and (user.full_name, user.role, user.school.slug if user.school else None, user.is_enabled)
-        wanted = (row.data["full_name"], row.data["role"], row.data["school"], row.data["is_enabled"])
+        current = user and (
+            user.full_name,
+            user.role,
+            user.school.slug if user.school else None,
+            user.is_enabled,
+            row.data.get("email", user.email),
+        )
+        wanted = (
+            row.data["full_name"],
+            row.data["role"],
+            row.data["school"],
+            row.data["is_enabled"],
+            row.data.get("email", user and user.email),
+        )
         row.action = NEW if user is None else SAME if current == wanted else UPDATE
         row.shown = {
             "username": row.data["username"],
@@ -226,6 +240,7 @@ def _plan_account_rows(ward, table, start, column_of, seen, known) -> list[Plann
             "role": str(row.data["role"].label),
             "school": names.get(row.data["school"], row.shown["school"]) if row.data["school"] else "",
             "active": _yes_no(row.data["is_enabled"]),
+            "email": row.data.get("email") or "",
         }
     return rows
 
@@ -269,6 +284,12 @@ def _check_account(cells, line, seen, known, planned) -> list[str]:
     active = cells.get("active", "").lower() or "có"
     if active not in YES | NO:
         problems.append(f"cột hoạt động: '{cells['active']}' phải là “có” hoặc “không”")
+    email = KEEP
+    if "email" in cells:
+        try:
+            email = clean_email(cells["email"])
+        except BadEmail as refused:
+            problems.append(f"cột email: {refused}")
     if not problems:
         planned.data = {
             "username": username,
@@ -276,7 +297,7 @@ def _check_account(cells, line, seen, known, planned) -> list[str]:
             "role": role,
             "school": slug,
             "is_enabled": active in YES,
-        }
+        } | ({} if email is KEEP else {"email": email})
     return problems
 
 
@@ -324,6 +345,7 @@ def apply_import(ward: Ward, plan: ImportPlan, actor) -> ImportResult:
                 full_name=data["full_name"],
                 actor=actor,
                 must_change_password=True,
+                email=data.get("email"),
             )
             apply_enabled(user, data["is_enabled"], actor)
             created.append((user, password))
@@ -335,6 +357,7 @@ def apply_import(ward: Ward, plan: ImportPlan, actor) -> ImportResult:
                 role=data["role"],
                 school=schools.get(data["school"]),
                 is_enabled=data["is_enabled"],
+                email=data.get("email", KEEP),
                 actor=actor,
             )
             updated.append(data["username"])

@@ -40,6 +40,7 @@ ACCOUNT_ROWS = [
         "role": str(Role.SCHOOL_STAFF.label),
         "school": "th-vi-du",
         "active": YES_WORD,
+        "email": "nguyen.van.vidu@th-vi-du.edu.vn",
     },
     {
         "username": "tran.thi.vidu",
@@ -47,6 +48,7 @@ ACCOUNT_ROWS = [
         "role": str(Role.VIEWER.label),
         "school": "",
         "active": YES_WORD,
+        "email": "",
     },
 ]
 SAMPLES = {
@@ -77,7 +79,7 @@ def sample_xlsx() -> bytes:
             sheet.append(row)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
-        for letter, width in zip("ABCDE", (18, 26, 26, 22, 12), strict=True):
+        for letter, width in zip("ABCDEF", (18, 26, 26, 22, 12, 32), strict=True):
             sheet.column_dimensions[letter].width = width
     out = io.BytesIO()
     workbook.save(out)
