@@ -14,6 +14,7 @@ from .admin.schools import SchoolImportError, import_schools, parse_schools_csv
 from .auth.services import AccountError, create_user
 from .console import fail
 from .extensions import db
+from .inputs import BadEmail, clean_email
 from .models import Plan, Role, School, User, Ward
 from .plans.services import BUNDLED_PLAN, BUNDLED_SCHOOLS, load_plan
 from .plans.spec import PlanFileError, read_plan_file
@@ -143,9 +144,14 @@ def import_schools_command(file: Path, ward_slug: str | None):
 @click.option("--school", "school_slug", help="School slug; required for school_staff.")
 @click.option("--ward", "ward_slug", help="Ward slug; needed only when there are several wards.")
 @click.option("--name", "full_name", default="", help="Full name shown in the app.")
+@click.option("--email", default="", help="Optional e-mail address for reminders; refused if malformed.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of a prompt.")
-def create_user_command(username, role, school_slug, ward_slug, full_name, password_stdin):
+def create_user_command(username, role, school_slug, ward_slug, full_name, email, password_stdin):
     """Create an account. Without --password-stdin the password is asked for twice."""
+    try:
+        email = clean_email(email)  # before the password prompt: a typo is told at once
+    except BadEmail as error:
+        fail("không tạo được tài khoản", [str(error)])
     school = None
     if school_slug:
         school = db.session.scalar(select(School).filter_by(slug=school_slug))
@@ -157,7 +163,7 @@ def create_user_command(username, role, school_slug, ward_slug, full_name, passw
     else:
         password = click.prompt("Mật khẩu", hide_input=True, confirmation_prompt="Nhập lại mật khẩu")
     try:
-        user = create_user(username, Role(role), password, ward=ward, school=school, full_name=full_name)
+        user = create_user(username, Role(role), password, ward=ward, school=school, full_name=full_name, email=email)
     except AccountError as error:
         fail("không tạo được tài khoản", [str(error)])
     click.echo(f"Đã tạo tài khoản {user.username} ({user.role.label}).")

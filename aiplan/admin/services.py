@@ -19,8 +19,11 @@ from sqlalchemy.orm import joinedload
 from .. import audit
 from ..auth.services import AccountError, add_user, check_full_name, hash_password, temporary_password
 from ..extensions import db
-from ..inputs import BadEmail, clean_email
-from ..inputs import fingerprint  # the one shape that FingerprintField accepts
+from ..inputs import (
+    BadEmail,
+    clean_email,
+    fingerprint,  # the one shape that FingerprintField accepts
+)
 from ..models import Role, School, User, Ward
 from .schools import ImportReport, lock_schools, save_school
 
