@@ -224,7 +224,7 @@ def _plan_account_rows(ward, table, start, column_of, seen, known) -> list[Plann
             user.role,
             user.school.slug if user.school else None,
             user.is_enabled,
-            row.data.get("email", user.email),
+            user.email,
         )
         wanted = (
             row.data["full_name"],
