@@ -1,6 +1,6 @@
 """Accounts get an optional e-mail address (where reminders will be sent).
 
-Revision ID: 0013_account_email
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-06 13:40:00.000000
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0013_account_email"
+revision = "0013"
 down_revision = "0012"
 branch_labels = None
 depends_on = None
