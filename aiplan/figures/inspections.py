@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from ..database import among
 from ..extensions import db
-from ..models import ChecklistItem, Inspection, InspectionDecision, InspectionStatus, Plan, School, Verdict
+from ..models import ChecklistItem, Inspection, InspectionDecision, InspectionStatus, Plan, School
 from ..schoolyear import plan_schools_query
 
 
@@ -73,8 +73,7 @@ def needs_more_by_school(plan: Plan, school_ids: list[int]) -> dict[int, NeedsMo
             ChecklistItem.plan_id == plan.id,
             among(ChecklistItem.school_id, school_ids),
             ChecklistItem.retired.is_(False),
-            ChecklistItem.verdict == Verdict.NEEDS_MORE,
-            ChecklistItem.resubmitted_at.is_(None),
+            ChecklistItem.awaiting_school,
         )
         .options(
             joinedload(ChecklistItem.milestone),

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import ChecklistItem, EvidenceFile, ItemKind, Plan, School, SelfEvaluation, Verdict
+from ..models import ChecklistItem, EvidenceFile, ItemKind, Plan, School, SelfEvaluation
 from ..timeutil import local_today
 from .activities import TargetActual, target_actuals
 from .evaluations import get_self_evaluation
@@ -77,7 +77,7 @@ class SchoolPage:
     def needs_more(self) -> list[ChecklistItem]:
         """What a supervisor asked the school to add and the school has not yet changed: the first
         thing "Cần chú ý" says (once the school changes it, it waits for the supervisors instead)."""
-        return [item for item in self.items if item.verdict is Verdict.NEEDS_MORE and item.resubmitted_at is None]
+        return [item for item in self.items if item.awaiting_school]
 
     def context(self) -> dict:
         """The page's template context (what checklists/_item.html and its neighbours read)."""

@@ -203,6 +203,17 @@ class ChecklistItem(Model):
     def _awaiting_check_sql(cls) -> ColumnElement[bool]:
         return cls.is_done & ((cls.verdict == Verdict.UNCHECKED) | cls.resubmitted_at.is_not(None))
 
+    @hybrid_property
+    def awaiting_school(self) -> bool:
+        """Marked "Cần bổ sung" and not changed by the school since: what "Cần chú ý" names first
+        (once the school changes it, it waits in the supervisors' queue instead)."""
+        return self.verdict is Verdict.NEEDS_MORE and self.resubmitted_at is None
+
+    @awaiting_school.inplace.expression
+    @classmethod
+    def _awaiting_school_sql(cls) -> ColumnElement[bool]:
+        return (cls.verdict == Verdict.NEEDS_MORE) & cls.resubmitted_at.is_(None)
+
     def note_school_change(self, now: datetime) -> bool:
         """After a verdict, a change by the school sends the item back to the supervisors' queue.
         Returns whether it was newly resubmitted."""
