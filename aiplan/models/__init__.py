@@ -21,6 +21,7 @@ from .inspection import (
     VerdictRecord,
     inspection_member,
 )
+from .notification import Notification, NotificationKind
 from .plan import (
     ContentArea,
     DayOff,
@@ -67,6 +68,8 @@ __all__ = [
     "ItemKind",
     "ItemStatus",
     "Milestone",
+    "Notification",
+    "NotificationKind",
     "Owner",
     "Plan",
     "Rating",
