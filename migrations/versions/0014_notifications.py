@@ -21,7 +21,22 @@ def upgrade():
         "notification",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("kind", sa.Enum("due_soon", "late", "needs_more", "fix_waiting", "report_due", "visit_upcoming", "self_evaluation", name="notificationkind", native_enum=False, length=20), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "due_soon",
+                "late",
+                "needs_more",
+                "fix_waiting",
+                "report_due",
+                "visit_upcoming",
+                "self_evaluation",
+                name="notificationkind",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
         sa.Column("event_key", sa.String(length=200), nullable=False),
         sa.Column("school_id", sa.Integer(), nullable=True),
         sa.Column("title", sa.String(length=300), nullable=False),
@@ -30,7 +45,9 @@ def upgrade():
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("read_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(["school_id"], ["school.id"], name=op.f("fk_notification_school_id_school")),
-        sa.ForeignKeyConstraint(["user_id"], ["user.id"], name=op.f("fk_notification_user_id_user"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user.id"], name=op.f("fk_notification_user_id_user"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notification")),
         sa.UniqueConstraint("user_id", "event_key", name=op.f("uq_notification_user_id_event_key")),
     )
