@@ -135,7 +135,7 @@ class ChecklistItem(Model):
     # -- the rules every figure about items follows, each written once ---------------------------
     # Each is a hybrid: the same rule read on a loaded item (`item.is_late(today)`) and as SQL for
     # counting over many schools (`ChecklistItem.is_late(today)`); the two spellings sit side by
-    # side here, and tests/test_item_rules.py holds them against each other.
+    # side here, and tests/test_item_rules.py holds them against each other on real rows.
 
     @hybrid_property
     def is_done(self) -> bool:
