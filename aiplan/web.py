@@ -14,7 +14,7 @@ from werkzeug.routing import IntegerConverter
 from wtforms import Field
 from wtforms.widgets import Select
 
-from . import audit, timeutil
+from . import audit, timeutil, units
 from .extensions import db
 from .inputs import NUL_TEXT, has_nul
 from .models import RESUBMITTED, EvaluationState, ItemStatus, SchoolLevel, TargetOutcome, Verdict
@@ -148,6 +148,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["audit_field"] = audit.field_label
     app.jinja_env.filters["audit_value"] = audit.value_label
     app.jinja_env.filters["html_required"] = html_required
+    app.jinja_env.filters["filesize"] = units.file_size
     app.jinja_env.filters["capfirst"] = lambda s: s[:1].upper() + s[1:] if s else s
 
 

@@ -7,6 +7,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from ..console import fail
+from ..units import decimal, file_size
 from .restore import restore_backup
 from .services import ENGINE_NAMES, BackupError, take_backup
 
@@ -49,12 +50,12 @@ def backup_command(directory: Path):
     manifest = report.manifest
     files = manifest["files"]
     head = manifest["audit_head"]
-    click.echo(f"Đã sao lưu vào {report.path} ({_size(report.size)}) trong {_seconds(report.seconds)}.")
+    click.echo(f"Đã sao lưu vào {report.path} ({file_size(report.size)}) trong {_seconds(report.seconds)}.")
     click.echo(
         f"  Cơ sở dữ liệu {ENGINE_NAMES[manifest['database']['kind']]}: {len(manifest['tables'])} bảng, "
         f"{sum(manifest['tables'].values())} dòng" + (f"; nhật ký đến bản ghi #{head['seq']}." if head else ".")
     )
-    click.echo(f"  Minh chứng: {len(files)} tệp ({_size(sum(f['size'] for f in files))}).")
+    click.echo(f"  Minh chứng: {len(files)} tệp ({file_size(sum(f['size'] for f in files))}).")
     if report.problems:
         fail("bản sao lưu đã ghi nhưng kho minh chứng có vấn đề", report.problems)
 
@@ -99,9 +100,5 @@ def restore_command(archive: Path):
         )
 
 
-def _size(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MB".replace(".", ",")
-
-
 def _seconds(seconds: float) -> str:
-    return f"{seconds:.1f} giây".replace(".", ",")
+    return f"{decimal(seconds)} giây"

@@ -283,14 +283,6 @@ def upload_limit_mb() -> str:
     return f"{limit / MB:.1f}".rstrip("0").rstrip(".").replace(".", ",")
 
 
-@bp.app_template_filter("filesize")
-def filesize(size: int) -> str:
-    """1 KB, 340 KB, 2,5 MB: sizes the way a Vietnamese reader writes them."""
-    if size < MB:
-        return f"{max(1, -(-size // 1024))} KB"
-    return f"{size / MB:.1f}".replace(".", ",") + " MB"
-
-
 @bp.app_context_processor
 def evidence_helpers():
     return dict(evidence_component_id=component_id, evidence_upload_url=upload_url)

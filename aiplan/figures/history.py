@@ -15,6 +15,7 @@ from ..extensions import db
 from ..i18n import translate
 from ..models import Activity, AuditEvent, ChecklistItem, DeliveryForm, User
 from ..timeutil import LOCAL_TZ
+from ..units import file_size
 from .labels import capitalised, item_label
 
 LOGIN_ACTIONS = ("auth.login",)
@@ -68,13 +69,6 @@ def entries(events: list[AuditEvent]) -> list[Entry]:
 
 def local_datetime(moment: datetime) -> str:
     return moment.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
-
-
-def file_size(size: int) -> str:
-    """Bytes as people say them: "186 KB", "6,1 MB"."""
-    if size < 1024 * 1024:
-        return f"{max(1, round(size / 1024))} KB"
-    return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
 
 
 # -- reading -------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from ..figures.evidence import school_evidence
 from ..models import EvidenceFile, Plan, School
 from ..storage import get_storage
 from ..timeutil import LOCAL_TZ
-from .services import size_text
+from ..units import file_size
 
 SPOOL_BYTES = 8 * 1024 * 1024
 CHUNK = 1024 * 1024
@@ -213,7 +213,7 @@ def _index_html(plan: Plan, school: School, entries: list[Entry], restricted: in
         note = f"<br><strong>{escape(entry.status)}</strong>" if entry.status else ""
         parts.append(
             f"<tr><td>{link}{note}</td><td>{escape(file.original_name)}</td>"
-            f'<td class="n">{escape(size_text(file.size))}</td><td><code>{file.sha256}</code></td></tr>\n'
+            f'<td class="n">{escape(file_size(file.size))}</td><td><code>{file.sha256}</code></td></tr>\n'
         )
     if current is not None:
         parts.append("</tbody></table>\n")

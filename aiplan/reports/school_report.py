@@ -36,6 +36,7 @@ from ..models import (
     Ward,
 )
 from ..timeutil import LOCAL_TZ, local_today
+from ..units import file_size
 from .parts import (
     ROMAN,
     document_number,
@@ -46,7 +47,7 @@ from .parts import (
     signature,
     written_parts,
 )
-from .services import get_report_text, report_deadline, size_text
+from .services import get_report_text, report_deadline
 
 KIND = "BÁO CÁO"
 SIGNER = "HIỆU TRƯỞNG"
@@ -232,7 +233,7 @@ def _evidence(doc: AdminDocument, report: SchoolReport) -> None:
                         len(rows) + 1,
                         group.label if i == 0 else "",
                         file.original_name,
-                        size_text(file.size),
+                        file_size(file.size),
                         file.sha256,
                     )
                 )

@@ -251,11 +251,3 @@ def report_deadline(plan: Plan, kind: ReportKind) -> Deadline | None:
 
 
 # -- the evidence a school holds ---------------------------------------------------------------
-
-
-def size_text(size: int) -> str:
-    """A file size as people read it, Vietnamese style: "850 B", "12,4 KB", "3,1 MB"."""
-    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
-        if size >= scale:
-            return f"{size / scale:.1f}".replace(".", ",") + f" {unit}"
-    return f"{size} B"
