@@ -341,7 +341,6 @@ def test_the_scan_runs_a_fixed_number_of_queries_whatever_the_number_of_schools(
             sizes.append((made, counter.count))
     (small, small_queries), (large, large_queries) = sizes
     assert large > small > 0
-    print("scan sizes (made, queries):", sizes)
     assert small_queries == large_queries <= 12, sizes
 
 
