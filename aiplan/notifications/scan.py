@@ -216,7 +216,8 @@ def _staff_by_school(ward_ids: list[int]) -> dict[int, list[int]]:
         .order_by(User.id)
     )
     for user_id, school_id in rows:
-        found[school_id].append(user_id)
+        if school_id is not None:  # joined to its school: always set
+            found[school_id].append(user_id)
     return found
 
 

@@ -13,15 +13,16 @@ of the plan's work (as a session's last_seen_at is not), and the write it tells 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
 from ..models import Notification, NotificationKind, Role, User, utcnow
 
-TABLE = Notification.__table__
+TABLE = cast(Table, Notification.__table__)  # a mapped class's table (typed as any FromClause)
 # Rows per INSERT: well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters (9 a row).
 BATCH = 1000
 
