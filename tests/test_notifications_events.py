@@ -7,6 +7,7 @@ items due soon or late, reports of the chain and visits coming up; a rerun makes
 due date makes a new event, and it runs a fixed number of queries whatever the number of schools.
 """
 
+import io
 from datetime import date, datetime, time
 
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy import delete, func, select
 
 from aiplan.admin.schools import import_schools, parse_schools_csv
 from aiplan.auth.services import create_user
+from aiplan.evidence.services import Upload, save_uploads
 from aiplan.extensions import db
 from aiplan.models import (
     ChecklistItem,
@@ -29,6 +31,7 @@ from aiplan.models import (
 )
 from aiplan.notifications.scan import make_due_notifications
 from aiplan.timeutil import LOCAL_TZ
+from aiplan.years.services import proposed_calendar, start_next_year
 
 
 def at(day: date, hour: int = 7) -> datetime:
@@ -351,3 +354,38 @@ def test_notify_scan_prints_how_many_it_made(app, runner):
     assert made > 0 and first.output.strip() == f"Đã tạo {made} thông báo mới."
     again = runner.invoke(args=["notify-scan"])
     assert again.output.strip() == "Đã tạo 0 thông báo mới."
+
+
+def test_an_evidence_file_added_after_cần_bổ_sung_is_a_fix_for_the_team(app, as_persona, visit):
+    with app.app_context():
+        item = item_of(SCHOOL_A, "t1/ke-hoach-nha-truong")
+    ask_for_more(as_persona("supervisor"), visit, item, "Thiếu bản kế hoạch")
+    with app.app_context():
+        item = item_of(SCHOOL_A, "t1/ke-hoach-nha-truong")
+        save_uploads(
+            [Upload(io.BytesIO(b"%PDF-1.4\n%fix\n%%EOF\n"), "ke-hoach.pdf")],
+            school=item.school,
+            actor=user("canbo-a"),
+            item=item,
+        )
+        [told] = inbox("giamsat", NotificationKind.FIX_WAITING)
+        assert "Thiếu bản kế hoạch" in told.body
+        assert told.url == f"/schools/{SCHOOL_A}/items/{item.id}/recheck"
+
+
+def test_a_year_in_preparation_is_not_scanned(app):
+    with app.app_context():
+        current = db.session.scalar(select(Plan))
+        start_next_year(current, proposed_calendar(current.school_year))
+        next_plan = db.session.scalar(select(Plan).where(Plan.id != current.id))
+        m3_next = db.session.scalar(
+            select(ChecklistItem)
+            .join(School)
+            .where(School.slug == SCHOOL_A, ChecklistItem.key == "m3", ChecklistItem.plan_id == next_plan.id)
+        )
+        made = make_due_notifications(at(m3_next.due_on))  # due that day in the year being prepared
+        assert made > 0  # the current year's items are late by then
+        assert not [n for n in inbox("canbo-a") if n.url.endswith(f"#item-{m3_next.id}")]
+        told_items = {int(n.url.rsplit("-", 1)[1]) for n in inbox("canbo-a") if "#item-" in n.url}
+        plans = set(db.session.scalars(select(ChecklistItem.plan_id).where(ChecklistItem.id.in_(told_items))))
+        assert plans == {current.id}
