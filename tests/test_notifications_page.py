@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 from helpers import SCHOOL_A, page_text, text_of
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from aiplan.extensions import db
 from aiplan.models import Notification, NotificationKind, User, utcnow
@@ -174,3 +174,17 @@ def test_the_forms_need_the_csrf_token(seeded_app):
     page = client.get("/notifications").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     assert client.post(f"/notifications/{nid}/open", data={"csrf_token": token}).status_code == 303
+
+
+def test_the_page_runs_the_same_queries_for_a_few_notifications_as_for_many(app, as_persona, count_queries):
+    staff = as_persona("staff_a")
+    make(app, "canbo-a", 2)
+    with count_queries() as few:
+        assert staff.get("/notifications").status_code == 200
+    with app.app_context():
+        db.session.execute(delete(Notification))
+        db.session.commit()
+    make(app, "canbo-a", 40)
+    with count_queries() as many:
+        assert staff.get("/notifications").status_code == 200
+    assert few.count == many.count, many.statements
