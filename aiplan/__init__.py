@@ -27,6 +27,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .evidence import bp as evidence_bp
     from .extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
     from .inspections import bp as inspections_bp
+    from .notifications import bp as notifications_bp
+    from .notifications import cli as notifications_cli
     from .plans import bp as plans_bp
     from .reports import bp as reports_bp
     from .rollup import bp as rollup_bp
@@ -78,6 +80,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         admin_bp,
         auditlog_bp,
         years_bp,
+        notifications_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -85,4 +88,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     auditlog_cli.init_app(app)
     backups_cli.init_app(app)
     demo_cli.init_app(app)
+    notifications_cli.init_app(app)
     return app

@@ -19,6 +19,7 @@ from .models import (
     ChecklistItem,
     EvidenceFile,
     Inspection,
+    Notification,
     Plan,
     Role,
     School,
@@ -329,3 +330,11 @@ def get_item_to_recheck(slug: str, item_id: int) -> tuple[School, ChecklistItem]
 
 def not_on_team_message() -> str:
     return gettext("Chỉ đoàn kiểm tra được phân công cho trường này mới ghi kết luận và biên bản.")
+
+
+def get_notification(notification_id: int) -> Notification:
+    """A notification of the current account; 404 for anyone else's (not even shown to exist)."""
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != current_user.id:
+        abort(404)
+    return notification

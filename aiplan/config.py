@@ -37,6 +37,8 @@ def from_environment(instance_path: str) -> dict:
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         # The largest request, so the largest evidence upload; a larger one gets 413 and nothing is stored.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "50")) * 1024 * 1024,
+        # How many days ahead the notifications tell of an item, a report or a visit coming due.
+        "NOTIFY_DUE_DAYS": int(os.environ.get("NOTIFY_DUE_DAYS", "7")),
     }
 
 

@@ -16,6 +16,8 @@ from aiplan.models import (
     EvidenceFile,
     Inspection,
     InspectionDecision,
+    Notification,
+    NotificationKind,
     Plan,
     School,
     UpwardKind,
@@ -25,6 +27,7 @@ from aiplan.models import (
     WardActivityKind,
     utcnow,
 )
+from aiplan.notifications.services import Message, notify
 
 ROLES = ("anonymous", "staff_a", "staff_b", "supervisor", "ward_admin", "viewer")
 OK, LOGIN, FORBIDDEN = "ok", "login", 403
@@ -179,6 +182,14 @@ def visit_verdict_url() -> str:
     return f"/inspections/{an_inspection().id}/items/{item_id}/verdict"
 
 
+def a_notification_url() -> str:
+    """A notification of school A's staff persona, made once per test."""
+    staff = db.session.scalar(select(User).filter_by(username="canbo-a"))
+    notify([staff.id], Message(NotificationKind.LATE, "test:access", "Quá hạn", "", f"/schools/{SCHOOL_A}"))
+    db.session.commit()
+    return f"/notifications/{db.session.scalar(select(Notification.id).filter_by(user_id=staff.id))}/open"
+
+
 STAFF_A_ONLY = dict.fromkeys(ROLES, FORBIDDEN) | {"anonymous": LOGIN, "staff_a": OK}
 ADMIN_ONLY = dict.fromkeys(ROLES, FORBIDDEN) | {"anonymous": LOGIN, "ward_admin": OK}
 SUPERVISOR_ONLY = dict.fromkeys(ROLES, FORBIDDEN) | {"anonymous": LOGIN, "supervisor": OK}
@@ -330,6 +341,14 @@ ACCESS.update(
         "auth.change_password": ("GET", "/account/password", EVERYONE_SIGNED_IN),
         "auth.account": ("GET", "/account", EVERYONE_SIGNED_IN),
         "auth.end_all_sessions": ("POST", "/account/sessions/end", EVERYONE_SIGNED_IN),
+        # Notifications: everyone their own; another account's is not found (tests/test_notifications_page.py).
+        "notifications.index": ("GET", "/notifications", EVERYONE_SIGNED_IN),
+        "notifications.read_all": ("POST", "/notifications/read-all", EVERYONE_SIGNED_IN),
+        "notifications.open_notification": (
+            "POST",
+            a_notification_url,
+            dict.fromkeys(ROLES, 404) | {"anonymous": LOGIN, "staff_a": OK},
+        ),
     }
 )
 NOT_ROUTES = {"static"}

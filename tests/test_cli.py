@@ -25,6 +25,7 @@ COMMANDS = (
     "backup",
     "restore",
     "generate-demo",
+    "notify-scan",  # notifications
 )
 NEW_PASSWORD = "mot-mat-khau-du-dai"
 

@@ -89,6 +89,8 @@ def test_the_skip_link_comes_first_and_the_menu_opens_from_the_keyboard(new_page
     expect(page.get_by_role("link", name="Chuyển đến nội dung chính")).to_be_focused()
     page.keyboard.press("Tab")  # the brand
     page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Thông báo", exact=True)).to_be_focused()  # the bell
+    page.keyboard.press("Tab")
     expect(page.locator(".menu-button")).to_be_focused()
     page.keyboard.press("Enter")
     page.keyboard.press("Tab")

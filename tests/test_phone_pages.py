@@ -48,6 +48,7 @@ from sqlalchemy import func, select
 
 from aiplan.extensions import db
 from aiplan.models import ChecklistItem, Plan, School
+from aiplan.notifications.scan import make_due_notifications
 from aiplan.years.services import proposed_calendar, start_next_year
 
 ROLES = [None, "staff_a", "supervisor", "ward_admin", "viewer"]  # None: signed out
@@ -74,6 +75,13 @@ def tools():
 def visit(app) -> int:
     with app.app_context():
         return schedule_visit(SCHOOL_A)
+
+
+@pytest.fixture
+def notified(app, visit) -> None:
+    """Notifications for each role (late items, reports of the chain), so that "Thông báo" is measured with some."""
+    with app.app_context():
+        assert make_due_notifications() > 0
 
 
 @pytest.fixture
@@ -108,7 +116,7 @@ def audit_page(page, role: str, path: str, failures: list[str]) -> None:
 
 @pytest.mark.browser
 def test_every_page_a_role_reaches_fits_a_phone_and_passes_the_checkers(
-    tools, app, visit, next_year, new_page, live_server, tmp_path
+    tools, app, visit, notified, next_year, new_page, live_server, tmp_path
 ):
     with app.app_context():
         current = db.session.scalar(select(Plan).order_by(Plan.id))  # the open year, not the one prepared
@@ -164,6 +172,7 @@ def test_every_page_a_role_reaches_fits_a_phone_and_passes_the_checkers(
     assert any(re.fullmatch(rf"/inspections/{visit}", p) for p in visited["supervisor"]), visited["supervisor"]
     for role in ("staff_a", "supervisor", "ward_admin", "viewer"):
         assert len(visited[role]) >= 5, f"{role} reached only {visited[role]}"
+        assert "/notifications" in visited[role], f"{role} did not reach the bell's page"
     pages = sum(len(v) for v in visited.values())
     assert not failures, f"{len(failures)} problems on {pages} pages:\n" + "\n".join(failures)
 

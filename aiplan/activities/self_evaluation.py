@@ -23,6 +23,7 @@ from ..models import (
     SelfEvaluation,
     utcnow,
 )
+from ..notifications.events import school_changed, self_evaluation_submitted
 
 
 class EvaluationRefused(Exception):
@@ -119,6 +120,7 @@ def save_self_evaluation(
         # starts it, a submission completes it (the school does not tick it by hand).
         if submit:
             _set_milestone_status(plan, school, ItemStatus.DONE, actor)
+            self_evaluation_submitted(evaluation, plan, school, actor)
         else:
             _set_milestone_status(plan, school, ItemStatus.IN_PROGRESS, actor, only_from=ItemStatus.NOT_STARTED)
     return evaluation
@@ -177,7 +179,7 @@ def _set_milestone_status(
         item.completed_at = now if status is ItemStatus.DONE else None
         item.updated_at, item.updated_by_id = now, getattr(actor, "id", None)
         after: dict = {"status": status.value, "note": item.note}
-        if status is ItemStatus.DONE and item.note_school_change(now):
+        if status is ItemStatus.DONE and school_changed(item, now):
             after["resubmitted"] = True
         audit.record(
             "item.update",

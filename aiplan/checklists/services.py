@@ -12,6 +12,7 @@ from ..activities.services import refresh_target_items
 from ..extensions import db
 from ..figures.evidence import live_file_count
 from ..models import ChecklistItem, EvidenceFile, ItemKind, ItemStatus, Plan, RequiredOf, School, utcnow
+from ..notifications.events import school_changed
 from ..workdays import WorkCalendar
 
 
@@ -226,7 +227,7 @@ def update_item(
     if after == before:
         return item
     item.updated_at, item.updated_by_id = utcnow(), actor.id
-    if item.note_school_change(item.updated_at):
+    if school_changed(item, item.updated_at):
         after["resubmitted"] = True
     audit.record("item.update", item, before=before, after=after, school_id=item.school_id, actor=actor)
     return commit_item(item)

@@ -24,6 +24,7 @@ from ..figures.evidence import (
     live_file_count,
 )
 from ..models import Activity, ChecklistItem, EvidenceFile, ItemKind, ItemStatus, School, utcnow
+from ..notifications.events import school_changed
 from ..storage import get_storage
 from . import zipbudget
 from .validation import CHUNK, FileRefused, check_file, display_name, policy_from_config
@@ -112,7 +113,7 @@ def save_uploads(
         db.session.add_all(file for _, file in staged)
         db.session.flush()
         if item is not None:
-            item.note_school_change(utcnow())
+            school_changed(item, utcnow())
         for _, file in staged:
             audit.record(
                 "evidence.upload",
@@ -178,7 +179,7 @@ def delete_file(file: EvidenceFile, actor) -> bool:
         return False
     file.deleted_at, file.deleted_by_id = utcnow(), actor.id
     if file.item is not None:
-        file.item.note_school_change(file.deleted_at)
+        school_changed(file.item, file.deleted_at)
         _reopen_if_unproven(file.item, actor)
     _record(
         "evidence.delete",

@@ -31,6 +31,7 @@ from ..models import (
     VerdictRecord,
     utcnow,
 )
+from ..notifications.events import verdict_needs_more
 from ..storage import get_storage
 
 # A decision is a signed paper, scanned or typed: PDF, Word, or a photo of it.
@@ -329,6 +330,7 @@ def give_verdict(
         }
         | ({"school_status": item.status.value, "confirmed_not_done": True} if passed_not_done else {}),
     )
+    verdict_needs_more(item, actor)  # the school's staff are told in the same transaction
     return commit_item(item)
 
 
