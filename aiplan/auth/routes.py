@@ -134,13 +134,23 @@ def logout():
 @bp.get("/account")
 @login_required_any
 def account():
-    """One's own account: the sign-ins still open, signing out of all of them, changing the password."""
+    """One's own account: the sign-ins still open, signing out of all of them, changing the password,
+    how often reminders are mailed."""
+    return render_account()
+
+
+def render_account(mail_form=None, mail_stored=None) -> str:
+    """The account page; `mail_form`: the mail choice as posted, with its errors (aiplan/mailing/)."""
+    from ..mailing.forms import preference_form
+
     return render_template(
         "auth/account.html",
         sessions=active_sessions(current_user),
         this_session=current_user.current_session,
         device_label=device_label,
         idle_hours=f"{current_app.config['SESSION_IDLE_MINUTES'] / 60:g}".replace(".", ","),
+        mail_form=mail_form or preference_form(current_user),
+        mail_stored=mail_stored,
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import Boolean, ForeignKey, String, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model, db
+from .mail import DigestFrequency
 from .plan import str_enum
 from .types import UTCDateTime, utcnow
 from .vocabulary import Vocabulary
@@ -32,6 +33,10 @@ class User(UserMixin, Model):
     # Optional; where reminders go. Stored as inputs.clean_email gives it (trimmed, domain lower-cased);
     # not unique: two accounts of one school may share the office's address.
     email: Mapped[str | None] = mapped_column(String(254))
+    # How often the reminders that are not urgent are mailed (aiplan/mailing/); "off": no mail at all.
+    digest_frequency: Mapped["DigestFrequency"] = mapped_column(
+        str_enum(DigestFrequency), default=DigestFrequency.DAILY, server_default=DigestFrequency.DAILY.value
+    )
     role: Mapped[Role] = mapped_column(str_enum(Role))
     # Every account belongs to a ward; school staff also to one school of that ward.
     ward_id: Mapped[int] = mapped_column(ForeignKey("ward.id"), index=True)
