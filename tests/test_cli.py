@@ -25,6 +25,7 @@ COMMANDS = (
     "backup",
     "restore",
     "generate-demo",
+    "send-reminders",  # e-mail reminders (tests/test_mail.py)
 )
 NEW_PASSWORD = "mot-mat-khau-du-dai"
 

@@ -1,19 +1,16 @@
-"""The pages of the mail feature: the account's choice (on /account), the one-click opt-out
-reached from a mail without signing in, and the ward admin's view of the outbox."""
+"""The pages of the mail feature: the one-click opt-out reached from a mail without signing in,
+and the ward admin's view of the outbox. (The account's own choice is saved by auth/routes.py,
+on the account page.)"""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from ..access import login_required_any, roles_required
-from ..auth.routes import render_account
+from ..access import roles_required
 from ..extensions import csrf, db
-from ..inputs import fingerprint
 from ..models import Digest, DigestFrequency, DigestStatus, Role, User
-from .forms import PreferenceForm
 from .reminders import MAX_ATTEMPTS, RETRY_DELAYS_MINUTES
-from .services import StalePreference, preference_values, set_frequency
+from .services import set_frequency
 from .settings import NEEDED, NOT_CONFIGURED, OPTIONAL, MailConfigError, mail_settings
 from .tokens import read_unsubscribe_token
 
@@ -23,30 +20,6 @@ BAD_TOKEN = (
     "Liên kết hủy nhận thư không hợp lệ: có thể nó đã bị cắt mất một phần khi sao chép, hoặc đã bị sửa. "
     "Hãy mở lại liên kết ở cuối thư, hoặc đăng nhập rồi chọn cách nhận thư ở trang Tài khoản."
 )
-
-
-@bp.post("/account/mail")
-@login_required_any
-def preference():
-    """Save how often this account is mailed: daily, weekly or never."""
-    user = current_user._get_current_object()
-    form = PreferenceForm()
-    if form.validate_on_submit():
-        try:
-            set_frequency(
-                user,
-                DigestFrequency(form.digest_frequency.data),
-                actor=user,
-                version=form.version.valid_data,
-                how="account",
-            )
-        except StalePreference:
-            form.version.data = fingerprint(preference_values(user))
-            stored = [(form.digest_frequency.label.text, user.digest_frequency.label)]
-            return render_account(mail_form=form, mail_stored=stored), 409
-        flash(_("Đã lưu cách nhận thư nhắc việc: %(choice)s.", choice=user.digest_frequency.label), "success")
-        return redirect(url_for("auth.account") + "#mail", 303)
-    return render_account(mail_form=form), 422
 
 
 def _token_user(token: str) -> User | None:

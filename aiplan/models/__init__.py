@@ -21,7 +21,7 @@ from .inspection import (
     VerdictRecord,
     inspection_member,
 )
-from .mail import Digest, DigestFrequency, DigestKind, DigestStatus, digest_notification
+from .mail import Digest, DigestKind, DigestStatus, digest_notification
 from .notification import Notification, NotificationKind
 from .plan import (
     ContentArea,
@@ -43,7 +43,7 @@ from .plan import (
 )
 from .report import ReportKind, ReportText, UpwardKind, UpwardReport
 from .types import utcnow
-from .user import Role, User, UserSession
+from .user import DigestFrequency, Role, User, UserSession
 from .ward import School, SchoolLevel, Ward
 
 __all__ = [

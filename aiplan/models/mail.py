@@ -17,19 +17,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import Model
 from .plan import str_enum
 from .types import UTCDateTime, utcnow
+from .user import DigestFrequency, User
 from .vocabulary import Vocabulary
 
 if TYPE_CHECKING:
     from .notification import Notification
-    from .user import User
 
-
-class DigestFrequency(Vocabulary):
-    """How often an account wants the reminders that are not urgent (an account's choice)."""
-
-    DAILY = "daily", _l("Mỗi ngày một thư")
-    WEEKLY = "weekly", _l("Mỗi tuần một thư")
-    OFF = "off", _l("Không nhận thư")
+__all__ = ["Digest", "DigestFrequency", "DigestKind", "DigestStatus", "digest_notification"]
 
 
 class DigestKind(Vocabulary):
@@ -76,7 +70,7 @@ class Digest(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    user: Mapped["User"] = relationship()
+    user: Mapped[User] = relationship()
     notifications: Mapped[list["Notification"]] = relationship(
         secondary=digest_notification, order_by="Notification.id"
     )
