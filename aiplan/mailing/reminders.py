@@ -99,23 +99,29 @@ class Report:
 
 @dataclass
 class _Plan:
-    user: User
+    """A digest to build, in plain values: holding no rows, it keeps each commit of the build from
+    expiring every notification of the run again (a 300-account run spent most of its time so)."""
+
+    user_id: int
+    address: str
     kind: DigestKind
     period_key: str
-    notifications: list[Notification]
+    notification_ids: list[int]
     body: Body
 
 
 def send_reminders(now: datetime | None = None, *, dry_run: bool = False) -> Report:
     """Make, build and send what is due at `now` (default: the present). MailConfigError when the
-    mail settings are set but wrong. Without MAIL_SERVER the notifications are still made (the
-    bell needs them) and nothing is built or sent."""
+    mail settings are set but wrong (after the notifications are made). Without MAIL_SERVER the
+    notifications are still made (the bell needs them) and nothing is built or sent. A dry run
+    makes no notifications either: it writes nothing."""
     now = now or utcnow()
-    settings = mail_settings()
-    report = Report(configured=settings is not None, dry_run=dry_run)
-    if not dry_run:
-        report.notifications_made = make_due_notifications(now)
+    made = 0
+    if not dry_run:  # first, so that a wrong mail setting does not stop the bell's notifications
+        made = make_due_notifications(now)
         db.session.commit()
+    settings = mail_settings()
+    report = Report(configured=settings is not None, dry_run=dry_run, notifications_made=made)
     channel = configured_channel(settings)
     if settings is None or channel is None:
         return report
@@ -123,7 +129,7 @@ def send_reminders(now: datetime | None = None, *, dry_run: bool = False) -> Rep
     if dry_run:
         report.built = len(plans)
         for plan in plans:
-            report.lines.append(DigestLine(plan.user.email or "", plan.body.subject, plan.body.items, "sẽ gửi"))
+            report.lines.append(DigestLine(plan.address, plan.body.subject, plan.body.items, "sẽ gửi"))
         for digest in _due(now):
             report.lines.append(
                 DigestLine(digest.address, digest.subject, _items(digest), f"sẽ gửi (lần thử {digest.attempts + 1})")
@@ -132,7 +138,10 @@ def send_reminders(now: datetime | None = None, *, dry_run: bool = False) -> Rep
         return report
     for plan in plans:
         report.built += _build(plan, settings, now)
-    _send_due(now, settings, channel, report)
+    try:
+        _send_due(now, settings, channel, report)
+    finally:
+        channel.close()
     return report
 
 
@@ -189,15 +198,16 @@ def _plans(now: datetime, settings: MailSettings) -> list[_Plan]:
         if period is not None and (user.id, period[1]) not in built_keys:
             wanted.append((period[0], period[1], rest))
         for kind, key, carried_now in wanted:
-            plans.append(_Plan(user, kind, key, carried_now, render_digest(user, kind, carried_now, settings)))
+            body = render_digest(user, kind, carried_now, settings)
+            plans.append(_Plan(user.id, user.email or "", kind, key, [n.id for n in carried_now], body))
     return plans
 
 
 def _build(plan: _Plan, settings: MailSettings, now: datetime) -> int:
     """Write one digest and what it carries, committed; 0 when another runner built it first."""
     digest = Digest(
-        user_id=plan.user.id,
-        address=plan.user.email,
+        user_id=plan.user_id,
+        address=plan.address,
         kind=plan.kind,
         period_key=plan.period_key,
         subject=plan.body.subject,
@@ -214,12 +224,12 @@ def _build(plan: _Plan, settings: MailSettings, now: datetime) -> int:
         db.session.flush()
         db.session.execute(
             digest_notification.insert(),
-            [{"digest_id": digest.id, "notification_id": n.id} for n in plan.notifications],
+            [{"digest_id": digest.id, "notification_id": notification_id} for notification_id in plan.notification_ids],
         )
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        current_app.logger.info("Digest %s for user %s was built by another run", plan.period_key, plan.user.id)
+        current_app.logger.info("Digest %s for user %s was built by another run", plan.period_key, plan.user_id)
         return 0
     return 1
 

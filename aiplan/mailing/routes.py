@@ -3,6 +3,7 @@ and the ward admin's view of the outbox. (The account's own choice is saved by a
 on the account page.)"""
 
 from flask import Blueprint, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -16,10 +17,11 @@ from .tokens import read_unsubscribe_token
 
 bp = Blueprint("mailing", __name__)
 
-BAD_TOKEN = (
+BAD_TOKEN = _l(
     "Liên kết hủy nhận thư không hợp lệ: có thể nó đã bị cắt mất một phần khi sao chép, hoặc đã bị sửa. "
     "Hãy mở lại liên kết ở cuối thư, hoặc đăng nhập rồi chọn cách nhận thư ở trang Tài khoản."
 )
+UNSUBSCRIBED = _l("Đã tắt thư nhắc việc cho tài khoản này.")
 
 
 def _token_user(token: str) -> User | None:
@@ -44,9 +46,9 @@ def unsubscribe(token):
 def unsubscribe_one_click(token):
     user = _token_user(token)
     if user is None:
-        return BAD_TOKEN, 400, {"Content-Type": "text/plain; charset=utf-8"}
+        return str(BAD_TOKEN), 400, {"Content-Type": "text/plain; charset=utf-8"}
     set_frequency(user, DigestFrequency.OFF, actor=user, how="one_click")
-    return "Đã tắt thư nhắc việc cho tài khoản này.", 200, {"Content-Type": "text/plain; charset=utf-8"}
+    return str(UNSUBSCRIBED), 200, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 @bp.get("/admin/mail")

@@ -7,20 +7,24 @@ from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
-NOT_CONFIGURED = "Chưa cấu hình máy chủ thư"
+NOT_CONFIGURED = _l("Chưa cấu hình máy chủ thư")
 # What an operator sets to turn mail on (shown on the admin page and by `send-reminders`).
 NEEDED = (
-    ("MAIL_SERVER", "tên hoặc địa chỉ máy chủ SMTP của phường"),
-    ("MAIL_DEFAULT_SENDER", "địa chỉ người gửi, ví dụ “Giáo dục AI <khonghoi@longbien.gov.vn>”"),
-    ("AIPLAN_BASE_URL", "địa chỉ của ứng dụng, ví dụ https://giaoduc-ai.longbien.gov.vn, cho các liên kết trong thư"),
+    ("MAIL_SERVER", _l("tên hoặc địa chỉ máy chủ SMTP của phường")),
+    ("MAIL_DEFAULT_SENDER", _l("địa chỉ người gửi, ví dụ “Giáo dục AI <khonghoi@longbien.gov.vn>”")),
+    (
+        "AIPLAN_BASE_URL",
+        _l("địa chỉ của ứng dụng, ví dụ https://giaoduc-ai.longbien.gov.vn, cho các liên kết trong thư"),
+    ),
 )
 OPTIONAL = (
-    ("MAIL_PORT", "cổng, mặc định 25"),
-    ("MAIL_USE_TLS / MAIL_USE_SSL", "1 để mã hóa (STARTTLS / SSL), không bật cả hai"),
-    ("MAIL_USERNAME / MAIL_PASSWORD", "khi máy chủ yêu cầu đăng nhập"),
-    ("MAIL_TIMEOUT", "số giây chờ máy chủ, mặc định 30"),
-    ("DIGEST_HOUR", "giờ gửi thư hằng ngày / hằng tuần (giờ Hà Nội), mặc định 7"),
+    ("MAIL_PORT", _l("cổng, mặc định 25")),
+    ("MAIL_USE_TLS / MAIL_USE_SSL", _l("1 để mã hóa (STARTTLS / SSL), không bật cả hai")),
+    ("MAIL_USERNAME / MAIL_PASSWORD", _l("khi máy chủ yêu cầu đăng nhập")),
+    ("MAIL_TIMEOUT", _l("số giây chờ máy chủ, mặc định 30")),
+    ("DIGEST_HOUR", _l("giờ gửi thư hằng ngày / hằng tuần (giờ Hà Nội), mặc định 7")),
 )
 
 
