@@ -31,6 +31,13 @@ class Inbox:
     def __init__(self):
         self.received: list[tuple[list[str], bytes]] = []
         self.refuse = False
+        self.unknown: set[str] = set()  # addresses answered "550 no such mailbox" at RCPT
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.unknown:
+            return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         if self.refuse:

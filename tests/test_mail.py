@@ -199,6 +199,23 @@ def test_a_refusing_server_is_retried_with_backoff_and_the_digest_sent_once_when
         assert (digest.status, digest.attempts) == (DigestStatus.SENT, 2)
 
 
+def test_a_refused_recipient_delays_only_its_own_digest(mail_app, smtp):
+    with mail_app.app_context():
+        give_email("canbo-a", "nobody@th-doan-ket.example")
+        give_email("canbo-b", "b@thcs-thach-ban.example")
+        notify(account("canbo-a"), items_of("th-doan-ket", 1)[0])
+        notify(account("canbo-b"), items_of("thcs-thach-ban", 1)[0])
+        smtp.inbox.unknown = {"nobody@th-doan-ket.example"}
+
+        report = send_reminders(MONDAY_8AM)
+
+        assert (report.sent, report.retrying, report.waiting) == (1, 1, 0)
+        assert [rcpts for rcpts, _ in smtp.inbox.received] == [["b@thcs-thach-ban.example"]]
+        refused = next(d for d in digests() if d.address == "nobody@th-doan-ket.example")
+        assert refused.status is DigestStatus.QUEUED and "550" in refused.last_error
+        assert "nobody@th-doan-ket.example" in refused.last_error
+
+
 def test_the_backoff_grows_and_after_the_last_attempt_the_digest_is_failed_and_shown(mail_app, smtp, as_persona):
     with mail_app.app_context():
         staff_a = give_email("canbo-a", "hieutruong@th-doan-ket.example")

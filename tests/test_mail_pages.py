@@ -62,6 +62,8 @@ def test_without_a_mail_server_the_admin_page_says_so_and_what_to_set(app):
     assert "Chưa cấu hình máy chủ thư" in text
     for name in ("MAIL_SERVER", "MAIL_DEFAULT_SENDER", "AIPLAN_BASE_URL", "MAIL_PORT", "DIGEST_HOUR"):
         assert name in text
+    # The sender's example is shown as text, not taken for a tag (a lazy string passes as markup).
+    assert "Giáo dục AI &lt;khonghoi@longbien.gov.vn&gt;" in page.get_data(as_text=True)
     # The app works as before: the account page, with its mail choice.
     assert signed_in(app, "staff_a").get("/account").status_code == 200
 

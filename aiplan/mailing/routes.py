@@ -34,7 +34,7 @@ def unsubscribe(token):
     """The link at the foot of every mail: a page with one button (POST) that turns the mail off."""
     user = _token_user(token)
     if user is None:
-        return render_template("mail/unsubscribe.html", error=BAD_TOKEN), 400
+        return render_template("mail/unsubscribe.html", error=str(BAD_TOKEN)), 400
     if request.method == "POST":
         set_frequency(user, DigestFrequency.OFF, actor=user, how="unsubscribe_link")
         return render_template("mail/unsubscribe.html", user=user, done=True)
