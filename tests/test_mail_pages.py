@@ -3,6 +3,7 @@
 link every mail carries (the page with its button, RFC 8058's one-click POST, a bad token)."""
 
 import html
+import os
 import re
 
 import pytest
@@ -12,11 +13,13 @@ from mail_helpers import (
     SmtpServer,
     account,
     give_email,
+    html_part,
     items_of,
     mail_config,
     notify,
     text_part,
 )
+from phone_audit import nu_errors, tools_missing
 from sqlalchemy import select
 
 from aiplan.extensions import db
@@ -194,3 +197,36 @@ def test_a_bad_or_tampered_token_gets_a_clear_message_and_changes_nothing(app, t
         assert "Liên kết hủy nhận thư không hợp lệ" in response.get_data(as_text=True)
     assert frequency(app) is DigestFrequency.DAILY and frequency(app, "canbo-b") is DigestFrequency.DAILY
     assert events(app) == []
+
+
+# -- valid HTML where the phone crawl does not go -----------------------------------------------
+
+
+def test_the_pages_no_link_reaches_and_the_mail_itself_are_valid_html(seeded_app, smtp, tmp_path):
+    """The opt-out pages (reached from a mail), the account page refusing a choice, and a digest's
+    HTML part, through the Nu Html Checker as test_phone_pages.py runs it on the pages it crawls."""
+    missing = tools_missing()
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(missing)
+        pytest.skip(missing)
+    app = seeded_app(**mail_config(smtp.port))
+    with app.app_context():
+        give_email("canbo-a", "a@th-doan-ket.example")
+        notify(account("canbo-a"), items_of("th-doan-ket", 1)[0], body="Thiếu <b>biên bản</b> & ảnh")
+        send_reminders(MONDAY_8AM)
+        token = unsubscribe_token(account("canbo-a").id)
+    [message] = smtp.inbox.messages
+    anonymous, staff = app.test_client(), signed_in(app, "staff_a")
+    pages = {
+        "mail.html": html_part(message),
+        "unsubscribe.html": anonymous.get(f"/mail/unsubscribe/{token}").get_data(as_text=True),
+        "unsubscribed.html": anonymous.post(f"/mail/unsubscribe/{token}").get_data(as_text=True),
+        "bad-token.html": anonymous.get("/mail/unsubscribe/khong-phai-ma").get_data(as_text=True),
+        "refused.html": staff.post("/account/mail", data={"digest_frequency": "hourly"}).get_data(as_text=True),
+    }
+    files = []
+    for name, markup in pages.items():
+        (tmp_path / name).write_text(markup, encoding="utf-8")
+        files.append(tmp_path / name)
+    assert nu_errors(files, re.compile(r"^Attribute “hx-[a-z:-]+” not allowed")) == []
