@@ -14,7 +14,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # migration or a script) runs this file first, and must not load every feature with it.
     from flask_babel import lazy_gettext
 
-    from . import access, cli, config, database, i18n, web  # noqa: F401  (access, database: user loader, SQLite policy)
+    from . import access, cli, config, database, i18n, mailing, web  # noqa: F401  (access, database: user loader, SQLite policy)
     from .activities import bp as activities_bp
     from .admin import bp as admin_bp
     from .auditlog import bp as auditlog_bp
@@ -84,6 +84,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     ):
         app.register_blueprint(blueprint)
 
+    mailing.init_app(app)
     cli.init_app(app)
     auditlog_cli.init_app(app)
     backups_cli.init_app(app)

@@ -162,6 +162,7 @@ ACTION_LABELS = {
     "user.end_sessions": "Đăng xuất khỏi mọi thiết bị",
     "user.disable": "Khóa tài khoản",
     "user.enable": "Mở khóa tài khoản",
+    "user.mail_preference": "Đổi cách nhận thư nhắc việc",
     "plan.load": "Nạp kế hoạch",
     "school.create": "Thêm trường",
     "school.update": "Cập nhật thông tin trường",

@@ -39,7 +39,25 @@ def from_environment(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "50")) * 1024 * 1024,
         # How many days ahead the notifications tell of an item, a report or a visit coming due.
         "NOTIFY_DUE_DAYS": int(os.environ.get("NOTIFY_DUE_DAYS", "7")),
+        # E-mail reminders (aiplan/mailing/), under Flask-Mail's names; kept as typed and checked by
+        # aiplan/mailing/settings.py, which names what is wrong. No MAIL_SERVER: nothing is sent.
+        **{name: os.environ.get(name, default) for name, default in MAIL_ENVIRONMENT.items()},
     }
+
+
+# name -> default when the environment does not set it (aiplan/mailing/settings.py reads them).
+MAIL_ENVIRONMENT = {
+    "MAIL_SERVER": "",
+    "MAIL_PORT": "25",
+    "MAIL_USE_TLS": "0",
+    "MAIL_USE_SSL": "0",
+    "MAIL_USERNAME": "",
+    "MAIL_PASSWORD": "",
+    "MAIL_DEFAULT_SENDER": "",
+    "MAIL_TIMEOUT": "30",  # seconds to wait for the server before the attempt counts as failed
+    "AIPLAN_BASE_URL": "",  # where the app is reached, e.g. https://giaoduc-ai.longbien.gov.vn: links in mail
+    "DIGEST_HOUR": "7",  # the daily and weekly digests go out from this hour, Hà Nội time
+}
 
 
 DEFAULTS = {

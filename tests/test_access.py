@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from aiplan.evidence.services import Upload, save_uploads
 from aiplan.extensions import db
+from aiplan.mailing.tokens import unsubscribe_token
 from aiplan.models import (
     Activity,
     ChecklistItem,
@@ -351,6 +352,35 @@ ACCESS.update(
         ),
     }
 )
+
+
+def unsubscribe_url(suffix: str = "") -> str:
+    """The opt-out link a mail to staff A carries: it needs no sign-in (the signed token is the proof)."""
+    user_id = db.session.scalar(select(User.id).filter_by(username="canbo-a"))
+    return f"/mail/unsubscribe/{unsubscribe_token(user_id)}{suffix}"
+
+
+# E-mail reminders
+ACCESS.update(
+    {
+        "mailing.admin_status": ("GET", "/admin/mail", ADMIN_ONLY),
+        # Without the form's version the choice is refused (422) and nothing changes.
+        "auth.mail_preference": (
+            "POST",
+            "/account/mail",
+            dict.fromkeys(ROLES, 422) | {"anonymous": LOGIN},
+            {"digest_frequency": "weekly"},
+        ),
+        "mailing.unsubscribe": ("GET", unsubscribe_url, dict.fromkeys(ROLES, OK)),
+        "mailing.unsubscribe_one_click": (
+            "POST",
+            lambda: unsubscribe_url("/one-click"),
+            dict.fromkeys(ROLES, OK),
+            {"List-Unsubscribe": "One-Click"},
+        ),
+    }
+)
+SECOND_METHOD_TESTED_IN_MAIL = {("mailing.unsubscribe", "POST"): "test_mail_pages.py"}
 NOT_ROUTES = {"static"}
 
 
@@ -394,6 +424,7 @@ SECOND_METHOD_TESTED_IN.update(
         ("admin.import_file", "POST"): "test_admin_import.py",
         ("auth.change_password", "POST"): "test_password_change.py",
     }
+    | SECOND_METHOD_TESTED_IN_MAIL
 )
 
 

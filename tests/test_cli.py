@@ -26,6 +26,7 @@ COMMANDS = (
     "restore",
     "generate-demo",
     "notify-scan",  # notifications
+    "send-reminders",  # e-mail reminders (tests/test_mail.py)
 )
 NEW_PASSWORD = "mot-mat-khau-du-dai"
 

@@ -9,6 +9,10 @@ from flask_login import current_user, login_user, logout_user
 from .. import audit
 from ..access import login_required_any
 from ..extensions import db, htmx, limiter
+from ..inputs import fingerprint
+from ..mailing.forms import PreferenceForm, preference_form
+from ..mailing.services import StalePreference, preference_values, set_frequency
+from ..models import DigestFrequency
 from ..redirects import safe_next
 from ..timeutil import format_datetime
 from .forms import LoginForm, PasswordChangeForm
@@ -134,14 +138,46 @@ def logout():
 @bp.get("/account")
 @login_required_any
 def account():
-    """One's own account: the sign-ins still open, signing out of all of them, changing the password."""
+    """One's own account: the sign-ins still open, signing out of all of them, changing the password,
+    how often reminders are mailed."""
+    return render_account()
+
+
+def render_account(mail_form=None, mail_stored=None) -> str:
+    """The account page; `mail_form`: the mail choice as posted, with its errors (aiplan/mailing/)."""
     return render_template(
         "auth/account.html",
         sessions=active_sessions(current_user),
         this_session=current_user.current_session,
         device_label=device_label,
         idle_hours=f"{current_app.config['SESSION_IDLE_MINUTES'] / 60:g}".replace(".", ","),
+        mail_form=mail_form or preference_form(current_user),
+        mail_stored=mail_stored,
     )
+
+
+@bp.post("/account/mail")
+@login_required_any
+def mail_preference():
+    """Save how often this account is mailed reminders: daily, weekly or never (aiplan/mailing/)."""
+    user = current_user._get_current_object()
+    form = PreferenceForm()
+    if form.validate_on_submit():
+        try:
+            set_frequency(
+                user,
+                DigestFrequency(form.digest_frequency.data),
+                actor=user,
+                version=form.version.valid_data,
+                how="account",
+            )
+        except StalePreference:
+            form.version.data = fingerprint(preference_values(user))
+            stored = [(form.digest_frequency.label.text, user.digest_frequency.label)]
+            return render_account(mail_form=form, mail_stored=stored), 409
+        flash(_("Đã lưu cách nhận thư nhắc việc: %(choice)s.", choice=user.digest_frequency.label), "success")
+        return redirect(url_for("auth.account") + "#mail", 303)
+    return render_account(mail_form=form), 422
 
 
 @bp.post("/account/sessions/end")

@@ -21,6 +21,7 @@ from .inspection import (
     VerdictRecord,
     inspection_member,
 )
+from .mail import Digest, DigestKind, DigestStatus, digest_notification
 from .notification import Notification, NotificationKind
 from .plan import (
     ContentArea,
@@ -42,7 +43,7 @@ from .plan import (
 )
 from .report import ReportKind, ReportText, UpwardKind, UpwardReport
 from .types import utcnow
-from .user import Role, User, UserSession
+from .user import DigestFrequency, Role, User, UserSession
 from .ward import School, SchoolLevel, Ward
 
 __all__ = [
@@ -57,6 +58,10 @@ __all__ = [
     "DayOff",
     "Deadline",
     "DeliveryForm",
+    "Digest",
+    "DigestFrequency",
+    "DigestKind",
+    "DigestStatus",
     "EvaluationCriterion",
     "EvaluationState",
     "EvidenceFile",
@@ -94,6 +99,7 @@ __all__ = [
     "Ward",
     "WardActivityKind",
     "activity_content_area",
+    "digest_notification",
     "inspection_member",
     "plan_pilot_school",
     "utcnow",

@@ -25,6 +25,14 @@ class Role(Vocabulary):
     VIEWER = "viewer", _l("Lãnh đạo (xem)")
 
 
+class DigestFrequency(Vocabulary):
+    """How often an account wants the reminders that are not urgent mailed (aiplan/mailing/)."""
+
+    DAILY = "daily", _l("Mỗi ngày một thư")
+    WEEKLY = "weekly", _l("Mỗi tuần một thư")
+    OFF = "off", _l("Không nhận thư")
+
+
 class User(UserMixin, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
@@ -32,6 +40,10 @@ class User(UserMixin, Model):
     # Optional; where reminders go. Stored as inputs.clean_email gives it (trimmed, domain lower-cased);
     # not unique: two accounts of one school may share the office's address.
     email: Mapped[str | None] = mapped_column(String(254))
+    # How often the reminders that are not urgent are mailed (aiplan/mailing/); "off": no mail at all.
+    digest_frequency: Mapped[DigestFrequency] = mapped_column(
+        str_enum(DigestFrequency), default=DigestFrequency.DAILY, server_default=DigestFrequency.DAILY.value
+    )
     role: Mapped[Role] = mapped_column(str_enum(Role))
     # Every account belongs to a ward; school staff also to one school of that ward.
     ward_id: Mapped[int] = mapped_column(ForeignKey("ward.id"), index=True)
