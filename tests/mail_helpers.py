@@ -120,7 +120,7 @@ def items_of(slug: str, count: int) -> list[ChecklistItem]:
 def notify(
     user: User, item: ChecklistItem, kind: NotificationKind = NotificationKind.LATE, body: str = ""
 ) -> Notification:
-    """A notification as the notif branch's scan would make it (the tests make the rows themselves)."""
+    """A notification as the scan would make it (aiplan/notifications/events.py), made here directly."""
     notification = Notification(
         user_id=user.id,
         kind=kind,
@@ -129,6 +129,7 @@ def notify(
         title=item.title,
         body=body,
         url=f"/schools/{item.school.slug}#item-{item.id}",
+        due_on=item.due_on,
     )
     db.session.add(notification)
     db.session.commit()

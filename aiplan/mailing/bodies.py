@@ -5,16 +5,13 @@ the checklist item its event names, when it names one), the reason or note the n
 (the reason for "cần bổ sung"), and an absolute link (AIPLAN_BASE_URL + the notification's path).
 """
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import render_template
 from flask_babel import force_locale
-from sqlalchemy import select
 
-from ..extensions import db
-from ..models import ChecklistItem, DigestKind, Notification, NotificationKind, User
+from ..models import DigestKind, Notification, NotificationKind, User
 from ..timeutil import format_date
 from .settings import MailSettings
 from .tokens import app_path, unsubscribe_token
@@ -36,7 +33,6 @@ INTRO = {
     DigestKind.DAILY: "Các việc cần chú ý hôm nay:",
     DigestKind.WEEKLY: "Các việc cần chú ý trong tuần:",
 }
-ITEM_KEY = re.compile(r"(?:^|:)item:([0-9]{1,9})(?::|$)")
 
 
 @dataclass(frozen=True)
@@ -62,14 +58,6 @@ def absolute(settings: MailSettings, path: str) -> str:
     return settings.base_url + (path if path.startswith("/") else "/" + path)
 
 
-def _due_dates(notifications: Sequence[Notification]) -> dict[int, str]:
-    ids = {int(m.group(1)) for n in notifications if (m := ITEM_KEY.search(n.event_key))}
-    if not ids:
-        return {}
-    rows = db.session.execute(select(ChecklistItem.id, ChecklistItem.due_on).where(ChecklistItem.id.in_(ids)))
-    return {item_id: format_date(due_on) for item_id, due_on in rows}
-
-
 def _place(user: User, notifications: Sequence[Notification]) -> str:
     schools = {n.school.name for n in notifications if n.school is not None}
     if len(schools) == 1:
@@ -87,13 +75,11 @@ def subject_for(user: User, notifications: Sequence[Notification]) -> str:
 
 
 def render_digest(user: User, kind: DigestKind, notifications: Sequence[Notification], settings: MailSettings) -> Body:
-    due = _due_dates(notifications)
     groups: dict[str, list[Item]] = {}
     ordered = sorted(notifications, key=lambda n: (ORDER.index(n.kind), n.school.name if n.school else "", n.id))
     with force_locale("vi"):
         for n in ordered:
-            match = ITEM_KEY.search(n.event_key)
-            due_on = due.get(int(match.group(1)), "") if match else ""
+            due_on = format_date(n.due_on) if n.due_on else ""
             if due_on and (due_on in n.title or due_on in n.body):
                 due_on = ""  # the notification says it already
             school = n.school.name if n.school is not None else user.ward.name

@@ -6,11 +6,11 @@ A row is made once for an event: `event_key` names the event ("late:item:123",
 the same state (the scheduled scan, a second `send-reminders`) adds nothing.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
@@ -52,6 +52,8 @@ class Notification(Model):
     title: Mapped[str] = mapped_column(String(300))  # one line: "Mốc 3 quá hạn: Xây dựng kế hoạch…"
     body: Mapped[str] = mapped_column(Text, default="")  # the reason, the due date, who asked
     url: Mapped[str] = mapped_column(String(500))  # the app path where the recipient acts
+    # The day the event is about: the item's or the report's due date, the visit's day (the digests list it).
+    due_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -59,6 +59,7 @@ def needs_more_message(item: ChecklistItem, school: School, actor) -> Message:
         f"Lý do: {item.verdict_reason}" + (f" — {actor.display_name}" if getattr(actor, "display_name", "") else ""),
         item_page(item, school),
         school.id,
+        item.due_on,
     )
 
 
@@ -72,6 +73,7 @@ def fix_waiting_message(item: ChecklistItem, school: School) -> Message:
         f"Lý do đã nêu: {item.verdict_reason or '—'}. Mục đang chờ đoàn kiểm tra lại.",
         app_path("inspections.recheck", slug=school.slug, item_id=item.id),
         school.id,
+        item.due_on,
     )
 
 
@@ -104,6 +106,7 @@ def due_message(item: ChecklistItem, school: School, today: date) -> Message:
             f"Trạng thái hiện tại: {item.status.label}.",
             item_page(item, school),
             school.id,
+            item.due_on,
         )
     return Message(
         NotificationKind.DUE_SOON,
@@ -113,6 +116,7 @@ def due_message(item: ChecklistItem, school: School, today: date) -> Message:
         f"Trạng thái hiện tại: {item.status.label}.",
         item_page(item, school),
         school.id,
+        item.due_on,
     )
 
 
@@ -131,6 +135,7 @@ def report_message(
         f"{title}. {sender} gửi “{document}” cho {receiver}, hạn cuối {due} ({when}).",
         url,
         school_id,
+        due_on,
     )
 
 
@@ -147,6 +152,7 @@ def visit_message(inspection: Inspection, school: School, url: str) -> Message:
         f"Đợt kiểm tra “{inspection.kind.label}” tại {school.name}, {when}. Thành viên đoàn: {team or '—'}.",
         url,
         school.id,
+        inspection.visit_on,
     )
 
 

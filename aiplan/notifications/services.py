@@ -12,7 +12,7 @@ of the plan's work (as a session's last_seen_at is not), and the write it tells 
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import cast
 
 from flask import current_app
@@ -37,6 +37,7 @@ class Message:
     body: str
     url: str
     school_id: int | None = None
+    due_on: date | None = None  # the day the event is about (a due date, a visit's day)
 
 
 def notify(recipient_ids: Iterable[int], message: Message, now: datetime | None = None) -> int:
@@ -58,6 +59,7 @@ def notify_many(pairs: Sequence[tuple[int, Message]], now: datetime | None = Non
             "title": _line(m.title, 300),
             "body": m.body,
             "url": m.url[:500],
+            "due_on": m.due_on,
             "created_at": now,
             "read_at": None,
         }

@@ -42,6 +42,7 @@ def upgrade():
         sa.Column("title", sa.String(length=300), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("url", sa.String(length=500), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("read_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(["school_id"], ["school.id"], name=op.f("fk_notification_school_id_school")),
