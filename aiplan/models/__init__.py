@@ -12,6 +12,7 @@ from .activity import (
 )
 from .audit import AuditEvent, AuditHead
 from .checklist import RESUBMITTED, ChecklistItem, ItemKind, ItemStatus, Verdict
+from .duties import ItemDuty, duty_co_owner
 from .evidence import EvidenceFile
 from .inspection import (
     Inspection,
@@ -40,6 +41,7 @@ from .plan import (
     Timing,
     plan_pilot_school,
 )
+from .problems import Problem, ProblemFile, ProblemMessage, ProblemStatus
 from .report import ReportKind, ReportText, UpwardKind, UpwardReport
 from .types import utcnow
 from .user import Role, User, UserSession
@@ -65,6 +67,7 @@ __all__ = [
     "InspectionDecision",
     "InspectionKind",
     "InspectionStatus",
+    "ItemDuty",
     "ItemKind",
     "ItemStatus",
     "Milestone",
@@ -72,6 +75,10 @@ __all__ = [
     "NotificationKind",
     "Owner",
     "Plan",
+    "Problem",
+    "ProblemFile",
+    "ProblemMessage",
+    "ProblemStatus",
     "Rating",
     "ReportKind",
     "ReportText",
@@ -94,6 +101,7 @@ __all__ = [
     "Ward",
     "WardActivityKind",
     "activity_content_area",
+    "duty_co_owner",
     "inspection_member",
     "plan_pilot_school",
     "utcnow",
