@@ -55,7 +55,7 @@ def unowned_by_school(plan: Plan, school_ids: list[int]) -> dict[int, int]:
         .group_by(ChecklistItem.school_id)
     )
     counts = dict.fromkeys(school_ids, 0)
-    counts.update(dict(rows.tuples().all()))
+    counts.update({school_id: count for school_id, count in rows})  # noqa: C416 (rows are Row objects)
     return counts
 
 
@@ -122,3 +122,29 @@ def duties_json(rows: list[DutyRow]) -> dict:
             "oldest_open_problem_days": max(opened) if opened else None,
         },
     }
+
+
+def duties_table(rows: list[DutyRow]) -> tuple[list[str], list[list]]:
+    """The exports' sheet "Phân công, vướng mắc": headers and one line per school, numbers as numbers."""
+    headers = [
+        "STT",
+        "Mã trường",
+        "Tên trường",
+        "Mục việc chưa phân công",
+        "Vướng mắc đang mở",
+        "Vướng mắc đã đóng",
+        "Vướng mắc mở lâu nhất (ngày)",
+    ]
+    lines = [
+        [
+            number,
+            row.school.slug,
+            row.school.name,
+            row.unowned,
+            row.problems.open,
+            row.problems.closed,
+            row.problems.oldest_open_days,
+        ]
+        for number, row in enumerate(rows, start=1)
+    ]
+    return headers, lines

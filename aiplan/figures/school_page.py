@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import ChecklistItem, EvidenceFile, ItemKind, Plan, School, SelfEvaluation
+from ..models import ChecklistItem, EvidenceFile, ItemKind, Plan, Role, School, SelfEvaluation
 from ..timeutil import local_today
 from .activities import TargetActual, target_actuals
 from .duties import duties_for_items, school_staff
@@ -114,7 +114,7 @@ def school_page(plan: Plan, school: School, user) -> SchoolPage:
         actuals=target_actuals(plan, [school]),
         evaluation=get_self_evaluation(plan, school),
         duties_by_item=duties_for_items([item.id for item in items]),
-        staff=school_staff(school),
+        staff=_owners_offered(school, user),
     )
 
 
@@ -123,9 +123,17 @@ def item_answer(plan: Plan, school: School, item: ChecklistItem, user) -> School
     out of band; the other items' files, targets and self-evaluation are not read."""
     page = SchoolPage(plan, school, local_today(), checklist(plan, school))
     page.files_by_item = files_for_items([item.id], user)
-    page.duties_by_item, page.staff = duties_for_items([item.id]), school_staff(school)
+    page.duties_by_item, page.staff = duties_for_items([item.id]), _owners_offered(school, user)
     if item.kind is ItemKind.TARGET:
         page.actuals = target_actuals(plan, [school])
     if item.milestone is not None and item.milestone.tracks == "self_evaluation":
         page.evaluation = get_self_evaluation(plan, school)
     return page
+
+
+def _owners_offered(school: School, user) -> list:
+    """The school's staff, whom its own staff may give an item to; read only for them (the others
+    see who owns an item, not the form)."""
+    if user.role is not Role.SCHOOL_STAFF or user.school_id != school.id:
+        return []
+    return school_staff(school)
