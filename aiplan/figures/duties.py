@@ -55,7 +55,7 @@ def unowned_by_school(plan: Plan, school_ids: list[int]) -> dict[int, int]:
         .group_by(ChecklistItem.school_id)
     )
     counts = dict.fromkeys(school_ids, 0)
-    counts.update({school_id: count for school_id, count in rows})  # noqa: C416 (rows are Row objects)
+    counts.update({school_id: count for school_id, count in rows if school_id is not None})
     return counts
 
 

@@ -79,7 +79,7 @@ def raise_problem(
     )
     db.session.add(problem)
     db.session.flush()
-    after = {"title": problem.subject, "description": problem.details}
+    after: dict = {"title": problem.subject, "description": problem.details}
     if item is not None:
         after["item_id"] = item.id
     _with_files(problem, None, uploads, actor, "problem.raise", after)
