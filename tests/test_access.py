@@ -9,8 +9,6 @@ from sqlalchemy import select
 
 from aiplan.evidence.services import Upload, save_uploads
 from aiplan.extensions import db
-from aiplan.problems.services import raise_problem
-from aiplan.schoolyear import current_plan
 from aiplan.models import (
     Activity,
     ChecklistItem,
@@ -28,6 +26,8 @@ from aiplan.models import (
     WardActivityKind,
     utcnow,
 )
+from aiplan.problems.services import raise_problem
+from aiplan.schoolyear import current_plan
 
 ROLES = ("anonymous", "staff_a", "staff_b", "supervisor", "ward_admin", "viewer")
 OK, LOGIN, FORBIDDEN = "ok", "login", 403
