@@ -31,7 +31,7 @@ class ProblemForm(FlaskForm):
 
 class MessageForm(FlaskForm):
     body = TextAreaField(
-        _l("Trả lời"),
+        _l("Nội dung trả lời"),
         validators=[
             InputRequired(_l("Hãy ghi nội dung trả lời.")),
             Length(max=5000, message=_l("Nội dung dài tối đa %(max)d ký tự.")),

@@ -226,7 +226,7 @@ def _thread_page(problem, message_form=None, errors=()):
 def _offered_items(plan, school, form) -> dict[int, ChecklistItem]:
     items = {item.id: item for item in checklist(plan, school)}
     form.item.choices = [("", _("— Không gắn với mục nào —"))] + [
-        (str(item.id), item.title[:120]) for item in items.values()
+        (str(item.id), (item.title[:1].upper() + item.title[1:])[:120]) for item in items.values()
     ]
     return items
 
