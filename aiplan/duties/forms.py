@@ -1,5 +1,5 @@
-"""Giving a checklist item its owner. The school and the item come from the URL; the accounts offered
-are the school's own staff (the view sets the choices)."""
+"""Giving a checklist item its owner. The school and the item come from the URL; the accounts named
+must be the school's own staff (duties.services checks it: the form lists no choices of its own)."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -24,10 +24,3 @@ class DutyForm(FlaskForm):
         widget=ListWidget(prefix_label=False),
     )
     version = VersionField()
-
-    def offer(self, staff) -> "DutyForm":
-        """Offer the school's staff (and "nobody" as the owner)."""
-        people = [(str(user.id), user.display_name) for user in staff]
-        self.assignee.choices = [("", str(_l("— Chưa phân công —")))] + people
-        self.co_owners.choices = people
-        return self

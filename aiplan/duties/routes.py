@@ -11,7 +11,7 @@ from ..access import can_write_record, get_item, roles_required
 from ..database import done_writing
 from ..extensions import db, htmx
 from ..fields import error_text
-from ..figures.duties import PLAN_LINE, my_items, school_staff
+from ..figures.duties import PLAN_LINE, my_items
 from ..figures.school_page import item_answer
 from ..inputs import parse_digits
 from ..models import Role, User
@@ -28,8 +28,7 @@ bp = Blueprint("duties", __name__)
 def assign(slug, item_id):
     """Set an item's owner and co-owners; htmx gets the item back, a plain form a redirect."""
     school, item = get_item(slug, item_id, write=True)
-    staff = school_staff(school)
-    form = DutyForm().offer(staff)
+    form = DutyForm()  # the choices are checked by the service (the school's own staff), not listed here
     error, code = None, 200
     if not form.validate_on_submit():
         error, code = error_text(form), 422
