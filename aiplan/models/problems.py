@@ -30,8 +30,9 @@ class Problem(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
-    # The checklist item it is about, if any (one of the school's own).
-    item_id: Mapped[int | None] = mapped_column(ForeignKey("checklist_item.id"), index=True)
+    # The checklist item it is about, if any (one of the school's own). A plan reload deletes only
+    # items nobody worked on; the problem then stays, about no item.
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("checklist_item.id", ondelete="SET NULL"), index=True)
     subject: Mapped[str] = mapped_column(String(200))
     details: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[ProblemStatus] = mapped_column(str_enum(ProblemStatus), default=ProblemStatus.OPEN)

@@ -56,7 +56,9 @@ def upgrade():
         sa.Column("version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["assignee_id"], ["user.id"], name=op.f("fk_problem_assignee_id_user")),
         sa.ForeignKeyConstraint(["closed_by_id"], ["user.id"], name=op.f("fk_problem_closed_by_id_user")),
-        sa.ForeignKeyConstraint(["item_id"], ["checklist_item.id"], name=op.f("fk_problem_item_id_checklist_item")),
+        sa.ForeignKeyConstraint(
+            ["item_id"], ["checklist_item.id"], name=op.f("fk_problem_item_id_checklist_item"), ondelete="SET NULL"
+        ),
         sa.ForeignKeyConstraint(["plan_id"], ["plan.id"], name=op.f("fk_problem_plan_id_plan")),
         sa.ForeignKeyConstraint(["raised_by_id"], ["user.id"], name=op.f("fk_problem_raised_by_id_user")),
         sa.ForeignKeyConstraint(["school_id"], ["school.id"], name=op.f("fk_problem_school_id_school")),
