@@ -41,7 +41,7 @@ def test_staff_give_an_item_to_a_colleague_who_finds_it_in_my_items(new_page, co
     browser_login(page, "staff_a")
     page.goto(f"/schools/{SCHOOL_A}")
     plan = item(page, PLAN_ITEM)
-    expect(plan.locator(".item-meta")).to_contain_text("Chưa phân công")
+    expect(plan.locator(".item-work > summary")).to_contain_text("chưa phân công")
     open_item(plan)
     plan.get_by_label("Người phụ trách").select_option(label="Trần Thị Bình")
     co_owners = plan.locator(".duty-co-owners")
