@@ -172,3 +172,19 @@ def test_the_school_list_the_rollup_and_the_exports_count_items_without_an_owner
     # School staff's own export holds their school only.
     staff_data = json.loads(as_persona("staff_a").get("/rollup.json").get_data(as_text=True))
     assert [s["slug"] for s in staff_data["duties"]["schools"]] == [SCHOOL_A]
+
+
+def test_my_items_runs_a_fixed_number_of_queries(app, as_persona, count_queries):
+    other = colleague(app)
+    with app.app_context():
+        me = user_id("canbo-a")
+    client = as_persona("staff_a")
+    assign(client, app, key="m3", assignee=str(me))
+    with count_queries() as few:
+        assert client.get("/my-items").status_code == 200
+    for key in ("m4", "m5", "t1/ke-hoach-nha-truong"):
+        assign(client, app, key=key, assignee=str(other), co_owners=[str(me)])
+    with count_queries() as more:
+        page = client.get("/my-items")
+    assert page.status_code == 200 and text_of(page).count("Phối hợp với") == 3
+    assert more.count == few.count, more.statements

@@ -182,3 +182,34 @@ def test_the_rollup_its_exports_and_the_reports_show_the_problems(app, as_person
     assert "Chưa có tài liệu tập huấn" not in difficulties
     school_report = text_of(admin.get(f"/schools/{SCHOOL_A}/report"))
     assert "Thiếu máy tính cho lớp thí điểm" in school_report.split("1. Khó khăn, vướng mắc", 1)[1]
+
+
+def test_the_schools_history_says_who_raised_answered_and_closed_it(app, as_persona):
+    raise_one(app, as_persona("staff_a"))
+    problem = only_problem(app)
+    admin = as_persona("ward_admin")
+    admin.post(f"/problems/{problem.id}/messages", data={"body": "Đã nhận."})
+    admin.post(f"/problems/{problem.id}/status", data={"status": "da_dong", "version": "1"})
+    history = text_of(admin.get(f"/schools/{SCHOOL_A}/history"))
+    for words in ("Báo cáo vướng mắc", "Trả lời vướng mắc", "Đóng vướng mắc", "Thiếu máy tính cho lớp thí điểm"):
+        assert words in history, words
+
+
+def test_the_ward_list_and_a_thread_run_a_fixed_number_of_queries(app, as_persona, count_queries):
+    staff, admin = as_persona("staff_a"), as_persona("ward_admin")
+    raise_one(app, staff, files=[("a.pdf", PDF)])
+    problem = only_problem(app)
+    with count_queries() as one:
+        assert admin.get("/problems").status_code == 200
+    with count_queries() as thread_small:
+        assert admin.get(f"/problems/{problem.id}").status_code == 200
+    for number in range(5):
+        raise_one(app, staff, subject=f"Vướng mắc {number}", files=[(f"{number}.pdf", PDF)])
+        admin.post(f"/problems/{problem.id}/messages", data={"body": f"Trả lời {number}"})
+        staff.post(f"/problems/{problem.id}/messages", data={"body": f"Hỏi lại {number}"})
+    with count_queries() as many:
+        assert admin.get("/problems").status_code == 200
+    with count_queries() as thread_large:
+        assert admin.get(f"/problems/{problem.id}").status_code == 200
+    assert many.count == one.count, many.statements
+    assert thread_large.count == thread_small.count, thread_large.statements
