@@ -368,7 +368,7 @@ ACCESS.update(
         "duties.mine": ("GET", "/my-items", STAFF_ONLY),
         "problems.school": ("GET", f"/schools/{SCHOOL_A}/problems", SCHOOL_A_READERS),
         # Without a subject the school is told what is missing (422) and nothing is raised.
-        "problems.raise_": ("POST", f"/schools/{SCHOOL_A}/problems", STAFF_A_ONLY | {"staff_a": 422}),
+        "problems.report": ("POST", f"/schools/{SCHOOL_A}/problems", STAFF_A_ONLY | {"staff_a": 422}),
         "problems.ward": ("GET", "/problems", WARD_ONLY),
         "problems.show": ("GET", a_problem_url(), SCHOOL_A_READERS),
         "problems.download": ("GET", a_problem_url("/files"), SCHOOL_A_READERS),

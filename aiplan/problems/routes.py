@@ -34,7 +34,7 @@ def school(slug):
 
 @bp.post("/schools/<slug>/problems")
 @roles_required(Role.SCHOOL_STAFF)
-def raise_(slug):
+def report(slug):
     """Raise a problem with the ward: subject, details, files, the item it is about."""
     school = get_school(slug, write=True)
     plan = current_plan(school.ward_id)
