@@ -24,12 +24,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .checklists import bp as checklists_bp
     from .core import bp as core_bp
     from .demo import cli as demo_cli
+    from .duties import bp as duties_bp
     from .evidence import bp as evidence_bp
     from .extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
     from .inspections import bp as inspections_bp
     from .notifications import bp as notifications_bp
     from .notifications import cli as notifications_cli
     from .plans import bp as plans_bp
+    from .problems import bp as problems_bp
     from .reports import bp as reports_bp
     from .rollup import bp as rollup_bp
     from .schools import bp as schools_bp
@@ -81,6 +83,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         auditlog_bp,
         years_bp,
         notifications_bp,
+        duties_bp,
+        problems_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -21,6 +21,7 @@ from .models import (
     Inspection,
     Notification,
     Plan,
+    Problem,
     Role,
     School,
     User,
@@ -338,3 +339,20 @@ def get_notification(notification_id: int) -> Notification:
     if notification is None or notification.user_id != current_user.id:
         abort(404)
     return notification
+
+
+def get_problem(problem_id: int, write: bool = False) -> Problem:
+    """A problem a school raised, to whoever reads that school (404 outside the ward, 403 for another
+    school's staff). With `write`, only the school's staff and the ward's admins, and only in the
+    current year (403)."""
+    problem = db.session.get(Problem, problem_id)
+    if problem is None or problem.school.ward_id != current_user.ward_id:
+        abort(404)
+    if not can_read_school(current_user, problem.school):
+        abort(403)
+    if write:
+        if not (can_write_school(current_user, problem.school) or current_user.role is Role.WARD_ADMIN):
+            abort(403)
+        if problem.plan_id != current_plan(problem.school.ward_id).id:
+            abort(403, description=closed_year_message())
+    return problem

@@ -19,6 +19,7 @@ from .models import (
     InspectionStatus,
     ItemStatus,
     Owner,
+    ProblemStatus,
     Rating,
     Role,
     SchoolLevel,
@@ -202,6 +203,13 @@ ACTION_LABELS = {
     "plan.evidence": "Sửa minh chứng của chỉ tiêu",
     "plan.evidence_add": "Thêm minh chứng cho chỉ tiêu",
     "plan.evidence_remove": "Bỏ minh chứng của chỉ tiêu",
+    # Who does what, problems raised (duties/, problems/)
+    "item.duty": "Phân công phụ trách mục việc",
+    "problem.raise": "Báo cáo vướng mắc",
+    "problem.message": "Trả lời vướng mắc",
+    "problem.assign": "Giao xử lý vướng mắc",
+    "problem.close": "Đóng vướng mắc",
+    "problem.reopen": "Mở lại vướng mắc",
 }
 FIELD_LABELS = {
     "days_off": "Ngày nghỉ của phường",
@@ -309,6 +317,12 @@ FIELD_LABELS = {
     "target": "Chỉ tiêu STT",
     "retired_items": "Số mục chuyển lưu trữ",
     "items_removed": "Số mục việc bỏ",
+    "assignee": "Người phụ trách",
+    "co_owners": "Người phối hợp",
+    "item": "Mục việc",
+    "files": "Tệp gửi kèm",
+    "body": "Nội dung",
+    "problem": "Vướng mắc",
 }
 
 
@@ -328,7 +342,18 @@ def value_label(value) -> str:
         return ", ".join(value_label(v) for v in value)
     if isinstance(value, dict):
         return "; ".join(f"{key}: {value_label(v)}" for key, v in value.items())
-    for enum_cls in (ItemStatus, Verdict, Rating, Role, SchoolLevel, InspectionStatus, InspectionKind, Timing, Owner):
+    for enum_cls in (
+        ItemStatus,
+        Verdict,
+        Rating,
+        Role,
+        SchoolLevel,
+        InspectionStatus,
+        InspectionKind,
+        Timing,
+        Owner,
+        ProblemStatus,
+    ):
         try:
             return str(enum_cls(value).label)
         except ValueError:

@@ -20,6 +20,7 @@ from aiplan.models import (
     Notification,
     NotificationKind,
     Plan,
+    Problem,
     School,
     UpwardKind,
     UpwardReport,
@@ -29,6 +30,8 @@ from aiplan.models import (
     utcnow,
 )
 from aiplan.notifications.services import Message, notify
+from aiplan.problems.services import raise_problem
+from aiplan.schoolyear import current_plan
 
 ROLES = ("anonymous", "staff_a", "staff_b", "supervisor", "ward_admin", "viewer")
 OK, LOGIN, FORBIDDEN = "ok", "login", 403
@@ -381,6 +384,49 @@ ACCESS.update(
     }
 )
 SECOND_METHOD_TESTED_IN_MAIL = {("mailing.unsubscribe", "POST"): "test_mail_pages.py"}
+
+
+# Who does what and problems raised (issue 17, parts 6 and 7; writes checked in test_duties.py and test_problems.py).
+def a_problem_url(suffix: str = ""):
+    def url():
+        problem = db.session.scalar(select(Problem))
+        if problem is None:
+            school = db.session.scalar(select(School).filter_by(slug=SCHOOL_A))
+            staff = db.session.scalar(select(User).filter_by(username="canbo-a"))
+            problem = raise_problem(
+                current_plan(school.ward_id),
+                school,
+                subject="Thiếu máy tính",
+                details="Phòng máy hỏng",
+                item=None,
+                uploads=[Upload(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "de-nghi.pdf")],
+                actor=staff,
+            )
+        if suffix == "/files":
+            return f"/problems/{problem.id}/files/{problem.files[0].id}"
+        return f"/problems/{problem.id}{suffix}"
+
+    return url
+
+
+STAFF_ONLY = dict.fromkeys(ROLES, FORBIDDEN) | {"anonymous": LOGIN, "staff_a": OK, "staff_b": OK}
+SCHOOL_A_READERS = EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}
+ACCESS.update(
+    {
+        "duties.assign": ("POST", lambda: item_url() + "/duty", STAFF_A_ONLY, {"version": "0"}),
+        "duties.mine": ("GET", "/my-items", STAFF_ONLY),
+        "problems.school": ("GET", f"/schools/{SCHOOL_A}/problems", SCHOOL_A_READERS),
+        # Without a subject the school is told what is missing (422) and nothing is raised.
+        "problems.report": ("POST", f"/schools/{SCHOOL_A}/problems", STAFF_A_ONLY | {"staff_a": 422}),
+        "problems.ward": ("GET", "/problems", WARD_ONLY),
+        "problems.show": ("GET", a_problem_url(), SCHOOL_A_READERS),
+        "problems.download": ("GET", a_problem_url("/files"), SCHOOL_A_READERS),
+        # An empty message (422) once access is granted: the school's staff and the ward's admins write.
+        "problems.reply": ("POST", a_problem_url("/messages"), STAFF_A_ONLY | {"staff_a": 422, "ward_admin": 422}),
+        "problems.assign_to": ("POST", a_problem_url("/assign"), ADMIN_ONLY | {"ward_admin": 422}),
+        "problems.set_state": ("POST", a_problem_url("/status"), ADMIN_ONLY | {"ward_admin": 422}),
+    }
+)
 NOT_ROUTES = {"static"}
 
 

@@ -14,6 +14,7 @@ from ..figures.activities import ward_activities
 from ..figures.chain import chain_state
 from ..figures.evidence import files_for_items
 from ..figures.inspections import inspected_count
+from ..figures.problems import open_count
 from ..figures.school_page import checklist, item_answer, school_page
 from ..models import ItemStatus, Role
 from ..schoolyear import viewed_plan
@@ -134,6 +135,7 @@ def _ward_page(plan, **extra):
         can_write=can_write_ward_record(plan),
         inspected=inspected_count(plan),
         chain=chain_state(plan, local_today()),
+        open_problems=open_count(plan),
         **_ward_records(plan, items),
         **extra,
     )

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..figures.inspections import decision_blobs
+from ..figures.problems import problem_blobs
 from ..models import EvidenceFile
 from ..storage import Storage, get_storage
 from .validation import CHUNK
@@ -52,7 +53,7 @@ def compare_store(quick: bool = False, temp_age_seconds: float = 0) -> StoreChec
         storage=storage,
         blob_count=len(blobs),
         rows=dict(rows),
-        orphans=sorted(old_blobs - set(rows) - decision_blobs()),
+        orphans=sorted(old_blobs - set(rows) - decision_blobs() - problem_blobs()),
         missing=sorted((file_id, sha256, name) for sha256 in set(rows) - blobs for file_id, name in rows[sha256]),
         damaged=[] if quick else [sha256 for sha256 in sorted(blobs) if blob_sha256(storage, sha256) != sha256],
         temps=storage.temps(older_than_seconds=temp_age_seconds),
@@ -96,7 +97,7 @@ def repair_store(age_seconds: float) -> Repair:
     for temp in storage.temps(older_than_seconds=age_seconds):
         temp.unlink(missing_ok=True)
         done.temps_removed.append(temp)
-    named = set(found.rows) | decision_blobs()
+    named = set(found.rows) | decision_blobs() | problem_blobs()
     for sha256 in storage.blobs(older_than_seconds=age_seconds):
         if sha256 not in named and not _named_now(sha256) and storage.collect(sha256, age_seconds):
             done.blobs_removed.append(sha256)

@@ -69,47 +69,29 @@ def save_uploads(
     if owner.school_id != (school.id if school is not None else None):
         raise ValueError("the item or activity is not the school's (or the ward's own)")
     ward_id = school.ward_id if school is not None else owner.plan.ward_id
-    policy = policy_from_config(current_app.config)
-    storage = get_storage()
     temps: list[Path] = []
-    staged, problems = [], []
     try:
-        received = [
-            (upload, display_name(upload.filename), *_stream_to_temp(upload.stream, storage, temps))
-            for upload in uploads
-        ]
-        try:
-            zipbudget.check_request([temp for _, _, temp, _, _ in received], policy)  # before inflating any
-        except FileRefused as refused:
-            raise UploadRefused([], message=refused.reason) from None
-        for upload, name, temp, sha256, size in received:
-            try:
-                accepted = check_file(temp, name, policy)
-            except FileRefused as refused:
-                problems.append((name, refused.reason))
-                continue
-            staged.append(
-                (
-                    temp,
-                    EvidenceFile(
-                        school_id=school.id if school is not None else None,
-                        item_id=item.id if item else None,
-                        activity_id=activity.id if activity else None,
-                        sha256=sha256,
-                        size=size,
-                        content_type=accepted.content_type,
-                        original_name=accepted.name,
-                        description=clean_description(upload.description),
-                        restricted=bool(upload.restricted),
-                        uploaded_at=utcnow(),
-                        uploaded_by_id=actor.id,
-                    ),
-                )
+        accepted = receive(uploads, temps)
+        staged = [
+            (
+                received.temp,
+                EvidenceFile(
+                    school_id=school.id if school is not None else None,
+                    item_id=item.id if item else None,
+                    activity_id=activity.id if activity else None,
+                    sha256=received.sha256,
+                    size=received.size,
+                    content_type=received.content_type,
+                    original_name=received.name,
+                    description=clean_description(received.upload.description),
+                    restricted=bool(received.upload.restricted),
+                    uploaded_at=utcnow(),
+                    uploaded_by_id=actor.id,
+                ),
             )
-        if problems:
-            raise UploadRefused(problems)
-        for temp, file in staged:
-            storage.put(temp, file.sha256)
+            for received in accepted
+        ]
+        keep(accepted)
         db.session.add_all(file for _, file in staged)
         db.session.flush()
         if item is not None:
@@ -141,6 +123,53 @@ def save_uploads(
             temp.unlink(missing_ok=True)
         raise
     return [file for _, file in staged]
+
+
+@dataclass
+class Received:
+    """An upload streamed into a temporary file of the store and accepted: what a row records of it."""
+
+    upload: Upload
+    temp: Path
+    name: str
+    content_type: str
+    sha256: str
+    size: int
+
+
+def receive(uploads: list[Upload], temps: list[Path]) -> list[Received]:
+    """Stream `uploads` into temporary files (listed in `temps`, for the caller to remove when it
+    is done, whatever happens) and check them all against the evidence policy: every one is
+    accepted, or UploadRefused says which were not. Used by every feature that takes files (the
+    evidence of items and activities, the files sent with a problem), so that one set of rules
+    applies to all of them."""
+    policy = policy_from_config(current_app.config)
+    storage = get_storage()
+    streamed = [
+        (upload, display_name(upload.filename), *_stream_to_temp(upload.stream, storage, temps)) for upload in uploads
+    ]
+    try:
+        zipbudget.check_request([temp for _, _, temp, _, _ in streamed], policy)  # before inflating any
+    except FileRefused as refused:
+        raise UploadRefused([], message=refused.reason) from None
+    accepted, problems = [], []
+    for upload, name, temp, sha256, size in streamed:
+        try:
+            checked = check_file(temp, name, policy)
+        except FileRefused as refused:
+            problems.append((name, refused.reason))
+            continue
+        accepted.append(Received(upload, temp, checked.name, checked.content_type, sha256, size))
+    if problems:
+        raise UploadRefused(problems)
+    return accepted
+
+
+def keep(received: list[Received]) -> None:
+    """Put the accepted files' bytes into the store (durably), before their rows are committed."""
+    storage = get_storage()
+    for one in received:
+        storage.put(one.temp, one.sha256)
 
 
 def _pause_before_commit() -> None:

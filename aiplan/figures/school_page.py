@@ -13,9 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import ChecklistItem, EvidenceFile, ItemKind, Plan, School, SelfEvaluation
+from ..models import ChecklistItem, EvidenceFile, ItemKind, Plan, Role, School, SelfEvaluation
 from ..timeutil import local_today
 from .activities import TargetActual, target_actuals
+from .duties import duties_for_items, school_staff
 from .evaluations import get_self_evaluation
 from .evidence import files_for_items
 from .items import Progress
@@ -50,6 +51,8 @@ class SchoolPage:
     files_by_item: dict[int, list[EvidenceFile]] = field(default_factory=dict)
     actuals: dict[tuple[int, int], TargetActual] = field(default_factory=dict)
     evaluation: SelfEvaluation | None = None
+    duties_by_item: dict = field(default_factory=dict)  # who does what (figures/duties.py)
+    staff: list = field(default_factory=list)
 
     @property
     def progress(self) -> Progress:
@@ -94,6 +97,8 @@ class SchoolPage:
             late=self.late,
             due_soon=self.due_soon,
             needs_more=self.needs_more,
+            duties_by_item=self.duties_by_item,
+            staff=self.staff,
         )
 
 
@@ -108,6 +113,8 @@ def school_page(plan: Plan, school: School, user) -> SchoolPage:
         files_by_item=files_for_items([item.id for item in items], user),
         actuals=target_actuals(plan, [school]),
         evaluation=get_self_evaluation(plan, school),
+        duties_by_item=duties_for_items([item.id for item in items]),
+        staff=_owners_offered(school, user),
     )
 
 
@@ -116,8 +123,17 @@ def item_answer(plan: Plan, school: School, item: ChecklistItem, user) -> School
     out of band; the other items' files, targets and self-evaluation are not read."""
     page = SchoolPage(plan, school, local_today(), checklist(plan, school))
     page.files_by_item = files_for_items([item.id], user)
+    page.duties_by_item, page.staff = duties_for_items([item.id]), _owners_offered(school, user)
     if item.kind is ItemKind.TARGET:
         page.actuals = target_actuals(plan, [school])
     if item.milestone is not None and item.milestone.tracks == "self_evaluation":
         page.evaluation = get_self_evaluation(plan, school)
     return page
+
+
+def _owners_offered(school: School, user) -> list:
+    """The school's staff, whom its own staff may give an item to; read only for them (the others
+    see who owns an item, not the form)."""
+    if user.role is not Role.SCHOOL_STAFF or user.school_id != school.id:
+        return []
+    return school_staff(school)

@@ -12,6 +12,7 @@ from .activity import (
 )
 from .audit import AuditEvent, AuditHead
 from .checklist import RESUBMITTED, ChecklistItem, ItemKind, ItemStatus, Verdict
+from .duties import ItemDuty, duty_co_owner
 from .evidence import EvidenceFile
 from .inspection import (
     Inspection,
@@ -41,6 +42,7 @@ from .plan import (
     Timing,
     plan_pilot_school,
 )
+from .problems import Problem, ProblemFile, ProblemMessage, ProblemStatus
 from .report import ReportKind, ReportText, UpwardKind, UpwardReport
 from .types import utcnow
 from .user import DigestFrequency, Role, User, UserSession
@@ -70,6 +72,7 @@ __all__ = [
     "InspectionDecision",
     "InspectionKind",
     "InspectionStatus",
+    "ItemDuty",
     "ItemKind",
     "ItemStatus",
     "Milestone",
@@ -77,6 +80,10 @@ __all__ = [
     "NotificationKind",
     "Owner",
     "Plan",
+    "Problem",
+    "ProblemFile",
+    "ProblemMessage",
+    "ProblemStatus",
     "Rating",
     "ReportKind",
     "ReportText",
@@ -100,6 +107,7 @@ __all__ = [
     "WardActivityKind",
     "activity_content_area",
     "digest_notification",
+    "duty_co_owner",
     "inspection_member",
     "plan_pilot_school",
     "utcnow",

@@ -18,7 +18,8 @@ from ..documents.admin_doc import (
     format_number_line,
     format_vietnamese_date,
 )
-from ..models import Plan, ReportText, School, UpwardReport, Ward
+from ..models import Plan, Problem, ProblemStatus, ReportText, School, UpwardReport, Ward
+from ..timeutil import local_day
 from .services import paragraphs
 
 DOTS = "…" * 28  # a line to fill by hand, as in the minutes
@@ -87,16 +88,45 @@ def plan_reference(plan: Plan) -> str:
     return f"{cited} của {plan.ward.authority} về việc {about}"
 
 
-def written_parts(doc: AdminDocument, numeral: str, text: ReportText | None) -> None:
-    """The last section: what people wrote about difficulties and proposals, or lines to fill by hand."""
+def written_parts(
+    doc: AdminDocument, numeral: str, text: ReportText | None, raised: list[Problem] | None = None, *, by_school=False
+) -> None:
+    """The last section: what people wrote about difficulties and proposals, or lines to fill by hand;
+    under the difficulties, the problems raised through the app (`raised`, if given), after the text."""
     doc.heading(f"{numeral}. KHÓ KHĂN, VƯỚNG MẮC VÀ ĐỀ XUẤT, KIẾN NGHỊ")
-    for heading, value in (
-        ("1. Khó khăn, vướng mắc", text.difficulties if text else ""),
-        ("2. Đề xuất, kiến nghị", text.proposals if text else ""),
+    for number, (heading, value) in enumerate(
+        (
+            ("1. Khó khăn, vướng mắc", text.difficulties if text else ""),
+            ("2. Đề xuất, kiến nghị", text.proposals if text else ""),
+        )
     ):
         doc.heading(heading)
         for line in paragraphs(value) or [DOTS, DOTS]:
             doc.paragraph(line)
+        if number == 0 and raised is not None:
+            raised_problems(doc, raised, by_school=by_school)
+
+
+def raised_problems(doc: AdminDocument, raised: list[Problem], *, by_school: bool) -> None:
+    """The problems raised with the Phòng VHXH through the app: how many, how many still open, and
+    each open one (its school, subject, the day it was raised, who handles it); closed ones summarised."""
+    open_ = [problem for problem in raised if problem.status is ProblemStatus.OPEN]
+    if not raised:
+        doc.paragraph("Không có vướng mắc nào được báo cáo qua hệ thống theo dõi trong năm học.", italic=True)
+        return
+    doc.paragraph(
+        f"Vướng mắc đã báo cáo về Phòng Văn hóa - Xã hội qua hệ thống theo dõi: {len(raised)}, trong đó "
+        f"đã giải quyết, đóng: {len(raised) - len(open_)}; đang xử lý: {len(open_)}."
+    )
+    if open_:
+        doc.bullets(
+            [
+                f"- {problem.school.name + ': ' if by_school else ''}{problem.subject} (báo cáo ngày "
+                f"{local_day(problem.raised_at):%d/%m/%Y}"
+                f"{'; ' + problem.assignee.display_name + ' xử lý' if problem.assignee else ''})"
+                for problem in open_
+            ]
+        )
 
 
 def preview(doc: AdminDocument) -> dict:

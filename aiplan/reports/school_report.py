@@ -9,7 +9,7 @@ what its staff wrote (ReportText). A view shows `preview(build_school_report(rep
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from ..documents.admin_doc import AdminDocument, Authority
@@ -19,6 +19,7 @@ from ..figures.evaluations import get_self_evaluation
 from ..figures.evidence import SchoolEvidence, school_evidence
 from ..figures.items import Progress, progress_by_school
 from ..figures.labels import item_label
+from ..figures.problems import school_problems
 from ..figures.school_page import checklist
 from ..models import (
     RESUBMITTED,
@@ -26,6 +27,7 @@ from ..models import (
     Deadline,
     ItemStatus,
     Plan,
+    Problem,
     ReportKind,
     ReportText,
     School,
@@ -68,6 +70,7 @@ class SchoolReport:
     evaluation: SelfEvaluation | None
     text: ReportText | None
     deadline: Deadline | None
+    problems: list[Problem] = field(default_factory=list)  # raised by the school (figures/problems.py)
 
 
 def school_report(plan: Plan, school: School, today: date | None = None) -> SchoolReport:
@@ -86,6 +89,7 @@ def school_report(plan: Plan, school: School, today: date | None = None) -> Scho
         evaluation=get_self_evaluation(plan, school),
         text=get_report_text(plan, school),
         deadline=report_deadline(plan, ReportKind.SCHOOL),
+        problems=school_problems(plan, school),
     )
 
 
@@ -113,7 +117,7 @@ def build_school_report(report: SchoolReport) -> AdminDocument:
     _activities(doc, report)
     _evidence(doc, report)
     _self_evaluation(doc, report)
-    written_parts(doc, ROMAN[4], report.text)
+    written_parts(doc, ROMAN[4], report.text, report.problems)
     doc.paragraph(
         f"Trên đây là báo cáo kết quả triển khai thí điểm giáo dục trí tuệ nhân tạo năm học {year} của {school.name}./."
     )

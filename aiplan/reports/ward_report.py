@@ -10,7 +10,7 @@ read in a fixed number of queries whatever the number of schools.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
@@ -18,12 +18,14 @@ from ..documents.admin_doc import AdminDocument, Authority, office_code
 from ..documents.language import in_vietnamese
 from ..figures.activities import TargetActual, integration_share
 from ..figures.evaluations import EvaluationSummary, evaluation_summary
+from ..figures.problems import ward_problems
 from ..figures.readmodel import LateGroup, Rollup, SchoolRow
 from ..figures.rollup import rollup
 from ..models import (
     Deadline,
     EvaluationState,
     Plan,
+    Problem,
     Rating,
     ReportKind,
     ReportText,
@@ -63,6 +65,7 @@ class WardReport:
     evaluations: EvaluationSummary
     text: ReportText | None
     deadline: Deadline | None
+    problems: list[Problem] = field(default_factory=list)  # raised by the schools (figures/problems.py)
 
     @cached_property
     def rows(self) -> dict[int, SchoolRow]:
@@ -95,6 +98,7 @@ def ward_report(plan: Plan, today: date | None = None) -> WardReport:
         evaluations=evaluation_summary(plan, [school.id for school in schools]),
         text=get_report_text(plan, None),
         deadline=report_deadline(plan, ReportKind.WARD),
+        problems=ward_problems(plan),
     )
 
 
@@ -157,7 +161,7 @@ def build_ward_report(report: WardReport) -> AdminDocument:
     schools_section(doc, next(numerals), report)
     evaluations_section(doc, next(numerals), report)
     late_section(doc, next(numerals), report)
-    written_parts(doc, next(numerals), report.text)
+    written_parts(doc, next(numerals), report.text, report.problems, by_school=True)
     doc.paragraph(
         f"Trên đây là báo cáo kết quả triển khai thí điểm giáo dục trí tuệ nhân tạo năm học {year} "
         f"trên địa bàn {in_sentence(ward.name)} của {ward.office}./."

@@ -19,6 +19,7 @@ from flask_babel import force_locale
 
 from ..documents.language import VIETNAMESE, in_vietnamese
 from ..documents.tables import csv_value
+from ..figures.duties import duties_json, duty_rows
 from ..figures.readmodel import ItemState, Rollup, SchoolRow
 from ..models import RESUBMITTED, ItemStatus, TargetOutcome, Verdict
 from ..timeutil import LOCAL_TZ
@@ -283,6 +284,8 @@ def _document(r: Rollup, schools: list[dict]) -> dict:
             "evidence_files": r.total("evidence_files"),
             "restricted_files": r.total("restricted_files"),
         },
+        # Who does what and the problems raised (issue 17): a key of its own, the others unchanged.
+        "duties": duties_json(duty_rows(r.plan, [row.school for row in r.rows], r.today)),
     }
 
 

@@ -17,6 +17,7 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Si
 from openpyxl.utils import get_column_letter
 
 from ..documents.language import in_vietnamese
+from ..figures.duties import duties_table, duty_rows
 from ..figures.readmodel import Rollup
 from .exports import NO, YES, as_of, met_text, school_table, unit_of, verdict_text
 
@@ -62,6 +63,13 @@ def to_xlsx(r: Rollup) -> bytes:
     for summary in r.milestones:
         if summary.school_count or summary.ward_item:
             _milestone_sheet(workbook.create_sheet(f"Mốc {summary.milestone.number}"), r, summary)
+    _table(
+        workbook.create_sheet("Phân công, vướng mắc"),
+        f"Phân công và vướng mắc theo trường — năm học {r.year.name}",
+        as_of(r),
+        *duties_table(duty_rows(r.plan, [row.school for row in r.rows], r.today)),
+        freeze="C4",
+    )
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from ..access import can_see_restricted, can_write_record, get_school, login_required_any, roles_required
 from ..extensions import db
+from ..figures.duties import unowned_by_school
 from ..figures.history import entries, school_events
 from ..figures.inspections import needs_more_by_school
 from ..figures.items import progress_by_school
@@ -39,6 +40,7 @@ def index():
         schools=schools,
         progress=progress_by_school(plan, ids, local_today()),
         needs_more=needs_more_by_school(plan, ids),
+        unowned=unowned_by_school(plan, ids),
     )
 
 
