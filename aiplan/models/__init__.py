@@ -12,6 +12,7 @@ from .activity import (
 )
 from .audit import AuditEvent, AuditHead
 from .checklist import RESUBMITTED, ChecklistItem, ItemKind, ItemStatus, Verdict
+from .equipment import EquipmentSurvey
 from .evidence import EvidenceFile
 from .inspection import (
     Inspection,
@@ -41,6 +42,7 @@ from .plan import (
     plan_pilot_school,
 )
 from .report import ReportKind, ReportText, UpwardKind, UpwardReport
+from .resource import Condition, Resource, ResourceKind
 from .types import utcnow
 from .user import Role, User, UserSession
 from .ward import School, SchoolLevel, Ward
@@ -52,11 +54,13 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "ChecklistItem",
+    "Condition",
     "ContentArea",
     "CriterionRating",
     "DayOff",
     "Deadline",
     "DeliveryForm",
+    "EquipmentSurvey",
     "EvaluationCriterion",
     "EvaluationState",
     "EvidenceFile",
@@ -76,6 +80,8 @@ __all__ = [
     "ReportKind",
     "ReportText",
     "RequiredOf",
+    "Resource",
+    "ResourceKind",
     "RoadmapStep",
     "Role",
     "School",
