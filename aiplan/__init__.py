@@ -24,11 +24,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .checklists import bp as checklists_bp
     from .core import bp as core_bp
     from .demo import cli as demo_cli
+    from .equipment import bp as equipment_bp
     from .evidence import bp as evidence_bp
     from .extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
     from .inspections import bp as inspections_bp
     from .plans import bp as plans_bp
     from .reports import bp as reports_bp
+    from .resources import bp as resources_bp
     from .rollup import bp as rollup_bp
     from .schools import bp as schools_bp
     from .years import bp as years_bp
@@ -78,6 +80,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         admin_bp,
         auditlog_bp,
         years_bp,
+        equipment_bp,
+        resources_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -54,6 +54,12 @@ def files_for_activity(activity_id: int, user) -> list[EvidenceFile]:
     return [_note_lost(file) for file in files if may_see(user, file)]
 
 
+def files_for_resource(resource_id: int, user) -> list[EvidenceFile]:
+    """The files `user` may see on an entry of the resources register, in one query."""
+    files = db.session.scalars(_live_files().where(EvidenceFile.resource_id == resource_id)).unique()
+    return [_note_lost(file) for file in files if may_see(user, file)]
+
+
 def _note_lost(file: EvidenceFile) -> EvidenceFile:
     """Mark a file whose bytes are not in the store (lost before uploads were crash-safe, or to a
     disk fault; `evidence check` names it): the list shows it, says it must be uploaded again,

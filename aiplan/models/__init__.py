@@ -12,7 +12,7 @@ from .activity import (
 )
 from .audit import AuditEvent, AuditHead
 from .checklist import RESUBMITTED, ChecklistItem, ItemKind, ItemStatus, Verdict
-from .equipment import EquipmentSurvey
+from .equipment import EquipmentGap, EquipmentSurvey
 from .evidence import EvidenceFile
 from .inspection import (
     Inspection,
@@ -60,6 +60,7 @@ __all__ = [
     "DayOff",
     "Deadline",
     "DeliveryForm",
+    "EquipmentGap",
     "EquipmentSurvey",
     "EvaluationCriterion",
     "EvaluationState",

@@ -7,11 +7,13 @@ show the roadmap's progress."""
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Integer, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
 from .types import UTCDateTime, utcnow
+from .vocabulary import Vocabulary
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -50,3 +52,13 @@ class EquipmentSurvey(Model):
         if not self.working_machines or not self.pupils:
             return None
         return self.pupils / self.working_machines
+
+
+class EquipmentGap(Vocabulary):
+    """What a survey shows is still missing, against the thresholds of figures.equipment."""
+
+    NO_SURVEY = "no_survey", _l("Chưa gửi số liệu rà soát")
+    NO_ROOM = "no_room", _l("Chưa có phòng máy tính dùng được")
+    NO_INTERNET = "no_internet", _l("Phòng máy chưa có Internet ổn định")
+    CROWDED = "crowded", _l("Quá nhiều học sinh trên một máy")
+    SLOW = "slow", _l("Băng thông Internet thấp")

@@ -19,6 +19,7 @@ from ..documents.language import in_vietnamese
 from ..figures.activities import TargetActual, integration_share
 from ..figures.evaluations import EvaluationSummary, evaluation_summary
 from ..figures.readmodel import LateGroup, Rollup, SchoolRow
+from ..figures.resources import ResourceSummary, resource_summary
 from ..figures.rollup import rollup
 from ..models import (
     Deadline,
@@ -27,6 +28,7 @@ from ..models import (
     Rating,
     ReportKind,
     ReportText,
+    ResourceKind,
     School,
     Target,
     TargetOutcome,
@@ -63,6 +65,7 @@ class WardReport:
     evaluations: EvaluationSummary
     text: ReportText | None
     deadline: Deadline | None
+    resources: ResourceSummary
 
     @cached_property
     def rows(self) -> dict[int, SchoolRow]:
@@ -95,6 +98,7 @@ def ward_report(plan: Plan, today: date | None = None) -> WardReport:
         evaluations=evaluation_summary(plan, [school.id for school in schools]),
         text=get_report_text(plan, None),
         deadline=report_deadline(plan, ReportKind.WARD),
+        resources=resource_summary(plan, schools),
     )
 
 
@@ -157,6 +161,7 @@ def build_ward_report(report: WardReport) -> AdminDocument:
     schools_section(doc, next(numerals), report)
     evaluations_section(doc, next(numerals), report)
     late_section(doc, next(numerals), report)
+    resources_section(doc, next(numerals), report)
     written_parts(doc, next(numerals), report.text)
     doc.paragraph(
         f"Trên đây là báo cáo kết quả triển khai thí điểm giáo dục trí tuệ nhân tạo năm học {year} "
@@ -311,6 +316,36 @@ def late_section(doc: AdminDocument, numeral: str, report: WardReport) -> None:
         widths=(1.2, 4.2, 2.4, 1.6, 1.5, 5.4),
         align=("center", None, "center", "center", "center", None),
     )
+
+
+def resources_section(doc: AdminDocument, numeral: str, report: WardReport) -> None:
+    """Section IV of the plan (kinh phí): what the resources register holds, in figures."""
+    doc.heading(f"{numeral}. NGUỒN LỰC, KINH PHÍ THỰC HIỆN")
+    totals = report.resources.all
+    if not totals.entries:
+        doc.paragraph("Chưa có nguồn lực nào được ghi nhận trong sổ theo dõi nguồn lực của năm học.")
+        return
+    schools = sum(1 for _, t in report.resources.schools if t.entries)
+    in_kind = sum(totals.in_kind.values())
+    doc.paragraph(
+        f"Tổng nguồn lực đã ghi nhận: {totals.entries} khoản tại {schools} trường"
+        f"{' và phường' if report.resources.ward and report.resources.ward.entries else ''}, "
+        f"trị giá {_dong(totals.total_vnd)}, gồm ngân sách nhà nước {_dong(totals.vnd[ResourceKind.BUDGET])} "
+        f"và xã hội hóa {_dong(totals.vnd[ResourceKind.CONTRIBUTION])}"
+        f"{f'; {in_kind} khoản bằng hiện vật' if in_kind else ''}. "
+        + (
+            f"Còn {totals.unconfirmed} khoản đóng góp chưa được xác nhận đủ các điều kiện tự nguyện, không gắn "
+            "với điều kiện học tập, không thương mại hóa, không ép buộc."
+            if totals.unconfirmed
+            else "Các khoản đóng góp đều đã được xác nhận bảo đảm tự nguyện, không gắn với điều kiện học tập, "
+            "không thương mại hóa, không ép buộc."
+        )
+    )
+
+
+def _dong(amount: int) -> str:
+    """15.000.000 đồng, as a document writes a sum in full."""
+    return f"{amount:,}".replace(",", ".") + " đồng"
 
 
 def late_groups(report: WardReport) -> dict[tuple[date, str], list[str]]:

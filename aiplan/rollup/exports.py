@@ -283,6 +283,7 @@ def _document(r: Rollup, schools: list[dict]) -> dict:
             "evidence_files": r.total("evidence_files"),
             "restricted_files": r.total("restricted_files"),
         },
+        **{part.key: part.json() for part in r.parts},
     }
 
 

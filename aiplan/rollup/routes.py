@@ -10,6 +10,8 @@ from ..access import WARD_ROLES, login_required_any, roles_required
 from ..extensions import htmx
 from ..figures import rollup as services
 from ..figures.chain import chain_of_rollup
+from ..figures.equipment import equipment_summary
+from ..figures.resources import resource_summary
 from ..models import ItemKind, Role
 from ..schoolyear import plan_schools, viewed_plan
 from . import exports
@@ -32,8 +34,18 @@ def readable_rollup(**options):
         school = current_user.school
         if school is None or school.ward_id != current_user.ward_id:
             abort(403)
-        return services.rollup(plan, [school], include_ward=False, single_school=school, **options)
-    return services.rollup(plan, plan_schools(plan), **options)
+        rollup = services.rollup(plan, [school], include_ward=False, single_school=school, **options)
+        rollup.parts = [equipment_summary(plan, [school]), resource_summary(plan, [school], include_ward=False)]
+        return rollup
+    schools = plan_schools(plan)
+    rollup = services.rollup(plan, schools, **options)
+    rollup.parts = [equipment_summary(plan, rollup_schools(rollup)), resource_summary(plan, rollup_schools(rollup))]
+    return rollup
+
+
+def rollup_schools(rollup):
+    """The rollup's schools in its own order (pilot schools first)."""
+    return [row.school for row in rollup.rows]
 
 
 def exported_rollup():

@@ -62,6 +62,8 @@ def to_xlsx(r: Rollup) -> bytes:
     for summary in r.milestones:
         if summary.school_count or summary.ward_item:
             _milestone_sheet(workbook.create_sheet(f"Mốc {summary.milestone.number}"), r, summary)
+    for part in r.parts:
+        _table(workbook.create_sheet(part.sheet_name), part.title, as_of(r), *part.table(), freeze="B4")
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

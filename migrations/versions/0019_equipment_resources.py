@@ -10,7 +10,6 @@ Create Date: 2026-12-06 14:34:06.093208
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = "0019"
 down_revision = "0014"
