@@ -5,12 +5,12 @@ export sheet and key, the ward's summary page). Read in a fixed number of querie
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from ..database import among
 from ..extensions import db
-from ..models import EquipmentGap, EquipmentSurvey, Plan, School
-from ..schoolyear import ward_plans
+from ..models import EquipmentGap, EquipmentSurvey, Plan, School, SchoolYear
 
 # The thresholds the gaps are read against, named on the pages that show them.
 MAX_PUPILS_PER_MACHINE = 20  # a class of 40 at two pupils per machine
@@ -160,24 +160,38 @@ class EquipmentSummary:
         return headers, rows
 
 
+def previous_plan_id(plan: Plan):
+    """The id of the plan of the ward's school year before `plan`'s, as a scalar subquery."""
+    return (
+        select(Plan.id)
+        .join(SchoolYear)
+        .where(Plan.ward_id == plan.ward_id, SchoolYear.name < plan.school_year.name)
+        .order_by(SchoolYear.name.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def previous_plan(plan: Plan) -> Plan | None:
     """The plan of the ward's school year before `plan`'s."""
-    older = [p for p in ward_plans(plan.ward_id) if p.school_year.name < plan.school_year.name]
-    return older[0] if older else None
+    return db.session.scalar(select(Plan).where(Plan.id == previous_plan_id(plan)))
 
 
 def equipment_summary(plan: Plan, schools: list[School]) -> EquipmentSummary:
-    """Each school's survey of the plan's year and of the year before: two queries."""
-    before = previous_plan(plan)
-    plan_ids = [plan.id] + ([before.id] if before else [])
+    """Each school's survey of the plan's year and of the year before: one query. The year before
+    is shown when some school answered it."""
     found = {
         (s.school_id, s.plan_id): s
         for s in db.session.scalars(
-            select(EquipmentSurvey).where(
-                EquipmentSurvey.plan_id.in_(plan_ids), among(EquipmentSurvey.school_id, [x.id for x in schools])
+            select(EquipmentSurvey)
+            .where(
+                or_(EquipmentSurvey.plan_id == plan.id, EquipmentSurvey.plan_id == previous_plan_id(plan)),
+                among(EquipmentSurvey.school_id, [x.id for x in schools]),
             )
+            .options(joinedload(EquipmentSurvey.plan).joinedload(Plan.school_year))
         )
     }
+    before = next((s.plan for (_, plan_id), s in found.items() if plan_id != plan.id), None)
     rows = [
         EquipmentRow(school, found.get((school.id, plan.id)), found.get((school.id, before.id)) if before else None)
         for school in schools
