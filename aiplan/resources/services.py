@@ -21,6 +21,7 @@ def describe(resource: Resource) -> dict:
     data["kind"] = resource.kind.value
     data["received_on"] = resource.received_on.isoformat() if resource.received_on else None
     data["confirmed"] = resource.confirmed_at is not None
+    data["resource_source"] = data.pop("source")  # "source" is the plan file's in the audit log's labels
     return data
 
 
