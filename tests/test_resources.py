@@ -9,6 +9,7 @@ from docx import Document
 from helpers import SCHOOL_A, SCHOOL_B, text_of
 from openpyxl import load_workbook
 from sqlalchemy import func, select
+from test_years import NEW_CALENDAR
 
 from aiplan.extensions import db
 from aiplan.models import AuditEvent, EvidenceFile, Resource, ResourceKind
@@ -195,3 +196,31 @@ def test_only_the_ward_admins_edit_the_wards_own_entries(app, as_persona):
     assert entries(app)[0].purpose == "Tập huấn giáo viên"
     assert admin.post(url + "/delete", data={"version": "1"}).status_code == 409  # it is at version 2 now
     assert admin.post(url + "/delete", data={"version": "2"}).status_code == 302
+
+
+def test_a_past_year_is_read_only(app, as_persona):
+    staff, admin = as_persona("staff_a"), as_persona("ward_admin")
+    url = staff.post(LIST_A, data=BUDGET).location
+    assert admin.post("/years", data=NEW_CALENDAR).status_code == 302
+    admin.post("/years/2026-2027/open")
+    assert "Chưa có nguồn lực nào" in text_of(staff.get(LIST_A))  # the new year starts fresh
+
+    staff.post("/year", data={"nam": "2025-2026"})
+    assert "Chi thường xuyên 2026" in text_of(staff.get(LIST_A))
+    assert staff.post(url, data=BUDGET | {"version": "1", "purpose": "Sửa"}).status_code == 403
+    assert staff.post(url + "/delete", data={"version": "1"}).status_code == 403
+    assert len(entries(app)) == 1 and entries(app)[0].purpose == BUDGET["purpose"]
+    assert entries(app)[0].deleted_at is None
+
+
+def test_a_deleted_document_of_the_wards_own_register_can_be_restored(app, as_persona):
+    admin = as_persona("ward_admin")
+    url = admin.post("/ward/resources", data=CONTRIBUTION).location
+    admin.post(f"{url}/files", data={"file": (io.BytesIO(b"%PDF-1.4\n%quyet dinh\n%%EOF\n"), "quyet-dinh.pdf")})
+    with app.app_context():
+        file_id = db.session.scalar(select(EvidenceFile.id).where(EvidenceFile.resource_id.is_not(None)))
+    assert admin.post(f"/files/{file_id}/delete").status_code == 303
+    assert f'href="/files/{file_id}"' not in admin.get(url).get_data(as_text=True)
+    assert "Công ty TNHH Ví Dụ" in text_of(admin.get("/files/deleted"))
+    assert admin.post(f"/files/{file_id}/restore").status_code == 303
+    assert f'href="/files/{file_id}"' in admin.get(url).get_data(as_text=True)

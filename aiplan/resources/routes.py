@@ -10,6 +10,7 @@ from ..access import (
     can_write_record,
     can_write_ward_record,
     check_ward_writable,
+    check_writable,
     get_resource,
     get_school,
     get_ward_resource,
@@ -39,6 +40,8 @@ def index(slug):
     """The school's register for the year with its totals, and the form to add an entry."""
     school = get_school(slug, write=request.method == "POST")
     plan = viewed_plan(school.ward_id)
+    if request.method == "POST":
+        check_writable(school, plan.id)  # a past year, chosen in the year selector, is read-only
     form = ResourceForm()
     status = 200
     if request.method == "POST":
