@@ -12,7 +12,17 @@ from sqlalchemy import func, select
 from test_years import NEW_CALENDAR
 
 from aiplan.extensions import db
-from aiplan.models import AuditEvent, EvidenceFile, Resource, ResourceKind
+from aiplan.models import (
+    AuditEvent,
+    EquipmentSurvey,
+    EvidenceFile,
+    Plan,
+    Resource,
+    ResourceKind,
+    School,
+    SchoolLevel,
+    Ward,
+)
 
 LIST_A = f"/schools/{SCHOOL_A}/resources"
 ALL_FOUR = {"cond_voluntary": "y", "cond_not_tied": "y", "cond_not_commercial": "y", "cond_not_coerced": "y"}
@@ -224,3 +234,38 @@ def test_a_deleted_document_of_the_wards_own_register_can_be_restored(app, as_pe
     assert "Công ty TNHH Ví Dụ" in text_of(admin.get("/files/deleted"))
     assert admin.post(f"/files/{file_id}/restore").status_code == 303
     assert f'href="/files/{file_id}"' in admin.get(url).get_data(as_text=True)
+
+
+def test_the_ward_pages_read_in_the_same_queries_at_few_and_many_schools(app, as_persona, count_queries):
+    def grow(count: int) -> None:
+        with app.app_context():
+            plan, ward = db.session.scalar(select(Plan)), db.session.scalar(select(Ward))
+            start = db.session.scalar(select(func.count(School.id)))
+            for i in range(count):
+                school = School(
+                    ward=ward, slug=f"them-{start + i}", name=f"Trường thêm {start + i}", level=SchoolLevel.THCS
+                )
+                db.session.add(school)
+                db.session.flush()
+                db.session.add(EquipmentSurvey(school_id=school.id, plan_id=plan.id, working_machines=10, pupils=300))
+                db.session.add(
+                    Resource(
+                        plan_id=plan.id, school_id=school.id, kind=ResourceKind.BUDGET, source="NS", amount_vnd=1000
+                    )
+                )
+            db.session.commit()
+
+    admin = as_persona("ward_admin")
+    grow(2)
+    small = {}
+    for url in ("/ward/equipment", "/ward/resources"):
+        with count_queries() as counter:
+            assert admin.get(url).status_code == 200
+        small[url] = counter.count
+    grow(60)
+    for url in ("/ward/equipment", "/ward/resources"):
+        with count_queries() as counter:
+            response = admin.get(url)
+        assert response.status_code == 200
+        assert counter.count == small[url], (url, small[url], counter.count)
+    assert "Trường thêm" in text_of(admin.get("/ward/equipment"))
