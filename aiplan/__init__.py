@@ -25,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .core import bp as core_bp
     from .demo import cli as demo_cli
     from .duties import bp as duties_bp
+    from .equipment import bp as equipment_bp
     from .evidence import bp as evidence_bp
     from .extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
     from .inspections import bp as inspections_bp
@@ -33,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .plans import bp as plans_bp
     from .problems import bp as problems_bp
     from .reports import bp as reports_bp
+    from .resources import bp as resources_bp
     from .rollup import bp as rollup_bp
     from .schools import bp as schools_bp
     from .years import bp as years_bp
@@ -85,6 +87,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         notifications_bp,
         duties_bp,
         problems_bp,
+        equipment_bp,
+        resources_bp,
     ):
         app.register_blueprint(blueprint)
 

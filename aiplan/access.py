@@ -22,6 +22,7 @@ from .models import (
     Notification,
     Plan,
     Problem,
+    Resource,
     Role,
     School,
     User,
@@ -210,6 +211,32 @@ def get_activity(slug: str, activity_id: int, write: bool = False) -> tuple[Scho
     if write:
         check_writable(school, activity.plan_id)
     return school, activity
+
+
+def get_resource(slug: str, resource_id: int, write: bool = False) -> tuple[School, Resource]:
+    """An entry of a school's resources register (not deleted), 404 otherwise; for writes as get_item."""
+    school = get_school(slug)
+    resource = db.session.get(Resource, resource_id)
+    if resource is None or resource.school_id != school.id or resource.deleted_at is not None:
+        abort(404)
+    if write:
+        check_writable(school, resource.plan_id)
+    return school, resource
+
+
+def get_ward_resource(resource_id: int, write: bool = False) -> Resource:
+    """An entry of the ward's own resources register, of the user's ward; 404 otherwise (as get_ward_item)."""
+    resource = db.session.get(Resource, resource_id)
+    if (
+        resource is None
+        or resource.school_id is not None
+        or resource.deleted_at is not None
+        or not can_read_ward_records(current_user, resource.plan.ward_id)
+    ):
+        abort(404)
+    if write:
+        check_ward_writable(resource.plan)
+    return resource
 
 
 def get_ward_item(item_id: int, write: bool = False) -> ChecklistItem:

@@ -21,6 +21,8 @@ from aiplan.models import (
     NotificationKind,
     Plan,
     Problem,
+    Resource,
+    ResourceKind,
     School,
     UpwardKind,
     UpwardReport,
@@ -427,6 +429,55 @@ ACCESS.update(
         "problems.set_state": ("POST", a_problem_url("/status"), ADMIN_ONLY | {"ward_admin": 422}),
     }
 )
+
+
+def resource_url(suffix: str = "", ward: bool = False):
+    """An entry of school A's resources register (or the ward's own), created once per test."""
+
+    def url() -> str:
+        school = None if ward else db.session.scalar(select(School).filter_by(slug=SCHOOL_A))
+        school_id = school.id if school else None
+        resource = db.session.scalar(
+            select(Resource).where(Resource.school_id.is_(school_id) if ward else Resource.school_id == school_id)
+        )
+        if resource is None:
+            resource = Resource(
+                plan=db.session.scalar(select(Plan)),
+                school_id=school_id,
+                kind=ResourceKind.BUDGET,
+                source="Chi thường xuyên",
+                amount_vnd=1_000_000,
+            )
+            db.session.add(resource)
+            db.session.commit()
+        base = f"/ward/resources/{resource.id}" if ward else f"/schools/{SCHOOL_A}/resources/{resource.id}"
+        return base + suffix
+
+    return url
+
+
+# Issue 17, parts 2 and 3: the equipment survey and the resources register (writes in their own files).
+ACCESS.update(
+    {
+        "equipment.school": ("GET", f"/schools/{SCHOOL_A}/equipment", EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
+        "equipment.ward": ("GET", "/ward/equipment", WARD_ONLY),
+        "equipment.import_file": ("GET", "/ward/equipment/import", ADMIN_ONLY),
+        "equipment.sample_list_csv": ("GET", "/ward/equipment/mau.csv", ADMIN_ONLY),
+        "equipment.sample_list_xlsx": ("GET", "/ward/equipment/mau.xlsx", ADMIN_ONLY),
+        "resources.index": ("GET", f"/schools/{SCHOOL_A}/resources", EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
+        "resources.detail": ("GET", resource_url(), EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
+        "resources.delete": ("POST", resource_url("/delete"), STAFF_A_ONLY, {"version": "1"}),
+        "resources.ward": ("GET", "/ward/resources", WARD_ONLY),
+        "resources.ward_detail": ("GET", resource_url(ward=True), WARD_ONLY),
+        "resources.ward_delete": ("POST", resource_url("/delete", ward=True), ADMIN_ONLY, {"version": "1"}),
+        "evidence.upload_to_resource": ("POST", resource_url("/files"), STAFF_A_ONLY | {"staff_a": 422}),
+        "evidence.upload_to_ward_resource": (
+            "POST",
+            resource_url("/files", ward=True),
+            ADMIN_ONLY | {"ward_admin": 422},
+        ),
+    }
+)
 NOT_ROUTES = {"static"}
 
 
@@ -471,6 +522,16 @@ SECOND_METHOD_TESTED_IN.update(
         ("auth.change_password", "POST"): "test_password_change.py",
     }
     | SECOND_METHOD_TESTED_IN_MAIL
+)
+SECOND_METHOD_TESTED_IN.update(
+    {
+        ("equipment.school", "POST"): "test_equipment.py",
+        ("equipment.import_file", "POST"): "test_equipment.py",
+        ("resources.index", "POST"): "test_resources.py",
+        ("resources.detail", "POST"): "test_resources.py",
+        ("resources.ward", "POST"): "test_resources.py",
+        ("resources.ward_detail", "POST"): "test_resources.py",
+    }
 )
 
 

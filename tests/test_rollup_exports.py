@@ -167,7 +167,9 @@ def test_the_json_has_the_documented_shape(seeded, as_persona):
 def test_the_xlsx_has_frozen_vietnamese_headers_fitting_widths_and_real_numbers(seeded, as_persona):
     book = get_xlsx(as_persona("ward_admin"))
     assert book.sheetnames == ["Phụ lục II", "Theo trường"] + [f"Mốc {n}" for n in range(1, 10)] + [
-        "Phân công, vướng mắc"
+        "Phân công, vướng mắc",
+        "Thiết bị",  # the equipment survey (issue 17, part 2)
+        "Nguồn lực",  # the resources register (issue 17, part 3)
     ]
     assert all(len(name) <= 31 for name in book.sheetnames)
     assert book["Phụ lục II"].freeze_panes == "B5"

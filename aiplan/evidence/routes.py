@@ -21,13 +21,15 @@ from ..access import (
     check_writable,
     get_activity,
     get_item,
+    get_resource,
     get_ward_activity,
     get_ward_item,
+    get_ward_resource,
     roles_required,
 )
 from ..extensions import db, htmx
 from ..fields import error_text
-from ..figures.evidence import deleted_files, files_for_activity, files_for_items
+from ..figures.evidence import deleted_files, files_for_activity, files_for_items, files_for_resource
 from ..models import EvidenceFile, Role, User
 from ..redirects import safe_next
 from ..schoolyear import closed_year_message, is_closed
@@ -86,6 +88,21 @@ def upload_to_ward_item(item_id):
 def upload_to_ward_activity(activity_id):
     """Attach files to one of the ward's own activities (its conference's minutes, photos…)."""
     return _upload(None, activity=get_ward_activity(activity_id, write=True))
+
+
+@bp.post("/schools/<slug>/resources/<int:resource_id>/files")
+@roles_required(Role.SCHOOL_STAFF)
+def upload_to_resource(slug, resource_id):
+    """Attach documents (a decision, a gift agreement) to an entry of the school's resources register."""
+    school, resource = get_resource(slug, resource_id, write=True)
+    return _upload(school, resource=resource)
+
+
+@bp.post("/ward/resources/<int:resource_id>/files")
+@roles_required(Role.WARD_ADMIN)
+def upload_to_ward_resource(resource_id):
+    """Attach documents to an entry of the ward's own resources register."""
+    return _upload(None, resource=get_ward_resource(resource_id, write=True))
 
 
 @bp.get("/files/<int:file_id>")
@@ -178,9 +195,9 @@ def too_large(error):
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def _upload(school, item=None, activity=None):
+def _upload(school, item=None, activity=None, resource=None):
     form = UploadForm()
-    back = safe_next(form.next.data) or _default_back(school, item, activity)
+    back = safe_next(form.next.data) or _default_back(school, item, activity, resource)
     chosen = [f for f in request.files.getlist(form.file.name) if _was_chosen(f)]
     error, problems, notice, code = None, [], None, 200
     if not form.validate_on_submit():
@@ -192,7 +209,9 @@ def _upload(school, item=None, activity=None):
     else:
         uploads = [Upload(f.stream, f.filename, form.description.data, form.restricted.data) for f in chosen]
         try:
-            saved = save_uploads(uploads, school=school, item=item, activity=activity, actor=current_user)
+            saved = save_uploads(
+                uploads, school=school, item=item, activity=activity, resource=resource, actor=current_user
+            )
         except UploadRefused as refused:
             error = refused.message or _("Chưa lưu tệp nào: có tệp không được nhận. Hãy bỏ tệp đó rồi gửi lại.")
             code = 422
@@ -203,16 +222,19 @@ def _upload(school, item=None, activity=None):
         school=school,
         item=item,
         activity=activity,
+        resource=resource,
         can_write=True,
         files_error=error,
         files_problems=problems,
         files_notice=notice,
         back_url=back,
     )
-    if htmx and htmx.target == component_id(item, activity):
-        return render_template("evidence/_files_update.html", files=_files_of(item, activity), **context), code
+    if htmx and htmx.target == component_id(item, activity, resource):
+        return render_template(
+            "evidence/_files_update.html", files=_files_of(item, activity, resource), **context
+        ), code
     if error:
-        return render_template("evidence/files_page.html", files=_files_of(item, activity), **context), code
+        return render_template("evidence/files_page.html", files=_files_of(item, activity, resource), **context), code
     assert notice is not None  # without an error, the files were saved and counted
     flash(notice, "success")
     return redirect(back, 303)
@@ -220,15 +242,16 @@ def _upload(school, item=None, activity=None):
 
 def _changed(file: EvidenceFile, next_url: str | None, notice: str):
     """After a delete or a mark: the component again for htmx, else back where the user was."""
-    item, activity = (file.item, None) if file.item_id else (None, file.owner)
-    back = safe_next(next_url) or _default_back(file.school, item, activity)
-    if htmx and htmx.target == component_id(item, activity):
+    item, activity, resource = file.item, file.activity, file.resource
+    back = safe_next(next_url) or _default_back(file.school, item, activity, resource)
+    if htmx and htmx.target == component_id(item, activity, resource):
         return render_template(
             "evidence/_files_update.html",
-            files=_files_of(item, activity),
+            files=_files_of(item, activity, resource),
             school=file.school,
             item=item,
             activity=activity,
+            resource=resource,
             can_write=True,
             files_notice=notice,
             back_url=back,
@@ -237,18 +260,27 @@ def _changed(file: EvidenceFile, next_url: str | None, notice: str):
     return redirect(back, 303)
 
 
-def component_id(item=None, activity=None) -> str:
-    """The id of the file list component of an item or activity (the htmx target)."""
+def component_id(item=None, activity=None, resource=None) -> str:
+    """The id of the file list component of an item, activity or resource (the htmx target)."""
+    if resource is not None:
+        return f"files-resource-{resource.id}"
     return f"files-item-{item.id}" if item is not None else f"files-activity-{activity.id}"
 
 
-def _files_of(item, activity):
+def _files_of(item, activity, resource=None):
+    if resource is not None:
+        return files_for_resource(resource.id, current_user)
     if item is not None:
         return files_for_items([item.id], current_user)[item.id]
     return files_for_activity(activity.id, current_user)
 
 
-def _default_back(school, item, activity) -> str:
+def _default_back(school, item, activity, resource=None) -> str:
+    if resource is not None:
+        anchor = component_id(resource=resource)
+        if school is None:
+            return url_for("resources.ward_detail", resource_id=resource.id, _anchor=anchor)
+        return url_for("resources.detail", slug=school.slug, resource_id=resource.id, _anchor=anchor)
     if school is None:  # the ward's own records
         if activity is not None:
             return url_for("activities.ward_detail", activity_id=activity.id, _anchor=component_id(item, activity))
@@ -256,8 +288,12 @@ def _default_back(school, item, activity) -> str:
     return url_for("schools.school", slug=school.slug, _anchor=component_id(item, activity))
 
 
-def upload_url(item=None, activity=None) -> str:
-    """Where the file list component of an item or activity posts its uploads: the school's or the ward's."""
+def upload_url(item=None, activity=None, resource=None) -> str:
+    """Where the file list component of an item, activity or resource posts its uploads: the school's or the ward's."""
+    if resource is not None:
+        if resource.school_id is None:
+            return url_for("evidence.upload_to_ward_resource", resource_id=resource.id)
+        return url_for("evidence.upload_to_resource", slug=resource.school.slug, resource_id=resource.id)
     owner = item if item is not None else activity
     if owner.school_id is None:
         if item is not None:

@@ -23,7 +23,7 @@ from ..extensions import db
 from ..figures.evidence import (
     live_file_count,
 )
-from ..models import Activity, ChecklistItem, EvidenceFile, ItemKind, ItemStatus, School, utcnow
+from ..models import Activity, ChecklistItem, EvidenceFile, ItemKind, ItemStatus, Resource, School, utcnow
 from ..notifications.events import school_changed
 from ..storage import get_storage
 from . import zipbudget
@@ -58,14 +58,15 @@ def save_uploads(
     actor,
     item: ChecklistItem | None = None,
     activity: Activity | None = None,
+    resource: Resource | None = None,
 ) -> list[EvidenceFile]:
     """Store the files for a checklist item or an activity of `school` (None: of the ward's own
     records): all of them, or none (UploadRefused). The caller has checked that the item or
     activity is the school's (or the ward's) and that `actor` may write there. Commits."""
-    if (item is None) == (activity is None):
-        raise ValueError("evidence belongs to exactly one checklist item or activity")
-    owner = item if item is not None else activity
-    assert owner is not None
+    owners = [owner for owner in (item, activity, resource) if owner is not None]
+    if len(owners) != 1:
+        raise ValueError("evidence belongs to exactly one checklist item, activity or resource")
+    owner = owners[0]
     if owner.school_id != (school.id if school is not None else None):
         raise ValueError("the item or activity is not the school's (or the ward's own)")
     ward_id = school.ward_id if school is not None else owner.plan.ward_id
@@ -79,6 +80,7 @@ def save_uploads(
                     school_id=school.id if school is not None else None,
                     item_id=item.id if item else None,
                     activity_id=activity.id if activity else None,
+                    resource_id=resource.id if resource else None,
                     sha256=received.sha256,
                     size=received.size,
                     content_type=received.content_type,
@@ -111,6 +113,7 @@ def save_uploads(
                     "description": file.description,
                     "item_id": file.item_id,
                     "activity_id": file.activity_id,
+                    **({"resource_id": file.resource_id} if file.resource_id else {}),
                 },
             )
         _pause_before_commit()

@@ -287,6 +287,10 @@ class Rollup:
     weeks: list[WeekPoint] | None
     ward_items: list[ItemState]
     single_school: School | None = None  # set when the rollup covers one school only
+    # Sections added beside the plan's own figures (the equipment survey, the resources register…):
+    # each has a `key` (its JSON key), `json()`, `sheet_name`, `title`, `table()` (the XLSX sheet's
+    # headers and rows) and `template` (its section on the rollup page).
+    parts: list = field(default_factory=list)
 
     @property
     def year(self):

@@ -13,6 +13,7 @@ from .activity import (
 from .audit import AuditEvent, AuditHead
 from .checklist import RESUBMITTED, ChecklistItem, ItemKind, ItemStatus, Verdict
 from .duties import ItemDuty, duty_co_owner
+from .equipment import EquipmentGap, EquipmentSurvey
 from .evidence import EvidenceFile
 from .inspection import (
     Inspection,
@@ -44,6 +45,7 @@ from .plan import (
 )
 from .problems import Problem, ProblemFile, ProblemMessage, ProblemStatus
 from .report import ReportKind, ReportText, UpwardKind, UpwardReport
+from .resource import Condition, Resource, ResourceKind
 from .types import utcnow
 from .user import DigestFrequency, Role, User, UserSession
 from .ward import School, SchoolLevel, Ward
@@ -55,6 +57,7 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "ChecklistItem",
+    "Condition",
     "ContentArea",
     "CriterionRating",
     "DayOff",
@@ -64,6 +67,8 @@ __all__ = [
     "DigestFrequency",
     "DigestKind",
     "DigestStatus",
+    "EquipmentGap",
+    "EquipmentSurvey",
     "EvaluationCriterion",
     "EvaluationState",
     "EvidenceFile",
@@ -88,6 +93,8 @@ __all__ = [
     "ReportKind",
     "ReportText",
     "RequiredOf",
+    "Resource",
+    "ResourceKind",
     "RoadmapStep",
     "Role",
     "School",

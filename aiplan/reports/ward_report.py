@@ -20,6 +20,7 @@ from ..figures.activities import TargetActual, integration_share
 from ..figures.evaluations import EvaluationSummary, evaluation_summary
 from ..figures.problems import ward_problems
 from ..figures.readmodel import LateGroup, Rollup, SchoolRow
+from ..figures.resources import ResourceSummary, resource_summary
 from ..figures.rollup import rollup
 from ..models import (
     Deadline,
@@ -29,6 +30,7 @@ from ..models import (
     Rating,
     ReportKind,
     ReportText,
+    ResourceKind,
     School,
     Target,
     TargetOutcome,
@@ -65,6 +67,7 @@ class WardReport:
     evaluations: EvaluationSummary
     text: ReportText | None
     deadline: Deadline | None
+    resources: ResourceSummary
     problems: list[Problem] = field(default_factory=list)  # raised by the schools (figures/problems.py)
 
     @cached_property
@@ -99,6 +102,7 @@ def ward_report(plan: Plan, today: date | None = None) -> WardReport:
         text=get_report_text(plan, None),
         deadline=report_deadline(plan, ReportKind.WARD),
         problems=ward_problems(plan),
+        resources=resource_summary(plan, schools),
     )
 
 
@@ -161,6 +165,7 @@ def build_ward_report(report: WardReport) -> AdminDocument:
     schools_section(doc, next(numerals), report)
     evaluations_section(doc, next(numerals), report)
     late_section(doc, next(numerals), report)
+    resources_section(doc, next(numerals), report)
     written_parts(doc, next(numerals), report.text, report.problems, by_school=True)
     doc.paragraph(
         f"Trên đây là báo cáo kết quả triển khai thí điểm giáo dục trí tuệ nhân tạo năm học {year} "
@@ -315,6 +320,36 @@ def late_section(doc: AdminDocument, numeral: str, report: WardReport) -> None:
         widths=(1.2, 4.2, 2.4, 1.6, 1.5, 5.4),
         align=("center", None, "center", "center", "center", None),
     )
+
+
+def resources_section(doc: AdminDocument, numeral: str, report: WardReport) -> None:
+    """Section IV of the plan (kinh phí): what the resources register holds, in figures."""
+    doc.heading(f"{numeral}. NGUỒN LỰC, KINH PHÍ THỰC HIỆN")
+    totals = report.resources.all
+    if not totals.entries:
+        doc.paragraph("Chưa có nguồn lực nào được ghi nhận trong sổ theo dõi nguồn lực của năm học.")
+        return
+    schools = sum(1 for _, t in report.resources.schools if t.entries)
+    in_kind = sum(totals.in_kind.values())
+    doc.paragraph(
+        f"Tổng nguồn lực đã ghi nhận: {totals.entries} khoản tại {schools} trường"
+        f"{' và phường' if report.resources.ward and report.resources.ward.entries else ''}, "
+        f"trị giá {_dong(totals.total_vnd)}, gồm ngân sách nhà nước {_dong(totals.vnd[ResourceKind.BUDGET])} "
+        f"và xã hội hóa {_dong(totals.vnd[ResourceKind.CONTRIBUTION])}"
+        f"{f'; {in_kind} khoản bằng hiện vật' if in_kind else ''}. "
+        + (
+            f"Còn {totals.unconfirmed} khoản đóng góp chưa được xác nhận đủ các điều kiện tự nguyện, không gắn "
+            "với điều kiện học tập, không thương mại hóa, không ép buộc."
+            if totals.unconfirmed
+            else "Các khoản đóng góp đều đã được xác nhận bảo đảm tự nguyện, không gắn với điều kiện học tập, "
+            "không thương mại hóa, không ép buộc."
+        )
+    )
+
+
+def _dong(amount: int) -> str:
+    """15.000.000 đồng, as a document writes a sum in full."""
+    return f"{amount:,}".replace(",", ".") + " đồng"
 
 
 def late_groups(report: WardReport) -> dict[tuple[date, str], list[str]]:

@@ -286,6 +286,7 @@ def _document(r: Rollup, schools: list[dict]) -> dict:
         },
         # Who does what and the problems raised (issue 17): a key of its own, the others unchanged.
         "duties": duties_json(duty_rows(r.plan, [row.school for row in r.rows], r.today)),
+        **{part.key: part.json() for part in r.parts},
     }
 
 

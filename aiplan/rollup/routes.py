@@ -11,6 +11,8 @@ from ..extensions import htmx
 from ..figures import rollup as services
 from ..figures.chain import chain_of_rollup
 from ..figures.duties import duty_rows
+from ..figures.equipment import equipment_summary
+from ..figures.resources import resource_summary
 from ..models import ItemKind, Role
 from ..schoolyear import plan_schools, viewed_plan
 from . import exports
@@ -25,16 +27,27 @@ MATRIX_ID = "rollup-matrix"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def readable_rollup(**options):
+def readable_rollup(parts: bool = True, **options):
     """The rollup the current user may read: the ward's, or for school staff their own school's
-    row only (and not the ward's own items)."""
+    row only (and not the ward's own items); with `parts`, the sections of the registers beside it."""
     plan = viewed_plan(current_user.ward_id)
     if current_user.role is Role.SCHOOL_STAFF:
         school = current_user.school
         if school is None or school.ward_id != current_user.ward_id:
             abort(403)
-        return services.rollup(plan, [school], include_ward=False, single_school=school, **options)
-    return services.rollup(plan, plan_schools(plan), **options)
+        rollup = services.rollup(plan, [school], include_ward=False, single_school=school, **options)
+        if parts:
+            rollup.parts = [equipment_summary(plan, [school]), resource_summary(plan, [school], include_ward=False)]
+        return rollup
+    rollup = services.rollup(plan, plan_schools(plan), **options)
+    if parts:
+        rollup.parts = [equipment_summary(plan, rollup_schools(rollup)), resource_summary(plan, rollup_schools(rollup))]
+    return rollup
+
+
+def rollup_schools(rollup):
+    """The rollup's schools in its own order (pilot schools first)."""
+    return [row.school for row in rollup.rows]
 
 
 def exported_rollup():
@@ -50,7 +63,7 @@ def exported_rollup():
 def index():
     """Where the plan stands: targets, milestones, the school matrix, counts, late items, progress."""
     matrix_alone = bool(htmx) and htmx.target == MATRIX_ID  # a filter or a page link, through htmx
-    rollup = readable_rollup(late_and_weekly=not matrix_alone)
+    rollup = readable_rollup(late_and_weekly=not matrix_alone, parts=not matrix_alone)
     matrix = MatrixPage.of(rollup, MatrixFilter.from_args(request.args), request.args.get("trang"))
     services.load_items(rollup, matrix.rows)
     context = dict(r=rollup, matrix=matrix, labels=matrix_labels(), number=format_decimal)

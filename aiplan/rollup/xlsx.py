@@ -70,6 +70,8 @@ def to_xlsx(r: Rollup) -> bytes:
         *duties_table(duty_rows(r.plan, [row.school for row in r.rows], r.today)),
         freeze="C4",
     )
+    for part in r.parts:
+        _table(workbook.create_sheet(part.sheet_name), part.title, as_of(r), *part.table(), freeze="B4")
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
