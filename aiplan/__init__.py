@@ -17,6 +17,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import access, cli, config, database, i18n, web  # noqa: F401  (access, database: user loader, SQLite policy)
     from .activities import bp as activities_bp
     from .admin import bp as admin_bp
+    from .aitools import bp as aitools_bp
     from .auditlog import bp as auditlog_bp
     from .auditlog import cli as auditlog_cli
     from .auth import bp as auth_bp
@@ -27,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .evidence import bp as evidence_bp
     from .extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
     from .inspections import bp as inspections_bp
+    from .partners import bp as partners_bp
     from .plans import bp as plans_bp
     from .reports import bp as reports_bp
     from .rollup import bp as rollup_bp
@@ -78,6 +80,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         admin_bp,
         auditlog_bp,
         years_bp,
+        partners_bp,
+        aitools_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -10,6 +10,7 @@ from .activity import (
     WardActivityKind,
     activity_content_area,
 )
+from .aitool import AccountType, AiTool, PupilConsent, PupilData, consent_tool
 from .audit import AuditEvent, AuditHead
 from .checklist import RESUBMITTED, ChecklistItem, ItemKind, ItemStatus, Verdict
 from .evidence import EvidenceFile
@@ -22,6 +23,7 @@ from .inspection import (
     inspection_member,
 )
 from .notification import Notification, NotificationKind
+from .partner import Partner, PartnerKind, partner_activity
 from .plan import (
     ContentArea,
     DayOff,
@@ -47,7 +49,9 @@ from .ward import School, SchoolLevel, Ward
 
 __all__ = [
     "RESUBMITTED",
+    "AccountType",
     "Activity",
+    "AiTool",
     "Attendee",
     "AuditEvent",
     "AuditHead",
@@ -71,7 +75,11 @@ __all__ = [
     "Notification",
     "NotificationKind",
     "Owner",
+    "Partner",
+    "PartnerKind",
     "Plan",
+    "PupilConsent",
+    "PupilData",
     "Rating",
     "ReportKind",
     "ReportText",
@@ -94,7 +102,9 @@ __all__ = [
     "Ward",
     "WardActivityKind",
     "activity_content_area",
+    "consent_tool",
     "inspection_member",
+    "partner_activity",
     "plan_pilot_school",
     "utcnow",
 ]
