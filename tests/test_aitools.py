@@ -214,5 +214,5 @@ def test_the_figures_read_in_a_fixed_number_of_queries(app):
             figures = tool_figures(plan, subset)
             event.remove(db.engine, "before_cursor_execute", counter)
             counts.append(counter.count)
-    assert counts[0] == counts[1] <= 4
+    assert counts[0] == counts[1] <= 3
     assert len(figures.groups) == 1 and len(figures.groups[0].uses) == len(schools)

@@ -136,7 +136,7 @@ class ToolFigures:
 
 def tool_figures(plan: Plan, schools: list[School]) -> ToolFigures:
     """The ward's tool × schools view, its gaps and the rollup's counts for `schools` in the plan's
-    year: four queries whatever the number of schools."""
+    year: three queries whatever the number of schools."""
     ids = [school.id for school in schools]
     per_school = {school.id: SchoolTools(school) for school in schools}
     if not ids:
@@ -146,21 +146,19 @@ def tool_figures(plan: Plan, schools: list[School]) -> ToolFigures:
         .where(AiTool.plan_id == plan.id, AiTool.deleted_at.is_(None), among(AiTool.school_id, ids))
         .order_by(AiTool.name, AiTool.id)
     ).all()
-    live_consents = (PupilConsent.plan_id == plan.id, PupilConsent.deleted_at.is_(None))
-    consented = set(
-        db.session.scalars(
-            select(consent_tool.c.tool_id)
-            .join(PupilConsent, PupilConsent.id == consent_tool.c.consent_id)
-            .where(*live_consents, among(PupilConsent.school_id, ids))
-        )
-    )
-    consents = db.session.execute(
-        select(PupilConsent.school_id, func.count())
-        .where(*live_consents, among(PupilConsent.school_id, ids))
-        .group_by(PupilConsent.school_id)
-    )
-    for school_id, count in consents:
-        per_school[school_id].consents = int(count)
+    # Each live consent once per tool it names (and once with no tool): the counts and the tools covered.
+    consented: set[int] = set()
+    counted: dict[int, set[int]] = {}
+    for consent_id, school_id, tool_id in db.session.execute(
+        select(PupilConsent.id, PupilConsent.school_id, consent_tool.c.tool_id)
+        .outerjoin(consent_tool, consent_tool.c.consent_id == PupilConsent.id)
+        .where(PupilConsent.plan_id == plan.id, PupilConsent.deleted_at.is_(None), among(PupilConsent.school_id, ids))
+    ):
+        counted.setdefault(school_id, set()).add(consent_id)
+        if tool_id is not None:
+            consented.add(tool_id)
+    for school_id, consent_ids in counted.items():
+        per_school[school_id].consents = len(consent_ids)
     for school_id, count in _restricted_files(plan, ids).items():
         per_school[school_id].restricted_files = count
     groups: dict[str, ToolGroup] = {}

@@ -127,12 +127,12 @@ class PartnerFigures:
     def total(self, attr: str) -> int:
         return sum(getattr(row, attr) for row in self.rows)
 
+    def kind_counts(self) -> list[tuple[PartnerKind, int]]:
+        """Distinct partners (by name) of each kind, across the ward, in the vocabulary's order."""
+        return [(kind, sum(1 for group in self.groups if group.kind is kind)) for kind in PartnerKind]
+
     def by_kind(self) -> dict[str, int]:
-        """Distinct partners (by name) of each kind, across the ward."""
-        counts: dict[str, int] = {kind.value: 0 for kind in PartnerKind}
-        for group in self.groups:
-            counts[group.kind.value] += 1
-        return counts
+        return {kind.value: count for kind, count in self.kind_counts()}
 
     @property
     def schools_with_partners(self) -> int:

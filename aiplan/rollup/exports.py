@@ -22,6 +22,8 @@ from ..documents.tables import csv_value
 from ..figures.readmodel import ItemState, Rollup, SchoolRow
 from ..models import RESUBMITTED, ItemStatus, TargetOutcome, Verdict
 from ..timeutil import LOCAL_TZ
+from . import aitools as tools_export
+from . import partners as partners_export
 
 YES, NO = "Có", "Không"
 CHUNK = 200  # schools per piece of a streamed export
@@ -283,6 +285,8 @@ def _document(r: Rollup, schools: list[dict]) -> dict:
             "evidence_files": r.total("evidence_files"),
             "restricted_files": r.total("restricted_files"),
         },
+        "partners": partners_export.partners_json(partners_export.figures_of(r)),
+        "ai_tools": tools_export.tools_json(tools_export.figures_of(r)),
     }
 
 

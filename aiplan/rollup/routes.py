@@ -12,7 +12,9 @@ from ..figures import rollup as services
 from ..figures.chain import chain_of_rollup
 from ..models import ItemKind, Role
 from ..schoolyear import plan_schools, viewed_plan
+from . import aitools as tools_export
 from . import exports
+from . import partners as partners_export
 from .chart import progress_chart
 from .labels import matrix_labels
 from .matrix import MatrixFilter, MatrixPage
@@ -62,6 +64,8 @@ def index():
         matrix_id=MATRIX_ID,
         list_limit=services.LIST_LIMIT,
         chart=progress_chart(rollup.weeks, rollup.total("required")),
+        partners=partners_export.figures_of(rollup),
+        ai_tools=tools_export.figures_of(rollup),
     )
 
 

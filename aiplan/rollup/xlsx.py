@@ -18,6 +18,8 @@ from openpyxl.utils import get_column_letter
 
 from ..documents.language import in_vietnamese
 from ..figures.readmodel import Rollup
+from . import aitools as tools_export
+from . import partners as partners_export
 from .exports import NO, YES, as_of, met_text, school_table, unit_of, verdict_text
 
 BOLD = Font(bold=True)
@@ -62,6 +64,20 @@ def to_xlsx(r: Rollup) -> bytes:
     for summary in r.milestones:
         if summary.school_count or summary.ward_item:
             _milestone_sheet(workbook.create_sheet(f"Mốc {summary.milestone.number}"), r, summary)
+    _table(
+        workbook.create_sheet("Đối tác"),
+        f"Đối tác hợp tác giáo dục AI — năm học {r.year.name}",
+        as_of(r),
+        *partners_export.partners_table(partners_export.figures_of(r)),
+        freeze="C4",
+    )
+    _table(
+        workbook.create_sheet("Công cụ AI"),
+        f"Công cụ, nền tảng AI dùng với học sinh — năm học {r.year.name}",
+        as_of(r),
+        *tools_export.tools_table(tools_export.figures_of(r)),
+        freeze="C4",
+    )
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
