@@ -17,6 +17,7 @@ from aiplan.models import (
     AuditEvent,
     DeliveryForm,
     EvidenceFile,
+    Partner,
     Plan,
     PupilConsent,
     School,
@@ -216,3 +217,72 @@ def test_the_figures_read_in_a_fixed_number_of_queries(app):
             counts.append(counter.count)
     assert counts[0] == counts[1] <= 3
     assert len(figures.groups) == 1 and len(figures.groups[0].uses) == len(schools)
+
+
+NEW_CALENDAR = {
+    "hk1_start": "05/09/2026",
+    "hk1_end": "16/01/2027",
+    "hk2_start": "18/01/2027",
+    "hk2_end": "25/05/2027",
+    "midterm_start": "08/03/2027",
+    "midterm_end": "03/04/2027",
+    "ends_on": "31/05/2027",
+    "closes_on": "31/08/2027",
+}
+
+
+def test_the_next_year_carries_partners_and_tools_but_starts_without_consents(app, as_persona):
+    club = a_class(app)
+    staff = as_persona("staff_a")
+    staff.post(f"/schools/{SCHOOL_A}/ai-tools", data=TEACHABLE)
+    [tool] = tools(app)
+    assert consent(staff, club, [tool.id]).status_code == 302
+    staff.post(
+        f"/schools/{SCHOOL_A}/partners",
+        data={"name": "Trường Đại học FPT", "kind": "dai_hoc", "activity_ids": [str(club)]},
+    )
+    with app.app_context():
+        partner_id = db.session.scalar(select(Partner.id))
+    staff.post(
+        f"/schools/{SCHOOL_A}/partners/{partner_id}/files",
+        data={"file": [(io.BytesIO(PDF), "Thỏa thuận.pdf")]},
+        content_type="multipart/form-data",
+    )
+    admin = as_persona("ward_admin")
+
+    assert admin.post("/years", data=NEW_CALENDAR).status_code in (302, 303)
+
+    with app.app_context():
+        new_plan = db.session.scalar(select(Plan).order_by(Plan.id.desc()))
+        assert new_plan.school_year.name == "2026-2027"
+        [carried] = db.session.scalars(select(Partner).where(Partner.plan_id == new_plan.id)).all()
+        assert (carried.name, carried.carried_from_id, carried.activities) == ("Trường Đại học FPT", partner_id, [])
+        [copy] = db.session.scalars(select(EvidenceFile).where(EvidenceFile.partner_id == carried.id)).all()
+        old = db.session.scalar(select(EvidenceFile).where(EvidenceFile.partner_id == partner_id))
+        assert copy.sha256 == old.sha256 and copy.original_name == "Thỏa thuận.pdf"
+        [new_tool] = db.session.scalars(select(AiTool).where(AiTool.plan_id == new_plan.id)).all()
+        assert (new_tool.name, new_tool.pupil_data, new_tool.carried_from_id) == (
+            "Teachable Machine",
+            "hinh_anh,giong_noi",
+            tool.id,
+        )
+        assert db.session.scalar(select(func.count()).where(PupilConsent.plan_id == new_plan.id)) == 0
+        # Last year's records stay as they were.
+        assert db.session.scalar(select(func.count()).where(PupilConsent.plan_id != new_plan.id)) == 1
+        [last_year] = db.session.scalars(select(Partner).where(Partner.id == partner_id)).all()
+        assert [a.id for a in last_year.activities] == [club]
+        new_figures = tool_figures(new_plan, list(db.session.scalars(select(School))))
+    assert [use.name for use in new_figures.gaps] == ["Teachable Machine"]  # a new consent is needed
+
+
+@pytest.mark.parametrize("persona", ["staff_b", "supervisor", "viewer", "ward_admin"])
+def test_only_the_schools_staff_edit_a_tool(app, as_persona, persona):
+    as_persona("staff_a").post(f"/schools/{SCHOOL_A}/ai-tools", data=SCRATCH)
+    [tool] = tools(app)
+
+    response = as_persona(persona).post(
+        f"/schools/{SCHOOL_A}/ai-tools/{tool.id}", data=SCRATCH | {"name": "Đổi", "version": "1"}
+    )
+
+    assert response.status_code == 403
+    assert tools(app)[0].name == "Scratch"

@@ -234,3 +234,28 @@ def test_the_figures_read_in_a_fixed_number_of_queries(app):
         large, many = counted(lambda: partner_figures(plan, schools))
     assert few == many <= 3
     assert large.total("partners") == len(schools) and small.total("partners") == 2
+
+
+@pytest.mark.parametrize("persona", ["staff_b", "supervisor", "viewer", "ward_admin"])
+def test_only_the_schools_staff_edit_its_partner(app, as_persona, persona):
+    as_persona("staff_a").post(f"/schools/{SCHOOL_A}/partners", data=FPT)
+    [partner] = partners(app)
+
+    response = as_persona(persona).post(
+        f"/schools/{SCHOOL_A}/partners/{partner.id}", data=FPT | {"name": "Đổi tên", "version": "1"}
+    )
+
+    assert response.status_code == 403
+    assert partners(app)[0].name == "Trường Đại học FPT"
+
+
+@pytest.mark.parametrize(("persona", "code"), [("staff_a", 403), ("supervisor", 403), ("viewer", 403)])
+def test_only_the_wards_admins_edit_the_wards_partners(app, as_persona, persona, code):
+    admin = as_persona("ward_admin")
+    admin.post("/ward/partners", data={"name": "Viện Công nghệ thông tin", "kind": "vien_nghien_cuu"})
+    [partner] = partners(app)
+    url = f"/ward/partners/{partner.id}"
+
+    assert as_persona(persona).post(url, data={"name": "Đổi tên", "kind": "khac", "version": "1"}).status_code == code
+    assert admin.post(url, data={"name": "Viện CNTT", "kind": "vien_nghien_cuu", "version": "1"}).status_code == 302
+    assert partners(app)[0].name == "Viện CNTT"
