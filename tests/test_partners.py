@@ -75,6 +75,7 @@ def test_school_staff_record_a_partner_linked_to_an_activity_and_the_plan_line_i
     )
     assert partner.activity_titles == ["Câu lạc bộ AI khối 5"]
     assert audit_count(app, "partner.create") == 1
+    assert "Ghi nhận đối tác" in text_of(as_persona("ward_admin").get(f"/schools/{SCHOOL_A}/history"))
     detail = staff.get(response.headers["Location"])
     assert "Nguyễn Văn An" in text_of(detail) and "01/09/2025" in text_of(detail)
 
@@ -156,6 +157,11 @@ def test_the_agreement_is_an_evidence_file_of_the_partner_that_the_school_and_wa
     deleted = staff.post(f"/files/{file_id}/delete", data={"next": f"/schools/{SCHOOL_A}/partners/{partner.id}"})
     assert deleted.status_code == 303
     assert deleted.headers["Location"].endswith(f"/partners/{partner.id}")
+    # The ward's admins find it among the deleted files, named by its partner, and restore it.
+    admin = as_persona("ward_admin")
+    assert "Đối tác: Trường Đại học FPT" in text_of(admin.get("/files/deleted"))
+    assert admin.post(f"/files/{file_id}/restore").status_code in (302, 303)
+    assert "Thỏa thuận hợp tác FPT.pdf" in text_of(staff.get(f"/schools/{SCHOOL_A}/partners/{partner.id}"))
 
 
 def test_a_file_that_is_not_what_it_says_is_refused(app, as_persona):
