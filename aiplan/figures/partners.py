@@ -59,7 +59,7 @@ def partner_files(partner_ids: list[int], user) -> dict[int, list[EvidenceFile]]
         .options(selectinload(EvidenceFile.school), selectinload(EvidenceFile.partner))
         .order_by(EvidenceFile.uploaded_at, EvidenceFile.id)
     ):
-        if may_see(user, file):
+        if file.partner_id is not None and may_see(user, file):
             files[file.partner_id].append(file)
     return files
 

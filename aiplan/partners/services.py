@@ -270,13 +270,13 @@ def carry_over(source: Plan, target: Plan, actor=None) -> int:
     db.session.flush()
     by_old = {old.id: new for old, new in copies}
     for file in files:
-        new = by_old.get(file.partner_id)  # type: ignore[arg-type]
-        if new is None:
+        copy = by_old.get(file.partner_id) if file.partner_id is not None else None
+        if copy is None:
             continue
         db.session.add(
             EvidenceFile(
                 school_id=file.school_id,
-                partner_id=new.id,
+                partner_id=copy.id,
                 sha256=file.sha256,
                 size=file.size,
                 content_type=file.content_type,

@@ -49,7 +49,7 @@ def tools_json(f: ToolFigures) -> dict:
 def tools_table(f: ToolFigures) -> tuple[list[str], list[list]]:
     """One row per school's use of a tool, by tool: the tool × schools view as a table."""
     headers = ["STT", "Công cụ", "Nhà cung cấp", "Trường", "Tài khoản", "Nhận dữ liệu học sinh", "Có bản đồng ý"]
-    rows = []
+    rows: list[list] = []
     for group in f.groups:
         for use in group.uses:
             rows.append(

@@ -7,9 +7,8 @@ Create Date: 2026-12-06 14:35:58.121272
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0020"
