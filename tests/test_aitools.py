@@ -286,3 +286,18 @@ def test_only_the_schools_staff_edit_a_tool(app, as_persona, persona):
 
     assert response.status_code == 403
     assert tools(app)[0].name == "Scratch"
+
+
+def test_a_consent_form_cannot_be_unmarked_restricted(app, as_persona):
+    club = a_class(app)
+    staff = as_persona("staff_a")
+    assert consent(staff, club).status_code == 302
+    with app.app_context():
+        file_id = db.session.scalar(select(PupilConsent.file_id))
+
+    response = staff.post(f"/files/{file_id}/restricted", data={"value": "0"})
+
+    assert response.status_code == 409
+    assert "bản đồng ý của cha mẹ học sinh nên luôn được hạn chế" in text_of(response)
+    with app.app_context():
+        assert db.session.get(EvidenceFile, file_id).restricted is True

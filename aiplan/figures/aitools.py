@@ -63,6 +63,16 @@ def school_consents(plan: Plan, school: School) -> list[PupilConsent]:
     )
 
 
+def is_consent_form(file_id: int) -> bool:
+    """Whether an evidence file is the form of a parental consent on file (it stays restricted)."""
+    return (
+        db.session.scalar(
+            select(PupilConsent.id).where(PupilConsent.file_id == file_id, PupilConsent.deleted_at.is_(None)).limit(1)
+        )
+        is not None
+    )
+
+
 def consented_tool_ids(consents: list[PupilConsent]) -> set[int]:
     return {tool.id for consent in consents for tool in consent.tools if tool.deleted_at is None}
 
