@@ -265,3 +265,34 @@ def test_only_the_wards_admins_edit_the_wards_partners(app, as_persona, persona,
     assert as_persona(persona).post(url, data={"name": "Đổi tên", "kind": "khac", "version": "1"}).status_code == code
     assert admin.post(url, data={"name": "Viện CNTT", "kind": "vien_nghien_cuu", "version": "1"}).status_code == 302
     assert partners(app)[0].name == "Viện CNTT"
+
+
+def test_the_wards_partner_links_a_ward_activity_and_files_its_agreement(app, as_persona):
+    with app.app_context():
+        plan = db.session.scalar(select(Plan))
+        conference = Activity(plan=plan, ward_kind="hoi_nghi", title="Hội nghị triển khai giáo dục AI")
+        db.session.add(conference)
+        db.session.commit()
+        conference_id = conference.id
+    admin = as_persona("ward_admin")
+    created = admin.post(
+        "/ward/partners",
+        data={"name": "Công ty Cổ phần Giáo dục Số", "kind": "doanh_nghiep", "activity_ids": [str(conference_id)]},
+    )
+    assert created.status_code == 302
+    [partner] = partners(app)
+    assert (partner.school_id, partner.activity_titles) == (None, ["Hội nghị triển khai giáo dục AI"])
+
+    uploaded = admin.post(
+        f"/ward/partners/{partner.id}/files",
+        data={"file": [(io.BytesIO(PDF), "Biên bản ghi nhớ.pdf")]},
+        content_type="multipart/form-data",
+    )
+
+    assert uploaded.status_code == 302
+    viewer_page = as_persona("viewer").get(f"/ward/partners/{partner.id}")
+    assert "Biên bản ghi nhớ.pdf" in text_of(viewer_page)
+    assert "Sửa thông tin đối tác" not in text_of(viewer_page)  # viewers read only
+    assert as_persona("staff_a").get(f"/ward/partners/{partner.id}").status_code == 403
+    # A school's page never shows the ward's partner, nor the ward's page a school's partner as its own.
+    assert as_persona("staff_a").get(f"/schools/{SCHOOL_A}/partners/{partner.id}").status_code == 404
