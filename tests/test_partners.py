@@ -78,6 +78,9 @@ def test_school_staff_record_a_partner_linked_to_an_activity_and_the_plan_line_i
     assert "Ghi nhận đối tác" in text_of(as_persona("ward_admin").get(f"/schools/{SCHOOL_A}/history"))
     detail = staff.get(response.headers["Location"])
     assert "Nguyễn Văn An" in text_of(detail) and "01/09/2025" in text_of(detail)
+    # The activity's own page names its partner.
+    activity_page = text_of(as_persona("viewer").get(f"/schools/{SCHOOL_A}/activities/{club}"))
+    assert "Đối tác tham gia Trường Đại học FPT" in activity_page
 
 
 def test_a_bad_partner_is_refused_with_every_reason_and_nothing_is_saved(app, as_persona):

@@ -48,6 +48,18 @@ def ward_partners(plan: Plan) -> list[Partner]:
     return list(db.session.scalars(_partners(plan).where(Partner.school_id.is_(None))))
 
 
+def activity_partners(activity_id: int) -> list[Partner]:
+    """The live partners that took part in an activity (the activity's page names them); one query."""
+    return list(
+        db.session.scalars(
+            select(Partner)
+            .join(partner_activity, partner_activity.c.partner_id == Partner.id)
+            .where(partner_activity.c.activity_id == activity_id, Partner.deleted_at.is_(None))
+            .order_by(Partner.name, Partner.id)
+        )
+    )
+
+
 def partner_files(partner_ids: list[int], user) -> dict[int, list[EvidenceFile]]:
     """The agreement files `user` may see of each partner (every id is a key), in one query."""
     files: dict[int, list[EvidenceFile]] = {partner_id: [] for partner_id in partner_ids}
