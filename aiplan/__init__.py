@@ -17,6 +17,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import access, cli, config, database, i18n, mailing, web  # noqa: F401  (access, database: user loader, SQLite policy)
     from .activities import bp as activities_bp
     from .admin import bp as admin_bp
+    from .aitools import bp as aitools_bp
     from .auditlog import bp as auditlog_bp
     from .auditlog import cli as auditlog_cli
     from .auth import bp as auth_bp
@@ -31,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .inspections import bp as inspections_bp
     from .notifications import bp as notifications_bp
     from .notifications import cli as notifications_cli
+    from .partners import bp as partners_bp
     from .plans import bp as plans_bp
     from .problems import bp as problems_bp
     from .reports import bp as reports_bp
@@ -89,6 +91,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         problems_bp,
         equipment_bp,
         resources_bp,
+        partners_bp,
+        aitools_bp,
     ):
         app.register_blueprint(blueprint)
 

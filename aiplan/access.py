@@ -16,12 +16,15 @@ from .extensions import db, login_manager
 from .inputs import parse_digits
 from .models import (
     Activity,
+    AiTool,
     ChecklistItem,
     EvidenceFile,
     Inspection,
     Notification,
+    Partner,
     Plan,
     Problem,
+    PupilConsent,
     Resource,
     Role,
     School,
@@ -383,3 +386,54 @@ def get_problem(problem_id: int, write: bool = False) -> Problem:
         if problem.plan_id != current_plan(problem.school.ward_id).id:
             abort(403, description=closed_year_message())
     return problem
+
+
+# -- partners and the AI tools register (issue 17, parts 4 and 5) -----------------------------
+
+
+def get_partner(slug: str, partner_id: int, write: bool = False) -> tuple[School, Partner]:
+    """A school's partner (not deleted), 404 otherwise; for writes as get_item."""
+    school = get_school(slug)
+    partner = db.session.get(Partner, partner_id)
+    if partner is None or partner.school_id != school.id or partner.deleted_at is not None:
+        abort(404)
+    if write:
+        check_writable(school, partner.plan_id)
+    return school, partner
+
+
+def get_ward_partner(partner_id: int, write: bool = False) -> Partner:
+    """A partner of the ward itself (not deleted), of the user's ward; 404 otherwise, as get_ward_item."""
+    partner = db.session.get(Partner, partner_id)
+    if (
+        partner is None
+        or partner.school_id is not None
+        or partner.deleted_at is not None
+        or not can_read_ward_records(current_user, partner.plan.ward_id)
+    ):
+        abort(404)
+    if write:
+        check_ward_writable(partner.plan)
+    return partner
+
+
+def get_ai_tool(slug: str, tool_id: int, write: bool = False) -> tuple[School, AiTool]:
+    """A tool of a school's register (not deleted), 404 otherwise; for writes as get_item."""
+    school = get_school(slug)
+    tool = db.session.get(AiTool, tool_id)
+    if tool is None or tool.school_id != school.id or tool.deleted_at is not None:
+        abort(404)
+    if write:
+        check_writable(school, tool.plan_id)
+    return school, tool
+
+
+def get_consent(slug: str, consent_id: int, write: bool = False) -> tuple[School, PupilConsent]:
+    """A school's parental consent (not deleted), 404 otherwise; for writes as get_item."""
+    school = get_school(slug)
+    consent = db.session.get(PupilConsent, consent_id)
+    if consent is None or consent.school_id != school.id or consent.deleted_at is not None:
+        abort(404)
+    if write:
+        check_writable(school, consent.plan_id)
+    return school, consent

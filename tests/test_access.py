@@ -12,6 +12,7 @@ from aiplan.extensions import db
 from aiplan.mailing.tokens import unsubscribe_token
 from aiplan.models import (
     Activity,
+    AiTool,
     ChecklistItem,
     DeliveryForm,
     EvidenceFile,
@@ -19,8 +20,10 @@ from aiplan.models import (
     InspectionDecision,
     Notification,
     NotificationKind,
+    Partner,
     Plan,
     Problem,
+    PupilConsent,
     Resource,
     ResourceKind,
     School,
@@ -478,6 +481,88 @@ ACCESS.update(
         ),
     }
 )
+
+
+# Partners and the AI tools register (issue 17, parts 4 and 5); the POST side of their GET/POST
+# pages is checked in test_partners.py and test_aitools.py.
+def _partner(school: bool) -> Partner:
+    slug_school = db.session.scalar(select(School).filter_by(slug=SCHOOL_A)) if school else None
+    partner = db.session.scalar(
+        select(Partner).where(Partner.school_id.is_not(None) if school else Partner.school_id.is_(None))
+    )
+    if partner is None:
+        partner = Partner(plan=db.session.scalar(select(Plan)), school=slug_school, name="Đối tác", kind="khac")
+        db.session.add(partner)
+        db.session.commit()
+    return partner
+
+
+def partner_url(suffix: str = ""):
+    return lambda: f"/schools/{SCHOOL_A}/partners/{_partner(True).id}{suffix}"
+
+
+def ward_partner_url(suffix: str = ""):
+    return lambda: f"/ward/partners/{_partner(False).id}{suffix}"
+
+
+def _tool() -> AiTool:
+    tool = db.session.scalar(select(AiTool))
+    if tool is None:
+        school = db.session.scalar(select(School).filter_by(slug=SCHOOL_A))
+        tool = AiTool(plan=db.session.scalar(select(Plan)), school=school, name="Scratch", account_type="khong")
+        db.session.add(tool)
+        db.session.commit()
+    return tool
+
+
+def tool_url(suffix: str = ""):
+    return lambda: f"/schools/{SCHOOL_A}/ai-tools/{_tool().id}{suffix}"
+
+
+def consent_url() -> str:
+    consent = db.session.scalar(select(PupilConsent))
+    if consent is None:
+        activity = an_activity()
+        consent = PupilConsent(
+            plan=activity.plan,
+            school=activity.school,
+            activity=activity,
+            group_name="5A",
+            consented_on=date(2025, 9, 20),
+        )
+        db.session.add(consent)
+        db.session.commit()
+    return f"/schools/{SCHOOL_A}/consents/{consent.id}/delete"
+
+
+ACCESS.update(
+    {
+        "partners.index": ("GET", f"/schools/{SCHOOL_A}/partners", EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
+        "partners.detail": ("GET", partner_url(), EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
+        "partners.delete": ("POST", partner_url("/delete"), STAFF_A_ONLY, {"version": "1"}),
+        # An upload without a file is refused (422) once access is granted.
+        "partners.upload": ("POST", partner_url("/files"), STAFF_A_ONLY | {"staff_a": 422}),
+        "partners.ward_index": ("GET", "/ward/partners", WARD_ONLY),
+        "partners.ward_detail": ("GET", ward_partner_url(), WARD_ONLY),
+        "partners.ward_delete": ("POST", ward_partner_url("/delete"), ADMIN_ONLY, {"version": "1"}),
+        "partners.ward_upload": ("POST", ward_partner_url("/files"), ADMIN_ONLY | {"ward_admin": 422}),
+        "aitools.index": ("GET", f"/schools/{SCHOOL_A}/ai-tools", EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
+        "aitools.tool": ("GET", tool_url(), EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}),
+        "aitools.delete_tool": ("POST", tool_url("/delete"), STAFF_A_ONLY, {"version": "1"}),
+        # A consent without its fields and file is refused (422) once access is granted.
+        "aitools.new_consent": ("POST", f"/schools/{SCHOOL_A}/consents", STAFF_A_ONLY | {"staff_a": 422}),
+        "aitools.delete_consent": ("POST", consent_url, STAFF_A_ONLY, {"version": "1"}),
+        "aitools.ward_index": ("GET", "/ward/ai-tools", WARD_ONLY),
+    }
+)
+SECOND_METHOD_TESTED_IN_ISSUE_17 = {
+    ("partners.index", "POST"): "test_partners.py",
+    ("partners.detail", "POST"): "test_partners.py",
+    ("partners.ward_index", "POST"): "test_partners.py",
+    ("partners.ward_detail", "POST"): "test_partners.py",
+    ("aitools.index", "POST"): "test_aitools.py",
+    ("aitools.tool", "POST"): "test_aitools.py",
+}
 NOT_ROUTES = {"static"}
 
 
@@ -510,6 +595,8 @@ SECOND_METHOD_TESTED_IN = {
     ("plans.upload", "POST"): "test_plan_export.py",
 }
 
+
+SECOND_METHOD_TESTED_IN.update(SECOND_METHOD_TESTED_IN_ISSUE_17)
 
 # Ward administration
 SECOND_METHOD_TESTED_IN.update(

@@ -170,6 +170,8 @@ def test_the_xlsx_has_frozen_vietnamese_headers_fitting_widths_and_real_numbers(
         "Phân công, vướng mắc",
         "Thiết bị",  # the equipment survey (issue 17, part 2)
         "Nguồn lực",  # the resources register (issue 17, part 3)
+        "Đối tác",
+        "Công cụ AI",
     ]
     assert all(len(name) <= 31 for name in book.sheetnames)
     assert book["Phụ lục II"].freeze_panes == "B5"

@@ -19,6 +19,7 @@ from ..extensions import db
 from ..figures.activities import group_by_form, school_activities, target_actuals, ward_activities
 from ..figures.evaluations import get_self_evaluation
 from ..figures.evidence import files_for_activity
+from ..figures.partners import activity_partners
 from ..figures.school_page import checklist
 from ..inputs import parse_digits, posted_version
 from ..models import Activity, Role, User
@@ -111,6 +112,7 @@ def _render_detail(school, activity, form, conflict):
         people=_people(activity),
         subjects=SUBJECTS,
         files=files_for_activity(activity.id, current_user),
+        partners=activity_partners(activity.id),
     )
 
 
@@ -274,6 +276,7 @@ def _render_ward_detail(activity, form, conflict):
         can_write=can_write_ward_record(activity.plan),
         people=_people(activity),
         files=files_for_activity(activity.id, current_user),
+        partners=activity_partners(activity.id),
     )
 
 

@@ -29,6 +29,7 @@ from ..access import (
 )
 from ..extensions import db, htmx
 from ..fields import error_text
+from ..figures.aitools import is_consent_form
 from ..figures.evidence import deleted_files, files_for_activity, files_for_items, files_for_resource
 from ..models import EvidenceFile, Role, User
 from ..redirects import safe_next
@@ -149,6 +150,8 @@ def restricted(file_id):
     form = RestrictedForm()
     if not form.validate_on_submit():
         abort(400)
+    if form.value.data == "0" and is_consent_form(file.id):
+        abort(409, description=_("Tệp này là bản đồng ý của cha mẹ học sinh nên luôn được hạn chế."))
     set_restricted(file, form.value.data == "1", current_user)
     notice = (
         _("Đã đánh dấu hạn chế: %(name)s.", name=file.original_name)

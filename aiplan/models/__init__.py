@@ -10,6 +10,7 @@ from .activity import (
     WardActivityKind,
     activity_content_area,
 )
+from .aitool import AccountType, AiTool, PupilConsent, PupilData, consent_tool
 from .audit import AuditEvent, AuditHead
 from .checklist import RESUBMITTED, ChecklistItem, ItemKind, ItemStatus, Verdict
 from .duties import ItemDuty, duty_co_owner
@@ -25,6 +26,7 @@ from .inspection import (
 )
 from .mail import Digest, DigestKind, DigestStatus, digest_notification
 from .notification import Notification, NotificationKind
+from .partner import Partner, PartnerKind, partner_activity
 from .plan import (
     ContentArea,
     DayOff,
@@ -52,7 +54,9 @@ from .ward import School, SchoolLevel, Ward
 
 __all__ = [
     "RESUBMITTED",
+    "AccountType",
     "Activity",
+    "AiTool",
     "Attendee",
     "AuditEvent",
     "AuditHead",
@@ -84,11 +88,15 @@ __all__ = [
     "Notification",
     "NotificationKind",
     "Owner",
+    "Partner",
+    "PartnerKind",
     "Plan",
     "Problem",
     "ProblemFile",
     "ProblemMessage",
     "ProblemStatus",
+    "PupilConsent",
+    "PupilData",
     "Rating",
     "ReportKind",
     "ReportText",
@@ -113,9 +121,11 @@ __all__ = [
     "Ward",
     "WardActivityKind",
     "activity_content_area",
+    "consent_tool",
     "digest_notification",
     "duty_co_owner",
     "inspection_member",
+    "partner_activity",
     "plan_pilot_school",
     "utcnow",
 ]

@@ -12,6 +12,7 @@ from .types import UTCDateTime, utcnow
 if TYPE_CHECKING:
     from .activity import Activity
     from .checklist import ChecklistItem
+    from .partner import Partner
     from .resource import Resource
     from .user import User
     from .ward import School
@@ -25,7 +26,10 @@ class EvidenceFile(Model):
     its ward is that of the item's or activity's plan (`ward_id`)."""
 
     __table_args__ = (
-        CheckConstraint("item_id IS NOT NULL OR activity_id IS NOT NULL OR resource_id IS NOT NULL", name="attached"),
+        CheckConstraint(
+            "item_id IS NOT NULL OR activity_id IS NOT NULL OR resource_id IS NOT NULL OR partner_id IS NOT NULL",
+            name="attached",
+        ),
         Index("ix_evidence_file_sha256", "sha256"),
     )
 
@@ -35,6 +39,8 @@ class EvidenceFile(Model):
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id"), index=True)
     # The document of an entry of the resources register (a decision, a gift agreement).
     resource_id: Mapped[int | None] = mapped_column(ForeignKey("resource.id"), index=True)
+    # A partner's agreement (thỏa thuận hợp tác): its school's, or the ward's for the ward's partners.
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"), index=True)
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(BigInteger)
     content_type: Mapped[str] = mapped_column(String(120))
@@ -52,6 +58,7 @@ class EvidenceFile(Model):
     item: Mapped["ChecklistItem | None"] = relationship()
     activity: Mapped["Activity | None"] = relationship()
     resource: Mapped["Resource | None"] = relationship()
+    partner: Mapped["Partner | None"] = relationship()
     uploaded_by: Mapped["User | None"] = relationship(foreign_keys=[uploaded_by_id])
 
     # Not a column: figures.evidence sets it on the files a page lists whose bytes are missing
@@ -63,9 +70,10 @@ class EvidenceFile(Model):
         return self.deleted_at is not None
 
     @property
-    def owner(self) -> "ChecklistItem | Activity | Resource":
-        """The item, activity or resource the file belongs to (one always is: check constraint "attached")."""
-        owner = self.item or self.activity or self.resource
+    def owner(self) -> "ChecklistItem | Activity | Resource | Partner":
+        """The item, activity, resource or partner the file belongs to (one always is: check constraint
+        "attached")."""
+        owner = self.item or self.activity or self.resource or self.partner
         assert owner is not None
         return owner
 

@@ -23,6 +23,8 @@ from ..figures.duties import duties_json, duty_rows
 from ..figures.readmodel import ItemState, Rollup, SchoolRow
 from ..models import RESUBMITTED, ItemStatus, TargetOutcome, Verdict
 from ..timeutil import LOCAL_TZ
+from . import aitools as tools_export
+from . import partners as partners_export
 
 YES, NO = "Có", "Không"
 CHUNK = 200  # schools per piece of a streamed export
@@ -287,6 +289,8 @@ def _document(r: Rollup, schools: list[dict]) -> dict:
         # Who does what and the problems raised (issue 17): a key of its own, the others unchanged.
         "duties": duties_json(duty_rows(r.plan, [row.school for row in r.rows], r.today)),
         **{part.key: part.json() for part in r.parts},
+        "partners": partners_export.partners_json(partners_export.figures_of(r)),
+        "ai_tools": tools_export.tools_json(tools_export.figures_of(r)),
     }
 
 

@@ -15,7 +15,9 @@ from ..figures.equipment import equipment_summary
 from ..figures.resources import resource_summary
 from ..models import ItemKind, Role
 from ..schoolyear import plan_schools, viewed_plan
+from . import aitools as tools_export
 from . import exports
+from . import partners as partners_export
 from .chart import progress_chart
 from .labels import matrix_labels
 from .matrix import MatrixFilter, MatrixPage
@@ -77,6 +79,8 @@ def index():
         list_limit=services.LIST_LIMIT,
         chart=progress_chart(rollup.weeks, rollup.total("required")),
         duties=duty_rows(rollup.plan, [row.school for row in rollup.rows], rollup.today),
+        partners=partners_export.figures_of(rollup),
+        ai_tools=tools_export.figures_of(rollup),
     )
 
 

@@ -19,6 +19,8 @@ from openpyxl.utils import get_column_letter
 from ..documents.language import in_vietnamese
 from ..figures.duties import duties_table, duty_rows
 from ..figures.readmodel import Rollup
+from . import aitools as tools_export
+from . import partners as partners_export
 from .exports import NO, YES, as_of, met_text, school_table, unit_of, verdict_text
 
 BOLD = Font(bold=True)
@@ -72,6 +74,20 @@ def to_xlsx(r: Rollup) -> bytes:
     )
     for part in r.parts:
         _table(workbook.create_sheet(part.sheet_name), part.title, as_of(r), *part.table(), freeze="B4")
+    _table(
+        workbook.create_sheet("Đối tác"),
+        f"Đối tác hợp tác giáo dục AI — năm học {r.year.name}",
+        as_of(r),
+        *partners_export.partners_table(partners_export.figures_of(r)),
+        freeze="C4",
+    )
+    _table(
+        workbook.create_sheet("Công cụ AI"),
+        f"Công cụ, nền tảng AI dùng với học sinh — năm học {r.year.name}",
+        as_of(r),
+        *tools_export.tools_table(tools_export.figures_of(r)),
+        freeze="C4",
+    )
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

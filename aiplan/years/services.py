@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..aitools.services import carry_over as carry_tools
 from ..checklists.services import sync_checklists
 from ..extensions import db
 from ..models import (
@@ -25,6 +26,7 @@ from ..models import (
     Target,
     utcnow,
 )
+from ..partners.services import carry_over as carry_partners
 from ..schoolyear import current_plan_or_none, forget_current_plans, ward_plans
 
 CALENDAR_FIELDS = (
@@ -136,6 +138,9 @@ def start_next_year(current: Plan, calendar: dict[str, date], actor=None) -> Rol
             },
         )
         added = sync_checklists(plan)
+        # Partners and the AI tools register carry on into the new year (issue 17); consents stay with theirs.
+        carry_partners(current, plan, actor)
+        carry_tools(current, plan, actor)
         db.session.commit()
     except IntegrityError:  # another admin started the same year a moment earlier
         db.session.rollback()
