@@ -27,6 +27,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .evidence import bp as evidence_bp
     from .extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
     from .inspections import bp as inspections_bp
+    from .jobs import bp as jobs_bp
+    from .jobs import cli as jobs_cli
+    from .jobs import queue as jobs_queue
     from .plans import bp as plans_bp
     from .reports import bp as reports_bp
     from .rollup import bp as rollup_bp
@@ -78,6 +81,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         admin_bp,
         auditlog_bp,
         years_bp,
+        jobs_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -85,4 +89,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     auditlog_cli.init_app(app)
     backups_cli.init_app(app)
     demo_cli.init_app(app)
+    jobs_queue.init_app(app)
+    jobs_cli.init_app(app)
     return app

@@ -37,6 +37,14 @@ def from_environment(instance_path: str) -> dict:
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         # The largest request, so the largest evidence upload; a larger one gets 413 and nothing is stored.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "50")) * 1024 * 1024,
+        # Background jobs (aiplan/jobs): the queue, where finished files are kept and for how long,
+        # and from how many schools the ward's DOCX and rollup exports are made by the worker.
+        "JOB_QUEUE_URL": os.environ.get("JOB_QUEUE_URL") or f"sqlite:///{instance / 'job-queue.sqlite3'}",
+        "JOB_DIR": str(instance / "jobs"),
+        "JOB_KEEP_HOURS": float(os.environ.get("JOB_KEEP_HOURS", "24")),
+        "JOB_MIN_SCHOOLS": int(os.environ.get("JOB_MIN_SCHOOLS", "5")),
+        "JOB_STALE_SECONDS": int(os.environ.get("JOB_STALE_SECONDS", "60")),
+        "JOB_IMMEDIATE": os.environ.get("JOB_IMMEDIATE", "0") == "1",
     }
 
 

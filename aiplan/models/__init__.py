@@ -21,6 +21,7 @@ from .inspection import (
     VerdictRecord,
     inspection_member,
 )
+from .job import Job, JobKind, JobStatus
 from .notification import Notification, NotificationKind
 from .plan import (
     ContentArea,
@@ -67,6 +68,9 @@ __all__ = [
     "InspectionStatus",
     "ItemKind",
     "ItemStatus",
+    "Job",
+    "JobKind",
+    "JobStatus",
     "Milestone",
     "Notification",
     "NotificationKind",
