@@ -4,6 +4,7 @@ web server (`python wsgi.py --worker`)."""
 import logging
 import os
 import signal
+import sys
 import threading
 
 import click
@@ -39,9 +40,14 @@ def worker(threads: int, stop_with_parent: bool) -> None:
     recovered = services.recover(everything=True)
     click.echo(
         f"Máy chạy tác vụ: {threads} luồng, hàng đợi {current_app.config['JOB_QUEUE_URL']}; "
-        f"đưa lại vào hàng đợi {len(recovered)} tác vụ."
+        f"đưa lại vào hàng đợi {len(recovered)} tác vụ.",
     )
-    consumer = queue.huey.create_consumer(workers=threads, worker_type="thread", periodic=True, shutdown_timeout=30)
+    sys.stdout.flush()  # before the consumer's own lines (standard error), also when piped to a file
+    # An idle SQLite queue is polled at most a second apart (Huey's default backs off to 10 s, which
+    # a person waiting for a download would notice); Redis blocks on the queue instead.
+    consumer = queue.huey.create_consumer(
+        workers=threads, worker_type="thread", periodic=True, max_delay=1.0, shutdown_timeout=30
+    )
     if stop_with_parent:
         _watch_parent()
     consumer.run()
