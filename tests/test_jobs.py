@@ -333,3 +333,14 @@ def test_the_queue_url_chooses_the_storage():
     assert make_huey("", immediate=True).immediate
     with pytest.raises(ValueError, match="JOB_QUEUE_URL"):
         make_huey("amqp://127.0.0.1")
+
+
+def test_the_periodic_tasks_are_declared_once_and_run_in_the_apps_context(app):
+    from aiplan.jobs import schedule
+
+    names = {entry.name for entry in schedule.PERIODIC}
+    assert {"jobs.cleanup", "jobs.recover"} <= names
+    registered = app.extensions["aiplan.jobs"].huey._registry._registry
+    assert all(any(key.endswith(name) for key in registered) for name in names)
+    # Called as the worker's scheduler calls it: no app context of its own, none needed.
+    schedule._in_app(app, "aiplan.jobs.services:cleanup_expired")()
