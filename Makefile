@@ -12,11 +12,12 @@ PORT   ?= 5000
 ## (waitress, one process with threads, so the in-memory login rate limit holds; it reads each request
 ## whole before a thread sees it, so slow clients cannot hold the threads: see aiplan/serving.py).
 ## tests/test_slow_clients.py starts the server with this recipe's last line (`make -n run`).
+## --worker: the job worker (`flask --app aiplan worker`, aiplan/jobs) runs beside it as a child process.
 run: install
 	$(FLASK) setup
 	$(FLASK) demo-accounts
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl+C to stop)"
-	$(BIN)/python wsgi.py --host $(HOST) --port $(PORT)
+	$(BIN)/python wsgi.py --host $(HOST) --port $(PORT) --worker
 
 ## test: set up and run every test (SQLite; set TEST_DATABASE_URL for PostgreSQL)
 test: install test-tools

@@ -30,6 +30,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .evidence import bp as evidence_bp
     from .extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
     from .inspections import bp as inspections_bp
+    from .jobs import bp as jobs_bp
+    from .jobs import cli as jobs_cli
+    from .jobs import queue as jobs_queue
     from .notifications import bp as notifications_bp
     from .notifications import cli as notifications_cli
     from .partners import bp as partners_bp
@@ -93,6 +96,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         resources_bp,
         partners_bp,
         aitools_bp,
+        jobs_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -102,4 +106,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     backups_cli.init_app(app)
     demo_cli.init_app(app)
     notifications_cli.init_app(app)
+    jobs_queue.init_app(app)
+    jobs_cli.init_app(app)
     return app

@@ -42,6 +42,14 @@ def from_environment(instance_path: str) -> dict:
         # E-mail reminders (aiplan/mailing/), under Flask-Mail's names; kept as typed and checked by
         # aiplan/mailing/settings.py, which names what is wrong. No MAIL_SERVER: nothing is sent.
         **{name: os.environ.get(name, default) for name, default in MAIL_ENVIRONMENT.items()},
+        # Background jobs (aiplan/jobs): the queue, where finished files are kept and for how long,
+        # and from how many schools the ward's DOCX and rollup exports are made by the worker.
+        "JOB_QUEUE_URL": os.environ.get("JOB_QUEUE_URL") or f"sqlite:///{instance / 'job-queue.sqlite3'}",
+        "JOB_DIR": str(instance / "jobs"),
+        "JOB_KEEP_HOURS": float(os.environ.get("JOB_KEEP_HOURS", "24")),
+        "JOB_MIN_SCHOOLS": int(os.environ.get("JOB_MIN_SCHOOLS", "5")),
+        "JOB_STALE_SECONDS": int(os.environ.get("JOB_STALE_SECONDS", "60")),
+        "JOB_IMMEDIATE": os.environ.get("JOB_IMMEDIATE", "0") == "1",
     }
 
 

@@ -10,7 +10,11 @@ a slow client ties up a connection, never a thread (tests/test_slow_clients.py).
 
 import argparse
 import logging
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import waitress
 from flask import Flask
@@ -77,6 +81,11 @@ def main(app: Flask, argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--threads", type=int, default=THREADS)
     parser.add_argument("--no-access-log", action="store_true", help="no line per request on standard error")
+    parser.add_argument(
+        "--worker",
+        action="store_true",
+        help="also run the job worker (`flask --app aiplan worker`) as a child process, stopped with the server",
+    )
     args = parser.parse_args(argv)
     # waitress.serve() sets up the root logger too; every line goes out once, in the app's format.
     waitress_log = logging.getLogger("waitress")
@@ -87,4 +96,28 @@ def main(app: Flask, argv: list[str] | None = None) -> None:
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     served = app.wsgi_app if args.no_access_log else with_access_log(app.wsgi_app)
     settings = options(app, args.threads)
-    waitress.serve(served, host=args.host, port=args.port, **settings)
+    worker = start_worker() if args.worker else None
+    try:
+        waitress.serve(served, host=args.host, port=args.port, **settings)
+    finally:
+        if worker is not None:
+            stop_worker(worker)
+
+
+def start_worker() -> subprocess.Popen:
+    """The job worker as a child process, in the same environment (database, instance, JOB_QUEUE_URL).
+    It also stops by itself if this process is killed without a chance to stop it."""
+    # SIGTERM (a service manager, `kill`) ends the server through the `finally` above, as Ctrl+C does.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    root = Path(__file__).resolve().parent.parent
+    command = [sys.executable, "-m", "flask", "--app", "aiplan", "worker", "--stop-with-parent"]
+    return subprocess.Popen(command, cwd=root)
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    if worker.poll() is None:
+        worker.terminate()  # SIGTERM: stop now; a job cut short runs again at the next start
+        try:
+            worker.wait(10)
+        except subprocess.TimeoutExpired:
+            worker.kill()

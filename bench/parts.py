@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -193,4 +194,42 @@ def upload(ctx: Context, dataset: Dataset) -> dict:
         ).scalar()
     engine.dispose()
     result.update(stored=bool(stored), max_upload_mb=max(300, size_mb + 50))
+    return result
+
+
+def jobs(ctx: Context, dataset: Dataset) -> dict:
+    """Time to first byte of the rollup and ward report pages while the worker makes the ward's XLSX
+    (bench/jobs_ttfb.py); server and worker share the server's cores, as under `make run`."""
+    import jobs_ttfb
+
+    env = dataset.env(**LOGIN_LIMITS, JOB_MIN_SCHOOLS="1")
+    log_path = ctx.workdir / f"{dataset.dialect}-worker.log"
+    with ctx.app_server(dataset, "jobs", JOB_MIN_SCHOOLS="1") as server, explained(server):
+        with log_path.open("ab") as log:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "flask", "--app", "aiplan", "worker", "--threads", "2"],
+                cwd=ROOT,
+                env={**os.environ, **env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=pinned(ctx.server_cpus),
+            )
+        try:
+            deadline = time.monotonic() + 120  # the worker is ready when Huey's consumer says so
+            while "consumer started" not in log_path.read_text(errors="replace"):
+                if worker.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the worker did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
+                time.sleep(0.2)
+            result = jobs_ttfb.measure(
+                server.url,
+                dataset.accounts["ward_admin"][0],
+                dataset.accounts["password"],
+                idle_runs=ctx.settings["runs"] * 2,
+                duration=ctx.settings["rps_duration"],
+                log=ctx.log,
+            )
+        finally:
+            worker.terminate()
+            worker.wait(30)
+    result.update(schools=dataset.schools, worker_log_errors=log_path.read_text(errors="replace").count(" ERROR"))
     return result

@@ -232,3 +232,25 @@ def _measurements(results: dict):
         )
 
     yield f"worker RSS while uploading {settings['upload_mb']} MB", upload
+
+    for page in ("/rollup", "/ward/report"):
+
+        def ttfb(db, page=page):
+            j = db.get("jobs")
+            if not j or "idle" not in j:
+                return "—"
+            idle, busy = j["idle"][page], j["during_xlsx_job"][page]
+            return (
+                f"{idle['median_ms']:.0f} ms idle → {busy['median_ms']:.0f} ms (p95 {busy['p95_ms']:.0f}, "
+                f"max {busy['max_ms']:.0f}, {busy['runs']} runs)"
+            )
+
+        yield f"time to first byte of {page} while the worker makes the ward's XLSX", ttfb
+
+    def xlsx_job(db):
+        j = db.get("jobs")
+        if not j or "xlsx_jobs" not in j:
+            return "—"
+        return f"{j['schools']} schools: {j['xlsx_job_seconds_median']} s asked → done (median of {j['xlsx_jobs']})"
+
+    yield "the rollup XLSX as a job", xlsx_job

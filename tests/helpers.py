@@ -45,6 +45,8 @@ def base_config(database_url: str, instance: str) -> dict:
         "PASSWORD_HASH_FAST": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         "EVIDENCE_DIR": os.path.join(instance, "evidence"),
+        "JOB_IMMEDIATE": True,  # a job runs in the request that asks for it (tests/test_jobs*.py run a worker too)
+        "JOB_DIR": os.path.join(instance, "jobs"),
     }
 
 

@@ -456,6 +456,35 @@ def resource_url(suffix: str = "", ward: bool = False):
         base = f"/ward/resources/{resource.id}" if ward else f"/schools/{SCHOOL_A}/resources/{resource.id}"
         return base + suffix
 
+
+def a_job_url(suffix: str = ""):
+    """A finished job of the ward admin (a DOCX kept under JOB_DIR): only its asker sees it."""
+
+    def url() -> str:
+        from pathlib import Path
+
+        from flask import current_app
+
+        from aiplan.models import Job, JobKind, JobStatus
+
+        folder = Path(current_app.config["JOB_DIR"])
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "access.docx").write_bytes(b"PK docx")
+        job = Job(
+            kind=JobKind.WARD_REPORT,
+            params={"plan_id": db.session.scalar(select(Plan.id))},
+            user_id=db.session.scalar(select(User.id).filter_by(username="admin")),
+            ward_id=db.session.scalar(select(Plan.ward_id)),
+            status=JobStatus.DONE,
+            result_name="bao-cao.docx",
+            content_type="application/octet-stream",
+            stored_path="access.docx",
+            size=7,
+        )
+        db.session.add(job)
+        db.session.commit()
+        return f"/jobs/{job.id}{suffix}"
+
     return url
 
 
@@ -563,6 +592,23 @@ SECOND_METHOD_TESTED_IN_ISSUE_17 = {
     ("aitools.index", "POST"): "test_aitools.py",
     ("aitools.tool", "POST"): "test_aitools.py",
 }
+# Jobs: anyone asks for a file they may read (the evidence ZIP of school A here; the ward's files are
+# the ward's roles', tests/test_jobs.py); a job is its asker's alone: anyone else gets 404.
+ASKER_ONLY = dict.fromkeys(ROLES, 404) | {"anonymous": LOGIN, "ward_admin": OK}
+ACCESS.update(
+    {
+        "jobs.create": (
+            "POST",
+            "/jobs",
+            EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN},
+            {"kind": "evidence_zip", "plan": "1", "school": SCHOOL_A},
+        ),
+        "jobs.index": ("GET", "/jobs", EVERYONE_SIGNED_IN),
+        "jobs.show": ("GET", a_job_url(), ASKER_ONLY),
+        "jobs.download": ("GET", a_job_url("/file"), ASKER_ONLY),
+        "jobs.retry": ("POST", a_job_url("/retry"), ASKER_ONLY),
+    }
+)
 NOT_ROUTES = {"static"}
 
 

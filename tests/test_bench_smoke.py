@@ -76,5 +76,9 @@ def test_the_smoke_run_measures_every_part_without_errors(tmp_path):
 
     upload = section["upload_memory"]
     assert upload["status"] == 200 and upload["stored"] and upload["peak_rss_mb"] >= upload["baseline_rss_mb"] > 0
+    jobs = section["jobs"]  # the pages' time to first byte while the worker makes the XLSX
+    assert jobs["xlsx_jobs"] >= 1 and jobs["worker_log_errors"] == 0
+    for page in ("/rollup", "/ward/report"):
+        assert jobs["idle"][page]["median_ms"] > 0 and jobs["during_xlsx_job"][page]["runs"] > 0
     assert all(n == n for n in _numbers(section))  # no NaN anywhere
     assert {row["database"] for row in results["goals"]} == {"SQLite"}

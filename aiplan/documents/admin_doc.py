@@ -185,8 +185,9 @@ def office_code(office: str) -> str:
     return "".join(word[0] for word in words).upper()
 
 
-def render(document: AdminDocument) -> bytes:
-    """The document as DOCX bytes, ready to print and sign."""
+def render(document: AdminDocument, progress: Callable[[int, int, str], None] | None = None) -> bytes:
+    """The document as DOCX bytes, ready to print and sign. `progress(done, total, step)` is told of
+    each block written (a background job shows it)."""
     docx = Document()
     _setup(docx, document)
     _letterhead(docx, document)
@@ -195,8 +196,10 @@ def render(document: AdminDocument) -> bytes:
         _paragraph(docx, document.subject, bold=True)
         _rule(docx, 0.4 * min(_width_cm(document.subject, BODY_PT), BODY_CM), BODY_CM)
     _paragraph(docx, size=6)
-    for block in document.body:
+    for number, block in enumerate(document.body, start=1):
         _BLOCKS[type(block)](docx, block)
+        if progress is not None:
+            progress(number, len(document.body), "")
     _closing(docx, document)
     out = io.BytesIO()
     docx.save(out)

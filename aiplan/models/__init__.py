@@ -24,6 +24,7 @@ from .inspection import (
     VerdictRecord,
     inspection_member,
 )
+from .job import Job, JobKind, JobStatus
 from .mail import Digest, DigestKind, DigestStatus, digest_notification
 from .notification import Notification, NotificationKind
 from .partner import Partner, PartnerKind, partner_activity
@@ -84,6 +85,9 @@ __all__ = [
     "ItemDuty",
     "ItemKind",
     "ItemStatus",
+    "Job",
+    "JobKind",
+    "JobStatus",
     "Milestone",
     "Notification",
     "NotificationKind",

@@ -25,6 +25,8 @@ from ..models import Notification, NotificationKind, Role, User, utcnow
 TABLE = cast(Table, Notification.__table__)  # a mapped class's table (typed as any FromClause)
 # Rows per INSERT: well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters (9 a row).
 BATCH = 1000
+# Set on the session when it made a notification that is mailed at once (NotificationKind.immediate).
+SOON_FLAG = "aiplan.mail_soon"
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,10 @@ def notify_many(pairs: Sequence[tuple[int, Message]], now: datetime | None = Non
         for start in range(0, len(rows), BATCH):
             statement = _insert_skipping_existing().values(rows[start : start + BATCH]).returning(TABLE.c.id)
             made += len(db.session.execute(statement).all())
+    if made and any(m.kind.immediate for _, m in pairs):
+        # Mailed as soon as the transaction commits (aiplan/jobs/schedule.py, SOON), not at the
+        # worker's next minute.
+        db.session.info[SOON_FLAG] = True
     return made
 
 

@@ -16,6 +16,7 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from tempfile import SpooledTemporaryFile
@@ -85,9 +86,13 @@ def file_name(original: str, taken: set[str]) -> str:
 
 
 @in_vietnamese
-def build_bundle(plan: Plan, school: School) -> tuple[SpooledTemporaryFile, int]:
-    """The school's bundle as a ZIP in a spooled temporary file, rewound, and its size in bytes."""
+def build_bundle(
+    plan: Plan, school: School, progress: Callable[[int, int, str], None] | None = None
+) -> tuple[SpooledTemporaryFile, int]:
+    """The school's bundle as a ZIP in a spooled temporary file, rewound, and its size in bytes.
+    `progress(done, total, step)` is told of each file copied (a background job shows it)."""
     evidence = school_evidence(plan, school)
+    total = sum(len(group.files) for group in evidence.groups)
     storage = get_storage()
     out = SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 — handed to the response, which closes it
     entries: list[Entry] = []
@@ -101,6 +106,8 @@ def build_bundle(plan: Plan, school: School) -> tuple[SpooledTemporaryFile, int]
                     entry = Entry(group.label, f"{folder}/{file_name(file.original_name, taken)}", file)
                     _copy(storage, archive, entry)
                     entries.append(entry)
+                    if progress is not None:
+                        progress(len(entries), total, f"Đang chép tệp minh chứng {len(entries)}/{total}")
             # Evidence is mostly compressed already (PDF, DOCX, images, video): stored as is; the index is text.
             stamp = _zip_time(datetime.now(LOCAL_TZ))
             for name, data in (

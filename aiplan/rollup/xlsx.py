@@ -8,7 +8,7 @@ before its first row.
 """
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from openpyxl import Workbook
@@ -49,8 +49,17 @@ PAPER_A4 = "9"  # the paperSize code of A4 (ECMA-376)
 
 
 @in_vietnamese
-def to_xlsx(r: Rollup) -> bytes:
-    """Phụ lục II filled with each school's results, one row per school, and a sheet per milestone."""
+def to_xlsx(r: Rollup, progress: Callable[[int, int, str], None] | None = None) -> bytes:
+    """Phụ lục II filled with each school's results, one row per school, and a sheet per milestone.
+    `progress(done, total, step)` is told of each school's row and each milestone's sheet (a background
+    job shows it)."""
+    milestones = [s for s in r.milestones if s.school_count or s.ward_item]
+    total = len(r.rows) + len(milestones) + 1
+
+    def rows_written(done: int) -> None:
+        if progress is not None:
+            progress(done, total, f"Đang ghi dòng của trường {done}/{len(r.rows)}")
+
     workbook = Workbook(write_only=True)
     workbook.add_named_style(HEADER)
     workbook.add_named_style(GROUP)
@@ -61,10 +70,12 @@ def to_xlsx(r: Rollup) -> bytes:
         as_of(r),
         *school_table(r),
         freeze="D4",
+        on_row=rows_written if progress is not None else None,
     )
-    for summary in r.milestones:
-        if summary.school_count or summary.ward_item:
-            _milestone_sheet(workbook.create_sheet(f"Mốc {summary.milestone.number}"), r, summary)
+    for number, summary in enumerate(milestones, start=1):
+        _milestone_sheet(workbook.create_sheet(f"Mốc {summary.milestone.number}"), r, summary)
+        if progress is not None:
+            progress(len(r.rows) + number, total, f"Đang ghi trang tính Mốc {summary.milestone.number}")
     _table(
         workbook.create_sheet("Phân công, vướng mắc"),
         f"Phân công và vướng mắc theo trường — năm học {r.year.name}",
@@ -88,6 +99,8 @@ def to_xlsx(r: Rollup) -> bytes:
         *tools_export.tools_table(tools_export.figures_of(r)),
         freeze="C4",
     )
+    if progress is not None:
+        progress(total - 1, total, "Đang lưu tệp Excel")
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -118,6 +131,7 @@ def _table(
     header_rows: Sequence[list] = (),
     merged_headers: int = 0,
     formats: dict | None = None,
+    on_row: Callable[[int], None] | None = None,
 ) -> None:
     """A title and subtitle (rows 1–2), then `header_rows` if any, the headers and the rows: numbers stay
     numbers, dates show as dd/mm/yyyy, and each column is as wide as its longest value (up to MAX_WIDTH or
@@ -149,13 +163,15 @@ def _table(
         ]
     )
     wrapped = {col for col, width in longest.items() if width > limits[col]}
-    for row in rows:
+    for number, row in enumerate(rows, start=1):
         sheet.append(
             [
                 _data_cell(sheet, value, col in wrapped and len(str(value)) + 2 > limits[col], (formats or {}).get(col))
                 for col, value in enumerate(row, start=1)
             ]
         )
+        if on_row is not None:
+            on_row(number)
 
 
 def _print_setup(sheet, header_rows: str) -> None:
