@@ -2,8 +2,6 @@
 of a large ward, a school's evidence ZIP. Huey carries the jobs (aiplan/jobs/queue.py), the worker
 runs them (`flask --app aiplan worker`), the Job row records them (aiplan/models/job.py)."""
 
-from flask import Blueprint
+from .routes import bp
 
-bp = Blueprint("jobs", __name__)
-
-from . import routes  # noqa: E402,F401  (registers the routes on bp)
+__all__ = ["bp"]

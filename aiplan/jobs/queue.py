@@ -14,6 +14,8 @@ from flask import Flask, current_app
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 from huey.api import TaskWrapper
 
+from . import runner, schedule
+
 NAME = "aiplan"
 
 
@@ -38,8 +40,6 @@ class JobQueue:
 
 
 def init_app(app: Flask) -> None:
-    from . import runner, schedule
-
     huey = make_huey(app.config["JOB_QUEUE_URL"], immediate=app.config["JOB_IMMEDIATE"])
 
     def run_job(job_id: int) -> None:

@@ -6,15 +6,17 @@ download link. Only the asker sees a job, and only while still allowed to read w
 anyone else gets 404, as for a school of another ward.
 """
 
-from flask import abort, current_app, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import login_required_any
 from ..extensions import db, htmx
 from ..models import Job, JobKind, Plan, Role, School, UpwardReport
-from . import bp, kinds, services
+from . import kinds, services
 from .runner import job_dir
+
+bp = Blueprint("jobs", __name__)
 
 POLL_SECONDS = 1
 
