@@ -22,6 +22,7 @@ from .inspection import (
     inspection_member,
 )
 from .notification import Notification, NotificationKind
+from .pilot import PilotLessons, PilotLevel, PilotLevelCount, PilotResult
 from .plan import (
     ContentArea,
     DayOff,
@@ -41,6 +42,7 @@ from .plan import (
     plan_pilot_school,
 )
 from .report import ReportKind, ReportText, UpwardKind, UpwardReport
+from .training import Organiser, Teacher, TrainingPlan, TrainingSession, carry_roster, training_attendance
 from .types import utcnow
 from .user import Role, User, UserSession
 from .ward import School, SchoolLevel, Ward
@@ -70,7 +72,12 @@ __all__ = [
     "Milestone",
     "Notification",
     "NotificationKind",
+    "Organiser",
     "Owner",
+    "PilotLessons",
+    "PilotLevel",
+    "PilotLevelCount",
+    "PilotResult",
     "Plan",
     "Rating",
     "ReportKind",
@@ -83,6 +90,9 @@ __all__ = [
     "SchoolYear",
     "SelfEvaluation",
     "Target",
+    "Teacher",
+    "TrainingPlan",
+    "TrainingSession",
     "TargetOutcome",
     "Timing",
     "UpwardKind",
@@ -94,7 +104,9 @@ __all__ = [
     "Ward",
     "WardActivityKind",
     "activity_content_area",
+    "carry_roster",
     "inspection_member",
     "plan_pilot_school",
+    "training_attendance",
     "utcnow",
 ]
