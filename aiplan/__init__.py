@@ -27,10 +27,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .evidence import bp as evidence_bp
     from .extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
     from .inspections import bp as inspections_bp
+    from .pilot import bp as pilot_bp
     from .plans import bp as plans_bp
     from .reports import bp as reports_bp
     from .rollup import bp as rollup_bp
     from .schools import bp as schools_bp
+    from .training import bp as training_bp
     from .years import bp as years_bp
 
     app = Flask(
@@ -78,6 +80,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         admin_bp,
         auditlog_bp,
         years_bp,
+        training_bp,
+        pilot_bp,
     ):
         app.register_blueprint(blueprint)
 

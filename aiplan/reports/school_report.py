@@ -19,6 +19,7 @@ from ..figures.evaluations import get_self_evaluation
 from ..figures.evidence import SchoolEvidence, school_evidence
 from ..figures.items import Progress, progress_by_school
 from ..figures.labels import item_label
+from ..figures.pilot import SchoolPilot, pilot_by_school
 from ..figures.school_page import checklist
 from ..models import (
     RESUBMITTED,
@@ -46,6 +47,7 @@ from .parts import (
     signature,
     written_parts,
 )
+from .pilot_part import pilot_paragraphs
 from .services import get_report_text, report_deadline, size_text
 
 KIND = "BÁO CÁO"
@@ -67,6 +69,7 @@ class SchoolReport:
     evaluation: SelfEvaluation | None
     text: ReportText | None
     deadline: Deadline | None
+    pilot: SchoolPilot | None = None  # its pilot classes' results (issue 17, part 8)
 
 
 def school_report(plan: Plan, school: School, today: date | None = None) -> SchoolReport:
@@ -85,6 +88,7 @@ def school_report(plan: Plan, school: School, today: date | None = None) -> Scho
         evaluation=get_self_evaluation(plan, school),
         text=get_report_text(plan, school),
         deadline=report_deadline(plan, ReportKind.SCHOOL),
+        pilot=pilot_by_school(plan, [school]).schools[0][1],
     )
 
 
@@ -277,6 +281,8 @@ def _self_evaluation(doc: AdminDocument, report: SchoolReport) -> None:
         widths=(1.2, 5.3, 2.3, 6.2),
         align=("center", None, None, None),
     )
+    if report.pilot is not None:
+        pilot_paragraphs(doc, report.pilot, "Nhà trường")
 
 
 def school_report_filename(plan: Plan, school: School) -> str:

@@ -19,7 +19,9 @@ from flask_babel import force_locale
 
 from ..documents.language import VIETNAMESE, in_vietnamese
 from ..documents.tables import csv_value
+from ..figures.pilot import pilot_by_school, pilot_json
 from ..figures.readmodel import ItemState, Rollup, SchoolRow
+from ..figures.training import training_by_school, training_json
 from ..models import RESUBMITTED, ItemStatus, TargetOutcome, Verdict
 from ..timeutil import LOCAL_TZ
 
@@ -283,6 +285,9 @@ def _document(r: Rollup, schools: list[dict]) -> dict:
             "evidence_files": r.total("evidence_files"),
             "restricted_files": r.total("restricted_files"),
         },
+        # Issue 17, parts 1 and 8: new keys only, every key above stays as it was.
+        "teacher_training": training_json(training_by_school(r.plan, [row.school for row in r.rows])),
+        "pilot_classes": pilot_json(pilot_by_school(r.plan, [row.school for row in r.rows])),
     }
 
 

@@ -10,6 +10,8 @@ from ..access import WARD_ROLES, login_required_any, roles_required
 from ..extensions import htmx
 from ..figures import rollup as services
 from ..figures.chain import chain_of_rollup
+from ..figures.pilot import pilot_by_school
+from ..figures.training import training_by_school
 from ..models import ItemKind, Role
 from ..schoolyear import plan_schools, viewed_plan
 from . import exports
@@ -62,6 +64,8 @@ def index():
         matrix_id=MATRIX_ID,
         list_limit=services.LIST_LIMIT,
         chart=progress_chart(rollup.weeks, rollup.total("required")),
+        training=training_by_school(rollup.plan, [row.school for row in rollup.rows]),
+        pilot=pilot_by_school(rollup.plan, [row.school for row in rollup.rows]),
     )
 
 

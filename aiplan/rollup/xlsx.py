@@ -17,7 +17,9 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Si
 from openpyxl.utils import get_column_letter
 
 from ..documents.language import in_vietnamese
+from ..figures.pilot import pilot_by_school, pilot_table
 from ..figures.readmodel import Rollup
+from ..figures.training import training_by_school, training_table
 from .exports import NO, YES, as_of, met_text, school_table, unit_of, verdict_text
 
 BOLD = Font(bold=True)
@@ -62,6 +64,21 @@ def to_xlsx(r: Rollup) -> bytes:
     for summary in r.milestones:
         if summary.school_count or summary.ward_item:
             _milestone_sheet(workbook.create_sheet(f"Mốc {summary.milestone.number}"), r, summary)
+    schools = [row.school for row in r.rows]
+    _table(
+        workbook.create_sheet("Bồi dưỡng GV"),
+        f"Tập huấn, bồi dưỡng giáo viên — năm học {r.year.name}",
+        as_of(r),
+        *training_table(training_by_school(r.plan, schools)),
+        freeze="B4",
+    )
+    _table(
+        workbook.create_sheet("Lớp thí điểm"),
+        f"Kết quả các lớp thí điểm (hình thức 2.2) — năm học {r.year.name}",
+        as_of(r),
+        *pilot_table(pilot_by_school(r.plan, schools)),
+        freeze="B4",
+    )
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
