@@ -67,7 +67,7 @@ class SessionForm(FlaskForm):
     )
     organiser = RadioField(
         _l("Đơn vị tổ chức"),
-        choices=[(member.value, member.label) for member in Organiser],
+        choices=[SelectChoice(member.value, member.label) for member in Organiser],
         validators=[InputRequired(_l("Chọn đơn vị tổ chức."))],
         invalid_choice_message=_l("Chọn đơn vị tổ chức trong danh sách."),
     )
