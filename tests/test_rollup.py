@@ -490,8 +490,9 @@ def test_the_page_and_every_export_run_the_same_queries_at_5_and_at_500_schools(
         assert counter.count == small[url], (url, small[url], counter.statements)
         # 25, not 20 as when the page read every item in one query: it now counts them in grouped
         # queries (per school, per milestone, per day, per late item) and reads the items of its
-        # matrix page alone, which at 3,000 schools is much cheaper than 27,000 rows.
-        assert counter.count <= 25, (url, counter.count)
+        # matrix page alone, which at 3,000 schools is much cheaper than 27,000 rows. Issue 17 adds one
+        # query each for teacher training and pilot-class results (figures/training.py, figures/pilot.py).
+        assert counter.count <= 27, (url, counter.count)
 
 
 def test_the_rollup_agrees_with_the_school_list_and_the_supervisors_shares(seeded):

@@ -166,7 +166,9 @@ def test_the_json_has_the_documented_shape(seeded, as_persona):
 
 def test_the_xlsx_has_frozen_vietnamese_headers_fitting_widths_and_real_numbers(seeded, as_persona):
     book = get_xlsx(as_persona("ward_admin"))
-    assert book.sheetnames == ["Phụ lục II", "Theo trường"] + [f"Mốc {n}" for n in range(1, 10)]
+    existing = ["Phụ lục II", "Theo trường"] + [f"Mốc {n}" for n in range(1, 10)]
+    assert book.sheetnames[: len(existing)] == existing  # the sheets other tools read stay first, unchanged
+    assert {"Bồi dưỡng GV", "Lớp thí điểm"} <= set(book.sheetnames[len(existing) :])  # issue 17's new sheets
     assert all(len(name) <= 31 for name in book.sheetnames)
     assert book["Phụ lục II"].freeze_panes == "B5"
     assert book["Theo trường"].freeze_panes == "D4"

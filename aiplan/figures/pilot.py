@@ -4,7 +4,7 @@ assessed at each level and the lessons by content area, in a fixed number of gro
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select, union_all
 from sqlalchemy.orm import selectinload
 
 from ..database import among
@@ -104,7 +104,8 @@ class WardPilot:
 
 
 def pilot_by_school(plan: Plan, schools: list[School]) -> WardPilot:
-    """Each school's pilot-class figures in four grouped queries, whatever the number of schools."""
+    """Each school's pilot-class figures in ONE query (grouped counts joined by UNION ALL),
+    whatever the number of schools."""
     ids = [school.id for school in schools]
     figures = {school_id: SchoolPilot() for school_id in ids}
     if ids:
@@ -119,34 +120,56 @@ def pilot_by_school(plan: Plan, schools: list[School]) -> WardPilot:
             )
             .subquery()
         )
-        for school_id, count, results in db.session.execute(
-            select(classes.c.school_id, func.count(classes.c.id), func.count(PilotResult.id))
-            .outerjoin(PilotResult, PilotResult.activity_id == classes.c.id)
-            .group_by(classes.c.school_id)
-        ):
-            figures[school_id].classes, figures[school_id].with_result = int(count), int(results)
-        for school_id, level, pupils in db.session.execute(
-            select(classes.c.school_id, PilotLevelCount.level, func.sum(PilotLevelCount.pupils))
-            .join(PilotResult, PilotResult.activity_id == classes.c.id)
-            .join(PilotLevelCount, PilotLevelCount.result_id == PilotResult.id)
-            .group_by(classes.c.school_id, PilotLevelCount.level)
-        ):
-            figures[school_id].levels[PilotLevel(level)] = int(pupils or 0)
-        for school_id, area_id, lessons in db.session.execute(
-            select(classes.c.school_id, PilotLessons.content_area_id, func.sum(PilotLessons.lessons))
-            .join(PilotResult, PilotResult.activity_id == classes.c.id)
-            .join(PilotLessons, PilotLessons.result_id == PilotResult.id)
-            .group_by(classes.c.school_id, PilotLessons.content_area_id)
-        ):
-            figures[school_id].lessons[area_id] = int(lessons or 0)
-        for school_id, count in db.session.execute(
-            select(classes.c.school_id, func.count(EvidenceFile.id))
+        with_result = select(classes.c.school_id, PilotResult.id.label("result_id")).join(
+            PilotResult, PilotResult.activity_id == classes.c.id
+        )
+        results = with_result.subquery()
+        parts = [
+            select(
+                _const("'classes'"), classes.c.school_id, _const("''"), _const("0"), func.count(classes.c.id)
+            ).group_by(classes.c.school_id),
+            select(_const("'with_result'"), results.c.school_id, _const("''"), _const("0"), func.count()).group_by(
+                results.c.school_id
+            ),
+            select(
+                _const("'level'"),
+                results.c.school_id,
+                PilotLevelCount.level,
+                _const("0"),
+                func.sum(PilotLevelCount.pupils),
+            )
+            .join(PilotLevelCount, PilotLevelCount.result_id == results.c.result_id)
+            .group_by(results.c.school_id, PilotLevelCount.level),
+            select(
+                _const("'lessons'"),
+                results.c.school_id,
+                _const("''"),
+                PilotLessons.content_area_id,
+                func.sum(PilotLessons.lessons),
+            )
+            .join(PilotLessons, PilotLessons.result_id == results.c.result_id)
+            .group_by(results.c.school_id, PilotLessons.content_area_id),
+            select(_const("'products'"), classes.c.school_id, _const("''"), _const("0"), func.count(EvidenceFile.id))
             .join(EvidenceFile, EvidenceFile.activity_id == classes.c.id)
             .where(EvidenceFile.deleted_at.is_(None))
-            .group_by(classes.c.school_id)
-        ):
-            figures[school_id].products = int(count)
+            .group_by(classes.c.school_id),
+        ]
+        for kind, school_id, level, area_id, count in db.session.execute(union_all(*parts)):
+            numbers = figures.get(school_id)
+            if numbers is None:
+                continue
+            if kind == "level":
+                numbers.levels[PilotLevel(level)] = int(count or 0)
+            elif kind == "lessons":
+                numbers.lessons[area_id] = int(count or 0)
+            else:
+                setattr(numbers, kind, int(count or 0))
     return WardPilot(list(plan.content_areas), [(school, figures[school.id]) for school in schools])
+
+
+def _const(sql: str):
+    """A constant column of the UNION (inlined: only the code's own literals)."""
+    return literal_column(sql)
 
 
 def pilot_json(ward: WardPilot) -> dict:
