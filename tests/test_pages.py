@@ -141,7 +141,8 @@ def test_pages_run_a_fixed_number_of_queries_whatever_the_number_of_schools(app,
     assert large.count == small.count, large.statements
     # incl. the header's year selector and the plan's pilot schools; the ward's own page also reads the
     # reporting chain (the schools' ids, the ward's mốc 8 item, the schools' counts) and its own records
-    assert small.count <= (17 if url == "/ward" else 14)
+    # (+1 on a school's page: its pilot classes' results beside milestone 7, issue 17 part 8)
+    assert small.count <= (17 if url == "/ward" else 15)
 
 
 def test_responses_carry_the_security_headers(client):

@@ -82,8 +82,13 @@ class SchoolPilot:
 
 @dataclass
 class WardPilot:
-    areas: list[ContentArea]
+    plan: Plan
     schools: list[tuple[School, SchoolPilot]]
+
+    @property
+    def areas(self) -> list[ContentArea]:
+        """The plan's content areas, read only by the pages that list lessons by area."""
+        return list(self.plan.content_areas)
 
     def total(self, attr: str) -> int:
         return sum(getattr(figures, attr) for _school, figures in self.schools)
@@ -164,7 +169,7 @@ def pilot_by_school(plan: Plan, schools: list[School]) -> WardPilot:
                 numbers.lessons[area_id] = int(count or 0)
             else:
                 setattr(numbers, kind, int(count or 0))
-    return WardPilot(list(plan.content_areas), [(school, figures[school.id]) for school in schools])
+    return WardPilot(plan, [(school, figures[school.id]) for school in schools])
 
 
 def _const(sql: str):
