@@ -5,7 +5,7 @@ number of grouped queries, whatever the number of schools."""
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, literal_column, select, union_all
+from sqlalchemy import ColumnClause, func, literal_column, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..database import among
@@ -54,12 +54,13 @@ def sessions(plan: Plan, school: School) -> list[TrainingSession]:
 def teacher_history(teacher: Teacher) -> list[TrainingSession]:
     """The live sessions `teacher` attended, in this year and (through the rows the rollover
     carried) the years before, oldest first."""
-    ids, row = [teacher.id], teacher
-    while row.carried_from_id is not None and len(ids) < 50:
-        row = db.session.get(Teacher, row.carried_from_id)  # one row a year: a handful at most
+    ids, earlier = [teacher.id], teacher.carried_from_id
+    while earlier is not None and len(ids) < 50:
+        row = db.session.get(Teacher, earlier)  # one row a year: a handful at most
         if row is None:
             break
         ids.append(row.id)
+        earlier = row.carried_from_id
     return list(
         db.session.scalars(
             select(TrainingSession)
@@ -168,7 +169,7 @@ def training_by_school(plan: Plan, schools: list[School]) -> WardTraining:
     return WardTraining(list(plan.content_areas), [(school, figures[school.id]) for school in schools])
 
 
-_NO_AREA = literal_column("0")
+_NO_AREA: ColumnClause = literal_column("0")
 
 
 def _kind(name: str):

@@ -163,7 +163,8 @@ def import_roster(slug):
     school = get_school(slug, write=True)
     plan = current_plan(school.ward_id)
     check_writable(school, plan.id)
-    form, problems, status = RosterImportForm(), [], 200
+    form, status = RosterImportForm(), 200
+    problems: list[str] = []
     if request.method == "POST":
         upload = request.files.get("file")
         if not form.validate() or upload is None or not upload.filename:
