@@ -17,8 +17,8 @@ def describe(result: PilotResult) -> dict:
     return {
         "class_plan": result.class_plan,
         "assessment": result.assessment,
-        "lessons": {str(row.content_area_id): row.lessons for row in result.lessons if row.lessons},
-        "levels": {row.level.value: row.pupils for row in result.levels if row.pupils},
+        "lessons_by_area": {str(row.content_area_id): row.lessons for row in result.lessons if row.lessons},
+        "pupils_by_level": {row.level.value: row.pupils for row in result.levels if row.pupils},
     }
 
 
