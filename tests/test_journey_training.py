@@ -49,7 +49,7 @@ def test_a_school_keeps_its_roster_and_sessions_and_the_ward_sees_who_was_traine
     page.get_by_label("Môn dạy").fill("Toán")
     page.get_by_role("button", name="Thêm vào danh sách").click()
     expect(page.locator("#roster")).to_contain_text("Phạm Minh Đức")
-    expect(page.locator("#roster caption")).to_have_text("3 giáo viên")
+    expect(page.locator("#roster-count")).to_have_text("3 giáo viên")
     no_overflow(page)
 
     page.get_by_role("link", name="Kế hoạch và các buổi bồi dưỡng").click()
