@@ -381,6 +381,12 @@ ACCESS.update(
         "training.teacher": ("GET", a_teacher_url(), SCHOOL_A_READERS),
         "training.teacher_delete": ("POST", a_teacher_url("/delete"), STAFF_A_ONLY, {"version": "1"}),
         "training.import_roster": ("GET", f"/schools/{SCHOOL_A}/training/teachers/import", STAFF_A_ONLY),
+        # Without previewed rows the staff are told the list is empty (422) and nothing is added.
+        "training.import_confirm": (
+            "POST",
+            f"/schools/{SCHOOL_A}/training/teachers/import/confirm",
+            STAFF_A_ONLY | {"staff_a": 422},
+        ),
         "training.roster_sample": ("GET", "/training/mau-danh-sach-giao-vien.csv", EVERYONE_SIGNED_IN),
         "training.session_new": ("GET", f"/schools/{SCHOOL_A}/training/sessions/new", STAFF_A_ONLY),
         "training.session": ("GET", a_session_url(), SCHOOL_A_READERS),

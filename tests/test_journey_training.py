@@ -43,6 +43,8 @@ def test_a_school_keeps_its_roster_and_sessions_and_the_ward_sees_who_was_traine
     page.get_by_role("link", name="Nhập từ tệp CSV/XLSX").click()
     page.get_by_label("Tệp danh sách giáo viên (.csv hoặc .xlsx)").set_input_files(roster)
     page.get_by_role("button", name="Nhập danh sách").click()
+    expect(page.locator("#roster-preview")).to_contain_text("Thêm vào danh sách")
+    page.get_by_role("button", name="Xác nhận nhập").click()
     expect(page.locator("#roster")).to_contain_text("Nguyễn Thị Ví Dụ")
 
     page.get_by_label(re.compile(r"^Họ và tên")).fill("Phạm Minh Đức")

@@ -107,10 +107,19 @@ def test_the_sample_roster_files_import_and_a_bad_row_imports_nothing(app, staff
     assert "Dòng 3: thiếu họ và tên giáo viên" in page and "Dòng 4" in page
     with app.app_context():
         assert teachers_of(SCHOOL_A) == []
-    ok = staff.post(f"{ROSTER_A}/import", data={"file": (io.BytesIO(sample_csv()), "mau.csv")})
-    assert ok.status_code == 302
+    preview = staff.post(f"{ROSTER_A}/import", data={"file": (io.BytesIO(sample_csv()), "mau.csv")})
+    assert preview.status_code == 200 and "Xem trước: 2 dòng" in text_of(preview)
+    with app.app_context():
+        assert teachers_of(SCHOOL_A) == []  # nothing saved before the confirmation
+    rows = {"name": ["Nguyễn Thị Ví Dụ", "Trần Văn Ví Dụ"], "subject": ["Tin học", "Toán"]}
+    confirm = f"{ROSTER_A}/import/confirm"
+    assert staff.post(confirm, data=rows | {"email": ["nguyen.thi.vidu@truong.edu.vn", ""]}).status_code == 302
     again = staff.post(f"{ROSTER_A}/import", data={"file": (io.BytesIO(sample_xlsx()), "mau.xlsx")})
-    assert again.status_code == 302
+    assert "Bỏ qua: đã có trong danh sách" in text_of(again)
+    tampered = staff.post(confirm, data=rows | {"email": ["=cmd()", ""]})
+    assert tampered.status_code == 422
+    assert staff.post(confirm, data=rows | {"email": [""]}).status_code == 400
+    assert staff.post(confirm, data=rows | {"email": ["nguyen.thi.vidu@truong.edu.vn", ""]}).status_code == 302
     with app.app_context():
         assert [t.name for t in teachers_of(SCHOOL_A)] == ["Nguyễn Thị Ví Dụ", "Trần Văn Ví Dụ"]  # no duplicates
         assert teachers_of(SCHOOL_A)[0].email == "nguyen.thi.vidu@truong.edu.vn"

@@ -1,7 +1,7 @@
 """Teacher training: the school's roster, training plan and sessions (its staff write, the ward
 reads), each teacher's history, and the ward's own training plan with every school's figures."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,19 +16,16 @@ from ..access import (
     get_training_session,
     roles_required,
 )
-from ..documents.tables import MAX_BYTES, ImportFileError, read_tables
 from ..figures import training as figures
 from ..inputs import posted_version
 from ..models import Role
 from ..schoolyear import current_plan, plan_schools, viewed_plan
 from . import services
-from .forms import RosterImportForm, SessionForm, TeacherForm, TrainingPlanForm
-from .samples import sample_csv, sample_xlsx
+from .forms import SessionForm, TeacherForm, TrainingPlanForm
 
 bp = Blueprint("training", __name__)
 
 UNPROCESSABLE, CONFLICT = 422, 409
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _plan_form(record):
@@ -154,64 +151,6 @@ def teacher_delete(slug, teacher_id):
         return _render_teacher(school, teacher, TeacherForm(data=data), "delete"), CONFLICT
     flash(_("Đã xóa %(name)s khỏi danh sách giáo viên.", name=name), "success")
     return redirect(url_for(".roster", slug=school.slug))
-
-
-@bp.route("/schools/<slug>/training/teachers/import", methods=["GET", "POST"])
-@roles_required(Role.SCHOOL_STAFF)
-def import_roster(slug):
-    """Add teachers from a CSV or XLSX list: every row, or none (each problem named with its line)."""
-    school = get_school(slug, write=True)
-    plan = current_plan(school.ward_id)
-    check_writable(school, plan.id)
-    form, status = RosterImportForm(), 200
-    problems: list[str] = []
-    if request.method == "POST":
-        upload = request.files.get("file")
-        if not form.validate() or upload is None or not upload.filename:
-            problems = form.errors.get("csrf_token", []) or [_("Chọn tệp CSV hoặc XLSX để tải lên.")]
-        else:
-            raw = upload.stream.read(MAX_BYTES + 1)
-            try:
-                teachers, problems = services.read_roster(read_tables(upload.filename[-180:], raw))
-            except ImportFileError as refused:
-                problems = refused.problems
-            if not problems:
-                added, skipped = services.import_roster(
-                    plan, school, teachers, figures.roster(plan, school), actor=current_user
-                )
-                flash(
-                    _(
-                        "Đã thêm %(added)d giáo viên vào danh sách; bỏ qua %(skipped)d người đã có.",
-                        added=added,
-                        skipped=skipped,
-                    ),
-                    "success",
-                )
-                return redirect(url_for(".roster", slug=school.slug))
-        status = UNPROCESSABLE
-    return render_template(
-        "training/import.html", school=school, plan=plan, form=form, problems=problems, max_mb=MAX_BYTES // 2**20
-    ), status
-
-
-@bp.get("/training/mau-danh-sach-giao-vien.<ext>")
-@roles_required(*Role)
-def roster_sample(ext):
-    """The roster list's sample file, CSV or XLSX."""
-    if ext == "csv":
-        body, mimetype = sample_csv(), "text/csv; charset=utf-8"
-    elif ext == "xlsx":
-        body, mimetype = sample_xlsx(), XLSX
-    else:
-        abort(404)
-    return (
-        body,
-        200,
-        {
-            "Content-Type": mimetype,
-            "Content-Disposition": f'attachment; filename="mau-danh-sach-giao-vien.{ext}"',
-        },
-    )
 
 
 @bp.route("/schools/<slug>/training/sessions/new", methods=["GET", "POST"])
