@@ -36,12 +36,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .notifications import bp as notifications_bp
     from .notifications import cli as notifications_cli
     from .partners import bp as partners_bp
+    from .pilot import bp as pilot_bp
     from .plans import bp as plans_bp
     from .problems import bp as problems_bp
     from .reports import bp as reports_bp
     from .resources import bp as resources_bp
     from .rollup import bp as rollup_bp
     from .schools import bp as schools_bp
+    from .training import bp as training_bp
     from .years import bp as years_bp
 
     app = Flask(
@@ -97,6 +99,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         partners_bp,
         aitools_bp,
         jobs_bp,
+        training_bp,
+        pilot_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -28,6 +28,8 @@ from .models import (
     Resource,
     Role,
     School,
+    Teacher,
+    TrainingSession,
     User,
     UserSession,
     inspection_member,
@@ -437,3 +439,36 @@ def get_consent(slug: str, consent_id: int, write: bool = False) -> tuple[School
     if write:
         check_writable(school, consent.plan_id)
     return school, consent
+
+
+# -- teacher training and pilot-class results (issue 17, parts 1 and 8) ------------------------
+
+
+def get_teacher(slug: str, teacher_id: int, write: bool = False) -> tuple[School, Teacher]:
+    """A teacher on the school's roster (not removed), 404 otherwise; for writes as get_item."""
+    school = get_school(slug)
+    teacher = db.session.get(Teacher, teacher_id)
+    if teacher is None or teacher.school_id != school.id or teacher.deleted_at is not None:
+        abort(404)
+    if write:
+        check_writable(school, teacher.plan_id)
+    return school, teacher
+
+
+def get_training_session(slug: str, session_id: int, write: bool = False) -> tuple[School, TrainingSession]:
+    """A training session of the school (not deleted), 404 otherwise; for writes as get_item."""
+    school = get_school(slug)
+    session = db.session.get(TrainingSession, session_id)
+    if session is None or session.school_id != school.id or session.deleted_at is not None:
+        abort(404)
+    if write:
+        check_writable(school, session.plan_id)
+    return school, session
+
+
+def get_pilot_class(slug: str, activity_id: int, write: bool = False) -> tuple[School, Activity]:
+    """One of the school's pilot classes (a live activity of form 2.2), 404 otherwise; writes as get_item."""
+    school, activity = get_activity(slug, activity_id, write=write)
+    if activity.form is None or activity.form.code != "2.2":
+        abort(404)
+    return school, activity

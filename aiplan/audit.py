@@ -226,6 +226,17 @@ ACTION_LABELS = {
     "resource.create": "Ghi nhận nguồn lực",
     "resource.update": "Sửa nguồn lực",
     "resource.delete": "Xóa nguồn lực",
+    # teacher training and pilot-class results (issue 17, parts 1 and 8)
+    "teacher.create": "Thêm giáo viên vào danh sách",
+    "teacher.update": "Sửa thông tin giáo viên",
+    "teacher.delete": "Xóa giáo viên khỏi danh sách",
+    "teacher.import": "Nhập danh sách giáo viên từ tệp",
+    "training.plan": "Lưu kế hoạch tập huấn, bồi dưỡng",
+    "training.session_create": "Ghi nhận buổi bồi dưỡng giáo viên",
+    "training.session_update": "Sửa buổi bồi dưỡng giáo viên",
+    "training.session_delete": "Xóa buổi bồi dưỡng giáo viên",
+    "training.roster_carried": "Chuyển danh sách giáo viên sang năm học mới",
+    "pilot.result": "Ghi kết quả lớp thí điểm",
 }
 FIELD_LABELS = {
     "days_off": "Ngày nghỉ của phường",
@@ -357,6 +368,20 @@ FIELD_LABELS = {
     "files": "Tệp gửi kèm",
     "body": "Nội dung",
     "problem": "Vướng mắc",
+    "held_on": "Ngày tổ chức",
+    "content_area": "Nội dung",
+    "organiser": "Đơn vị tổ chức",
+    "organiser_name": "Tên đơn vị tổ chức",
+    "teachers": "Giáo viên tham dự",
+    "text": "Nội dung",
+    "added": "Số giáo viên thêm",
+    "skipped": "Số giáo viên bỏ qua (đã có)",
+    "names": "Họ tên",
+    "class_plan": "Kế hoạch dạy học của lớp",
+    "assessment": "Cách đánh giá và nhận xét chung",
+    "lessons_by_area": "Số tiết theo nội dung",
+    "pupils_by_level": "Số học sinh theo mức",
+    "class": "Lớp",
 }
 
 

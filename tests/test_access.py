@@ -20,6 +20,7 @@ from aiplan.models import (
     InspectionDecision,
     Notification,
     NotificationKind,
+    Organiser,
     Partner,
     Plan,
     Problem,
@@ -27,6 +28,8 @@ from aiplan.models import (
     Resource,
     ResourceKind,
     School,
+    Teacher,
+    TrainingSession,
     UpwardKind,
     UpwardReport,
     User,
@@ -609,6 +612,67 @@ ACCESS.update(
         "jobs.retry": ("POST", a_job_url("/retry"), ASKER_ONLY),
     }
 )
+
+
+# Teacher training and pilot-class results (issue 17, parts 1 and 8); writes checked in
+# test_training.py and test_pilot.py.
+def a_teacher_url(suffix: str = ""):
+    def url() -> str:
+        teacher = db.session.scalar(select(Teacher))
+        if teacher is None:
+            school = db.session.scalar(select(School).filter_by(slug=SCHOOL_A))
+            teacher = Teacher(plan_id=db.session.scalar(select(Plan.id)), school_id=school.id, name="Nguyễn Thị Hoa")
+            db.session.add(teacher)
+            db.session.commit()
+        return f"/schools/{SCHOOL_A}/training/teachers/{teacher.id}{suffix}"
+
+    return url
+
+
+def a_session_url(suffix: str = ""):
+    def url() -> str:
+        session = db.session.scalar(select(TrainingSession))
+        if session is None:
+            plan = db.session.scalar(select(Plan))
+            school = db.session.scalar(select(School).filter_by(slug=SCHOOL_A))
+            session = TrainingSession(
+                plan=plan,
+                school_id=school.id,
+                held_on=date(2025, 10, 15),
+                title="Tập huấn AI",
+                content_area=plan.content_areas[0],
+                organiser=Organiser.WARD,
+            )
+            db.session.add(session)
+            db.session.commit()
+        return f"/schools/{SCHOOL_A}/training/sessions/{session.id}{suffix}"
+
+    return url
+
+
+SCHOOL_A_READERS = EVERYONE_SIGNED_IN | {"staff_b": FORBIDDEN}
+ACCESS.update(
+    {
+        "training.index": ("GET", f"/schools/{SCHOOL_A}/training", SCHOOL_A_READERS),
+        "training.roster": ("GET", f"/schools/{SCHOOL_A}/training/teachers", SCHOOL_A_READERS),
+        "training.teacher": ("GET", a_teacher_url(), SCHOOL_A_READERS),
+        "training.teacher_delete": ("POST", a_teacher_url("/delete"), STAFF_A_ONLY, {"version": "1"}),
+        "training.import_roster": ("GET", f"/schools/{SCHOOL_A}/training/teachers/import", STAFF_A_ONLY),
+        # Without previewed rows the staff are told the list is empty (422) and nothing is added.
+        "training.import_confirm": (
+            "POST",
+            f"/schools/{SCHOOL_A}/training/teachers/import/confirm",
+            STAFF_A_ONLY | {"staff_a": 422},
+        ),
+        "training.roster_sample": ("GET", "/training/mau-danh-sach-giao-vien.csv", EVERYONE_SIGNED_IN),
+        "training.session_new": ("GET", f"/schools/{SCHOOL_A}/training/sessions/new", STAFF_A_ONLY),
+        "training.session": ("GET", a_session_url(), SCHOOL_A_READERS),
+        "training.session_delete": ("POST", a_session_url("/delete"), STAFF_A_ONLY, {"version": "1"}),
+        "training.ward": ("GET", "/ward/training", WARD_ONLY),
+        "pilot.index": ("GET", f"/schools/{SCHOOL_A}/pilot", SCHOOL_A_READERS),
+        "pilot.result": ("GET", lambda: f"/schools/{SCHOOL_A}/pilot/{an_activity().id}", SCHOOL_A_READERS),
+    }
+)
 NOT_ROUTES = {"static"}
 
 
@@ -653,6 +717,14 @@ SECOND_METHOD_TESTED_IN.update(
         ("admin.account_edit", "POST"): "test_admin_accounts.py",
         ("admin.import_file", "POST"): "test_admin_import.py",
         ("auth.change_password", "POST"): "test_password_change.py",
+        ("training.index", "POST"): "test_training.py",
+        ("training.roster", "POST"): "test_training.py",
+        ("training.teacher", "POST"): "test_training.py",
+        ("training.import_roster", "POST"): "test_training.py",
+        ("training.session_new", "POST"): "test_training.py",
+        ("training.session", "POST"): "test_training.py",
+        ("training.ward", "POST"): "test_training.py",
+        ("pilot.result", "POST"): "test_pilot.py",
     }
     | SECOND_METHOD_TESTED_IN_MAIL
 )

@@ -166,12 +166,16 @@ def test_the_json_has_the_documented_shape(seeded, as_persona):
 
 def test_the_xlsx_has_frozen_vietnamese_headers_fitting_widths_and_real_numbers(seeded, as_persona):
     book = get_xlsx(as_persona("ward_admin"))
-    assert book.sheetnames == ["Phụ lục II", "Theo trường"] + [f"Mốc {n}" for n in range(1, 10)] + [
+    existing = ["Phụ lục II", "Theo trường"] + [f"Mốc {n}" for n in range(1, 10)]
+    assert book.sheetnames[: len(existing)] == existing  # the sheets other tools read stay first, unchanged
+    assert book.sheetnames[len(existing) :] == [  # issue 17's new sheets
         "Phân công, vướng mắc",
-        "Thiết bị",  # the equipment survey (issue 17, part 2)
-        "Nguồn lực",  # the resources register (issue 17, part 3)
+        "Thiết bị",  # the equipment survey (part 2)
+        "Nguồn lực",  # the resources register (part 3)
         "Đối tác",
         "Công cụ AI",
+        "Bồi dưỡng GV",
+        "Lớp thí điểm",
     ]
     assert all(len(name) <= 31 for name in book.sheetnames)
     assert book["Phụ lục II"].freeze_panes == "B5"

@@ -20,6 +20,7 @@ from ..figures.activities import group_by_form, school_activities, target_actual
 from ..figures.evaluations import get_self_evaluation
 from ..figures.evidence import files_for_activity
 from ..figures.partners import activity_partners
+from ..figures.pilot import pilot_by_school
 from ..figures.school_page import checklist
 from ..inputs import parse_digits, posted_version
 from ..models import Activity, Role, User
@@ -185,6 +186,7 @@ def self_evaluation(slug):
         can_reopen=current_user.role is Role.WARD_ADMIN,
         saved=evaluation_data(evaluation),
         people=_people(evaluation),
+        pilot=pilot_by_school(plan, [school]).schools[0][1],  # the evidence shown under criterion 3
     ), status
 
 

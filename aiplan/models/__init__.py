@@ -28,6 +28,7 @@ from .job import Job, JobKind, JobStatus
 from .mail import Digest, DigestKind, DigestStatus, digest_notification
 from .notification import Notification, NotificationKind
 from .partner import Partner, PartnerKind, partner_activity
+from .pilot import PilotLessons, PilotLevel, PilotLevelCount, PilotResult
 from .plan import (
     ContentArea,
     DayOff,
@@ -49,6 +50,7 @@ from .plan import (
 from .problems import Problem, ProblemFile, ProblemMessage, ProblemStatus
 from .report import ReportKind, ReportText, UpwardKind, UpwardReport
 from .resource import Condition, Resource, ResourceKind
+from .training import Organiser, Teacher, TrainingPlan, TrainingSession, carry_roster, training_attendance
 from .types import utcnow
 from .user import DigestFrequency, Role, User, UserSession
 from .ward import School, SchoolLevel, Ward
@@ -91,9 +93,14 @@ __all__ = [
     "Milestone",
     "Notification",
     "NotificationKind",
+    "Organiser",
     "Owner",
     "Partner",
     "PartnerKind",
+    "PilotLessons",
+    "PilotLevel",
+    "PilotLevelCount",
+    "PilotResult",
     "Plan",
     "Problem",
     "ProblemFile",
@@ -115,7 +122,10 @@ __all__ = [
     "SelfEvaluation",
     "Target",
     "TargetOutcome",
+    "Teacher",
     "Timing",
+    "TrainingPlan",
+    "TrainingSession",
     "UpwardKind",
     "UpwardReport",
     "User",
@@ -125,11 +135,13 @@ __all__ = [
     "Ward",
     "WardActivityKind",
     "activity_content_area",
+    "carry_roster",
     "consent_tool",
     "digest_notification",
     "duty_co_owner",
     "inspection_member",
     "partner_activity",
     "plan_pilot_school",
+    "training_attendance",
     "utcnow",
 ]

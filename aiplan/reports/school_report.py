@@ -19,6 +19,7 @@ from ..figures.evaluations import get_self_evaluation
 from ..figures.evidence import SchoolEvidence, school_evidence
 from ..figures.items import Progress, progress_by_school
 from ..figures.labels import item_label
+from ..figures.pilot import SchoolPilot, pilot_by_school
 from ..figures.problems import school_problems
 from ..figures.school_page import checklist
 from ..models import (
@@ -49,6 +50,7 @@ from .parts import (
     signature,
     written_parts,
 )
+from .pilot_part import pilot_paragraphs
 from .services import get_report_text, report_deadline
 
 KIND = "BÁO CÁO"
@@ -71,6 +73,7 @@ class SchoolReport:
     text: ReportText | None
     deadline: Deadline | None
     problems: list[Problem] = field(default_factory=list)  # raised by the school (figures/problems.py)
+    pilot: SchoolPilot | None = None  # its pilot classes' results (issue 17, part 8)
 
 
 def school_report(plan: Plan, school: School, today: date | None = None) -> SchoolReport:
@@ -90,6 +93,7 @@ def school_report(plan: Plan, school: School, today: date | None = None) -> Scho
         text=get_report_text(plan, school),
         deadline=report_deadline(plan, ReportKind.SCHOOL),
         problems=school_problems(plan, school),
+        pilot=pilot_by_school(plan, [school]).schools[0][1],
     )
 
 
@@ -282,6 +286,8 @@ def _self_evaluation(doc: AdminDocument, report: SchoolReport) -> None:
         widths=(1.2, 5.3, 2.3, 6.2),
         align=("center", None, None, None),
     )
+    if report.pilot is not None:
+        pilot_paragraphs(doc, report.pilot, "Nhà trường")
 
 
 def school_report_filename(plan: Plan, school: School) -> str:

@@ -18,6 +18,7 @@ from ..documents.admin_doc import AdminDocument, Authority, office_code
 from ..documents.language import in_vietnamese
 from ..figures.activities import TargetActual, integration_share
 from ..figures.evaluations import EvaluationSummary, evaluation_summary
+from ..figures.pilot import WardPilot, pilot_by_school
 from ..figures.problems import ward_problems
 from ..figures.readmodel import LateGroup, Rollup, SchoolRow
 from ..figures.resources import ResourceSummary, resource_summary
@@ -39,6 +40,7 @@ from ..models import (
 from ..schoolyear import plan_schools
 from ..timeutil import local_today
 from .parts import ROMAN, document_number, in_sentence, place_name, plan_reference, signature, written_parts
+from .pilot_part import pilot_paragraphs
 from .school_report import form_label, status_text
 from .services import get_report_text, report_deadline
 
@@ -69,6 +71,7 @@ class WardReport:
     deadline: Deadline | None
     resources: ResourceSummary
     problems: list[Problem] = field(default_factory=list)  # raised by the schools (figures/problems.py)
+    pilot: WardPilot | None = None  # the pilot classes' results (issue 17, part 8)
 
     @cached_property
     def rows(self) -> dict[int, SchoolRow]:
@@ -103,6 +106,7 @@ def ward_report(plan: Plan, today: date | None = None) -> WardReport:
         deadline=report_deadline(plan, ReportKind.WARD),
         problems=ward_problems(plan),
         resources=resource_summary(plan, schools),
+        pilot=pilot_by_school(plan, schools),
     )
 
 
@@ -296,6 +300,8 @@ def evaluations_section(doc: AdminDocument, numeral: str, report: WardReport) ->
         widths=(1.2, 7.4, 1.5, 1.5, 1.5, 1.8),
         align=("center", None, "center", "center", "center", "center"),
     )
+    if report.pilot is not None:
+        pilot_paragraphs(doc, report.pilot, "Các trường")
 
 
 def late_section(doc: AdminDocument, numeral: str, report: WardReport) -> None:

@@ -20,7 +20,9 @@ from flask_babel import force_locale
 from ..documents.language import VIETNAMESE, in_vietnamese
 from ..documents.tables import csv_value
 from ..figures.duties import duties_json, duty_rows
+from ..figures.pilot import pilot_by_school, pilot_json
 from ..figures.readmodel import ItemState, Rollup, SchoolRow
+from ..figures.training import training_by_school, training_json
 from ..models import RESUBMITTED, ItemStatus, TargetOutcome, Verdict
 from ..timeutil import LOCAL_TZ
 from . import aitools as tools_export
@@ -291,6 +293,9 @@ def _document(r: Rollup, schools: list[dict]) -> dict:
         **{part.key: part.json() for part in r.parts},
         "partners": partners_export.partners_json(partners_export.figures_of(r)),
         "ai_tools": tools_export.tools_json(tools_export.figures_of(r)),
+        # Issue 17, parts 1 and 8: new keys only, every key above stays as it was.
+        "teacher_training": training_json(training_by_school(r.plan, [row.school for row in r.rows])),
+        "pilot_classes": pilot_json(pilot_by_school(r.plan, [row.school for row in r.rows])),
     }
 
 

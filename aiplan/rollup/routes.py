@@ -12,7 +12,9 @@ from ..figures import rollup as services
 from ..figures.chain import chain_of_rollup
 from ..figures.duties import duty_rows
 from ..figures.equipment import equipment_summary
+from ..figures.pilot import pilot_by_school
 from ..figures.resources import resource_summary
+from ..figures.training import training_by_school
 from ..models import ItemKind, Role
 from ..schoolyear import plan_schools, viewed_plan
 from . import aitools as tools_export
@@ -81,6 +83,8 @@ def index():
         duties=duty_rows(rollup.plan, [row.school for row in rollup.rows], rollup.today),
         partners=partners_export.figures_of(rollup),
         ai_tools=tools_export.figures_of(rollup),
+        training=training_by_school(rollup.plan, [row.school for row in rollup.rows]),
+        pilot=pilot_by_school(rollup.plan, [row.school for row in rollup.rows]),
     )
 
 

@@ -18,7 +18,9 @@ from openpyxl.utils import get_column_letter
 
 from ..documents.language import in_vietnamese
 from ..figures.duties import duties_table, duty_rows
+from ..figures.pilot import pilot_by_school, pilot_table
 from ..figures.readmodel import Rollup
+from ..figures.training import training_by_school, training_table
 from . import aitools as tools_export
 from . import partners as partners_export
 from .exports import NO, YES, as_of, met_text, school_table, unit_of, verdict_text
@@ -76,11 +78,12 @@ def to_xlsx(r: Rollup, progress: Callable[[int, int, str], None] | None = None) 
         _milestone_sheet(workbook.create_sheet(f"Mốc {summary.milestone.number}"), r, summary)
         if progress is not None:
             progress(len(r.rows) + number, total, f"Đang ghi trang tính Mốc {summary.milestone.number}")
+    schools = [row.school for row in r.rows]
     _table(
         workbook.create_sheet("Phân công, vướng mắc"),
         f"Phân công và vướng mắc theo trường — năm học {r.year.name}",
         as_of(r),
-        *duties_table(duty_rows(r.plan, [row.school for row in r.rows], r.today)),
+        *duties_table(duty_rows(r.plan, schools, r.today)),
         freeze="C4",
     )
     for part in r.parts:
@@ -98,6 +101,20 @@ def to_xlsx(r: Rollup, progress: Callable[[int, int, str], None] | None = None) 
         as_of(r),
         *tools_export.tools_table(tools_export.figures_of(r)),
         freeze="C4",
+    )
+    _table(
+        workbook.create_sheet("Bồi dưỡng GV"),
+        f"Tập huấn, bồi dưỡng giáo viên — năm học {r.year.name}",
+        as_of(r),
+        *training_table(training_by_school(r.plan, schools)),
+        freeze="B4",
+    )
+    _table(
+        workbook.create_sheet("Lớp thí điểm"),
+        f"Kết quả các lớp thí điểm (hình thức 2.2) — năm học {r.year.name}",
+        as_of(r),
+        *pilot_table(pilot_by_school(r.plan, schools)),
+        freeze="B4",
     )
     if progress is not None:
         progress(total - 1, total, "Đang lưu tệp Excel")

@@ -11,6 +11,7 @@ from ..figures.duties import unowned_by_school
 from ..figures.history import entries, school_events
 from ..figures.inspections import needs_more_by_school
 from ..figures.items import progress_by_school
+from ..figures.pilot import pilot_by_school
 from ..figures.rollup import school_order
 from ..figures.school_page import school_page
 from ..inputs import parse_digits
@@ -51,7 +52,12 @@ def school(slug):
     school = get_school(slug)
     plan = viewed_plan(school.ward_id)
     page = school_page(plan, school, current_user)
-    return render_template("schools/school.html", can_write=can_write_record(school, plan.id), **page.context())
+    return render_template(
+        "schools/school.html",
+        can_write=can_write_record(school, plan.id),
+        pilot_numbers=pilot_by_school(plan, [school]).schools[0][1],  # shown beside milestone 7
+        **page.context(),
+    )
 
 
 @bp.get("/schools/<slug>/history")

@@ -24,6 +24,7 @@ from ..models import (
     School,
     SchoolYear,
     Target,
+    carry_roster,
     utcnow,
 )
 from ..partners.services import carry_over as carry_partners
@@ -340,6 +341,17 @@ def open_year(plan: Plan, actor=None) -> None:
         for school in db.session.scalars(select(School).filter_by(ward_id=plan.ward_id)):
             school.is_pilot = plan.is_pilot(school)
         audit.record("year.open", plan, ward_id=plan.ward_id, actor=actor, after={"school_year": plan.school_year.name})
+        if current is not None and current.id != plan.id:
+            # Each school's staff roster goes on into the new year (its training sessions start afresh).
+            carried = carry_roster(current, plan)
+            if carried:
+                audit.record(
+                    "training.roster_carried",
+                    plan,
+                    ward_id=plan.ward_id,
+                    actor=actor,
+                    after={"teachers": carried, "from": current.school_year.name},
+                )
         db.session.commit()
         forget_current_plans()
     except Exception:
