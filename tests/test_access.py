@@ -459,6 +459,8 @@ def resource_url(suffix: str = "", ward: bool = False):
         base = f"/ward/resources/{resource.id}" if ward else f"/schools/{SCHOOL_A}/resources/{resource.id}"
         return base + suffix
 
+    return url
+
 
 def a_job_url(suffix: str = ""):
     """A finished job of the ward admin (a DOCX kept under JOB_DIR): only its asker sees it."""

@@ -27,6 +27,7 @@ COMMANDS = (
     "generate-demo",
     "notify-scan",  # notifications
     "send-reminders",  # e-mail reminders (tests/test_mail.py)
+    "worker",  # the job worker (tests/test_jobs_worker.py)
 )
 NEW_PASSWORD = "mot-mat-khau-du-dai"
 
