@@ -12,7 +12,17 @@ from sqlalchemy import select
 
 from aiplan.evidence.integrity import compare_store
 from aiplan.extensions import db
-from aiplan.models import AuditEvent, ChecklistItem, Problem, ProblemFile, ProblemStatus, School, User
+from aiplan.models import (
+    AuditEvent,
+    ChecklistItem,
+    Notification,
+    NotificationKind,
+    Problem,
+    ProblemFile,
+    ProblemStatus,
+    School,
+    User,
+)
 
 PDF = b"%PDF-1.4\n%vuong mac\n%%EOF\n"
 
@@ -213,3 +223,34 @@ def test_the_ward_list_and_a_thread_run_a_fixed_number_of_queries(app, as_person
         assert admin.get(f"/problems/{problem.id}").status_code == 200
     assert many.count == one.count, many.statements
     assert thread_large.count == thread_small.count, thread_large.statements
+
+
+def test_each_side_of_a_problem_is_told_on_its_bell(app, as_persona):
+    """Raised: the ward's admins are told; the ward answers: the school's staff; the school writes
+    back: the ward admin handling it only. Nobody is told of their own message."""
+
+    def told(username: str) -> list[Notification]:
+        with app.app_context():
+            user = db.session.scalar(select(User).filter_by(username=username))
+            return list(
+                db.session.scalars(select(Notification).filter_by(user_id=user.id, kind=NotificationKind.PROBLEM))
+            )
+
+    staff = as_persona("staff_a")
+    assert raise_one(app, staff).status_code == 303
+    problem = only_problem(app)
+    [raised] = told("admin")
+    assert "Trường Tiểu học Đoàn Kết báo cáo vướng mắc" in raised.title and raised.url == f"/problems/{problem.id}"
+    assert told("canbo-a") == [] and told("canbo-b") == [] and told("giamsat") == []
+
+    ward = as_persona("ward_admin")
+    assert (
+        ward.post(f"/problems/{problem.id}/messages", data={"body": "Phường sẽ điều chuyển 5 máy."}).status_code == 303
+    )
+    [answer] = told("canbo-a")
+    assert "Phòng VHXH trả lời" in answer.title and "điều chuyển 5 máy" in answer.body
+    assert told("canbo-b") == [] and len(told("admin")) == 1
+
+    staff = as_persona("staff_a")
+    assert staff.post(f"/problems/{problem.id}/messages", data={"body": "Cảm ơn, chúng tôi chờ."}).status_code == 303
+    assert len(told("admin")) == 2 and len(told("canbo-a")) == 1

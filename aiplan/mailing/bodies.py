@@ -26,6 +26,7 @@ PHRASES = {
     NotificationKind.REPORT_DUE: "báo cáo đến hạn",
     NotificationKind.VISIT_UPCOMING: "đợt kiểm tra sắp tới",
     NotificationKind.SELF_EVALUATION: "bản tự đánh giá đã nộp",
+    NotificationKind.PROBLEM: "tin về vướng mắc",
 }
 ORDER = list(PHRASES)
 INTRO = {

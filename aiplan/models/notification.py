@@ -31,6 +31,7 @@ class NotificationKind(Vocabulary):
     REPORT_DUE = "report_due", _l("Báo cáo đến hạn")
     VISIT_UPCOMING = "visit_upcoming", _l("Sắp có đoàn kiểm tra")
     SELF_EVALUATION = "self_evaluation", _l("Đã nộp tự đánh giá")
+    PROBLEM = "problem", _l("Vướng mắc")
 
     @property
     def immediate(self) -> bool:

@@ -4,7 +4,9 @@ its due date and the reason) and the page where the recipient acts.
 Immediate events are made here, in the same transaction as the write that causes them (the service
 functions of checklists, inspections, evidence and activities call these before they commit):
 a verdict "cần bổ sung" (to the school's staff), a school's fix waiting for re-check (to the teams
-that visited the school), a self-evaluation submitted (to the ward's admins). Scanned events (due,
+that visited the school), a self-evaluation submitted (to the ward's admins), a problem raised with
+the ward and each answer in its thread (to the other side: the ward's admins, or the one handling
+it; the school's staff). Scanned events (due,
 late, reports, visits) are scan.py's; they share the words below.
 """
 
@@ -19,6 +21,8 @@ from ..models import (
     Inspection,
     NotificationKind,
     Plan,
+    Problem,
+    ProblemMessage,
     Role,
     School,
     SelfEvaluation,
@@ -192,3 +196,40 @@ def self_evaluation_submitted(evaluation: SelfEvaluation, plan: Plan, school: Sc
     """A school submitted its self-evaluation: the ward's admins. Call once it is flushed (it needs its id)."""
     with db.session.no_autoflush:
         return notify(ward_admin_ids(school.ward_id), self_evaluation_message(evaluation, plan, school, actor))
+
+
+def problem_raised(problem: Problem, school: School, actor) -> int:
+    """A school raised a problem with the ward: the ward's admins. Call once it is flushed."""
+    who = getattr(actor, "display_name", "")
+    message = Message(
+        NotificationKind.PROBLEM,
+        f"problem:{problem.id}:raised",
+        f"{school.name} báo cáo vướng mắc: {short(problem.subject)}",
+        f"{school.name} báo cáo vướng mắc “{problem.subject}”" + (f" ({who})" if who else "") + ". "
+        "Phòng VHXH xem, trả lời và giao người xử lý.",
+        app_path("problems.show", problem_id=problem.id),
+        school.id,
+    )
+    with db.session.no_autoflush:
+        return notify(ward_admin_ids(school.ward_id), message)
+
+
+def problem_answered(problem: Problem, school: School, reply: ProblemMessage, actor) -> int:
+    """A message in a problem's thread: from the ward, to the school's staff; from the school, to the
+    ward admin handling it (or every ward admin while nobody is). Call once it is flushed."""
+    if actor.role is Role.WARD_ADMIN:
+        recipients = school_staff_ids(school.id)
+        title = f"Phòng VHXH trả lời vướng mắc: {short(problem.subject)}"
+    else:
+        recipients = [problem.assignee_id] if problem.assignee_id else ward_admin_ids(school.ward_id)
+        title = f"{school.name} trao đổi thêm về vướng mắc: {short(problem.subject)}"
+    message = Message(
+        NotificationKind.PROBLEM,
+        f"problem:{problem.id}:message:{reply.id}",
+        title,
+        short(reply.body, 300),
+        app_path("problems.show", problem_id=problem.id),
+        school.id,
+    )
+    with db.session.no_autoflush:
+        return notify([user_id for user_id in recipients if user_id != actor.id], message)

@@ -21,6 +21,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..notifications.events import problem_answered, problem_raised
 
 
 class StaleProblem(Exception):
@@ -82,6 +83,7 @@ def raise_problem(
     after: dict = {"title": problem.subject, "description": problem.details}
     if item is not None:
         after["item_id"] = item.id
+    problem_raised(problem, school, actor)
     _with_files(problem, None, uploads, actor, "problem.raise", after)
     return problem
 
@@ -93,6 +95,7 @@ def add_message(problem: Problem, *, body: str, uploads, actor) -> ProblemMessag
     message = ProblemMessage(problem_id=problem.id, author_id=actor.id, at=utcnow(), body=body.strip())
     db.session.add(message)
     db.session.flush()
+    problem_answered(problem, problem.school, message, actor)
     _with_files(problem, message, uploads, actor, "problem.message", {"problem": problem.id, "body": message.body})
     return message
 

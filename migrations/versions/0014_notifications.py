@@ -31,6 +31,7 @@ def upgrade():
                 "report_due",
                 "visit_upcoming",
                 "self_evaluation",
+                "problem",
                 name="notificationkind",
                 native_enum=False,
                 length=20,
