@@ -35,8 +35,9 @@ class NotificationKind(Vocabulary):
 
     @property
     def immediate(self) -> bool:
-        """Sent by e-mail as soon as it happens, not in the daily or weekly digest."""
-        return self in (NotificationKind.NEEDS_MORE, NotificationKind.FIX_WAITING)
+        """Sent by e-mail as soon as it happens, not in the daily or weekly digest: what someone asked
+        of the reader (a "cần bổ sung", a fix to check again, a problem raised or answered)."""
+        return self in (NotificationKind.NEEDS_MORE, NotificationKind.FIX_WAITING, NotificationKind.PROBLEM)
 
 
 class Notification(Model):
