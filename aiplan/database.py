@@ -1,6 +1,7 @@
 """How the app talks to its database beyond the ORM: SQLite's transaction policy (WAL, write lock
-taken up front by writing requests), read-only snapshots, `among` for long id lists, and the SQL
-functions that the two databases spell differently (`local_date`, `id_list`)."""
+taken up front by writing requests), a write's commit-or-roll-back (`committing`), read-only
+snapshots, `among` for long id lists, and the SQL functions that the two databases spell
+differently (`local_date`, `id_list`)."""
 
 import sqlite3
 from contextlib import contextmanager
@@ -11,6 +12,7 @@ from sqlalchemy import Date, Integer, String, any_, event, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.functions import FunctionElement
 
 from .extensions import db
@@ -56,6 +58,23 @@ def done_writing() -> None:
     """The request has committed its writes: what it still reads (to render its answer) need
     not hold SQLite's write lock, which would keep the next writer waiting."""
     g.done_writing = True
+
+
+@contextmanager
+def committing(stale: type[Exception], *also: type[Exception]):
+    """Commit what the block writes, or roll all of it back. Another request saving the same
+    versioned row between our read and our write (StaleDataError, and any of `also`) becomes
+    `stale()`, which the views answer with 409 and the form as it was typed."""
+    concurrent: tuple[type[Exception], ...] = (StaleDataError, *also)
+    try:
+        yield
+        db.session.commit()
+    except concurrent:
+        db.session.rollback()
+        raise stale() from None
+    except BaseException:
+        db.session.rollback()
+        raise
 
 
 @contextmanager

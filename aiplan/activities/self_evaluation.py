@@ -1,14 +1,12 @@
 """The school's yearly self-evaluation on the criteria of Phụ lục I.2 (milestone 7): drafts, submission,
 and reopening by the ward. Each write commits together with its audit record."""
 
-from contextlib import contextmanager
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
+from ..database import committing
 from ..extensions import db
 from ..figures.evaluations import get_self_evaluation
 from ..models import (
@@ -205,16 +203,5 @@ def describe(plan: Plan, evaluation: SelfEvaluation) -> dict:
     return {"criteria": criteria, "submitted": evaluation.submitted_at is not None}
 
 
-@contextmanager
 def _transaction():
-    """Commit what the block changes, or none of it; a concurrent save is StaleEvaluation."""
-    try:
-        yield
-        db.session.commit()
-    except (StaleDataError, IntegrityError):
-        # Another request saved (or first created) the evaluation between our read and our write.
-        db.session.rollback()
-        raise StaleEvaluation() from None
-    except BaseException:
-        db.session.rollback()
-        raise
+    return committing(StaleEvaluation, IntegrityError)

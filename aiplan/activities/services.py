@@ -3,14 +3,13 @@
 Every write here commits together with its audit record and with the target items it moves.
 """
 
-from contextlib import contextmanager
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
+from ..database import committing
 from ..extensions import db
 from ..figures.activities import (
     ELECTIVE,
@@ -205,19 +204,8 @@ def _assign(activity: Activity, plan: Plan, values: dict) -> None:
     activity.content_areas = [area for area in plan.content_areas if area.id in wanted]
 
 
-@contextmanager
 def _transaction():
-    """Commit what the block adds, or roll all of it back; a concurrent save of the row is StaleActivity."""
-    try:
-        yield
-        db.session.commit()
-    except StaleDataError:
-        # Another request saved the same row between our read and our write.
-        db.session.rollback()
-        raise StaleActivity() from None
-    except BaseException:
-        db.session.rollback()
-        raise
+    return committing(StaleActivity)
 
 
 def _id(actor):

@@ -1,14 +1,13 @@
 """The AI tools register and the parental consents: their rules and writes, and carrying the register
 into the next school year (consents stay with their year). Every write commits with its audit record."""
 
-from contextlib import contextmanager
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
+from ..database import committing
 from ..evidence.services import Upload, save_uploads
 from ..extensions import db
 from ..models import AccountType, Activity, AiTool, Plan, PupilConsent, PupilData, School, utcnow
@@ -219,17 +218,8 @@ def describe_consent(consent: PupilConsent) -> dict:
     }
 
 
-@contextmanager
 def _transaction():
-    try:
-        yield
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise StaleEntry() from None
-    except BaseException:
-        db.session.rollback()
-        raise
+    return committing(StaleEntry)
 
 
 def _iso(day: date | None) -> str | None:

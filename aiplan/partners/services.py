@@ -1,16 +1,15 @@
 """Partners: the rules, recording, editing and deleting them, their agreement files, and carrying
 them into the next school year. Every write commits together with its audit record."""
 
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
+from ..database import committing
 from ..evidence.services import Upload, UploadRefused, _stream_to_temp, clean_description
 from ..evidence.validation import FileRefused, check_file, display_name, policy_from_config
 from ..extensions import db
@@ -147,17 +146,8 @@ def _assign(partner: Partner, values: dict, activities: list[Activity]) -> None:
     partner.activities = [activity for activity in activities if activity.id in wanted]
 
 
-@contextmanager
 def _transaction():
-    try:
-        yield
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise StalePartner() from None
-    except BaseException:
-        db.session.rollback()
-        raise
+    return committing(StalePartner)
 
 
 def _iso(day: date | None) -> str | None:

@@ -1,11 +1,8 @@
 """Writing the resources register: entries of a school or of the ward, each change audited with what
 was there before, the four conditions of a contribution confirmed only together (by whom, when)."""
 
-from contextlib import contextmanager
-
-from sqlalchemy.orm.exc import StaleDataError
-
 from .. import audit
+from ..database import committing
 from ..extensions import db
 from ..models import Condition, Plan, Resource, School, utcnow
 
@@ -99,14 +96,5 @@ def delete_resource(resource: Resource, version: int, actor) -> None:
         )
 
 
-@contextmanager
 def _transaction():
-    try:
-        yield
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise StaleResource() from None
-    except BaseException:
-        db.session.rollback()
-        raise
+    return committing(StaleResource)

@@ -1,12 +1,10 @@
 """Teacher training writes: the roster (one by one or from a CSV/XLSX list), the training plans and
 the sessions. Each write commits with its audit record, or changes nothing."""
 
-from contextlib import contextmanager
-
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
+from ..database import committing
 from ..documents.tables import ImportFileError, Table, cells_of, formula_problem, match_columns
 from ..extensions import db
 from ..inputs import BadEmail, clean_email
@@ -36,17 +34,8 @@ class Stale(TrainingRefused):
     """The record changed after the form was loaded."""
 
 
-@contextmanager
 def _transaction():
-    try:
-        yield
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise Stale() from None
-    except BaseException:
-        db.session.rollback()
-        raise
+    return committing(Stale)
 
 
 def _id(actor):
