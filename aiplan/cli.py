@@ -19,6 +19,7 @@ from .models import Plan, Role, School, User, Ward
 from .plans.services import BUNDLED_PLAN, BUNDLED_SCHOOLS, load_plan
 from .plans.spec import PlanFileError, read_plan_file
 
+DEMO_MAIL_DOMAIN = "demo.longbien.example"
 DEMO_ACCOUNTS = [
     # username, role, school slug, full name
     ("phongvhxh", Role.WARD_ADMIN, None, "Cán bộ Phòng VHXH (demo)"),
@@ -183,7 +184,10 @@ def demo_accounts():
             click.echo(f"Bỏ qua {username}: không có trường {school_slug}.")
             continue
         password = secrets.token_urlsafe(9)
-        create_user(username, role, password, ward=ward, school=school, full_name=full_name)
+        # An address under .example (RFC 2606: never delivered anywhere), so that the reminders can be
+        # tried with a local SMTP server (README, "Thư nhắc việc").
+        email = f"{username}@{DEMO_MAIL_DOMAIN}"
+        create_user(username, role, password, ward=ward, school=school, full_name=full_name, email=email)
         created.append((username, role, password))
     if not created:
         click.echo(

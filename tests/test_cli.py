@@ -322,6 +322,10 @@ def test_demo_accounts_prints_each_password_once_and_the_passwords_work(make_app
     assert "Tài khoản demo đã có từ trước" in second.output
     assert not any(password in second.output for password, _ in accounts.values())
     assert row_counts(app)["user"] == 5
+    # Each has an address that is never delivered (.example), for trying the reminders.
+    with app.app_context():
+        emails = dict(db.session.execute(select(User.username, User.email)).all())
+    assert emails == {username: f"{username}@demo.longbien.example" for username in accounts}
 
 
 # -- help -------------------------------------------------------------------------------------
