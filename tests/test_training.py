@@ -254,3 +254,18 @@ def test_opening_the_next_year_carries_the_roster_and_starts_sessions_afresh(app
         new_id = carried[0].id
     history = text_of(staff.get(f"{ROSTER_A}/{new_id}"))
     assert "Tập huấn sử dụng AI trong soạn giảng" in history and "2025-2026" in history
+
+
+def test_the_school_and_ward_reports_say_how_many_teachers_were_trained(app, staff, as_persona):
+    add_teachers(staff, "GV Một", "GV Hai", "GV Ba", "GV Bốn")
+    with app.app_context():
+        one, two, _three, _four = (t.id for t in teachers_of(SCHOOL_A))
+    assert staff.post(f"{TRAINING_A}/sessions/new", data=session_form(app, [one, two])).status_code == 302
+    school_report = text_of(staff.get(f"/schools/{SCHOOL_A}/report"))
+    assert "3. Tập huấn, bồi dưỡng giáo viên" in school_report
+    assert "Nhà trường có 4 giáo viên trong danh sách; 2 giáo viên (50%) đã tham gia" in school_report
+    ward_report = text_of(as_persona("ward_admin").get("/ward/report"))
+    assert "Các trường có 4 giáo viên trong danh sách; 2 giáo viên (50%) đã tham gia" in ward_report
+    # A school without a roster says so rather than "0 of 0".
+    other = text_of(as_persona("staff_b").get("/schools/thcs-thach-ban/report"))
+    assert "Nhà trường chưa nhập danh sách giáo viên" in other

@@ -22,6 +22,7 @@ from ..figures.labels import item_label
 from ..figures.pilot import SchoolPilot, pilot_by_school
 from ..figures.problems import school_problems
 from ..figures.school_page import checklist
+from ..figures.training import SchoolTraining, training_by_school
 from ..models import (
     RESUBMITTED,
     ChecklistItem,
@@ -52,6 +53,7 @@ from .parts import (
 )
 from .pilot_part import pilot_paragraphs
 from .services import get_report_text, report_deadline
+from .training_part import training_paragraphs
 
 KIND = "BÁO CÁO"
 SIGNER = "HIỆU TRƯỞNG"
@@ -74,6 +76,7 @@ class SchoolReport:
     deadline: Deadline | None
     problems: list[Problem] = field(default_factory=list)  # raised by the school (figures/problems.py)
     pilot: SchoolPilot | None = None  # its pilot classes' results (issue 17, part 8)
+    training: SchoolTraining | None = None  # its teachers trained (issue 17, part 1)
 
 
 def school_report(plan: Plan, school: School, today: date | None = None) -> SchoolReport:
@@ -94,6 +97,7 @@ def school_report(plan: Plan, school: School, today: date | None = None) -> Scho
         deadline=report_deadline(plan, ReportKind.SCHOOL),
         problems=school_problems(plan, school),
         pilot=pilot_by_school(plan, [school]).schools[0][1],
+        training=training_by_school(plan, [school]).schools[0][1],
     )
 
 
@@ -210,6 +214,9 @@ def _activities(doc: AdminDocument, report: SchoolReport) -> None:
         )
     else:
         doc.paragraph("Nhà trường không thuộc đối tượng của chỉ tiêu nào trong Phụ lục II.")
+    if report.training is not None:
+        doc.heading("3. Tập huấn, bồi dưỡng giáo viên")
+        training_paragraphs(doc, report.training, "Nhà trường")
 
 
 def form_label(form) -> str:

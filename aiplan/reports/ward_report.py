@@ -23,6 +23,7 @@ from ..figures.problems import ward_problems
 from ..figures.readmodel import LateGroup, Rollup, SchoolRow
 from ..figures.resources import ResourceSummary, resource_summary
 from ..figures.rollup import rollup
+from ..figures.training import WardTraining, training_by_school
 from ..models import (
     Deadline,
     EvaluationState,
@@ -43,6 +44,7 @@ from .parts import ROMAN, document_number, in_sentence, place_name, plan_referen
 from .pilot_part import pilot_paragraphs
 from .school_report import form_label, status_text
 from .services import get_report_text, report_deadline
+from .training_part import training_paragraphs
 
 KIND = "BÁO CÁO"
 SIGNER = "TRƯỞNG PHÒNG"
@@ -72,6 +74,7 @@ class WardReport:
     resources: ResourceSummary
     problems: list[Problem] = field(default_factory=list)  # raised by the schools (figures/problems.py)
     pilot: WardPilot | None = None  # the pilot classes' results (issue 17, part 8)
+    training: WardTraining | None = None  # teachers trained, from the schools' rosters (issue 17, part 1)
 
     @cached_property
     def rows(self) -> dict[int, SchoolRow]:
@@ -107,6 +110,7 @@ def ward_report(plan: Plan, today: date | None = None) -> WardReport:
         problems=ward_problems(plan),
         resources=resource_summary(plan, schools),
         pilot=pilot_by_school(plan, schools),
+        training=training_by_school(plan, schools),
     )
 
 
@@ -207,6 +211,9 @@ def targets_section(doc: AdminDocument, numeral: str, report: WardReport) -> Non
         f"{sum(t.lessons for t in forms)} tiết; {sum(t.participants for t in forms if t.teaching)} lượt học "
         "sinh tham gia các hình thức tổ chức dạy học (mục II.2 của Kế hoạch)."
     )
+    if report.training is not None:
+        doc.heading("3. Tập huấn, bồi dưỡng giáo viên")
+        training_paragraphs(doc, report.training, "Các trường")
 
 
 def milestones_section(doc: AdminDocument, numeral: str, report: WardReport) -> None:
