@@ -38,7 +38,9 @@ def test_staff_record_a_partner_with_its_agreement_and_the_ward_sees_it(club, ne
     page = new_page(width=360, height=740)
     browser_login(page, "staff_a")
 
-    page.get_by_role("navigation", name="Công việc của nhà trường").get_by_role("link", name="Đối tác").click()
+    nav = page.get_by_role("navigation", name="Công việc của nhà trường")
+    nav.get_by_text("Hồ sơ khác").click()
+    nav.get_by_role("link", name="Đối tác").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Đối tác hợp tác")
     expect(page.locator(".plan-line").first).to_contain_text("viện nghiên cứu, doanh nghiệp")
     no_overflow(page)

@@ -53,6 +53,7 @@ def test_a_pilot_class_records_its_results_and_products_which_feed_criterion_3(n
     browser_login(page, "staff_a")
 
     page.goto(f"/schools/{SCHOOL_A}")
+    page.get_by_text("Hồ sơ khác").click()
     page.get_by_role("link", name="Lớp thí điểm", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Kết quả các lớp thí điểm")
     page.get_by_role("link", name=re.compile("Lớp 5A")).click()

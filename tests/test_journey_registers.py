@@ -25,6 +25,7 @@ def test_a_school_fills_its_survey_and_records_a_confirmed_contribution(new_page
     browser_login(page, "staff_a")
 
     page.goto(f"/schools/{SCHOOL_A}")
+    page.get_by_text("Hồ sơ khác").click()
     page.get_by_role("link", name="Thiết bị", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Rà soát thiết bị, hạ tầng")
     expect(page.locator(".plan-line").first).to_contain_text("phòng máy tính có kết nối Internet")
@@ -44,6 +45,7 @@ def test_a_school_fills_its_survey_and_records_a_confirmed_contribution(new_page
     expect(page.locator(".equipment-table")).to_contain_text("30")  # pupils per machine
     no_overflow(page)
 
+    page.get_by_text("Hồ sơ khác").click()
     page.get_by_role("link", name="Nguồn lực", exact=True).click()
     form = page.locator("form.resource-form")
     form.get_by_label("Xã hội hóa (tài trợ, đóng góp)").check()
@@ -75,10 +77,12 @@ def test_the_ward_sees_the_gaps_and_the_totals_without_javascript(new_page):
     page = new_page(width=360, height=740, javascript=False)
     browser_login(page, "ward_admin")
     page.goto("/ward")
+    page.get_by_text("Hồ sơ khác").click()
     page.get_by_role("link", name="Thiết bị", exact=True).click()
     expect(page.locator("#thresholds")).to_contain_text("trên 20 học sinh/máy")
     expect(page.locator("#equipment-schools")).to_contain_text("Chưa gửi số liệu rà soát")
     no_overflow(page)
+    page.get_by_text("Hồ sơ khác").click()
     page.get_by_role("link", name="Nguồn lực", exact=True).click()
     form = page.locator("form.resource-form")
     form.get_by_label("Ngân sách nhà nước (theo phân cấp)").check()

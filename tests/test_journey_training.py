@@ -26,6 +26,7 @@ def test_a_school_keeps_its_roster_and_sessions_and_the_ward_sees_who_was_traine
     browser_login(page, "staff_a")
 
     page.goto(f"/schools/{SCHOOL_A}")
+    page.get_by_text("Hồ sơ khác").click()
     page.get_by_role("link", name="Bồi dưỡng GV").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Tập huấn, bồi dưỡng giáo viên")
     page.get_by_text("Kế hoạch nói gì về tập huấn, bồi dưỡng giáo viên").click()
