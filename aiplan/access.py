@@ -218,15 +218,21 @@ def get_activity(slug: str, activity_id: int, write: bool = False) -> tuple[Scho
     return school, activity
 
 
-def get_resource(slug: str, resource_id: int, write: bool = False) -> tuple[School, Resource]:
-    """An entry of a school's resources register (not deleted), 404 otherwise; for writes as get_item."""
+def _school_record(slug: str, model, record_id: int, write: bool):
+    """A school's row of a register (`model` has school_id, plan_id and deleted_at): 404 when it is
+    another school's or deleted; for writes, the school and the row's year as get_item checks them."""
     school = get_school(slug)
-    resource = db.session.get(Resource, resource_id)
-    if resource is None or resource.school_id != school.id or resource.deleted_at is not None:
+    record = db.session.get(model, record_id)
+    if record is None or record.school_id != school.id or record.deleted_at is not None:
         abort(404)
     if write:
-        check_writable(school, resource.plan_id)
-    return school, resource
+        check_writable(school, record.plan_id)
+    return school, record
+
+
+def get_resource(slug: str, resource_id: int, write: bool = False) -> tuple[School, Resource]:
+    """An entry of a school's resources register (not deleted), 404 otherwise; for writes as get_item."""
+    return _school_record(slug, Resource, resource_id, write)
 
 
 def get_ward_resource(resource_id: int, write: bool = False) -> Resource:
@@ -395,13 +401,7 @@ def get_problem(problem_id: int, write: bool = False) -> Problem:
 
 def get_partner(slug: str, partner_id: int, write: bool = False) -> tuple[School, Partner]:
     """A school's partner (not deleted), 404 otherwise; for writes as get_item."""
-    school = get_school(slug)
-    partner = db.session.get(Partner, partner_id)
-    if partner is None or partner.school_id != school.id or partner.deleted_at is not None:
-        abort(404)
-    if write:
-        check_writable(school, partner.plan_id)
-    return school, partner
+    return _school_record(slug, Partner, partner_id, write)
 
 
 def get_ward_partner(partner_id: int, write: bool = False) -> Partner:
@@ -421,24 +421,12 @@ def get_ward_partner(partner_id: int, write: bool = False) -> Partner:
 
 def get_ai_tool(slug: str, tool_id: int, write: bool = False) -> tuple[School, AiTool]:
     """A tool of a school's register (not deleted), 404 otherwise; for writes as get_item."""
-    school = get_school(slug)
-    tool = db.session.get(AiTool, tool_id)
-    if tool is None or tool.school_id != school.id or tool.deleted_at is not None:
-        abort(404)
-    if write:
-        check_writable(school, tool.plan_id)
-    return school, tool
+    return _school_record(slug, AiTool, tool_id, write)
 
 
 def get_consent(slug: str, consent_id: int, write: bool = False) -> tuple[School, PupilConsent]:
     """A school's parental consent (not deleted), 404 otherwise; for writes as get_item."""
-    school = get_school(slug)
-    consent = db.session.get(PupilConsent, consent_id)
-    if consent is None or consent.school_id != school.id or consent.deleted_at is not None:
-        abort(404)
-    if write:
-        check_writable(school, consent.plan_id)
-    return school, consent
+    return _school_record(slug, PupilConsent, consent_id, write)
 
 
 # -- teacher training and pilot-class results (issue 17, parts 1 and 8) ------------------------
@@ -446,24 +434,12 @@ def get_consent(slug: str, consent_id: int, write: bool = False) -> tuple[School
 
 def get_teacher(slug: str, teacher_id: int, write: bool = False) -> tuple[School, Teacher]:
     """A teacher on the school's roster (not removed), 404 otherwise; for writes as get_item."""
-    school = get_school(slug)
-    teacher = db.session.get(Teacher, teacher_id)
-    if teacher is None or teacher.school_id != school.id or teacher.deleted_at is not None:
-        abort(404)
-    if write:
-        check_writable(school, teacher.plan_id)
-    return school, teacher
+    return _school_record(slug, Teacher, teacher_id, write)
 
 
 def get_training_session(slug: str, session_id: int, write: bool = False) -> tuple[School, TrainingSession]:
     """A training session of the school (not deleted), 404 otherwise; for writes as get_item."""
-    school = get_school(slug)
-    session = db.session.get(TrainingSession, session_id)
-    if session is None or session.school_id != school.id or session.deleted_at is not None:
-        abort(404)
-    if write:
-        check_writable(school, session.plan_id)
-    return school, session
+    return _school_record(slug, TrainingSession, session_id, write)
 
 
 def get_pilot_class(slug: str, activity_id: int, write: bool = False) -> tuple[School, Activity]:
