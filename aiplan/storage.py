@@ -6,8 +6,8 @@ names it commits, so a crash at any moment leaves at worst a blob without a row,
 without its bytes. Deleting evidence only marks its row, so a ward admin's restore always finds
 the bytes; the only removal is `collect`, of a blob no row names that is older than an age
 threshold (younger ones may belong to an upload whose row has not committed yet). A shared
-object store (S3-compatible, for several app servers) can replace LocalStorage by
-implementing the same methods and being set as `app.extensions["evidence_storage"]`.
+object store (S3-compatible, for several app servers: aiplan/s3storage.py) implements the same
+methods; EVIDENCE_STORE chooses it.
 """
 
 import os
@@ -21,6 +21,12 @@ from typing import BinaryIO, Protocol
 from flask import current_app
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+class StoreUnavailable(OSError):
+    """The evidence store cannot be reached or refused a request (an S3 store that is down, a wrong
+    key, a full disk behind it). An upload fails with a message and records nothing; a download
+    gets 503 (aiplan/web.py)."""
 
 
 class Storage(Protocol):
@@ -161,8 +167,19 @@ def _fsync(path: Path) -> None:
 
 
 def get_storage() -> Storage:
-    """The app's evidence store: LocalStorage on EVIDENCE_DIR unless another was installed."""
+    """The app's evidence store, made once per app: an S3 bucket when EVIDENCE_STORE is
+    `s3://bucket/prefix` (temporary files still in EVIDENCE_DIR/tmp on this machine), otherwise
+    LocalStorage on EVIDENCE_DIR."""
     extensions = current_app.extensions
     if "evidence_storage" not in extensions:
-        extensions["evidence_storage"] = LocalStorage(current_app.config["EVIDENCE_DIR"])
+        config = current_app.config
+        store = config.get("EVIDENCE_STORE") or ""
+        if store.startswith("s3://"):
+            from .s3storage import S3Storage, make_client, parse_store_url  # boto3 loads only when used
+
+            bucket, prefix = parse_store_url(store)
+            storage: Storage = S3Storage(make_client(config), bucket, prefix, Path(config["EVIDENCE_DIR"]) / "tmp")
+        else:
+            storage = LocalStorage(config["EVIDENCE_DIR"])
+        extensions["evidence_storage"] = storage
     return extensions["evidence_storage"]
