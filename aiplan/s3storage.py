@@ -33,7 +33,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .storage import SHA256, StoreUnavailable
+from .storage_common import SHA256, StoreUnavailable
 
 PART_SIZE = 8 * 1024 * 1024  # files larger than this go up as a multipart upload, one part at a time
 READ_CHUNK = 256 * 1024
@@ -129,6 +129,10 @@ class S3Storage:
 
     def _key(self, name: str) -> str:
         return f"{self.prefix}/{name}" if self.prefix else name
+
+    def job_key(self, name: str) -> str:
+        """Where a background job's file is kept (aiplan/jobs/files.py)."""
+        return self._key(f"{JOBS}/{name}")
 
     def _blob_key(self, sha256: str) -> str:
         if not SHA256.fullmatch(sha256):

@@ -11,7 +11,6 @@ methods; EVIDENCE_STORE chooses it.
 """
 
 import os
-import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -20,13 +19,8 @@ from typing import BinaryIO, Protocol
 
 from flask import current_app
 
-SHA256 = re.compile(r"[0-9a-f]{64}")
-
-
-class StoreUnavailable(OSError):
-    """The evidence store cannot be reached or refused a request (an S3 store that is down, a wrong
-    key, a full disk behind it). An upload fails with a message and records nothing; a download
-    gets 503 (aiplan/web.py)."""
+from .storage_common import SHA256
+from .storage_common import StoreUnavailable as StoreUnavailable  # for the callers: one place to import from
 
 
 class Storage(Protocol):
@@ -175,7 +169,8 @@ def get_storage() -> Storage:
         config = current_app.config
         store = config.get("EVIDENCE_STORE") or ""
         if store.startswith("s3://"):
-            from .s3storage import S3Storage, make_client, parse_store_url  # boto3 loads only when used
+            # Not at the top: boto3 takes a good part of a second to load, and only an S3 store needs it.
+            from .s3storage import S3Storage, make_client, parse_store_url
 
             bucket, prefix = parse_store_url(store)
             storage: Storage = S3Storage(make_client(config), bucket, prefix, Path(config["EVIDENCE_DIR"]) / "tmp")

@@ -28,16 +28,11 @@ def _bucket():
     """The S3 store, when the jobs' files go there; None for instance/jobs/."""
     if not (current_app.config.get("EVIDENCE_STORE") or "").startswith("s3://"):
         return None
+    # Not at the top: it loads boto3, which only an S3 store needs (see storage.get_storage).
     from ..s3storage import S3Storage
 
     storage = get_storage()
     return storage if isinstance(storage, S3Storage) else None
-
-
-def _key(bucket, name: str) -> str:
-    from ..s3storage import JOBS
-
-    return bucket._key(f"{JOBS}/{name}")
 
 
 def save(job_id: int, output: kinds.Output) -> tuple[str, int]:
@@ -58,7 +53,7 @@ def save(job_id: int, output: kinds.Output) -> tuple[str, int]:
         if bucket is None:
             os.replace(temp, folder / name)
         else:
-            bucket.create(_key(bucket, name), Path(temp))  # a fresh random name: never already there
+            bucket.create(bucket.job_key(name), Path(temp))  # a fresh random name: never already there
     finally:
         Path(temp).unlink(missing_ok=True)
     return name, size
@@ -73,7 +68,7 @@ def open_file(name: str):
         if not path.is_file():
             raise FileNotFoundError(name)
         return path
-    return bucket.open_key(_key(bucket, name))
+    return bucket.open_key(bucket.job_key(name))
 
 
 def remove(name: str) -> None:
@@ -81,4 +76,4 @@ def remove(name: str) -> None:
     if bucket is None:
         (job_dir() / name).unlink(missing_ok=True)
     else:
-        bucket.delete_key(_key(bucket, name))
+        bucket.delete_key(bucket.job_key(name))
