@@ -244,6 +244,24 @@ def test_evidence_check_and_verify_find_a_blob_missing_from_the_bucket(app, s3_s
     assert "không còn tệp trong kho" in verified.output
 
 
+def test_evidence_check_repair_removes_an_old_blob_no_row_names_and_keeps_the_named_ones(app, s3_server, prefix):
+    assert upload(sign_in(app), item_of(app), "a.pdf", PDF).status_code == 303
+    s3_server.client().put_object(Bucket=BUCKET, Key=f"{prefix}/{blob_key(PNG)}", Body=PNG)  # a failed upload's
+    runner = app.test_cli_runner()
+
+    young = runner.invoke(args=["evidence", "check", "--repair"])  # 60 minutes: it may be an upload in progress
+    assert s3_server.keys(prefix) == sorted([blob_key(PDF), blob_key(PNG)])
+    repaired = runner.invoke(args=["evidence", "check", "--repair", "--temp-age", "0"])
+
+    assert young.exit_code == 0, young.output
+    assert repaired.exit_code == 0, repaired.output
+    assert (
+        f"Đã xóa 1 tệp lưu trữ không có dòng dữ liệu nào (cũ hơn 0 phút):\n    {hashlib.sha256(PNG).hexdigest()}"
+        in (repaired.output)
+    )
+    assert s3_server.keys(prefix) == [blob_key(PDF)]
+
+
 def test_verify_and_evidence_check_say_when_the_store_cannot_be_reached(make_app, s3_server, prefix, tmp_path):
     down = make_app(
         EVIDENCE_DIR=str(tmp_path / "evidence"),
@@ -385,3 +403,14 @@ def test_the_local_store_stays_the_default(make_app, tmp_path):
     with app.app_context():
         assert type(get_storage()).__name__ == "LocalStorage"
         assert get_storage().root == tmp_path / "evidence"
+
+
+def test_evidence_store_file_url_names_the_folder_and_a_wrong_one_is_refused(monkeypatch, tmp_path):
+    from aiplan.config import from_environment
+
+    monkeypatch.delenv("EVIDENCE_DIR", raising=False)
+    monkeypatch.setenv("EVIDENCE_STORE", f"file://{tmp_path / 'kho'}")
+    assert from_environment(str(tmp_path))["EVIDENCE_DIR"] == str(tmp_path / "kho")
+    monkeypatch.setenv("EVIDENCE_STORE", "ftp://kho")
+    with pytest.raises(ValueError, match="EVIDENCE_STORE must be file:///folder or s3://bucket/prefix"):
+        from_environment(str(tmp_path))
