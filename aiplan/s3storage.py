@@ -123,6 +123,11 @@ class S3Storage:
     def __init__(self, client, bucket: str, prefix: str, tmp: str | os.PathLike):
         self.client, self.bucket, self.prefix = client, bucket, prefix.strip("/")
         self.tmp = Path(tmp)
+        # Blobs seen stored (`looks_stored`), so that a page listing files (figures/evidence.py
+        # marks lost ones) asks the store once per blob and process, not once per file shown: a
+        # blob is never overwritten, and only `collect` removes one (no row names it, so no page
+        # lists it). `exists` always asks.
+        self._present: set[str] = set()
 
     def __str__(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}"
@@ -152,10 +157,14 @@ class S3Storage:
         the temporary file, for the caller to remove."""
         created = self.create(self._blob_key(sha256), temp_path)
         temp_path.unlink(missing_ok=True)
+        self._remember(sha256)
         return created
 
     def open(self, sha256: str) -> BinaryIO:
         return cast(BinaryIO, self.open_key(self._blob_key(sha256)))  # read(), close(), a with-block: all it needs
+
+    def looks_stored(self, sha256: str) -> bool:
+        return sha256 in self._present or self.exists(sha256)
 
     def exists(self, sha256: str) -> bool:
         try:
@@ -166,7 +175,13 @@ class S3Storage:
             raise _refused(error) from None
         except BotoCoreError as error:
             raise _refused(error) from None
+        self._remember(sha256)
         return True
+
+    def _remember(self, sha256: str) -> None:
+        if len(self._present) >= 200_000:  # about 30 MB: start again rather than grow without end
+            self._present.clear()
+        self._present.add(sha256)
 
     def blobs(self, older_than_seconds: float = 0) -> Iterator[str]:
         cutoff = time.time() - older_than_seconds
@@ -190,6 +205,7 @@ class S3Storage:
             raise _refused(error) from None
         if head["LastModified"].timestamp() > time.time() - older_than_seconds:
             return False
+        self._present.discard(sha256)
         self.delete_key(key)
         return True
 

@@ -37,6 +37,10 @@ class Storage(Protocol):
 
     def exists(self, sha256: str) -> bool: ...
 
+    def looks_stored(self, sha256: str) -> bool:
+        """`exists`, or as good as: for marking lost files in a list, a store may answer from what
+        it has already seen (a blob is never overwritten, and only an unnamed one is collected)."""
+
     def blobs(self, older_than_seconds: float = 0) -> Iterator[str]:
         """Every stored blob's SHA-256 (for the orphan check), or those put at least this long ago."""
 
@@ -122,6 +126,9 @@ class LocalStorage:
 
     def exists(self, sha256: str) -> bool:
         return self._path(sha256).is_file()
+
+    def looks_stored(self, sha256: str) -> bool:
+        return self.exists(sha256)  # one stat: nothing to save
 
     def _files(self) -> Iterator[Path]:
         if not self.root.is_dir():
