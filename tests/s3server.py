@@ -7,8 +7,10 @@ an Iceberg and a Lance endpoint besides: every port is given here, so that two r
 never meet. AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY in its environment make its one account.
 """
 
+import ctypes
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -24,6 +26,12 @@ BUCKET = "aiplan-test"
 ACCESS_KEY = "aiplan-test-key"
 SECRET_KEY = "aiplan-test-secret"
 START_SECONDS = 60  # a busy 2-core machine; it usually answers in 2 to 5 seconds
+
+
+def _stop_with_this_process() -> None:
+    """In the child, before `weed` starts (Linux): SIGTERM when the test run ends, even killed."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def weed_binary() -> str:
@@ -132,7 +140,14 @@ def start(data_dir: Path) -> S3Server:
     env = {**os.environ, "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
     env.pop("S3_BUCKET", None)
     with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+        process = subprocess.Popen(
+            command,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            preexec_fn=_stop_with_this_process,
+        )
     server = S3Server(process, f"http://127.0.0.1:{ports['s3.port']}", log)
     deadline = time.monotonic() + START_SECONDS
     client = server.client()
