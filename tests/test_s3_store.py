@@ -128,21 +128,27 @@ def test_the_same_file_twice_is_stored_once(app, s3_server, prefix):
     assert s3_server.keys(prefix) == [blob_key(PDF)]
 
 
-def test_a_stored_blob_is_never_overwritten(app, s3_server, prefix):
-    sha = hashlib.sha256(PDF).hexdigest()
+@pytest.mark.parametrize("size", ["one PUT", "multipart"])
+def test_a_stored_blob_is_never_overwritten(app, s3_server, prefix, monkeypatch, size):
+    from aiplan import s3storage
+
+    monkeypatch.setattr(s3storage, "PART_SIZE", 5 * 1024 * 1024)
+    first = PDF if size == "one PUT" else PDF + os.urandom(6 * 1024 * 1024)
+    other = b"other bytes" * (1 if size == "one PUT" else 600_000)
+    sha = hashlib.sha256(first).hexdigest()
     with app.app_context():
         storage = get_storage()
         out, temp = storage.new_temp()
         with out:
-            out.write(PDF)
+            out.write(first)
         assert storage.put(temp, sha) is True
         out, temp = storage.new_temp()
         with out:
-            out.write(b"other bytes under the same name")
-        assert storage.put(temp, sha) is False  # If-None-Match: * refused the second PUT
+            out.write(other)
+        assert storage.put(temp, sha) is False  # If-None-Match: * refused the second PUT (or its completion)
         assert not temp.exists()
         with storage.open(sha) as blob:
-            assert blob.read() == PDF
+            assert blob.read() == first
 
 
 # -- a store that is down or refuses ---------------------------------------------------------
