@@ -38,7 +38,9 @@ def prefix() -> str:
 
 @pytest.fixture
 def app(seeded_app, s3_server, prefix, tmp_path):
-    return seeded_app(EVIDENCE_DIR=str(tmp_path / "evidence"), **s3_server.settings(prefix))
+    return seeded_app(
+        EVIDENCE_DIR=str(tmp_path / "evidence"), JOB_DIR=str(tmp_path / "jobs"), **s3_server.settings(prefix)
+    )
 
 
 def sign_in(app, persona="staff_a"):
