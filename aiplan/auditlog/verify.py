@@ -16,6 +16,7 @@ from ..evidence.integrity import compare_store
 from ..extensions import db
 from ..models import AuditEvent, AuditHead, ChecklistItem, EvidenceFile
 from ..models.audit import GENESIS
+from ..storage import StoreUnavailable
 from ..timeutil import LOCAL_TZ
 
 BATCH = 2000  # events read per query: memory stays flat however long the log grows
@@ -181,7 +182,10 @@ def _describe(event) -> str:
 
 def check_files(quick: bool = False) -> Findings:
     """Each EvidenceFile row (deleted ones too: they can be restored) against the store."""
-    store = compare_store(quick=quick)
+    try:
+        store = compare_store(quick=quick)
+    except StoreUnavailable as error:
+        return Findings(problems=[f"Không đọc được kho minh chứng, chưa kiểm tra được tệp nào: {error}"])
     found = Findings(checked=store.row_count)
     damaged = set(store.damaged)
     broken = {file_id: "không còn tệp trong kho" for file_id, _, _ in store.missing}

@@ -35,7 +35,7 @@ def backup_command(directory: Path):
     archive is still written and names it; `evidence check` tells more).
 
     To take one every night at 02:00 and keep 30 days, in the crontab of the user that runs the
-    app (with the same DATABASE_URL and EVIDENCE_DIR as the app):
+    app (with the same DATABASE_URL and EVIDENCE_STORE or EVIDENCE_DIR, and AWS_* for S3, as the app):
 
     \b
       0 2 * * *  cd /srv/aiplan && .venv/bin/flask --app aiplan backup /var/backups/aiplan
@@ -67,15 +67,15 @@ def restore_command(archive: Path):
     """Restore an archive made by `backup` into an empty instance, then verify it.
 
     The configured database must hold no data (no tables, or the empty ones `flask db upgrade`
-    makes) and the evidence store (EVIDENCE_DIR) must be empty or absent; otherwise nothing is
-    done. Stop the app first. The whole archive is checked against its manifest before anything
-    is written: a damaged or altered archive is refused. The database is then put in place
-    (PostgreSQL: into the schema of DATABASE_URL, whatever the archive's schema was called), the
-    evidence files are stored, the migrations are run (an archive of an older version is
-    upgraded), and the result is verified: row counts and the audit chain's head equal the
-    manifest's, the audit chain is intact and every evidence file matches its SHA-256. Exits 1
-    with the problems when anything differs. A SQLite archive is not restored into PostgreSQL,
-    nor the reverse.
+    makes) and the evidence store (EVIDENCE_DIR, or the S3 prefix of EVIDENCE_STORE) must be
+    empty or absent; otherwise nothing is done. Stop the app first. The whole archive is checked
+    against its manifest before anything is written: a damaged or altered archive is refused.
+    The database is then put in place (PostgreSQL: into the schema of DATABASE_URL, whatever the
+    archive's schema was called), the evidence files are stored, the migrations are run (an
+    archive of an older version is upgraded), and the result is verified: row counts and the
+    audit chain's head equal the manifest's, the audit chain is intact and every evidence file
+    matches its SHA-256. Exits 1 with the problems when anything differs. A SQLite archive is
+    not restored into PostgreSQL, nor the reverse.
     """
     try:
         report = restore_backup(archive)

@@ -174,7 +174,7 @@ def _refuse_unless_empty(kind: str) -> None:
             [
                 f"kho minh chứng: {getattr(storage, 'root', storage)}",
                 *stored[:5],
-                "hãy đặt EVIDENCE_DIR trỏ tới một thư mục trống hoặc chưa có",
+                "hãy đặt EVIDENCE_STORE (hoặc EVIDENCE_DIR) trỏ tới một thư mục hoặc một tiền tố S3 trống",
             ],
         )
 
