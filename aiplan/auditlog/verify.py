@@ -84,7 +84,7 @@ def chain_names(scopes) -> dict[str, str]:
         if scope == SYSTEM:
             names[scope] = "hệ thống (không thuộc phường nào)"
         elif scope == LEGACY:
-            names[scope] = "toàn bộ (ghi trước khi tách theo phường)"
+            names[scope] = "giai đoạn trước khi tách theo phường"
         elif scope.startswith("ward:") and scope[5:].isdigit():
             names[scope] = wards.get(int(scope[5:])) or f"phường có mã {scope[5:]} (không còn trong danh sách phường)"
         else:
