@@ -137,13 +137,12 @@ def _lock_head(scope: str, ward_id: int | None) -> tuple[AuditHead, bool]:
         # Two first writes of one ward may meet here: the database lets one insert, the other
         # waits for it to commit and then finds its row (a plain INSERT would fail one with 500).
         legacy = db.session.scalar(select(AuditHead.hash).where(AuditHead.scope == LEGACY)) or GENESIS
-        connection = db.session.connection()
-        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-        insert = dialect.insert(AuditHead.__table__).values(
-            scope=scope, ward_id=ward_id, seq=0, hash=chain_anchor(scope, legacy)
-        )
-        created = connection.execute(insert.on_conflict_do_nothing()).rowcount == 1
-        return db.session.scalars(query.execution_options(populate_existing=True)).one(), created
+        table = AuditHead.__table__
+        dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+        insert = dialect.insert(table).values(scope=scope, ward_id=ward_id, seq=0, hash=chain_anchor(scope, legacy))
+        # RETURNING tells whether this write inserted it (psycopg's rowcount does not, here)
+        inserted = db.session.execute(insert.on_conflict_do_nothing().returning(table.c.id)).first()
+        return db.session.scalars(query.execution_options(populate_existing=True)).one(), inserted is not None
 
 
 def _append(
