@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from aiplan.admin.schools import import_schools, parse_schools_csv
 from aiplan.auth.services import create_user
 from aiplan.extensions import db, limiter
-from aiplan.models import AuditHead, Inspection, Plan, Role, School, User, Ward
+from aiplan.models import Inspection, Plan, Role, School, User, Ward
 from aiplan.plans.services import BUNDLED_PLAN, BUNDLED_SCHOOLS, load_plan
 from aiplan.plans.spec import read_plan_file
 
@@ -339,7 +339,9 @@ def open_item(item, files: bool = False):
     return item
 
 
-def ward_head(slug: str = SCHOOL_A) -> AuditHead:
+def ward_head(slug: str = SCHOOL_A):
     """The head of the audit chain of the ward the school `slug` is in (models/audit.py)."""
+    from aiplan.models import AuditHead  # here, not above: keeps this file's imports as other parts have them
+
     ward_id = select(School.ward_id).where(School.slug == slug).scalar_subquery()
     return db.session.scalars(select(AuditHead).where(AuditHead.ward_id == ward_id)).one()

@@ -140,8 +140,8 @@ def test_a_log_that_holds_the_newest_backups_head_passes_against_it(app, tmp_pat
     result = _verify(app, "--against-backup", str(backups))
 
     assert result.exit_code == 0, result.output
-    assert "Khớp với bản sao lưu aiplan-backup-" in result.output
-    assert f"còn nguyên bản ghi cuối của 1 chuỗi (#{backed_up})." in result.output
+    [line] = [line for line in result.output.splitlines() if "Khớp với bản sao lưu aiplan-backup-" in line]
+    assert "còn nguyên bản ghi cuối của " in line and f"#{backed_up}" in line
 
 
 def test_verify_against_a_folder_without_backups_says_so(app, tmp_path):
@@ -215,6 +215,8 @@ def test_the_key_is_made_once_in_the_instance_folder_for_its_owner_only(tmp_path
 
 
 def test_a_backup_manifest_whose_head_was_edited_is_named(app, tmp_path):
+    with app.app_context():
+        scope = ward_head().scope
     backups = tmp_path / "backups"
     assert app.test_cli_runner().invoke(args=["backup", str(backups)]).exit_code == 0
     [archive] = backups.glob("aiplan-backup-*.tar")
@@ -224,8 +226,7 @@ def test_a_backup_manifest_whose_head_was_edited_is_named(app, tmp_path):
             data = source.extractfile(member).read()
             if member.name == "manifest.json":
                 manifest = json.loads(data)
-                [head] = manifest["audit_heads"].values()
-                head["seq"] -= 2  # as if the backup had been taken two records earlier
+                manifest["audit_heads"][scope]["seq"] -= 2  # as if the backup had been taken two records earlier
                 data = json.dumps(manifest).encode()
                 member.size = len(data)
             target.addfile(member, io.BytesIO(data))
