@@ -390,3 +390,25 @@ def test_cutting_the_history_before_the_split_breaks_every_ward_chain_that_follo
 
     assert any(p.startswith("Chuỗi nhật ký của giai đoạn trước khi tách theo phường: chữ ký HMAC") for p in problems)
     assert any(p.startswith(LONG_BIEN + "bản ghi #1 (") and "điểm neo của chuỗi" in p for p in problems), problems
+
+
+def test_a_wards_whole_chain_deleted_is_caught_by_the_newest_backup(app, tmp_path):
+    """Deleting every event of a ward and its head row looks like a ward that never wrote (the
+    limit said in docs/backups.md); the newest backup lists every chain and names the ward."""
+    backups = tmp_path / "backups"
+    assert app.test_cli_runner().invoke(args=["backup", str(backups)]).exit_code == 0
+    with app.app_context():
+        bo_de = _bo_de()
+        db.session.execute(delete(events).where(events.c.chain_id == bo_de.id))
+        db.session.execute(delete(heads).where(heads.c.id == bo_de.id))
+        db.session.commit()
+
+    alone = _verify(app)
+    against = _verify(app, "--against-backup", str(backups))
+
+    assert alone.exit_code == 0, alone.output
+    assert against.exit_code == 1, against.output
+    [archive] = backups.glob("aiplan-backup-*.tar")
+    assert f"{BO_DE}nhật ký chỉ có đến bản ghi #0 nhưng bản sao lưu {archive.name} (lúc " in against.output
+    assert "đã có đến bản ghi #5" in against.output
+    assert "Phường Long Biên" not in "".join(line for line in against.output.splitlines() if "bản sao lưu" in line)
