@@ -412,3 +412,25 @@ def test_a_wards_whole_chain_deleted_is_caught_by_the_newest_backup(app, tmp_pat
     assert f"{BO_DE}nhật ký chỉ có đến bản ghi #0 nhưng bản sao lưu {archive.name} (lúc " in against.output
     assert "đã có đến bản ghi #5" in against.output
     assert "Phường Long Biên" not in "".join(line for line in against.output.splitlines() if "bản sao lưu" in line)
+
+
+def test_downgrading_gives_the_one_chain_back_until_a_ward_has_written_to_its_own(scratch):
+    from flask_migrate import downgrade
+
+    app = _old_database(scratch)
+    with app.app_context():
+        before = db.session.execute(text("SELECT seq, hash, mac FROM audit_head")).all()
+        db.session.rollback()
+        upgrade()
+        downgrade(revision="0020")
+        assert db.session.execute(text("SELECT seq, hash, mac FROM audit_head")).all() == before
+        db.session.rollback()
+
+        upgrade()
+        audit.record("plan.calendar", after={"note": "sau khi tách"}, ward_id=1)
+        db.session.commit()
+        with pytest.raises(SystemExit):  # Flask-Migrate's way of failing, after logging the migration's message
+            downgrade(revision="0020")
+        db.session.rollback()
+        assert db.session.execute(text("SELECT version_num FROM alembic_version")).scalar() != "0020"
+        assert verify_audit_chain() == []
