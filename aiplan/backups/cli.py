@@ -10,6 +10,7 @@ from ..console import fail
 from ..units import decimal, file_size
 from .restore import restore_backup
 from .services import ENGINE_NAMES, BackupError, take_backup
+from .snapshot import manifest_heads
 
 
 def init_app(app: Flask) -> None:
@@ -49,11 +50,11 @@ def backup_command(directory: Path):
         fail(f"không sao lưu được: {error.title}", error.problems)
     manifest = report.manifest
     files = manifest["files"]
-    head = manifest["audit_head"]
+    heads = manifest_heads(manifest)
     click.echo(f"Đã sao lưu vào {report.path} ({file_size(report.size)}) trong {_seconds(report.seconds)}.")
     click.echo(
         f"  Cơ sở dữ liệu {ENGINE_NAMES[manifest['database']['kind']]}: {len(manifest['tables'])} bảng, "
-        f"{sum(manifest['tables'].values())} dòng" + (f"; nhật ký đến bản ghi #{head['seq']}." if head else ".")
+        f"{sum(manifest['tables'].values())} dòng" + (f"; nhật ký: {_chains(heads)}." if heads else ".")
     )
     click.echo(f"  Minh chứng: {len(files)} tệp ({file_size(sum(f['size'] for f in files))}).")
     if report.problems:
@@ -84,12 +85,12 @@ def restore_command(archive: Path):
     manifest = report.manifest
     if report.problems:
         fail(f"đã khôi phục {archive.name} nhưng kết quả không khớp bản sao lưu", report.problems)
-    head = manifest["audit_head"]
+    heads = manifest_heads(manifest)
     click.echo(
         f"Đã khôi phục và kiểm tra: {archive.name} (sao lưu lúc {manifest['created_at_hanoi']}) — "
         f"{len(manifest['tables'])} bảng, {sum(manifest['tables'].values())} dòng, "
         f"{sum(not f.get('damaged') for f in manifest['files'])} tệp minh chứng"
-        + (f", nhật ký đến bản ghi #{head['seq']}" if head else "")
+        + (f", nhật ký: {_chains(heads)}" if heads else "")
         + f"; {_seconds(report.seconds)}."
     )
     for notice in report.notices:
@@ -98,6 +99,11 @@ def restore_command(archive: Path):
         click.echo(
             f"  Đã nâng cấp cơ sở dữ liệu từ phiên bản {manifest['database']['revision']} lên {report.revision}."
         )
+
+
+def _chains(heads: dict[str, dict]) -> str:
+    """ "3 chuỗi, 1234 bản ghi": the audit chains a manifest names (models/audit.py)."""
+    return f"{len(heads)} chuỗi, {sum(head['seq'] for head in heads.values())} bản ghi"
 
 
 def _seconds(seconds: float) -> str:

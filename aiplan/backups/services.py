@@ -181,7 +181,7 @@ def _manifest(
             "revision": contents.revision,
         },
         "tables": contents.tables,
-        "audit_head": contents.audit_head,
+        "audit_heads": contents.audit_heads,
         "files": files,
         "missing_files": missing,
     }
