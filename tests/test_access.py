@@ -675,6 +675,19 @@ ACCESS.update(
         "pilot.result": ("GET", lambda: f"/schools/{SCHOOL_A}/pilot/{an_activity().id}", SCHOOL_A_READERS),
     }
 )
+# The city rollup (issue 18): only the Sở's accounts (CITY_ROLES) read it; every ward role is
+# refused. The city persona's column is added with the lead's city persona.
+CITY_ONLY = dict.fromkeys(ROLES, FORBIDDEN) | {"anonymous": LOGIN}
+ACCESS.update(
+    {
+        "city.index": ("GET", "/city", CITY_ONLY),
+        "city.ward": ("GET", "/city/wards/long-bien", CITY_ONLY),
+        "city.export_json": ("GET", "/city.json", CITY_ONLY),
+        "city.export_csv": ("GET", "/city.csv", CITY_ONLY),
+        "city.export_xlsx": ("GET", "/city.xlsx", CITY_ONLY),
+        "city.report_docx": ("GET", "/city/report.docx", CITY_ONLY),
+    }
+)
 NOT_ROUTES = {"static"}
 
 
