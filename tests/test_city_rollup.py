@@ -322,3 +322,8 @@ def test_load_city_plan_loads_the_so_s_indicators_and_refuses_a_bad_file_changin
         assert plan.city.authority == "Sở Giáo dục và Đào tạo Hà Nội" and len(plan.indicators) == 12
         # the seeded Long Biên's ward is the city's: the city plan's own city, not a second one
         assert db.session.scalar(select(Ward).filter_by(slug="long-bien")).city_id == plan.city_id
+
+
+def test_the_plan_page_shows_which_city_indicator_each_milestone_and_target_reports_on(app, as_persona):
+    page = as_persona("viewer").get("/plan").get_data(as_text=True)
+    assert "Báo cáo về Sở theo mã HN-M03" in page and "HN-T05" in page
