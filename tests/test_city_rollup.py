@@ -222,7 +222,10 @@ def test_the_city_page_shows_each_ward_most_late_first_and_links_to_its_rollup(c
     assert ward_table.index("Phường Long Biên") < ward_table.index("Phường B")
     drill = client.get("/city/wards/phuong-b")
     assert drill.status_code == 302 and drill.location.endswith("/rollup")
-    assert "Phường B" in client.get("/rollup").get_data(as_text=True)
+    rollup = client.get("/rollup").get_data(as_text=True)
+    assert "Phường B" in rollup and "/schools/phuong-b-1" in rollup
+    school = client.get("/schools/phuong-b-1")  # city → ward → school
+    assert school.status_code == 200 and "Trường tiểu học số 1 Phường B" in school.get_data(as_text=True)
 
 
 def test_the_exports_hold_every_ward_and_indicator(city_app, as_persona):
@@ -272,6 +275,8 @@ def test_an_account_of_another_city_sees_none_of_this_one(city_app, as_persona):
     assert client.get("/city/wards/phuong-b").status_code == 404
     page = client.get("/city").get_data(as_text=True)
     assert "Phường Hải An" in page and "Phường Long Biên" not in page and "Phường B" not in page
+    # Hải Phòng has no city plan: its wards are listed, with nothing to download yet
+    assert "Thành phố chưa nạp kế hoạch" in page and "/city.xlsx" not in page
     document = json.loads(client.get("/city.json").get_data(as_text=True))
     assert [w["slug"] for w in document["wards"]] == ["phuong-hp"]
     # and the Hà Nội account does not see Hải Phòng's ward
