@@ -16,7 +16,13 @@ from .console import fail
 from .extensions import db
 from .inputs import BadEmail, clean_email
 from .models import CITY_ROLES, City, Plan, Role, School, User, Ward
-from .plans.city_plan import BUNDLED_CITY_PLAN, city_plan_of, load_city_plan, read_city_plan_file
+from .plans.city_plan import (
+    BUNDLED_CITY_PLAN,
+    city_plan_of,
+    load_city_plan,
+    read_city_plan_file,
+    unmapped_wards,
+)
 from .plans.services import BUNDLED_PLAN, BUNDLED_SCHOOLS, load_plan
 from .plans.spec import PlanFileError, read_plan_file
 
@@ -76,6 +82,11 @@ def _load_city_plan_file(path: Path) -> None:
         f"Đã nạp kế hoạch {plan.number} của {plan.city.name} ({path.name}): "
         f"{len(plan.indicators)} chỉ tiêu, mốc mà các phường báo cáo."
     )
+    for ward, codes in unmapped_wards(plan).items():
+        click.echo(
+            f"  Lưu ý: kế hoạch của {ward} chưa gắn {', '.join(codes)}; thêm city_indicator vào tệp kế hoạch "
+            "của phường rồi nạp lại bằng load-plan."
+        )
 
 
 def _import_schools_file(path: Path, ward_slug: str | None) -> None:

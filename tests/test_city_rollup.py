@@ -11,7 +11,7 @@ import pytest
 from docx import Document
 from helpers import PASSWORD
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from aiplan.admin.schools import import_schools, parse_schools_csv
 from aiplan.auth.services import create_user
@@ -327,6 +327,16 @@ def test_load_city_plan_loads_the_so_s_indicators_and_refuses_a_bad_file_changin
         assert plan.city.authority == "Sở Giáo dục và Đào tạo Hà Nội" and len(plan.indicators) == 12
         # the seeded Long Biên's ward is the city's: the city plan's own city, not a second one
         assert db.session.scalar(select(Ward).filter_by(slug="long-bien")).city_id == plan.city_id
+    assert "Lưu ý" not in loaded.output  # Long Biên's plan maps every indicator
+
+
+def test_load_city_plan_names_the_wards_whose_plans_were_loaded_before_it_unmapped(app, runner):
+    with app.app_context():
+        db.session.execute(update(Milestone).where(Milestone.number.in_((2, 9))).values(city_indicator=None))
+        db.session.commit()
+    loaded = runner.invoke(args=["load-city-plan", str(BUNDLED_CITY_PLAN)])
+    assert loaded.exit_code == 0, loaded.output
+    assert "Lưu ý: kế hoạch của Phường Long Biên chưa gắn HN-M02, HN-M09" in loaded.output
 
 
 def test_the_plan_page_shows_which_city_indicator_each_milestone_and_target_reports_on(app, as_persona):

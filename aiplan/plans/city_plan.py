@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import City, CityIndicator, CityPlan, IndicatorKind
+from ..models import City, CityIndicator, CityPlan, IndicatorKind, Milestone, Plan, SchoolYear, Target, Ward
 from .spec import FORMAT_VERSION, PlanFileError, PlanSpec, _Checker, _is_school_year
 
 BUNDLED_CITY_PLAN = Path(__file__).with_name("ha-noi-city.toml")
@@ -150,6 +150,33 @@ def load_city_plan(spec: CityPlanSpec) -> CityPlan:
         db.session.rollback()
         raise
     return plan
+
+
+def unmapped_wards(plan: CityPlan) -> dict[str, list[str]]:
+    """Ward name -> the city's indicator codes its plan of the city plan's year does not map: the
+    wards whose plans were loaded before the city's (load-city-plan names them; loading each ward's
+    plan again, mapped, clears it). Two queries."""
+    wanted = [indicator.code for indicator in plan.indicators]
+    wards = db.session.execute(
+        select(Plan.id, Ward.name)
+        .join(Ward, Ward.id == Plan.ward_id)
+        .join(SchoolYear, SchoolYear.id == Plan.school_year_id)
+        .where(Ward.city_id == plan.city_id, SchoolYear.name == plan.school_year)
+        .order_by(Ward.name)
+    ).all()
+    mapped: dict[int, set[str | None]] = {plan_id: set() for plan_id, _ in wards}
+    for model in (Milestone, Target):
+        for plan_id, code in db.session.execute(
+            select(model.plan_id, model.city_indicator).where(
+                model.plan_id.in_(list(mapped)), model.city_indicator.is_not(None)
+            )
+        ):
+            mapped[plan_id].add(code)
+    return {
+        name: missing
+        for plan_id, name in wards
+        if (missing := [code for code in wanted if code not in mapped[plan_id]])
+    }
 
 
 def city_plan_of(city: City | None) -> CityPlan | None:
