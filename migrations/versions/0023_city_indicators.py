@@ -1,8 +1,8 @@
 """The city's plan and its indicators (city_plan, city_indicator), and the code of the indicator
 each ward's milestone and target reports on (milestone.city_indicator, target.city_indicator).
 
-Revision ID: 0025
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-06 18:10:00.000000
 
 """
@@ -10,8 +10,8 @@ Create Date: 2026-12-06 18:10:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0025"
-down_revision = "0021"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
