@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .demo import cli as demo_cli
     from .duties import bp as duties_bp
     from .equipment import bp as equipment_bp
+    from .guide import bp as guide_bp
     from .evidence import bp as evidence_bp
     from .extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
     from .inspections import bp as inspections_bp
@@ -103,6 +104,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         jobs_bp,
         training_bp,
         pilot_bp,
+        guide_bp,
     ):
         app.register_blueprint(blueprint)
 
