@@ -28,7 +28,7 @@ _PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]")
 class Step:
     text: str
     do: str = ""  # goto | fill | click | upload | see: what the phone journey does
-    name: str = ""  # the control's accessible name (click) or the words to see
+    name: str = ""  # the control's accessible name (click), the words to see, the title goto lands on
     label: str = ""  # the field's label (fill, upload)
     within: str = ""  # the checklist item the control sits in, by its title
     path: str = ""  # goto

@@ -1,0 +1,139 @@
+"""The guide in a real Chromium: its screenshots are made here, and a newcomer's steps are followed here.
+
+`make guide` runs this file with GUIDE_SHOTS=1: every screenshot the guides name (aiplan/guide/roles/
+*.toml, [[shot]]) is taken at phone (360×740) and desktop (1280×800) size into static/guide/, on the
+bundled plan and schools the suite seeds, by the same journeys the suite runs without it. Without
+GUIDE_SHOTS the journeys still walk every shot's page and check its title is the one the picture
+shows, so a page renamed or moved fails here before the guide is wrong.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from helpers import PASSWORD, PERSONAS, SCHOOL_A, browser_login, open_item, schedule_visit
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from aiplan.extensions import db
+from aiplan.guide import content
+from aiplan.inspections.services import give_verdict
+from aiplan.models import ChecklistItem, EvidenceFile, Inspection, School, User, Verdict
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "static"
+SIZES = {"phone": (360, 740), "desktop": (1280, 800)}
+WRITE = os.environ.get("GUIDE_SHOTS") == "1"
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
+NEEDS_MORE_REASON = "Bổ sung bản kế hoạch đã ký và đóng dấu của nhà trường."
+
+
+@pytest.fixture
+def scene(app) -> dict[str, str]:
+    """What the pictures show beyond the seeded plan: a visit to school A, and one of its items sent
+    back ("Cần bổ sung"), so that the school's "Cần chú ý" shows what the guide describes."""
+    with app.app_context():
+        visit = schedule_visit(SCHOOL_A)
+        inspection = db.session.get(Inspection, visit)
+        school = db.session.scalar(select(School).filter_by(slug=SCHOOL_A))
+        item = db.session.scalar(select(ChecklistItem).filter_by(school_id=school.id, key="m3"))
+        supervisor = db.session.scalar(select(User).filter_by(username=PERSONAS["supervisor"][0]))
+        give_verdict(
+            item, Verdict.NEEDS_MORE, NEEDS_MORE_REASON, version=item.version, actor=supervisor, inspection=inspection
+        )
+    return {"school": SCHOOL_A, "visit": str(visit)}
+
+
+def item(page, title: str):
+    return page.locator("li.item").filter(has=page.locator(".item-title", has_text=title))
+
+
+def _frame(page, shot: content.Shot) -> None:
+    """Put the page as the picture shows it: <details> opened, the item or part scrolled to the top."""
+    for selector in shot.open:
+        page.locator(selector).first.evaluate("e => { e.open = true; }")
+    if shot.scroll_to.startswith("#"):
+        page.locator(shot.scroll_to).evaluate("e => e.scrollIntoView({block: 'start'})")
+    elif shot.scroll_to:
+        target = open_item(item(page, shot.scroll_to), files=True)
+        target.evaluate("e => e.scrollIntoView({block: 'start'})")
+
+
+def test_every_screenshot_of_the_guide_shows_a_page_that_still_has_its_title(new_page, scene):
+    shots = [shot for guide in content.guides().values() for shot in guide.shots.values()]
+    assert shots
+    for size, (width, height) in SIZES.items():
+        pages = {}
+        for shot in shots:
+            if shot.persona not in pages:
+                pages[shot.persona] = new_page(width=width, height=height)
+                if shot.persona:
+                    browser_login(pages[shot.persona], shot.persona)
+            page = pages[shot.persona]
+            response = page.goto(shot.path.format(**scene))
+            assert response is not None and response.status == 200, f"{shot.name}: {shot.path}"
+            expect(page.locator("main h1").first, f"{shot.name}: the page's title").to_have_text(shot.heading)
+            _frame(page, shot)
+            if WRITE:
+                page.screenshot(path=SHOTS / shot.file(size), animations="disabled", caret="hide")
+
+
+def _control(scope, name: str):
+    """The button, link or disclosure a step names, by the words the step tells the reader to tap."""
+    return (
+        scope.get_by_role("button", name=name, exact=True)
+        .or_(scope.get_by_role("link", name=name, exact=True))
+        .or_(scope.locator("summary").filter(has_text=re.compile(rf"^\s*{re.escape(name)}")))
+        .first
+    )
+
+
+def test_a_newcomer_follows_the_school_staff_guide_on_a_phone_from_login_to_uploaded_evidence(
+    app, new_page, tmp_path
+):
+    guide = content.guides()["truong"]
+    steps = [step for task_id in ("bat-dau", "minh-chung") for step in guide.task(task_id).steps]
+    typed = {"Tên đăng nhập": PERSONAS["staff_a"][0], "Mật khẩu": PASSWORD}
+    evidence = tmp_path / "Kế hoạch nhà trường đã ký.pdf"
+    evidence.write_bytes(PDF)
+    page = new_page(width=360, height=740)
+    done = []
+    for step in steps:
+        if not step.do:
+            continue
+        words = step.name or step.label
+        assert words and words in step.text, f"the step names what it does: {step.text}"
+        scope = item(page, step.within) if step.within else page
+        if step.do == "goto":
+            page.goto(step.path)  # the address the ward gives out; a newcomer is sent to sign in
+            expect(page.locator("main h1")).to_have_text(step.name)
+        elif step.do == "fill":
+            scope.get_by_label(step.label, exact=True).fill(typed[step.label])
+        elif step.do == "click":
+            _control(scope, step.name).click()
+        elif step.do == "upload":
+            scope.get_by_label(step.label, exact=True).set_input_files(evidence)
+        elif step.do == "see":
+            expect(scope.get_by_text(step.name).first).to_be_visible()
+        else:
+            raise AssertionError(f"unknown step action {step.do!r}")
+        done.append(step.do)
+    assert done.count("click") >= 4 and "upload" in done
+
+    plan_item = item(page, "Kế hoạch nhà trường")
+    expect(plan_item.get_by_role("link", name=evidence.name)).to_be_visible()
+    expect(plan_item.get_by_role("button", name="Đã hoàn thành")).to_have_attribute("aria-pressed", "true")
+    with app.app_context():
+        assert db.session.scalar(select(EvidenceFile).filter_by(original_name=evidence.name)) is not None
+
+    # The guide itself is one tap away from every page, from the menu and from the "?" by the title.
+    page.get_by_text("Menu", exact=True).click()
+    page.get_by_role("link", name="Hướng dẫn", exact=True).click()
+    expect(page.locator("main h1")).to_have_text(guide.title)
+    page.go_back()
+    page.get_by_role("link", name="Hướng dẫn cho trang này").click()
+    expect(page).to_have_url(re.compile(r"/huong-dan/truong#ke-hoach$"))
+    expect(page.locator("#ke-hoach")).to_be_in_viewport()
