@@ -28,9 +28,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .demo import cli as demo_cli
     from .duties import bp as duties_bp
     from .equipment import bp as equipment_bp
-    from .guide import bp as guide_bp
     from .evidence import bp as evidence_bp
     from .extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
+    from .guide import bp as guide_bp
     from .inspections import bp as inspections_bp
     from .jobs import bp as jobs_bp
     from .jobs import cli as jobs_cli

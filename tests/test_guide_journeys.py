@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from helpers import PASSWORD, PERSONAS, SCHOOL_A, browser_login, open_item, schedule_visit
+from phone_audit import AXE, AXE_JS, AXE_TAGS, MEASURE_JS, TARGET_MIN, nu_errors, tools_missing
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -91,9 +92,7 @@ def _control(scope, name: str):
     )
 
 
-def test_a_newcomer_follows_the_school_staff_guide_on_a_phone_from_login_to_uploaded_evidence(
-    app, new_page, tmp_path
-):
+def test_a_newcomer_follows_the_school_staff_guide_on_a_phone_from_login_to_uploaded_evidence(app, new_page, tmp_path):
     guide = content.guides()["truong"]
     steps = [step for task_id in ("bat-dau", "minh-chung") for step in guide.task(task_id).steps]
     typed = {"Tên đăng nhập": PERSONAS["staff_a"][0], "Mật khẩu": PASSWORD}
@@ -137,3 +136,37 @@ def test_a_newcomer_follows_the_school_staff_guide_on_a_phone_from_login_to_uplo
     page.get_by_role("link", name="Hướng dẫn cho trang này").click()
     expect(page).to_have_url(re.compile(r"/huong-dan/truong#ke-hoach$"))
     expect(page.locator("#ke-hoach")).to_be_in_viewport()
+
+
+HTMX_ATTRIBUTE = re.compile(r"^Attribute “hx-[a-z:-]+” not allowed on element “[a-z0-9-]+” at this point\.$")
+
+
+def test_every_guide_page_fits_a_phone_and_passes_the_checkers(new_page, live_server, tmp_path):
+    """Each role's guide and the FAQ, as tests/test_phone_pages.py measures a page (its crawl stops
+    at 32 pages a role, so it need not reach them all): no sideways scroll, tap targets of 44 px,
+    no axe-core violation of WCAG 2.1 A/AA, and no error from the Nu Html Checker."""
+    missing = tools_missing()
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(missing)
+        pytest.skip(missing)
+    page = new_page(width=360, height=740)
+    page.route(
+        f"{live_server}/__test__/axe.min.js", lambda route: route.fulfill(path=AXE, content_type="text/javascript")
+    )
+    browser_login(page, "staff_a")
+    failures, saved = [], []
+    paths = [f"/huong-dan/{slug}" for slug in content.guides()] + ["/huong-dan/cau-hoi-thuong-gap"]
+    for path in paths:
+        response = page.goto(path)
+        assert response is not None and response.status == 200, path
+        saved.append(tmp_path / f"{len(saved):02d}.html")
+        saved[-1].write_bytes(response.body())
+        numbers = page.evaluate(MEASURE_JS, [TARGET_MIN])
+        if numbers["scrollWidth"] > numbers["clientWidth"]:
+            failures.append(f"{path}: scrolls sideways")
+        failures.extend(f"{path}: small target {small}" for small in numbers["small"])
+        page.add_script_tag(url="/__test__/axe.min.js")
+        failures.extend(f"{path}: axe {v['id']}: {v['help']} — {v['first']}" for v in page.evaluate(AXE_JS, [AXE_TAGS]))
+    failures.extend(f"{file.name}: Nu {message}" for file, message in nu_errors(saved, ignored=HTMX_ATTRIBUTE))
+    assert not failures, "\n".join(failures)

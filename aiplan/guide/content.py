@@ -104,10 +104,7 @@ class Question:
 
 def _guide(path: Path) -> Guide:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    shots = {
-        s["name"]: Shot(**{k: tuple(v) if isinstance(v, list) else v for k, v in s.items()})
-        for s in data.get("shot", [])
-    }
+    shots = {s["name"]: Shot(**(s | {"open": tuple(s.get("open", ()))})) for s in data.get("shot", [])}
     tasks = tuple(
         Task(
             id=t["id"],
