@@ -70,6 +70,26 @@ def test_every_task_shows_a_screenshot_of_its_own_guide_and_explains_pages_that_
     assert on_disk == named, f"pictures no guide shows: {sorted(on_disk - named)}"
 
 
+# What answers a GET but is a file or a machine's answer, not a page a person reads: no guide section.
+NOT_PAGES = {
+    "core.healthz",
+    "evidence.download",
+    "inspections.decision_file",
+    "jobs.download",
+    "problems.download",
+    "mailing.unsubscribe",  # reached from an e-mail, signed out; it says what it did
+}
+DOWNLOAD = re.compile(r"\.(csv|xlsx|json|toml|zip|docx|<ext>)$")
+
+
+def test_every_page_a_person_reads_is_explained_by_a_guide_section(app):
+    """A new page fails here until a task of some guide lists it (`pages`), so that its "?" leads somewhere."""
+    explained = {page for guide in GUIDES.values() for task in guide.tasks for page in task.pages}
+    rules = [rule for rule in app.url_map.iter_rules() if "GET" in rule.methods and not DOWNLOAD.search(rule.rule)]
+    pages = {rule.endpoint for rule in rules if not rule.endpoint.startswith(("static", "guide."))} - NOT_PAGES
+    assert not pages - explained, f"no guide explains these pages: {sorted(pages - explained)}"
+
+
 def test_the_four_roles_guides_run_through_the_year_in_the_plans_order():
     order = ["Bắt đầu", "Đầu HK II", "Trong HK II", "Giữa HK II", "Cuối HK II", "Cuối năm học", "Năm học mới"]
     for slug in ("truong", "doan-kiem-tra", "phong-vhxh", "lanh-dao"):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
 from flask import current_app
@@ -65,6 +66,19 @@ def _setup(doc, guide: Guide) -> None:
     section.page_width, section.page_height = Mm(PAGE_MM[0]), Mm(PAGE_MM[1])
     for side, mm in MARGINS_MM.items():
         setattr(section, f"{side}_margin", Mm(mm))
+    # Page numbers centred in the top margin, from the second page, as the house's documents have them.
+    section.different_first_page_header_footer = True
+    number = section.header.paragraphs[0]
+    number.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for kind in ("begin", "instr", "end"):
+        run = number.add_run()
+        if kind == "instr":
+            field = OxmlElement("w:instrText")
+            field.text = "PAGE"
+        else:
+            field = OxmlElement("w:fldChar")
+            field.set(qn("w:fldCharType"), kind)
+        run._r.append(field)
     props = doc.core_properties
     props.title = f"Hướng dẫn sử dụng — {guide.title}"
     props.language = "vi-VN"
