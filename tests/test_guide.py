@@ -140,6 +140,15 @@ def test_each_roles_first_page_has_a_question_mark_leading_to_its_section(as_per
     assert '<span class="visually-hidden">Hướng dẫn cho trang này</span>' in markup
 
 
+def test_the_sos_account_reading_a_ward_is_led_to_the_leaders_guide(as_persona):
+    markup = as_persona("city_admin").get("/rollup").get_data(as_text=True)
+    assert '<a class="page-help" href="/huong-dan/lanh-dao#theo-doi"' in markup
+    tabs = re.findall(
+        r'<li><a href="/huong-dan/([a-z-]+)"', as_persona("city_admin").get("/huong-dan").get_data(as_text=True)
+    )
+    assert tabs[:2] == ["so-gddt", "lanh-dao"]
+
+
 def test_a_page_no_guide_explains_has_no_question_mark(as_persona):
     markup = as_persona("staff_a").get("/huong-dan/truong").get_data(as_text=True)
     assert 'class="page-help"' not in markup

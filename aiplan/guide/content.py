@@ -85,6 +85,9 @@ class Guide:
     intro: str
     tasks: tuple[Task, ...]
     shots: dict[str, Shot] = field(default_factory=dict)
+    # Guides whose sections explain this role's pages where its own does not (the Sở reads a ward as
+    # the ward's leaders do), before any other guide.
+    reads_like: tuple[str, ...] = ()
 
     def task(self, task_id: str) -> Task | None:
         return next((t for t in self.tasks if t.id == task_id), None)
@@ -128,6 +131,7 @@ def _guide(path: Path) -> Guide:
         intro=data["intro"].strip(),
         tasks=tasks,
         shots=shots,
+        reads_like=tuple(data.get("reads_like", ())),
     )
 
 
@@ -152,9 +156,10 @@ def guide_for_role(role: str) -> Guide:
 
 
 def in_reading_order(role: str) -> list[Guide]:
-    """Every guide, the reader's own first."""
+    """Every guide, the reader's own first, then those it reads like."""
     own = guide_for_role(role)
-    return [own] + [g for g in guides().values() if g is not own]
+    first = [own] + [guides()[slug] for slug in own.reads_like]
+    return first + [g for g in guides().values() if g not in first]
 
 
 def section_for(endpoint: str | None, role: str) -> tuple[str, str] | None:
