@@ -117,7 +117,9 @@ def test_the_faq_answers_the_six_questions_people_ask():
 def test_the_header_link_opens_the_readers_own_guide_first_and_every_other(as_persona, persona):
     client = as_persona(persona)
     home = client.get("/", follow_redirects=True).get_data(as_text=True)
-    assert re.search(r'<a href="/huong-dan"[^>]*>Hướng dẫn</a>', home), "no Hướng dẫn link in the header"
+    link = re.search(r'<a href="/huong-dan"[^>]*>(.*?)</a>', home)
+    assert link and page_text(link.group(1)) == "? Hướng dẫn", "no Hướng dẫn link in the header"
+    assert '<span class="guide-nav-icon" aria-hidden="true">?</span>' in link.group(0)
     response = client.get("/huong-dan")
     assert response.status_code == 200
     own = GUIDES[OWN_GUIDE[persona]]
