@@ -3,6 +3,7 @@ checks that keep it true to the app — every screenshot it shows exists and nam
 exists, every page it explains is a route, every message it quotes is one the app prints."""
 
 import io
+import json
 import re
 from pathlib import Path
 
@@ -33,12 +34,29 @@ OWN_GUIDE = {"staff_a": "truong", "supervisor": "doan-kiem-tra", "ward_admin": "
 
 
 def _source_text() -> str:
-    """Every message the app can print, as one text: Python sources (adjacent string literals joined,
-    as Python joins them) and templates, white space made single."""
+    """Every word the app can show, as one text: Python sources (adjacent string literals joined, as
+    Python joins them), templates and the bundled plan (the checklist's item titles), white space made single."""
     texts = [p.read_text(encoding="utf-8") for p in (ROOT / "aiplan").rglob("*.py") if "translations" not in p.parts]
     texts += [p.read_text(encoding="utf-8") for p in (ROOT / "templates").rglob("*.html")]
+    texts += [p.read_text(encoding="utf-8") for p in (ROOT / "aiplan" / "plans").glob("*.toml")]  # the plan's words
     joined = re.sub(r"\"\s*\n\s*\"", "", "\n".join(texts))
     return re.sub(r"\s+", " ", joined)
+
+
+def test_every_control_or_label_a_step_quotes_is_one_the_app_shows():
+    """A step puts the words of the screen between “ ”: a renamed button fails here, not in a staff meeting.
+    "…" stands for what varies (a count, a year)."""
+    source = _source_text()
+    quoted = [
+        (guide.slug, task.id, words)
+        for guide in GUIDES.values()
+        for task in guide.tasks
+        for step in task.steps
+        for words in re.findall(r"“([^”]+)”", step.text)
+    ]
+    assert len(quoted) > 60
+    missing = [q for q in quoted if not all(part.strip() in source for part in q[2].split("…"))]
+    assert not missing, f"steps quote words the app does not show: {missing}"
 
 
 def _fragments(message: str) -> list[str]:
@@ -65,6 +83,8 @@ def test_every_task_shows_a_screenshot_of_its_own_guide_and_explains_pages_that_
             assert task.screenshot in guide.shots, f"{guide.slug}#{task.id}: no shot {task.screenshot!r}"
             assert set(task.pages) <= endpoints, f"{guide.slug}#{task.id}: {set(task.pages) - endpoints}"
             assert task.steps and task.when and task.why, f"{guide.slug}#{task.id}"
+    parts = json.loads((STATIC / "guide" / "pages.json").read_text(encoding="utf-8"))
+    assert set(parts) == {shot.name for _, shot in SHOTS}, "static/guide/pages.json is stale: run `make guide`"
     on_disk = {p.name for p in (STATIC / "guide").glob("*.png")}
     named = {Path(shot.file(size)).name for _, shot in SHOTS for size in SIZES}
     assert on_disk == named, f"pictures no guide shows: {sorted(on_disk - named)}"

@@ -7,6 +7,7 @@ GUIDE_SHOTS the journeys still walk every shot's page and check its title is the
 shows, so a page renamed or moved fails here before the guide is wrong.
 """
 
+import json
 import os
 import re
 from pathlib import Path
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "static"
 SIZES = {"phone": (360, 740), "desktop": (1280, 800)}
 WRITE = os.environ.get("GUIDE_SHOTS") == "1"
+PARTS = SHOTS / "guide" / "pages.json"  # each pictured page's part titles when its picture was taken
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 NEEDS_MORE_REASON = "Bổ sung bản kế hoạch đã ký và đóng dấu của nhà trường."
 
@@ -63,9 +65,17 @@ def _frame(page, shot: content.Shot) -> None:
         target.evaluate("e => e.scrollIntoView({block: 'start'})")
 
 
-def test_every_screenshot_of_the_guide_shows_a_page_that_still_has_its_title(new_page, scene):
+def _sections(page) -> list[str]:
+    """The page's part titles (its <h2>s), white space made single: what a picture's reader looks for."""
+    return [" ".join(text.split()) for text in page.locator("main h2").all_inner_texts()]
+
+
+def test_every_screenshot_of_the_guide_shows_a_page_that_still_has_its_title_and_parts(new_page, scene):
+    """Without GUIDE_SHOTS: each pictured page still has the title and the parts (static/guide/pages.json)
+    it had when its picture was taken; with it, the pictures and pages.json are made anew."""
     shots = [shot for guide in content.guides().values() for shot in guide.shots.values()]
     assert shots
+    recorded = {} if WRITE else json.loads(PARTS.read_text(encoding="utf-8"))
     for size, (width, height) in SIZES.items():
         pages = {}
         for shot in shots:
@@ -77,9 +87,17 @@ def test_every_screenshot_of_the_guide_shows_a_page_that_still_has_its_title(new
             response = page.goto(shot.path.format(**scene))
             assert response is not None and response.status == 200, f"{shot.name}: {shot.path}"
             expect(page.locator("main h1").first, f"{shot.name}: the page's title").to_have_text(shot.heading)
+            if WRITE:
+                recorded[shot.name] = _sections(page)
+            else:
+                assert _sections(page) == recorded.get(shot.name), (
+                    f"{shot.name}: the page's parts changed since its picture was taken: run `make guide`"
+                )
             _frame(page, shot)
             if WRITE:
                 page.screenshot(path=SHOTS / shot.file(size), animations="disabled", caret="hide")
+    if WRITE:
+        PARTS.write_text(json.dumps(recorded, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def _control(scope, name: str):
