@@ -105,6 +105,11 @@ class Question:
         return tuple(_PLACEHOLDER.sub("…", m) for m in self.messages)
 
 
+def _one_line(text: str) -> str:
+    """A paragraph written over several lines of a TOML file, as one line of text."""
+    return " ".join(text.split())
+
+
 def _guide(path: Path) -> Guide:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     shots = {s["name"]: Shot(**(s | {"open": tuple(s.get("open", ()))})) for s in data.get("shot", [])}
@@ -114,7 +119,7 @@ def _guide(path: Path) -> Guide:
             phase=t["phase"],
             title=t["title"],
             when=t["when"],
-            why=t["why"].strip(),
+            why=_one_line(t["why"]),
             why_source=t["why_source"],
             steps=tuple(Step(**s) for s in t.get("step", [])),
             problems=tuple(Problem(**p) for p in t.get("problem", [])),
@@ -128,7 +133,7 @@ def _guide(path: Path) -> Guide:
         title=data["title"],
         roles=tuple(data["roles"]),
         audience=data["audience"],
-        intro=data["intro"].strip(),
+        intro=_one_line(data["intro"]),
         tasks=tasks,
         shots=shots,
         reads_like=tuple(data.get("reads_like", ())),
@@ -146,7 +151,7 @@ def guides() -> dict[str, Guide]:
 def questions() -> tuple[Question, ...]:
     data = tomllib.loads(FAQ_FILE.read_text(encoding="utf-8"))
     return tuple(
-        Question(q["id"], q["question"], q["answer"].strip(), tuple(q.get("messages", ()))) for q in data["question"]
+        Question(q["id"], q["question"], _one_line(q["answer"]), tuple(q.get("messages", ()))) for q in data["question"]
     )
 
 

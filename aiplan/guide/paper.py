@@ -47,7 +47,7 @@ def guide_docx(guide: Guide, questions: tuple[Question, ...]) -> io.BytesIO:
     _para(doc, "CÂU HỎI THƯỜNG GẶP", bold=True, before=18, after=6, align="center")
     for question in questions:
         _para(doc, question.question, bold=True, before=6, keep=True)
-        _para(doc, " ".join(question.answer.split()))
+        _para(doc, question.answer)
         for message in question.shown_messages:
             _para(doc, f"“{message}”", italic=True, size=SMALL_PT, indent=0.6)
     out = io.BytesIO()
