@@ -71,7 +71,7 @@ def guide_link_for_page() -> str | None:
     if not current_user.is_authenticated:
         return None
     found = content.section_for(request.endpoint, current_user.role.value)
-    if found is None or request.endpoint in ("guide.index", "guide.role", "guide.faq"):
+    if found is None:  # the guide's own pages among them: no task lists them
         return None
     slug, task_id = found
     return url_for("guide.role", slug=slug, _anchor=task_id)
