@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app aiplan
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint typecheck fmt install test-tools translations clean bench scan
+.PHONY: run test lint typecheck fmt install test-tools translations clean bench scan guide
 
 ## run: set up a virtual environment and the database with the bundled plan, then serve on 127.0.0.1:5000
 ## (waitress, one process with threads, so the in-memory login rate limit holds; it reads each request
@@ -48,6 +48,12 @@ bench: install
 ## minutes); the scanners in their own venv SCANNERS=/tmp/scanners (see docs/security-checks.md)
 scan: install
 	$(BIN)/python bench/scan.py --scanners $(or $(SCANNERS),/tmp/scanners)
+
+## guide: the user guide's screenshots (static/guide/*.png), phone 360×740 and desktop 1280×800, taken in
+## Chromium by tests/test_guide_journeys.py on the bundled plan and schools; commit them with the change
+## that made them. About a minute. tests/test_guide.py fails when a screenshot the guide names is missing.
+guide: install
+	GUIDE_SHOTS=1 $(BIN)/pytest -q -p no:randomly tests/test_guide_journeys.py
 
 install: $(VENV)/.installed translations
 

@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .equipment import bp as equipment_bp
     from .evidence import bp as evidence_bp
     from .extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
+    from .guide import bp as guide_bp
     from .inspections import bp as inspections_bp
     from .jobs import bp as jobs_bp
     from .jobs import cli as jobs_cli
@@ -103,6 +104,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         jobs_bp,
         training_bp,
         pilot_bp,
+        guide_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -691,6 +691,16 @@ ACCESS.update(
     }
 )
 
+# The user guide (aiplan/guide): every role reads every role's guide, its DOCX and the FAQ.
+ACCESS.update(
+    {
+        "guide.index": ("GET", "/huong-dan", EVERYONE_SIGNED_IN),
+        "guide.role": ("GET", "/huong-dan/doan-kiem-tra", EVERYONE_SIGNED_IN),
+        "guide.docx": ("GET", "/huong-dan/truong.docx", EVERYONE_SIGNED_IN),
+        "guide.faq": ("GET", "/huong-dan/cau-hoi-thuong-gap", EVERYONE_SIGNED_IN),
+    }
+)
+
 # The Sở's account (looking at the bundled ward, as the persona chose it on /city) reads what the
 # ward's leaders read and writes nothing of the ward's: where an entry does not name it, its
 # column is the viewer's.

@@ -173,6 +173,7 @@ def test_every_page_a_role_reaches_fits_a_phone_and_passes_the_checkers(
     for role in ("staff_a", "supervisor", "ward_admin", "viewer"):
         assert len(visited[role]) >= 5, f"{role} reached only {visited[role]}"
         assert "/notifications" in visited[role], f"{role} did not reach the bell's page"
+        assert "/huong-dan" in visited[role], f"{role} did not reach the guide from the header"
     pages = sum(len(v) for v in visited.values())
     assert not failures, f"{len(failures)} problems on {pages} pages:\n" + "\n".join(failures)
 
