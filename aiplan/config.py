@@ -45,7 +45,9 @@ def from_environment(instance_path: str) -> dict:
         # Background jobs (aiplan/jobs): the queue, where finished files are kept and for how long,
         # and from how many schools the ward's DOCX and rollup exports are made by the worker.
         "JOB_QUEUE_URL": os.environ.get("JOB_QUEUE_URL") or f"sqlite:///{instance / 'job-queue.sqlite3'}",
-        "JOB_DIR": str(instance / "jobs"),
+        # Where finished files are written. One folder per host by default; with several app servers
+        # and workers they must share it (docs/deployment.md).
+        "JOB_DIR": os.environ.get("JOB_DIR") or str(instance / "jobs"),
         "JOB_KEEP_HOURS": float(os.environ.get("JOB_KEEP_HOURS", "24")),
         "JOB_MIN_SCHOOLS": int(os.environ.get("JOB_MIN_SCHOOLS", "5")),
         "JOB_STALE_SECONDS": int(os.environ.get("JOB_STALE_SECONDS", "60")),
