@@ -31,8 +31,9 @@ max_requests = 5000
 max_requests_jitter = 500
 accesslog = "-"
 errorlog = "-"
-# X-Forwarded-* are the app's business (TRUSTED_PROXIES → ProxyFix, aiplan/web.py), not gunicorn's.
-forwarded_allow_ips = "127.0.0.1"
+# X-Forwarded-* are the app's business (TRUSTED_PROXIES → ProxyFix, aiplan/web.py); gunicorn trusts
+# them only from nginx's address (FORWARDED_ALLOW_IPS when nginx runs on another host).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 proc_name = "aiplan"
 
 # name → what goes wrong across processes or hosts while it is unset (or memory://).
