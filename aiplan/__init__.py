@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .auth import bp as auth_bp
     from .backups import cli as backups_cli
     from .checklists import bp as checklists_bp
+    from .city import bp as city_bp
     from .core import bp as core_bp
     from .demo import cli as demo_cli
     from .duties import bp as duties_bp
@@ -87,6 +88,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         evidence_bp,
         inspections_bp,
         rollup_bp,
+        city_bp,
         reports_bp,
         admin_bp,
         auditlog_bp,

@@ -4,17 +4,18 @@ import hmac
 from datetime import timedelta
 from functools import wraps
 
-from flask import abort, current_app, flash, g, redirect, request
+from flask import abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_url
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 
 from .extensions import db, login_manager
 from .inputs import parse_digits
 from .models import (
+    CITY_ROLES,
     Activity,
     AiTool,
     ChecklistItem,
@@ -32,12 +33,19 @@ from .models import (
     TrainingSession,
     User,
     UserSession,
+    Ward,
     inspection_member,
     utcnow,
 )
 from .schoolyear import closed_year_message, current_plan
 
+# The ward's own accounts.
 WARD_ROLES = (Role.WARD_ADMIN, Role.SUPERVISOR, Role.VIEWER)
+# Who reads a ward's pages: its own accounts, and the Sở's accounts of its city, in the ward they
+# chose on /city (viewed_ward_id). The Sở reads as the ward's leaders do: nothing restricted, no writes.
+WARD_READERS = (*WARD_ROLES, *CITY_ROLES)
+# The session key that keeps the ward a city account is looking at.
+VIEWED_WARD = "phuong"
 
 
 # How often a sign-in's last_seen_at is written. Reading pages must not write on every request
@@ -128,10 +136,87 @@ def login_required_any(view):
     return roles_required(*Role)(view)
 
 
+# -- reach: which schools and wards an account reads. Every query that lists schools or wards for
+# an account goes through visible_school_ids / visible_ward_ids; every check of one school or ward
+# through can_read_school / can_read_ward. The three scopes: a school, a ward, a city.
+
+
+def visible_ward_ids(user) -> Select:
+    """The ids of the wards `user` reads, as a subquery: their own ward; for the Sở's accounts,
+    every ward of their city."""
+    if user.role in CITY_ROLES:
+        return select(Ward.id).where(Ward.city_id == user.city_id)
+    return select(Ward.id).where(Ward.id == user.ward_id)
+
+
+def visible_school_ids(user) -> Select:
+    """The ids of the schools `user` reads, as a subquery: school staff their own school; the
+    ward's accounts the schools of their ward; the Sở's accounts the schools of their city."""
+    if user.role is Role.SCHOOL_STAFF:
+        return select(School.id).where(School.id == user.school_id)
+    if user.role in CITY_ROLES:
+        return select(School.id).join(Ward).where(Ward.city_id == user.city_id)
+    return select(School.id).where(School.ward_id == user.ward_id)
+
+
+def can_read_ward(user, ward: Ward) -> bool:
+    """Whether `user` reads the ward's pages (its rollup, reports and records): as visible_ward_ids."""
+    if user.role in CITY_ROLES:
+        return user.city_id is not None and ward.city_id == user.city_id
+    return user.role in WARD_ROLES and user.ward_id == ward.id
+
+
+def viewed_ward_id() -> int:
+    """The ward whose pages the current user is on: a ward or school account's own ward; for the
+    Sở's accounts, the ward they chose from /city (kept in the session, checked on every request:
+    a ward outside their city is 404, and with none chosen they are sent to choose one)."""
+    if current_user.role not in CITY_ROLES:
+        return current_user.home_ward_id
+    ward = viewed_ward_or_none()
+    if ward is None:
+        abort(redirect(url_for("city.index")))
+    return ward.id
+
+
+def viewed_ward_id_or_none() -> int | None:
+    """viewed_ward_id for what every page shows (the header's year line): None, not a redirect,
+    while a city account has chosen no ward."""
+    if current_user.role in CITY_ROLES:
+        ward = viewed_ward_or_none()
+        return ward.id if ward is not None else None
+    return current_user.ward_id
+
+
+def viewed_ward_or_none() -> Ward | None:
+    """For a city account, the ward it is looking at if it still may (see viewed_ward_id)."""
+    if "viewed_ward" not in g:
+        ward_id = parse_digits(str(session.get(VIEWED_WARD, "")))
+        ward = db.session.get(Ward, ward_id) if ward_id else None
+        g.viewed_ward = ward if ward is not None and can_read_ward(current_user, ward) else None
+    return g.viewed_ward
+
+
+def viewed_ward() -> Ward:
+    ward = db.session.get(Ward, viewed_ward_id())
+    assert ward is not None  # the user's ward, or one checked just above
+    return ward
+
+
+def view_ward(ward: Ward) -> None:
+    """Let a city account look at `ward`'s pages from now on (the drill-down from /city)."""
+    if not can_read_ward(current_user, ward):
+        abort(404)
+    session[VIEWED_WARD] = ward.id
+    g.viewed_ward = ward
+
+
 def can_read_school(user, school: School) -> bool:
-    """School staff read their own school; the ward's roles read the schools of their own ward."""
+    """School staff read their own school; the ward's roles the schools of their own ward; the
+    Sở's roles the schools of their city (as visible_school_ids)."""
     if user.role is Role.SCHOOL_STAFF:
         return user.school_id == school.id
+    if user.role in CITY_ROLES:
+        return can_read_ward(user, school.ward)
     return user.role in WARD_ROLES and user.ward_id == school.ward_id
 
 
@@ -148,7 +233,11 @@ def can_see_restricted(user, school: School) -> bool:
 
 
 def can_read_ward_records(user, ward_id: int) -> bool:
-    """The ward's own records (its checklist, activities and files): the ward's roles of that ward."""
+    """The ward's own records (its checklist, activities and files): the ward's roles of that ward,
+    and the Sở's accounts of its city."""
+    if user.role in CITY_ROLES:
+        ward = db.session.get(Ward, ward_id)
+        return ward is not None and can_read_ward(user, ward)
     return user.role in WARD_ROLES and user.ward_id == ward_id
 
 
@@ -175,8 +264,8 @@ def get_school(slug: str, write: bool = False) -> School:
     """The school at `slug` if the current user may read it (or, with `write`, record its work).
     404 if unknown or of another ward (a ward's schools are not shown to another ward, not even
     as existing); 403 if of the user's ward but not theirs to read or write."""
-    school = db.session.scalar(select(School).filter_by(slug=slug))
-    if school is None or school.ward_id != current_user.ward_id:
+    school = db.session.scalar(select(School).filter_by(slug=slug, ward_id=viewed_ward_id()))
+    if school is None:
         abort(404)
     if not can_read_school(current_user, school) or (write and not can_write_school(current_user, school)):
         abort(403)
@@ -186,7 +275,7 @@ def get_school(slug: str, write: bool = False) -> School:
 def get_account(user_id: int) -> User:
     """An account of the user's own ward; 404 for any other."""
     user = db.session.get(User, user_id)
-    if user is None or user.ward_id != current_user.ward_id:
+    if user is None or user.ward_id is None or user.ward_id != current_user.ward_id:
         abort(404)
     return user
 
@@ -321,14 +410,14 @@ def get_inspection(inspection_id: int, *, write: bool = False, school_staff_may_
     """A visit of the user's ward; 404 otherwise. School staff read only their own school's minutes.
     With `write`, only the visit's team or a ward admin, and only in the current year (403)."""
     inspection = db.session.get(Inspection, inspection_id)
-    if inspection is None or inspection.plan.ward_id != current_user.ward_id:
+    if inspection is None or inspection.plan.ward_id != viewed_ward_id():
         abort(404)
     if current_user.role is Role.SCHOOL_STAFF and not (
         school_staff_may_read and can_read_school(current_user, inspection.school)
     ):
         abort(403)
     if write and not can_change_visit(current_user, inspection):
-        if inspection.plan_id != current_plan(current_user.ward_id).id:
+        if inspection.plan_id != current_plan(viewed_ward_id()).id:
             abort(403, description=closed_year_message())
         abort(403, description=not_on_team_message())
     return inspection
@@ -384,7 +473,7 @@ def get_problem(problem_id: int, write: bool = False) -> Problem:
     school's staff). With `write`, only the school's staff and the ward's admins, and only in the
     current year (403)."""
     problem = db.session.get(Problem, problem_id)
-    if problem is None or problem.school.ward_id != current_user.ward_id:
+    if problem is None or problem.school.ward_id != viewed_ward_id():
         abort(404)
     if not can_read_school(current_user, problem.school):
         abort(403)

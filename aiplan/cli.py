@@ -15,7 +15,7 @@ from .auth.services import AccountError, create_user
 from .console import fail
 from .extensions import db
 from .inputs import BadEmail, clean_email
-from .models import Plan, Role, School, User, Ward
+from .models import CITY_ROLES, City, Plan, Role, School, User, Ward
 from .plans.services import BUNDLED_PLAN, BUNDLED_SCHOOLS, load_plan
 from .plans.spec import PlanFileError, read_plan_file
 
@@ -27,6 +27,8 @@ DEMO_ACCOUNTS = [
     ("doanket", Role.SCHOOL_STAFF, "th-doan-ket", "Cán bộ TH Đoàn Kết (demo)"),
     ("thachban", Role.SCHOOL_STAFF, "thcs-thach-ban", "Cán bộ THCS Thạch Bàn (demo)"),
     ("lanhdao", Role.VIEWER, None, "Lãnh đạo UBND phường (demo)"),
+    ("sogddt", Role.CITY_ADMIN, None, "Cán bộ Sở GD&ĐT Hà Nội (demo)"),
+    ("lanhdaoso", Role.CITY_VIEWER, None, "Lãnh đạo Sở GD&ĐT Hà Nội (demo)"),
 ]
 
 
@@ -84,6 +86,24 @@ def _ward(slug: str | None) -> Ward:
             [f"các phường hiện có: {', '.join(w.slug for w in wards) or '(chưa có; hãy nạp kế hoạch trước)'}"],
         )
     return wards[0]
+
+
+def _city(slug: str | None) -> City:
+    cities = db.session.scalars(select(City).order_by(City.slug)).all()
+    if slug:
+        city = next((c for c in cities if c.slug == slug), None)
+        if city is None:
+            fail(
+                f"không có thành phố '{slug}'",
+                [f"các thành phố hiện có: {', '.join(c.slug for c in cities) or '(chưa có)'}"],
+            )
+        return city
+    if len(cities) != 1:
+        fail(
+            "cần chỉ rõ thành phố bằng --city",
+            [f"các thành phố hiện có: {', '.join(c.slug for c in cities) or '(chưa có; hãy nạp kế hoạch trước)'}"],
+        )
+    return cities[0]
 
 
 @click.command("setup")
@@ -144,27 +164,36 @@ def import_schools_command(file: Path, ward_slug: str | None):
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True, help="The account's role.")
 @click.option("--school", "school_slug", help="School slug; required for school_staff.")
 @click.option("--ward", "ward_slug", help="Ward slug; needed only when there are several wards.")
+@click.option("--city", "city_slug", help="City slug, for city_admin and city_viewer (e.g. ha-noi).")
 @click.option("--name", "full_name", default="", help="Full name shown in the app.")
 @click.option("--email", default="", help="Optional e-mail address for reminders; refused if malformed.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of a prompt.")
-def create_user_command(username, role, school_slug, ward_slug, full_name, email, password_stdin):
+def create_user_command(username, role, school_slug, ward_slug, city_slug, full_name, email, password_stdin):
     """Create an account. Without --password-stdin the password is asked for twice."""
     try:
         email = clean_email(email)  # before the password prompt: a typo is told at once
     except BadEmail as error:
         fail("không tạo được tài khoản", [str(error)])
-    school = None
+    school, ward, city = None, None, None
+    if Role(role) in CITY_ROLES:
+        city = _city(city_slug)
+    elif school_slug and not ward_slug:  # the school names its ward, unless two wards share the slug
+        found = db.session.scalars(select(School).filter_by(slug=school_slug).limit(2)).all()
+        ward = found[0].ward if len(found) == 1 else _ward(None)
+    else:
+        ward = _ward(ward_slug)
     if school_slug:
-        school = db.session.scalar(select(School).filter_by(slug=school_slug))
+        school = db.session.scalar(select(School).filter_by(slug=school_slug, ward_id=ward.id if ward else None))
         if school is None:
-            fail(f"không có trường '{school_slug}'", [])
-    ward = school.ward if school else _ward(ward_slug)
+            fail(f"không có trường '{school_slug}'" + (f" ở {ward.name}" if ward else ""), [])
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Mật khẩu", hide_input=True, confirmation_prompt="Nhập lại mật khẩu")
     try:
-        user = create_user(username, Role(role), password, ward=ward, school=school, full_name=full_name, email=email)
+        user = create_user(
+            username, Role(role), password, ward=ward, school=school, city=city, full_name=full_name, email=email
+        )
     except AccountError as error:
         fail("không tạo được tài khoản", [str(error)])
     click.echo(f"Đã tạo tài khoản {user.username} ({user.role.label}).")
@@ -179,7 +208,7 @@ def demo_accounts():
     for username, role, school_slug, full_name in DEMO_ACCOUNTS:
         if db.session.scalar(select(User.id).filter_by(username=username)):
             continue
-        school = db.session.scalar(select(School).filter_by(slug=school_slug)) if school_slug else None
+        school = db.session.scalar(select(School).filter_by(slug=school_slug, ward_id=ward.id)) if school_slug else None
         if school_slug and school is None:
             click.echo(f"Bỏ qua {username}: không có trường {school_slug}.")
             continue
@@ -187,7 +216,10 @@ def demo_accounts():
         # An address under .example (RFC 2606: never delivered anywhere), so that the reminders can be
         # tried with a local SMTP server (README, "Thư nhắc việc").
         email = f"{username}@{DEMO_MAIL_DOMAIN}"
-        create_user(username, role, password, ward=ward, school=school, full_name=full_name, email=email)
+        if role in CITY_ROLES:
+            create_user(username, role, password, city=ward.city_unit, full_name=full_name, email=email)
+        else:
+            create_user(username, role, password, ward=ward, school=school, full_name=full_name, email=email)
         created.append((username, role, password))
     if not created:
         click.echo(

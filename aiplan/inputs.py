@@ -8,6 +8,7 @@ say the same thing."""
 import hashlib
 import json
 import re
+import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 from flask import abort, request
@@ -26,6 +27,17 @@ BAD_VERSION = _l(
     "Trang gửi lên thiếu hoặc sai phiên bản dữ liệu, nên chưa có gì được lưu. Hãy tải lại trang rồi thử lại."
 )
 NUL_TEXT = _l("Dữ liệu gửi lên chứa ký tự NUL (mã 0), không được phép; chưa có gì được lưu.")
+
+
+def fold(text: str) -> str:
+    """Without Vietnamese accents: "Đoàn Kết" → "Doan Ket" (for slugs, and for text in PDFs)."""
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+
+
+def slugify(text: str) -> str:
+    """A name as an address part: "Thành phố Hà Nội" → "thanh-pho-ha-noi"."""
+    return re.sub(r"[^a-z0-9]+", "-", fold(text).lower()).strip("-")
 
 
 def parse_digits(text: str | None) -> int | None:

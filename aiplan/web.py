@@ -14,7 +14,7 @@ from werkzeug.routing import IntegerConverter
 from wtforms import Field
 from wtforms.widgets import Select
 
-from . import audit, timeutil, units
+from . import access, audit, timeutil, units
 from .extensions import db
 from .inputs import NUL_TEXT, has_nul
 from .models import RESUBMITTED, EvaluationState, ItemStatus, SchoolLevel, TargetOutcome, Verdict
@@ -132,6 +132,8 @@ def init_app(app: Flask) -> None:
             return f"{title}. {message} ({g.get('request_id', '')})", 500, {"Content-Type": "text/plain; charset=utf-8"}
 
     app.jinja_env.globals["get_locale"] = get_locale
+    # For the header of a city account: the ward it is looking at, if any (access.viewed_ward_id).
+    app.jinja_env.globals["viewed_ward_or_none"] = access.viewed_ward_or_none
     # The vocabulary (aiplan/models/vocabulary.py), for the templates that list every value: buttons, legends.
     app.jinja_env.globals.update(
         ItemStatus=ItemStatus,

@@ -308,9 +308,9 @@ def test_demo_accounts_prints_each_password_once_and_the_passwords_work(make_app
     for line in lines:
         username, password, role_label = line.split(maxsplit=2)
         accounts[username] = (password, role_label)
-    assert set(accounts) == {"phongvhxh", "giamsat", "doanket", "thachban", "lanhdao"}
+    assert set(accounts) == {"phongvhxh", "giamsat", "doanket", "thachban", "lanhdao", "sogddt", "lanhdaoso"}
     assert {label for _, label in accounts.values()} == {role.label for role in Role}
-    assert len({password for password, _ in accounts.values()}) == 5
+    assert len({password for password, _ in accounts.values()}) == 7
     for username, (password, _) in accounts.items():
         client = app.test_client()
         response = client.post("/login", data={"username": username, "password": password})
@@ -321,7 +321,7 @@ def test_demo_accounts_prints_each_password_once_and_the_passwords_work(make_app
     assert second.exit_code == 0, second.output
     assert "Tài khoản demo đã có từ trước" in second.output
     assert not any(password in second.output for password, _ in accounts.values())
-    assert row_counts(app)["user"] == 5
+    assert row_counts(app)["user"] == 7
     # Each has an address that is never delivered (.example), for trying the reminders.
     with app.app_context():
         emails = dict(db.session.execute(select(User.username, User.email)).all())

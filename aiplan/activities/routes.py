@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..access import (
-    WARD_ROLES,
+    WARD_READERS,
     can_write_record,
     can_write_ward_record,
     check_ward_writable,
@@ -14,6 +14,7 @@ from ..access import (
     get_school,
     get_ward_activity,
     roles_required,
+    viewed_ward_id,
 )
 from ..extensions import db
 from ..figures.activities import group_by_form, school_activities, target_actuals, ward_activities
@@ -207,10 +208,10 @@ def reopen_self_evaluation(slug):
 
 
 @bp.route("/ward/activities", methods=["GET", "POST"])
-@roles_required(*WARD_ROLES)
+@roles_required(*WARD_READERS)
 def ward_index():
     """The ward's own activities (conference, outreach, training…), and the form to record one."""
-    plan = viewed_plan(current_user.ward_id)
+    plan = viewed_plan(viewed_ward_id())
     if request.method == "POST":
         check_ward_writable(plan)
     items = checklist(plan, None)
@@ -240,7 +241,7 @@ def ward_index():
 
 
 @bp.route("/ward/activities/<int:activity_id>", methods=["GET", "POST"])
-@roles_required(*WARD_ROLES)
+@roles_required(*WARD_READERS)
 def ward_detail(activity_id):
     """One of the ward's activities with its files; ward admins edit it (an edit on an older version: 409)."""
     activity = get_ward_activity(activity_id, write=request.method == "POST")

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from ..access import roles_required
+from ..access import roles_required, viewed_ward
 from ..auth.services import AccountError
 from ..documents.tables import MAX_BYTES, ImportFileError, read_tables
 from ..models import Role
@@ -45,7 +45,7 @@ def import_file():
     if len(raw) > MAX_BYTES:
         return _form_page([_("Tệp quá lớn: tối đa %(mb)d MB.", mb=MAX_BYTES // (1024 * 1024))], 413, filename=filename)
     try:
-        plan = plan_import(current_user.ward, read_tables(filename, raw))
+        plan = plan_import(viewed_ward(), read_tables(filename, raw))
     except ImportFileError as refused:
         return _form_page(refused.problems, 422, filename=filename)
     if not plan.ok:
@@ -65,10 +65,10 @@ def import_confirm():
     pending.discard(form.token.data)  # one confirmation per preview
     filename, raw = kept
     try:
-        plan = plan_import(current_user.ward, read_tables(filename, raw))
+        plan = plan_import(viewed_ward(), read_tables(filename, raw))
         if not plan.ok:
             return _form_page(plan.problems, 422, plan=plan, filename=filename)
-        result = apply_import(current_user.ward, plan, current_user)
+        result = apply_import(viewed_ward(), plan, current_user)
     except ImportFileError as refused:
         return _form_page(refused.problems, 422, filename=filename)
     except (AccountError, SchoolImportError) as refused:

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from ..access import get_account, get_school, roles_required
+from ..access import get_account, get_school, roles_required, viewed_ward, viewed_ward_id
 from ..auth.services import USERNAME, AccountError
 from ..extensions import db
 from ..models import Role, School, SchoolLevel, User
@@ -81,7 +81,7 @@ def _account_errors(form, schools: dict[int, School], new: bool) -> dict[str, st
     if form.school.data and form.school.data not in schools:
         errors["school"] = _("Chọn một trường trong danh sách.")
     elif form.role.data in {role.value for role in Role}:
-        errors |= check_role_and_school(current_user.ward_id, Role(form.role.data), schools.get(form.school.data))
+        errors |= check_role_and_school(viewed_ward_id(), Role(form.role.data), schools.get(form.school.data))
     username = (form.username.data or "") if new else ""
     if username and not USERNAME.fullmatch(username):
         errors["username"] = _("Tên đăng nhập chỉ gồm chữ thường không dấu, số, '.', '_' hoặc '-' (2–80 ký tự).")
@@ -94,7 +94,7 @@ def _account_errors(form, schools: dict[int, School], new: bool) -> dict[str, st
 @roles_required(ADMIN)
 def schools():
     """The ward's schools, active and not, with their level and pilot flag."""
-    return render_template("admin/schools.html", schools=ward_schools(current_user.ward_id))
+    return render_template("admin/schools.html", schools=ward_schools(viewed_ward_id()))
 
 
 @bp.route("/schools/new", methods=["GET", "POST"])
@@ -111,7 +111,7 @@ def school_new():
             "is_active": form.is_active.data,
         }
         try:
-            save_school(current_user.ward, row, current_user, new=True)
+            save_school(viewed_ward(), row, current_user, new=True)
         except SchoolFormError as refused:
             _add_errors(form, refused.errors)
         else:
@@ -177,11 +177,11 @@ def school_set_active(slug):
 @roles_required(ADMIN)
 def accounts():
     """The ward's accounts with their role, school, state and last sign-in."""
-    return render_template("admin/accounts.html", users=ward_accounts(current_user.ward_id))
+    return render_template("admin/accounts.html", users=ward_accounts(viewed_ward_id()))
 
 
 def _school_choices(form) -> dict[int, School]:
-    schools = ward_schools(current_user.ward_id)
+    schools = ward_schools(viewed_ward_id())
     form.school.choices = [choice(0, _("— Không gắn với trường —"))] + [
         choice(s.id, s.name if s.is_active else _("%(name)s (ngừng hoạt động)", name=s.name)) for s in schools
     ]
@@ -205,7 +205,7 @@ def account_new():
         try:
             role, school = _chosen(form, schools)
             user, password = create_account(
-                current_user.ward,
+                viewed_ward(),
                 username=form.username.data,
                 full_name=form.full_name.data,
                 role=role,

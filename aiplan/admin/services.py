@@ -192,11 +192,11 @@ def update_account(
             email = clean_email(email)
         except BadEmail as refused:
             raise AccountError(str(refused), "email") from None
-    errors = check_role_and_school(user.ward_id, role, school)
+    errors = check_role_and_school(user.home_ward_id, role, school)
     if errors:
         raise AccountError(errors["school"], "school")
     try:
-        check_keeps_an_admin(user.ward_id, {user.id: (role, is_enabled)})
+        check_keeps_an_admin(user.home_ward_id, {user.id: (role, is_enabled)})
     except AccountError as refused:
         raise AccountError(str(refused), "is_enabled" if role is Role.WARD_ADMIN else "role") from None
     before = describe(user)
@@ -226,7 +226,7 @@ def save_account(
     """update_account from the edit form, committed; StaleEdit if the account is no longer as the
     form (`version`) showed it, and then nothing changes."""
     try:
-        lock_accounts(user.ward_id, User.id == user.id)  # before anything audits: see the module's docstring
+        lock_accounts(user.home_ward_id, User.id == user.id)  # before anything audits: see the module's docstring
         if fingerprint(account_values(user)) != version:
             raise StaleEdit()
         changed = update_account(
@@ -242,8 +242,8 @@ def save_account(
 def set_enabled(user: User, enabled: bool, *, actor) -> bool:
     """Let an account sign in, or stop it (its open sessions end at once). Idempotent. Commits."""
     try:
-        lock_accounts(user.ward_id, User.id == user.id)  # before anything audits: see the module's docstring
-        check_keeps_an_admin(user.ward_id, {user.id: (user.role, enabled)})
+        lock_accounts(user.home_ward_id, User.id == user.id)  # before anything audits: see the module's docstring
+        check_keeps_an_admin(user.home_ward_id, {user.id: (user.role, enabled)})
         changed = apply_enabled(user, enabled, actor)
         db.session.commit()
     except Exception:
@@ -277,7 +277,7 @@ def reset_password(user: User, *, actor) -> str:
     password = temporary_password()
     password_hash = hash_password(password)  # slow on purpose: done before taking any lock
     try:
-        lock_accounts(user.ward_id, User.id == user.id)  # before anything audits: see the module's docstring
+        lock_accounts(user.home_ward_id, User.id == user.id)  # before anything audits: see the module's docstring
         user.password_hash = password_hash
         user.must_change_password = True
         user.end_sessions()

@@ -5,7 +5,15 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import WARD_ROLES, can_write_record, get_ai_tool, get_consent, get_school, roles_required
+from ..access import (
+    WARD_READERS,
+    can_write_record,
+    get_ai_tool,
+    get_consent,
+    get_school,
+    roles_required,
+    viewed_ward_id,
+)
 from ..evidence.services import Upload, UploadRefused
 from ..figures.activities import school_activities
 from ..figures.aitools import PLAN_LINE, consented_tool_ids, school_consents, school_tools, tool_figures
@@ -156,10 +164,10 @@ def delete_consent(slug, consent_id):
 
 
 @bp.get("/ward/ai-tools")
-@roles_required(*WARD_ROLES)
+@roles_required(*WARD_READERS)
 def ward_index():
     """Which schools use which tool, and the tools that receive pupil data without consent on file."""
-    plan = viewed_plan(current_user.ward_id)
+    plan = viewed_plan(viewed_ward_id())
     return render_template(
         "aitools/ward.html", plan=plan, figures=tool_figures(plan, plan_schools(plan)), plan_line=PLAN_LINE
     )

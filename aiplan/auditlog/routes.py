@@ -3,9 +3,8 @@
 from collections.abc import Sequence
 
 from flask import Blueprint, render_template, request, url_for
-from flask_login import current_user
 
-from ..access import roles_required
+from ..access import roles_required, viewed_ward_id
 from ..extensions import htmx
 from ..inputs import parse_digits
 from ..models import AuditEvent, Role
@@ -32,7 +31,7 @@ TECHNICAL_FIELDS = ("sha256", "size", "key_id", "signature")
 @roles_required(Role.WARD_ADMIN)
 def index():
     """The ward's audit log, newest first, filtered by school, account, kind of change and dates."""
-    ward_id = current_user.ward_id
+    ward_id = viewed_ward_id()
     schools, users = ward_schools(ward_id), ward_users(ward_id)
     found = parse_filter(request.args, schools, users)
     events: Sequence[AuditEvent]

@@ -14,7 +14,7 @@ from .. import audit
 from ..database import read_snapshot
 from ..extensions import db
 from ..inputs import BadEmail, clean_email, formula_start, has_nul
-from ..models import Role, School, User, UserSession, Ward, utcnow
+from ..models import CITY_ROLES, City, Role, School, User, UserSession, Ward, utcnow
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,79}")
 MIN_PASSWORD_LENGTH = 10
@@ -157,8 +157,9 @@ def create_user(
     role: Role,
     password: str,
     *,
-    ward: Ward,
+    ward: Ward | None = None,
     school: School | None = None,
+    city: City | None = None,
     full_name: str = "",
     actor=None,
     must_change_password: bool = False,
@@ -172,6 +173,7 @@ def create_user(
             password,
             ward=ward,
             school=school,
+            city=city,
             full_name=full_name,
             actor=actor,
             must_change_password=must_change_password,
@@ -189,8 +191,9 @@ def add_user(
     role: Role,
     password: str,
     *,
-    ward: Ward,
+    ward: Ward | None = None,
     school: School | None = None,
+    city: City | None = None,
     full_name: str = "",
     actor=None,
     must_change_password: bool = False,
@@ -200,11 +203,18 @@ def add_user(
     username = username.strip().lower()
     if not USERNAME.fullmatch(username):
         raise AccountError("Tên đăng nhập chỉ gồm chữ thường không dấu, số, '.', '_' hoặc '-' (2–80 ký tự).")
+    if role in CITY_ROLES:
+        if city is None or ward is not None or school is not None:
+            raise AccountError("Tài khoản của Sở gắn với một thành phố (--city), không gắn với phường hay trường.")
+    elif ward is None:
+        raise AccountError("Tài khoản của phường hoặc trường phải gắn với một phường (--ward).")
+    else:
+        city = None  # a ward's account reaches its city through its ward
     if role is Role.SCHOOL_STAFF and school is None:
         raise AccountError("Tài khoản cán bộ nhà trường phải gắn với một trường (--school).")
     if role is not Role.SCHOOL_STAFF and school is not None:
         raise AccountError("Chỉ tài khoản cán bộ nhà trường mới gắn với một trường.")
-    if school is not None and school.ward_id != ward.id:
+    if school is not None and (ward is None or school.ward_id != ward.id):
         raise AccountError("Trường này không thuộc phường của tài khoản.")
     check_full_name(full_name)
     try:
@@ -217,6 +227,7 @@ def add_user(
     user = User(
         username=username,
         role=role,
+        city=city,
         ward=ward,
         school=school,
         full_name=full_name.strip(),
@@ -230,9 +241,10 @@ def add_user(
         "user.create",
         user,
         school_id=school.id if school else None,
-        ward_id=ward.id,
+        ward_id=ward.id if ward else None,
         actor=actor,
         after={"username": username, "role": role.value, "school": school.slug if school else None}
+        | ({"city": city.slug} if city else {})
         | ({"email": email} if email else {}),
     )
     return user

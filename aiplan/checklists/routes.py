@@ -6,7 +6,15 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import WARD_ROLES, can_write_record, can_write_ward_record, get_item, get_ward_item, roles_required
+from ..access import (
+    WARD_READERS,
+    can_write_record,
+    can_write_ward_record,
+    get_item,
+    get_ward_item,
+    roles_required,
+    viewed_ward_id,
+)
 from ..database import done_writing
 from ..extensions import htmx
 from ..fields import error_text
@@ -85,11 +93,11 @@ def _save(item):
 
 
 @bp.get("/ward")
-@roles_required(*WARD_ROLES)
+@roles_required(*WARD_READERS)
 def ward():
     """The ward's own checklist: the milestones the UBND phường and the Phòng VHXH carry out, each
     with the ward's activities and files that prove it; the ward's admins tick them."""
-    return _ward_page(viewed_plan(current_user.ward_id))
+    return _ward_page(viewed_plan(viewed_ward_id()))
 
 
 @bp.post("/ward/items/<int:item_id>")

@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from ..access import login_required_any
 from ..extensions import db
-from ..models import Role
+from ..models import CITY_ROLES, Role
 from ..redirects import safe_next
 
 bp = Blueprint("core", __name__)
@@ -20,6 +20,8 @@ def home():
         return redirect(url_for("schools.school", slug=current_user.school.slug))
     if current_user.role is Role.SUPERVISOR:
         return redirect(url_for("inspections.index"))
+    if current_user.role in CITY_ROLES:
+        return redirect(url_for("city.index"))
     return redirect(url_for("schools.index"))
 
 

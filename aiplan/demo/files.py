@@ -14,7 +14,7 @@ import struct
 import zipfile
 from xml.sax.saxutils import escape
 
-from .names import fold
+from ..inputs import fold
 
 KB = 1024
 # kind -> (median size in KB, spread of its logarithm)

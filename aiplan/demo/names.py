@@ -6,10 +6,9 @@ continues the numbering where an earlier run stopped.
 """
 
 import random
-import re
-import unicodedata
 from dataclasses import dataclass
 
+from ..inputs import slugify
 from ..models import SchoolLevel
 
 # Places of Hà Nội (old and new wards, villages) and people schools are commonly named after.
@@ -219,16 +218,6 @@ class SchoolName:
 
 def demo_ward(number: int) -> WardName:
     return WardName(number, f"demo-{number:03d}", f"Phường Demo {number:03d}")
-
-
-def fold(text: str) -> str:
-    """Without Vietnamese accents: "Đoàn Kết" → "Doan Ket" (for slugs, and for text in PDFs)."""
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
-
-
-def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", fold(text).lower()).strip("-")
 
 
 def school_names(seed: int, ward: WardName, start: int, count: int, taken_places: set[str]) -> list[SchoolName]:

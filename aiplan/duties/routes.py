@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import can_write_record, get_item, roles_required
+from ..access import can_write_record, get_item, roles_required, viewed_ward_id
 from ..database import done_writing
 from ..extensions import db, htmx
 from ..fields import error_text
@@ -74,7 +74,7 @@ def assign(slug, item_id):
 @roles_required(Role.SCHOOL_STAFF)
 def mine():
     """The checklist items the signed-in staff member owns or shares, by due date."""
-    plan = viewed_plan(current_user.ward_id)
+    plan = viewed_plan(viewed_ward_id())
     return render_template(
         "duties/mine.html", plan=plan, rows=my_items(plan, current_user), today=local_today(), plan_line=PLAN_LINE
     )

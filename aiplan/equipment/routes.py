@@ -6,13 +6,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import (
-    WARD_ROLES,
+    WARD_READERS,
     can_write_record,
     can_write_ward_record,
     check_ward_writable,
     check_writable,
     get_school,
     roles_required,
+    viewed_ward_id,
 )
 from ..documents.tables import MAX_BYTES, ImportFileError, read_tables
 from ..figures.equipment import (
@@ -90,10 +91,10 @@ def _data(start_from, survey) -> dict:
 
 
 @bp.get("/ward/equipment")
-@roles_required(*WARD_ROLES)
+@roles_required(*WARD_READERS)
 def ward():
     """Every school's survey for the year, the gaps it shows, and the ward's totals beside last year's."""
-    plan = viewed_plan(current_user.ward_id)
+    plan = viewed_plan(viewed_ward_id())
     summary = equipment_summary(plan, plan_schools(plan))
     return render_template(
         "equipment/ward.html",
@@ -113,7 +114,7 @@ def ward():
 @roles_required(Role.WARD_ADMIN)
 def import_file():
     """The ward's import of every school's answers from one CSV or XLSX list: every row, or none."""
-    plan = viewed_plan(current_user.ward_id)
+    plan = viewed_plan(viewed_ward_id())
     if request.method == "GET":
         return _import_page(plan, [], 200)
     check_ward_writable(plan)

@@ -26,6 +26,7 @@ from ..access import (
     get_ward_item,
     get_ward_resource,
     roles_required,
+    viewed_ward_id,
 )
 from ..extensions import db, htmx
 from ..fields import error_text
@@ -178,7 +179,7 @@ def restore(file_id):
 @roles_required(Role.WARD_ADMIN)
 def deleted():
     """The ward's deleted files, to restore what was deleted by mistake."""
-    files = deleted_files(current_user.ward_id)
+    files = deleted_files(viewed_ward_id())
     deleter_ids = {file.deleted_by_id for file in files if file.deleted_by_id}
     deleters = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(deleter_ids)))}
     return render_template("evidence/deleted.html", files=files, deleters=deleters)

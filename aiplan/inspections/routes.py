@@ -19,7 +19,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import can_change_visit, get_inspection, get_item, get_item_to_recheck, recheck_school_ids, roles_required
+from ..access import (
+    can_change_visit,
+    get_inspection,
+    get_item,
+    get_item_to_recheck,
+    recheck_school_ids,
+    roles_required,
+    viewed_ward_id,
+)
 from ..checklists.services import StaleItem
 from ..extensions import db, htmx
 from ..fields import error_text
@@ -45,7 +53,7 @@ SUPERVISING = (Role.SUPERVISOR, Role.WARD_ADMIN, Role.VIEWER)
 @roles_required(*SUPERVISING)
 def index():
     """Upcoming visits (a supervisor's own), the resubmitted queue, and each school's verified share."""
-    plan = current_plan(current_user.ward_id)
+    plan = current_plan(viewed_ward_id())
     mine = current_user if current_user.role is Role.SUPERVISOR else None
     schools = db.session.scalars(
         select(School).filter_by(ward_id=plan.ward_id, is_active=True).order_by(School.name)
@@ -74,7 +82,7 @@ def index():
 def new():
     """Schedule a visit: a school, its kind, a day of the school year (the mid-HK II window
     suggested for a "giữa kỳ" visit), the decision forming the team, the team."""
-    plan = current_plan(current_user.ward_id)
+    plan = current_plan(viewed_ward_id())
     year = plan.school_year
     form = ScheduleForm()
     if request.method == "GET" and local_today() <= year.midterm_end:
@@ -186,7 +194,7 @@ def decisions():
 def record_decision():
     """Record a decision forming the team (number, date, signer, its file): 422 and nothing saved
     when something is wrong."""
-    plan = current_plan(current_user.ward_id)
+    plan = current_plan(viewed_ward_id())
     form = DecisionForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -212,7 +220,7 @@ def record_decision():
 
 
 def _decisions_page(form: DecisionForm):
-    plan = current_plan(current_user.ward_id)
+    plan = current_plan(viewed_ward_id())
     return render_template(
         "inspections/decisions.html",
         plan=plan,
@@ -228,7 +236,7 @@ def decision_file(decision_id):
     """A decision's file, for the ward's admins and supervisors, sent as evidence is: as an
     attachment, with its real type, never rendered by the browser."""
     decision = db.session.get(InspectionDecision, decision_id)
-    if decision is None or decision.plan.ward_id != current_user.ward_id or decision.sha256 is None:
+    if decision is None or decision.plan.ward_id != viewed_ward_id() or decision.sha256 is None:
         abort(404)
     try:
         stream = get_storage().open(decision.sha256)

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import login_required_any
+from ..access import login_required_any, viewed_ward_id
 from ..extensions import db, htmx
 from ..models import Job, JobKind, Plan, Role, School, UpwardReport
 from . import kinds, services
@@ -32,7 +32,7 @@ def _job(job_id: int) -> Job:
 def _posted_plan() -> Plan:
     """The year the page was showing (its plan's id, posted), if of the user's ward and open to them."""
     plan = db.session.get(Plan, request.form.get("plan", type=int))
-    if plan is None or plan.ward_id != current_user.ward_id:
+    if plan is None or plan.ward_id != viewed_ward_id():
         abort(404)
     if plan.school_year.opened_at is None and current_user.role is not Role.WARD_ADMIN:
         abort(404)
@@ -51,7 +51,7 @@ def create():
     school, report_id = None, None
     if kind is JobKind.EVIDENCE_ZIP:
         school = db.session.query(School).filter_by(slug=request.form.get("school", "")).one_or_none()
-        if school is None or school.ward_id != current_user.ward_id:
+        if school is None or school.ward_id != viewed_ward_id():
             abort(404)
     if kind is JobKind.UPWARD_REPORT:
         report = db.session.get(UpwardReport, request.form.get("report", type=int))

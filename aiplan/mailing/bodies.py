@@ -65,7 +65,7 @@ def _place(user: User, notifications: Sequence[Notification]) -> str:
         return schools.pop()
     if len(schools) > 1:
         return f"{len(schools)} trường"
-    return user.school.name if user.school is not None else user.ward.name
+    return user.place_name
 
 
 def subject_for(user: User, notifications: Sequence[Notification]) -> str:
@@ -83,7 +83,7 @@ def render_digest(user: User, kind: DigestKind, notifications: Sequence[Notifica
             due_on = format_date(n.due_on) if n.due_on else ""
             if due_on and (due_on in n.title or due_on in n.body):
                 due_on = ""  # the notification says it already
-            school = n.school.name if n.school is not None else user.ward.name
+            school = n.school.name if n.school is not None else user.place_name
             groups.setdefault(school, []).append(
                 Item(str(n.kind.label), n.title, n.body.strip(), due_on, absolute(settings, n.url))
             )

@@ -4,10 +4,9 @@ on the account page.)"""
 
 from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import func, select
 
-from ..access import roles_required
+from ..access import roles_required, viewed_ward_id
 from ..extensions import csrf, db
 from ..models import Digest, DigestFrequency, DigestStatus, Role, User
 from .reminders import MAX_ATTEMPTS, RETRY_DELAYS_MINUTES
@@ -60,7 +59,7 @@ def admin_status():
         settings = mail_settings()
     except MailConfigError as refused:
         settings, error = None, str(refused)
-    ward_users = select(User.id).where(User.ward_id == current_user.ward_id)
+    ward_users = select(User.id).where(User.ward_id == viewed_ward_id())
     counts = dict(
         db.session.execute(
             select(Digest.status, func.count(Digest.id)).where(Digest.user_id.in_(ward_users)).group_by(Digest.status)

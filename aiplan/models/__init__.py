@@ -53,10 +53,11 @@ from .report import ReportKind, ReportText, UpwardKind, UpwardReport
 from .resource import Condition, Resource, ResourceKind
 from .training import Organiser, Teacher, TrainingPlan, TrainingSession, carry_roster, training_attendance
 from .types import utcnow
-from .user import DigestFrequency, Role, User, UserSession
-from .ward import School, SchoolLevel, Ward
+from .user import CITY_ROLES, DigestFrequency, Role, User, UserSession
+from .ward import City, School, SchoolLevel, Ward
 
 __all__ = [
+    "CITY_ROLES",
     "RESUBMITTED",
     "AccountType",
     "Activity",
@@ -65,6 +66,7 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "ChecklistItem",
+    "City",
     "Condition",
     "ContentArea",
     "CriterionRating",

@@ -15,7 +15,7 @@ from .types import UTCDateTime, utcnow
 from .vocabulary import Vocabulary
 
 if TYPE_CHECKING:
-    from .ward import School, Ward
+    from .ward import City, School, Ward
 
 
 class Role(Vocabulary):
@@ -23,6 +23,12 @@ class Role(Vocabulary):
     SUPERVISOR = "supervisor", _l("Thành viên đoàn kiểm tra")
     SCHOOL_STAFF = "school_staff", _l("Cán bộ nhà trường")
     VIEWER = "viewer", _l("Lãnh đạo (xem)")
+    CITY_ADMIN = "city_admin", _l("Cán bộ Sở GD&ĐT")
+    CITY_VIEWER = "city_viewer", _l("Lãnh đạo Sở (xem)")
+
+
+# The Sở's accounts: they read every ward of their city, and write nothing of a ward's or a school's.
+CITY_ROLES = (Role.CITY_ADMIN, Role.CITY_VIEWER)
 
 
 class DigestFrequency(Vocabulary):
@@ -45,8 +51,10 @@ class User(UserMixin, Model):
         str_enum(DigestFrequency), default=DigestFrequency.DAILY, server_default=DigestFrequency.DAILY.value
     )
     role: Mapped[Role] = mapped_column(str_enum(Role))
-    # Every account belongs to a ward; school staff also to one school of that ward.
-    ward_id: Mapped[int] = mapped_column(ForeignKey("ward.id"), index=True)
+    # An account belongs to one place, by its role: city roles to a city (city_id, no ward); the
+    # ward's roles to a ward; school staff to one school of that ward (ward_id and school_id).
+    city_id: Mapped[int | None] = mapped_column(ForeignKey("city.id"), index=True)
+    ward_id: Mapped[int | None] = mapped_column(ForeignKey("ward.id"), index=True)
     school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -57,7 +65,8 @@ class User(UserMixin, Model):
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     last_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    ward: Mapped["Ward"] = relationship()
+    city: Mapped["City | None"] = relationship()
+    ward: Mapped["Ward | None"] = relationship()
     school: Mapped["School | None"] = relationship()
 
     # The sign-in this request runs under (not a column): set by the user loader and at login.
@@ -81,6 +90,20 @@ class User(UserMixin, Model):
             .where(UserSession.user_id == self.id, UserSession.ended_at.is_(None))
             .values(ended_at=utcnow())
         )
+
+    @property
+    def place_name(self) -> str:
+        """Where the account works: its school, its ward, or its city."""
+        place = self.school or self.ward or self.city
+        return place.name if place is not None else ""
+
+    @property
+    def home_ward_id(self) -> int:
+        """The ward of a ward or school account (the ward's own pages and accounts); city accounts
+        have none and must not reach the code that asks (access.viewed_ward_id gives theirs)."""
+        if self.ward_id is None:
+            raise LookupError(f"{self.username} is a city account: it has no ward of its own")
+        return self.ward_id
 
     @property
     def display_name(self) -> str:

@@ -230,5 +230,6 @@ def _admins_by_ward(ward_ids: list[int]) -> dict[int, list[int]]:
         .order_by(User.id)
     )
     for user_id, ward_id in rows:
-        found[ward_id].append(user_id)
+        if ward_id is not None:  # always, by the filter: said for the type checker
+            found[ward_id].append(user_id)
     return found

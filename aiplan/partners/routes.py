@@ -7,7 +7,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from ..access import (
-    WARD_ROLES,
+    WARD_READERS,
     can_write_record,
     can_write_ward_record,
     check_ward_writable,
@@ -15,6 +15,7 @@ from ..access import (
     get_school,
     get_ward_partner,
     roles_required,
+    viewed_ward_id,
 )
 from ..evidence.forms import UploadForm
 from ..evidence.services import Upload, UploadRefused
@@ -83,10 +84,10 @@ def index(slug):
 
 
 @bp.route("/ward/partners", methods=["GET", "POST"])
-@roles_required(*WARD_ROLES)
+@roles_required(*WARD_READERS)
 def ward_index():
     """Every partner across the ward and which schools work with whom; the ward's own partners."""
-    plan = viewed_plan(current_user.ward_id)
+    plan = viewed_plan(viewed_ward_id())
     if request.method == "POST":
         check_ward_writable(plan)
     form = PartnerForm(_activities(plan, None))
@@ -106,7 +107,7 @@ def detail(slug, partner_id):
 
 
 @bp.route("/ward/partners/<int:partner_id>", methods=["GET", "POST"])
-@roles_required(*WARD_ROLES)
+@roles_required(*WARD_READERS)
 def ward_detail(partner_id):
     """One of the ward's own partners; the ward's admins edit it here."""
     partner = get_ward_partner(partner_id, write=request.method == "POST")

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import login_required_any, roles_required
+from ..access import login_required_any, roles_required, viewed_ward, viewed_ward_id
 from ..audit import field_label
 from ..extensions import db
 from ..fields import error_text
@@ -44,7 +44,7 @@ UNPROCESSABLE, CONFLICT = 422, 409
 @login_required_any
 def show():
     """The plan's timeline, deadlines, evaluation criteria, roadmap and targets."""
-    plan = viewed_plan(current_user.ward_id)
+    plan = viewed_plan(viewed_ward_id())
     is_admin = current_user.role is Role.WARD_ADMIN
     warnings = plan_warnings(plan) if is_admin else []
     edit_url = url_for(".edit", year=plan.school_year.name) if is_admin and not is_closed(plan) else None
@@ -54,7 +54,7 @@ def show():
 def get_plan(year: str, editable: bool = True) -> Plan:
     """The ward's plan of the school year named `year` (404 otherwise); for edits, 403 once the year is past."""
     plan = db.session.scalar(
-        select(Plan).join(SchoolYear).where(Plan.ward_id == current_user.ward_id, SchoolYear.name == year)
+        select(Plan).join(SchoolYear).where(Plan.ward_id == viewed_ward_id(), SchoolYear.name == year)
     )
     if plan is None:
         abort(404)
@@ -350,7 +350,7 @@ def upload():
                 report = editing.load_uploaded(
                     chosen.stream.read(editing.UPLOAD_LIMIT + 1),
                     source,
-                    ward=current_user.ward,
+                    ward=viewed_ward(),
                     replace_calendar=form.replace_calendar.data,
                     actor=current_user,
                 )

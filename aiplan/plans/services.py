@@ -1,5 +1,6 @@
 """Writing a validated plan into the database, and the checks a plan's own dates call for."""
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -9,9 +10,11 @@ from .. import audit
 from ..checklists.services import items_with_files, sync_checklists
 from ..extensions import db
 from ..figures.plan_warnings import plan_warnings
+from ..inputs import slugify
 from ..models import (
     Activity,
     ChecklistItem,
+    City,
     ContentArea,
     CriterionRating,
     Deadline,
@@ -94,6 +97,18 @@ def load_plan(spec: PlanSpec, *, replace_calendar: bool = False, actor=None, ope
     return report
 
 
+def city_named(name: str) -> City:
+    """The city a ward's plan names (`[ward] city`, "Thành phố Hà Nội"), made on first use, with
+    the Sở GD&ĐT as the authority the city's reports are sent from."""
+    short = re.sub(r"^(thành phố|tỉnh)\s+", "", name.strip(), flags=re.IGNORECASE)
+    slug = slugify(short) or "city"
+    city = db.session.scalar(select(City).filter_by(slug=slug))
+    if city is None:
+        city = City(slug=slug, name=name.strip(), authority=f"Sở Giáo dục và Đào tạo {short}")
+        db.session.add(city)
+    return city
+
+
 def _apply(spec: PlanSpec, replace_calendar: bool, open_new_year: bool = True) -> LoadReport:
     ward = db.session.scalar(select(Ward).filter_by(slug=spec.ward["slug"]))
     created, changed = [], []
@@ -101,6 +116,8 @@ def _apply(spec: PlanSpec, replace_calendar: bool, open_new_year: bool = True) -
         ward = Ward(**spec.ward)
         db.session.add(ward)
         created.append(spec.ward["name"])
+    if ward.city_id is None:
+        ward.city_unit = city_named(ward.city)
     elif _assign(ward, spec.ward):
         changed.append(ward.name)
     db.session.flush()

@@ -6,7 +6,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import WARD_ROLES, can_write_record, check_writable, get_problem, get_school, roles_required
+from ..access import (
+    WARD_READERS,
+    can_write_record,
+    check_writable,
+    get_problem,
+    get_school,
+    roles_required,
+    viewed_ward_id,
+)
 from ..evidence.services import Upload, UploadRefused
 from ..extensions import db
 from ..fields import error_text
@@ -68,10 +76,10 @@ def report(slug):
 
 
 @bp.get("/problems")
-@roles_required(*WARD_ROLES)
+@roles_required(*WARD_READERS)
 def ward():
     """Every school's problems, open first (oldest first): what the Phòng VHXH has to answer."""
-    plan = viewed_plan(current_user.ward_id)
+    plan = viewed_plan(viewed_ward_id())
     wanted = request.args.get("trang_thai")
     status = ProblemStatus(wanted) if wanted in {s.value for s in ProblemStatus} else None
     return render_template(
@@ -234,7 +242,7 @@ def _offered_items(plan, school, form) -> dict[int, ChecklistItem]:
 def _offer_admins(form) -> None:
     admins = db.session.scalars(
         select(User)
-        .where(User.ward_id == current_user.ward_id, User.role == Role.WARD_ADMIN, User.is_enabled)
+        .where(User.ward_id == viewed_ward_id(), User.role == Role.WARD_ADMIN, User.is_enabled)
         .order_by(User.full_name, User.username)
     )
     form.assignee.choices = [("", _("— Chưa giao —"))] + [(str(user.id), user.display_name) for user in admins]

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import WARD_ROLES, can_write_record, get_school, roles_required
+from ..access import WARD_READERS, can_write_record, get_school, roles_required, viewed_ward_id
 from ..documents.admin_doc import render
 from ..inputs import posted_version
 from ..models import Plan, Role, School, UpwardKind, UpwardReport
@@ -45,28 +45,28 @@ def school_docx(slug):
 
 
 @bp.route("/ward/report", methods=["GET", "POST"])
-@roles_required(*WARD_ROLES)
+@roles_required(*WARD_READERS)
 def ward():
     """The ward's consolidated report as it will print; ward admins write its difficulties and proposals."""
     if request.method == "POST" and current_user.role is not Role.WARD_ADMIN:
         abort(403)
-    plan = viewed_plan(current_user.ward_id)
+    plan = viewed_plan(viewed_ward_id())
     return _report_page(plan, None, current_user.role is Role.WARD_ADMIN and not is_closed(plan))
 
 
 @bp.get("/ward/report.docx")
-@roles_required(*WARD_ROLES)
+@roles_required(*WARD_READERS)
 def ward_docx():
     """The ward's consolidated report as a DOCX laid out per Nghị định 30/2020, ready to sign."""
-    plan = viewed_plan(current_user.ward_id)
+    plan = viewed_plan(viewed_ward_id())
     return _docx(render(build_ward_report(ward_report(plan))), ward_report_filename(plan))
 
 
 @bp.get("/ward/reports-up")
-@roles_required(*WARD_ROLES)
+@roles_required(*WARD_READERS)
 def upward_list():
     """The UBND phường's reports to the Sở GD&ĐT of the viewed year: periodic, ad-hoc, sơ kết, tổng kết."""
-    plan = viewed_plan(current_user.ward_id)
+    plan = viewed_plan(viewed_ward_id())
     return render_template(
         "reports/upward_list.html",
         plan=plan,
@@ -79,7 +79,7 @@ def upward_list():
 @roles_required(Role.WARD_ADMIN)
 def upward_new():
     """Start a report to the Sở: its kind, period and trích yếu; the rest is written on its own page."""
-    plan = viewed_plan(current_user.ward_id)
+    plan = viewed_plan(viewed_ward_id())
     if not _can_write_upward(plan):
         abort(403)
     form = UpwardNewForm()
@@ -94,7 +94,7 @@ def upward_new():
 
 
 @bp.route("/ward/reports-up/<int:report_id>", methods=["GET", "POST"])
-@roles_required(*WARD_ROLES)
+@roles_required(*WARD_READERS)
 def upward(report_id: int):
     """One report to the Sở as it will print; ward admins write its period, subject, signer and narrative.
     A stale version answers 409 with the saved report shown and the user's own text still in the form."""
@@ -132,7 +132,7 @@ def upward(report_id: int):
 
 
 @bp.get("/ward/reports-up/<int:report_id>.docx")
-@roles_required(*WARD_ROLES)
+@roles_required(*WARD_READERS)
 def upward_docx(report_id: int):
     """A report to the Sở as a DOCX laid out per Nghị định 30/2020, ready to sign for the UBND."""
     report = _get_upward(report_id)
@@ -142,7 +142,7 @@ def upward_docx(report_id: int):
 def _get_upward(report_id: int) -> UpwardReport:
     """The report, if it is one of the reader's ward (else 404, as for another ward's school)."""
     report = services.get_upward_report(report_id)
-    if report is None or report.plan.ward_id != current_user.ward_id:
+    if report is None or report.plan.ward_id != viewed_ward_id():
         abort(404)
     return report
 

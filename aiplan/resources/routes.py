@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import (
-    WARD_ROLES,
+    WARD_READERS,
     can_write_record,
     can_write_ward_record,
     check_ward_writable,
@@ -15,6 +15,7 @@ from ..access import (
     get_school,
     get_ward_resource,
     roles_required,
+    viewed_ward_id,
 )
 from ..figures.evidence import files_for_resource
 from ..figures.resources import register_entries, resource_summary, vnd
@@ -81,10 +82,10 @@ def delete(slug, resource_id):
 
 
 @bp.route("/ward/resources", methods=["GET", "POST"])
-@roles_required(*WARD_ROLES)
+@roles_required(*WARD_READERS)
 def ward():
     """The ward's totals across its schools, its own register, and (ward admins) the form to add to it."""
-    plan = viewed_plan(current_user.ward_id)
+    plan = viewed_plan(viewed_ward_id())
     if request.method == "POST":
         check_ward_writable(plan)
     form = ResourceForm()
@@ -108,7 +109,7 @@ def ward():
 
 
 @bp.route("/ward/resources/<int:resource_id>", methods=["GET", "POST"])
-@roles_required(*WARD_ROLES)
+@roles_required(*WARD_READERS)
 def ward_detail(resource_id):
     """One entry of the ward's own register; ward admins edit it."""
     get_ward_resource(resource_id, write=request.method == "POST")

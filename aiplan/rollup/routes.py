@@ -6,7 +6,7 @@ from flask import Blueprint, abort, make_response, render_template, request
 from flask_babel import format_decimal
 from flask_login import current_user
 
-from ..access import WARD_ROLES, login_required_any, roles_required
+from ..access import WARD_READERS, login_required_any, roles_required, viewed_ward_id
 from ..extensions import htmx
 from ..figures import rollup as services
 from ..figures.chain import chain_of_rollup
@@ -34,10 +34,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def readable_rollup(parts: bool = True, **options):
     """The rollup the current user may read: the ward's, or for school staff their own school's
     row only (and not the ward's own items); with `parts`, the sections of the registers beside it."""
-    plan = viewed_plan(current_user.ward_id)
+    plan = viewed_plan(viewed_ward_id())
     if current_user.role is Role.SCHOOL_STAFF:
         school = current_user.school
-        if school is None or school.ward_id != current_user.ward_id:
+        if school is None or school.ward_id != viewed_ward_id():
             abort(403)
         rollup = services.rollup(plan, [school], include_ward=False, single_school=school, **options)
         if parts:
@@ -63,7 +63,7 @@ def exported_rollup():
 
 
 @bp.get("/rollup")
-@roles_required(*WARD_ROLES)
+@roles_required(*WARD_READERS)
 def index():
     """Where the plan stands: targets, milestones, the school matrix, counts, late items, progress."""
     matrix_alone = bool(htmx) and htmx.target == MATRIX_ID  # a filter or a page link, through htmx

@@ -5,7 +5,14 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import can_see_restricted, can_write_record, get_school, login_required_any, roles_required
+from ..access import (
+    can_see_restricted,
+    can_write_record,
+    get_school,
+    login_required_any,
+    roles_required,
+    viewed_ward_id,
+)
 from ..extensions import db
 from ..figures.duties import unowned_by_school
 from ..figures.history import entries, school_events
@@ -29,8 +36,8 @@ HISTORY_PAGE_SIZE = 50
 def index():
     """Every active school of the ward with its progress bar and what it was asked to add; school
     staff see only their own."""
-    plan = viewed_plan(current_user.ward_id)
-    query = select(School).filter_by(ward_id=current_user.ward_id, is_active=True)
+    plan = viewed_plan(viewed_ward_id())
+    query = select(School).filter_by(ward_id=viewed_ward_id(), is_active=True)
     if current_user.role is Role.SCHOOL_STAFF:
         query = query.filter_by(id=current_user.school_id)
     schools = sorted(db.session.scalars(query), key=school_order(plan))

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import (
-    WARD_ROLES,
+    WARD_READERS,
     can_write_record,
     can_write_ward_record,
     check_ward_writable,
@@ -15,6 +15,7 @@ from ..access import (
     get_teacher,
     get_training_session,
     roles_required,
+    viewed_ward_id,
 )
 from ..figures import training as figures
 from ..inputs import posted_version
@@ -253,10 +254,10 @@ def session_delete(slug, session_id):
 
 
 @bp.route("/ward/training", methods=["GET", "POST"])
-@roles_required(*WARD_ROLES)
+@roles_required(*WARD_READERS)
 def ward():
     """The ward's training plan (its admins write it) and every school's training figures."""
-    plan = viewed_plan(current_user.ward_id)
+    plan = viewed_plan(viewed_ward_id())
     record = figures.training_plan(plan, None)
     form, status, conflict = _plan_form(record), 200, False
     if request.method == "POST":

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import timeutil
-from ..access import login_required_any, roles_required
+from ..access import login_required_any, roles_required, viewed_ward_id, viewed_ward_id_or_none
 from ..extensions import db
 from ..figures.items import checklist_sizes
 from ..models import Plan, Role, School, SchoolYear
@@ -24,7 +24,7 @@ def select_year():
     """Remember which school year the reader looks at (pages also take `?nam=`), then go back."""
     names = {plan.school_year.name for plan in visible_plans()}
     name = request.form.get("nam", "")
-    if name in names and name != current_plan(current_user.ward_id).school_year.name:
+    if name in names and name != current_plan(viewed_ward_id()).school_year.name:
         session["nam"] = name
     else:
         session.pop("nam", None)
@@ -35,7 +35,7 @@ def visible_plans() -> list[Plan]:
     """The years the current user may look at: opened ones, and for ward admins the one in preparation."""
     return [
         plan
-        for plan in ward_plans(current_user.ward_id)
+        for plan in ward_plans(viewed_ward_id())
         if plan.school_year.opened_at is not None or current_user.role is Role.WARD_ADMIN
     ]
 
@@ -44,9 +44,9 @@ def visible_plans() -> list[Plan]:
 @roles_required(Role.WARD_ADMIN)
 def index():
     """Every school year of the ward, and starting the next one."""
-    plans = ward_plans(current_user.ward_id)
-    current = current_plan(current_user.ward_id)
-    preparing = services.year_in_preparation(current_user.ward_id)
+    plans = ward_plans(viewed_ward_id())
+    current = current_plan(viewed_ward_id())
+    preparing = services.year_in_preparation(viewed_ward_id())
     form = None
     if preparing is None and plans[0] is current:
         form = StartYearForm(data=services.proposed_calendar(current.school_year))
@@ -66,7 +66,7 @@ def index():
 @roles_required(Role.WARD_ADMIN)
 def start():
     """Start the next school year from the current one (in preparation until opened)."""
-    current = current_plan(current_user.ward_id)
+    current = current_plan(viewed_ward_id())
     form = StartYearForm()
     problems = []
     if form.validate():
@@ -88,7 +88,7 @@ def start():
             return redirect(url_for(".prepare", name=rollover.plan.school_year.name))
     return render_template(
         "years/index.html",
-        plans=ward_plans(current_user.ward_id),
+        plans=ward_plans(viewed_ward_id()),
         current=current,
         preparing=None,
         form=form,
@@ -101,7 +101,7 @@ def start():
 
 def _year_plan(name: str) -> Plan:
     plan = db.session.scalar(
-        select(Plan).join(SchoolYear).where(Plan.ward_id == current_user.ward_id, SchoolYear.name == name)
+        select(Plan).join(SchoolYear).where(Plan.ward_id == viewed_ward_id(), SchoolYear.name == name)
     )
     if plan is None:
         abort(404)
@@ -166,7 +166,7 @@ def open_year(name):
     plan = _preparing(name)
     if not ConfirmForm().validate():
         abort(400)
-    previous = current_plan(current_user.ward_id)
+    previous = current_plan(viewed_ward_id())
     try:
         services.open_year(plan, actor=current_user)
     except services.YearError as error:
@@ -189,7 +189,8 @@ def year_closing() -> dict | None:
     still possible (late work, marked as late) and until when (the next year's opening)."""
     if not current_user.is_authenticated:
         return None
-    plan = current_plan_or_none(current_user.ward_id)
+    ward_id = viewed_ward_id_or_none()
+    plan = current_plan_or_none(ward_id) if ward_id is not None else None
     # timeutil.local_today is looked up at each call, so that a test can set "today".
     if plan is None or not past_closing(plan, timeutil.local_today()):
         return None
@@ -202,10 +203,11 @@ def year_closing() -> dict | None:
 def year_bar() -> dict | None:
     """The header's year selector: the years this user may look at, the one shown, and whether it
     is the current one. None when there is nothing to choose (one year) or nobody signed in."""
-    if not current_user.is_authenticated:
+    ward_id = viewed_ward_id_or_none() if current_user.is_authenticated else None
+    if ward_id is None:
         return None
     years = db.session.scalars(
-        select(SchoolYear).where(SchoolYear.ward_id == current_user.ward_id).order_by(SchoolYear.name.desc())
+        select(SchoolYear).where(SchoolYear.ward_id == ward_id).order_by(SchoolYear.name.desc())
     ).all()
     years = [y for y in years if y.opened_at is not None or current_user.role is Role.WARD_ADMIN]
     opened = [y for y in years if y.opened_at is not None]
