@@ -82,6 +82,9 @@ DEFAULTS = {
     "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
     "LANGUAGES": {"vi": "Tiếng Việt", "en": "English"},
     "RATELIMIT_HEADERS_ENABLED": False,
+    # With the counters on Redis (several app servers) and Redis unreachable, each process counts in
+    # memory until it is back, logging it: the limit still holds per process, and people can sign in.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     # Pages, fragments, styles, scripts and text exports go out gzip-compressed (an intranet PC
     # or a phone on a school's slow link). Evidence files are sent as stored.
     "COMPRESS_ALGORITHM": ["gzip"],

@@ -499,3 +499,5 @@ def test_nothing_another_host_needs_is_left_in_a_servers_instance_folder(cluster
         assert not {"secret_key", "audit_key", "evidence", "jobs", "imports", "job-queue.sqlite3"} & set(kept), (
             f"{name}'s instance folder holds {kept}"
         )
+    for name in ("A", "B"):
+        assert "is not set for several" not in cluster.logs[name].read_text(), f"server {name} warned at start"
