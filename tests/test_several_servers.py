@@ -1,10 +1,13 @@
-"""What several app servers share (Redis: the login limits, the job queue) may be unreachable for a
-while; the app stays up meanwhile, and nothing asked for is lost. Also the production server's
-settings (gunicorn.conf.py): a process per core, and a warning for each setting that holds for one
-process or host only (docs/deployment.md)."""
+"""Details of serving from several app servers (docs/deployment.md; tests/test_two_servers.py runs the
+whole layout): what they share (Redis: the login limits, the job queue) may be unreachable for a
+while, and the app stays up meanwhile with nothing asked for lost; servers upgraded one by one never
+make browsers keep an old style sheet under a new name; the production server's settings
+(gunicorn.conf.py): a process per core, and a warning for each setting that holds for one process or
+host only."""
 
 import logging
 import os
+import re
 import runpy
 from pathlib import Path
 
@@ -88,3 +91,15 @@ def test_gunicorn_is_quiet_when_everything_shared_is_set(monkeypatch, caplog):
     with caplog.at_level(logging.WARNING, logger="test.gunicorn"):
         settings["on_starting"](FakeServer())
     assert "is not set" not in caplog.text
+
+
+def test_a_static_file_is_kept_a_year_only_when_it_is_the_version_the_page_asked_for(app):
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    current = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]+)"', page).group(1)
+
+    kept = client.get(current)
+    assert kept.status_code == 200 and "max-age=31536000" in kept.headers["Cache-Control"]
+    # A page from a server already upgraded asks for a version this one does not have.
+    other = client.get("/static/css/app.css?v=0123456789ab")
+    assert other.status_code == 200 and other.headers["Cache-Control"] == "no-store"
