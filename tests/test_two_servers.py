@@ -271,7 +271,7 @@ def cluster(tmp_path_factory):
     redis = pytest.importorskip("redis")
     nginx = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.path.exists(p)), None)
     if nginx is None:
-        unavailable("nginx not found: the two-server test puts it in front (apt-get install nginx-light)")
+        unavailable("nginx not found: the two-server test puts it in front (apt-get install nginx)")
     database = postgresql_url()
     schema = f"two_servers_{os.getpid()}"
     admin_url = database.replace("postgresql+psycopg://", "postgresql://", 1).split("?", 1)[0]
