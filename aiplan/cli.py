@@ -153,7 +153,9 @@ def import_schools_command(file: Path, ward_slug: str | None):
     """Add or update schools from a CSV file (all rows or none).
 
     Columns: slug, tên trường, cấp học (tiểu học / THCS / liên cấp), thí điểm (có/không),
-    hoạt động (có/không). Schools missing from the file are left unchanged.
+    hoạt động (có/không), and optionally mã CSDL (the Ministry's school code, unique across the
+    city: a code another ward's school has is refused). Slugs are unique within the ward.
+    Schools missing from the file are left unchanged.
     """
     _import_schools_file(file, ward_slug)
 
