@@ -258,15 +258,8 @@ http {{
 """
 
 
-def _shared_storage(shared: Path) -> dict:
-    """STAND-IN until the S3 evidence store (branch `s3`) is merged: the evidence and the jobs' files
-    in one folder both servers and the worker see. To be replaced by EVIDENCE_STORE=s3://… on the
-    SeaweedFS that the s3 branch's session fixture starts, so that nothing at all is shared on disk."""
-    return {"EVIDENCE_DIR": str(shared / "evidence"), "JOB_DIR": str(shared / "jobs")}
-
-
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
+def cluster(tmp_path_factory, s3_server):
     psycopg = pytest.importorskip("psycopg")
     redis = pytest.importorskip("redis")
     nginx = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.path.exists(p)), None)
@@ -291,7 +284,7 @@ def cluster(tmp_path_factory):
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("AIPLAN_", "EVIDENCE_", "JOB_", "LOGIN_LIMIT", "RATELIMIT_", "MAIL_"))
+        if not key.startswith(("AIPLAN_", "AWS_", "EVIDENCE_", "JOB_", "LOGIN_LIMIT", "RATELIMIT_", "MAIL_"))
         and key not in ("DATABASE_URL", "SECRET_KEY", "AUDIT_KEY")
     }
     env |= {
@@ -303,7 +296,9 @@ def cluster(tmp_path_factory):
         "JOB_QUEUE_URL": redis_url,
         "TRUSTED_PROXIES": "1",
         "LOGIN_LIMIT_PER_ACCOUNT_ADDRESS": "5 per 15 minutes",
-        **_shared_storage(base / "shared"),
+        # The evidence and the jobs' files in the S3 store (SeaweedFS, tests/s3server.py), under a
+        # prefix of this run's own: each server's EVIDENCE_DIR is its own instance/evidence.
+        **s3_server.settings(f"two-servers-{os.getpid()}"),
     }
     flask = [sys.executable, "-m", "flask", "--app", "aiplan"]
     setup_env = env | {"AIPLAN_INSTANCE": str(base / "setup")}
