@@ -1,5 +1,6 @@
-"""Two app servers behind one reverse proxy, sharing PostgreSQL, Redis and the evidence store and
-nothing on disk: the journeys of docs/deployment.md's layout, on this machine.
+"""Two app servers behind one reverse proxy, sharing PostgreSQL, Redis and the S3 evidence store
+(SeaweedFS, started by tests/s3server.py) and nothing on disk: the journeys of docs/deployment.md's
+layout, on this machine.
 
 Two gunicorn processes (gunicorn.conf.py, `wsgi:app`), each with an instance folder of its own, a
 job worker (`flask worker`) with a third, and nginx on a free port of 127.0.0.1 that sends each
@@ -23,6 +24,7 @@ starts the services.
 """
 
 import copy
+import hashlib
 import http.cookiejar
 import io
 import os
@@ -38,6 +40,7 @@ import urllib.parse
 import urllib.request
 import uuid
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,6 +114,7 @@ class Cluster:
     servers: dict  # "127.0.0.1:port" -> "A" / "B"
     instances: dict  # "A" / "B" / "worker" -> instance folder
     logs: dict
+    stored: Callable[[], list[str]]  # every key in the S3 store under this test's prefix
     last: str = ""  # the server that answered the proxy's last request
 
     def browser(self, cookies: http.cookiejar.CookieJar | None = None) -> "Browser":
@@ -298,7 +302,7 @@ def cluster(tmp_path_factory, s3_server):
         "LOGIN_LIMIT_PER_ACCOUNT_ADDRESS": "5 per 15 minutes",
         # The evidence and the jobs' files in the S3 store (SeaweedFS, tests/s3server.py), under a
         # prefix of this run's own: each server's EVIDENCE_DIR is its own instance/evidence.
-        **s3_server.settings(f"two-servers-{os.getpid()}"),
+        **s3_server.settings(store_prefix := f"two-servers-{os.getpid()}"),
     }
     flask = [sys.executable, "-m", "flask", "--app", "aiplan"]
     setup_env = env | {"AIPLAN_INSTANCE": str(base / "setup")}
@@ -356,7 +360,7 @@ def cluster(tmp_path_factory, s3_server):
         )
         processes.append(subprocess.Popen([nginx, "-p", str(prefix), "-c", str(conf)], stderr=subprocess.STDOUT))
         _wait_for(f"http://127.0.0.1:{proxy_port}", processes[-1], logs["nginx"])
-        yield Cluster(f"http://127.0.0.1:{proxy_port}", servers, instances, logs)
+        yield Cluster(f"http://127.0.0.1:{proxy_port}", servers, instances, logs, lambda: s3_server.keys(store_prefix))
     finally:
         for process in reversed(processes):
             _stop(process)
@@ -402,6 +406,8 @@ def test_evidence_uploaded_through_one_server_is_downloaded_through_the_other(cl
     uploaded = upload(staff, "Kế hoạch hai máy chủ.pdf", content, on="A")
 
     assert uploaded.status == 303, uploaded.text[:2000]
+    sha256 = hashlib.sha256(content).hexdigest()
+    assert f"{sha256[:2]}/{sha256[2:4]}/{sha256}" in cluster.stored(), "the file is not in the S3 store"
     supervisor.log_in("giamsat")
     school = supervisor.get(f"/schools/{SCHOOL}", on="B")
     download = supervisor.get(file_link(school, "Kế hoạch hai máy chủ.pdf"), on="B")
