@@ -1,5 +1,7 @@
 """The app for a WSGI server, and how `make run` and production serve it:
-`python wsgi.py --host 127.0.0.1 --port 8000` (waitress; see aiplan/serving.py and the README)."""
+`python wsgi.py --host 127.0.0.1 --port 8000` (waitress; see aiplan/serving.py and the README), or
+behind nginx with a process per core and several app servers, `gunicorn -c gunicorn.conf.py wsgi:app`
+(docs/deployment.md)."""
 
 import gc
 

@@ -56,7 +56,9 @@ def from_environment(instance_path: str) -> dict:
         # Background jobs (aiplan/jobs): the queue, where finished files are kept and for how long,
         # and from how many schools the ward's DOCX and rollup exports are made by the worker.
         "JOB_QUEUE_URL": os.environ.get("JOB_QUEUE_URL") or f"sqlite:///{instance / 'job-queue.sqlite3'}",
-        "JOB_DIR": str(instance / "jobs"),
+        # Where finished files are written. One folder per host by default; with several app servers
+        # and workers they must share it (docs/deployment.md).
+        "JOB_DIR": os.environ.get("JOB_DIR") or str(instance / "jobs"),
         "JOB_KEEP_HOURS": float(os.environ.get("JOB_KEEP_HOURS", "24")),
         "JOB_MIN_SCHOOLS": int(os.environ.get("JOB_MIN_SCHOOLS", "5")),
         "JOB_STALE_SECONDS": int(os.environ.get("JOB_STALE_SECONDS", "60")),
@@ -95,6 +97,9 @@ DEFAULTS = {
     "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
     "LANGUAGES": {"vi": "Tiếng Việt", "en": "English"},
     "RATELIMIT_HEADERS_ENABLED": False,
+    # With the counters on Redis (several app servers) and Redis unreachable, each process counts in
+    # memory until it is back, logging it: the limit still holds per process, and people can sign in.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     # Pages, fragments, styles, scripts and text exports go out gzip-compressed (an intranet PC
     # or a phone on a school's slow link). Evidence files are sent as stored.
     "COMPRESS_ALGORITHM": ["gzip"],

@@ -80,19 +80,34 @@ def init_app(app: Flask) -> None:
 
     static_versions: dict[str, str] = {}
 
+    def static_version(filename: str) -> str:
+        if filename not in static_versions:
+            assert app.static_folder is not None  # the app is created with one
+            path = Path(app.static_folder) / filename
+            static_versions[filename] = hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else ""
+        return static_versions[filename]
+
     @app.url_defaults
     def version_static_files(endpoint, values):
         """`?v=<content hash>` on every static URL: browsers keep files a year and fetch a new
         one as soon as it changes."""
         if endpoint != "static" or "filename" not in values:
             return
-        filename = values["filename"]
-        if filename not in static_versions:
-            assert app.static_folder is not None  # the app is created with one
-            path = Path(app.static_folder) / filename
-            static_versions[filename] = hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else ""
-        if static_versions[filename]:
-            values["v"] = static_versions[filename]
+        if version := static_version(values["filename"]):
+            values["v"] = version
+
+    @app.after_request
+    def keep_only_the_asked_version(response):
+        """Several app servers being upgraded one by one: a page from an upgraded one asks for
+        `app.css?v=<new>`, and the proxy may send that to one not upgraded yet, whose file is the
+        old one. Kept a year under the new name, the old file would stay in browsers after the
+        upgrade; so a file that is not the version asked for is not to be kept at all."""
+        asked = request.args.get("v")
+        if request.endpoint != "static" or not asked or not request.view_args:
+            return response
+        if asked != static_version(str(request.view_args.get("filename", ""))):
+            response.headers["Cache-Control"] = "no-store"
+        return response
 
     @app.before_request
     def assign_request_id():

@@ -55,7 +55,12 @@ def _enqueue(job: Job) -> Job:
     # What the request reads from here on needs no write lock (SQLite), and must not hold one while a
     # job runs in this same request (JOB_IMMEDIATE) and writes its progress.
     done_writing()
-    job_queue().enqueue(job_id)
+    try:
+        job_queue().enqueue(job_id)
+    except Exception:
+        # The queue (Redis, for several hosts) is unreachable: the row stays queued, its page says so,
+        # and the worker's recover() puts it on the queue once the queue is back (LOST_AFTER).
+        log.exception("job %s: could not be put on the queue; it waits for the worker's recovery", job_id)
     return job
 
 

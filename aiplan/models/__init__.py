@@ -29,6 +29,7 @@ from .job import Job, JobKind, JobStatus
 from .mail import Digest, DigestKind, DigestStatus, digest_notification
 from .notification import Notification, NotificationKind
 from .partner import Partner, PartnerKind, partner_activity
+from .pending_import import PendingImport
 from .pilot import PilotLessons, PilotLevel, PilotLevelCount, PilotResult
 from .plan import (
     ContentArea,
@@ -103,6 +104,7 @@ __all__ = [
     "Owner",
     "Partner",
     "PartnerKind",
+    "PendingImport",
     "PilotLessons",
     "PilotLevel",
     "PilotLevelCount",
