@@ -14,6 +14,7 @@ from flask_babel import get_domain
 from flask_migrate import upgrade
 from helpers import (
     EN_PO,
+    WARD_SLUG,
     AuthActions,
     QueryCounter,
     SharedApp,
@@ -184,6 +185,8 @@ def as_persona(app):
         if persona is not None:
             response = AuthActions(client).login(persona)
             assert response.status_code == 302, f"{persona} could not sign in"
+            if persona == "city_admin":  # the Sở's account looks at the bundled ward, chosen on /city
+                assert client.get(f"/city/wards/{WARD_SLUG}").status_code == 302
         return client
 
     return signed_in

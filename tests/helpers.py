@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from aiplan.admin.schools import import_schools, parse_schools_csv
 from aiplan.auth.services import create_user
 from aiplan.extensions import db, limiter
-from aiplan.models import Inspection, Plan, Role, School, User, Ward
+from aiplan.models import CITY_ROLES, Inspection, Plan, Role, School, User, Ward
 from aiplan.plans.services import BUNDLED_PLAN, BUNDLED_SCHOOLS, load_plan
 from aiplan.plans.spec import read_plan_file
 
@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EN_PO = ROOT / "aiplan" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 PASSWORD = "mat-khau-thu-nghiem"
 AUDIT_KEY = "test-audit-key"  # also given to the servers some tests start in a process of their own
+WARD_SLUG = "long-bien"  # the bundled ward
 SCHOOL_A = "th-doan-ket"  # pilot primary school
 SCHOOL_B = "thcs-thach-ban"  # pilot lower-secondary school
 # persona -> (username, role, school slug)
@@ -32,6 +33,8 @@ PERSONAS = {
     "staff_a": ("canbo-a", Role.SCHOOL_STAFF, SCHOOL_A),
     "staff_b": ("canbo-b", Role.SCHOOL_STAFF, SCHOOL_B),
     "viewer": ("lanhdao", Role.VIEWER, None),
+    # The Sở GD&ĐT's account, of the city the bundled ward belongs to (Hà Nội).
+    "city_admin": ("so-gddt", Role.CITY_ADMIN, None),
 }
 
 
@@ -233,6 +236,9 @@ def _seed_through_the_services() -> None:
     ward = db.session.scalar(db.select(Ward))
     import_schools(ward, parse_schools_csv(BUNDLED_SCHOOLS.read_bytes()))
     for username, role, slug in PERSONAS.values():
+        if role in CITY_ROLES:
+            create_user(username, role, PASSWORD, city=ward.city_unit)
+            continue
         school = db.session.scalar(db.select(School).filter_by(slug=slug)) if slug else None
         create_user(username, role, PASSWORD, ward=ward, school=school)
 

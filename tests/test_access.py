@@ -41,7 +41,7 @@ from aiplan.notifications.services import Message, notify
 from aiplan.problems.services import raise_problem
 from aiplan.schoolyear import current_plan
 
-ROLES = ("anonymous", "staff_a", "staff_b", "supervisor", "ward_admin", "viewer")
+ROLES = ("anonymous", "staff_a", "staff_b", "supervisor", "ward_admin", "viewer", "city_admin")
 OK, LOGIN, FORBIDDEN = "ok", "login", 403
 EVERYONE_SIGNED_IN = {"anonymous": LOGIN} | dict.fromkeys(ROLES[1:], OK)
 WARD_ONLY = EVERYONE_SIGNED_IN | {"staff_a": FORBIDDEN, "staff_b": FORBIDDEN}
@@ -676,6 +676,21 @@ ACCESS.update(
     }
 )
 NOT_ROUTES = {"static"}
+
+
+CITY_ONLY = dict.fromkeys(ROLES, FORBIDDEN) | {"anonymous": LOGIN, "city_admin": OK}
+ACCESS.update(
+    {
+        "city.index": ("GET", "/city", CITY_ONLY),
+        "city.ward": ("GET", "/city/wards/long-bien", CITY_ONLY),
+    }
+)
+
+# The Sở's account (looking at the bundled ward, as the persona chose it on /city) reads what the
+# ward's leaders read and writes nothing of the ward's: where an entry does not name it, its
+# column is the viewer's.
+for _endpoint, (_method, _url, _expected, *_data) in ACCESS.items():
+    _expected.setdefault("city_admin", _expected["viewer"])
 
 
 def test_every_route_is_in_the_access_table(app):

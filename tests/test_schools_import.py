@@ -141,33 +141,76 @@ def test_a_file_with_one_bad_row_imports_nothing(app, runner, tmp_path):
         assert db.session.scalar(select(School).filter_by(slug="th-moi")) is None
 
 
-def test_a_school_of_another_ward_stops_the_whole_import(app):
+def _other_ward_with_a_school(code: str | None = None) -> Ward:
+    other = Ward(
+        slug="viet-hung",
+        name="Phường Việt Hưng",
+        city="Thành phố Hà Nội",
+        authority="UBND phường Việt Hưng",
+        office="Phòng Văn hóa - Xã hội",
+    )
+    db.session.add(other)
+    db.session.add(
+        School(ward=other, slug="th-viet-hung", code=code, name="Trường Tiểu học Việt Hưng", level=SchoolLevel.TIEU_HOC)
+    )
+    db.session.commit()
+    return other
+
+
+def test_a_slug_of_another_ward_is_free_in_this_one(app):
+    # Slugs are unique per ward: 126 wards' lists never collide on a name like "th-viet-hung".
     with app.app_context():
-        other = Ward(
-            slug="viet-hung",
-            name="Phường Việt Hưng",
-            city="Thành phố Hà Nội",
-            authority="UBND phường Việt Hưng",
-            office="Phòng Văn hóa - Xã hội",
+        other = _other_ward_with_a_school()
+
+        import_schools(
+            the_ward(),
+            parse_schools_csv((HEADER + "th-viet-hung,Trường Tiểu học Việt Hưng,tiểu học,không,có\n").encode("utf-8")),
         )
-        db.session.add(other)
-        db.session.add(
-            School(ward=other, slug="th-viet-hung", name="Trường Tiểu học Việt Hưng", level=SchoolLevel.TIEU_HOC)
-        )
-        db.session.commit()
+
+        wards = set(db.session.scalars(select(School.ward_id).filter_by(slug="th-viet-hung")))
+        assert wards == {other.id, the_ward().id}
+
+
+def test_a_code_of_another_wards_school_stops_the_whole_import(app):
+    with app.app_context():
+        _other_ward_with_a_school(code="01000123")
         schools, events = count(School), count(AuditEvent)
 
         with pytest.raises(SchoolImportError) as caught:
             import_schools(
                 the_ward(),
                 parse_schools_csv(
-                    (HEADER + GOOD_ROW + "th-viet-hung,Trường Tiểu học Việt Hưng,tiểu học,không,có\n").encode("utf-8")
+                    (
+                        "slug,tên trường,cấp học,thí điểm,hoạt động,mã CSDL\n"
+                        "th-moi,Trường Tiểu học Mới,tiểu học,không,có,01000999\n"
+                        "th-viet-hung-2,Trường Tiểu học Việt Hưng 2,tiểu học,không,có,01000123\n"
+                    ).encode()
                 ),
             )
 
-        assert caught.value.problems == ["Trường 'th-viet-hung' đã thuộc phường khác"]
+        assert caught.value.problems == [
+            "Mã CSDL '01000123' đã là của Trường Tiểu học Việt Hưng (Phường Việt Hưng); "
+            "không dùng được cho 'th-viet-hung-2'"
+        ]
         assert (count(School), count(AuditEvent)) == (schools, events)
-        assert db.session.scalar(select(School).filter_by(slug="th-viet-hung")).ward_id == other.id
+
+
+def test_a_code_is_kept_and_a_file_may_give_the_same_code_again(app):
+    with app.app_context():
+        csv_text = "slug,tên trường,cấp học,mã CSDL\nth-moi,Trường Tiểu học Mới,tiểu học,01000999\n"
+        import_schools(the_ward(), parse_schools_csv(csv_text.encode("utf-8")))
+        report = import_schools(the_ward(), parse_schools_csv(csv_text.encode("utf-8")))
+
+        assert report.unchanged == 1
+        assert db.session.scalar(select(School.code).filter_by(slug="th-moi", ward_id=the_ward().id)) == "01000999"
+
+
+def test_a_code_twice_in_one_file_is_refused_with_both_lines():
+    with pytest.raises(SchoolImportError) as caught:
+        parse_schools_csv(
+            "slug,tên trường,cấp học,mã CSDL\nth-a,Trường A,tiểu học,0100\nth-b,Trường B,tiểu học,0100\n".encode()
+        )
+    assert caught.value.problems == ["Dòng 3, cột mã CSDL: '0100' trùng với dòng 2"]
 
 
 def test_reimporting_the_same_file_changes_nothing(app):

@@ -70,7 +70,11 @@ def _validate(form, checks) -> bool:
 
 def _slug_errors(form) -> dict[str, str]:
     slug = form.slug.data or ""
-    if slug and not form.slug.errors and db.session.scalar(select(School.id).filter_by(slug=slug)):
+    if (
+        slug
+        and not form.slug.errors
+        and db.session.scalar(select(School.id).filter_by(slug=slug, ward_id=viewed_ward_id()))
+    ):
         return {"slug": _("Mã '%(slug)s' đã được dùng cho một trường khác; hãy chọn mã khác.", slug=slug)}
     return {}
 

@@ -30,8 +30,16 @@ SCHOOL_ROWS = [
         "level": _level("tieu_hoc"),
         "pilot": YES_WORD,
         "active": YES_WORD,
+        "code": "01000901",
     },
-    {"slug": "thcs-vi-du", "name": "Trường THCS Ví Dụ", "level": "THCS", "pilot": NO_WORD, "active": YES_WORD},
+    {
+        "slug": "thcs-vi-du",
+        "name": "Trường THCS Ví Dụ",
+        "level": "THCS",
+        "pilot": NO_WORD,
+        "active": YES_WORD,
+        "code": "01000902",
+    },
 ]
 ACCOUNT_ROWS = [
     {

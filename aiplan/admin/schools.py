@@ -25,6 +25,8 @@ COLUMNS = {
     "level": ("cấp học", "level"),
     "pilot": ("thí điểm", "pilot"),
     "active": ("hoạt động", "active"),
+    # The Ministry's school code (mã trường in the CSDL ngành): the school's key across the city.
+    "code": ("mã csdl", "code", "mã định danh"),
 }
 REQUIRED_COLUMNS = ("slug", "name", "level")
 LEVELS = {
@@ -41,6 +43,7 @@ NO = {"không", "0", "false", "no", "k"}
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 NAME_MAX = 200
 SLUG_MAX = 80
+CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,19}")
 
 
 class SchoolImportError(ImportFileError):
@@ -109,6 +112,13 @@ def check_school_row(cells: dict[str, str], line: int, seen: dict[str, int]) -> 
         problems.append(f"cột slug: '{slug}' trùng với dòng {seen[slug]}")
     else:
         seen[slug] = line
+    code = cells.get("code", "").strip()
+    if code and not CODE.fullmatch(code):
+        problems.append(f"cột mã CSDL: '{code}' chỉ gồm chữ, số, '.', '_' hoặc '-', tối đa 20 ký tự")
+    elif code and f"code:{code}" in seen:
+        problems.append(f"cột mã CSDL: '{code}' trùng với dòng {seen[f'code:{code}']}")
+    elif code:
+        seen[f"code:{code}"] = line
     if not name:
         problems.append("cột tên trường: không được để trống")
     elif len(name) > NAME_MAX:
@@ -132,7 +142,7 @@ def check_school_row(cells: dict[str, str], line: int, seen: dict[str, int]) -> 
         "level": LEVELS[level_text],
         "is_pilot": flags["pilot"],
         "is_active": flags["active"],
-    }, []
+    } | ({"code": code} if code else {}), []
 
 
 def save_school(ward: Ward, row: dict, actor, *, new: bool) -> ImportReport:
@@ -142,13 +152,13 @@ def save_school(ward: Ward, row: dict, actor, *, new: bool) -> ImportReport:
     """
     errors = {}
     slug, name = row["slug"], row["name"].strip()
-    existing = db.session.scalar(select(School).filter_by(slug=slug))
+    existing = db.session.scalar(select(School).filter_by(slug=slug, ward_id=ward.id))
     if new:
         if not SLUG.fullmatch(slug) or len(slug) > SLUG_MAX:
             errors["slug"] = "Mã trường chỉ gồm chữ thường không dấu, số và dấu '-', ví dụ th-doan-ket."
         elif existing is not None:
             errors["slug"] = f"Mã '{slug}' đã được dùng cho một trường khác; hãy chọn mã khác."
-    elif existing is None or existing.ward_id != ward.id:
+    elif existing is None:
         raise LookupError(slug)
     if not name:
         errors["name"] = "Nhập tên trường."
@@ -194,8 +204,16 @@ def apply_schools(ward: Ward, rows: list[dict], actor=None) -> ImportReport:
     report = ImportReport()
     slugs = [row["slug"] for row in rows]
     lock_schools(ward.id, slugs)  # the rows before the audit head, which audit.record takes
-    existing = {s.slug: s for s in db.session.scalars(select(School).where(School.slug.in_(slugs)))}
-    problems = [f"Trường '{slug}' đã thuộc phường khác" for slug, s in existing.items() if s.ward_id != ward.id]
+    existing = {
+        s.slug: s for s in db.session.scalars(select(School).where(School.ward_id == ward.id, School.slug.in_(slugs)))
+    }
+    # A code is one school's across the city: refused when another school, of any ward, has it.
+    codes = {row["code"]: row["slug"] for row in rows if row.get("code")}
+    problems = [
+        f"Mã CSDL '{other.code}' đã là của {other.name} ({other.ward.name}); không dùng được cho '{codes[other.code]}'"
+        for other in db.session.scalars(select(School).where(School.code.in_(codes)).order_by(School.code))
+        if not (other.ward_id == ward.id and other.slug == codes[other.code])
+    ]
     if problems:
         raise SchoolImportError(problems)
     touched = []
@@ -235,7 +253,7 @@ def apply_schools(ward: Ward, rows: list[dict], actor=None) -> ImportReport:
 
 
 def describe(school: School) -> dict:
-    return {
+    return ({"code": school.code} if school.code else {}) | {
         "slug": school.slug,
         "name": school.name,
         "level": school.level.value,

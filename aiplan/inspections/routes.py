@@ -36,7 +36,7 @@ from ..figures.evidence import files_for_items
 from ..figures.inspections import inspected_count
 from ..figures.items import progress_by_school
 from ..figures.school_page import checklist
-from ..models import Inspection, InspectionDecision, InspectionKind, Role, School, User, Verdict
+from ..models import CITY_ROLES, Inspection, InspectionDecision, InspectionKind, Role, School, User, Verdict
 from ..schoolyear import current_plan
 from ..storage import get_storage
 from ..timeutil import local_today
@@ -46,7 +46,7 @@ from .minutes import minutes_context, minutes_filename, render_minutes_docx
 
 bp = Blueprint("inspections", __name__)
 
-SUPERVISING = (Role.SUPERVISOR, Role.WARD_ADMIN, Role.VIEWER)
+SUPERVISING = (Role.SUPERVISOR, Role.WARD_ADMIN, Role.VIEWER, *CITY_ROLES)
 
 
 @bp.get("/inspections")

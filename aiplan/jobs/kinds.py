@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
 
-from ..access import WARD_ROLES, can_read_school
+from ..access import WARD_READERS, can_read_school, can_read_ward
 from ..documents.admin_doc import render
 from ..extensions import db
 from ..figures import rollup as figures
-from ..models import ItemKind, Job, JobKind, Plan, School, UpwardReport, User
+from ..models import CITY_ROLES, ItemKind, Job, JobKind, Plan, School, UpwardReport, User, Ward
 from ..reports.bundle import build_bundle, bundle_filename
 from ..reports.upward import build_upward_report, upward_report_filename, upward_view
 from ..reports.ward_report import build_ward_report, ward_report, ward_report_filename
@@ -47,11 +47,15 @@ class Output:
 def may_ask(user: User, kind: JobKind, ward_id: int, school: School | None = None) -> bool:
     """May `user` have this kind of file of this ward (or school)? Asked when the job is created,
     when it runs and at each download."""
-    if user is None or not user.is_active or user.ward_id != ward_id:
+    if user is None or not user.is_active:
         return False
+    if user.ward_id != ward_id:  # the Sở's accounts have none: theirs is any ward of their city
+        ward = db.session.get(Ward, ward_id) if user.role in CITY_ROLES else None
+        if ward is None or not can_read_ward(user, ward):
+            return False
     if kind is JobKind.EVIDENCE_ZIP:
         return school is not None and can_read_school(user, school)
-    return user.role in WARD_ROLES
+    return user.role in WARD_READERS
 
 
 def school_of(job: Job) -> School | None:

@@ -9,6 +9,7 @@ anyone else gets 404, as for a school of another ward.
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from ..access import login_required_any, viewed_ward_id
 from ..extensions import db, htmx
@@ -50,8 +51,8 @@ def create():
     plan = _posted_plan()
     school, report_id = None, None
     if kind is JobKind.EVIDENCE_ZIP:
-        school = db.session.query(School).filter_by(slug=request.form.get("school", "")).one_or_none()
-        if school is None or school.ward_id != viewed_ward_id():
+        school = db.session.scalar(select(School).filter_by(slug=request.form.get("school", ""), ward_id=plan.ward_id))
+        if school is None:
             abort(404)
     if kind is JobKind.UPWARD_REPORT:
         report = db.session.get(UpwardReport, request.form.get("report", type=int))
