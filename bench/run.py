@@ -78,6 +78,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, help="timed requests per page for server time (5)")
     parser.add_argument("--city-wards", help="wards of the city part's two databases, SMALL,CITY (5,126)")
     parser.add_argument(
+        "--city-database",
+        metavar="URL,INSTANCE",
+        help="the city part's large city: a database `generate-demo --city` already filled (and its instance "
+        "folder), used instead of generating one; the run writes to it and never drops it",
+    )
+    parser.add_argument(
         "--server",
         choices=server.SERVERS,
         default="waitress",
@@ -97,6 +103,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         settings["think"] = [float(x) for x in args.think.split(",")]
     if args.sizes:
         settings["sizes"] = [int(x) for x in args.sizes.split(",")]
+    settings["city_database"] = args.city_database
     if args.city_wards:
         settings["city_wards"] = [int(x) for x in args.city_wards.split(",")]
     if args.server == "waitress" and args.workers != 1:
@@ -117,6 +124,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         == {
             **FULL,
             "smoke": False,
+            "city_database": None,
             "server": "waitress",
             "workers": 1,
             "threads": 8,
@@ -143,6 +151,13 @@ def bench_database(dialect: str, wanted: set[str], ctx: parts.Context, postgres:
     load = (settings["load_schools"], settings["load_wards"])
 
     def dataset(size: int, wards: int = 1, city_run: bool = False) -> datasets.Dataset:
+        given = settings.get("city_database")
+        if city_run and given and wards == settings["city_wards"][1] and (size, wards, city_run) not in built:
+            url, instance = given.split(",", 1)
+            data = datasets.Dataset(dialect, size, Path(instance), url, wards=wards, city=True)
+            data.accounts = datasets.load_accounts(data)
+            built[size, wards, city_run] = data
+            section["datasets"][f"{size} schools, {wards} ward(s) (--city, given)"] = {"url": url}
         if (size, wards, city_run) not in built:
             files, max_kb = (4, 256) if size // wards <= 30 and not city_run else (2, 64) if size <= 300 else (1, 16)
             data = datasets.build(

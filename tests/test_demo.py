@@ -379,7 +379,7 @@ def test_a_school_code_already_in_the_city_is_refused_before_anything_is_written
     result = generate(app, *CITY)
 
     assert result.exit_code == 1
-    assert "Mã trường đã có: 01002003" in result.output
+    assert "Mã CSDL (mã trường) đã có: 01002003" in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count(School.id))) == 1
         assert db.session.scalar(select(func.count(User.id))) == 0

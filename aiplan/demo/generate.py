@@ -145,7 +145,7 @@ def _check_names(jobs: list[WardJob], append: bool, problems: list[str]) -> None
         problems.append(f"Trường đã có (slug): {', '.join(sorted(taken)[:10])}")
     codes = {code for code, _ in _existing(School.code, School.ward_id, [s.code for j in jobs for s in j.schools])}
     if codes:
-        problems.append(f"Mã trường đã có: {', '.join(sorted(codes)[:10])}")
+        problems.append(f"Mã CSDL (mã trường) đã có: {', '.join(sorted(codes)[:10])}")
     owners = dict(
         _existing(
             User.username, User.ward_id, slugs + [username for job in jobs for username, _, _ in job.new_accounts]
