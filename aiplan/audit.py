@@ -1,6 +1,11 @@
 """Writing the audit log. Callers add the event to the same session as the change it
-records, so both commit together or not at all. Events are chained by hash (see
-models/audit.py); `event_hash` is the one definition of what an event's hash covers."""
+records, so both commit together or not at all. Events are chained by hash, one chain per
+ward (see models/audit.py); `event_hash` is the one definition of what an event's hash covers.
+
+A writer locks the head of its ward's chain only: writes in two wards never wait for each
+other. Which chain an event goes to is decided here, from what the caller already says: the
+ward, else the school's ward, else the acting account's ward (a sign-in); an event with none
+of them (a command, a job) goes to the system chain."""
 
 import hashlib
 import json
@@ -8,6 +13,7 @@ import json
 from flask import g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from . import audit_mac
 from .extensions import db
@@ -22,11 +28,12 @@ from .models import (
     ProblemStatus,
     Rating,
     Role,
+    School,
     SchoolLevel,
     Timing,
     Verdict,
 )
-from .models.audit import GENESIS
+from .models.audit import GENESIS, LEGACY, SYSTEM, chain_anchor, ward_scope
 from .models.types import utcnow
 
 HASHED_FIELDS = (
@@ -67,27 +74,36 @@ def record(
 ) -> AuditEvent:
     """Add an audit event for `action` on `obj` to the current session (not committed here).
 
-    Takes the chain's head row FOR UPDATE (held until the caller commits), so concurrent
-    writers append one after the other. Pending changes are not flushed here (a lost race
-    must surface at the caller's commit, where it becomes a 409), except a new `obj`, which
-    needs its id.
+    Takes the head row of the event's chain (its ward's) FOR UPDATE, held until the caller
+    commits, so concurrent writers of one ward append one after the other while other wards'
+    writers go on. Pending changes are not flushed here (a lost race must surface at the
+    caller's commit, where it becomes a 409), except a new `obj`, which needs its id.
     """
     return _append(action, obj, before=before, after=after, school_id=school_id, ward_id=ward_id, actor=actor)
 
 
-def resign_head(reason: str, actor=None) -> AuditEvent:
-    """Sign the head with the current key whatever its signature was (a new key, a restore on
-    another machine), recording that it was done, by whom, and what the signature was before."""
+def resign_heads(reason: str, actor=None) -> AuditEvent:
+    """Sign every chain's head with the current key whatever its signature was (a new key, a
+    restore on another machine), recording in the system chain that it was done, by whom, and
+    what the signatures were before. Locks every head (in id order), so it waits for the
+    writes in progress and holds new ones back until the caller commits."""
     key = audit_mac.current_key()
     if key is None:
         raise ValueError("no AUDIT_KEY")
     with db.session.no_autoflush:
-        head = db.session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
+        heads = db.session.scalars(select(AuditHead).order_by(AuditHead.id).with_for_update()).all()
+    old_keys = sorted({head.key_id for head in heads if head.key_id})
     before = (
         None
-        if head is None
-        else {"key_id": head.key_id, "signature": "hợp lệ" if audit_mac.is_signed(head, key) else "không hợp lệ"}
+        if not heads
+        else {
+            "key_id": ", ".join(old_keys) or None,
+            "signature": "hợp lệ" if all(audit_mac.is_signed(head, key) for head in heads) else "không hợp lệ",
+        }
     )
+    for head in heads:
+        if head.scope != SYSTEM:  # the system chain's head is signed by the event below
+            audit_mac.sign(head, key)
     return _append(
         "audit.sign",
         None,
@@ -95,27 +111,63 @@ def resign_head(reason: str, actor=None) -> AuditEvent:
         after={"key_id": audit_mac.key_id(key), "reason": reason},
         actor=actor,
         resign=True,
+        system=True,
     )
 
 
+def chain_of(ward_id: int | None, school_id: int | None, actor) -> tuple[str, int | None]:
+    """(scope, ward id) of the chain an event goes to: see the module's docstring."""
+    with db.session.no_autoflush:
+        if ward_id is None and school_id is not None:
+            school = db.session.get(School, school_id)  # most often already in the session
+            ward_id = school.ward_id if school is not None else None
+        if ward_id is None and actor is not None:
+            ward_id = getattr(actor, "ward_id", None)
+    return (SYSTEM, None) if ward_id is None else (ward_scope(ward_id), ward_id)
+
+
+def _lock_head(scope: str, ward_id: int | None) -> tuple[AuditHead, bool]:
+    """The chain's head, locked until commit; created (from the chain's anchor) by its first
+    write. Returns the head and whether this write created it."""
+    query = select(AuditHead).where(AuditHead.scope == scope).with_for_update()
+    with db.session.no_autoflush:
+        head = db.session.scalars(query).first()
+        if head is not None:
+            return head, False
+        # Two first writes of one ward may meet here: the database lets one insert, the other
+        # waits for it to commit and then finds its row (a plain INSERT would fail one with 500).
+        legacy = db.session.scalar(select(AuditHead.hash).where(AuditHead.scope == LEGACY)) or GENESIS
+        table = AuditHead.__table__
+        dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+        insert = dialect.insert(table).values(scope=scope, ward_id=ward_id, seq=0, hash=chain_anchor(scope, legacy))
+        # RETURNING tells whether this write inserted it (psycopg's rowcount does not, here)
+        inserted = db.session.execute(insert.on_conflict_do_nothing().returning(table.c.id)).first()
+        return db.session.scalars(query.execution_options(populate_existing=True)).one(), inserted is not None
+
+
 def _append(
-    action: str, obj, *, before, after, school_id=None, ward_id=None, actor=None, resign: bool = False
+    action: str,
+    obj,
+    *,
+    before,
+    after,
+    school_id=None,
+    ward_id=None,
+    actor=None,
+    resign: bool = False,
+    system: bool = False,
 ) -> AuditEvent:
     if obj is not None and getattr(obj, "id", 0) is None:
         db.session.flush()
-    with db.session.no_autoflush:
-        head = db.session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
-    key = audit_mac.current_key()
-    if head is None:
-        head = AuditHead(id=1, seq=0, hash=GENESIS)
-        db.session.add(head)
-        trusted = True
-    else:
-        # Sign the new head only over a good one: a head set back outside the app must stay
-        # unsigned through later writes, or the next save would cover the rewind up.
-        trusted = resign or audit_mac.is_signed(head, key)
     actor = actor if actor is not None else _current_actor()
+    scope, chain_ward = (SYSTEM, None) if system else chain_of(ward_id, school_id, actor)
+    head, created = _lock_head(scope, chain_ward)
+    key = audit_mac.current_key()
+    # Sign the new head only over a good one: a head set back outside the app must stay
+    # unsigned through later writes, or the next save would cover the rewind up.
+    trusted = created or resign or audit_mac.is_signed(head, key)
     event = AuditEvent(
+        chain_id=head.id,
         seq=head.seq + 1,
         at=utcnow(),
         actor_id=getattr(actor, "id", None),

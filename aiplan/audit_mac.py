@@ -1,4 +1,4 @@
-"""Signing the audit chain's head with a key kept outside the database.
+"""Signing the audit chains' heads (one per ward, see models/audit.py) with a key kept outside the database.
 
 The hash chain shows that no event was changed or removed *before* the head, but plain
 SHA-256 needs no secret: whoever can write to the database can delete the newest events and
@@ -9,7 +9,9 @@ stored with every event would hand a rewinder the head signature of any earlier 
 
 A write signs the new head only if the current head's signature is good, so a rewound (or
 unsigned, or foreign-signed) head stays detectable after the app's next write instead of
-being laundered by it. `flask --app aiplan sign-audit-head` re-signs on purpose, on the record.
+being laundered by it. Each chain's head is signed on its own; the MAC need not name the
+chain, since a chain's hashes already do (its first event starts from an anchor made of its
+scope). `flask --app aiplan sign-audit-head` re-signs on purpose, on the record.
 """
 
 import hashlib
@@ -56,13 +58,16 @@ def is_signed(head: SignedHead, key: bytes | None) -> bool:
     )
 
 
+NO_KEY = (
+    "Chưa có khóa ký nhật ký (AUDIT_KEY, hoặc tệp instance/audit_key): không kiểm tra được "
+    "chữ ký của đầu các chuỗi, nên không biết các bản ghi cuối có bị xóa hay không."
+)
+
+
 def signature_problem(head: SignedHead, key: bytes | None) -> str | None:
     """None when the head carries a good signature under `key`; else what is wrong, in Vietnamese."""
     if key is None:
-        return (
-            "Chưa có khóa ký nhật ký (AUDIT_KEY, hoặc tệp instance/audit_key): không kiểm tra được "
-            "chữ ký của đầu chuỗi, nên không biết các bản ghi cuối có bị xóa hay không."
-        )
+        return NO_KEY
     if head.mac is None:
         return (
             f"Đầu chuỗi (bản ghi cuối #{head.seq}) không có chữ ký HMAC: có thể các bản ghi cuối đã bị "

@@ -16,6 +16,13 @@ from .console import fail
 from .extensions import db
 from .inputs import BadEmail, clean_email
 from .models import CITY_ROLES, City, Plan, Role, School, User, Ward
+from .plans.city_plan import (
+    BUNDLED_CITY_PLAN,
+    city_plan_of,
+    load_city_plan,
+    read_city_plan_file,
+    unmapped_wards,
+)
 from .plans.services import BUNDLED_PLAN, BUNDLED_SCHOOLS, load_plan
 from .plans.spec import PlanFileError, read_plan_file
 
@@ -33,7 +40,14 @@ DEMO_ACCOUNTS = [
 
 
 def init_app(app: Flask) -> None:
-    for command in (setup, load_plan_command, import_schools_command, create_user_command, demo_accounts):
+    for command in (
+        setup,
+        load_plan_command,
+        load_city_plan_command,
+        import_schools_command,
+        create_user_command,
+        demo_accounts,
+    ):
         app.cli.add_command(command)
 
 
@@ -57,6 +71,22 @@ def _load_plan_file(path: Path, replace_calendar: bool = False) -> None:
                 click.echo(f"  {label}: {shown}")
     for warning in report.warnings:
         click.echo(f"  Lưu ý: {warning}")
+
+
+def _load_city_plan_file(path: Path) -> None:
+    try:
+        plan = load_city_plan(read_city_plan_file(path))
+    except PlanFileError as error:
+        fail(f"không nạp được kế hoạch của thành phố từ {error.source}", error.problems)
+    click.echo(
+        f"Đã nạp kế hoạch {plan.number} của {plan.city.name} ({path.name}): "
+        f"{len(plan.indicators)} chỉ tiêu, mốc mà các phường báo cáo."
+    )
+    for ward, codes in unmapped_wards(plan).items():
+        click.echo(
+            f"  Lưu ý: kế hoạch của {ward} chưa gắn {', '.join(codes)}; thêm city_indicator vào tệp kế hoạch "
+            "của phường rồi nạp lại bằng load-plan."
+        )
 
 
 def _import_schools_file(path: Path, ward_slug: str | None) -> None:
@@ -109,7 +139,7 @@ def _city(slug: str | None) -> City:
 @click.command("setup")
 @with_appcontext
 def setup():
-    """Create or upgrade the database, then load the bundled Long Biên plan and schools.
+    """Create or upgrade the database, then load the bundled Hà Nội city plan, Long Biên plan and schools.
 
     The bundled plan and schools are loaded only into a ward that has none yet, so running it
     again (every `make run` does) keeps what the ward's admins have edited since.
@@ -118,6 +148,11 @@ def setup():
     spec = read_plan_file(BUNDLED_PLAN)
     ward = db.session.scalar(select(Ward).filter_by(slug=spec.ward["slug"]))
     if ward is None or not db.session.scalar(select(Plan.id).filter_by(ward_id=ward.id).limit(1)):
+        # The city's plan first, so that the ward's is checked against it; a deployment set up
+        # before it existed adds it with load-city-plan (then reloads the ward's plan).
+        city = db.session.scalar(select(City).filter_by(slug=read_city_plan_file(BUNDLED_CITY_PLAN).city["slug"]))
+        if city_plan_of(city) is None:
+            _load_city_plan_file(BUNDLED_CITY_PLAN)
         _load_plan_file(BUNDLED_PLAN)
     else:  # the ward keeps its plans as its admins edited them, and its later years
         click.echo(f"Kế hoạch của {ward.name} đã có: giữ nguyên (sửa trong trang Quản trị hoặc bằng load-plan).")
@@ -145,6 +180,17 @@ def load_plan_command(file: Path, replace_calendar: bool):
     _load_plan_file(file, replace_calendar)
 
 
+@click.command("load-city-plan")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load_city_plan_command(file: Path):
+    """Create or update a city and its plan (the indicators its wards report on) from a TOML file.
+
+    Load it before the wards' plans: from then on a ward plan of that city and school year that
+    leaves one of its indicators unmapped is refused. See docs/plan-format.md."""
+    _load_city_plan_file(file)
+
+
 @click.command("import-schools")
 @with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -153,7 +199,9 @@ def import_schools_command(file: Path, ward_slug: str | None):
     """Add or update schools from a CSV file (all rows or none).
 
     Columns: slug, tên trường, cấp học (tiểu học / THCS / liên cấp), thí điểm (có/không),
-    hoạt động (có/không). Schools missing from the file are left unchanged.
+    hoạt động (có/không), and optionally mã CSDL (the Ministry's school code, unique across the
+    city: a code another ward's school has is refused). Slugs are unique within the ward.
+    Schools missing from the file are left unchanged.
     """
     _import_schools_file(file, ward_slug)
 

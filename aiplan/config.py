@@ -11,13 +11,24 @@ def from_environment(instance_path: str) -> dict:
     instance = Path(instance_path)
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'aiplan.sqlite3'}"
     idle_minutes = int(os.environ.get("SESSION_IDLE_MINUTES", "480"))
+    evidence_store = os.environ.get("EVIDENCE_STORE", "").strip()
+    evidence_dir = os.environ.get("EVIDENCE_DIR") or str(instance / "evidence")
+    if evidence_store.startswith("file://"):
+        evidence_dir = evidence_store.removeprefix("file://") or evidence_dir
+    elif evidence_store and not evidence_store.startswith("s3://"):
+        raise ValueError(f"EVIDENCE_STORE must be file:///folder or s3://bucket/prefix, not {evidence_store!r}")
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(instance, "secret_key"),
         # Signs the audit chain's head (aiplan/audit_mac.py): kept outside the database, so that
         # someone with only database access cannot rewind the log unnoticed.
         "AUDIT_KEY": os.environ.get("AUDIT_KEY") or _instance_secret(instance, "audit_key"),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "EVIDENCE_DIR": os.environ.get("EVIDENCE_DIR") or str(instance / "evidence"),
+        # Where evidence (and, with S3, the jobs' files) is kept: EVIDENCE_STORE=file:///folder (the
+        # default: EVIDENCE_DIR, or instance/evidence) or s3://bucket/prefix with the AWS_* variables
+        # below (aiplan/s3storage.py). With S3, EVIDENCE_DIR still holds this machine's temporary files.
+        "EVIDENCE_STORE": evidence_store,
+        "EVIDENCE_DIR": evidence_dir,
+        **{name: os.environ.get(name, "") for name in S3_ENVIRONMENT},
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         # Wrong passwords for one account from one address: strict. The old name still counts,
         # since what an operator set it to was meant to stop guessing.
@@ -51,6 +62,10 @@ def from_environment(instance_path: str) -> dict:
         "JOB_STALE_SECONDS": int(os.environ.get("JOB_STALE_SECONDS", "60")),
         "JOB_IMMEDIATE": os.environ.get("JOB_IMMEDIATE", "0") == "1",
     }
+
+
+# The S3 client's settings under the names every S3 tool reads (EVIDENCE_STORE=s3://…).
+S3_ENVIRONMENT = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION")
 
 
 # name -> default when the environment does not set it (aiplan/mailing/settings.py reads them).

@@ -6,12 +6,11 @@ names it commits, so a crash at any moment leaves at worst a blob without a row,
 without its bytes. Deleting evidence only marks its row, so a ward admin's restore always finds
 the bytes; the only removal is `collect`, of a blob no row names that is older than an age
 threshold (younger ones may belong to an upload whose row has not committed yet). A shared
-object store (S3-compatible, for several app servers) can replace LocalStorage by
-implementing the same methods and being set as `app.extensions["evidence_storage"]`.
+object store (S3-compatible, for several app servers: aiplan/s3storage.py) implements the same
+methods; EVIDENCE_STORE chooses it.
 """
 
 import os
-import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -20,7 +19,8 @@ from typing import BinaryIO, Protocol
 
 from flask import current_app
 
-SHA256 = re.compile(r"[0-9a-f]{64}")
+from .storage_common import SHA256
+from .storage_common import StoreUnavailable as StoreUnavailable  # for the callers: one place to import from
 
 
 class Storage(Protocol):
@@ -36,6 +36,10 @@ class Storage(Protocol):
         """The blob's bytes, for reading; FileNotFoundError if it is missing."""
 
     def exists(self, sha256: str) -> bool: ...
+
+    def looks_stored(self, sha256: str) -> bool:
+        """`exists`, or as good as: for marking lost files in a list, a store may answer from what
+        it has already seen (a blob is never overwritten, and only an unnamed one is collected)."""
 
     def blobs(self, older_than_seconds: float = 0) -> Iterator[str]:
         """Every stored blob's SHA-256 (for the orphan check), or those put at least this long ago."""
@@ -123,6 +127,9 @@ class LocalStorage:
     def exists(self, sha256: str) -> bool:
         return self._path(sha256).is_file()
 
+    def looks_stored(self, sha256: str) -> bool:
+        return self.exists(sha256)  # one stat: nothing to save
+
     def _files(self) -> Iterator[Path]:
         if not self.root.is_dir():
             return
@@ -161,8 +168,20 @@ def _fsync(path: Path) -> None:
 
 
 def get_storage() -> Storage:
-    """The app's evidence store: LocalStorage on EVIDENCE_DIR unless another was installed."""
+    """The app's evidence store, made once per app: an S3 bucket when EVIDENCE_STORE is
+    `s3://bucket/prefix` (temporary files still in EVIDENCE_DIR/tmp on this machine), otherwise
+    LocalStorage on EVIDENCE_DIR."""
     extensions = current_app.extensions
     if "evidence_storage" not in extensions:
-        extensions["evidence_storage"] = LocalStorage(current_app.config["EVIDENCE_DIR"])
+        config = current_app.config
+        store = config.get("EVIDENCE_STORE") or ""
+        if store.startswith("s3://"):
+            # Not at the top: boto3 takes a good part of a second to load, and only an S3 store needs it.
+            from .s3storage import S3Storage, make_client, parse_store_url
+
+            bucket, prefix = parse_store_url(store)
+            storage: Storage = S3Storage(make_client(config), bucket, prefix, Path(config["EVIDENCE_DIR"]) / "tmp")
+        else:
+            storage = LocalStorage(config["EVIDENCE_DIR"])
+        extensions["evidence_storage"] = storage
     return extensions["evidence_storage"]

@@ -18,6 +18,7 @@ from . import access, audit, timeutil, units
 from .extensions import db
 from .inputs import NUL_TEXT, has_nul
 from .models import RESUBMITTED, EvaluationState, ItemStatus, SchoolLevel, TargetOutcome, Verdict
+from .storage import StoreUnavailable
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -37,6 +38,13 @@ ERROR_MESSAGES = {
     413: (_l("Tệp quá lớn"), _l("Tệp gửi lên vượt quá dung lượng cho phép.")),
     429: (_l("Thử quá nhiều lần"), _l("Bạn đã thử quá nhiều lần. Vui lòng đợi ít phút rồi thử lại.")),
     500: (_l("Đã có lỗi xảy ra"), _l("Hệ thống gặp lỗi. Lỗi đã được ghi lại; hãy thử lại sau hoặc báo cho quản trị.")),
+    503: (
+        _l("Kho lưu trữ tệp tạm thời không truy cập được"),
+        _l(
+            "Chưa lấy hoặc lưu được tệp vì kho lưu trữ tệp đang không trả lời. Hãy thử lại sau ít phút; "
+            "nếu vẫn lỗi, hãy báo cho quản trị."
+        ),
+    ),
 }
 
 
@@ -117,6 +125,14 @@ def init_app(app: Flask) -> None:
         if error.code in (400, 403, 404, 409) and error.description and _is_ours(error.description):
             message = error.description
         return render_template("errors/error.html", code=error.code, title=title, message=message), error.code
+
+    @app.errorhandler(StoreUnavailable)
+    def store_unavailable(error: StoreUnavailable):
+        """The evidence store (S3) is down or refused: say so, not a 500; the rest of the app works on."""
+        app.logger.error("Evidence store unavailable on %s %s: %s", request.method, request.path, error)
+        db.session.rollback()
+        title, message = (str(text) for text in ERROR_MESSAGES[503])
+        return render_template("errors/error.html", code=503, title=title, message=message), 503, {"Retry-After": "60"}
 
     @app.errorhandler(Exception)
     def server_error(error: Exception):

@@ -86,10 +86,25 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A batch migration rebuilds a table (copy, drop, rename). With foreign keys enforced,
+            # dropping a table that other rows reference fails, so they are off while migrating,
+            # as SQLite's own ALTER TABLE procedure says; the PRAGMA is ignored inside a
+            # transaction, so it is set on the driver's connection before one begins (the app's
+            # SQLite connections are in autocommit mode and SQLAlchemy emits BEGIN itself:
+            # aiplan/database.py), and checked after.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            raw = connection.connection.driver_connection
+            broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+            raw.execute("PRAGMA foreign_keys=ON")
+            if broken:
+                raise RuntimeError(f"the migration left rows whose foreign keys point nowhere: {broken[:10]}")
 
 
 if context.is_offline_mode():

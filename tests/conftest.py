@@ -9,6 +9,7 @@ bundled Long Biên plan and schools, plus one account per persona.
 import os
 
 import pytest
+import s3server
 from babel.messages.mofile import write_mo
 from flask_babel import get_domain
 from flask_migrate import upgrade
@@ -79,6 +80,15 @@ def _shared_app(_schema, database_url):
     yield pristine
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """A SeaweedFS S3 server on 127.0.0.1 for the run, started by the first test that asks for it
+    (tests/s3server.py); `s3_server.settings(prefix)` are the app's settings for a store there."""
+    server = s3server.start(tmp_path_factory.mktemp("seaweedfs"))
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -343,3 +343,11 @@ def open_item(item, files: bool = False):
         if add.get_attribute("open") is None:
             add.locator("> summary").click()
     return item
+
+
+def ward_head(slug: str = SCHOOL_A):
+    """The head of the audit chain of the ward the school `slug` is in (models/audit.py)."""
+    from aiplan.models import AuditHead  # here, not above: keeps this file's imports as other parts have them
+
+    ward_id = select(School.ward_id).where(School.slug == slug).scalar_subquery()
+    return db.session.scalars(select(AuditHead).where(AuditHead.ward_id == ward_id)).one()

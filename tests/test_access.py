@@ -683,6 +683,11 @@ ACCESS.update(
     {
         "city.index": ("GET", "/city", CITY_ONLY),
         "city.ward": ("GET", "/city/wards/long-bien", CITY_ONLY),
+        # The city rollup's exports and the Sở's report: the Sở's accounts alone.
+        "city.export_json": ("GET", "/city.json", CITY_ONLY),
+        "city.export_csv": ("GET", "/city.csv", CITY_ONLY),
+        "city.export_xlsx": ("GET", "/city.xlsx", CITY_ONLY),
+        "city.report_docx": ("GET", "/city/report.docx", CITY_ONLY),
     }
 )
 

@@ -31,7 +31,7 @@ def account_count(app) -> int:
 
 def user_events(app, action) -> list[AuditEvent]:
     with app.app_context():
-        return db.session.scalars(select(AuditEvent).filter_by(action=action).order_by(AuditEvent.seq)).all()
+        return db.session.scalars(select(AuditEvent).filter_by(action=action).order_by(AuditEvent.id)).all()
 
 
 def version_of(client, url) -> str:

@@ -33,7 +33,7 @@ def school_id(app, slug) -> int:
 
 def events(app) -> list[AuditEvent]:
     with app.app_context():
-        return db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()
+        return db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
 
 
 def shown_password(response) -> str:

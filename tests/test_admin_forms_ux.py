@@ -113,7 +113,7 @@ def test_the_xlsx_sample_has_the_importers_headers_on_a_sheet_per_list(as_person
     workbook = load_workbook(io.BytesIO(as_persona("ward_admin").get("/admin/import/mau.xlsx").data))
     assert workbook.sheetnames == ["Danh sách trường", "Danh sách tài khoản"]
     schools, accounts = workbook.worksheets
-    assert [c.value for c in schools[1]] == ["slug", "tên trường", "cấp học", "thí điểm", "hoạt động"]
+    assert [c.value for c in schools[1]] == ["slug", "tên trường", "cấp học", "thí điểm", "hoạt động", "mã csdl"]
     assert [c.value for c in accounts[1]][:3] == ["tên đăng nhập", "họ tên", "vai trò"]
     assert schools.max_row == accounts.max_row == 3  # the header and two examples
 

@@ -275,7 +275,7 @@ def test_updating_accounts_by_import_is_audited_and_a_locked_account_loses_its_s
 
     with app.app_context():
         assert (user("canbo-a").full_name, user("canbo-a").is_enabled) == ("Cán bộ A", False)
-        actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq.desc()).limit(2)).all()
+        actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id.desc()).limit(2)).all()
         assert actions == ["user.disable", "user.update"]
     assert staff.get(f"/schools/{SCHOOL_A}").location.startswith("/login")
 

@@ -134,7 +134,7 @@ def _wait_until_blocked_by(engine, holder: int) -> None:
 def _try_lock_head(connection) -> bool:
     connection.execute(text("SAVEPOINT head"))
     try:
-        connection.execute(text("SELECT id FROM audit_head WHERE id = 1 FOR UPDATE NOWAIT"))
+        connection.execute(text("SELECT id FROM audit_head FOR UPDATE NOWAIT"))  # every chain's head
     except Exception:  # noqa: BLE001 — LockNotAvailable (any driver's class): the waiting write holds it
         connection.execute(text("ROLLBACK TO SAVEPOINT head"))
         return False

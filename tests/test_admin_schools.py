@@ -95,7 +95,7 @@ def test_an_admin_adds_a_school_with_its_checklist_and_an_audit_record(app, as_p
             False,
         )
         assert db.session.scalar(select(func.count()).select_from(ChecklistItem).filter_by(school_id=added.id)) > 0
-        event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()))
+        event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()))
         assert (event.action, event.after["slug"], event.actor_name) == ("school.create", "th-ngoc-thuy", "admin")
     assert count(app, AuditEvent) == events + 1
 
@@ -172,7 +172,7 @@ def test_editing_a_school_changes_it_applies_the_pilot_flag_and_keeps_its_slug(a
         assert school("doi-ma") is None
         plan = db.session.scalar(select(Plan))
         assert edited in plan.pilot_schools
-        event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()))
+        event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()))
         assert event.action == "school.update"
         assert (event.before["is_pilot"], event.after["is_pilot"]) == (False, True)
 
@@ -199,7 +199,7 @@ def test_deactivating_a_school_takes_it_off_the_followed_list_and_reactivating_b
 
     with app.app_context():
         assert school("th-cu-khoi").is_active is True
-        actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq.desc()).limit(2)).all()
+        actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id.desc()).limit(2)).all()
         assert actions == ["school.update", "school.update"]
     assert 'href="/schools/th-cu-khoi"' in admin.get("/schools").get_data(as_text=True)
 

@@ -10,7 +10,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from helpers import SCHOOL_A
+from helpers import SCHOOL_A, ward_head
 from sqlalchemy import delete, select, update
 
 from aiplan import audit, create_app
@@ -18,6 +18,7 @@ from aiplan.extensions import db
 from aiplan.models import AuditEvent, AuditHead, ChecklistItem, School
 
 events, heads = AuditEvent.__table__, AuditHead.__table__
+WARD = "Chuỗi nhật ký của Phường Long Biên: "  # how every problem in the seeded ward's chain begins
 
 
 @pytest.fixture
@@ -37,17 +38,17 @@ def _write(count: int) -> None:
 
 
 def _head() -> dict:
-    head = db.session.get(AuditHead, 1)
+    head = ward_head()
     return {"seq": head.seq, "hash": head.hash, "mac": head.mac, "key_id": head.key_id}
 
 
 def _rewind(count: int, head: dict | None = None) -> int:
     """Delete the newest `count` events and set the head back to the last one kept (or to `head`,
     an earlier head row someone copied). Returns the seq the log now ends at."""
-    last = db.session.get(AuditHead, 1).seq
-    kept = db.session.scalar(select(AuditEvent).filter_by(seq=last - count))
-    db.session.execute(delete(events).where(events.c.seq > kept.seq))
-    db.session.execute(update(heads).where(heads.c.id == 1).values(head or {"seq": kept.seq, "hash": kept.hash}))
+    chain = ward_head()
+    kept = db.session.scalar(select(AuditEvent).filter_by(chain_id=chain.id, seq=chain.seq - count))
+    db.session.execute(delete(events).where(events.c.chain_id == chain.id, events.c.seq > kept.seq))
+    db.session.execute(update(heads).where(heads.c.id == chain.id).values(head or {"seq": kept.seq, "hash": kept.hash}))
     db.session.commit()
     return kept.seq
 
@@ -60,7 +61,7 @@ def test_a_clean_log_says_its_head_is_signed(app):
     result = _verify(app)
 
     assert result.exit_code == 0, result.output
-    assert "Đầu chuỗi có chữ ký hợp lệ" in result.output
+    assert "Đầu mọi chuỗi có chữ ký hợp lệ" in result.output
 
 
 def test_deleting_the_newest_events_and_setting_the_head_back_is_caught(app):
@@ -70,7 +71,7 @@ def test_deleting_the_newest_events_and_setting_the_head_back_is_caught(app):
     result = _verify(app)
 
     assert result.exit_code == 1, result.output
-    assert f"Chữ ký HMAC của đầu chuỗi (bản ghi cuối #{end}) không khớp" in result.output
+    assert f"{WARD}chữ ký HMAC của đầu chuỗi (bản ghi cuối #{end}) không khớp" in result.output
     assert "các bản ghi cuối đã bị xóa và đầu chuỗi bị lùi lại" in result.output
 
 
@@ -82,20 +83,20 @@ def test_the_apps_next_writes_do_not_cover_up_a_rewind(app):
     result = _verify(app)
 
     assert result.exit_code == 1, result.output
-    assert f"Chữ ký HMAC của đầu chuỗi (bản ghi cuối #{end + 2}) không khớp" in result.output
+    assert f"{WARD}chữ ký HMAC của đầu chuỗi (bản ghi cuối #{end + 2}) không khớp" in result.output
 
 
 @pytest.mark.parametrize(
     "mac, message",
     [
-        ("0" * 64, "Chữ ký HMAC của đầu chuỗi (bản ghi cuối #{seq}) không khớp"),
-        (None, "Đầu chuỗi (bản ghi cuối #{seq}) không có chữ ký HMAC"),
+        ("0" * 64, WARD + "chữ ký HMAC của đầu chuỗi (bản ghi cuối #{seq}) không khớp"),
+        (None, WARD + "đầu chuỗi (bản ghi cuối #{seq}) không có chữ ký HMAC"),
     ],
 )
 def test_a_tampered_or_removed_signature_is_named(app, mac, message):
     with app.app_context():
         seq = _head()["seq"]
-        db.session.execute(update(heads).values(mac=mac))
+        db.session.execute(update(heads).where(heads.c.id == ward_head().id).values(mac=mac))
         db.session.commit()
 
     result = _verify(app)
@@ -122,8 +123,8 @@ def test_a_rewind_to_a_head_copied_earlier_is_caught_by_the_newest_backup(app, t
 
     assert result.exit_code == 1, result.output
     [archive] = backups.glob("aiplan-backup-*.tar")
-    assert f"Nhật ký chỉ có đến bản ghi #{copied['seq']} nhưng bản sao lưu {archive.name} (lúc " in result.output
-    assert f"đã có đến bản ghi #{backed_up}" in result.output and "đã bị xóa khỏi cuối nhật ký" in result.output
+    assert f"{WARD}nhật ký chỉ có đến bản ghi #{copied['seq']} nhưng bản sao lưu {archive.name} (lúc " in result.output
+    assert f"đã có đến bản ghi #{backed_up}" in result.output and "đã bị xóa khỏi cuối chuỗi" in result.output
     assert from_env.exit_code == 1 and f"bản sao lưu {archive.name}" in from_env.output
 
 
@@ -139,8 +140,8 @@ def test_a_log_that_holds_the_newest_backups_head_passes_against_it(app, tmp_pat
     result = _verify(app, "--against-backup", str(backups))
 
     assert result.exit_code == 0, result.output
-    assert "Khớp với bản sao lưu aiplan-backup-" in result.output
-    assert f"còn nguyên bản ghi #{backed_up}." in result.output
+    [line] = [line for line in result.output.splitlines() if "Khớp với bản sao lưu aiplan-backup-" in line]
+    assert "còn nguyên bản ghi cuối của " in line and f"#{backed_up}" in line
 
 
 def test_verify_against_a_folder_without_backups_says_so(app, tmp_path):
@@ -162,12 +163,12 @@ def test_a_head_signed_with_another_key_is_explained_and_can_be_signed_again(app
     after = _verify(moved)
 
     assert before.exit_code == 1
-    assert f"Đầu chuỗi được ký bằng một khóa khác (mã khóa {old_key})" in before.output
+    assert f"{WARD}đầu chuỗi được ký bằng một khóa khác (mã khóa {old_key})" in before.output
     assert "flask --app aiplan sign-audit-head" in before.output
     assert signed.exit_code == 0, signed.output
     assert after.exit_code == 0, after.output
     with moved.app_context():
-        last = db.session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1))
+        last = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
         assert last.action == "audit.sign" and last.before["key_id"] == old_key
     assert _verify(app).exit_code == 1  # the old key no longer matches: nobody re-signs unseen
 
@@ -175,7 +176,7 @@ def test_a_head_signed_with_another_key_is_explained_and_can_be_signed_again(app
 def test_signing_again_is_refused_when_the_chain_itself_is_broken(app):
     with app.app_context():
         seq = _head()["seq"] - 5
-        db.session.execute(delete(events).where(events.c.seq == seq))
+        db.session.execute(delete(events).where(events.c.chain_id == ward_head().id, events.c.seq == seq))
         db.session.commit()
         head = _head()
 
@@ -214,6 +215,8 @@ def test_the_key_is_made_once_in_the_instance_folder_for_its_owner_only(tmp_path
 
 
 def test_a_backup_manifest_whose_head_was_edited_is_named(app, tmp_path):
+    with app.app_context():
+        scope = ward_head().scope
     backups = tmp_path / "backups"
     assert app.test_cli_runner().invoke(args=["backup", str(backups)]).exit_code == 0
     [archive] = backups.glob("aiplan-backup-*.tar")
@@ -223,7 +226,7 @@ def test_a_backup_manifest_whose_head_was_edited_is_named(app, tmp_path):
             data = source.extractfile(member).read()
             if member.name == "manifest.json":
                 manifest = json.loads(data)
-                manifest["audit_head"]["seq"] -= 2  # as if the backup had been taken two records earlier
+                manifest["audit_heads"][scope]["seq"] -= 2  # as if the backup had been taken two records earlier
                 data = json.dumps(manifest).encode()
                 member.size = len(data)
             target.addfile(member, io.BytesIO(data))
@@ -232,5 +235,5 @@ def test_a_backup_manifest_whose_head_was_edited_is_named(app, tmp_path):
     result = _verify(app, "--against-backup", str(backups))
 
     assert result.exit_code == 1
-    assert f"Đầu chuỗi ghi trong bản sao lưu {archive.name}" in result.output
+    assert f"{WARD}đầu chuỗi ghi trong bản sao lưu {archive.name}" in result.output
     assert "manifest.json của bản sao lưu đã bị sửa" in result.output

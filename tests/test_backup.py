@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from helpers import PASSWORD, PERSONAS, SCHOOL_A, base_config, db_is_postgresql
+from helpers import PASSWORD, PERSONAS, SCHOOL_A, base_config, db_is_postgresql, ward_head
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import make_url
 
@@ -72,6 +72,13 @@ def instances(database_url, tmp_path):
                 with db.engine.begin() as connection:
                     connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
             db.engine.dispose()
+
+
+def audit_mac_key_id(app) -> str:
+    from aiplan import audit_mac
+
+    with app.app_context():
+        return audit_mac.key_id(audit_mac.current_key())
 
 
 def sign_in(app, persona="staff_a"):
@@ -303,15 +310,16 @@ def test_a_fresh_install_verifies_clean_before_and_after_its_first_change(instan
 
     assert before.exit_code == 0, before.output
     assert after.exit_code == 0, after.output
-    assert "Đầu chuỗi có chữ ký hợp lệ" in after.output
+    assert "Đầu mọi chuỗi có chữ ký hợp lệ" in after.output
 
 
 def test_a_restore_on_a_machine_with_another_key_signs_the_head_again_on_the_record(app, instances, tmp_path):
     some_work(app)
     result, archive = take_backup(app, tmp_path / "backups")
     assert result.exit_code == 0, result.output
-    saved = manifest_of(archive)["audit_head"]
-    assert saved["mac"] and saved["key_id"]  # the manifest carries the signed head
+    heads = manifest_of(archive)["audit_heads"]
+    assert heads and all(head["mac"] and head["key_id"] for head in heads.values())  # the signed heads
+    [saved] = {head["key_id"]: head for head in heads.values()}.values()
 
     target = instances("newmachine", migrated=True, AUDIT_KEY="khoa-cua-may-moi")
     restored = restore(target, archive)
@@ -320,9 +328,10 @@ def test_a_restore_on_a_machine_with_another_key_signs_the_head_again_on_the_rec
     assert f"Lưu ý: đầu chuỗi nhật ký được ký bằng khóa khác (mã khóa {saved['key_id']})" in restored.output
     with target.app_context():
         assert verify_all() == []
-        last = db.session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1))
-        assert last.seq == saved["seq"] + 1 and last.action == "audit.sign"
+        last = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
+        assert last.seq == heads.get("system", {"seq": 0})["seq"] + 1 and last.action == "audit.sign"  # system chain
         assert last.before["key_id"] == saved["key_id"]
+        assert {head.key_id for head in db.session.scalars(select(AuditHead))} == {audit_mac_key_id(target)}
 
 
 # -- while the app runs -------------------------------------------------------------------------
@@ -331,7 +340,7 @@ def test_a_restore_on_a_machine_with_another_key_signs_the_head_again_on_the_rec
 def test_a_backup_taken_while_staff_keep_writing_restores_to_a_consistent_database(app, instances, tmp_path):
     items = item_ids(app)
     with app.app_context():
-        first_seq = db.session.get(AuditHead, 1).seq
+        first_seq = ward_head().seq  # staff write to their ward's chain
     done, errors, stop = [], [], threading.Event()
 
     def keep_writing():
@@ -365,9 +374,9 @@ def test_a_backup_taken_while_staff_keep_writing_restores_to_a_consistent_databa
     assert result.exit_code == 0, result.output
     manifest = manifest_of(archive)
     with app.app_context():
-        last_seq = db.session.get(AuditHead, 1).seq
+        last_seq, scope = ward_head().seq, ward_head().scope
     # The snapshot fell between writes: some before it, some after.
-    assert first_seq < manifest["audit_head"]["seq"] < last_seq
+    assert first_seq < manifest["audit_heads"][scope]["seq"] < last_seq
 
     target = instances("live", migrated=True)
     restored = restore(target, archive)
@@ -375,7 +384,9 @@ def test_a_backup_taken_while_staff_keep_writing_restores_to_a_consistent_databa
     assert restored.exit_code == 0, restored.output
     with target.app_context():
         assert verify_all() == []  # the audit chain is whole and every file's blob is there, intact
-        assert db.session.scalar(select(func.max(AuditEvent.seq))) == manifest["audit_head"]["seq"]
+        assert ward_head().seq == manifest["audit_heads"][scope]["seq"]
+        chain = select(func.max(AuditEvent.seq)).where(AuditEvent.chain_id == ward_head().id)
+        assert db.session.scalar(chain) == manifest["audit_heads"][scope]["seq"]
     assert row_counts(target) == manifest["tables"]
     assert len(file_hashes(target)) == manifest["tables"]["evidence_file"]
 

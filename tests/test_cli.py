@@ -15,6 +15,7 @@ from aiplan.plans.services import BUNDLED_PLAN
 COMMANDS = (
     "setup",
     "load-plan",
+    "load-city-plan",  # the city's indicators (tests/test_city_rollup.py)
     "import-schools",
     "create-user",
     "demo-accounts",

@@ -47,7 +47,7 @@ def assign(client, app, key="m3", slug=SCHOOL_A, htmx=False, **data):
 
 def audit_events(app, action="item.duty") -> list[AuditEvent]:
     with app.app_context():
-        return list(db.session.scalars(select(AuditEvent).filter_by(action=action).order_by(AuditEvent.seq)))
+        return list(db.session.scalars(select(AuditEvent).filter_by(action=action).order_by(AuditEvent.id)))
 
 
 def test_staff_give_an_item_an_owner_and_a_co_owner_and_the_page_names_the_owner(app, as_persona):

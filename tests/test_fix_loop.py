@@ -64,7 +64,7 @@ def attention(markup: str) -> str:
 
 def audits(app, action) -> list[AuditEvent]:
     with app.app_context():
-        return list(db.session.scalars(select(AuditEvent).filter_by(action=action).order_by(AuditEvent.seq)))
+        return list(db.session.scalars(select(AuditEvent).filter_by(action=action).order_by(AuditEvent.id)))
 
 
 # -- 1. the school is told, and the ward sees it -----------------------------------------------------

@@ -48,7 +48,7 @@ def frequency(app, username="canbo-a") -> DigestFrequency:
 
 def events(app, action="user.mail_preference") -> list[AuditEvent]:
     with app.app_context():
-        return list(db.session.scalars(select(AuditEvent).filter_by(action=action).order_by(AuditEvent.seq)))
+        return list(db.session.scalars(select(AuditEvent).filter_by(action=action).order_by(AuditEvent.id)))
 
 
 def version_of(page: str) -> str:

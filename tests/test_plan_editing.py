@@ -94,7 +94,7 @@ def due_dates(key: str) -> dict:
 
 
 def last_event(action: str) -> AuditEvent:
-    return db.session.scalar(select(AuditEvent).filter_by(action=action).order_by(AuditEvent.seq.desc()))
+    return db.session.scalar(select(AuditEvent).filter_by(action=action).order_by(AuditEvent.id.desc()))
 
 
 def open_next_year() -> None:

@@ -128,7 +128,7 @@ def test_a_changed_plan_file_is_loaded_and_its_report_shown(app, as_persona):
     assert "9 mốc, 3 chỉ tiêu; thêm 0 mục việc." in body
     assert "mốc 2" in body and "Lưu ý" in body and "muộn hơn" in body  # the plan's own contradiction, shown
     with app.app_context():
-        event = db.session.scalar(select(AuditEvent).filter_by(action="plan.load").order_by(AuditEvent.seq.desc()))
+        event = db.session.scalar(select(AuditEvent).filter_by(action="plan.load").order_by(AuditEvent.id.desc()))
         assert event.actor_name == "admin"
         assert event.after["changed"] == ["thời hạn bao-cao-co-so", "mốc 2"]
 

@@ -52,7 +52,7 @@ def actions(app) -> list[str]:
     with app.app_context():
         return list(
             db.session.scalars(
-                select(AuditEvent.action).where(AuditEvent.action.like("problem.%")).order_by(AuditEvent.seq)
+                select(AuditEvent.action).where(AuditEvent.action.like("problem.%")).order_by(AuditEvent.id)
             )
         )
 

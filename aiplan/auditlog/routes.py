@@ -9,7 +9,7 @@ from ..extensions import htmx
 from ..inputs import parse_digits
 from ..models import AuditEvent, Role
 from .services import (
-    MAX_SEQ,
+    MAX_ID,
     SYSTEM,
     action_groups,
     changes,
@@ -60,10 +60,10 @@ def index():
 
 
 def _cursor(name: str) -> int | None:
-    """A page cursor (an event's seq) from the URL; one no event can have is ignored, so an edited
+    """A page cursor (an event's id) from the URL; one no event can have is ignored, so an edited
     or stale link shows the newest page rather than failing in the database."""
-    seq = parse_digits(request.args.get(name))  # the app's own digits: not "١" read as 1
-    return seq if seq is not None and 1 <= seq <= MAX_SEQ else None
+    cursor = parse_digits(request.args.get(name))  # the app's own digits: not "١" read as 1
+    return cursor if cursor is not None and 1 <= cursor <= MAX_ID else None
 
 
 def _pager(events, found, has_newer: bool, has_older: bool) -> dict:
@@ -71,10 +71,10 @@ def _pager(events, found, has_newer: bool, has_older: bool) -> dict:
     params = found.params()
     newer_url = older_url = None
     if has_newer:
-        newer_url = url_for(".index", sau=events[0].seq, **params) if events else url_for(".index", **params)
+        newer_url = url_for(".index", sau=events[0].id, **params) if events else url_for(".index", **params)
     if has_older:
         if events:
-            truoc = events[-1].seq
+            truoc = events[-1].id
         else:  # only a page read upwards from a `sau` cursor can be empty with older events
             sau = _cursor("sau")
             assert sau is not None

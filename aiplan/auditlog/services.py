@@ -17,7 +17,7 @@ from ..models import Activity, AuditEvent, ChecklistItem, EvidenceFile, School, 
 from ..timeutil import LOCAL_TZ
 
 PAGE_SIZE = 50
-MAX_SEQ = 2**31 - 1  # the largest seq a page cursor may name: the column is a 32-bit integer
+MAX_ID = 2**31 - 1  # the largest event id a page cursor may name: the column is a 32-bit integer
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # dates outside are typing mistakes, and beyond what the database takes
 SYSTEM = "he-thong"  # the "user" filter's value for events without an account (commands, jobs)
 
@@ -136,7 +136,8 @@ def events_page(
     newer_than: int | None = None,
     size: int | None = None,
 ) -> tuple[Sequence[AuditEvent], bool, bool]:
-    """One page of the ward's events, newest first, keyset-paged on seq (fast at any depth).
+    """One page of the ward's events, newest first, keyset-paged on id (fast at any depth). Not on
+    seq: the ward's events before the log was split by ward are numbered in the legacy chain.
 
     Returns the events and whether newer and older events match the filter beyond this page.
     """
@@ -144,17 +145,15 @@ def events_page(
     conditions = [_in_ward(ward_id), *_conditions(found)]
     query = select(AuditEvent).where(*conditions)
     if newer_than is not None:  # "Trang trước": the `size` events just above, read upwards
-        rows = db.session.scalars(
-            query.where(AuditEvent.seq > newer_than).order_by(AuditEvent.seq).limit(size + 1)
-        ).all()
+        rows = db.session.scalars(query.where(AuditEvent.id > newer_than).order_by(AuditEvent.id).limit(size + 1)).all()
         has_newer, rows = len(rows) > size, rows[:size][::-1]
-        has_older = _any(conditions, AuditEvent.seq <= newer_than)
+        has_older = _any(conditions, AuditEvent.id <= newer_than)
     else:
         if older_than is not None:
-            query = query.where(AuditEvent.seq < older_than)
-        rows = db.session.scalars(query.order_by(AuditEvent.seq.desc()).limit(size + 1)).all()
+            query = query.where(AuditEvent.id < older_than)
+        rows = db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(size + 1)).all()
         has_older, rows = len(rows) > size, rows[:size]
-        has_newer = older_than is not None and _any(conditions, AuditEvent.seq >= older_than)
+        has_newer = older_than is not None and _any(conditions, AuditEvent.id >= older_than)
     return rows, has_newer, has_older
 
 

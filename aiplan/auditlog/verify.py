@@ -14,8 +14,9 @@ from ..audit import HASHED_FIELDS, action_label, event_hash
 from ..database import read_snapshot
 from ..evidence.integrity import compare_store
 from ..extensions import db
-from ..models import AuditEvent, AuditHead, ChecklistItem, EvidenceFile
-from ..models.audit import GENESIS
+from ..models import AuditEvent, AuditHead, ChecklistItem, EvidenceFile, Ward
+from ..models.audit import GENESIS, LEGACY, SYSTEM, chain_anchor
+from ..storage import StoreUnavailable
 from ..timeutil import LOCAL_TZ
 
 BATCH = 2000  # events read per query: memory stays flat however long the log grows
@@ -26,15 +27,28 @@ _COLUMNS = [getattr(AuditEvent, name) for name in ("id", *HASHED_FIELDS, "hash")
 
 
 @dataclass
+class ChainReport:
+    """One chain as verify found it: whose it is, how many events, how many problems."""
+
+    name: str  # "Phường Long Biên", "hệ thống (không thuộc phường nào)"…
+    checked: int = 0
+    problems: int = 0
+
+
+@dataclass
 class Findings:
     """Problems found and how many records or files were checked."""
 
     checked: int = 0
     problems: list[str] = field(default_factory=list)
     dropped: int = 0
-    signed_by: str | None = None  # the key id of a head whose signature was checked and good
+    signed_by: str | None = None  # the key id under which every head's signature was checked and good
+    chains: list[ChainReport] = field(default_factory=list)
 
-    def add(self, line: str) -> None:
+    def add(self, line: str, chain: ChainReport | None = None) -> None:
+        if chain is not None:
+            chain.problems += 1
+            line = f"Chuỗi nhật ký của {chain.name}: {line[:1].lower()}{line[1:]}"
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(line)
         else:
@@ -47,7 +61,7 @@ class Findings:
 
 
 def verify_audit_chain() -> list[str]:
-    """Every problem of the hash chain: gaps in seq, broken links, edited events, a wrong head."""
+    """Every problem of the hash chains: gaps in seq, broken links, edited events, a wrong head."""
     return check_audit_chain().lines()
 
 
@@ -62,110 +76,173 @@ def verify_all(quick: bool = False) -> list[str]:
         return verify_audit_chain() + verify_files(quick)
 
 
+def chain_names(scopes) -> dict[str, str]:
+    """scope → what to call the chain in a message: the ward's name for a ward's chain."""
+    ward_ids = {int(s.removeprefix("ward:")) for s in scopes if s.startswith("ward:") and s[5:].isdigit()}
+    wards = dict(db.session.execute(select(Ward.id, Ward.name).where(Ward.id.in_(ward_ids))).all())
+    names = {}
+    for scope in scopes:
+        if scope == SYSTEM:
+            names[scope] = "hệ thống (không thuộc phường nào)"
+        elif scope == LEGACY:
+            names[scope] = "giai đoạn trước khi tách theo phường"
+        elif scope.startswith("ward:") and scope[5:].isdigit():
+            names[scope] = wards.get(int(scope[5:])) or f"phường có mã {scope[5:]} (không còn trong danh sách phường)"
+        else:
+            names[scope] = f"«{scope}»"
+    return names
+
+
 def check_audit_chain(signature: bool = True) -> Findings:
-    """Walk the events in seq order, a batch at a time (keyset on seq), as plain rows; then the
-    head, and (unless `signature` is False) the head's signature."""
+    """Walk each chain's events in seq order, a batch at a time (keyset on seq), as plain rows;
+    then its head, and (unless `signature` is False) the head's signature. A problem in one
+    ward's chain is reported for that ward only."""
     found = Findings()
-    previous = None  # the last event read
+    heads = list(db.session.scalars(select(AuditHead).order_by(AuditHead.id)))
+    names = chain_names([head.scope for head in heads])
+    legacy = next((head.hash for head in heads if head.scope == LEGACY), GENESIS)
+    key = audit_mac.current_key() if signature else None
+    if signature and key is None:
+        found.add(audit_mac.NO_KEY)
+    for head in heads:
+        chain = ChainReport(names[head.scope])
+        found.chains.append(chain)
+        last = _walk(head.id, chain_anchor(head.scope, legacy), found, chain)
+        _check_head(head, last, chain_anchor(head.scope, legacy), found, chain, key)
+    # Events whose head row is gone (only possible with foreign keys switched off)
+    orphans = select(AuditEvent.chain_id).where(AuditEvent.chain_id.not_in([head.id for head in heads])).distinct()
+    for chain_id in db.session.scalars(orphans):
+        chain = ChainReport(f"chuỗi số {chain_id}")
+        found.chains.append(chain)
+        _walk(chain_id, None, found, chain)
+        found.add("thiếu đầu chuỗi (bảng audit_head không có dòng của chuỗi) dù chuỗi có bản ghi.", chain)
+    found.checked = sum(chain.checked for chain in found.chains)
+    if signature and key is not None and not any(c.problems for c in found.chains):
+        found.signed_by = audit_mac.key_id(key)
+    return found
+
+
+def _walk(chain_id: int, start: str | None, found: Findings, chain: ChainReport):
+    """Check one chain's events; returns the last one read."""
+    previous = None
     while True:
-        query = select(*_COLUMNS).order_by(AuditEvent.seq).limit(BATCH)
+        query = select(*_COLUMNS).where(AuditEvent.chain_id == chain_id).order_by(AuditEvent.seq).limit(BATCH)
         if previous is not None:
             query = query.where(AuditEvent.seq > previous.seq)
         batch = db.session.execute(query).all()
         for event in batch:
-            _check_event(event, previous, found)
+            _check_event(event, previous, start, found, chain)
             previous = event
-        found.checked += len(batch)
+        chain.checked += len(batch)
         if len(batch) < BATCH:
-            break
-    _check_head(previous, found, signature)
-    return found
+            return previous
 
 
-def _check_event(event, previous, found: Findings) -> None:
+def _check_event(event, previous, start: str | None, found: Findings, chain: ChainReport) -> None:
     expected = 1 if previous is None else previous.seq + 1
     if event.seq < expected:  # only possible for the first: seq 0 or below
-        found.add(f"{_describe(event)}: số thứ tự không hợp lệ (phải bắt đầu từ #1).")
+        found.add(f"{_describe(event)}: số thứ tự không hợp lệ (phải bắt đầu từ #1).", chain)
     elif event.seq > expected:
-        found.add(_gap(expected, event.seq - 1))
-    elif event.prev_hash != (GENESIS if previous is None else previous.hash):
-        if previous is None:
-            found.add(f"{_describe(event)}: bản ghi đầu tiên không bắt đầu chuỗi (prev_hash khác GENESIS).")
-        else:
-            found.add(
-                f"{_describe(event)}: bản ghi #{event.seq} không nối tiếp bản ghi #{previous.seq} "
-                "(prev_hash khác hash của bản ghi trước)."
-            )
+        found.add(_gap(expected, event.seq - 1), chain)
+    elif previous is None:
+        if start is not None and event.prev_hash != start:
+            found.add(f"{_describe(event)}: {_bad_start(start)}", chain)
+    elif event.prev_hash != previous.hash:
+        found.add(
+            f"{_describe(event)}: bản ghi #{event.seq} không nối tiếp bản ghi #{previous.seq} "
+            "(prev_hash khác hash của bản ghi trước).",
+            chain,
+        )
     if event_hash(event) != event.hash:
-        found.add(f"{_describe(event)}: nội dung đã bị sửa (hash không khớp).")
+        found.add(f"{_describe(event)}: nội dung đã bị sửa (hash không khớp).", chain)
 
 
-def _check_head(last, found: Findings, signature: bool) -> None:
-    head = db.session.get(AuditHead, 1)
-    if signature and head is not None:
-        key = audit_mac.current_key()
-        if problem := audit_mac.signature_problem(head, key):
-            found.add(problem)
-        else:
-            found.signed_by = audit_mac.key_id(key)
+def _bad_start(start: str) -> str:
+    if start == GENESIS:
+        return "bản ghi đầu tiên không bắt đầu chuỗi (prev_hash khác GENESIS)."
+    return (
+        "bản ghi đầu tiên không bắt đầu từ điểm neo của chuỗi (prev_hash khác): chuỗi đã bị chuyển sang "
+        "từ nơi khác, hoặc nhật ký ghi trước khi tách theo phường đã bị sửa."
+    )
+
+
+def _check_head(head: AuditHead, last, start: str, found: Findings, chain: ChainReport, key: bytes | None) -> None:
+    if key is not None and (problem := audit_mac.signature_problem(head, key)):
+        found.add(problem, chain)
+    if head.scope.startswith("ward:") and head.scope != f"ward:{head.ward_id}":
+        found.add(f"đầu chuỗi ghi phường có mã {head.ward_id}, khác với chuỗi ({head.scope}).", chain)
     if last is None:
-        if head is not None and head.seq != 0:
-            found.add(f"Nhật ký trống nhưng đầu chuỗi ghi đã có {head.seq} bản ghi: các bản ghi đã bị xóa.")
+        if head.seq != 0:
+            found.add(f"Chuỗi trống nhưng đầu chuỗi ghi đã có {head.seq} bản ghi: các bản ghi đã bị xóa.", chain)
+        elif head.hash != start:
+            found.add("chuỗi trống nhưng đầu chuỗi không ở điểm neo của chuỗi (hash khác).", chain)
         return
-    if head is None:
-        found.add("Thiếu đầu chuỗi (bảng audit_head trống) dù nhật ký có bản ghi.")
-    elif head.seq != last.seq:
+    if head.seq != last.seq:
         if head.seq > last.seq:
-            found.add(f"{_gap(last.seq + 1, head.seq)} (đầu chuỗi ghi bản ghi cuối là #{head.seq}).")
+            found.add(f"{_gap(last.seq + 1, head.seq)} (đầu chuỗi ghi bản ghi cuối là #{head.seq}).", chain)
         else:
-            found.add(f"Đầu chuỗi ghi bản ghi cuối là #{head.seq} nhưng nhật ký có đến bản ghi #{last.seq}.")
+            found.add(f"Đầu chuỗi ghi bản ghi cuối là #{head.seq} nhưng chuỗi có đến bản ghi #{last.seq}.", chain)
     elif head.hash != last.hash:
-        found.add(f"{_describe(last)}: hash khác với hash lưu ở đầu chuỗi (bản ghi cuối đã bị thay).")
+        found.add(f"{_describe(last)}: hash khác với hash lưu ở đầu chuỗi (bản ghi cuối đã bị thay).", chain)
 
 
 @dataclass
 class Anchor:
-    """A head of the chain seen outside the live database (a backup's manifest): the live log must
-    still hold that event, with that hash, at that seq."""
+    """A head of one chain seen outside the live database (a backup's manifest): the live log
+    must still hold that event, with that hash, at that seq, in that chain."""
 
     seq: int
     hash: str
     source: str  # "bản sao lưu aiplan-backup-….tar (lúc …)"
+    scope: str = LEGACY  # a backup from before the split holds the one chain, now the legacy one
     mac: str | None = None
     key_id: str | None = None
 
 
-def check_anchor(anchor: Anchor) -> Findings:
-    """What differs between the live log and `anchor`: events cut off the end, or rewritten."""
-    found = Findings(checked=1)
+def check_anchor(anchors: list[Anchor]) -> Findings:
+    """What differs between the live log and `anchors`: events cut off a chain's end, or
+    rewritten, or a whole chain gone."""
+    found = Findings(checked=len(anchors))
     key = audit_mac.current_key()
-    if (
-        anchor.mac is not None
-        and key is not None
-        and anchor.key_id == audit_mac.key_id(key)
-        and not audit_mac.is_signed(anchor, key)
-    ):
-        found.add(
-            f"Đầu chuỗi ghi trong {anchor.source} (bản ghi #{anchor.seq}) có chữ ký không khớp: "
-            "manifest.json của bản sao lưu đã bị sửa."
-        )
-    if anchor.seq == 0:
-        return found
-    last = db.session.scalar(select(func.max(AuditEvent.seq))) or 0
-    if last < anchor.seq:
-        found.add(
-            f"Nhật ký chỉ có đến bản ghi #{last} nhưng {anchor.source} đã có đến bản ghi #{anchor.seq}: "
-            f"{_gap(last + 1, anchor.seq)} (và mọi bản ghi sau đó) đã bị xóa khỏi cuối nhật ký."
-        )
-        return found
-    kept = db.session.execute(select(*_COLUMNS).where(AuditEvent.seq == anchor.seq)).first()
-    if kept is None:
-        found.add(f"Thiếu bản ghi #{anchor.seq}, bản ghi cuối của {anchor.source}.")
-    elif kept.hash != anchor.hash:
-        found.add(
-            f"{_describe(kept)}: khác với bản ghi #{anchor.seq} trong {anchor.source} (hash khác): "
-            "nhật ký đã bị viết lại."
-        )
+    names = chain_names([anchor.scope for anchor in anchors])
+    chains = dict(db.session.execute(select(AuditHead.scope, AuditHead.id)).all())
+    for anchor in anchors:
+        chain = ChainReport(names[anchor.scope])
+        if (
+            anchor.mac is not None
+            and key is not None
+            and anchor.key_id == audit_mac.key_id(key)
+            and not audit_mac.is_signed(anchor, key)
+        ):
+            found.add(
+                f"Đầu chuỗi ghi trong {anchor.source} (bản ghi #{anchor.seq}) có chữ ký không khớp: "
+                "manifest.json của bản sao lưu đã bị sửa.",
+                chain,
+            )
+        if anchor.seq == 0:
+            continue
+        chain_id = chains.get(anchor.scope)
+        last = 0
+        if chain_id is not None:
+            last = db.session.scalar(select(func.max(AuditEvent.seq)).where(AuditEvent.chain_id == chain_id)) or 0
+        if last < anchor.seq:
+            found.add(
+                f"Nhật ký chỉ có đến bản ghi #{last} nhưng {anchor.source} đã có đến bản ghi #{anchor.seq}: "
+                f"{_gap(last + 1, anchor.seq)} (và mọi bản ghi sau đó) đã bị xóa khỏi cuối chuỗi.",
+                chain,
+            )
+            continue
+        kept = db.session.execute(
+            select(*_COLUMNS).where(AuditEvent.chain_id == chain_id, AuditEvent.seq == anchor.seq)
+        ).first()
+        if kept is None:
+            found.add(f"Thiếu bản ghi #{anchor.seq}, bản ghi cuối của chuỗi trong {anchor.source}.", chain)
+        elif kept.hash != anchor.hash:
+            found.add(
+                f"{_describe(kept)}: khác với bản ghi #{anchor.seq} trong {anchor.source} (hash khác): "
+                "nhật ký đã bị viết lại.",
+                chain,
+            )
     return found
 
 
@@ -181,7 +258,10 @@ def _describe(event) -> str:
 
 def check_files(quick: bool = False) -> Findings:
     """Each EvidenceFile row (deleted ones too: they can be restored) against the store."""
-    store = compare_store(quick=quick)
+    try:
+        store = compare_store(quick=quick)
+    except StoreUnavailable as error:
+        return Findings(problems=[f"Không đọc được kho minh chứng, chưa kiểm tra được tệp nào: {error}"])
     found = Findings(checked=store.row_count)
     damaged = set(store.damaged)
     broken = {file_id: "không còn tệp trong kho" for file_id, _, _ in store.missing}

@@ -10,6 +10,7 @@ from ..console import fail
 from ..units import decimal, file_size
 from .restore import restore_backup
 from .services import ENGINE_NAMES, BackupError, take_backup
+from .snapshot import manifest_heads
 
 
 def init_app(app: Flask) -> None:
@@ -35,7 +36,7 @@ def backup_command(directory: Path):
     archive is still written and names it; `evidence check` tells more).
 
     To take one every night at 02:00 and keep 30 days, in the crontab of the user that runs the
-    app (with the same DATABASE_URL and EVIDENCE_DIR as the app):
+    app (with the same DATABASE_URL and EVIDENCE_STORE or EVIDENCE_DIR, and AWS_* for S3, as the app):
 
     \b
       0 2 * * *  cd /srv/aiplan && .venv/bin/flask --app aiplan backup /var/backups/aiplan
@@ -49,11 +50,11 @@ def backup_command(directory: Path):
         fail(f"không sao lưu được: {error.title}", error.problems)
     manifest = report.manifest
     files = manifest["files"]
-    head = manifest["audit_head"]
+    heads = manifest_heads(manifest)
     click.echo(f"Đã sao lưu vào {report.path} ({file_size(report.size)}) trong {_seconds(report.seconds)}.")
     click.echo(
         f"  Cơ sở dữ liệu {ENGINE_NAMES[manifest['database']['kind']]}: {len(manifest['tables'])} bảng, "
-        f"{sum(manifest['tables'].values())} dòng" + (f"; nhật ký đến bản ghi #{head['seq']}." if head else ".")
+        f"{sum(manifest['tables'].values())} dòng" + (f"; nhật ký: {_chains(heads)}." if heads else ".")
     )
     click.echo(f"  Minh chứng: {len(files)} tệp ({file_size(sum(f['size'] for f in files))}).")
     if report.problems:
@@ -67,15 +68,15 @@ def restore_command(archive: Path):
     """Restore an archive made by `backup` into an empty instance, then verify it.
 
     The configured database must hold no data (no tables, or the empty ones `flask db upgrade`
-    makes) and the evidence store (EVIDENCE_DIR) must be empty or absent; otherwise nothing is
-    done. Stop the app first. The whole archive is checked against its manifest before anything
-    is written: a damaged or altered archive is refused. The database is then put in place
-    (PostgreSQL: into the schema of DATABASE_URL, whatever the archive's schema was called), the
-    evidence files are stored, the migrations are run (an archive of an older version is
-    upgraded), and the result is verified: row counts and the audit chain's head equal the
-    manifest's, the audit chain is intact and every evidence file matches its SHA-256. Exits 1
-    with the problems when anything differs. A SQLite archive is not restored into PostgreSQL,
-    nor the reverse.
+    makes) and the evidence store (EVIDENCE_DIR, or the S3 prefix of EVIDENCE_STORE) must be
+    empty or absent; otherwise nothing is done. Stop the app first. The whole archive is checked
+    against its manifest before anything is written: a damaged or altered archive is refused.
+    The database is then put in place (PostgreSQL: into the schema of DATABASE_URL, whatever the
+    archive's schema was called), the evidence files are stored, the migrations are run (an
+    archive of an older version is upgraded), and the result is verified: row counts and the
+    audit chain's head equal the manifest's, the audit chain is intact and every evidence file
+    matches its SHA-256. Exits 1 with the problems when anything differs. A SQLite archive is
+    not restored into PostgreSQL, nor the reverse.
     """
     try:
         report = restore_backup(archive)
@@ -84,12 +85,12 @@ def restore_command(archive: Path):
     manifest = report.manifest
     if report.problems:
         fail(f"đã khôi phục {archive.name} nhưng kết quả không khớp bản sao lưu", report.problems)
-    head = manifest["audit_head"]
+    heads = manifest_heads(manifest)
     click.echo(
         f"Đã khôi phục và kiểm tra: {archive.name} (sao lưu lúc {manifest['created_at_hanoi']}) — "
         f"{len(manifest['tables'])} bảng, {sum(manifest['tables'].values())} dòng, "
         f"{sum(not f.get('damaged') for f in manifest['files'])} tệp minh chứng"
-        + (f", nhật ký đến bản ghi #{head['seq']}" if head else "")
+        + (f", nhật ký: {_chains(heads)}" if heads else "")
         + f"; {_seconds(report.seconds)}."
     )
     for notice in report.notices:
@@ -98,6 +99,11 @@ def restore_command(archive: Path):
         click.echo(
             f"  Đã nâng cấp cơ sở dữ liệu từ phiên bản {manifest['database']['revision']} lên {report.revision}."
         )
+
+
+def _chains(heads: dict[str, dict]) -> str:
+    """ "3 chuỗi, 1234 bản ghi": the audit chains a manifest names (models/audit.py)."""
+    return f"{len(heads)} chuỗi, {sum(head['seq'] for head in heads.values())} bản ghi"
 
 
 def _seconds(seconds: float) -> str:

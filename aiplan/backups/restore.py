@@ -18,6 +18,7 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 from flask import current_app
 from flask_migrate import upgrade
+from sqlalchemy import select
 
 from .. import audit, audit_mac
 from ..auditlog.verify import verify_all
@@ -27,7 +28,7 @@ from ..models import AuditHead
 from ..storage import get_storage
 from . import postgres, sqlite
 from .services import ENGINE_NAMES, BackupError
-from .snapshot import Contents, holds_data
+from .snapshot import Contents, holds_data, manifest_heads
 
 
 @dataclass
@@ -90,17 +91,20 @@ def restore_backup(archive: Path) -> RestoreReport:
 
 
 def _resign_foreign_head(name: str) -> list[str]:
-    """A head signed with another instance's key (restored on a new machine, without its old
+    """Heads signed with another instance's key (restored on a new machine, without its old
     AUDIT_KEY) cannot be checked here. The archive was just proved to match its manifest, so sign
-    the head with this instance's key, on the record, and say so; a head with no signature, or
-    a bad one under this very key, is left for `verify` to report."""
+    the heads with this instance's key, on the record, and say so; a head with no signature, or
+    a bad one under this very key, is left (with all the others) for `verify` to report."""
     key = audit_mac.current_key()
-    head = db.session.get(AuditHead, 1)
-    if key is None or head is None or head.mac is None or head.key_id == audit_mac.key_id(key):
+    heads = db.session.scalars(select(AuditHead)).all()
+    ours = audit_mac.key_id(key) if key is not None else None
+    foreign = sorted({str(head.key_id) for head in heads if head.mac is not None and head.key_id != ours})
+    suspect = any(head.mac is None or (head.key_id == ours and not audit_mac.is_signed(head, key)) for head in heads)
+    if key is None or not foreign or suspect:
         db.session.rollback()
         return []
-    old = head.key_id
-    audit.resign_head(f"khôi phục {name} vào bản cài đặt có khóa ký khác")
+    old = ", ".join(foreign)
+    audit.resign_heads(f"khôi phục {name} vào bản cài đặt có khóa ký khác")
     db.session.commit()
     return [
         f"đầu chuỗi nhật ký được ký bằng khóa khác (mã khóa {old}); đã ký lại bằng khóa của bản cài đặt "
@@ -154,7 +158,7 @@ def _contents(kind: str) -> Contents | None:
 def _refuse_unless_empty(kind: str) -> None:
     contents = _contents(kind)
     db.engine.dispose()
-    full = holds_data(contents.tables, contents.audit_head) if contents else {}
+    full = holds_data(contents.tables, contents.audit_heads) if contents else {}
     if full:
         shown = [f"bảng {name}: {count} dòng" for name, count in sorted(full.items(), key=lambda t: -t[1])[:5]]
         if len(full) > 5:
@@ -174,7 +178,7 @@ def _refuse_unless_empty(kind: str) -> None:
             [
                 f"kho minh chứng: {getattr(storage, 'root', storage)}",
                 *stored[:5],
-                "hãy đặt EVIDENCE_DIR trỏ tới một thư mục trống hoặc chưa có",
+                "hãy đặt EVIDENCE_STORE (hoặc EVIDENCE_DIR) trỏ tới một thư mục hoặc một tiền tố S3 trống",
             ],
         )
 
@@ -209,9 +213,12 @@ def _compare(manifest: dict, restored: Contents | None) -> list[str]:
         saved, now = manifest["tables"].get(name), tables.get(name)
         if saved != now:
             problems.append(f"bảng {name}: bản sao lưu có {_rows(saved)}, đã khôi phục {_rows(now)}")
-    head = restored.audit_head if restored else None
-    if head != manifest.get("audit_head"):
-        problems.append(f"đầu chuỗi nhật ký khác bản sao lưu: {head} thay vì {manifest.get('audit_head')}")
+    heads, saved = restored.audit_heads if restored else {}, manifest_heads(manifest)
+    for scope in sorted(set(heads) | set(saved)):
+        if heads.get(scope) != saved.get(scope):
+            problems.append(
+                f"đầu chuỗi nhật ký {scope} khác bản sao lưu: {heads.get(scope)} thay vì {saved.get(scope)}"
+            )
     return problems
 
 

@@ -128,12 +128,15 @@ def _copy_blob(writer: ArchiveWriter, storage: Storage, sha256: str, files: list
 
 
 class _sized:
-    """The blob and its size: from the file itself, or (another kind of store) by spooling it."""
+    """The blob and its size: from the file itself, as the store tells it (S3), or (another kind
+    of store) by spooling it."""
 
     def __init__(self, blob):
         self.blob, self.spool = blob, None
 
     def __enter__(self):
+        if isinstance(getattr(self.blob, "size", None), int):
+            return self.blob, self.blob.size
         try:
             return self.blob, os.fstat(self.blob.fileno()).st_size
         except (AttributeError, OSError, ValueError):
@@ -178,7 +181,7 @@ def _manifest(
             "revision": contents.revision,
         },
         "tables": contents.tables,
-        "audit_head": contents.audit_head,
+        "audit_heads": contents.audit_heads,
         "files": files,
         "missing_files": missing,
     }

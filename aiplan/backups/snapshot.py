@@ -1,5 +1,5 @@
 """What a database holds, read the same way from a backup's snapshot and from a restored database:
-row counts per table, the audit chain's head, the migration revision, the evidence blobs."""
+row counts per table, the audit chains' heads, the migration revision, the evidence blobs."""
 
 import sqlite3
 from dataclasses import dataclass
@@ -9,6 +9,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 HEAD_COLUMNS = ("seq", "hash", "mac", "key_id")
+LEGACY = "legacy"  # models/audit.py's LEGACY: this module reads databases without the models
 
 
 class Reader(Protocol):
@@ -59,9 +60,10 @@ class SqliteFileReader:
 @dataclass
 class Contents:
     tables: dict[str, int]
-    # {"seq": …, "hash": …, "mac": …, "key_id": …}: None before the chain existed (migration 0005),
-    # without the signature before it was signed (0007)
-    audit_head: dict | None
+    # {scope: {"seq": …, "hash": …, "mac": …, "key_id": …}}, one per chain (models/audit.py): empty
+    # before the chain existed (migration 0005), without the signature before it was signed
+    # (0007), {"legacy": the one head} before the log was split by ward (0022)
+    audit_heads: dict[str, dict]
     revision: str | None
     # SHA-256 of every evidence file row, deleted ones included (they can be restored), and of every
     # decision file of an inspection team
@@ -72,7 +74,13 @@ def describe(reader: Reader, blobs: bool = True) -> Contents:
     names = reader.table_names()
     tables = {name: reader.rows(f'SELECT count(*) FROM "{_quoted(name)}"')[0][0] for name in names}
     head_columns = [c for c in HEAD_COLUMNS if c in reader.columns("audit_head")] if "audit_head" in names else []
-    head = reader.rows(f"SELECT {', '.join(head_columns)} FROM audit_head WHERE id = 1") if head_columns else []
+    heads: dict[str, dict] = {}
+    if head_columns and "scope" in reader.columns("audit_head"):
+        for row in reader.rows(f"SELECT scope, {', '.join(head_columns)} FROM audit_head ORDER BY id"):
+            heads[row[0]] = dict(zip(head_columns, row[1:]))
+    elif head_columns:  # before migration 0022: the one chain, which became the legacy one
+        for values in reader.rows(f"SELECT {', '.join(head_columns)} FROM audit_head WHERE id = 1"):
+            heads[LEGACY] = dict(zip(head_columns, values))
     revision = reader.rows("SELECT version_num FROM alembic_version") if "alembic_version" in names else []
     shas = []
     if blobs and "evidence_file" in names:
@@ -82,17 +90,26 @@ def describe(reader: Reader, blobs: bool = True) -> Contents:
         shas = sorted(set(shas) | {sha for (sha,) in reader.rows(named)})
     return Contents(
         tables=tables,
-        audit_head=dict(zip(head_columns, head[0])) if head else None,
+        audit_heads=heads,
         revision=revision[0][0] if revision else None,
         blobs=shas,
     )
 
 
-def holds_data(tables: dict[str, int], head: dict | None) -> dict[str, int]:
+def holds_data(tables: dict[str, int], heads: dict[str, dict]) -> dict[str, int]:
     """The tables that make a database not empty. The migrations themselves write the revision
-    and an audit head at #0, so those alone leave a database empty."""
-    ignored = {"alembic_version"} | ({"audit_head"} if head is None or head["seq"] == 0 else set())
+    and audit heads at #0, so those alone leave a database empty."""
+    ignored = {"alembic_version"} | ({"audit_head"} if all(h["seq"] == 0 for h in heads.values()) else set())
     return {name: count for name, count in tables.items() if count and name not in ignored}
+
+
+def manifest_heads(manifest: dict) -> dict[str, dict]:
+    """A backup manifest's audit heads by chain, in `Contents.audit_heads`' shape: an archive
+    made before the log was split by ward names its one head `audit_head`."""
+    if isinstance(manifest.get("audit_heads"), dict):
+        return manifest["audit_heads"]
+    head = manifest.get("audit_head")
+    return {LEGACY: head} if isinstance(head, dict) else {}
 
 
 def _quoted(name: str) -> str:

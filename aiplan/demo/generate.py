@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import audit
 from ..admin.schools import apply_schools
@@ -259,7 +259,7 @@ def _plan_for(job: WardJob, spec: PlanSpec, seed: int) -> Plan:
 
 def generate_ward(job: WardJob, options: Options, spec: PlanSpec, password_hash: str) -> Counts:
     """One ward in one transaction; its files go into the store just before it commits."""
-    head_before = db.session.scalar(select(AuditHead.seq).where(AuditHead.id == 1)) or 0
+    head_before = _audit_events()
     plan = _plan_for(job, spec, options.seed)
     ward = plan.ward
     storage = get_storage()
@@ -327,9 +327,14 @@ def generate_ward(job: WardJob, options: Options, spec: PlanSpec, password_hash:
         for temp, _ in ctx.staged if ctx else []:
             temp.unlink(missing_ok=True)
         raise
-    ctx.counts.audit_events = (db.session.scalar(select(AuditHead.seq).where(AuditHead.id == 1)) or 0) - head_before
+    ctx.counts.audit_events = _audit_events() - head_before
     db.session.expunge_all()  # the next ward starts with an empty session: memory stays flat
     return ctx.counts
+
+
+def _audit_events() -> int:
+    """Events in the audit log: its chains' heads count them (models/audit.py)."""
+    return db.session.scalar(select(func.coalesce(func.sum(AuditHead.seq), 0))) or 0
 
 
 def _ward_accounts(job: WardJob, ward: Ward, password_hash: str) -> dict[str, list[User]]:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import EvidenceFile
+from ..storage import StoreUnavailable
 from .blueprint import bp
 from .integrity import compare_store, repair_store
 
@@ -38,9 +39,13 @@ def check(quick: bool, temp_age: int, repair: bool):
     Exits with status 1 when anything is wrong (after the repair, with --repair), 0 when the
     store and the database agree.
     """
-    if repair:
-        _report_repair(repair_store(temp_age * 60), temp_age)
-    found = compare_store(quick=quick, temp_age_seconds=temp_age * 60)
+    try:
+        if repair:
+            _report_repair(repair_store(temp_age * 60), temp_age)
+        found = compare_store(quick=quick, temp_age_seconds=temp_age * 60)
+    except StoreUnavailable as error:
+        click.echo(f"Không đọc được kho minh chứng: {error}", err=True)
+        sys.exit(1)
     click.echo(f"Kho minh chứng: {getattr(found.storage, 'root', found.storage)}")
     click.echo(f"  {found.blob_count} tệp lưu trữ, {found.row_count} dòng dữ liệu tệp minh chứng.")
     sections = [

@@ -35,7 +35,7 @@ from ..figures.evidence import deleted_files, files_for_activity, files_for_item
 from ..models import EvidenceFile, Role, User
 from ..redirects import safe_next
 from ..schoolyear import closed_year_message, is_closed
-from ..storage import get_storage
+from ..storage import StoreUnavailable, get_storage
 from .blueprint import bp
 from .forms import FileActionForm, RestrictedForm, UploadForm
 from .services import Upload, UploadRefused, delete_file, restore_file, save_uploads, set_restricted
@@ -220,6 +220,15 @@ def _upload(school, item=None, activity=None, resource=None):
             error = refused.message or _("Chưa lưu tệp nào: có tệp không được nhận. Hãy bỏ tệp đó rồi gửi lại.")
             code = 422
             problems = refused.problems
+        except StoreUnavailable as down:
+            if htmx:  # the 503 page, whose words app.js shows beside the form (htmx swaps no 503)
+                raise
+            current_app.logger.error("Upload not stored, the evidence store is unavailable: %s", down)
+            error = _(
+                "Chưa lưu tệp nào: kho lưu trữ tệp đang không truy cập được. "
+                "Hãy thử lại sau ít phút; nếu vẫn lỗi, hãy báo cho quản trị."
+            )
+            code = 503
         else:
             notice = ngettext("Đã tải lên %(num)d tệp.", "Đã tải lên %(num)d tệp.", len(saved))
     context = dict(

@@ -4,6 +4,7 @@ the plan's numbering, as its report lists it and its bundle files it."""
 
 from dataclasses import dataclass, field
 
+from flask import g
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
@@ -19,7 +20,7 @@ from ..models import (
     Resource,
     School,
 )
-from ..storage import get_storage
+from ..storage import StoreUnavailable, get_storage
 from .labels import capitalised, item_code, item_label
 
 
@@ -64,8 +65,16 @@ def files_for_resource(resource_id: int, user) -> list[EvidenceFile]:
 def _note_lost(file: EvidenceFile) -> EvidenceFile:
     """Mark a file whose bytes are not in the store (lost before uploads were crash-safe, or to a
     disk fault; `evidence check` names it): the list shows it, says it must be uploaded again,
-    and offers no download. One stat per listed file."""
-    file.lost = not get_storage().exists(file.sha256)
+    and offers no download. One stat per listed file (an S3 store remembers the blobs it has
+    seen). A store that cannot be reached marks nothing lost, and is not asked again for the rest
+    of the request: the page shows, and a download says the store is unavailable."""
+    file.lost = False
+    if g.get("evidence_store_down"):
+        return file
+    try:
+        file.lost = not get_storage().looks_stored(file.sha256)
+    except StoreUnavailable:
+        g.evidence_store_down = True
     return file
 
 

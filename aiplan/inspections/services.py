@@ -427,7 +427,7 @@ def last_reopening(inspection: Inspection):
             AuditEvent.object_type == "Inspection",
             AuditEvent.object_id == inspection.id,
         )
-        .order_by(AuditEvent.seq.desc())
+        .order_by(AuditEvent.id.desc())  # seq counts within a ward's chain; id grows across them
         .limit(1)
     )
 

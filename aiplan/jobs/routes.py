@@ -6,6 +6,8 @@ download link. Only the asker sees a job, and only while still allowed to read w
 anyone else gets 404, as for a school of another ward.
 """
 
+from pathlib import Path
+
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,8 +16,7 @@ from sqlalchemy import select
 from ..access import login_required_any, viewed_ward_id
 from ..extensions import db, htmx
 from ..models import Job, JobKind, Plan, Role, School, UpwardReport
-from . import kinds, services
-from .runner import job_dir
+from . import files, kinds, services
 
 bp = Blueprint("jobs", __name__)
 
@@ -85,10 +86,15 @@ def show(job_id: int):
 @login_required_any
 def download(job_id: int):
     job = _job(job_id)
-    path = job_dir() / job.stored_path if job.stored_path else None
-    if path is None or not path.is_file():
+    try:
+        if not job.stored_path:
+            raise FileNotFoundError
+        stored = files.open_file(job.stored_path)  # a StoreUnavailable from S3 is a 503 page (aiplan/web.py)
+    except FileNotFoundError:
         abort(404, description=_("Tệp này không còn; hãy tạo lại."))
-    response = send_file(path, mimetype=job.content_type, as_attachment=True, download_name=job.result_name)
+    response = send_file(stored, mimetype=job.content_type, as_attachment=True, download_name=job.result_name)
+    if job.size is not None and response.status_code == 200 and not isinstance(stored, Path):
+        response.content_length = job.size
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

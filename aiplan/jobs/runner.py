@@ -1,5 +1,5 @@
 """Running one job in the worker: claim its row atomically, keep a heartbeat while it runs, let its
-builder report progress, store the file under instance/jobs/ and record the outcome.
+builder report progress, store the file (instance/jobs/ or the S3 store: files.py) and record the outcome.
 
 Every change to the job's row is a short statement of its own (not the session that reads the
 builder's data), so that the asker's page sees progress while the builder still reads.
@@ -8,14 +8,9 @@ builder's data), so that the asker's page sees progress while the builder still 
 from __future__ import annotations
 
 import logging
-import os
-import secrets
-import shutil
-import tempfile
 import threading
 import time
 from datetime import timedelta
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import Engine, and_, or_, update
@@ -23,19 +18,13 @@ from sqlalchemy import Engine, and_, or_, update
 from ..database import read_snapshot
 from ..extensions import db
 from ..models import Job, JobStatus, utcnow
-from . import kinds
+from . import files, kinds
 
 log = logging.getLogger("aiplan.jobs")
 
 MAX_ATTEMPTS = 3  # a job whose worker died this many times (out of memory, killed) is given up
 FAILED_MESSAGE = "Có lỗi khi chuẩn bị tệp. Hãy thử lại; nếu vẫn lỗi, hãy báo cho quản trị hệ thống."
 GAVE_UP_MESSAGE = "Máy chạy tác vụ đã dừng giữa chừng {n} lần khi chuẩn bị tệp này. Hãy thử lại sau."
-
-
-def job_dir() -> Path:
-    path = Path(current_app.config["JOB_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def stale_after() -> timedelta:
@@ -125,7 +114,7 @@ def run(job_id: int) -> None:
             job = db.session.get(Job, job_id)
             assert job is not None
             output = kinds.build(job, Progress(engine, job_id, attempt))
-            stored, size = _store(job_id, output)
+            stored, size = files.save(job_id, output)
     except kinds.InputGone as gone:
         _finish(engine, job_id, attempt, status=JobStatus.FAILED, error=str(gone))
     except Exception:
@@ -146,29 +135,13 @@ def run(job_id: int) -> None:
             step="",
         )
         if not done:  # taken over meanwhile (this worker was thought dead): the other one's file counts
-            (job_dir() / stored).unlink(missing_ok=True)
+            try:
+                files.remove(stored)
+            except OSError:  # the store is unreachable now: the file is left, unnamed
+                log.warning("job %s: a superseded file was not removed", job_id, exc_info=True)
     finally:
         beat.stopped.set()
         db.session.remove()
-
-
-def _store(job_id: int, output: kinds.Output) -> tuple[str, int]:
-    """Write the file under instance/jobs/ (to a temporary name, then renamed); its name there and size."""
-    folder = job_dir()
-    name = f"{job_id}-{secrets.token_hex(8)}{output.extension}"
-    fd, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            if isinstance(output.data, bytes):
-                out.write(output.data)
-            else:
-                with output.data as source:
-                    shutil.copyfileobj(source, out, 1024 * 1024)
-        os.replace(temp, folder / name)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return name, (folder / name).stat().st_size
 
 
 def _finish(engine: Engine, job_id: int, attempt: int, *, status: JobStatus, **values) -> bool:

@@ -12,9 +12,9 @@ from ..database import done_writing
 from ..extensions import db
 from ..models import Job, JobKind, JobStatus, Plan, School, User, utcnow
 from ..schoolyear import plan_schools_query
-from . import kinds
+from . import files, kinds
 from .queue import job_queue
-from .runner import job_dir, stale_after
+from .runner import stale_after
 
 log = logging.getLogger("aiplan.jobs")
 
@@ -98,10 +98,12 @@ def cleanup_expired(now=None) -> int:
     jobs = list(
         db.session.scalars(select(Job).where(Job.status.in_((JobStatus.DONE, JobStatus.FAILED)), Job.expires_at < now))
     )
-    folder = job_dir()
     for job in jobs:
         if job.stored_path:
-            (folder / job.stored_path).unlink(missing_ok=True)
+            try:
+                files.remove(job.stored_path)
+            except OSError:  # the S3 store is unreachable: marked expired anyway, the file left behind
+                log.warning("job %s: its expired file was not removed", job.id, exc_info=True)
     if jobs:
         db.session.execute(
             update(Job)

@@ -13,6 +13,7 @@ from .activity import (
 from .aitool import AccountType, AiTool, PupilConsent, PupilData, consent_tool
 from .audit import AuditEvent, AuditHead
 from .checklist import RESUBMITTED, ChecklistItem, ItemKind, ItemStatus, Verdict
+from .city_plan import CityIndicator, CityPlan, IndicatorKind
 from .duties import ItemDuty, duty_co_owner
 from .equipment import EquipmentGap, EquipmentSurvey
 from .evidence import EvidenceFile
@@ -66,6 +67,8 @@ __all__ = [
     "AuditHead",
     "ChecklistItem",
     "City",
+    "CityIndicator",
+    "CityPlan",
     "Condition",
     "ContentArea",
     "CriterionRating",
@@ -82,6 +85,7 @@ __all__ = [
     "EvaluationState",
     "EvidenceFile",
     "EvidenceRequirement",
+    "IndicatorKind",
     "Inspection",
     "InspectionDecision",
     "InspectionKind",

@@ -236,6 +236,8 @@ class Milestone(Model):
     # What the app records for this milestone besides its tick: "inspections" (the visits of
     # milestone 6) or "self_evaluation" (milestone 7); shown beside the item.
     tracks: Mapped[str | None] = mapped_column(String(40))
+    # The city plan's indicator this milestone reports on ("HN-M03"); None when the ward has no city plan.
+    city_indicator: Mapped[str | None] = mapped_column(String(20))
 
     plan: Mapped[Plan] = relationship(back_populates="milestones")
 
@@ -322,6 +324,8 @@ class Target(Model):
     measure: Mapped[str] = mapped_column(String(40))  # how the actual value is computed
     measure_min: Mapped[int] = mapped_column(Integer)
     timing: Mapped[Timing] = mapped_column(str_enum(Timing))
+    # The city plan's indicator this target reports on ("HN-T05"); None when the ward has no city plan.
+    city_indicator: Mapped[str | None] = mapped_column(String(20))
 
     plan: Mapped[Plan] = relationship(back_populates="targets")
     evidence: Mapped[list["EvidenceRequirement"]] = relationship(

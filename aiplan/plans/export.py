@@ -75,6 +75,7 @@ def plan_to_toml(plan: Plan, exported_on: date | None = None) -> str:
                 ("tracks", m.tracks),
                 ("pilot_rule", m.pilot_rule or None),
                 ("others_rule", m.others_rule or None),
+                ("city_indicator", m.city_indicator),
             ],
         )
     for d in plan.deadlines:
@@ -115,6 +116,7 @@ def plan_to_toml(plan: Plan, exported_on: date | None = None) -> str:
                 ("measure", t.measure),
                 ("measure_min", t.measure_min),
                 ("timing", t.timing.value),
+                ("city_indicator", t.city_indicator),
             ],
         )
         out.append("evidence = [")

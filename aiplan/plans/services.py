@@ -32,6 +32,7 @@ from ..models import (
     utcnow,
 )
 from ..schoolyear import current_plan_or_none, is_closed
+from .city_plan import city_plan_of, mapping_problems
 from .spec import PlanFileError, PlanSpec
 
 BUNDLED_PLAN = Path(__file__).with_name("long-bien-2025-2026.toml")
@@ -121,6 +122,11 @@ def _apply(spec: PlanSpec, replace_calendar: bool, open_new_year: bool = True) -
     elif _assign(ward, spec.ward):
         changed.append(ward.name)
     db.session.flush()
+    city_plan = city_plan_of(ward.city_unit)
+    if city_plan is not None and city_plan.school_year == spec.school_year:  # the city's indicators, all mapped
+        problems = mapping_problems(spec, city_plan)
+        if problems:
+            raise PlanFileError(spec.source_name, problems)
 
     year = db.session.scalar(select(SchoolYear).filter_by(ward_id=ward.id, name=spec.school_year))
     current = current_plan_or_none(ward.id) if ward.id is not None else None
@@ -250,6 +256,7 @@ def _apply(spec: PlanSpec, replace_calendar: bool, open_new_year: bool = True) -
                 tracks=m.tracks,
                 pilot_rule=m.pilot_rule,
                 others_rule=m.others_rule,
+                city_indicator=m.city_indicator,
             )
             for m in spec.milestones
         ],
@@ -273,6 +280,7 @@ def _apply(spec: PlanSpec, replace_calendar: bool, open_new_year: bool = True) -
                 measure=t.measure,
                 measure_min=t.measure_min,
                 timing=t.timing,
+                city_indicator=t.city_indicator,
             )
             for t in spec.targets
         ],

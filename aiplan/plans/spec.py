@@ -53,6 +53,7 @@ TEXT_LIMITS = {
         "code": ContentArea.code,
         "framework_code": ContentArea.framework_code,
         "section": DeliveryForm.section,
+        "city_indicator": Milestone.city_indicator,
     }.items()
 }
 EVIDENCE_LIMITS = {"key": EvidenceRequirement.key.type.length, "title": EvidenceRequirement.title.type.length}
@@ -98,6 +99,7 @@ class TargetSpec:
     measure_min: int
     timing: Timing
     evidence: list[EvidenceSpec]
+    city_indicator: str | None = None  # the city plan's code ("HN-T05"), when the ward reports on one
 
 
 @dataclass
@@ -114,6 +116,7 @@ class MilestoneSpec:
     tracks: str | None = None
     pilot_rule: str = ""
     others_rule: str = ""
+    city_indicator: str | None = None  # the city plan's code ("HN-M03"), when the ward reports on one
 
 
 @dataclass
@@ -487,6 +490,7 @@ class _Checker:
                     "tracks",
                     "pilot_rule",
                     "others_rule",
+                    "city_indicator",
                 },
             )
             number = self.integer(entry, where, "number", minimum=1)
@@ -504,6 +508,7 @@ class _Checker:
                 tracks=self.text(entry, where, "tracks", required=False) or None,
                 pilot_rule=self.text(entry, where, "pilot_rule", required=False),
                 others_rule=self.text(entry, where, "others_rule", required=False),
+                city_indicator=self.text(entry, where, "city_indicator", required=False) or None,
             )
             if milestone.tracks and milestone.tracks not in TRACKS:
                 self.fail(
@@ -536,6 +541,7 @@ class _Checker:
                     "measure_min",
                     "timing",
                     "evidence",
+                    "city_indicator",
                 },
             )
             stt = self.integer(entry, where, "stt", minimum=1)
@@ -562,6 +568,7 @@ class _Checker:
                     measure_min=self.integer(entry, where, "measure_min", minimum=1),
                     timing=target_timing,
                     evidence=self.evidence(entry, where, target_timing),
+                    city_indicator=self.text(entry, where, "city_indicator", required=False) or None,
                 )
             )
         self.unique("[[target]]", "STT", [t.stt for t in targets if t.stt])
