@@ -23,6 +23,7 @@ from ..admin.schools import apply_schools
 from ..auth.services import hash_password
 from ..extensions import db
 from ..models import CITY_ROLES, AuditEvent, AuditHead, ChecklistItem, City, Plan, Role, School, User, Ward
+from ..plans.city_plan import BUNDLED_CITY_PLAN, city_plan_of, load_city_plan, read_city_plan_file
 from ..plans.services import BUNDLED_PLAN, city_named, load_plan
 from ..plans.spec import PlanSpec, read_plan_file
 from ..schoolyear import current_plan_or_none
@@ -175,6 +176,7 @@ def generate(options: Options, echo: Callable[[str], None]) -> Report:
     jobs = prepare(options, spec)
     city_accounts = _prepare_city(spec) if options.city else []
     password_hash = hash_password(options.password)  # once: Argon2 is slow on purpose
+    _load_city_plan(spec)
     totals = Counts()
     if options.city:
         totals.accounts += _city_accounts(spec, city_accounts, password_hash)
@@ -192,6 +194,16 @@ def generate(options: Options, echo: Callable[[str], None]) -> Report:
     sample = [username for username, _, _ in city_accounts]
     sample += [username for username, _, _ in names.ward_usernames(jobs[0].ward)] + [jobs[0].schools[0].slug]
     return Report(totals, len(jobs), time.perf_counter() - started, sample)
+
+
+def _load_city_plan(spec: PlanSpec) -> None:
+    """The bundled city plan (the Sở's indicators, ha-noi-city.toml), as `setup` loads it, if the
+    wards' city is its city and has no plan yet: the demo wards' plans map their milestones and
+    targets to its codes, so /city has figures. Committed."""
+    city_spec = read_city_plan_file(BUNDLED_CITY_PLAN)
+    city = db.session.scalar(select(City).filter_by(slug=city_spec.city["slug"]))
+    if city_spec.city["name"] == spec.ward["city"] and city_plan_of(city) is None:
+        load_city_plan(city_spec)
 
 
 PACE_WORDS = {"leading": "đi trước", "steady": "đều", "lagging": "chậm", "stalled": "rất chậm"}
