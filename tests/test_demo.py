@@ -351,6 +351,8 @@ def test_a_city_run_makes_the_city_its_school_codes_and_the_sos_accounts_the_sam
         assert city.status_code == 200
         page = city.get_data(as_text=True)
         assert all(f"Phường Demo 00{n}" in page for n in (1, 2, 3))
+        # The wards' plans map the Sở's indicators (the bundled city plan, loaded by the run): figures.
+        assert "HN-M01" in page and "HN-T05" in page and "3 phường, xã · 12 trường" in page
         ward = client.get("/city/wards/demo-002", follow_redirects=True)
         assert ward.status_code == 200
         ward_school = next(name for ward_slug, _, _, _, name in first["schools"] if ward_slug == "demo-002")
