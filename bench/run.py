@@ -76,6 +76,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, help="connections of the floor and status-change runs (16)")
     parser.add_argument("--upload-mb", type=int, help="size of the streamed upload (200)")
     parser.add_argument("--runs", type=int, help="timed requests per page for server time (5)")
+    parser.add_argument(
+        "--s3", action="store_true", help="the city part's server keeps evidence in SeaweedFS's S3 (weed mini)"
+    )
     parser.add_argument("--city-wards", help="wards of the city part's two databases, SMALL,CITY (5,126)")
     parser.add_argument(
         "--city-database",
@@ -104,6 +107,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.sizes:
         settings["sizes"] = [int(x) for x in args.sizes.split(",")]
     settings["city_database"] = args.city_database
+    settings["s3"] = args.s3
     if args.city_wards:
         settings["city_wards"] = [int(x) for x in args.city_wards.split(",")]
     if args.server == "waitress" and args.workers != 1:
@@ -125,6 +129,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             **FULL,
             "smoke": False,
             "city_database": None,
+            "s3": False,
             "server": "waitress",
             "workers": 1,
             "threads": 8,
