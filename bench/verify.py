@@ -17,10 +17,11 @@ from sqlalchemy import bindparam, create_engine, text
 
 
 def audit_seq(url: str) -> int:
-    """The audit chain's length now; events after it belong to the run."""
+    """The last audit event's id now; events after it belong to the run. (Its id, not its `seq`:
+    each ward has a chain of its own, numbered from 1, since issue 18.)"""
     engine = create_engine(url)
     with engine.connect() as connection:
-        seq = connection.execute(text("SELECT COALESCE(MAX(seq), 0) FROM audit_event")).scalar()
+        seq = connection.execute(text("SELECT COALESCE(MAX(id), 0) FROM audit_event")).scalar()
     engine.dispose()
     return int(seq)
 
@@ -35,7 +36,7 @@ def check(url: str, evidence_dir: Path, writes: list[dict], since_seq: int, blob
     with engine.connect() as connection:
         events = connection.execute(
             text(
-                "SELECT action, object_id, after FROM audit_event WHERE seq > :seq AND action IN "
+                "SELECT action, object_id, after FROM audit_event WHERE id > :seq AND action IN "
                 "('item.update', 'item.verdict')"
             ),
             {"seq": since_seq},
