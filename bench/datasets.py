@@ -4,8 +4,10 @@ A size for server time is ONE ward (the bundled Long Biên ward, accounts d000.�
 the ward's rollup really covers all of its schools; generate-demo adds at most 999 schools
 per call, so larger sizes are built with --append in steps of 999. The database under load
 can be split into several wards ("Phường Demo 001"…, accounts d001.…), like the city the app
-is meant to grow into. SQLite databases live in a temporary instance folder; PostgreSQL ones
-in a schema of their own (bench_s<size>[w<wards>]), made here and dropped afterwards; no
+is meant to grow into; a city database (`city`) is `generate-demo --city` with as many wards
+as asked, the Sở's accounts included (bench/city.py). SQLite databases live in a temporary
+instance folder; PostgreSQL ones in a schema of their own (bench_s<size>[w<wards>], bench_c<wards>x
+<schools per ward>), made here and dropped afterwards; no
 other schema is touched.
 """
 
@@ -34,6 +36,7 @@ class Dataset:
     url: str
     schema: str | None = None
     wards: int = 1
+    city: bool = False
     seconds: float = 0.0  # how long generate-demo took
     accounts: dict = field(default_factory=dict)
 
@@ -58,13 +61,14 @@ def build(
     root: Path,
     *,
     wards: int = 1,
+    city: bool = False,
     files_per_school: int,
     max_file_kb: int,
     postgres_base: str = DEFAULT_POSTGRES,
     log=print,
 ) -> Dataset:
     """A fresh database with `schools` demo schools in `wards` wards (equal shares), and its accounts."""
-    name = f"s{schools}" + (f"w{wards}" if wards > 1 else "")
+    name = f"c{wards}x{schools // wards}" if city else f"s{schools}" + (f"w{wards}" if wards > 1 else "")
     workdir = root / f"{dialect}-{name}"
     workdir.mkdir(parents=True, exist_ok=True)
     if dialect == "sqlite":
@@ -73,12 +77,13 @@ def build(
         schema = f"bench_{name}"
         dataset = Dataset(dialect, schools, workdir, postgres_url(postgres_base, schema), schema)
         _reset_schema(postgres_base, schema)
-    dataset.wards = wards
+    dataset.wards, dataset.city = wards, city
     started = time.perf_counter()
     files = ["--seed", "7", "--files-per-school", str(files_per_school), "--max-file-kb", str(max_file_kb)]
-    if wards > 1:
-        _flask(dataset, "generate-demo", "--wards", str(wards), "--schools-per-ward", str(schools // wards), *files)
-    remaining, first = (schools if wards == 1 else 0), True
+    if wards > 1 or city:
+        shape = ["--wards", str(wards), "--schools-per-ward", str(schools // wards)]
+        _flask(dataset, "generate-demo", *(["--city"] if city else []), *shape, *files)
+    remaining, first = (schools if wards == 1 and not city else 0), True
     while remaining > 0:
         step = min(STEP, remaining)
         _flask(
@@ -147,6 +152,8 @@ def load_accounts(dataset: Dataset) -> dict:
         "supervisor": [],
         "ward_admin": [],
         "viewer": [],
+        "city_admin": [],
+        "city_viewer": [],
         "server_version": version,
     }
     for username, role, slug, *_ in rows:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import aiohttp
 import psutil
-from vusers import Admin, Recorder, Staff, Supervisor
+from vusers import Admin, CityAdmin, Recorder, Staff, Supervisor
 
 LOGINS_AT_ONCE = 8  # Argon2 is slow on purpose; the real users do not all arrive in the same second
 
@@ -87,8 +87,10 @@ class CpuMeter:
         for before, after in zip(self.cores, psutil.cpu_times(percpu=True)):
             busy = (sum(after) - after.idle - after.iowait) - (sum(before) - before.idle - before.iowait)
             cores.append(round(100 * busy / max(sum(after) - sum(before), 1e-9)))
+        cpu = self._own() - self.own
         return {
-            "server_cpu_percent": round(100 * (self._own() - self.own) / seconds),
+            "server_cpu_percent": round(100 * cpu / seconds),
+            "server_cpu_seconds": round(cpu, 3),
             "load_generator_cpu_percent": mine,
             "cores_busy_percent": cores,
         }
@@ -180,11 +182,15 @@ async def status(config: dict) -> dict:
 
 
 async def mixed(config: dict) -> dict:
-    """Staff, supervisors and admins acting with think time for `duration` seconds."""
+    """Staff, supervisors and admins acting with think time for `duration` seconds. With the Sở's
+    accounts in `accounts` (a city database), half of the admins are the Sở's."""
     recorder, accounts, vus = Recorder(), config["accounts"], config["vus"]
     admins = max(1, round(vus * 0.1))
     supervisors = max(1, round(vus * 0.2))
-    staff_count = max(1, vus - admins - supervisors)
+    city_accounts = accounts.get("city_admin", []) + accounts.get("city_viewer", [])
+    city_users = max(1, admins // 2) if city_accounts else 0
+    admins = max(1, admins - city_users)
+    staff_count = max(1, vus - admins - supervisors - city_users)
     users, base, password = [], config["base"], accounts["password"]
     for n in range(staff_count):
         username, slug = accounts["staff"][n % len(accounts["staff"])]
@@ -208,6 +214,10 @@ async def mixed(config: dict) -> dict:
                 recorder,
                 random.Random(2000 + n),
             )
+        )
+    for n in range(city_users):
+        users.append(
+            CityAdmin(base, city_accounts[n % len(city_accounts)], password, recorder, random.Random(3000 + n))
         )
     login = await log_in_all(users)
     login["errors"] = sum(1 for r in recorder.requests if r[3].startswith(("5", "conn")))
@@ -236,7 +246,9 @@ async def mixed(config: dict) -> dict:
             "staff": staff_count,
             "supervisor": supervisors,
             "ward_admin": admins,
+            "city": city_users,
             "distinct_schools": len({u.slug for u in users if isinstance(u, Staff)}),
+            "distinct_wards": len({u.slug.rsplit("-", 1)[-1] for u in users if isinstance(u, Staff)}),
         },
     )
     return result

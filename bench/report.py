@@ -85,6 +85,7 @@ def goals(results: dict) -> list[dict]:
                         w["wire_bytes_gzip"] < 60 * KB and w["requests"] <= 6,
                     )
                 )
+        rows += _city_goals(db.get("city"), label)
         upload = db.get("upload_memory")
         if upload and "growth_mb" in upload:
             rows.append(
@@ -94,6 +95,74 @@ def goals(results: dict) -> list[dict]:
                     f"+{upload['growth_mb']:.1f} MB ({upload['baseline_rss_mb']:.0f} → "
                     f"{upload['peak_rss_mb']:.0f} MB) for {upload['file_mb']} MB, HTTP {upload['status']}",
                     upload["growth_mb"] < 32 and upload["status"] == 200 if upload["file_mb"] >= 200 else None,
+                )
+            )
+    return rows
+
+
+CITY_WARDS = 126  # the goals of issue 18 are set for Hà Nội's 126 wards
+
+
+def _city_goals(city: dict | None, label: str) -> list[dict]:
+    """Issue 18's goals for the city part (bench/city.py); met/missed only at 126 wards."""
+    if not city or "server_time" not in city:
+        return []
+    rows, full = [], city["wards"] >= CITY_WARDS
+    times = city["server_time"]
+    small, large = str(city["small_wards"]), str(city["wards"])
+    for key, page in (("city", "/city"), ("city_json", "/city.json")):
+        at_large, at_small = times[large][key], times[small][key]
+        if at_large.get("absent"):
+            rows.append(_row(f"{page} < 300 ms server time at 126 wards", label, "not in this build (404)", None))
+            continue
+        rows.append(
+            _row(
+                f"{page} < 300 ms server time at 126 wards",
+                label,
+                f"{at_large['median_ms']:.0f} ms at {city['wards']} wards, {city['schools']:,} schools",
+                at_large["median_ms"] < 300 if full else None,
+            )
+        )
+        rows.append(
+            _row(
+                f"fixed query count of {page} at any number of wards",
+                label,
+                f"{at_small['queries']} / {at_large['queries']} at {small} / {large} wards",
+                at_small["queries"] == at_large["queries"],
+            )
+        )
+    rollup = times[large]["rollup"]
+    rows.append(
+        _row(
+            "a 24-school ward's /rollup < 60 ms server time",
+            label,
+            f"{rollup['median_ms']:.0f} ms, {rollup['queries']} queries",
+            rollup["median_ms"] < 60 if full else None,
+        )
+    )
+    mixed, status = city.get("mixed", {}), city.get("status_change", {})
+    if "p95_ms" in mixed:
+        v = mixed["verification"]
+        errors = mixed["errors"] + _login_errors(mixed) + mixed.get("server_log_errors", 0)
+        lost = v["lost_writes"] + v["final_state_mismatches"]
+        rows.append(
+            _row(
+                "the city, 200 virtual users over many wards, 2 min: 0 errors, 0 lost writes, p95 < 300 ms",
+                label,
+                f"{mixed['vus']} VUs × {mixed['duration_s']:.0f} s over {mixed['users']['distinct_wards']} wards: "
+                f"{errors} errors, {lost} lost of {v['acknowledged_writes']} writes, p95 {mixed['p95_ms']:.0f} ms",
+                errors == 0 and lost == 0 and mixed["p95_ms"] < 300 if full and mixed["vus"] >= 200 else None,
+            )
+        )
+    for part, goal, limit in ((status, "item status change", 5), (mixed, "mixed-load request (average)", 8)):
+        if part.get("cpu_ms_per_request") is not None:
+            rows.append(
+                _row(
+                    f"server CPU per {goal} ≤ {limit} ms",
+                    label,
+                    f"{part['cpu_ms_per_request']:.1f} ms ({part['server_cpu_seconds']:.1f} s of CPU, "
+                    f"{part['requests']:,} requests; {city['workers']} gunicorn workers)",
+                    part["cpu_ms_per_request"] <= limit if full else None,
                 )
             )
     return rows
@@ -246,6 +315,20 @@ def _measurements(results: dict):
             )
 
         yield f"time to first byte of {page} while the worker makes the ward's XLSX", ttfb
+
+    def city(db):
+        c = db.get("city")
+        if not c or "mixed" not in c:
+            return "—"
+        s, m = c["status_change"], c["mixed"]
+        return (
+            f"{c['schools']:,} schools in {c['wards']} wards, {c['workers']} gunicorn workers, load average "
+            f"{c['load_average_at_start'][0]} → {c['load_average_at_end'][0]}; status change {s['rps']:.0f} req/s, "
+            f"p95 {s['p95_ms']} ms; mixed {m['rps']:.0f} req/s, p50 {m['p50_ms']} / p95 {m['p95_ms']} ms, "
+            f"{m['conflicts_409']} × 409, server {_cpu(m)}; evidence store: {c['evidence_store']}"
+        )
+
+    yield "the city (`generate-demo --city`): status change and mixed load", city
 
     def xlsx_job(db):
         j = db.get("jobs")

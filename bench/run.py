@@ -1,6 +1,7 @@
 """`make bench`: the benchmark suite against the app as `make run` serves it, on SQLite and PostgreSQL.
 
 Usage: .venv/bin/python bench/run.py [--smoke] [--only PART] [--database sqlite|postgresql|both]
+                                     [--city-wards 5,126]
                                      [--server waitress|gunicorn] [--vus 200] [--duration 120] …
 Writes bench/results.json and bench/results.md (a full run), bench/results-smoke.* (--smoke)
 or bench/results-partial.* (anything less than a full run); see docs/benchmarks.md.
@@ -19,6 +20,7 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
+import city
 import datasets
 import machine
 import parts
@@ -26,7 +28,7 @@ import report
 import server
 
 BENCH = Path(__file__).resolve().parent
-PARTS = ("server-time", "weight", "upload", "floor", "status", "mixed", "jobs")  # the order they run in
+PARTS = ("server-time", "weight", "upload", "floor", "status", "mixed", "jobs", "city")  # the order they run in
 FULL = {
     "sizes": [30, 300, 3000],
     "load_schools": 300,
@@ -39,6 +41,8 @@ FULL = {
     "concurrency": 16,
     "upload_mb": 200,
     "runs": 5,
+    "city_wards": [5, 126],  # the city part: a small city and Hà Nội (PostgreSQL only, two gunicorn workers)
+    "city_schools_per_ward": 24,
 }
 SMOKE = {
     "sizes": [2, 4],
@@ -52,6 +56,8 @@ SMOKE = {
     "concurrency": 4,
     "upload_mb": 20,
     "runs": 1,
+    "city_wards": [2, 3],
+    "city_schools_per_ward": 3,
 }
 
 
@@ -70,6 +76,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, help="connections of the floor and status-change runs (16)")
     parser.add_argument("--upload-mb", type=int, help="size of the streamed upload (200)")
     parser.add_argument("--runs", type=int, help="timed requests per page for server time (5)")
+    parser.add_argument(
+        "--s3", action="store_true", help="the city part's server keeps evidence in SeaweedFS's S3 (weed mini)"
+    )
+    parser.add_argument("--city-wards", help="wards of the city part's two databases, SMALL,CITY (5,126)")
+    parser.add_argument(
+        "--city-database",
+        metavar="URL,INSTANCE",
+        help="the city part's large city: a database `generate-demo --city` already filled (and its instance "
+        "folder), used instead of generating one; the run writes to it and never drops it",
+    )
     parser.add_argument(
         "--server",
         choices=server.SERVERS,
@@ -90,9 +106,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         settings["think"] = [float(x) for x in args.think.split(",")]
     if args.sizes:
         settings["sizes"] = [int(x) for x in args.sizes.split(",")]
+    settings["city_database"] = args.city_database
+    settings["s3"] = args.s3
+    if args.city_wards:
+        settings["city_wards"] = [int(x) for x in args.city_wards.split(",")]
     if args.server == "waitress" and args.workers != 1:
         parser.error("waitress serves from one process: --workers is for --server gunicorn")
     settings.update(
+        smoke=args.smoke,
         server=args.server,
         workers=args.workers,
         threads=args.threads,
@@ -104,7 +125,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         and not args.only
         and args.database == "both"
         and settings
-        == {**FULL, "server": "waitress", "workers": 1, "threads": 8, "server_command": server.describe("waitress")}
+        == {
+            **FULL,
+            "smoke": False,
+            "city_database": None,
+            "s3": False,
+            "server": "waitress",
+            "workers": 1,
+            "threads": 8,
+            "server_command": server.describe("waitress"),
+        }
     )
     args.out = (
         Path(args.out)
@@ -125,27 +155,35 @@ def bench_database(dialect: str, wanted: set[str], ctx: parts.Context, postgres:
     small = min(settings["sizes"])
     load = (settings["load_schools"], settings["load_wards"])
 
-    def dataset(size: int, wards: int = 1) -> datasets.Dataset:
-        if (size, wards) not in built:
-            files, max_kb = (4, 256) if size // wards <= 30 else (2, 64) if size <= 300 else (1, 16)
+    def dataset(size: int, wards: int = 1, city_run: bool = False) -> datasets.Dataset:
+        given = settings.get("city_database")
+        if city_run and given and wards == settings["city_wards"][1] and (size, wards, city_run) not in built:
+            url, instance = given.split(",", 1)
+            data = datasets.Dataset(dialect, size, Path(instance), url, wards=wards, city=True)
+            data.accounts = datasets.load_accounts(data)
+            built[size, wards, city_run] = data
+            section["datasets"][f"{size} schools, {wards} ward(s) (--city, given)"] = {"url": url}
+        if (size, wards, city_run) not in built:
+            files, max_kb = (4, 256) if size // wards <= 30 and not city_run else (2, 64) if size <= 300 else (1, 16)
             data = datasets.build(
                 dialect,
                 size,
                 ctx.workdir / "data",
                 wards=wards,
+                city=city_run,
                 files_per_school=files,
                 max_file_kb=max_kb,
                 postgres_base=postgres,
                 log=log,
             )
-            built[size, wards] = data
-            section["datasets"][f"{size} schools, {wards} ward(s)"] = {
+            built[size, wards, city_run] = data
+            section["datasets"][f"{size} schools, {wards} ward(s)" + (" (--city)" if city_run else "")] = {
                 "seconds": round(data.seconds, 1),
                 "files_per_school": files,
                 "max_file_kb": max_kb,
             }
             section["version"] = data.accounts["server_version"]
-        return built[size, wards]
+        return built[size, wards, city_run]
 
     def run(part: str, key: str, measure) -> None:
         if part not in wanted:
@@ -168,6 +206,15 @@ def bench_database(dialect: str, wanted: set[str], ctx: parts.Context, postgres:
         run("mixed", "mixed", lambda: parts.mixed(ctx, dataset(*load)))
         # The largest server-time size (3,000 schools): its XLSX made by the worker while pages are fetched.
         run("jobs", "jobs", lambda: parts.jobs(ctx, dataset(max(settings["sizes"]))))
+        # The city on PostgreSQL, as deployed (two gunicorn workers); the smoke run checks it on either.
+        if dialect == "postgresql" or ctx.settings.get("smoke"):
+            run(
+                "city",
+                "city",
+                lambda: city.measure(
+                    ctx, dialect, lambda w, n: dataset(w * n, w, True), parts.LOGIN_LIMITS, parts.explained
+                ),
+            )
     finally:
         if not ctx.keep:
             for data in built.values():

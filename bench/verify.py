@@ -17,10 +17,11 @@ from sqlalchemy import bindparam, create_engine, text
 
 
 def audit_seq(url: str) -> int:
-    """The audit chain's length now; events after it belong to the run."""
+    """The last audit event's id now; events after it belong to the run. (Its id, not its `seq`:
+    each ward has a chain of its own, numbered from 1, since issue 18.)"""
     engine = create_engine(url)
     with engine.connect() as connection:
-        seq = connection.execute(text("SELECT COALESCE(MAX(seq), 0) FROM audit_event")).scalar()
+        seq = connection.execute(text("SELECT COALESCE(MAX(id), 0) FROM audit_event")).scalar()
     engine.dispose()
     return int(seq)
 
@@ -29,12 +30,13 @@ def _json(value):
     return json.loads(value) if isinstance(value, str) else (value or {})
 
 
-def check(url: str, evidence_dir: Path, writes: list[dict], since_seq: int) -> dict:
+def check(url: str, evidence_dir: Path, writes: list[dict], since_seq: int, blob_exists=None) -> dict:
+    """The three checks; `blob_exists(sha256)` asks another store than the folder (the city part's S3)."""
     engine = create_engine(url)
     with engine.connect() as connection:
         events = connection.execute(
             text(
-                "SELECT action, object_id, after FROM audit_event WHERE seq > :seq AND action IN "
+                "SELECT action, object_id, after FROM audit_event WHERE id > :seq AND action IN "
                 "('item.update', 'item.verdict')"
             ),
             {"seq": since_seq},
@@ -76,7 +78,8 @@ def check(url: str, evidence_dir: Path, writes: list[dict], since_seq: int) -> d
     missing_changes = sum(max(0, n - found[key]) for key, n in acknowledged.items())
 
     missing_rows = [w for w in uploads if (w["sha256"], w["item"]) not in stored]
-    missing_blobs = [w for w in uploads if not _blob(evidence_dir, w["sha256"]).is_file()]
+    blob_exists = blob_exists or (lambda sha256: _blob(evidence_dir, sha256).is_file())
+    missing_blobs = [w for w in uploads if not blob_exists(w["sha256"])]
 
     last: dict[tuple[str, int], tuple[int, int, str]] = {}
     for order, w in enumerate(writes):

@@ -1,4 +1,4 @@
-"""Virtual users: what a school's staff, a supervisor and a ward admin do, over HTTP like the page.
+"""Virtual users: what a school's staff, a supervisor, a ward admin and the Sở do, over HTTP like the page.
 
 Each user logs in once through the form, then acts in a loop. Writes are sent as the htmx
 page sends them: a form POST with the CSRF token, HX-Request and the HX-Target of the
@@ -10,6 +10,7 @@ the database after the run.
 import asyncio
 import hashlib
 import random
+import re
 import time
 
 import aiohttp
@@ -235,3 +236,27 @@ class Admin(User):
 
     async def act(self) -> None:
         await self.get_page("rollup", "/rollup")
+
+
+WARD_LINK = re.compile(r'href="/city/wards/([a-z0-9-]+)"')
+
+
+class CityAdmin(User):
+    """The Sở (city_admin or city_viewer): the city's page and its JSON, and a ward's rollup by
+    the drill-down (/city/wards/<slug>, which leads to that ward's /rollup)."""
+
+    async def start(self) -> None:
+        await self.login()
+        page = await self.get_page("city", "/city")
+        self.wards = sorted(set(WARD_LINK.findall(page)))
+        status, _ = await self.request("city.json", "GET", "/city.json")
+        self.has_json = status == 200
+
+    async def act(self) -> None:
+        roll = self.rng.random()
+        if roll < 0.4 or not self.wards:
+            await self.get_page("city", "/city")
+        elif roll < 0.6 and self.has_json:
+            await self.request("city.json", "GET", "/city.json")
+        else:
+            await self.get_page("city ward", f"/city/wards/{self.rng.choice(self.wards)}")

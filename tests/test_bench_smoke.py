@@ -46,7 +46,7 @@ def test_the_smoke_run_measures_every_part_without_errors(tmp_path):
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=480,
     )
     assert run.returncode == 0, run.stderr[-4000:]
     results = json.loads(out.read_text())
@@ -80,5 +80,17 @@ def test_the_smoke_run_measures_every_part_without_errors(tmp_path):
     assert jobs["xlsx_jobs"] >= 1 and jobs["worker_log_errors"] == 0
     for page in ("/rollup", "/ward/report"):
         assert jobs["idle"][page]["median_ms"] > 0 and jobs["during_xlsx_job"][page]["runs"] > 0
+    city = section["city"]  # generate-demo --city, gunicorn, the Sở among the users
+    assert city["wards"] == 3 and city["small_wards"] == 2 and city["workers"] == 1  # two on PostgreSQL
+    for wards in ("2", "3"):
+        assert (
+            city["server_time"][wards]["city"]["queries"] > 0 and city["server_time"][wards]["rollup"]["median_ms"] > 0
+        )
+    assert city["server_time"]["2"]["city"]["queries"] == city["server_time"]["3"]["city"]["queries"]
+    for load in (city["status_change"], city["mixed"]):
+        assert load["requests"] > 0 and load["errors"] == 0 and load["cpu_ms_per_request"] > 0
+        assert load["verification"]["acknowledged_writes"] > 0 and load["verification"]["lost_writes"] == 0
+    assert city["mixed"]["users"]["city"] >= 1 and city["mixed"]["by_label"]["city"]["requests"] > 0
+    assert city["mixed"]["server_log_errors"] == 0
     assert all(n == n for n in _numbers(section))  # no NaN anywhere
     assert {row["database"] for row in results["goals"]} == {"SQLite"}

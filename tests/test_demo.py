@@ -14,8 +14,10 @@ from aiplan.demo import files
 from aiplan.evidence.validation import Policy, check_file
 from aiplan.extensions import db
 from aiplan.models import (
+    CITY_ROLES,
     Activity,
     ChecklistItem,
+    City,
     DeliveryForm,
     EvidenceFile,
     ItemKind,
@@ -285,3 +287,101 @@ def test_a_disk_failing_while_files_are_stored_leaves_no_file_row_without_its_by
     with app.app_context():
         assert verify_files() == []
         assert db.session.scalar(select(func.count()).select_from(EvidenceFile)) == 0
+
+
+CITY = ("--city", "--wards", "3", "--schools-per-ward", "4", "--no-files", "--seed", "6")
+
+
+def city_rows(app) -> dict:
+    """What the Sở would see of a city run: its wards, their schools' codes and names, its accounts."""
+    with app.app_context():
+        return {
+            "cities": db.session.execute(select(City.slug, City.name)).all(),
+            "schools": sorted(
+                db.session.execute(select(Ward.slug, Ward.city_id, School.code, School.slug, School.name).join(School))
+            ),
+            "city_accounts": sorted(
+                db.session.execute(
+                    select(User.username, User.role, User.city_id, User.ward_id).where(User.role.in_(CITY_ROLES))
+                )
+            ),
+        }
+
+
+def done_share(app, ward_slug: str) -> float:
+    with app.app_context():
+        statuses = db.session.scalars(
+            select(ChecklistItem.status)
+            .join(School)
+            .join(Ward)
+            .where(Ward.slug == ward_slug, ~School.is_pilot, ChecklistItem.kind != ItemKind.TARGET)
+        ).all()
+        return sum(status is ItemStatus.DONE for status in statuses) / len(statuses)
+
+
+def test_a_city_run_makes_the_city_its_school_codes_and_the_sos_accounts_the_same_each_time(make_app):
+    app = make_app()
+    result = generate(app, *CITY)
+
+    assert result.exit_code == 0, result.output
+    assert "3 phường, 12 trường, 26 tài khoản" in result.output
+    assert "ha-noi.sogddt, ha-noi.lanhdaoso" in result.output
+    first = city_rows(app)
+    assert first["cities"] == [("ha-noi", "Thành phố Hà Nội")]
+    codes = [code for _, _, code, _, _ in first["schools"]]
+    assert len(codes) == len(set(codes)) == 12
+    assert codes[:4] == ["01001001", "01001002", "01001003", "01001004"] and codes[-1] == "01003004"
+    city_id = first["schools"][0][1]
+    assert {ward_city for _, ward_city, _, _, _ in first["schools"]} == {city_id}
+    assert first["city_accounts"] == [
+        ("ha-noi.lanhdaoso", Role.CITY_VIEWER, city_id, None),
+        ("ha-noi.sogddt", Role.CITY_ADMIN, city_id, None),
+    ]
+    # Seed 6 draws demo-001 "đi trước" and demo-003 "rất chậm": their schools' progress shows it.
+    assert "Phường Demo 001 (demo-001)" in result.output and "tiến độ: đi trước" in result.output
+    assert "tiến độ: rất chậm" in result.output
+    assert done_share(app, "demo-001") > done_share(app, "demo-003") + 0.1
+    with app.app_context():
+        assert verify_audit_chain() == []
+
+    for username in ("ha-noi.sogddt", "ha-noi.lanhdaoso"):
+        client = app.test_client()
+        assert AuthActions(client).login(username, PASSWORD).status_code == 302
+        city = client.get("/city")
+        assert city.status_code == 200
+        page = city.get_data(as_text=True)
+        assert all(f"Phường Demo 00{n}" in page for n in (1, 2, 3))
+        # The wards' plans map the Sở's indicators (the bundled city plan, loaded by the run): figures.
+        assert "HN-M01" in page and "HN-T05" in page and "3 phường, xã · 12 trường" in page
+        ward = client.get("/city/wards/demo-002", follow_redirects=True)
+        assert ward.status_code == 200
+        ward_school = next(name for ward_slug, _, _, _, name in first["schools"] if ward_slug == "demo-002")
+        other_school = next(name for ward_slug, _, _, _, name in first["schools"] if ward_slug == "demo-001")
+        assert ward_school in ward.get_data(as_text=True) and other_school not in ward.get_data(as_text=True)
+
+    again = generate(app, *CITY)
+    assert again.exit_code == 1 and "đã có dữ liệu mẫu" in again.output
+    with app.app_context():
+        db.session.remove()
+        clear_rows()
+    assert generate(app, *CITY).exit_code == 0
+    assert city_rows(app) == first
+
+
+def test_a_school_code_already_in_the_city_is_refused_before_anything_is_written(make_app):
+    app = make_app()
+    with app.app_context():
+        from aiplan.plans.services import BUNDLED_PLAN, load_plan
+        from aiplan.plans.spec import read_plan_file
+
+        ward = load_plan(read_plan_file(BUNDLED_PLAN)).plan.ward
+        db.session.add(School(ward=ward, slug="th-that", code="01002003", name="Trường thật", level="tieu_hoc"))
+        db.session.commit()
+
+    result = generate(app, *CITY)
+
+    assert result.exit_code == 1
+    assert "Mã CSDL (mã trường) đã có: 01002003" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(School.id))) == 1
+        assert db.session.scalar(select(func.count(User.id))) == 0

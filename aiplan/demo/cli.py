@@ -17,6 +17,7 @@ LIMITS = {
     "--files-per-school": (0, 50),
     "--max-file-kb": (8, 50 * 1024),
 }
+CITY_SHAPE = (126, 24)  # Hà Nội since the 2025 reorganisation: 126 wards and communes; ~3,000 schools
 
 
 def init_app(app: Flask) -> None:
@@ -26,20 +27,24 @@ def init_app(app: Flask) -> None:
 
 @click.command("generate-demo")
 @click.option(
+    "--city",
+    is_flag=True,
+    help="The whole city: 126 wards × 24 schools (unless --wards/--schools-per-ward say otherwise) of "
+    "Thành phố Hà Nội, the Sở's two accounts (ha-noi.sogddt, city_admin; ha-noi.lanhdaoso, city_viewer), "
+    "and wards that differ in pace (some ahead, some late).",
+)
+@click.option(
     "--wards",
     type=int,
-    default=1,
-    show_default=True,
-    help="Number of wards. 1: the bundled Long Biên ward (created if missing, its own schools and "
-    "accounts kept as they are); more: new wards 'Phường Demo 001'… (slugs demo-001…), each "
+    help="Number of wards [default: 1; 126 with --city]. 1: the bundled Long Biên ward (created if missing, "
+    "its own schools and accounts kept as they are); more: new wards 'Phường Demo 001'… (slugs demo-001…), each "
     "with its own copy of the bundled plan.",
 )
 @click.option(
     "--schools-per-ward",
     type=int,
-    default=30,
-    show_default=True,
-    help="Demo schools added to each ward (about 55% tiểu học, 40% THCS, 5% liên cấp; 1 in 8 pilots).",
+    help="Demo schools added to each ward [default: 30; 24 with --city] (about 55% tiểu học, 40% THCS, "
+    "5% liên cấp; 1 in 8 pilots).",
 )
 @click.option(
     "--seed",
@@ -73,12 +78,12 @@ def init_app(app: Flask) -> None:
     "--append", is_flag=True, help="Add more demo schools to wards that already hold demo data instead of refusing."
 )
 @with_appcontext
-def generate_demo(wards, schools_per_ward, seed, password, files_per_school, max_file_kb, no_files, append):
+def generate_demo(city, wards, schools_per_ward, seed, password, files_per_school, max_file_kb, no_files, append):
     """Fill the database with realistic, reproducible demo data.
 
     Creates or upgrades the database first, as `setup` does (but loads no bundled schools).
     Each ward gets its schools (Vietnamese names, slugs ending in the ward's code, e.g.
-    th-ngoc-lam-d001), one ward admin, two supervisors and a viewer (d001.phongvhxh,
+    th-ngoc-lam-d001, and a mã trường such as 01001001), one ward admin, two supervisors and a viewer (d001.phongvhxh,
     d001.giamsat1, d001.giamsat2, d001.lanhdao), one school_staff account per school named
     like the school's slug, and a school year of work: item statuses and notes, AI
     activities and pilot classes, evidence files, inspection visits with verdicts and
@@ -88,7 +93,13 @@ def generate_demo(wards, schools_per_ward, seed, password, files_per_school, max
     With --wards 1 the demo schools join the bundled Long Biên ward (accounts d000.…);
     its existing schools, items and accounts are never changed. A ward that already holds
     demo data is refused unless --append is given. Each ward is committed on its own.
+
+    Every ward belongs to the city its plan names (Thành phố Hà Nội, slug ha-noi); --city
+    adds the Sở's accounts, which read every ward from /city.
     """
+    default_wards, default_schools = CITY_SHAPE if city else (1, 30)
+    wards = default_wards if wards is None else wards
+    schools_per_ward = default_schools if schools_per_ward is None else schools_per_ward
     for option, value in (
         ("--wards", wards),
         ("--schools-per-ward", schools_per_ward),
@@ -102,7 +113,9 @@ def generate_demo(wards, schools_per_ward, seed, password, files_per_school, max
         check_password_rules(password)
     except AccountError as error:
         raise click.UsageError(f"--password: {error}") from None
-    options = Options(wards, schools_per_ward, seed, password, 0 if no_files else files_per_school, max_file_kb, append)
+    options = Options(
+        wards, schools_per_ward, seed, password, 0 if no_files else files_per_school, max_file_kb, append, city
+    )
     upgrade()
     click.echo(f"Tạo dữ liệu mẫu: {wards} phường × {schools_per_ward} trường, seed {seed}.")
     try:
@@ -122,5 +135,5 @@ def generate_demo(wards, schools_per_ward, seed, password, files_per_school, max
     )
     click.echo(
         f"Tài khoản mẫu, mật khẩu chung “{password}”: {', '.join(report.sample_accounts)} "
-        "(cán bộ trường: tên đăng nhập là mã trường)."
+        "(cán bộ trường: tên đăng nhập là tên trường trong địa chỉ trang, ví dụ th-ngoc-lam-d001)."
     )

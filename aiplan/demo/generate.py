@@ -2,9 +2,12 @@
 
 A ward's plan is loaded with `load_plan` and its schools imported with `apply_schools` (the
 pilot flag and the plan's pilot set, the checklists, their audit records), exactly as an
-operator would; accounts are written directly with one password hash for all, since Argon2
+operator would (school codes included); accounts are written directly with one password hash for all, since Argon2
 is slow on purpose; the school year is then replayed by `timeline`. Every ward ends with a
 "demo.generate" audit event, by which a later run recognises the ward's demo data.
+
+A city run (--city) also makes the Sở's two accounts, and lets each ward draw a pace (names.
+WARD_PACES) that its schools' progress leans towards, so that the city's wards differ.
 """
 
 import random
@@ -19,8 +22,9 @@ from .. import audit
 from ..admin.schools import apply_schools
 from ..auth.services import hash_password
 from ..extensions import db
-from ..models import AuditEvent, AuditHead, ChecklistItem, Plan, Role, School, User, Ward
-from ..plans.services import BUNDLED_PLAN, load_plan
+from ..models import CITY_ROLES, AuditEvent, AuditHead, ChecklistItem, City, Plan, Role, School, User, Ward
+from ..plans.city_plan import BUNDLED_CITY_PLAN, city_plan_of, load_city_plan, read_city_plan_file
+from ..plans.services import BUNDLED_PLAN, city_named, load_plan
 from ..plans.spec import PlanSpec, read_plan_file
 from ..schoolyear import current_plan_or_none
 from ..storage import get_storage
@@ -43,6 +47,7 @@ class Options:
     files_per_school: int
     max_file_kb: int
     append: bool = False
+    city: bool = False  # the Sở's accounts, and wards that differ in pace
 
 
 @dataclass
@@ -50,7 +55,7 @@ class Report:
     totals: Counts
     wards: int
     seconds: float
-    sample_accounts: list[str]  # of the first ward: its four accounts and its first school's staff
+    sample_accounts: list[str]  # the Sở's (a city run), the first ward's four and its first school's staff
 
 
 class DemoRefused(Exception):
@@ -68,6 +73,7 @@ class WardJob:
     existing_id: int | None  # the ward, if it is already in the database
     appending: bool  # it already holds demo data (--append)
     new_accounts: list[tuple[str, str, str]]  # (username, role, title) still to create
+    pace: tuple[str, tuple[int, ...]] | None = None  # a city run: how the ward is getting on
 
 
 def wards_for(options: Options, spec: PlanSpec) -> list[WardName]:
@@ -121,6 +127,7 @@ def prepare(options: Options, spec: PlanSpec) -> list[WardJob]:
                 ward.id if ward else None,
                 ward is not None and ward.id in marked,
                 names.ward_usernames(ward_name),
+                names.ward_pace(options.seed, ward_name) if options.city else None,
             )
         )
     if problems:
@@ -132,11 +139,14 @@ def prepare(options: Options, spec: PlanSpec) -> list[WardJob]:
 
 
 def _check_names(jobs: list[WardJob], append: bool, problems: list[str]) -> None:
-    """School slugs and usernames must be new, except the ward accounts of a ward appended to."""
+    """School slugs, codes and usernames must be new, except the ward accounts of a ward appended to."""
     slugs = [school.slug for job in jobs for school in job.schools]
     taken = {slug for slug, _ in _existing(School.slug, School.ward_id, slugs)}
     if taken:
-        problems.append(f"Mã trường đã có: {', '.join(sorted(taken)[:10])}")
+        problems.append(f"Trường đã có (slug): {', '.join(sorted(taken)[:10])}")
+    codes = {code for code, _ in _existing(School.code, School.ward_id, [s.code for j in jobs for s in j.schools])}
+    if codes:
+        problems.append(f"Mã CSDL (mã trường) đã có: {', '.join(sorted(codes)[:10])}")
     owners = dict(
         _existing(
             User.username, User.ward_id, slugs + [username for job in jobs for username, _, _ in job.new_accounts]
@@ -164,8 +174,12 @@ def generate(options: Options, echo: Callable[[str], None]) -> Report:
     started = time.perf_counter()
     spec = read_plan_file(BUNDLED_PLAN)
     jobs = prepare(options, spec)
+    city_accounts = _prepare_city(spec) if options.city else []
     password_hash = hash_password(options.password)  # once: Argon2 is slow on purpose
+    _load_city_plan(spec)
     totals = Counts()
+    if options.city:
+        totals.accounts += _city_accounts(spec, city_accounts, password_hash)
     for job in jobs:
         ward_started = time.perf_counter()
         counts = generate_ward(job, options, spec, password_hash)
@@ -173,11 +187,69 @@ def generate(options: Options, echo: Callable[[str], None]) -> Report:
         echo(
             f"{job.ward.name} ({job.ward.slug}): {counts.schools} trường, {counts.accounts} tài khoản, "
             f"{counts.items} mục việc, {counts.activities} hoạt động, {counts.files} tệp "
-            f"({counts.bytes / 1024 / 1024:.1f} MB), {counts.audit_events} bản ghi nhật ký — "
-            f"{time.perf_counter() - ward_started:.1f} giây"
+            f"({counts.bytes / 1024 / 1024:.1f} MB), {counts.audit_events} bản ghi nhật ký"
+            + (f", tiến độ: {PACE_WORDS[job.pace[0]]}" if job.pace else "")
+            + f" — {time.perf_counter() - ward_started:.1f} giây"
         )
-    sample = [username for username, _, _ in names.ward_usernames(jobs[0].ward)] + [jobs[0].schools[0].slug]
+    sample = [username for username, _, _ in city_accounts]
+    sample += [username for username, _, _ in names.ward_usernames(jobs[0].ward)] + [jobs[0].schools[0].slug]
     return Report(totals, len(jobs), time.perf_counter() - started, sample)
+
+
+def _load_city_plan(spec: PlanSpec) -> None:
+    """The bundled city plan (the Sở's indicators, ha-noi-city.toml), as `setup` loads it, if the
+    wards' city is its city and has no plan yet: the demo wards' plans map their milestones and
+    targets to its codes, so /city has figures. Committed."""
+    city_spec = read_city_plan_file(BUNDLED_CITY_PLAN)
+    city = db.session.scalar(select(City).filter_by(slug=city_spec.city["slug"]))
+    if city_spec.city["name"] == spec.ward["city"] and city_plan_of(city) is None:
+        load_city_plan(city_spec)
+
+
+PACE_WORDS = {"leading": "đi trước", "steady": "đều", "lagging": "chậm", "stalled": "rất chậm"}
+
+
+def _prepare_city(spec: PlanSpec) -> list[tuple[str, str, str]]:
+    """The Sở's two accounts of the city the plan names; DemoRefused if a username is taken by
+    another account (the Sở's own accounts of that city, from an earlier run, are used again)."""
+    slug = city_named(spec.ward["city"]).slug
+    db.session.rollback()  # the city itself is made with the accounts, in one transaction
+    wanted = names.city_usernames(slug)
+    found = db.session.execute(
+        select(User.username, User.role, City.slug)
+        .outerjoin(City, User.city_id == City.id)
+        .where(User.username.in_([username for username, _, _ in wanted]))
+    ).all()
+    clashes = [username for username, role, city in found if role not in CITY_ROLES or city != slug]
+    if clashes:
+        raise DemoRefused([f"Tên đăng nhập đã có: {', '.join(clashes)}"])
+    return wanted
+
+
+def _city_accounts(spec: PlanSpec, accounts: list[tuple[str, str, str]], password_hash: str) -> int:
+    """The city (made if the plan's city is new) and the Sở's accounts still missing; committed.
+    How many accounts were made."""
+    city = city_named(spec.ward["city"])
+    db.session.flush()
+    existing = set(db.session.scalars(select(User.username).where(User.city_id == city.id)))
+    new = [
+        User(
+            username=username,
+            role=Role(role),
+            city=city,
+            full_name=f"{title} ({city.name})",
+            password_hash=password_hash,
+        )
+        for username, role, title in accounts
+        if username not in existing
+    ]
+    db.session.add_all(new)
+    db.session.flush()
+    for user in new:
+        audit.record("user.create", user, after={"username": user.username, "role": user.role.value, "city": city.slug})
+        db.session.flush()  # the chain's head, if this is the first event, before the next one reads it
+    db.session.commit()
+    return len(new)
 
 
 def _plan_for(job: WardJob, spec: PlanSpec, seed: int) -> Plan:
@@ -241,7 +313,7 @@ def generate_ward(job: WardJob, options: Options, spec: PlanSpec, password_hash:
             by_school.setdefault(item.school_id, []).append(item)
         ctx.counts.items = len(items) - len(by_school.get(None, []))
         timeline = Timeline(ctx, min(local_today(), plan.school_year.closes_on))
-        planner = SchoolYearPlanner(timeline, options.seed, options.files_per_school)
+        planner = SchoolYearPlanner(timeline, options.seed, options.files_per_school, job.pace[1] if job.pace else None)
         for school in schools:
             planner.plan_school(school, staff[school.id], by_school.get(school.id, []))
         if job.ward.number > 0 and not job.appending:  # the ward's own items: a demo ward's, once

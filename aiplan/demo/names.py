@@ -188,6 +188,22 @@ WARD_ROLES = (
     ("lanhdao", "viewer", "Lãnh đạo UBND phường"),
 )
 PILOT_EVERY = 8  # schools 0, 8, 16… of each ward pilot the plan: about one in eight
+# Hà Nội's province code, which the Ministry's school codes (mã trường, CSDL ngành) start with.
+PROVINCE_CODE = "01"
+# The Sở's two demo accounts of a city run (--city), prefixed by the city's slug: ha-noi.sogddt.
+CITY_ROLES = (
+    ("sogddt", "city_admin", "Cán bộ Sở GD&ĐT"),
+    ("lanhdaoso", "city_viewer", "Lãnh đạo Sở GD&ĐT"),
+)
+# How a ward of a city run is getting on: its schools' profiles (ahead, on track, behind, not
+# started) lean its way, so that the city's wards differ and some are late. (pace, share of wards,
+# weights of the school profiles; pilots keep theirs.)
+WARD_PACES = (
+    ("leading", 0.25, (45, 35, 15, 5)),
+    ("steady", 0.45, (25, 35, 25, 15)),
+    ("lagging", 0.20, (10, 30, 40, 20)),
+    ("stalled", 0.10, (5, 15, 40, 40)),
+)
 
 
 @dataclass(frozen=True)
@@ -209,11 +225,19 @@ class SchoolName:
     name: str
     level: SchoolLevel
     is_pilot: bool
+    code: str  # mã trường: unique in the city
 
     @property
     def row(self) -> dict:
         """As import_schools takes it."""
-        return {"slug": self.slug, "name": self.name, "level": self.level, "is_pilot": self.is_pilot, "is_active": True}
+        return {
+            "slug": self.slug,
+            "code": self.code,
+            "name": self.name,
+            "level": self.level,
+            "is_pilot": self.is_pilot,
+            "is_active": True,
+        }
 
 
 def demo_ward(number: int) -> WardName:
@@ -250,9 +274,30 @@ def school_names(seed: int, ward: WardName, start: int, count: int, taken_places
                 f"Trường {words} {place}{suffix}",
                 level,
                 index % PILOT_EVERY == 0,
+                school_code(ward, index),
             )
         )
     return schools
+
+
+def school_code(ward: WardName, index: int) -> str:
+    """A demo mã trường in the shape of the Ministry's: the province (01), the ward's number (three
+    digits) and the school's number in the ward (three digits; four past the 999th school, which
+    `--append` can reach), so "01001001" is the first school of Phường Demo 001 and "01000001" the
+    first demo school of the bundled ward. Unique in the city: the ward's part has a fixed width."""
+    return f"{PROVINCE_CODE}{ward.number:03d}{index + 1:03d}"
+
+
+def city_usernames(city_slug: str) -> list[tuple[str, str, str]]:
+    """(username, role, title) of the Sở's two demo accounts."""
+    return [(f"{city_slug}.{suffix}", role, title) for suffix, role, title in CITY_ROLES]
+
+
+def ward_pace(seed: int, ward: WardName) -> tuple[str, tuple[int, ...]]:
+    """How the ward is getting on (WARD_PACES), drawn from the seed and the ward alone."""
+    rng = random.Random(f"{seed}/{ward.slug}/pace")
+    pace = rng.choices(WARD_PACES, [share for _, share, _ in WARD_PACES])[0]
+    return pace[0], pace[2]
 
 
 def places_in(names: list[str]) -> set[str]:

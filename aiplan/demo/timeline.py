@@ -76,8 +76,9 @@ class ItemPlan:
 class SchoolYearPlanner:
     """Plans the events of one school (`plan_school`) or of the ward's own items (`plan_ward`)."""
 
-    def __init__(self, timeline: Timeline, seed: int, files_per_school: int):
+    def __init__(self, timeline: Timeline, seed: int, files_per_school: int, weights: tuple[int, ...] | None = None):
         self.tl, self.ctx, self.seed, self.files_per_school = timeline, timeline.ctx, seed, files_per_school
+        self.weights = weights or WEIGHTS[False]  # of the profiles of the ward's schools (pilots keep theirs)
         plan = self.ctx.plan
         self.year = plan.school_year
         self.milestones = {m.id: m for m in plan.milestones}
@@ -94,7 +95,7 @@ class SchoolYearPlanner:
 
         rng = stream("year")
         pilot = self.ctx.plan.is_pilot(school)
-        profile = rng.choices(PROFILES, WEIGHTS[pilot])[0]
+        profile = rng.choices(PROFILES, WEIGHTS[True] if pilot else self.weights)[0]
         activities = self._activities(school, staff, profile, pilot, stream("activities"))
         plans = {}
         evaluation_item = None
