@@ -11,7 +11,6 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from .. import audit, audit_mac
-from ..backups.snapshot import manifest_heads
 from ..database import read_snapshot
 
 # The newest backup's manifest is the anchor `--against-backup` checks against: read with the
@@ -19,7 +18,7 @@ from ..database import read_snapshot
 from ..documents.archive import ArchiveError, newest_archive, read_manifest
 from ..extensions import db
 from ..models import AuditHead
-from .verify import Anchor, Findings, check_anchor, check_audit_chain, check_files
+from .verify import Anchor, Findings, check_anchor, check_audit_chain, check_files, manifest_heads
 
 
 def init_app(app: Flask) -> None:

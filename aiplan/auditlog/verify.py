@@ -298,3 +298,12 @@ def _describe_file(file: EvidenceFile) -> str:
     if file.is_deleted:
         where.append("đã xóa")
     return f"Minh chứng #{file.id} «{file.original_name}» ({', '.join(where)})"
+
+
+def manifest_heads(manifest: dict) -> dict[str, dict]:
+    """A backup manifest's audit heads by chain, in `Contents.audit_heads`' shape: an archive
+    made before the log was split by ward names its one head `audit_head`."""
+    if isinstance(manifest.get("audit_heads"), dict):
+        return manifest["audit_heads"]
+    head = manifest.get("audit_head")
+    return {LEGACY: head} if isinstance(head, dict) else {}

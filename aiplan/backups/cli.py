@@ -6,11 +6,11 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from ..auditlog.verify import manifest_heads
 from ..console import fail
 from ..units import decimal, file_size
 from .restore import restore_backup
 from .services import ENGINE_NAMES, BackupError, take_backup
-from .snapshot import manifest_heads
 
 
 def init_app(app: Flask) -> None:

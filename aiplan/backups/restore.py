@@ -21,14 +21,14 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from .. import audit, audit_mac
-from ..auditlog.verify import verify_all
+from ..auditlog.verify import manifest_heads, verify_all
 from ..documents.archive import DATABASE_MEMBERS, ArchiveError, Staged, read_manifest, stage
 from ..extensions import db
 from ..models import AuditHead
 from ..storage import get_storage
 from . import postgres, sqlite
 from .services import ENGINE_NAMES, BackupError
-from .snapshot import Contents, holds_data, manifest_heads
+from .snapshot import Contents, holds_data
 
 
 @dataclass

@@ -103,14 +103,5 @@ def holds_data(tables: dict[str, int], heads: dict[str, dict]) -> dict[str, int]
     return {name: count for name, count in tables.items() if count and name not in ignored}
 
 
-def manifest_heads(manifest: dict) -> dict[str, dict]:
-    """A backup manifest's audit heads by chain, in `Contents.audit_heads`' shape: an archive
-    made before the log was split by ward names its one head `audit_head`."""
-    if isinstance(manifest.get("audit_heads"), dict):
-        return manifest["audit_heads"]
-    head = manifest.get("audit_head")
-    return {LEGACY: head} if isinstance(head, dict) else {}
-
-
 def _quoted(name: str) -> str:
     return name.replace('"', '""')
