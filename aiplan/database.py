@@ -60,6 +60,24 @@ def done_writing() -> None:
     g.done_writing = True
 
 
+def commit_keeping_loaded() -> None:
+    """Commit, keeping the objects the session holds as they are instead of expiring them.
+
+    For a write whose request then only renders its answer (an item's htmx fragment): after an
+    ordinary commit every object read is reloaded on first use, one query each (the item, the
+    account, the school, the plan), to read back what this transaction itself wrote or read
+    under its write lock. What is kept is the database's state at this commit; a reload could
+    only add another request's later change, which the next page load shows anyway. Objects
+    with server-generated values SQLAlchemy expires at the flush still reload them."""
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
 @contextmanager
 def committing(stale: type[Exception], *also: type[Exception]):
     """Commit what the block writes, or roll all of it back. Another request saving the same
