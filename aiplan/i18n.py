@@ -1,7 +1,7 @@
 """The app's languages: Vietnamese first, English by choice; and text translated where it is shown."""
 
 from flask import Flask, g, has_request_context, request
-from flask_babel import gettext, get_translations
+from flask_babel import get_translations, gettext
 
 
 def select_locale():

@@ -115,9 +115,7 @@ def test_a_visit_to_an_inactive_school_is_refused(app, as_persona):
     assert response.status_code == 422 and visit_count(app) == 0
 
 
-def test_a_verdicts_answer_shows_the_new_version_in_a_fixed_number_of_statements(
-    app, as_persona, visit, count_queries
-):
+def test_a_verdicts_answer_shows_the_new_version_in_a_fixed_number_of_statements(app, as_persona, visit, count_queries):
     client = as_persona("supervisor")
     item = state(app)
     with count_queries() as counter:
