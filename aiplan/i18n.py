@@ -27,7 +27,7 @@ def template_translations():
     """flask_babel's get_translations(), kept for the rest of the app context while the locale
     stays the same object. Templates call _() some 300 times on a checklist page, and each of
     flask_babel's own look-ups goes through its domain, its locale and the context three times
-    (about a fifth of the page's CPU). force_locale() and refresh() put another locale object (or
+    (about a tenth of the page's CPU). force_locale() and refresh() put another locale object (or
     none) in place, so a template rendered under them is translated afresh, as before."""
     try:
         context = g._flask_babel  # flask_babel's own per-context namespace
