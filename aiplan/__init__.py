@@ -74,6 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.session_protection = "basic"
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.install_template_gettext(app)
     htmx.init_app(app)
     limiter.init_app(app)
     compress.init_app(app)

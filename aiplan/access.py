@@ -280,11 +280,19 @@ def get_account(user_id: int) -> User:
     return user
 
 
+ITEM_TITLE = [
+    joinedload(ChecklistItem.milestone),
+    joinedload(ChecklistItem.target),
+    joinedload(ChecklistItem.evidence_requirement),
+]
+
+
 def get_item(slug: str, item_id: int, write: bool = False) -> tuple[School, ChecklistItem]:
     """A school's checklist item, 404 if it is not that school's; for writes, only the school's
     staff, and only on the current plan (a past year is read-only)."""
     school = get_school(slug)
-    item = db.session.get(ChecklistItem, item_id)
+    # With what its title (and mốc 7's rule) reads, in the same query: every page of an item shows it.
+    item = db.session.get(ChecklistItem, item_id, options=ITEM_TITLE)
     if item is None or item.school_id != school.id:
         abort(404)
     if item.retired and request.method not in ("GET", "HEAD"):

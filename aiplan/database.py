@@ -60,6 +60,24 @@ def done_writing() -> None:
     g.done_writing = True
 
 
+def commit_keeping_loaded() -> None:
+    """Commit, keeping the objects the session holds as they are instead of expiring them.
+
+    For a write whose request then only renders its answer (an item's htmx fragment): after an
+    ordinary commit every object read is reloaded on first use, one query each (the item, the
+    account, the school, the plan), to read back what this transaction itself wrote or read
+    under its write lock. What is kept is the database's state at this commit; a reload could
+    only add another request's later change, which the next page load shows anyway. Objects
+    with server-generated values SQLAlchemy expires at the flush still reload them."""
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
 @contextmanager
 def committing(stale: type[Exception], *also: type[Exception]):
     """Commit what the block writes, or roll all of it back. Another request saving the same
@@ -93,16 +111,25 @@ def read_snapshot():
         db.session.rollback()
 
 
+# Up to this many ids, `among` is a plain IN: one school's items, a ward's few dozen schools.
+SHORT_LIST = 64
+
+
 def among(column, ids: list[int]):
     """`column IN ids` for a long list of integer ids (a ward's 3,000 schools) as ONE parameter:
     an IN list of 3,000 bound parameters costs SQLAlchemy tens of milliseconds to compile on
-    every query. PostgreSQL gets an int[] (`= ANY`), SQLite a JSON array (`IN json_each`)."""
+    every query. PostgreSQL gets an int[] (`= ANY`), SQLite a JSON array (`IN json_each`).
+    A short list stays a plain IN (one parameter each): its statement is built and run about a
+    quarter of a millisecond faster, and most pages ask for one school or one ward."""
+    ids = [int(i) for i in ids]
+    if len(ids) <= SHORT_LIST:
+        return column.in_(ids)
     if db.session.get_bind().dialect.name == "postgresql":
         # A real array, whose length the planner sees. Text cast to int[] is cheaper to send, but
         # the cast is re-run for every row of a scan, and a subquery over unnest() of it is guessed
         # at 100 rows and planned badly: both measured several times slower at 3,000 schools.
-        return column == any_(literal([int(i) for i in ids], ARRAY(Integer)))
-    numbers = ",".join(str(int(i)) for i in ids)
+        return column == any_(literal(ids, ARRAY(Integer)))
+    numbers = ",".join(str(i) for i in ids)
     return column.in_(select(func.json_each(literal("[" + numbers + "]")).table_valued("value").c.value))
 
 

@@ -9,6 +9,7 @@ from flask import abort, g, has_request_context, request, session
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import Select, select
+from sqlalchemy.orm import contains_eager
 
 from .extensions import db
 from .models import AuditEvent, ChecklistItem, Plan, Role, School, SchoolYear
@@ -25,12 +26,14 @@ def ward_plans(ward_id: int) -> list[Plan]:
 
 
 def current_plan_or_none(ward_id: int) -> Plan | None:
-    """The plan of the ward's latest opened school year (looked up once per request)."""
+    """The plan of the ward's latest opened school year (looked up once per request), with its
+    year read from the same join (nearly every page then reads the year's name or calendar)."""
     cache = g.setdefault("current_plans", {}) if has_request_context() else {}
     if ward_id not in cache:
         cache[ward_id] = db.session.scalar(
             select(Plan)
             .join(SchoolYear)
+            .options(contains_eager(Plan.school_year))
             .where(Plan.ward_id == ward_id, SchoolYear.opened_at.is_not(None))
             .order_by(SchoolYear.name.desc())
             .limit(1)

@@ -115,6 +115,20 @@ def test_a_visit_to_an_inactive_school_is_refused(app, as_persona):
     assert response.status_code == 422 and visit_count(app) == 0
 
 
+def test_a_verdicts_answer_shows_the_new_version_in_a_fixed_number_of_statements(app, as_persona, visit, count_queries):
+    client = as_persona("supervisor")
+    item = state(app)
+    with count_queries() as counter:
+        body = give(client, visit, item, "dat", htmx=True).get_data(as_text=True)
+    after = state(app)
+    assert f'name="version" value="{after["version"]}"' in body and after["verdict"] is Verdict.PASSED
+    # A milestone's answer reads no target figures (three statements), and nothing is read back
+    # after the commit: 18 here, 26 before 6/12/2026.
+    assert counter.count <= 18, counter.statements
+    assert give(client, visit, after, "can_bo_sung", reason="Thiếu biên bản", htmx=True).status_code == 200
+    assert state(app)["verdict"] is Verdict.NEEDS_MORE
+
+
 def test_only_supervisor_accounts_can_be_on_the_team(app, as_persona):
     with app.app_context():
         staff = db.session.scalar(select(User).filter_by(username="canbo-a"))

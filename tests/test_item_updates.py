@@ -318,3 +318,25 @@ def test_the_history_hides_restricted_files_from_viewers_and_addresses_from_all_
     assert "chi tiết được ẩn" in viewer and "127.0.0.1" not in viewer
     assert "Nguyen Van An 4A1.pdf" in as_persona("supervisor").get(url).get_data(as_text=True)
     assert "127.0.0.1" in as_persona("ward_admin").get(url).get_data(as_text=True)
+
+
+def test_an_htmx_change_answers_with_what_was_saved_in_a_fixed_number_of_statements(app, as_persona, count_queries):
+    # The answer is rendered from what the change itself wrote and read (nothing is read back
+    # after the commit): its version is the stored one, so the next change based on it goes through.
+    client = as_persona("staff_a")
+    item_id, _, _, version = item_state(app)
+    with count_queries() as counter:
+        body = post_item(client, item_id, htmx=True, status="dang_thuc_hien", version=version).get_data(as_text=True)
+    stored = item_state(app)
+    assert stored[1] is ItemStatus.IN_PROGRESS
+    assert f'name="version" value="{stored[3]}"' in body
+    assert 'aria-pressed="true">Đang thực hiện' in body and "Đã lưu lúc" in body
+    assert " · canbo-a</p>" in body  # who changed it
+    # the sign-in, the school, the item with its milestone, the current plan with its year, the audit
+    # head, the audit event, the audit head's update, the item's update; then the answer: the school's
+    # items, the item's files, its owners, the school's staff, the year's days off; and SQLite's two
+    # BEGINs. 21 before 6/12/2026: the item, the account, the school and the plan were read again after
+    # the commit, and the milestone and the year each on their own.
+    assert counter.count <= 15, counter.statements
+    response = post_item(client, item_id, htmx=True, status="chua_thuc_hien", version=stored[3])
+    assert response.status_code == 200 and item_state(app)[1] is ItemStatus.NOT_STARTED

@@ -10,6 +10,7 @@ from helpers import SCHOOL_A, text_of
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from aiplan.database import SHORT_LIST
 from aiplan.extensions import db
 from aiplan.figures.pilot import pilot_by_school
 from aiplan.models import (
@@ -167,6 +168,33 @@ def test_the_pilot_figures_take_the_same_queries_for_two_schools_or_all(app, cou
         with count_queries() as many:
             pilot_by_school(plan, schools)
     assert few.count == many.count == 1
+
+
+def test_the_figures_are_the_same_read_for_a_few_schools_or_for_more_than_a_short_list(app, staff):
+    # Up to SHORT_LIST schools the query is one prebuilt statement with bound values; past it the
+    # ids go as one parameter (database.among). Both must count the same classes, results, pupils.
+    assert staff.post(f"{PILOT_A}/{a_class(app)}", data=result_form(app)).status_code == 302
+    a_class(app, class_name="5B")
+    with app.app_context():
+        plan = db.session.scalar(select(Plan))
+        school = db.session.scalar(select(School).filter_by(slug=SCHOOL_A))
+        others = [
+            School(ward=school.ward, slug=f"them-{i}", name=f"Trường {i}", level=school.level)
+            for i in range(SHORT_LIST)
+        ]
+        db.session.add_all(others)
+        db.session.flush()
+        few = pilot_by_school(plan, [school]).schools[0][1]
+        many = {s.id: f for s, f in pilot_by_school(plan, [*others, school]).schools}[school.id]
+        assert (few.classes, few.with_result, few.assessed) == (2, 1, 35)
+        assert (many.classes, many.with_result, many.assessed, many.levels, many.lessons) == (
+            few.classes,
+            few.with_result,
+            few.assessed,
+            few.levels,
+            few.lessons,
+        )
+        db.session.rollback()
 
 
 def test_results_start_afresh_in_the_next_year(app, staff, as_persona):

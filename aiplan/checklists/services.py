@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
 from ..activities.services import refresh_target_items
+from ..database import commit_keeping_loaded
 from ..extensions import db
 from ..figures.evidence import live_file_count
 from ..models import ChecklistItem, EvidenceFile, ItemKind, ItemStatus, Plan, RequiredOf, School, utcnow
@@ -234,9 +235,10 @@ def update_item(
 
 
 def commit_item(item: ChecklistItem) -> ChecklistItem:
-    """Commit a change to an item; losing a race with a concurrent save raises StaleItem (409)."""
+    """Commit a change to an item; losing a race with a concurrent save raises StaleItem (409).
+    What was loaded stays loaded for the answer that shows the item (commit_keeping_loaded)."""
     try:
-        db.session.commit()
+        commit_keeping_loaded()
     except StaleDataError:
         db.session.rollback()
         current = db.session.get(ChecklistItem, item.id)

@@ -22,19 +22,23 @@ from .evidence import files_for_items
 from .items import Progress
 
 
-def checklist(plan: Plan, school: School | None) -> list[ChecklistItem]:
-    """A school's (or, with None, the ward's) current items, with what the page shows, in one query."""
+def checklist(plan: Plan, school: School | None, authors: bool = True) -> list[ChecklistItem]:
+    """A school's (or, with None, the ward's) current items, with what the page shows, in one query.
+    Without `authors`, who last updated each item is not read along: an item's answer shows it for
+    that one item only (after a change, the account already loaded; else one lazy load)."""
     owner = ChecklistItem.school_id.is_(None) if school is None else ChecklistItem.school_id == school.id
+    loads = [
+        joinedload(ChecklistItem.milestone),
+        joinedload(ChecklistItem.target),
+        joinedload(ChecklistItem.evidence_requirement),
+    ]
+    if authors:
+        loads.append(joinedload(ChecklistItem.updated_by))
     return list(
         db.session.scalars(
             select(ChecklistItem)
             .where(ChecklistItem.plan_id == plan.id, owner, ChecklistItem.retired.is_(False))
-            .options(
-                joinedload(ChecklistItem.milestone),
-                joinedload(ChecklistItem.target),
-                joinedload(ChecklistItem.evidence_requirement),
-                joinedload(ChecklistItem.updated_by),
-            )
+            .options(*loads)
             .order_by(ChecklistItem.position)
         )
     )
@@ -121,7 +125,7 @@ def school_page(plan: Plan, school: School, user) -> SchoolPage:
 def item_answer(plan: Plan, school: School, item: ChecklistItem, user) -> SchoolPage:
     """What the answer to an update of `item` renders: the item, and the progress and attention list
     out of band; the other items' files, targets and self-evaluation are not read."""
-    page = SchoolPage(plan, school, local_today(), checklist(plan, school))
+    page = SchoolPage(plan, school, local_today(), checklist(plan, school, authors=False))
     page.files_by_item = files_for_items([item.id], user)
     page.duties_by_item, page.staff = duties_for_items([item.id]), _owners_offered(school, user)
     if item.kind is ItemKind.TARGET:

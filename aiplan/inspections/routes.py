@@ -29,6 +29,7 @@ from ..access import (
     viewed_ward_id,
 )
 from ..checklists.services import StaleItem
+from ..database import done_writing
 from ..extensions import db, htmx
 from ..fields import error_text
 from ..figures.activities import target_actuals
@@ -36,7 +37,7 @@ from ..figures.evidence import files_for_items
 from ..figures.inspections import inspected_count
 from ..figures.items import progress_by_school
 from ..figures.school_page import checklist
-from ..models import CITY_ROLES, Inspection, InspectionDecision, InspectionKind, Role, School, User, Verdict
+from ..models import CITY_ROLES, Inspection, InspectionDecision, InspectionKind, ItemKind, Role, School, User, Verdict
 from ..schoolyear import current_plan
 from ..storage import get_storage
 from ..timeutil import local_today
@@ -339,7 +340,8 @@ def _item_context(item, inspection, **extra) -> dict:
         can_verify=not inspection.is_closed if inspection else item.resubmitted_at is not None,
         today=local_today(),
         files_by_item=files_for_items([item.id], current_user),
-        actuals=target_actuals(item.plan, [item.school]),
+        # Only a target's row shows the school's figures (three queries): not read for the others.
+        actuals=target_actuals(item.plan, [item.school]) if item.kind is ItemKind.TARGET else {},
         **extra,
     )
 
@@ -361,6 +363,7 @@ def _give_verdict(item, inspection):
                 inspection=inspection,
                 confirmed=request.form.get("confirm") == "1",
             )
+            done_writing()  # committed; the answer is only read
         except services.NotDoneYet:
             # Nothing was written; the visit's row lock is let go before asking.
             db.session.rollback()
