@@ -19,16 +19,15 @@ The server is not pinned to a core here: its two workers are meant to use both. 
 generator stays on its core, so it shares that core with one worker.
 """
 
-import json
 import os
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import verify
 from datasets import Dataset
-from server import Server, pinned
+from parts import in_app_times
+from server import Server
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -164,19 +163,4 @@ def _loads(ctx, dialect, city, accounts, login_limits, explained, store, blob_ex
 
 
 def _server_time(ctx, sets: list[Dataset]) -> dict:
-    out = ctx.workdir / f"{sets[0].dialect}-city-time.json"
-    command = [sys.executable, str(BENCH / "city_time.py"), "--runs", str(ctx.settings["runs"]), "--out", str(out)]
-    for dataset in sets:
-        command += ["--database", f"{dataset.wards}:{dataset.workdir}:{dataset.url}"]
-    result = subprocess.run(
-        command,
-        cwd=ROOT,
-        env={**os.environ, "SECRET_KEY": sets[0].env()["SECRET_KEY"]},
-        capture_output=True,
-        text=True,
-        timeout=3600,
-        preexec_fn=pinned(ctx.server_cpus),
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"city_time.py failed:\n{result.stderr[-4000:]}")
-    return json.loads(out.read_text())
+    return in_app_times(ctx, "city_time.py", [(dataset.wards, dataset) for dataset in sets])

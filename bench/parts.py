@@ -79,21 +79,27 @@ def explained(server: Server):
 
 def server_time(ctx: Context, sets: list[Dataset]) -> dict:
     """Server time and queries of the checklist, the rollup and its XLSX, in the app's process."""
-    out = ctx.workdir / f"{sets[0].dialect}-server-time.json"
-    command = [sys.executable, str(BENCH / "server_time.py"), "--runs", str(ctx.settings["runs"]), "--out", str(out)]
-    for dataset in sets:
-        command += ["--database", f"{dataset.schools}:{dataset.workdir}:{dataset.url}"]
+    return in_app_times(ctx, "server_time.py", [(dataset.schools, dataset) for dataset in sets])
+
+
+def in_app_times(ctx: Context, script: str, sets: list[tuple[int, Dataset]]) -> dict:
+    """Run a timing script of bench/ (server_time.py, city_time.py) in its own process on the
+    server's CPUs, over each (size, dataset), and read the JSON it writes."""
+    out = ctx.workdir / f"{sets[0][1].dialect}-{script.removesuffix('.py')}.json"
+    command = [sys.executable, str(BENCH / script), "--runs", str(ctx.settings["runs"]), "--out", str(out)]
+    for size, dataset in sets:
+        command += ["--database", f"{size}:{dataset.workdir}:{dataset.url}"]
     result = subprocess.run(
         command,
         cwd=ROOT,
-        env={**os.environ, "SECRET_KEY": sets[0].env()["SECRET_KEY"]},
+        env={**os.environ, "SECRET_KEY": sets[0][1].env()["SECRET_KEY"]},
         capture_output=True,
         text=True,
         timeout=3600,
         preexec_fn=pinned(ctx.server_cpus),
     )
     if result.returncode != 0:
-        raise RuntimeError(f"server_time.py failed:\n{result.stderr[-4000:]}")
+        raise RuntimeError(f"{script} failed:\n{result.stderr[-4000:]}")
     return json.loads(out.read_text())
 
 

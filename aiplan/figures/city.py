@@ -35,13 +35,14 @@ from ..models import (
     utcnow,
 )
 from ..timeutil import local_today
+from .readmodel import DoneShares
 
 C = ChecklistItem
 COUNTS = ("required", "done", "on_time", "late", "verified")
 
 
 @dataclass
-class Cell:
+class Cell(DoneShares):
     """One indicator in one ward (or summed over the city): its required items counted."""
 
     required: int = 0
@@ -49,16 +50,6 @@ class Cell:
     on_time: int = 0  # of those done
     late: int = 0
     verified: int = 0  # of the required items
-
-    @property
-    def percent(self) -> int:
-        """Completion, as the ward rollup's: done out of required."""
-        return round(100 * self.done / self.required) if self.required else 0
-
-    @property
-    def on_time_percent(self) -> int | None:
-        """Of what is done, how much was done by its due date (None: nothing done yet)."""
-        return round(100 * self.on_time / self.done) if self.done else None
 
     @property
     def verified_percent(self) -> int:

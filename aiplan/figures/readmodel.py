@@ -192,8 +192,26 @@ class TargetSummary:
         return 100 * self.met_count >= self.required_percent * self.total if self.total else None
 
 
+class DoneShares:
+    """Completion as the rollups show it, for counts with `required`, `done` and `on_time`: done out
+    of required, and of what is done, how much by its due date (the ward's and the city's alike)."""
+
+    required: int
+    done: int
+    on_time: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.required) if self.required else 0
+
+    @property
+    def on_time_percent(self) -> int | None:
+        """None while nothing is done."""
+        return round(100 * self.on_time / self.done) if self.done else None
+
+
 @dataclass
-class MilestoneSummary:
+class MilestoneSummary(DoneShares):
     """A milestone of Phụ lục I: its schools' items counted (done, on time) and the ward's own item."""
 
     milestone: Milestone
@@ -212,14 +230,6 @@ class MilestoneSummary:
     def school_count(self) -> int:
         """Schools with an item for the milestone, required or encouraged."""
         return self.required + self.encouraged
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.done / self.required) if self.required else 0
-
-    @property
-    def on_time_percent(self) -> int | None:
-        return round(100 * self.on_time / self.done) if self.done else None
 
 
 @dataclass(frozen=True)
