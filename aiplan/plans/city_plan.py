@@ -7,7 +7,6 @@ indicators unmapped, or names a code the city does not have."""
 
 import hashlib
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import City, CityIndicator, CityPlan, IndicatorKind, Milestone, Plan, SchoolYear, Target, Ward
-from .spec import FORMAT_VERSION, PlanFileError, PlanSpec, _Checker, _is_school_year
+from .spec import FORMAT_VERSION, PlanFileError, PlanSpec, _Checker, _is_school_year, load_toml, read_bytes
 
 BUNDLED_CITY_PLAN = Path(__file__).with_name("ha-noi-city.toml")
 CODE = re.compile(r"[A-Z0-9]+(-[A-Z0-9]+)*")
@@ -46,21 +45,12 @@ class CityPlanSpec:
 
 def read_city_plan_file(path: str | Path) -> CityPlanSpec:
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise PlanFileError(path.name, [f"không đọc được tệp: {exc.strerror}"]) from exc
-    return parse_city_plan(raw, path.name)
+    return parse_city_plan(read_bytes(path), path.name)
 
 
 def parse_city_plan(raw: bytes, source_name: str) -> CityPlanSpec:
     """Validate a city plan file's bytes; raise PlanFileError listing every problem found."""
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise PlanFileError(source_name, ["tệp không phải văn bản UTF-8"]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise PlanFileError(source_name, [f"sai cú pháp TOML (chi tiết: {exc})"]) from None
+    data = load_toml(raw, source_name)
     check = _Checker()
     check.unknown(data, "tệp", {"format", "city", "plan", "indicator"})
     if data.get("format") != FORMAT_VERSION:

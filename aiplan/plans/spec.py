@@ -159,23 +159,32 @@ class PlanSpec:
 
 def read_plan_file(path: str | Path) -> PlanSpec:
     path = Path(path)
+    return parse_plan(read_bytes(path), path.name)
+
+
+def read_bytes(path: Path) -> bytes:
+    """A plan file's bytes (the ward's or the city's); PlanFileError when it cannot be read."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise PlanFileError(path.name, [f"không đọc được tệp: {exc.strerror}"]) from exc
-    return parse_plan(raw, path.name)
 
 
-def parse_plan(raw: bytes, source_name: str) -> PlanSpec:
-    """Validate a plan file's bytes; raise PlanFileError listing every problem found."""
+def load_toml(raw: bytes, source_name: str) -> dict:
+    """A plan file's TOML (the ward's or the city's); PlanFileError naming the line that breaks it."""
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise PlanFileError(source_name, ["tệp không phải văn bản UTF-8"]) from None
     except tomllib.TOMLDecodeError as exc:
         where = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         place = f" ở dòng {where[1]}, cột {where[2]}" if where else ""
         raise PlanFileError(source_name, [f"sai cú pháp TOML{place} (chi tiết: {exc})"]) from None
+
+
+def parse_plan(raw: bytes, source_name: str) -> PlanSpec:
+    """Validate a plan file's bytes; raise PlanFileError listing every problem found."""
+    data = load_toml(raw, source_name)
     checker = _Checker()
     spec = checker.plan(data, source_name, hashlib.sha256(raw).hexdigest())
     if checker.problems:
